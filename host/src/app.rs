@@ -1,0 +1,55 @@
+//! Running the server: bind, announce the URL, serve until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::api::{AppState, router};
+use crate::config::Settings;
+use crate::db::Db;
+
+/// A bound server, ready to run. Binding first lets callers learn the port (port 0).
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn bind(settings: Settings, db: Db) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(settings.server.listen).await?;
+        Ok(Application { listener, state: AppState { db, settings: Arc::new(settings) } })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until the process is asked to stop, finishing requests in flight.
+    pub async fn run(self) -> std::io::Result<()> {
+        let url = format!("http://{}", self.local_addr());
+        tracing::info!(%url, "listening");
+        // Scripts and tests read this line to find the port.
+        println!("sohoa listening on {url}");
+        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown()).await
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

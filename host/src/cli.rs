@@ -1,0 +1,315 @@
+//! The command line: `sohoa serve | migrate | demo | units import | teams import | openapi`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::app::Application;
+use crate::config::{Settings, Sources};
+use crate::db::Db;
+use crate::error::Error;
+use crate::teams::{self, RosterFormat};
+use crate::units::{self, UnitSource};
+
+#[derive(Debug, Parser)]
+#[command(name = "sohoa", version, about = "Community Digital Technology Teams: host service and tools")]
+struct Cli {
+    /// A TOML file overriding config/default.toml (environment SOHOA__SECTION__KEY overrides both).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Folder for the SQLite database and caches (paths.data_dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database and serve the HTTP API.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Create a fresh demo database (Bình Định, teams for Tây Sơn) and serve it.
+    Demo {
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Folder holding binh-dinh-2022-with-2025-mapping.json (paths.shared_data_dir).
+        #[arg(long, value_name = "DIR")]
+        shared_data: Option<PathBuf>,
+        /// Seed the demo database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Administrative units.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+    /// Teams and members.
+    Teams {
+        #[command(subcommand)]
+        command: TeamsCommand,
+    },
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum UnitsCommand {
+    /// Import units from the national registry JSON, a province mapping JSON, or CSV
+    /// (code,name,type,parent_code[,level]). Repeating an import changes nothing.
+    Import {
+        file: PathBuf,
+        /// With a province mapping file: also apply the 01/07/2025 reform (districts closed,
+        /// communes merged), keeping history.
+        #[arg(long)]
+        apply_2025_reform: bool,
+        /// First day the imported units are valid (default: since before our records).
+        #[arg(long, value_name = "DATE")]
+        valid_from: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TeamsCommand {
+    /// Import teams and members from an Excel (.xlsx) or CSV roster, one row per member.
+    Import {
+        file: PathBuf,
+        /// Write the valid rows and report the others, instead of writing nothing.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Check and report without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if let Some(Error::Validation(problems)) = e.downcast_ref::<Error>() {
+                for p in problems {
+                    match p.row {
+                        Some(row) => eprintln!("  row {row}, {}: {}", p.field, p.message),
+                        None => eprintln!("  {}: {}", p.field, p.message),
+                    }
+                }
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings(cli: &Cli, overrides: Vec<(&'static str, String)>) -> anyhow::Result<Settings> {
+    let mut all = Vec::new();
+    if let Some(dir) = &cli.data_dir {
+        all.push(("paths.data_dir", dir.display().to_string()));
+    }
+    all.extend(overrides);
+    let settings = Settings::load(&Sources { file: cli.config.as_deref(), env: true, overrides: all })?;
+    crate::telemetry::init(&settings.log);
+    Ok(settings)
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(settings).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+fn listen_override(listen: &Option<String>) -> Vec<(&'static str, String)> {
+    listen.iter().map(|l| ("server.listen", l.clone())).collect()
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Serve { listen } => {
+            let settings = settings(&cli, listen_override(listen))?;
+            let db = open(&settings).await?;
+            Application::bind(settings, db).await?.run().await?;
+        }
+        Command::Migrate => {
+            let settings = settings(&cli, Vec::new())?;
+            open(&settings).await?;
+            println!("database is up to date");
+        }
+        Command::Demo { listen, shared_data, no_serve } => {
+            demo(&cli, listen, shared_data.as_deref(), *no_serve).await?;
+        }
+        Command::Units { command: UnitsCommand::Import { file, apply_2025_reform, valid_from } } => {
+            let settings = settings(&cli, Vec::new())?;
+            let db = open(&settings).await?;
+            import_units(&db, file, *apply_2025_reform, valid_from.as_deref()).await?;
+        }
+        Command::Teams { command: TeamsCommand::Import { file, skip_invalid, dry_run } } => {
+            let settings = settings(&cli, Vec::new())?;
+            let db = open(&settings).await?;
+            return import_roster(&db, &settings, file, *skip_invalid, *dry_run).await;
+        }
+        Command::Openapi => {
+            println!("{}", crate::api::openapi().to_pretty_json()?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(message: &str) -> ProgressBar {
+    // Draws only on a terminal; in CI and pipes it stays silent.
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed})")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message.to_string());
+    bar
+}
+
+async fn import_units(db: &Db, file: &Path, reform: bool, valid_from: Option<&str>) -> anyhow::Result<()> {
+    let valid_from = match valid_from {
+        None => None,
+        Some(v) => Some(crate::dates::iso(
+            crate::dates::parse(v).ok_or_else(|| anyhow::anyhow!("--valid-from: '{v}' is not a date"))?,
+        )),
+    };
+    let started = std::time::Instant::now();
+    let source = UnitSource::read(file)?;
+    if reform && source.reform_2025.is_none() {
+        anyhow::bail!("--apply-2025-reform needs a province mapping file with after_2025_07_01 entries");
+    }
+    let bar = progress_bar("importing units");
+    let mut tx = db.pool.begin().await?;
+    let report = units::import_units(&mut tx, &source.units, valid_from.as_deref(), &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "units: {} created, {} unchanged, {} differing (left as they are) in {:.1}s",
+        report.created,
+        report.unchanged,
+        report.differing.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if !report.differing.is_empty() {
+        let shown: Vec<&str> = report.differing.iter().take(20).map(String::as_str).collect();
+        println!(
+            "  differing codes: {}{}",
+            shown.join(", "),
+            if report.differing.len() > 20 { ", ..." } else { "" }
+        );
+    }
+    if reform {
+        let mapping = source.reform_2025.as_deref().expect("checked above");
+        let province = source.reform_province.as_deref().expect("set with the mapping");
+        let r = units::apply_2025_reform(&mut tx, province, mapping).await?;
+        if r.already_applied {
+            println!("2025 reform: already applied to {province}; nothing changed");
+        } else {
+            println!(
+                "2025 reform ({}): {} communes created, {} merged, {} split, {} kept without mapping, \
+                 {} villages moved, {} districts closed on 01/07/2025",
+                province,
+                r.communes_created,
+                r.communes_merged,
+                r.communes_split,
+                r.communes_kept.len(),
+                r.villages_moved,
+                r.districts_closed
+            );
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn import_roster(
+    db: &Db,
+    settings: &Settings,
+    file: &Path,
+    skip_invalid: bool,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let format = RosterFormat::from_path(file)
+        .ok_or_else(|| anyhow::anyhow!("{}: expected a .xlsx or .csv file", file.display()))?;
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let options = teams::import::Options { skip_invalid, dry_run, max_rows: settings.import.max_rows };
+    let mut tx = db.pool.begin().await?;
+    let outcome = teams::import_roster(&mut tx, &bytes, format, &options).await?;
+    if outcome.written {
+        tx.commit().await?;
+    }
+    for e in &outcome.errors {
+        eprintln!("row {}, {}: {}", e.row.unwrap_or(0), e.field, e.message);
+    }
+    let verb = if outcome.written { "imported" } else { "nothing written" };
+    println!(
+        "{verb}: {} rows; teams {} new, {} existing; members {} new, {} existing; {} invalid rows",
+        outcome.rows,
+        outcome.teams_created,
+        outcome.teams_existing,
+        outcome.members_created,
+        outcome.members_existing,
+        outcome.rows_skipped
+    );
+    let failed = !outcome.errors.is_empty() && !skip_invalid;
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn demo(
+    cli: &Cli,
+    listen: &Option<String>,
+    shared_data: Option<&Path>,
+    no_serve: bool,
+) -> anyhow::Result<()> {
+    let base = settings(cli, Vec::new())?;
+    let path = base.paths.data_dir.join("demo.db");
+    std::fs::create_dir_all(&base.paths.data_dir)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let f = PathBuf::from(format!("{}{suffix}", path.display()));
+        if f.exists() {
+            std::fs::remove_file(&f)?;
+        }
+    }
+    let mut overrides = listen_override(listen);
+    // The demo always runs on its own fresh SQLite file, never on a configured server.
+    overrides.push(("database.url", format!("sqlite://{}?mode=rwc", path.display())));
+    if let Some(dir) = shared_data {
+        overrides.push(("paths.shared_data_dir", dir.display().to_string()));
+    }
+    let settings = settings(cli, overrides)?;
+    let db = open(&settings).await?;
+    let started = std::time::Instant::now();
+    eprintln!("seeding the demo database {} ...", path.display());
+    let mut tx = db.pool.begin().await?;
+    let report = crate::demo::seed(&mut tx, &settings.paths.shared_data_dir).await?;
+    tx.commit().await?;
+    eprintln!(
+        "demo ready in {:.1}s: {} units of Bình Định, {} villages, {} teams and {} members in Tây Sơn (code {})",
+        started.elapsed().as_secs_f64(),
+        report.units,
+        report.villages,
+        report.teams,
+        report.members,
+        crate::demo::TAY_SON
+    );
+    if no_serve {
+        return Ok(());
+    }
+    let app = Application::bind(settings, db).await?;
+    eprintln!("try: curl 'http://{}/api/v1/teams?unit={}'", app.local_addr(), crate::demo::TAY_SON);
+    app.run().await?;
+    Ok(())
+}

@@ -1,0 +1,223 @@
+//! Settings: `config/default.toml` (compiled in), then an optional `--config` file, then
+//! `SOHOA__SECTION__KEY` environment variables, then command-line overrides.
+//!
+//! Every struct denies unknown fields, so a misspelt key fails loudly with its name instead
+//! of being silently ignored.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The defaults, kept in one file that is both documentation and source.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// Error raised when the settings cannot be read or do not fit the schema.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub paths: PathSettings,
+    pub api: ApiSettings,
+    pub import: ImportSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Requests running longer than this are cut off with 408.
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Empty for the embedded SQLite file in `paths.data_dir`.
+    pub url: String,
+    pub max_connections: u32,
+    pub busy_timeout_ms: u64,
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathSettings {
+    pub data_dir: PathBuf,
+    pub plugin_dir: PathBuf,
+    pub shared_data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    pub default_page_size: u32,
+    pub max_page_size: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    pub max_rows: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+/// Where settings come from, in increasing priority after the compiled-in defaults.
+#[derive(Debug, Default)]
+pub struct Sources<'a> {
+    /// A TOML file given with `--config`; it must exist.
+    pub file: Option<&'a Path>,
+    /// Read `SOHOA__SECTION__KEY` variables (off in tests that must not see the caller's env).
+    pub env: bool,
+    /// Dotted keys set last, e.g. `("server.listen", "127.0.0.1:0")` from `--listen`.
+    pub overrides: Vec<(&'static str, String)>,
+}
+
+impl Settings {
+    /// The compiled-in defaults alone.
+    pub fn defaults() -> Self {
+        Self::load(&Sources::default()).expect("config/default.toml must parse")
+    }
+
+    pub fn load(sources: &Sources<'_>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(file) = sources.file {
+            if !file.is_file() {
+                return Err(ConfigError(format!("configuration file {} does not exist", file.display())));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        if sources.env {
+            figment = figment.merge(Env::prefixed("SOHOA__").split("__"));
+        }
+        for (key, value) in &sources.overrides {
+            // Parse like an environment variable would be ("8" is a number, "x" a string).
+            let value: figment::value::Value = value.parse().expect("Value::from_str is infallible");
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        let settings: Settings = figment.extract().map_err(|e| {
+            // figment's message names the key and the file or variable it came from.
+            ConfigError(e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
+        })?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: &str| Err(ConfigError(format!("{key}: {why}")));
+        if self.api.default_page_size == 0 || self.api.max_page_size == 0 {
+            return bad("api.default_page_size", "page sizes must be at least 1");
+        }
+        if self.api.default_page_size > self.api.max_page_size {
+            return bad("api.default_page_size", "must not exceed api.max_page_size");
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1");
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return bad("server.body_limit_bytes", "must be at least 1024");
+        }
+        let url = self.database.url.as_str();
+        if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres")) {
+            return bad("database.url", "must be empty (embedded SQLite), sqlite://... or postgres://...");
+        }
+        Ok(())
+    }
+
+    /// The database URL to connect to, resolving the embedded default.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            let path = self.paths.data_dir.join("sohoa.db");
+            format!("sqlite://{}?mode=rwc", path.display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn defaults_parse_and_are_sane() {
+        let s = Settings::defaults();
+        assert_eq!(s.server.listen.port(), 8080);
+        assert!(s.database.url.is_empty());
+        assert!(s.database_url().starts_with("sqlite://"));
+        assert_eq!(s.log.format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn file_overrides_defaults_and_unknown_key_is_named() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "[api]\nmax_page_size = 100").unwrap();
+        let s = Settings::load(&Sources { file: Some(f.path()), ..Default::default() }).unwrap();
+        assert_eq!(s.api.max_page_size, 100);
+        assert_eq!(s.api.default_page_size, 50);
+
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "[database]\nurll = \"x\"").unwrap();
+        let err =
+            Settings::load(&Sources { file: Some(f.path()), ..Default::default() }).unwrap_err().to_string();
+        assert!(err.contains("urll"), "{err}");
+    }
+
+    #[test]
+    fn overrides_win_and_bad_values_are_refused() {
+        let s = Settings::load(&Sources {
+            overrides: vec![("server.listen", "127.0.0.1:0".into())],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.server.listen.port(), 0);
+
+        let err = Settings::load(&Sources {
+            overrides: vec![("api.default_page_size", "0".into())],
+            ..Default::default()
+        });
+        assert!(err.is_err());
+        let err = Settings::load(&Sources {
+            overrides: vec![("database.url", "mysql://x".into())],
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn missing_config_file_is_an_error() {
+        let err = Settings::load(&Sources {
+            file: Some(Path::new("/nonexistent/sohoa.toml")),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("does not exist"));
+    }
+}

@@ -1,0 +1,53 @@
+//! Dates as Vietnamese officials write them (`dd/mm/yyyy`) and as machines do (`yyyy-mm-dd`).
+//! Storage and the JSON API use ISO 8601; people see `dd/mm/yyyy`.
+
+use chrono::{Datelike, NaiveDate};
+
+/// Parses `yyyy-mm-dd`, `dd/mm/yyyy` or `d/m/yyyy` (also with `-` or `.` between day and month).
+pub fn parse(input: &str) -> Option<NaiveDate> {
+    let s = input.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<&str> = s.split(['/', '-', '.']).collect();
+    if parts.len() == 3 && parts[2].len() == 4 && parts[0].len() <= 2 && parts[1].len() <= 2 {
+        let (d, m, y) = (parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?);
+        return NaiveDate::from_ymd_opt(y, m, d);
+    }
+    None
+}
+
+/// `05/07/2022`: how dates read for people.
+pub fn display(date: NaiveDate) -> String {
+    format!("{:02}/{:02}/{:04}", date.day(), date.month(), date.year())
+}
+
+/// How dates are stored and exchanged.
+pub fn iso(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// Today in Viet Nam (UTC+7): "as of today" must not flip at 7 in the morning.
+pub fn today() -> NaiveDate {
+    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
+    chrono::Utc::now().with_timezone(&vn).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_forms_and_rejects_impossible_dates() {
+        let d = NaiveDate::from_ymd_opt(2022, 7, 5).unwrap();
+        assert_eq!(parse("2022-07-05"), Some(d));
+        assert_eq!(parse("05/07/2022"), Some(d));
+        assert_eq!(parse("5/7/2022"), Some(d));
+        assert_eq!(parse("05.07.2022"), Some(d));
+        assert_eq!(parse("31/02/2022"), None);
+        assert_eq!(parse("2022-02-30"), None);
+        assert_eq!(parse("tomorrow"), None);
+        assert_eq!(display(d), "05/07/2022");
+        assert_eq!(iso(d), "2022-07-05");
+    }
+}

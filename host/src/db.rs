@@ -1,0 +1,275 @@
+//! The database: one pool over SQLite (embedded default) or PostgreSQL (scale-out).
+//!
+//! Both backends run the *same SQL text* through sqlx's `Any` driver, which is why the schema
+//! keeps to a common subset: `$N` placeholders (SQLite accepts them too), dates as ISO-8601
+//! `TEXT` (`YYYY-MM-DD`, so text order is date order), timestamps as RFC 3339 UTC `TEXT`, flags
+//! as integers, and every id a 64-bit integer. Only the DDL differs, so each backend has its
+//! own migration directory with the same numbered files.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+use crate::config::Settings;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which engine sits behind the pool; only DDL and a few pragmas care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A cheap-to-clone handle on the connection pool.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("cannot connect to the database ({url}): {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl Db {
+    /// Connects using the settings, creating the SQLite data directory when needed.
+    /// Does not migrate: callers decide (serve and migrate do, tests do it explicitly).
+    pub async fn connect(settings: &Settings) -> Result<Self, DbError> {
+        sqlx::any::install_default_drivers();
+        let url = settings.database_url();
+        let backend = if url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
+        if backend == Backend::Sqlite && settings.database.url.is_empty() {
+            let dir = &settings.paths.data_dir;
+            std::fs::create_dir_all(dir)
+                .map_err(|source| DbError::DataDir { path: dir.display().to_string(), source })?;
+        }
+        let redacted = redact(&url);
+        let connect_err = |source| DbError::Connect { url: redacted.clone(), source };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(connect_err)?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+        let busy_timeout_ms = settings.database.busy_timeout_ms;
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.database.max_connections)
+            .acquire_timeout(Duration::from_secs(settings.database.acquire_timeout_secs))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run during a write; foreign keys are off by default in
+                        // SQLite; the busy timeout turns lock contention into waiting, not errors.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute(format!("PRAGMA busy_timeout = {busy_timeout_ms}").as_str()).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(connect_err)?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Brings the schema up to date; safe to run at every start.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// The URL without its password, for messages and logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Now, as stored: RFC 3339 in UTC with second precision.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn tuples_number_parameters_after_those_bound() {
+        let mut sql = Sql::new("INSERT INTO t (a, b, c) VALUES ");
+        sql.push_tuples(2, 3);
+        assert_eq!(sql.text, "INSERT INTO t (a, b, c) VALUES ($1, $2, $3), ($4, $5, $6)");
+        let mut sql = Sql::new("X ");
+        sql.bind(1).push(" ").push_tuples(1, 2);
+        assert_eq!(sql.text, "X $1 ($2, $3)");
+    }
+}
+
+/// A value bound to a numbered placeholder.
+#[derive(Debug, Clone)]
+pub enum Param {
+    Int(i64),
+    Text(String),
+    OptInt(Option<i64>),
+    OptText(Option<String>),
+}
+
+impl From<i64> for Param {
+    fn from(v: i64) -> Self {
+        Param::Int(v)
+    }
+}
+impl From<String> for Param {
+    fn from(v: String) -> Self {
+        Param::Text(v)
+    }
+}
+impl From<&str> for Param {
+    fn from(v: &str) -> Self {
+        Param::Text(v.to_string())
+    }
+}
+impl From<Option<i64>> for Param {
+    fn from(v: Option<i64>) -> Self {
+        Param::OptInt(v)
+    }
+}
+impl From<Option<String>> for Param {
+    fn from(v: Option<String>) -> Self {
+        Param::OptText(v)
+    }
+}
+
+/// SQL assembled at run time (optional filters) with `$N` placeholders numbered as bound.
+#[derive(Debug, Default, Clone)]
+pub struct Sql {
+    pub text: String,
+    params: Vec<Param>,
+    /// Placeholders written by `push_tuples` that still await their value.
+    pending: usize,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql { text: text.to_string(), params: Vec::new(), pending: 0 }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind(&mut self, value: impl Into<Param>) -> &mut Self {
+        assert_eq!(self.pending, 0, "Sql::bind while push_tuples values are still due");
+        self.params.push(value.into());
+        self.text.push('$');
+        self.text.push_str(&self.params.len().to_string());
+        self
+    }
+
+    /// Appends `($k, ...), (...)`: `rows` tuples of `columns` placeholders, numbered after
+    /// those bound so far. Supply their values, row by row, with [`Sql::arg`].
+    pub fn push_tuples(&mut self, rows: usize, columns: usize) -> &mut Self {
+        let first = self.params.len() + self.pending + 1;
+        for r in 0..rows {
+            self.text.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 0..columns {
+                if c > 0 {
+                    self.text.push_str(", ");
+                }
+                self.text.push('$');
+                self.text.push_str(&(first + r * columns + c).to_string());
+            }
+            self.text.push(')');
+        }
+        self.pending += rows * columns;
+        self
+    }
+
+    /// Supplies the value of the next placeholder written by [`Sql::push_tuples`].
+    pub fn arg(&mut self, value: impl Into<Param>) -> &mut Self {
+        assert!(self.pending > 0, "Sql::arg without a placeholder from push_tuples");
+        self.pending -= 1;
+        self.params.push(value.into());
+        self
+    }
+
+    /// `SELECT COUNT(*)` over this query's rows (call it before adding ORDER BY / LIMIT).
+    /// Both engines accept a `WITH` clause inside the subquery.
+    pub fn count(&self) -> Sql {
+        Sql {
+            text: format!("SELECT COUNT(*) FROM ({}) AS counted", self.text),
+            params: self.params.clone(),
+            pending: self.pending,
+        }
+    }
+
+    fn arguments(&self) -> sqlx::any::AnyArguments<'_> {
+        use sqlx::Arguments;
+        let mut args = sqlx::any::AnyArguments::default();
+        for p in &self.params {
+            // Encoding these plain types into AnyArguments cannot fail.
+            let added = match p {
+                Param::Int(v) => args.add(*v),
+                Param::Text(v) => args.add(v.as_str()),
+                Param::OptInt(v) => args.add(*v),
+                Param::OptText(v) => args.add(v.as_deref()),
+            };
+            added.expect("binding a plain value");
+        }
+        args
+    }
+
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        sqlx::query_with(&self.text, self.arguments())
+    }
+
+    pub fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_as_with(&self.text, self.arguments())
+    }
+
+    pub fn query_scalar<T>(&self) -> sqlx::query::QueryScalar<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>
+    where
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_scalar_with(&self.text, self.arguments())
+    }
+}

@@ -1,0 +1,273 @@
+//! The demo database: Bình Định's 2022 tree from the public mapping file, villages for the
+//! 15 communes of Tây Sơn, and a team in every commune and village with realistic members.
+//!
+//! Everything goes through the same service functions as the API, so the demo data passes the
+//! same checks as real input. The random choices use a fixed seed: every demo is the same.
+//! A few teams are deliberately imperfect (no police officer on a commune team, a village team
+//! without a Youth Union member, two leaders, a 15-year-old member, someone who left), so that
+//! the locality rules have something to find.
+
+use std::path::Path;
+
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use sqlx::AnyConnection;
+
+use crate::error::{Error, Result};
+use crate::teams::{self, NewMember, NewTeam};
+use crate::units::{self, Level, NewUnit, UnitFilter, UnitSource};
+
+pub const MAPPING_FILE: &str = "binh-dinh-2022-with-2025-mapping.json";
+pub const TAY_SON: &str = "547";
+
+const SURNAMES: &[&str] = &[
+    "Nguyễn", "Trần", "Lê", "Võ", "Huỳnh", "Phạm", "Phan", "Đặng", "Bùi", "Đỗ", "Ngô", "Hồ", "Trương",
+    "Đinh", "Đoàn", "Lương", "Mai", "Tạ",
+];
+const MALE_MIDDLE: &[&str] = &["Văn", "Đức", "Minh", "Thanh", "Quốc", "Hữu", "Công", "Ngọc", "Tấn", "Xuân"];
+const FEMALE_MIDDLE: &[&str] = &["Thị", "Thị", "Ngọc", "Thu", "Kim", "Mỹ", "Thanh", "Hồng"];
+const MALE_GIVEN: &[&str] = &[
+    "An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Minh", "Nam", "Phúc", "Quang", "Sơn",
+    "Tài", "Thắng", "Trung", "Tuấn", "Vinh", "Hiếu", "Lộc", "Tín", "Nhân",
+];
+const FEMALE_GIVEN: &[&str] = &[
+    "Anh", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Nga", "Nhung", "Oanh", "Phương", "Thảo",
+    "Trang", "Tuyết", "Vân", "Yến", "Hằng",
+];
+const SKILLS: &[&str] = &[
+    "Hướng dẫn cài đặt, kích hoạt VNeID",
+    "Dịch vụ công trực tuyến",
+    "Thanh toán điện tử",
+    "Thương mại điện tử (Postmart, Voso)",
+    "An toàn thông tin cá nhân",
+    "Chữ ký số (SmartCA)",
+    "Tuyên truyền trên mạng xã hội",
+];
+
+/// What the demo seed created.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DemoReport {
+    pub units: usize,
+    pub villages: usize,
+    pub teams: usize,
+    pub members: usize,
+}
+
+struct Gen {
+    rng: StdRng,
+    phones: u32,
+}
+
+impl Gen {
+    fn person(&mut self, female: bool) -> (String, &'static str) {
+        let (middle, given) = if female { (FEMALE_MIDDLE, FEMALE_GIVEN) } else { (MALE_MIDDLE, MALE_GIVEN) };
+        let name = format!(
+            "{} {} {}",
+            SURNAMES.choose(&mut self.rng).expect("non-empty"),
+            middle.choose(&mut self.rng).expect("non-empty"),
+            given.choose(&mut self.rng).expect("non-empty"),
+        );
+        (name, if female { "female" } else { "male" })
+    }
+
+    fn phone(&mut self) -> String {
+        self.phones += 1;
+        let prefix =
+            ["0905", "0935", "0978", "0912", "0983", "0356"].choose(&mut self.rng).expect("non-empty");
+        format!("{prefix}{:06}", 100_000 + self.phones * 37 % 900_000)
+    }
+
+    fn skills(&mut self) -> Vec<String> {
+        let n = self.rng.random_range(1..=3);
+        SKILLS.choose_multiple(&mut self.rng, n).map(|s| s.to_string()).collect()
+    }
+}
+
+/// One member to add: (position, affiliation, age, female?).
+type Seat = (&'static str, &'static str, i64, bool);
+
+/// Seeds the demo into an empty, migrated database.
+pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<DemoReport> {
+    let path = shared_data_dir.join(MAPPING_FILE);
+    if !path.is_file() {
+        return Err(Error::BadRequest(format!(
+            "the demo needs {} (set paths.shared_data_dir or --shared-data)",
+            path.display()
+        )));
+    }
+    let source = UnitSource::read(&path)?;
+    let imported = units::import_units(conn, &source.units, None, &|_, _| {}).await?;
+    let mut report = DemoReport { units: imported.created, ..Default::default() };
+    let mut g = Gen { rng: StdRng::seed_from_u64(77), phones: 0 };
+
+    let filter =
+        UnitFilter { as_of: "2022-06-01".into(), parent: Some(TAY_SON.into()), ..Default::default() };
+    let (communes, _) = units::list(conn, &filter, 100, 0).await?;
+    for (ci, commune) in communes.iter().enumerate() {
+        let town = commune.unit_type == "Thị trấn";
+        let village_count = g.rng.random_range(4..=8);
+        let mut villages = Vec::new();
+        for v in 1..=village_count {
+            let (word, unit_type) = if town { ("Khối", "Khối phố") } else { ("Thôn", "Thôn") };
+            let unit = units::create(
+                conn,
+                NewUnit {
+                    code: Some(format!("{}-{v:02}", commune.code)),
+                    name: Some(format!("{word} {v}")),
+                    unit_type: Some(unit_type.into()),
+                    level: Some(Level::Village),
+                    parent_code: Some(commune.code.clone()),
+                    valid_from: None,
+                },
+            )
+            .await?;
+            villages.push(unit);
+        }
+        report.villages += villages.len();
+
+        // The commune team, set up by the commune chairman's decision in mid-2022.
+        let decision_day = 6 + ci as u32;
+        let (chair, _) = g.person(false);
+        let commune_team = teams::create(
+            conn,
+            NewTeam {
+                unit_code: Some(commune.code.clone()),
+                name: None,
+                decision_number: Some(format!("{}/QĐ-UBND", 100 + ci * 7)),
+                decision_date: Some(format!("2022-06-{decision_day:02}")),
+                decision_signer: Some(chair.clone()),
+            },
+        )
+        .await?;
+        report.teams += 1;
+        let mut seats: Vec<Seat> = vec![
+            ("leader", "commune_leadership", 48, false),
+            ("deputy", "youth_union", 29, false),
+            ("member", "commune_police", 35, false),
+            ("member", "cultural_social_officer", 33, true),
+            ("member", "womens_union", 41, true),
+            ("member", "telecom_postal", 31, false),
+            ("member", "farmers_union", 52, false),
+        ];
+        match commune.name.as_str() {
+            // No police officer: Plan 77 requires one.
+            "Xã Tây Giang" => seats.retain(|s| s.1 != "commune_police"),
+            // No telecom or postal representative: recommended, so a warning.
+            "Xã Bình Tường" => seats.retain(|s| s.1 != "telecom_postal"),
+            _ => {
+                if g.rng.random_bool(0.5) {
+                    seats.push(("member", "youth_union", 24, true));
+                }
+            }
+        }
+        let team_date = commune_team.decision_date.clone();
+        let mut youth_secretary = None;
+        for (i, seat) in seats.iter().enumerate() {
+            let id = add_member(conn, &mut g, commune_team.id, *seat, &team_date).await?;
+            if i == 1 {
+                youth_secretary = Some(id);
+            }
+            report.members += 1;
+        }
+        if commune.name == "Thị trấn Phú Phong" {
+            // Someone who served and left: history is kept.
+            let m = add_member(conn, &mut g, commune_team.id, ("member", "volunteer", 27, false), &team_date)
+                .await?;
+            teams::members::update(
+                conn,
+                m,
+                teams::MemberChange { left_on: Some("2023-03-31".into()), ..Default::default() },
+            )
+            .await?;
+            report.members += 1;
+        }
+
+        for (vi, village) in villages.iter().enumerate() {
+            let team = teams::create(
+                conn,
+                NewTeam {
+                    unit_code: Some(village.code.clone()),
+                    name: None,
+                    decision_number: Some(format!("{}/QĐ-UBND", 200 + ci * 20 + vi)),
+                    decision_date: Some(format!("2022-07-{:02}", decision_day)),
+                    decision_signer: Some(chair.clone()),
+                },
+            )
+            .await?;
+            report.teams += 1;
+            let mut seats: Vec<Seat> = vec![
+                ("leader", "village_head", 50, false),
+                ("member", "youth_union", 23, g.rng.random_bool(0.5)),
+                ("member", "womens_union", 38, true),
+            ];
+            if g.rng.random_bool(0.6) {
+                seats.push(("member", "volunteer", 30, g.rng.random_bool(0.5)));
+            }
+            match (commune.name.as_str(), vi) {
+                // Only the head and one more, and no Youth Union member.
+                ("Xã Bình Thuận", 0) => seats.retain(|s| s.1 == "village_head" || s.1 == "womens_union"),
+                // Two leaders.
+                ("Xã Tây Phú", 0) => seats.push(("leader", "veterans_association", 60, false)),
+                // A member under 16.
+                ("Xã Vĩnh An", 0) => seats.push(("member", "volunteer", 15, false)),
+                _ => {}
+            }
+            for seat in &seats {
+                add_member(conn, &mut g, team.id, *seat, &team.decision_date).await?;
+                report.members += 1;
+            }
+            if vi == 0
+                && let Some(secretary) = youth_secretary
+            {
+                // The commune's youth secretary also serves on the first village's team.
+                let person = teams::members::get(conn, secretary).await?.person_id;
+                teams::members::create(
+                    conn,
+                    NewMember {
+                        team_id: Some(team.id),
+                        person_id: Some(person),
+                        position: Some("deputy".into()),
+                        affiliation: Some("youth_union".into()),
+                        skills: vec![SKILLS[0].into()],
+                        joined_on: Some(team.decision_date.clone()),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                report.members += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn add_member(
+    conn: &mut AnyConnection,
+    g: &mut Gen,
+    team_id: i64,
+    seat: Seat,
+    joined_on: &str,
+) -> Result<i64> {
+    let (position, affiliation, age, female) = seat;
+    let (full_name, gender) = g.person(female);
+    let age = age + g.rng.random_range(0..=4) * i64::from(age > 18);
+    let phone = g.phone();
+    let member = teams::members::create(
+        conn,
+        NewMember {
+            team_id: Some(team_id),
+            full_name: Some(full_name),
+            gender: Some(gender.into()),
+            birth_year: Some(2022 - age),
+            phone: Some(phone),
+            position: Some(position.into()),
+            affiliation: Some(affiliation.into()),
+            skills: g.skills(),
+            joined_on: Some(joined_on.into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(member.id)
+}

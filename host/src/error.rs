@@ -1,0 +1,169 @@
+//! The one error type the service layer returns, and its single JSON shape on the wire:
+//! `{"error": {"code": "...", "message": "...", "details": [...]}}`.
+//!
+//! Internals (SQL text, driver messages) are logged, never sent to the client.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One problem with one input field, optionally on one row of an uploaded file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field (JSON name or file column) at fault.
+    pub field: String,
+    /// What is wrong, in words a user can act on.
+    pub message: String,
+    /// 1-based row number in an uploaded file, as a spreadsheet shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into(), row: None }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request cannot be read (malformed JSON, bad query string).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request was read but its content is not acceptable.
+    #[error("{}", summary(.0))]
+    Validation(Vec<FieldError>),
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The write would clash with existing data (duplicate code, closed unit...).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    let mut parts: Vec<String> = errors
+        .iter()
+        .take(5)
+        .map(|e| match e.row {
+            Some(row) => format!("row {row}, {}: {}", e.field, e.message),
+            None => format!("{}: {}", e.field, e.message),
+        })
+        .collect();
+    if errors.len() > 5 {
+        parts.push(format!("and {} more", errors.len() - 5));
+    }
+    parts.join("; ")
+}
+
+impl Error {
+    /// A validation error about a single field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Database(e) if constraint_kind(e).is_some() => StatusCode::CONFLICT,
+            Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable, machine-readable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::BadRequest(_) => "bad_request",
+            Error::Validation(_) => "validation_failed",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::PayloadTooLarge(_) => "payload_too_large",
+            Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::Database(e) if constraint_kind(e).is_some() => "conflict",
+            Error::Database(_) | Error::Internal(_) => "internal",
+        }
+    }
+}
+
+/// Constraint violations that reach the database (races between two writers) are conflicts.
+fn constraint_kind(e: &sqlx::Error) -> Option<sqlx::error::ErrorKind> {
+    match e {
+        sqlx::Error::Database(db) => match db.kind() {
+            sqlx::error::ErrorKind::Other => None,
+            kind => Some(kind),
+        },
+        _ => None,
+    }
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code: bad_request, validation_failed, not_found, conflict, payload_too_large,
+    /// unsupported_media_type, internal.
+    pub code: String,
+    pub message: String,
+    /// Per-field problems, for `validation_failed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<FieldError>,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self, "request failed");
+            "internal error; the server log has the details".to_string()
+        } else if let Error::Database(_) = self {
+            tracing::info!(error = %self, "constraint violation");
+            "the change conflicts with existing data".to_string()
+        } else {
+            self.to_string()
+        };
+        let details = match self {
+            Error::Validation(ref errors) => errors.clone(),
+            _ => Vec::new(),
+        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code().to_string(), message, details } };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Collects field errors while validating an input, then fails once with all of them.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<FieldError>);
+
+impl Problems {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> Result<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(Error::Validation(self.0)) }
+    }
+}

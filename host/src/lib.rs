@@ -1,0 +1,21 @@
+//! sohoa's host: storage, HTTP API and command line for the Community Digital Technology
+//! Teams (Tổ công nghệ số cộng đồng) of Viet Nam's communes and villages.
+//!
+//! The data path is request -> domain service -> storage (sqlx over SQLite or PostgreSQL).
+//! Each concept has one module: [`units`] (the administrative tree over time), [`teams`]
+//! (teams, people, memberships, roster import), with [`api`] holding the HTTP plumbing and
+//! [`cli`] the commands. Locality rules will run as sandboxed WebAssembly plugins.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dates;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod teams;
+pub mod telemetry;
+pub mod text;
+pub mod units;
+pub mod vocab;

@@ -1,0 +1,441 @@
+//! Community Digital Technology Teams, the people on them, and their memberships.
+//!
+//! A team belongs to a commune or village unit and is established by a decision. People are
+//! recorded once and may serve on several teams; each stint is a membership with joined/left
+//! dates, so leaving a team ends a membership instead of deleting it. Validation here is
+//! structural (required fields, formats, dates); locality rules are for plugins.
+
+pub mod import;
+pub mod members;
+mod routes;
+
+pub use import::{ImportOutcome, RosterFormat, import_roster};
+pub use members::{Member, MemberChange, MemberFilter, NewMember, Person};
+pub use routes::routes;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use crate::db::{Sql, now};
+use crate::error::{Error, Problems, Result};
+use crate::text;
+use crate::units::{self, Level};
+use crate::vocab::{TeamStatus, Vocab};
+
+/// A team as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Team {
+    pub id: i64,
+    pub unit_code: String,
+    /// The unit's current (or last) name.
+    pub unit_name: String,
+    /// "commune" or "village": the level of the unit the team serves.
+    pub kind: Level,
+    pub name: String,
+    pub decision_number: String,
+    pub decision_date: String,
+    pub decision_signer: String,
+    pub status: TeamStatus,
+    /// Day the status took effect (suspension or dissolution).
+    pub status_date: Option<String>,
+    pub status_reason: Option<String>,
+    /// Members serving today.
+    pub member_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A team with its members.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamDetail {
+    #[serde(flatten)]
+    pub team: Team,
+    /// Current members, then (with `include_left`) those who have left.
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct TeamRow {
+    id: i64,
+    unit_id: i64,
+    unit_code: String,
+    unit_name: String,
+    level: String,
+    name: String,
+    decision_number: String,
+    decision_date: String,
+    decision_signer: String,
+    status: String,
+    status_date: Option<String>,
+    status_reason: Option<String>,
+    member_count: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+impl TeamRow {
+    fn into_team(self) -> Team {
+        Team {
+            id: self.id,
+            unit_code: self.unit_code,
+            unit_name: self.unit_name,
+            kind: Level::parse(&self.level).unwrap_or(Level::Commune),
+            name: self.name,
+            decision_number: self.decision_number,
+            decision_date: self.decision_date,
+            decision_signer: self.decision_signer,
+            status: TeamStatus::parse(&self.status).unwrap_or(TeamStatus::Active),
+            status_date: self.status_date,
+            status_reason: self.status_reason,
+            member_count: self.member_count,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// Team columns; `$today` must be bound first as the date for "serving today".
+fn team_select(today_param: &str) -> String {
+    format!(
+        "SELECT t.id, t.unit_id, u.code AS unit_code, lv.name AS unit_name, lv.level, t.name, \
+           t.decision_number, t.decision_date, t.decision_signer, t.status, t.status_date, t.status_reason, \
+           (SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.joined_on <= {today_param} \
+              AND (m.left_on IS NULL OR m.left_on > {today_param})) AS member_count, \
+           t.created_at, t.updated_at \
+         FROM teams t JOIN units u ON u.id = t.unit_id \
+         JOIN unit_versions lv ON lv.id = (SELECT MAX(v.id) FROM unit_versions v WHERE v.unit_id = t.unit_id)"
+    )
+}
+
+fn today() -> String {
+    crate::dates::iso(crate::dates::today())
+}
+
+async fn fetch_team(conn: &mut AnyConnection, id: i64) -> Result<Option<TeamRow>> {
+    let mut sql = Sql::new("");
+    sql.push("WITH today(d) AS (SELECT ").bind(today()).push(") ");
+    sql.push(&team_select("(SELECT d FROM today)")).push(" WHERE t.id = ").bind(id);
+    Ok(sql.query_as::<TeamRow>().fetch_optional(&mut *conn).await?)
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64, include_left: bool) -> Result<TeamDetail> {
+    let team = fetch_team(conn, id).await?.ok_or_else(|| Error::NotFound(format!("team {id}")))?.into_team();
+    let filter = MemberFilter { team: Some(id), include_left, ..Default::default() };
+    let (members, _) = members::list(conn, &filter, i64::MAX, 0).await?;
+    Ok(TeamDetail { team, members })
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TeamSort {
+    #[default]
+    Id,
+    Name,
+    Unit,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct TeamFilter {
+    /// Teams in this unit's subtree on `as_of`.
+    pub unit: Option<String>,
+    pub as_of: String,
+    pub status: Option<TeamStatus>,
+    pub q: Option<String>,
+    pub sort: TeamSort,
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &TeamFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Team>, i64)> {
+    let mut sql = Sql::default();
+    let root = match &f.unit {
+        Some(code) => Some(units::id_of(conn, code).await?),
+        None => None,
+    };
+    match root {
+        Some(root) => {
+            units::push_subtree_cte(&mut sql, root, &f.as_of);
+            sql.push(", ");
+        }
+        None => {
+            sql.push("WITH ");
+        }
+    }
+    sql.push("today(d) AS (SELECT ").bind(today()).push(") ");
+    sql.push(&team_select("(SELECT d FROM today)")).push(" WHERE 1 = 1");
+    if root.is_some() {
+        sql.push(" AND t.unit_id IN (SELECT id FROM sub)");
+    }
+    if let Some(status) = f.status {
+        sql.push(" AND t.status = ").bind(status.as_str());
+    }
+    if let Some(q) = f.q.as_deref().map(text::fold).filter(|q| !q.is_empty()) {
+        sql.push(" AND t.search_key LIKE ").bind(format!("%{}%", text::like_escape(&q))).push(" ESCAPE '\\'");
+    }
+    let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
+    sql.push(match f.sort {
+        TeamSort::Id => " ORDER BY t.id",
+        TeamSort::Name => " ORDER BY t.search_key, t.id",
+        TeamSort::Unit => " ORDER BY u.code, t.id",
+    });
+    sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+    let rows = sql.query_as::<TeamRow>().fetch_all(&mut *conn).await?;
+    Ok((rows.into_iter().map(TeamRow::into_team).collect(), total))
+}
+
+/// A new team, as received.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+pub struct NewTeam {
+    /// Code of the commune or village the team serves.
+    pub unit_code: Option<String>,
+    /// Defaults to "Tổ công nghệ số cộng đồng <unit name>".
+    pub name: Option<String>,
+    /// Number and symbol of the establishing decision, e.g. "125/QĐ-UBND".
+    pub decision_number: Option<String>,
+    /// yyyy-mm-dd or dd/mm/yyyy; not in the future.
+    pub decision_date: Option<String>,
+    /// Who signed the decision.
+    pub decision_signer: Option<String>,
+}
+
+pub(crate) fn required(p: &mut Problems, field: &str, value: Option<&str>, max: usize) -> String {
+    let v = value.map(text::clean).unwrap_or_default();
+    if v.is_empty() {
+        p.add(field, "is required");
+    } else if v.chars().count() > max {
+        p.add(field, format!("must be at most {max} characters"));
+    }
+    v
+}
+
+/// A date that must be given, be real, and not lie in the future.
+pub(crate) fn past_date(
+    p: &mut Problems,
+    field: &str,
+    value: Option<&str>,
+    required: bool,
+) -> Option<String> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty());
+    let Some(v) = v else {
+        if required {
+            p.add(field, "is required");
+        }
+        return None;
+    };
+    match crate::dates::parse(v) {
+        None => {
+            p.add(field, format!("'{v}' is not a valid date (dd/mm/yyyy or yyyy-mm-dd)"));
+            None
+        }
+        Some(d) if d > crate::dates::today() => {
+            p.add(field, format!("{} is in the future", crate::dates::display(d)));
+            None
+        }
+        Some(d) => Some(crate::dates::iso(d)),
+    }
+}
+
+/// The default team name: "Tổ công nghệ số cộng đồng xã Bình Tường".
+fn default_name(unit_name: &str) -> String {
+    let mut chars = unit_name.chars();
+    let lowered = match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
+        None => String::new(),
+    };
+    format!("Tổ công nghệ số cộng đồng {lowered}")
+}
+
+/// A new team that passed every check, ready to insert.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckedTeam {
+    pub unit_id: i64,
+    pub name: String,
+    pub decision_number: String,
+    pub decision_date: String,
+    pub decision_signer: String,
+    /// A team of the same name already serves this unit.
+    pub existing: Option<i64>,
+}
+
+/// Validates a new team without writing (shared by the API and the roster import).
+pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) -> Result<CheckedTeam> {
+    let mut p = Problems::default();
+    let unit_code = input.unit_code.as_deref().map(str::trim).unwrap_or_default().to_string();
+    let decision_number = required(&mut p, "decision_number", input.decision_number.as_deref(), 50);
+    let decision_date = past_date(&mut p, "decision_date", input.decision_date.as_deref(), true);
+    let decision_signer = required(&mut p, "decision_signer", input.decision_signer.as_deref(), 100);
+    let mut unit = None;
+    if unit_code.is_empty() {
+        p.add("unit_code", "is required");
+    } else {
+        match units::id_of(conn, &unit_code).await {
+            Err(_) => p.add("unit_code", format!("unit '{unit_code}' does not exist")),
+            Ok(id) => {
+                let date = decision_date.clone().unwrap_or_else(today);
+                match units::version_on(conn, id, &date).await? {
+                    None => p.add("unit_code", format!("unit '{unit_code}' did not exist on {date}")),
+                    Some(v) if !matches!(v.level(), Level::Commune | Level::Village) => p.add(
+                        "unit_code",
+                        format!("a team serves a commune or a village, not a {}", v.level().as_str()),
+                    ),
+                    Some(v) => unit = Some(v),
+                }
+            }
+        }
+    }
+    let name = match input.name.as_deref().map(text::clean).filter(|n| !n.is_empty()) {
+        Some(n) if n.chars().count() > 200 => {
+            p.add("name", "must be at most 200 characters");
+            n
+        }
+        Some(n) => n,
+        None => unit.as_ref().map(|u| default_name(&u.name)).unwrap_or_default(),
+    };
+    p.into_result()?;
+    let unit = unit.expect("checked above");
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE unit_id = $1 AND name = $2")
+        .bind(unit.unit_id)
+        .bind(&name)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(CheckedTeam {
+        unit_id: unit.unit_id,
+        name,
+        decision_number,
+        decision_date: decision_date.expect("checked above"),
+        decision_signer,
+        existing,
+    })
+}
+
+pub(crate) async fn insert_team(conn: &mut AnyConnection, t: &CheckedTeam) -> Result<i64> {
+    let stamp = now();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO teams (unit_id, name, search_key, decision_number, decision_date, decision_signer, \
+           status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING id",
+    )
+    .bind(t.unit_id)
+    .bind(&t.name)
+    .bind(text::fold(&t.name))
+    .bind(&t.decision_number)
+    .bind(&t.decision_date)
+    .bind(&t.decision_signer)
+    .bind(&stamp)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn create(conn: &mut AnyConnection, input: NewTeam) -> Result<Team> {
+    let checked = check_new_team(conn, &input).await?;
+    if let Some(id) = checked.existing {
+        return Err(Error::Conflict(format!(
+            "this unit already has a team named '{}' (team {id})",
+            checked.name
+        )));
+    }
+    let id = insert_team(conn, &checked).await?;
+    Ok(fetch_team(conn, id).await?.expect("just inserted").into_team())
+}
+
+/// Changes to a team; absent fields stay as they are.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+pub struct TeamChange {
+    pub name: Option<String>,
+    pub decision_number: Option<String>,
+    pub decision_date: Option<String>,
+    pub decision_signer: Option<String>,
+    /// active, suspended or dissolved. Suspending or dissolving needs `status_date` and
+    /// `status_reason`; returning to active clears them.
+    pub status: Option<String>,
+    pub status_date: Option<String>,
+    pub status_reason: Option<String>,
+}
+
+pub async fn update(conn: &mut AnyConnection, id: i64, input: TeamChange) -> Result<Team> {
+    let row = fetch_team(conn, id).await?.ok_or_else(|| Error::NotFound(format!("team {id}")))?;
+    let mut p = Problems::default();
+    let name = match &input.name {
+        Some(n) => required(&mut p, "name", Some(n), 200),
+        None => row.name.clone(),
+    };
+    let decision_number = match &input.decision_number {
+        Some(n) => required(&mut p, "decision_number", Some(n), 50),
+        None => row.decision_number.clone(),
+    };
+    let decision_signer = match &input.decision_signer {
+        Some(n) => required(&mut p, "decision_signer", Some(n), 100),
+        None => row.decision_signer.clone(),
+    };
+    let decision_date = match &input.decision_date {
+        Some(d) => past_date(&mut p, "decision_date", Some(d), true).unwrap_or_default(),
+        None => row.decision_date.clone(),
+    };
+    let status = match input.status.as_deref() {
+        None => TeamStatus::parse(&row.status).unwrap_or(TeamStatus::Active),
+        Some(s) => TeamStatus::parse(s).unwrap_or_else(|| {
+            p.add("status", format!("'{s}' is not one of {}", TeamStatus::expected()));
+            TeamStatus::Active
+        }),
+    };
+    let (status_date, status_reason) = if status == TeamStatus::Active {
+        (None, None)
+    } else {
+        let date = match &input.status_date {
+            Some(d) => past_date(&mut p, "status_date", Some(d), true),
+            None if input.status.is_some() => {
+                p.add("status_date", "is required when suspending or dissolving a team");
+                None
+            }
+            None => row.status_date.clone(),
+        };
+        let reason = match &input.status_reason {
+            Some(r) => Some(required(&mut p, "status_reason", Some(r), 500)),
+            None if input.status.is_some() => {
+                p.add("status_reason", "is required when suspending or dissolving a team");
+                None
+            }
+            None => row.status_reason.clone(),
+        };
+        if let Some(d) = &date
+            && d.as_str() < decision_date.as_str()
+        {
+            p.add("status_date", "cannot be before the team was established");
+        }
+        (date, reason)
+    };
+    p.into_result()?;
+    if name != row.name {
+        let clash: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM teams WHERE unit_id = $1 AND name = $2 AND id <> $3")
+                .bind(row.unit_id)
+                .bind(&name)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if clash.is_some() {
+            return Err(Error::Conflict(format!("this unit already has a team named '{name}'")));
+        }
+    }
+    sqlx::query(
+        "UPDATE teams SET name = $1, search_key = $2, decision_number = $3, decision_date = $4, \
+           decision_signer = $5, status = $6, status_date = $7, status_reason = $8, updated_at = $9 \
+         WHERE id = $10",
+    )
+    .bind(&name)
+    .bind(text::fold(&name))
+    .bind(&decision_number)
+    .bind(&decision_date)
+    .bind(&decision_signer)
+    .bind(status.as_str())
+    .bind(status_date)
+    .bind(status_reason)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(fetch_team(conn, id).await?.expect("exists").into_team())
+}

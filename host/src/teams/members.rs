@@ -1,0 +1,630 @@
+//! People and their memberships of teams.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use super::{past_date, required, today};
+use crate::db::{Sql, now};
+use crate::error::{Error, Problems, Result};
+use crate::text;
+use crate::units;
+use crate::vocab::{Affiliation, Gender, Position, TeamStatus, Vocab};
+
+/// A membership, with the person's details.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Member {
+    /// The membership id (one person has one per stint on a team).
+    pub id: i64,
+    pub team_id: i64,
+    pub person_id: i64,
+    pub full_name: String,
+    pub gender: Gender,
+    pub birth_year: i64,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub position: Position,
+    pub affiliation: Affiliation,
+    pub skills: Vec<String>,
+    pub joined_on: String,
+    /// Last stint day plus one; null while serving.
+    pub left_on: Option<String>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct MemberRow {
+    id: i64,
+    team_id: i64,
+    person_id: i64,
+    full_name: String,
+    gender: String,
+    birth_year: i64,
+    phone: Option<String>,
+    email: Option<String>,
+    position: String,
+    affiliation: String,
+    skills: String,
+    joined_on: String,
+    left_on: Option<String>,
+}
+
+impl MemberRow {
+    fn into_member(self) -> Member {
+        Member {
+            id: self.id,
+            team_id: self.team_id,
+            person_id: self.person_id,
+            full_name: self.full_name,
+            gender: Gender::parse(&self.gender).unwrap_or(Gender::Other),
+            birth_year: self.birth_year,
+            phone: self.phone,
+            email: self.email,
+            position: Position::parse(&self.position).unwrap_or(Position::Member),
+            affiliation: Affiliation::parse(&self.affiliation).unwrap_or(Affiliation::Other),
+            skills: serde_json::from_str(&self.skills).unwrap_or_default(),
+            joined_on: self.joined_on,
+            left_on: self.left_on,
+        }
+    }
+}
+
+const MEMBER_SELECT: &str = "SELECT m.id, m.team_id, m.person_id, p.full_name, p.gender, p.birth_year, p.phone, \
+       p.email, m.position, m.affiliation, m.skills, m.joined_on, m.left_on \
+     FROM memberships m JOIN people p ON p.id = m.person_id JOIN teams t ON t.id = m.team_id";
+
+#[derive(Debug, Default, Clone)]
+pub struct MemberFilter {
+    /// Members of teams in this unit's subtree on `as_of`.
+    pub unit: Option<String>,
+    pub as_of: String,
+    pub team: Option<i64>,
+    pub person: Option<i64>,
+    /// Also those who had left by `as_of` (or by today).
+    pub include_left: bool,
+    pub position: Option<Position>,
+    pub affiliation: Option<Affiliation>,
+    pub q: Option<String>,
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &MemberFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Member>, i64)> {
+    let date = if f.as_of.is_empty() { today() } else { f.as_of.clone() };
+    let mut sql = Sql::default();
+    let root = match &f.unit {
+        Some(code) => Some(units::id_of(conn, code).await?),
+        None => None,
+    };
+    if let Some(root) = root {
+        units::push_subtree_cte(&mut sql, root, &date);
+    }
+    sql.push(MEMBER_SELECT).push(" WHERE 1 = 1");
+    if root.is_some() {
+        sql.push(" AND t.unit_id IN (SELECT id FROM sub)");
+    }
+    if let Some(team) = f.team {
+        sql.push(" AND m.team_id = ").bind(team);
+    }
+    if let Some(person) = f.person {
+        sql.push(" AND m.person_id = ").bind(person);
+    }
+    if !f.include_left {
+        sql.push(" AND (m.left_on IS NULL OR m.left_on > ").bind(date.as_str()).push(")");
+    }
+    if let Some(position) = f.position {
+        sql.push(" AND m.position = ").bind(position.as_str());
+    }
+    if let Some(affiliation) = f.affiliation {
+        sql.push(" AND m.affiliation = ").bind(affiliation.as_str());
+    }
+    if let Some(q) = f.q.as_deref().map(text::fold).filter(|q| !q.is_empty()) {
+        sql.push(" AND p.search_key LIKE ").bind(format!("%{}%", text::like_escape(&q))).push(" ESCAPE '\\'");
+    }
+    let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
+    // Leaders first, then deputies, then members; those who left last.
+    sql.push(
+        " ORDER BY m.team_id, (m.left_on IS NOT NULL), \
+           CASE m.position WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, p.search_key, m.id",
+    );
+    sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+    let rows = sql.query_as::<MemberRow>().fetch_all(&mut *conn).await?;
+    Ok((rows.into_iter().map(MemberRow::into_member).collect(), total))
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Member> {
+    let mut sql = Sql::new(MEMBER_SELECT);
+    sql.push(" WHERE m.id = ").bind(id);
+    sql.query_as::<MemberRow>()
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(MemberRow::into_member)
+        .ok_or_else(|| Error::NotFound(format!("member {id}")))
+}
+
+/// A person and every team they have served on.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Person {
+    pub id: i64,
+    pub full_name: String,
+    pub gender: Gender,
+    pub birth_year: i64,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub memberships: Vec<Member>,
+}
+
+pub async fn person(conn: &mut AnyConnection, id: i64) -> Result<Person> {
+    let filter = MemberFilter { person: Some(id), include_left: true, ..Default::default() };
+    let (memberships, _) = list(conn, &filter, i64::MAX, 0).await?;
+    let row: Option<(String, String, i64, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT full_name, gender, birth_year, phone, email FROM people WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (full_name, gender, birth_year, phone, email) =
+        row.ok_or_else(|| Error::NotFound(format!("person {id}")))?;
+    Ok(Person {
+        id,
+        full_name,
+        gender: Gender::parse(&gender).unwrap_or(Gender::Other),
+        birth_year,
+        phone,
+        email,
+        memberships,
+    })
+}
+
+/// A new membership; either `person_id` of someone already recorded, or their details.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+pub struct NewMember {
+    pub team_id: Option<i64>,
+    /// An existing person (e.g. serving on a second team). Leave the person fields out then.
+    pub person_id: Option<i64>,
+    pub full_name: Option<String>,
+    /// male, female or other (also "Nam", "Nữ").
+    pub gender: Option<String>,
+    pub birth_year: Option<i64>,
+    /// Vietnamese number: 0xxxxxxxxx or +84xxxxxxxxx.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// leader, deputy or member (also "Tổ trưởng", "Tổ phó", "Thành viên").
+    pub position: Option<String>,
+    /// e.g. youth_union, commune_police, village_head, telecom_postal (or the Vietnamese label).
+    pub affiliation: Option<String>,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Day the person joined; not before the team's decision, not in the future.
+    pub joined_on: Option<String>,
+    pub left_on: Option<String>,
+}
+
+/// Person fields after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PersonFields {
+    pub full_name: String,
+    pub gender: Gender,
+    pub birth_year: i64,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Membership fields after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MembershipFields {
+    pub position: Position,
+    pub affiliation: Affiliation,
+    pub skills: Vec<String>,
+    pub joined_on: String,
+    pub left_on: Option<String>,
+}
+
+/// `0912345678`, `0912 345 678`, `+84 912 345 678` all become `0912345678`.
+pub(crate) fn normalise_phone(input: &str) -> Option<String> {
+    let digits: String = input.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+    let national = if let Some(rest) = digits.strip_prefix("+84") {
+        format!("0{rest}")
+    } else if let Some(rest) = digits.strip_prefix("84").filter(|r| r.len() == 9) {
+        format!("0{rest}")
+    } else {
+        digits
+    };
+    let ok = national.starts_with('0')
+        && (10..=11).contains(&national.len())
+        && national.chars().all(|c| c.is_ascii_digit());
+    ok.then_some(national)
+}
+
+fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.contains(char::is_whitespace)
+}
+
+pub(crate) fn person_fields(
+    p: &mut Problems,
+    full_name: Option<&str>,
+    gender: Option<&str>,
+    // `Err` carries text that is not a number (from a spreadsheet cell).
+    birth_year: Option<std::result::Result<i64, &str>>,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> PersonFields {
+    let full_name = required(p, "full_name", full_name, 100);
+    let gender = match gender.map(str::trim).filter(|g| !g.is_empty()) {
+        None => {
+            p.add("gender", "is required");
+            Gender::Other
+        }
+        Some(g) => Gender::parse(g).unwrap_or_else(|| {
+            p.add("gender", format!("'{g}' is not one of {}", Gender::expected()));
+            Gender::Other
+        }),
+    };
+    let this_year = i64::from(chrono::Datelike::year(&crate::dates::today()));
+    let birth_year = match birth_year {
+        None => {
+            p.add("birth_year", "is required");
+            0
+        }
+        Some(Err(raw)) => {
+            p.add("birth_year", format!("'{raw}' is not a year"));
+            0
+        }
+        Some(Ok(y)) if !(1900..=this_year).contains(&y) => {
+            p.add("birth_year", format!("{y} is not a plausible year of birth (1900-{this_year})"));
+            y
+        }
+        Some(Ok(y)) => y,
+    };
+    let phone = phone.map(str::trim).filter(|s| !s.is_empty()).and_then(|s| {
+        let n = normalise_phone(s);
+        if n.is_none() {
+            p.add("phone", format!("'{s}' is not a Vietnamese phone number (0xxxxxxxxx or +84xxxxxxxxx)"));
+        }
+        n
+    });
+    let email = email.map(str::trim).filter(|s| !s.is_empty()).and_then(|s| {
+        let ok = valid_email(s) && s.len() <= 200;
+        if !ok {
+            p.add("email", format!("'{s}' is not an email address"));
+        }
+        ok.then(|| s.to_lowercase())
+    });
+    PersonFields { full_name, gender, birth_year, phone, email }
+}
+
+pub(crate) fn membership_fields(
+    p: &mut Problems,
+    position: Option<&str>,
+    affiliation: Option<&str>,
+    skills: &[String],
+    joined_on: Option<&str>,
+    left_on: Option<&str>,
+) -> MembershipFields {
+    fn pick<V: Vocab>(p: &mut Problems, field: &str, value: Option<&str>, fallback: V) -> V {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => {
+                p.add(field, format!("is required ({})", V::expected()));
+                fallback
+            }
+            Some(v) => V::parse(v).unwrap_or_else(|| {
+                p.add(field, format!("'{v}' is not one of {}", V::expected()));
+                fallback
+            }),
+        }
+    }
+    let position = pick(p, "position", position, Position::Member);
+    let affiliation = pick(p, "affiliation", affiliation, Affiliation::Other);
+    let skills: Vec<String> = skills.iter().map(|s| text::clean(s)).filter(|s| !s.is_empty()).collect();
+    if skills.len() > 30 || skills.iter().any(|s| s.chars().count() > 100) {
+        p.add("skills", "at most 30 skills of at most 100 characters each");
+    }
+    let joined_on = past_date(p, "joined_on", joined_on, true).unwrap_or_default();
+    let left_on = past_date(p, "left_on", left_on, false);
+    if let Some(left) = &left_on
+        && !joined_on.is_empty()
+        && left.as_str() < joined_on.as_str()
+    {
+        p.add("left_on", "cannot be before joined_on");
+    }
+    MembershipFields { position, affiliation, skills, joined_on, left_on }
+}
+
+/// The team's establishment date and status, checked before adding or changing members.
+pub(crate) async fn team_state(
+    conn: &mut AnyConnection,
+    team_id: i64,
+) -> Result<Option<(String, TeamStatus, Option<String>)>> {
+    let row: Option<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT decision_date, status, status_date FROM teams WHERE id = $1")
+            .bind(team_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(|(d, s, sd)| (d, TeamStatus::parse(&s).unwrap_or(TeamStatus::Active), sd)))
+}
+
+pub(crate) fn check_against_team(
+    p: &mut Problems,
+    m: &MembershipFields,
+    decision_date: &str,
+    status: TeamStatus,
+    status_date: Option<&str>,
+) {
+    if !m.joined_on.is_empty() && m.joined_on.as_str() < decision_date {
+        p.add("joined_on", format!("is before the team was established ({decision_date})"));
+    }
+    if status == TeamStatus::Dissolved
+        && let Some(end) = status_date
+        && m.joined_on.as_str() >= end
+    {
+        p.add("team_id", format!("the team was dissolved on {end}"));
+    }
+}
+
+pub(crate) async fn insert_person(conn: &mut AnyConnection, f: &PersonFields) -> Result<i64> {
+    let stamp = now();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO people (full_name, search_key, gender, birth_year, phone, email, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(&f.full_name)
+    .bind(text::fold(&f.full_name))
+    .bind(f.gender.as_str())
+    .bind(f.birth_year)
+    .bind(f.phone.as_deref())
+    .bind(f.email.as_deref())
+    .bind(&stamp)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Someone already recorded with the same name and the same phone (or email): the same
+/// person on another team. Without a phone or email two namesakes are never merged.
+pub(crate) async fn find_person(conn: &mut AnyConnection, f: &PersonFields) -> Result<Option<i64>> {
+    if f.phone.is_none() && f.email.is_none() {
+        return Ok(None);
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM people WHERE search_key = $1 AND ((phone IS NOT NULL AND phone = $2) OR (email IS NOT NULL AND email = $3)) \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(text::fold(&f.full_name))
+    .bind(f.phone.as_deref())
+    .bind(f.email.as_deref())
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Fails with 409 when the person already serves on the team during the new stint.
+pub(crate) async fn check_overlap(
+    conn: &mut AnyConnection,
+    team_id: i64,
+    person_id: i64,
+    m: &MembershipFields,
+    except: Option<i64>,
+) -> Result<()> {
+    let existing: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, joined_on, left_on FROM memberships WHERE team_id = $1 AND person_id = $2",
+    )
+    .bind(team_id)
+    .bind(person_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let end = m.left_on.as_deref().unwrap_or("9999-12-31");
+    for (id, joined, left) in existing {
+        if Some(id) == except {
+            continue;
+        }
+        let other_end = left.as_deref().unwrap_or("9999-12-31");
+        if m.joined_on.as_str() < other_end && joined.as_str() < end {
+            return Err(Error::Conflict(format!(
+                "this person already serves on team {team_id} from {joined} (member {id})"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_membership(
+    conn: &mut AnyConnection,
+    team_id: i64,
+    person_id: i64,
+    m: &MembershipFields,
+) -> Result<i64> {
+    let stamp = now();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO memberships (team_id, person_id, position, affiliation, skills, joined_on, left_on, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(team_id)
+    .bind(person_id)
+    .bind(m.position.as_str())
+    .bind(m.affiliation.as_str())
+    .bind(serde_json::to_string(&m.skills).expect("strings serialise"))
+    .bind(&m.joined_on)
+    .bind(m.left_on.as_deref())
+    .bind(&stamp)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn create(conn: &mut AnyConnection, input: NewMember) -> Result<Member> {
+    let mut p = Problems::default();
+    let team = match input.team_id {
+        None => {
+            p.add("team_id", "is required");
+            None
+        }
+        Some(id) => {
+            let state = team_state(conn, id).await?;
+            if state.is_none() {
+                p.add("team_id", format!("team {id} does not exist"));
+            }
+            state.map(|s| (id, s))
+        }
+    };
+    let person_given = input.full_name.is_some() || input.gender.is_some() || input.birth_year.is_some();
+    let person = match input.person_id {
+        Some(pid) if person_given => {
+            p.add("person_id", "give either person_id or the person's details, not both");
+            Err(pid)
+        }
+        Some(pid) => {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE id = $1")
+                .bind(pid)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if exists.is_none() {
+                p.add("person_id", format!("person {pid} does not exist"));
+            }
+            Err(pid)
+        }
+        None => Ok(person_fields(
+            &mut p,
+            input.full_name.as_deref(),
+            input.gender.as_deref(),
+            input.birth_year.map(Ok),
+            input.phone.as_deref(),
+            input.email.as_deref(),
+        )),
+    };
+    let m = membership_fields(
+        &mut p,
+        input.position.as_deref(),
+        input.affiliation.as_deref(),
+        &input.skills,
+        input.joined_on.as_deref(),
+        input.left_on.as_deref(),
+    );
+    if let Some((_, (decision_date, status, status_date))) = &team {
+        check_against_team(&mut p, &m, decision_date, *status, status_date.as_deref());
+    }
+    p.into_result()?;
+    let (team_id, _) = team.expect("checked");
+    let person_id = match person {
+        Err(pid) => pid,
+        Ok(fields) => match find_person(conn, &fields).await? {
+            Some(pid) => pid,
+            None => insert_person(conn, &fields).await?,
+        },
+    };
+    check_overlap(conn, team_id, person_id, &m, None).await?;
+    let id = insert_membership(conn, team_id, person_id, &m).await?;
+    touch_team(conn, team_id).await?;
+    get(conn, id).await
+}
+
+async fn touch_team(conn: &mut AnyConnection, team_id: i64) -> Result<()> {
+    sqlx::query("UPDATE teams SET updated_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(team_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Changes to a membership and its person; absent fields stay. Person fields (name, phone...)
+/// are the person's, so they change on every team the person serves on.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+pub struct MemberChange {
+    pub full_name: Option<String>,
+    pub gender: Option<String>,
+    pub birth_year: Option<i64>,
+    /// Empty string clears it.
+    pub phone: Option<String>,
+    /// Empty string clears it.
+    pub email: Option<String>,
+    pub position: Option<String>,
+    pub affiliation: Option<String>,
+    pub skills: Option<Vec<String>>,
+    pub joined_on: Option<String>,
+    /// The day the member left; empty string if they never did.
+    pub left_on: Option<String>,
+}
+
+pub async fn update(conn: &mut AnyConnection, id: i64, input: MemberChange) -> Result<Member> {
+    let cur = get(conn, id).await?;
+    let mut p = Problems::default();
+    let or = |new: &Option<String>, old: Option<&str>| new.clone().or(old.map(str::to_string));
+    let person = person_fields(
+        &mut p,
+        or(&input.full_name, Some(&cur.full_name)).as_deref(),
+        or(&input.gender, Some(cur.gender.as_str())).as_deref(),
+        Some(Ok(input.birth_year.unwrap_or(cur.birth_year))),
+        or(&input.phone, cur.phone.as_deref()).as_deref(),
+        or(&input.email, cur.email.as_deref()).as_deref(),
+    );
+    let m = membership_fields(
+        &mut p,
+        or(&input.position, Some(cur.position.as_str())).as_deref(),
+        or(&input.affiliation, Some(cur.affiliation.as_str())).as_deref(),
+        input.skills.as_ref().unwrap_or(&cur.skills),
+        or(&input.joined_on, Some(&cur.joined_on)).as_deref(),
+        or(&input.left_on, cur.left_on.as_deref()).as_deref(),
+    );
+    if let Some((decision_date, status, status_date)) = team_state(conn, cur.team_id).await? {
+        // A dissolved team's past members can still be corrected; only new stints are refused.
+        let status = if m.joined_on == cur.joined_on { TeamStatus::Active } else { status };
+        check_against_team(&mut p, &m, &decision_date, status, status_date.as_deref());
+    }
+    p.into_result()?;
+    check_overlap(conn, cur.team_id, cur.person_id, &m, Some(id)).await?;
+    let stamp = now();
+    sqlx::query(
+        "UPDATE people SET full_name = $1, search_key = $2, gender = $3, birth_year = $4, phone = $5, email = $6, \
+           updated_at = $7 WHERE id = $8",
+    )
+    .bind(&person.full_name)
+    .bind(text::fold(&person.full_name))
+    .bind(person.gender.as_str())
+    .bind(person.birth_year)
+    .bind(person.phone.as_deref())
+    .bind(person.email.as_deref())
+    .bind(&stamp)
+    .bind(cur.person_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE memberships SET position = $1, affiliation = $2, skills = $3, joined_on = $4, left_on = $5, \
+           updated_at = $6 WHERE id = $7",
+    )
+    .bind(m.position.as_str())
+    .bind(m.affiliation.as_str())
+    .bind(serde_json::to_string(&m.skills).expect("strings serialise"))
+    .bind(&m.joined_on)
+    .bind(m.left_on.as_deref())
+    .bind(&stamp)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    touch_team(conn, cur.team_id).await?;
+    get(conn, id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_normalised_or_refused() {
+        assert_eq!(normalise_phone("0912 345 678").as_deref(), Some("0912345678"));
+        assert_eq!(normalise_phone("+84 912.345.678").as_deref(), Some("0912345678"));
+        assert_eq!(normalise_phone("84912345678").as_deref(), Some("0912345678"));
+        assert_eq!(normalise_phone("12345"), None);
+        assert_eq!(normalise_phone("09123abc78"), None);
+    }
+
+    #[test]
+    fn emails_need_a_domain() {
+        assert!(valid_email("an.nguyen@taysonn.gov.vn"));
+        assert!(!valid_email("an.nguyen"));
+        assert!(!valid_email("a@b"));
+        assert!(!valid_email("a b@c.vn"));
+    }
+}

@@ -1,0 +1,252 @@
+//! HTTP handlers for teams, members, people and roster imports.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{
+    ImportOutcome, Member, MemberChange, MemberFilter, NewMember, NewTeam, Person, RosterFormat, Team,
+    TeamChange, TeamDetail, TeamFilter, TeamSort,
+};
+use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageRequest, as_of};
+use crate::error::{Error, ErrorBody, Result};
+use crate::vocab::{Affiliation, Position, TeamStatus, Vocab};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_teams, create_team))
+        .routes(routes!(get_team, update_team))
+        .routes(routes!(import_teams))
+        .routes(routes!(list_members, create_member))
+        .routes(routes!(get_member, update_member))
+        .routes(routes!(get_person))
+}
+
+fn vocab<V: Vocab>(field: &str, value: Option<&str>) -> Result<Option<V>> {
+    match value {
+        None | Some("") => Ok(None),
+        Some(v) => V::parse(v)
+            .map(Some)
+            .ok_or_else(|| Error::BadRequest(format!("{field}: '{v}' is not one of {}", V::expected()))),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TeamListParams {
+    /// Teams of this unit and every unit below it (on `as_of`).
+    unit: Option<String>,
+    /// Date the unit tree is taken on (default: today).
+    as_of: Option<String>,
+    /// active, suspended or dissolved.
+    status: Option<String>,
+    /// Name search, ignoring diacritics and case.
+    q: Option<String>,
+    /// "id" (default), "name" or "unit".
+    sort: Option<TeamSort>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+/// Lists teams, e.g. `?unit=547` for every team in Tây Sơn district.
+#[utoipa::path(get, path = "/teams", tag = "teams", params(TeamListParams),
+    responses((status = 200, body = Page<Team>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_teams(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<TeamListParams>,
+) -> Result<ApiJson<Page<Team>>> {
+    let page = PageRequest::new(q.page, q.per_page, &state.settings)?;
+    let filter = TeamFilter {
+        unit: q.unit,
+        as_of: as_of(q.as_of.as_deref())?,
+        status: vocab::<TeamStatus>("status", q.status.as_deref())?,
+        q: q.q,
+        sort: q.sort.unwrap_or_default(),
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    let (items, total) = super::list(&mut conn, &filter, page.limit(), page.offset()).await?;
+    Ok(ApiJson(page.wrap(items, total)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TeamGetParams {
+    /// Also list members who have left.
+    include_left: Option<bool>,
+}
+
+/// One team with its members.
+#[utoipa::path(get, path = "/teams/{id}", tag = "teams", params(("id" = i64, Path), TeamGetParams),
+    responses((status = 200, body = TeamDetail), (status = 404, body = ErrorBody)))]
+async fn get_team(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<TeamGetParams>,
+) -> Result<ApiJson<TeamDetail>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(ApiJson(super::get(&mut conn, id, q.include_left.unwrap_or(false)).await?))
+}
+
+/// Records a team established by a decision of the commune.
+#[utoipa::path(post, path = "/teams", tag = "teams", request_body = NewTeam,
+    responses((status = 201, body = Team), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_team(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewTeam>,
+) -> Result<(StatusCode, ApiJson<Team>)> {
+    let mut tx = state.db.pool.begin().await?;
+    let team = super::create(&mut tx, input).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, ApiJson(team)))
+}
+
+/// Changes a team's name, decision or status (suspend, dissolve, reactivate).
+#[utoipa::path(patch, path = "/teams/{id}", tag = "teams", params(("id" = i64, Path)), request_body = TeamChange,
+    responses((status = 200, body = Team), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_team(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<TeamChange>,
+) -> Result<ApiJson<Team>> {
+    let mut tx = state.db.pool.begin().await?;
+    let team = super::update(&mut tx, id, input).await?;
+    tx.commit().await?;
+    Ok(ApiJson(team))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Write the valid rows and report the others, instead of writing nothing.
+    skip_invalid: Option<bool>,
+    /// Check and report without writing.
+    dry_run: Option<bool>,
+}
+
+/// Imports a roster (one row per member) sent as the request body: CSV (`text/csv`) or Excel
+/// (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`). Every bad row is
+/// reported with its number; nothing is written unless all rows are valid or `skip_invalid`.
+#[utoipa::path(post, path = "/teams/import", tag = "teams", params(ImportParams),
+    request_body(content = Vec<u8>, content_type = "text/csv"),
+    responses((status = 200, body = ImportOutcome), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_teams(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ImportParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, ApiJson<ImportOutcome>)> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let format = RosterFormat::from_content_type(content_type).ok_or_else(|| {
+        Error::UnsupportedMediaType(format!(
+            "send the roster as text/csv or {} (got '{content_type}')",
+            RosterFormat::XLSX_MIME
+        ))
+    })?;
+    let mut tx = state.db.pool.begin().await?;
+    let options = super::import::Options {
+        skip_invalid: q.skip_invalid.unwrap_or(false),
+        dry_run: q.dry_run.unwrap_or(false),
+        max_rows: state.settings.import.max_rows,
+    };
+    let outcome = super::import_roster(&mut tx, &body, format, &options).await?;
+    let status = if outcome.written { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    if outcome.written {
+        tx.commit().await?;
+    }
+    let status = if options.dry_run && outcome.errors.is_empty() { StatusCode::OK } else { status };
+    Ok((status, ApiJson(outcome)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MemberListParams {
+    /// Members of teams in this unit's subtree (on `as_of`).
+    unit: Option<String>,
+    team: Option<i64>,
+    /// Date for the unit tree and for "still serving" (default: today).
+    as_of: Option<String>,
+    /// Also members who had left.
+    include_left: Option<bool>,
+    /// leader, deputy or member.
+    position: Option<String>,
+    /// e.g. youth_union.
+    affiliation: Option<String>,
+    /// Name search, ignoring diacritics and case.
+    q: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+/// Lists members, e.g. every Youth Union member serving in Tây Sơn.
+#[utoipa::path(get, path = "/members", tag = "members", params(MemberListParams),
+    responses((status = 200, body = Page<Member>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_members(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<MemberListParams>,
+) -> Result<ApiJson<Page<Member>>> {
+    let page = PageRequest::new(q.page, q.per_page, &state.settings)?;
+    let filter = MemberFilter {
+        unit: q.unit,
+        as_of: as_of(q.as_of.as_deref())?,
+        team: q.team,
+        person: None,
+        include_left: q.include_left.unwrap_or(false),
+        position: vocab::<Position>("position", q.position.as_deref())?,
+        affiliation: vocab::<Affiliation>("affiliation", q.affiliation.as_deref())?,
+        q: q.q,
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    let (items, total) = super::members::list(&mut conn, &filter, page.limit(), page.offset()).await?;
+    Ok(ApiJson(page.wrap(items, total)))
+}
+
+/// Adds a member to a team: a new person, or `person_id` of someone already recorded.
+#[utoipa::path(post, path = "/members", tag = "members", request_body = NewMember,
+    responses((status = 201, body = Member), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_member(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewMember>,
+) -> Result<(StatusCode, ApiJson<Member>)> {
+    let mut tx = state.db.pool.begin().await?;
+    let member = super::members::create(&mut tx, input).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, ApiJson(member)))
+}
+
+/// One membership with the person's details.
+#[utoipa::path(get, path = "/members/{id}", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = Member), (status = 404, body = ErrorBody)))]
+async fn get_member(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<ApiJson<Member>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(ApiJson(super::members::get(&mut conn, id).await?))
+}
+
+/// Changes a membership (position, dates; `left_on` records leaving) and the person's details.
+#[utoipa::path(patch, path = "/members/{id}", tag = "members", params(("id" = i64, Path)), request_body = MemberChange,
+    responses((status = 200, body = Member), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_member(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<MemberChange>,
+) -> Result<ApiJson<Member>> {
+    let mut tx = state.db.pool.begin().await?;
+    let member = super::members::update(&mut tx, id, input).await?;
+    tx.commit().await?;
+    Ok(ApiJson(member))
+}
+
+/// A person and every team they have served on.
+#[utoipa::path(get, path = "/people/{id}", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = Person), (status = 404, body = ErrorBody)))]
+async fn get_person(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<ApiJson<Person>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(ApiJson(super::members::person(&mut conn, id).await?))
+}

@@ -1,0 +1,650 @@
+//! Administrative units: a tree of any depth that changes over time.
+//!
+//! A unit's identity is its official code (`units`); what it is called, what it is and where
+//! it hangs live in `unit_versions`, each valid over `[valid_from, valid_to)`. Renaming or
+//! moving a unit adds a version, closing one ends its last version, and a merge or split
+//! records the successors. Data such as teams points at the identity, so a team set up in a
+//! commune that was later merged still belongs to that commune, and "as of" queries return the
+//! tree of that date.
+
+mod import;
+mod reform;
+mod routes;
+
+pub use import::{ImportReport, UnitSource, import_file, import_units};
+pub use reform::{ReformReport, apply_2025_reform};
+pub use routes::routes;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use crate::db::{Sql, now};
+use crate::error::{Error, Problems, Result};
+use crate::text;
+
+/// Depth in the tree. Only the order matters: a parent ranks above its children, but levels
+/// may be skipped (after 01/07/2025 communes hang directly under provinces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Province,
+    District,
+    Commune,
+    Village,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::District => "district",
+            Level::Commune => "commune",
+            Level::Village => "village",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "province" => Some(Level::Province),
+            "district" => Some(Level::District),
+            "commune" => Some(Level::Commune),
+            "village" => Some(Level::Village),
+            _ => None,
+        }
+    }
+
+    /// The level an official type label implies; `has_parent` settles "Thành phố", which is a
+    /// province when it has no parent (Hà Nội) and a district otherwise (Quy Nhơn).
+    pub fn from_type(unit_type: &str, has_parent: bool) -> Option<Level> {
+        let t = text::fold(unit_type);
+        match t.as_str() {
+            "tinh" | "thanh pho trung uong" => Some(Level::Province),
+            "thanh pho" if !has_parent => Some(Level::Province),
+            "huyen" | "quan" | "thi xa" | "thanh pho" => Some(Level::District),
+            "xa" | "phuong" | "thi tran" | "dac khu" => Some(Level::Commune),
+            "thon" | "lang" | "ap" | "ban" | "buon" | "xom" | "khoi" | "khoi pho" | "to dan pho"
+            | "khu pho" | "to" | "khu dan cu" => Some(Level::Village),
+            _ => None,
+        }
+    }
+}
+
+/// A unit as it was on a given date.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Unit {
+    /// Official code (GSO code for provinces, districts and communes).
+    pub code: String,
+    /// Name in Unicode NFC, with its type word, e.g. "Huyện Tây Sơn".
+    pub name: String,
+    /// Official type label, e.g. "Huyện", "Thị trấn", "Thôn".
+    pub unit_type: String,
+    pub level: Level,
+    pub parent_code: Option<String>,
+    /// First day of this version (inclusive); null when older than our records.
+    pub valid_from: Option<String>,
+    /// First day this version no longer applies (exclusive); null while it does.
+    pub valid_to: Option<String>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct UnitRow {
+    pub unit_id: i64,
+    pub code: String,
+    pub name: String,
+    pub unit_type: String,
+    pub level: String,
+    pub parent_id: Option<i64>,
+    pub parent_code: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+}
+
+impl UnitRow {
+    pub fn level(&self) -> Level {
+        // The CHECK constraint guarantees one of the four words.
+        Level::parse(&self.level).unwrap_or(Level::Village)
+    }
+
+    pub fn into_unit(self) -> Unit {
+        let level = self.level();
+        Unit {
+            code: self.code,
+            name: self.name,
+            unit_type: self.unit_type,
+            level,
+            parent_code: self.parent_code,
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+        }
+    }
+}
+
+const UNIT_COLUMNS: &str = "v.unit_id, u.code, v.name, v.unit_type, v.level, v.parent_id, \
+     p.code AS parent_code, v.valid_from, v.valid_to \
+     FROM unit_versions v JOIN units u ON u.id = v.unit_id LEFT JOIN units p ON p.id = v.parent_id";
+
+/// Appends "version `alias` is in effect on `date`".
+pub(crate) fn push_in_effect(sql: &mut Sql, alias: &str, date: &str) {
+    sql.push(&format!("({alias}.valid_from IS NULL OR {alias}.valid_from <= "))
+        .bind(date)
+        .push(&format!(") AND ({alias}.valid_to IS NULL OR {alias}.valid_to > "))
+        .bind(date)
+        .push(")");
+}
+
+/// Appends a `WITH RECURSIVE sub(id)` holding `root` and its descendants on `date`.
+pub(crate) fn push_subtree_cte(sql: &mut Sql, root: i64, date: &str) {
+    sql.push("WITH RECURSIVE sub(id) AS (SELECT ")
+        .bind(root)
+        .push(" UNION SELECT v.unit_id FROM unit_versions v JOIN sub ON v.parent_id = sub.id WHERE ");
+    push_in_effect(sql, "v", date);
+    sql.push(") ");
+}
+
+/// The internal id of the unit with this code.
+pub(crate) async fn id_of(conn: &mut AnyConnection, code: &str) -> Result<i64> {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("unit '{code}'")))
+}
+
+/// The version of a unit in effect on `date`, if any.
+pub(crate) async fn version_on(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    date: &str,
+) -> Result<Option<UnitRow>> {
+    let mut sql = Sql::new(&format!("SELECT {UNIT_COLUMNS} WHERE v.unit_id = "));
+    sql.bind(unit_id).push(" AND ");
+    push_in_effect(&mut sql, "v", date);
+    Ok(sql.query_as::<UnitRow>().fetch_optional(&mut *conn).await?)
+}
+
+/// All versions of a unit, oldest first.
+async fn versions(conn: &mut AnyConnection, unit_id: i64) -> Result<Vec<UnitRow>> {
+    let mut sql = Sql::new(&format!("SELECT {UNIT_COLUMNS} WHERE v.unit_id = "));
+    sql.bind(unit_id).push(" ORDER BY v.valid_from IS NOT NULL, v.valid_from, v.id");
+    Ok(sql.query_as::<UnitRow>().fetch_all(&mut *conn).await?)
+}
+
+/// The open (latest, not closed) version of a unit.
+async fn open_version(conn: &mut AnyConnection, unit_id: i64) -> Result<Option<UnitRow>> {
+    let mut sql = Sql::new(&format!("SELECT {UNIT_COLUMNS} WHERE v.valid_to IS NULL AND v.unit_id = "));
+    sql.bind(unit_id);
+    Ok(sql.query_as::<UnitRow>().fetch_optional(&mut *conn).await?)
+}
+
+/// A unit reference in a path or a succession.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// A merge or split that ended a unit or created part of one.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Succession {
+    pub code: String,
+    pub name: String,
+    /// Day the change took effect.
+    pub effective_on: String,
+    /// "merge" (into one successor) or "split" (among several).
+    pub kind: String,
+    pub note: String,
+}
+
+/// One unit with its place in the tree and its history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitDetail {
+    #[serde(flatten)]
+    pub unit: Unit,
+    /// The date the detail describes.
+    pub as_of: String,
+    /// False when the unit did not exist on `as_of`; the fields then show its nearest version.
+    pub in_effect: bool,
+    /// Ancestors from the root down to the parent, on `as_of`.
+    pub path: Vec<UnitRef>,
+    /// Number of child units on `as_of`.
+    pub children: i64,
+    /// Every version, oldest first.
+    pub history: Vec<Unit>,
+    /// Units that were merged or split into this one.
+    pub predecessors: Vec<Succession>,
+    /// Units this one was merged or split into when it closed.
+    pub successors: Vec<Succession>,
+}
+
+pub async fn get(conn: &mut AnyConnection, code: &str, as_of: &str) -> Result<UnitDetail> {
+    let id = id_of(conn, code).await?;
+    let history = versions(conn, id).await?;
+    let current = history.iter().position(|v| {
+        v.valid_from.as_deref().is_none_or(|f| f <= as_of) && v.valid_to.as_deref().is_none_or(|t| t > as_of)
+    });
+    let in_effect = current.is_some();
+    // Not in effect: show the last version that began by then, else the first one.
+    let shown = current
+        .or_else(|| history.iter().rposition(|v| v.valid_from.as_deref().is_none_or(|f| f <= as_of)))
+        .unwrap_or(0);
+    let mut path = Vec::new();
+    let mut parent = history.get(shown).and_then(|v| v.parent_id);
+    let date = if in_effect {
+        as_of.to_string()
+    } else {
+        // Walk the ancestors as they were on the shown version's last day.
+        history[shown].valid_from.clone().unwrap_or_else(|| as_of.to_string())
+    };
+    while let Some(pid) = parent {
+        if path.len() > 16 {
+            break; // a cycle would be a bug elsewhere; never loop forever on it
+        }
+        match version_on(conn, pid, &date).await? {
+            Some(p) => {
+                parent = p.parent_id;
+                path.push(UnitRef { code: p.code, name: p.name });
+            }
+            None => break,
+        }
+    }
+    path.reverse();
+    let mut count = Sql::new("SELECT COUNT(*) FROM unit_versions v WHERE v.parent_id = ");
+    count.bind(id).push(" AND ");
+    push_in_effect(&mut count, "v", as_of);
+    let children = count.query_scalar::<i64>().fetch_one(&mut *conn).await?;
+    let predecessors = successions(conn, id, "successor_id", "predecessor_id").await?;
+    let successors = successions(conn, id, "predecessor_id", "successor_id").await?;
+    let history: Vec<Unit> = history.into_iter().map(UnitRow::into_unit).collect();
+    Ok(UnitDetail {
+        unit: history[shown].clone(),
+        as_of: as_of.to_string(),
+        in_effect,
+        path,
+        children,
+        history,
+        predecessors,
+        successors,
+    })
+}
+
+async fn successions(conn: &mut AnyConnection, id: i64, mine: &str, other: &str) -> Result<Vec<Succession>> {
+    // The other unit's name is its latest version's: that is how people know it.
+    let sql = format!(
+        "SELECT u.code, (SELECT v.name FROM unit_versions v WHERE v.unit_id = u.id \
+           ORDER BY v.valid_from IS NULL, v.valid_from DESC LIMIT 1) AS name, \
+           s.effective_on, s.kind, s.note \
+         FROM unit_successions s JOIN units u ON u.id = s.{other} WHERE s.{mine} = $1 ORDER BY u.code"
+    );
+    let rows: Vec<(String, String, String, String, String)> =
+        sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, name, effective_on, kind, note)| Succession { code, name, effective_on, kind, note })
+        .collect())
+}
+
+/// Filters for listing units; every filter applies on `as_of`.
+#[derive(Debug, Default, Clone)]
+pub struct UnitFilter {
+    pub as_of: String,
+    /// Direct children of this unit.
+    pub parent: Option<String>,
+    /// This unit and all its descendants.
+    pub subtree: Option<String>,
+    pub level: Option<Level>,
+    /// Name search, without diacritics or case.
+    pub q: Option<String>,
+    pub sort: UnitSort,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitSort {
+    #[default]
+    Code,
+    Name,
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &UnitFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Unit>, i64)> {
+    let mut sql = Sql::default();
+    if let Some(root) = &f.subtree {
+        let root = id_of(conn, root).await?;
+        push_subtree_cte(&mut sql, root, &f.as_of);
+    }
+    sql.push(&format!("SELECT {UNIT_COLUMNS} WHERE "));
+    push_in_effect(&mut sql, "v", &f.as_of);
+    if let Some(parent) = &f.parent {
+        let pid = id_of(conn, parent).await?;
+        sql.push(" AND v.parent_id = ").bind(pid);
+    }
+    if f.subtree.is_some() {
+        sql.push(" AND v.unit_id IN (SELECT id FROM sub)");
+    }
+    if let Some(level) = f.level {
+        sql.push(" AND v.level = ").bind(level.as_str());
+    }
+    if let Some(q) = f.q.as_deref().map(text::fold).filter(|q| !q.is_empty()) {
+        sql.push(" AND v.search_key LIKE ").bind(format!("%{}%", text::like_escape(&q))).push(" ESCAPE '\\'");
+    }
+    let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
+    sql.push(match f.sort {
+        UnitSort::Code => " ORDER BY u.code, v.id",
+        UnitSort::Name => " ORDER BY v.search_key, v.name, u.code, v.id",
+    });
+    sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+    let rows = sql.query_as::<UnitRow>().fetch_all(&mut *conn).await?;
+    Ok((rows.into_iter().map(UnitRow::into_unit).collect(), total))
+}
+
+/// A new unit, as received.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+pub struct NewUnit {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub unit_type: Option<String>,
+    /// province, district, commune or village; derived from `unit_type` when absent.
+    pub level: Option<Level>,
+    /// Required for every level but province.
+    pub parent_code: Option<String>,
+    /// First day the unit exists (yyyy-mm-dd or dd/mm/yyyy); absent: since before our records.
+    pub valid_from: Option<String>,
+}
+
+fn valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 32
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn required_text(p: &mut Problems, field: &str, value: Option<&str>, max: usize) -> String {
+    let v = value.map(text::clean).unwrap_or_default();
+    if v.is_empty() {
+        p.add(field, "is required");
+    } else if v.chars().count() > max {
+        p.add(field, format!("must be at most {max} characters"));
+    }
+    v
+}
+
+fn optional_date(p: &mut Problems, field: &str, value: Option<&str>) -> Option<String> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    match crate::dates::parse(v) {
+        Some(d) => Some(crate::dates::iso(d)),
+        None => {
+            p.add(field, format!("'{v}' is not a valid date (dd/mm/yyyy or yyyy-mm-dd)"));
+            None
+        }
+    }
+}
+
+/// Checks that `parent` may hold a unit of `level` on `date`; returns the parent's id.
+async fn check_parent(
+    conn: &mut AnyConnection,
+    p: &mut Problems,
+    parent_code: &str,
+    level: Level,
+    date: &str,
+) -> Result<Option<i64>> {
+    let Ok(pid) = id_of(conn, parent_code).await else {
+        p.add("parent_code", format!("unit '{parent_code}' does not exist"));
+        return Ok(None);
+    };
+    match version_on(conn, pid, date).await? {
+        None => {
+            p.add("parent_code", format!("unit '{parent_code}' does not exist on {date}"));
+            Ok(None)
+        }
+        Some(parent) if parent.level() >= level => {
+            p.add(
+                "parent_code",
+                format!("a {} cannot contain a {}", parent.level().as_str(), level.as_str()),
+            );
+            Ok(None)
+        }
+        Some(_) => Ok(Some(pid)),
+    }
+}
+
+pub async fn create(conn: &mut AnyConnection, input: NewUnit) -> Result<Unit> {
+    let mut p = Problems::default();
+    let code = input.code.as_deref().map(str::trim).unwrap_or_default().to_string();
+    if !valid_code(&code) {
+        p.add("code", "is required: up to 32 letters, digits, '-', '_' or '.'");
+    }
+    let name = required_text(&mut p, "name", input.name.as_deref(), 200);
+    let unit_type = required_text(&mut p, "unit_type", input.unit_type.as_deref(), 50);
+    let valid_from = optional_date(&mut p, "valid_from", input.valid_from.as_deref());
+    let parent_code = input.parent_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let level = input.level.or_else(|| Level::from_type(&unit_type, parent_code.is_some()));
+    let Some(level) = level else {
+        p.add(
+            "level",
+            "is required (province, district, commune or village) when unit_type does not imply it",
+        );
+        return Err(Error::Validation(p.0));
+    };
+    let date = valid_from.clone().unwrap_or_else(|| crate::dates::iso(crate::dates::today()));
+    let parent_id = match (level, parent_code) {
+        (Level::Province, None) => None,
+        (Level::Province, Some(_)) => {
+            p.add("parent_code", "a province has no parent");
+            None
+        }
+        (_, None) => {
+            p.add("parent_code", "is required for a unit below a province");
+            None
+        }
+        (_, Some(pc)) => check_parent(conn, &mut p, pc, level, &date).await?,
+    };
+    p.into_result()?;
+    if id_of(conn, &code).await.is_ok() {
+        return Err(Error::Conflict(format!("unit code '{code}' already exists")));
+    }
+    let id: i64 = sqlx::query_scalar("INSERT INTO units (code, created_at) VALUES ($1, $2) RETURNING id")
+        .bind(&code)
+        .bind(now())
+        .fetch_one(&mut *conn)
+        .await?;
+    insert_version(conn, id, &name, &unit_type, level, parent_id, valid_from.as_deref()).await?;
+    Ok(Unit {
+        code,
+        name,
+        unit_type,
+        level,
+        parent_code: parent_code.map(str::to_string),
+        valid_from,
+        valid_to: None,
+    })
+}
+
+pub(crate) async fn insert_version(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    name: &str,
+    unit_type: &str,
+    level: Level,
+    parent_id: Option<i64>,
+    valid_from: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO unit_versions (unit_id, name, search_key, unit_type, level, parent_id, valid_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(unit_id)
+    .bind(name)
+    .bind(text::fold(name))
+    .bind(unit_type)
+    .bind(level.as_str())
+    .bind(parent_id)
+    .bind(valid_from)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A rename, retype or move, effective from a date.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+pub struct UnitChange {
+    pub name: Option<String>,
+    pub unit_type: Option<String>,
+    pub level: Option<Level>,
+    pub parent_code: Option<String>,
+    /// First day of the new version; today when absent. The day the current version began
+    /// corrects it in place instead.
+    pub effective_on: Option<String>,
+}
+
+pub async fn change(conn: &mut AnyConnection, code: &str, input: UnitChange) -> Result<Unit> {
+    let id = id_of(conn, code).await?;
+    let current = open_version(conn, id)
+        .await?
+        .ok_or_else(|| Error::Conflict(format!("unit '{code}' is closed; closed units cannot change")))?;
+    let mut p = Problems::default();
+    let effective_on = optional_date(&mut p, "effective_on", input.effective_on.as_deref())
+        .unwrap_or_else(|| crate::dates::iso(crate::dates::today()));
+    let name = match &input.name {
+        Some(n) => required_text(&mut p, "name", Some(n), 200),
+        None => current.name.clone(),
+    };
+    let unit_type = match &input.unit_type {
+        Some(t) => required_text(&mut p, "unit_type", Some(t), 50),
+        None => current.unit_type.clone(),
+    };
+    let level = input.level.unwrap_or(current.level());
+    if let Some(from) = &current.valid_from
+        && effective_on.as_str() < from.as_str()
+    {
+        p.add("effective_on", format!("must not be before the current version's start ({from})"));
+    }
+    let parent_id = match input.parent_code.as_deref().map(str::trim) {
+        None => current.parent_id,
+        Some("") if level == Level::Province => None,
+        Some("") => {
+            p.add("parent_code", "is required for a unit below a province");
+            None
+        }
+        Some(pc) => {
+            let pid = check_parent(conn, &mut p, pc, level, &effective_on).await?;
+            if let Some(pid) = pid
+                && in_subtree(conn, id, pid, &effective_on).await?
+            {
+                p.add("parent_code", "a unit cannot move under itself or its descendants");
+            }
+            pid
+        }
+    };
+    p.into_result()?;
+    let same_day = current.valid_from.as_deref() == Some(effective_on.as_str());
+    if same_day {
+        sqlx::query(
+            "UPDATE unit_versions SET name = $1, search_key = $2, unit_type = $3, level = $4, parent_id = $5 \
+             WHERE unit_id = $6 AND valid_to IS NULL",
+        )
+        .bind(&name)
+        .bind(text::fold(&name))
+        .bind(&unit_type)
+        .bind(level.as_str())
+        .bind(parent_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        end_open_version(conn, id, &effective_on).await?;
+        insert_version(conn, id, &name, &unit_type, level, parent_id, Some(&effective_on)).await?;
+    }
+    let row = open_version(conn, id).await?.expect("just written");
+    Ok(row.into_unit())
+}
+
+async fn end_open_version(conn: &mut AnyConnection, unit_id: i64, on: &str) -> Result<()> {
+    sqlx::query("UPDATE unit_versions SET valid_to = $1 WHERE unit_id = $2 AND valid_to IS NULL")
+        .bind(on)
+        .bind(unit_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn in_subtree(conn: &mut AnyConnection, root: i64, candidate: i64, date: &str) -> Result<bool> {
+    let mut sql = Sql::default();
+    push_subtree_cte(&mut sql, root, date);
+    sql.push("SELECT COUNT(*) FROM sub WHERE id = ").bind(candidate);
+    Ok(sql.query_scalar::<i64>().fetch_one(&mut *conn).await? > 0)
+}
+
+/// Closing a unit, optionally into the units that take over its territory.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+pub struct UnitClosure {
+    /// First day the unit no longer exists (required).
+    pub effective_on: Option<String>,
+    /// Codes of the units it was merged into (one) or split among (several).
+    #[serde(default)]
+    pub successors: Vec<String>,
+    /// The legal basis, e.g. "Nghị quyết 1664/NQ-UBTVQH15".
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn close(conn: &mut AnyConnection, code: &str, input: UnitClosure) -> Result<UnitDetail> {
+    let id = id_of(conn, code).await?;
+    let current = open_version(conn, id)
+        .await?
+        .ok_or_else(|| Error::Conflict(format!("unit '{code}' is already closed")))?;
+    let mut p = Problems::default();
+    let Some(on) = optional_date(&mut p, "effective_on", input.effective_on.as_deref()) else {
+        if p.is_empty() {
+            p.add("effective_on", "is required");
+        }
+        return Err(Error::Validation(p.0));
+    };
+    if let Some(from) = &current.valid_from
+        && on.as_str() <= from.as_str()
+    {
+        p.add("effective_on", format!("must be after the unit began ({from})"));
+    }
+    let mut successor_ids = Vec::new();
+    for s in &input.successors {
+        let s = s.trim();
+        match id_of(conn, s).await {
+            Ok(sid) if sid == id => p.add("successors", "a unit cannot succeed itself"),
+            Ok(sid) => match version_on(conn, sid, &on).await? {
+                Some(_) => successor_ids.push(sid),
+                None => p.add("successors", format!("unit '{s}' does not exist on {on}")),
+            },
+            Err(_) => p.add("successors", format!("unit '{s}' does not exist")),
+        }
+    }
+    p.into_result()?;
+    let mut open_children = Sql::new("SELECT COUNT(*) FROM unit_versions v WHERE v.parent_id = ");
+    open_children.bind(id).push(" AND ");
+    push_in_effect(&mut open_children, "v", &on);
+    let n = open_children.query_scalar::<i64>().fetch_one(&mut *conn).await?;
+    if n > 0 {
+        return Err(Error::Conflict(format!(
+            "unit '{code}' still has {n} child unit(s) on {on}; move or close them first"
+        )));
+    }
+    end_open_version(conn, id, &on).await?;
+    let kind = if successor_ids.len() > 1 { "split" } else { "merge" };
+    let note = text::clean(&input.note);
+    for sid in successor_ids {
+        sqlx::query(
+            "INSERT INTO unit_successions (predecessor_id, successor_id, effective_on, kind, note) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(sid)
+        .bind(&on)
+        .bind(kind)
+        .bind(&note)
+        .execute(&mut *conn)
+        .await?;
+    }
+    get(conn, code, &on).await
+}

@@ -1,0 +1,1 @@
+//! Placeholder library: the end-to-end tests live in `tests/`.
