@@ -239,14 +239,20 @@ pub(crate) fn past_date(
     }
 }
 
-/// The default team name: "Tổ công nghệ số cộng đồng xã Bình Tường".
-fn default_name(unit_name: &str) -> String {
-    let mut chars = unit_name.chars();
-    let lowered = match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
-        None => String::new(),
+/// The default team name: "Tổ công nghệ số cộng đồng xã Bình Tường", or for a village
+/// "Tổ công nghệ số cộng đồng thôn 1, xã Bình Tường".
+fn default_name(unit_name: &str, commune: Option<&str>) -> String {
+    let lower_first = |s: &str| {
+        let mut chars = s.chars();
+        match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
+            None => String::new(),
+        }
     };
-    format!("Tổ công nghệ số cộng đồng {lowered}")
+    match commune {
+        Some(c) => format!("Tổ công nghệ số cộng đồng {}, {}", lower_first(unit_name), lower_first(c)),
+        None => format!("Tổ công nghệ số cộng đồng {}", lower_first(unit_name)),
+    }
 }
 
 /// A new team that passed every check, ready to insert.
@@ -293,7 +299,18 @@ pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) ->
             n
         }
         Some(n) => n,
-        None => unit.as_ref().map(|u| default_name(&u.name)).unwrap_or_default(),
+        None => match &unit {
+            None => String::new(),
+            Some(u) => {
+                // Village names repeat from commune to commune ("Thôn 1"): name the commune too.
+                let date = decision_date.clone().unwrap_or_else(today);
+                let parent = match (u.level(), u.parent_id) {
+                    (Level::Village, Some(pid)) => units::version_on(conn, pid, &date).await?.map(|p| p.name),
+                    _ => None,
+                };
+                default_name(&u.name, parent.as_deref())
+            }
+        },
     };
     p.into_result()?;
     let unit = unit.expect("checked above");

@@ -230,11 +230,16 @@ pub async fn get(conn: &mut AnyConnection, code: &str, as_of: &str) -> Result<Un
         .unwrap_or(0);
     let mut path = Vec::new();
     let mut parent = history.get(shown).and_then(|v| v.parent_id);
-    let date = if in_effect {
-        as_of.to_string()
-    } else {
-        // Walk the ancestors as they were on the shown version's last day.
-        history[shown].valid_from.clone().unwrap_or_else(|| as_of.to_string())
+    let date = match (&history[shown].valid_from, &history[shown].valid_to) {
+        _ if in_effect => as_of.to_string(),
+        // Closed by then: the ancestors as they were on its last day.
+        (_, Some(to)) => crate::dates::parse(to)
+            .and_then(|d| d.pred_opt())
+            .map(crate::dates::iso)
+            .unwrap_or_else(|| to.clone()),
+        // Not yet begun: the ancestors on its first day.
+        (Some(from), None) => from.clone(),
+        (None, None) => as_of.to_string(),
     };
     while let Some(pid) = parent {
         if path.len() > 16 {

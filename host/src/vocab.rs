@@ -18,11 +18,11 @@ pub trait Vocab: Sized + Copy + 'static {
 
     /// Reads the stored word, the Vietnamese label or an alias.
     fn parse(input: &str) -> Option<Self> {
-        let folded = text::fold(input).replace(['_', '-'], " ");
+        let wanted = key(input);
         Self::ALL.iter().copied().find(|v| {
-            folded == v.as_str().replace('_', " ")
-                || folded == text::fold(v.label_vi())
-                || v.aliases().contains(&folded.as_str())
+            wanted == key(v.as_str())
+                || wanted == key(v.label_vi())
+                || v.aliases().iter().any(|a| wanted == key(a))
         })
     }
 
@@ -30,6 +30,11 @@ pub trait Vocab: Sized + Copy + 'static {
     fn expected() -> String {
         Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
     }
+}
+
+/// How spellings are compared: folded, with `_`, `-` and runs of spaces as one space.
+fn key(s: &str) -> String {
+    text::fold(&s.replace(['_', '-'], " "))
 }
 
 macro_rules! vocab {
@@ -113,6 +118,11 @@ mod tests {
         assert_eq!(Affiliation::parse("youth_union"), Some(Affiliation::YouthUnion));
         assert_eq!(Affiliation::parse("Công an xã"), Some(Affiliation::CommunePolice));
         assert_eq!(Affiliation::parse("VNPT"), Some(Affiliation::TelecomPostal));
+        assert_eq!(
+            Affiliation::parse("Công chức Văn hóa - Xã hội"),
+            Some(Affiliation::CulturalSocialOfficer)
+        );
+        assert_eq!(Affiliation::parse("Công chức VH-XH"), Some(Affiliation::CulturalSocialOfficer));
         assert_eq!(TeamStatus::parse("giải thể"), Some(TeamStatus::Dissolved));
         assert_eq!(Position::parse("captain"), None);
         assert!(Position::expected().contains("deputy"));

@@ -136,17 +136,48 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
         .collect();
     let columns = map_headers(&headers)?;
     let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| Error::BadRequest(format!("row {}: unreadable CSV: {e}", i + 2)))?;
+    let mut lines = LineCounter::new(bytes);
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::BadRequest(format!("unreadable CSV: {e}")))?;
         let mut cells = HashMap::new();
         for (c, value) in record.iter().enumerate() {
             if let Some(Some(name)) = columns.get(c) {
                 cells.insert(*name, value.to_string());
             }
         }
-        rows.push((i + 2, cells));
+        // The reader skips blank lines, so count lines, not records.
+        rows.push((lines.line_of(&record), cells));
     }
     Ok(rows)
+}
+
+/// Line numbers of CSV records as an editor shows them. The csv crate's own line count skips
+/// blank lines, so count the newlines before each record's first byte instead.
+pub(crate) struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        LineCounter { bytes, offset: 0, line: 1 }
+    }
+
+    /// The 1-based line a record starts on; records must come in file order.
+    pub fn line_of(&mut self, record: &csv::StringRecord) -> usize {
+        let mut target =
+            record.position().map(|p| p.byte() as usize).unwrap_or(self.offset).min(self.bytes.len());
+        // The reported offset is where reading resumed, before any blank lines it skipped.
+        while target < self.bytes.len() && matches!(self.bytes[target], b'\n' | b'\r') {
+            target += 1;
+        }
+        if target > self.offset {
+            self.line += self.bytes[self.offset..target].iter().filter(|b| **b == b'\n').count();
+            self.offset = target;
+        }
+        self.line
+    }
 }
 
 fn cell_text(column: &str, cell: &Data) -> String {

@@ -159,20 +159,27 @@ pub struct Person {
 pub async fn person(conn: &mut AnyConnection, id: i64) -> Result<Person> {
     let filter = MemberFilter { person: Some(id), include_left: true, ..Default::default() };
     let (memberships, _) = list(conn, &filter, i64::MAX, 0).await?;
-    let row: Option<(String, String, i64, Option<String>, Option<String>)> =
+    #[derive(sqlx::FromRow)]
+    struct PersonRow {
+        full_name: String,
+        gender: String,
+        birth_year: i64,
+        phone: Option<String>,
+        email: Option<String>,
+    }
+    let row: PersonRow =
         sqlx::query_as("SELECT full_name, gender, birth_year, phone, email FROM people WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
-            .await?;
-    let (full_name, gender, birth_year, phone, email) =
-        row.ok_or_else(|| Error::NotFound(format!("person {id}")))?;
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("person {id}")))?;
     Ok(Person {
         id,
-        full_name,
-        gender: Gender::parse(&gender).unwrap_or(Gender::Other),
-        birth_year,
-        phone,
-        email,
+        full_name: row.full_name,
+        gender: Gender::parse(&row.gender).unwrap_or(Gender::Other),
+        birth_year: row.birth_year,
+        phone: row.phone,
+        email: row.email,
         memberships,
     })
 }

@@ -156,11 +156,12 @@ async fn import_teams(
         max_rows: state.settings.import.max_rows,
     };
     let outcome = super::import_roster(&mut tx, &body, format, &options).await?;
-    let status = if outcome.written { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     if outcome.written {
         tx.commit().await?;
     }
-    let status = if options.dry_run && outcome.errors.is_empty() { StatusCode::OK } else { status };
+    // Invalid rows fail the request unless the caller chose to skip them.
+    let refused = !outcome.errors.is_empty() && !options.skip_invalid;
+    let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, ApiJson(outcome)))
 }
 

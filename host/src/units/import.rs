@@ -219,15 +219,17 @@ impl UnitSource {
         let c_level = col("level");
         let mut units = Vec::new();
         let mut problems = Vec::new();
-        for (i, record) in reader.records().enumerate() {
-            let row = i + 2; // the header is row 1
+        let mut lines = crate::teams::import::LineCounter::new(bytes);
+        for record in reader.records() {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    problems.push(FieldError { field: "row".into(), message: e.to_string(), row: Some(row) });
+                    let row = e.position().map(|p| p.line() as usize);
+                    problems.push(FieldError { field: "row".into(), message: e.to_string(), row });
                     continue;
                 }
             };
+            let row = lines.line_of(&record);
             let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("").to_string();
             let parent = Some(get(c_parent)).filter(|p| !p.is_empty());
             let unit_type = get(Some(c_type));
@@ -264,7 +266,7 @@ pub async fn import_file(
     conn: &mut AnyConnection,
     path: &Path,
     valid_from: Option<&str>,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(UnitSource, ImportReport)> {
     let source = UnitSource::read(path)?;
     let report = import_units(conn, &source.units, valid_from, progress).await?;
@@ -290,7 +292,7 @@ pub async fn import_units(
     conn: &mut AnyConnection,
     units: &[ImportUnit],
     valid_from: Option<&str>,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportReport> {
     // The latest version of every known unit: at national scale this is ~11,000 rows, cheaper
     // than one lookup per row.

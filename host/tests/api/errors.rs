@@ -1,0 +1,107 @@
+//! The one error shape, with the right status, for every kind of bad request.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use serde_json::json;
+
+use crate::harness::{each_backend, each_backend_with};
+
+#[tokio::test]
+async fn malformed_requests_get_the_error_shape() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let req = Request::post("/api/v1/teams")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{\"unit_code\": "))
+            .unwrap();
+        let r = app.request(req).await;
+        assert_eq!(r.status, 400, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.code(), "bad_request");
+        assert!(r.body["error"]["message"].is_string());
+
+        let req = Request::post("/api/v1/teams")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from("{}"))
+            .unwrap();
+        let r = app.request(req).await;
+        assert_eq!(r.status, 415);
+        assert_eq!(r.code(), "unsupported_media_type");
+
+        let r = app.get("/api/v1/nothing-here").await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.code(), "not_found");
+
+        let r = app.send_json("DELETE", "/api/v1/teams", json!({})).await;
+        assert_eq!(r.status, 405);
+        assert_eq!(r.code(), "bad_request");
+
+        let r = app.get("/api/v1/teams?unti=547").await;
+        assert_eq!(r.status, 400, "a misspelt filter is refused, not ignored");
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("unti"));
+
+        let r = app.get("/api/v1/teams?per_page=100000").await;
+        assert_eq!(r.status, 400);
+        let r = app.get("/api/v1/units?as_of=yesterday").await;
+        assert_eq!(r.status, 400);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("as_of"));
+        let r = app.get("/api/v1/teams/abc").await;
+        assert_eq!(r.status, 400);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_and_nothing_is_written() {
+    each_backend_with(vec![("server.body_limit_bytes", "2048".into())], |app| async move {
+        app.seed_units().await;
+        let big = "x".repeat(4096);
+        let r = app
+            .post(
+                "/api/v1/teams",
+                json!({"unit_code": "21835", "decision_number": "1", "decision_date": "2022-06-01", "decision_signer": big}),
+            )
+            .await;
+        assert_eq!(r.status, 413, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.code(), "payload_too_large");
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", vec![b'a'; 4096]).await;
+        assert_eq!(r.status, 413);
+        assert_eq!(app.count("teams").await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn health_and_openapi() {
+    each_backend(|app| async move {
+        let r = app.get("/health").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body["status"], "ok");
+        assert!(r.body["database"].as_str().unwrap().starts_with(app.backend));
+
+        let r = app.get("/api/v1/openapi.json").await;
+        assert_eq!(r.status, 200);
+        assert!(r.body["openapi"].as_str().unwrap().starts_with("3."));
+        let paths = r.body["paths"].as_object().unwrap();
+        for p in [
+            "/health",
+            "/api/v1/units",
+            "/api/v1/units/{code}",
+            "/api/v1/units/{code}/close",
+            "/api/v1/teams",
+            "/api/v1/teams/{id}",
+            "/api/v1/teams/import",
+            "/api/v1/members",
+            "/api/v1/members/{id}",
+            "/api/v1/people/{id}",
+        ] {
+            assert!(paths.contains_key(p), "OpenAPI lacks {p}");
+        }
+        assert!(r.body["components"]["schemas"]["ErrorBody"].is_object());
+
+        // The database going away turns health to 503.
+        app.db.pool.close().await;
+        let r = app.get("/health").await;
+        assert_eq!(r.status, 503);
+    })
+    .await;
+}

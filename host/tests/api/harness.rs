@@ -1,0 +1,179 @@
+//! Test harness: every test body runs against each available backend, on a database of its
+//! own that is removed afterwards (also when the test panics).
+//!
+//! SQLite always (a file in a temporary directory). PostgreSQL when `SOHOA_TEST_POSTGRES_URL`
+//! names a server (`.ci/run` sets it): each run gets a fresh schema, dropped at the end.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sohoa::api::{AppState, router};
+use sohoa::config::{Settings, Sources};
+use sohoa::db::Db;
+use sqlx::Connection;
+use tower::ServiceExt;
+
+pub const POSTGRES_ENV: &str = "SOHOA_TEST_POSTGRES_URL";
+
+/// A running application on a fresh database.
+pub struct TestApp {
+    pub router: Router,
+    pub db: Db,
+    /// "sqlite" or "postgres", to label assertion messages.
+    pub backend: &'static str,
+}
+
+/// A response, decoded.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The error code of an error reply.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The fields named in a validation error.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["error"]["details"]
+            .as_array()
+            .map(|d| d.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub async fn request(&self, req: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(req).await.expect("the router answers");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("a body").to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply { status, body }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.request(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn send_json(&self, method: &str, uri: &str, body: Value) -> Reply {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.request(req).await
+    }
+
+    pub async fn post(&self, uri: &str, body: Value) -> Reply {
+        self.send_json("POST", uri, body).await
+    }
+
+    pub async fn patch(&self, uri: &str, body: Value) -> Reply {
+        self.send_json("PATCH", uri, body).await
+    }
+
+    pub async fn post_bytes(&self, uri: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let req =
+            Request::post(uri).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap();
+        self.request(req).await
+    }
+
+    /// Rows in a table, to prove that a refused write left nothing behind.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.db.pool).await.unwrap()
+    }
+
+    /// Loads the small unit tree of `fixtures/units.csv` (Bình Định, two districts).
+    pub async fn seed_units(&self) {
+        let source = sohoa::units::UnitSource::from_csv(include_bytes!("../fixtures/units.csv")).unwrap();
+        let mut tx = self.db.pool.begin().await.unwrap();
+        sohoa::units::import_units(&mut tx, &source.units, None, &|_, _| {}).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+fn settings(overrides: Vec<(&'static str, String)>) -> Settings {
+    Settings::load(&Sources { overrides, ..Default::default() }).expect("test settings")
+}
+
+async fn start(settings: Settings, backend: &'static str) -> TestApp {
+    let db = Db::connect(&settings).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let router = router(AppState { db: db.clone(), settings: Arc::new(settings) });
+    TestApp { router, db, backend }
+}
+
+/// Runs `body` on SQLite, then on PostgreSQL when configured.
+pub async fn each_backend<F, Fut>(body: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    each_backend_with(Vec::new(), body).await
+}
+
+/// [`each_backend`] with setting overrides, e.g. a small body limit.
+pub async fn each_backend_with<F, Fut>(overrides: Vec<(&'static str, String)>, body: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let mut sqlite = overrides.clone();
+    sqlite.push(("paths.data_dir", dir.path().display().to_string()));
+    let app = start(settings(sqlite), "sqlite").await;
+    let pool = app.db.pool.clone();
+    let outcome = tokio::spawn(body(app)).await;
+    pool.close().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+
+    let Ok(server) = std::env::var(POSTGRES_ENV) else { return };
+    let schema = format!("sohoa_test_{}_{}", chrono::Utc::now().timestamp(), uuid::Uuid::new_v4().simple());
+    let mut admin =
+        sqlx::PgConnection::connect(&server).await.expect("connect to the PostgreSQL test server");
+    sweep_stale_schemas(&mut admin).await;
+    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.unwrap();
+    let sep = if server.contains('?') { '&' } else { '?' };
+    let mut pg = overrides;
+    pg.push(("database.url", format!("{server}{sep}options[search_path]={schema}")));
+    let app = start(settings(pg), "postgres").await;
+    let pool = app.db.pool.clone();
+    let outcome = tokio::spawn(body(app)).await;
+    pool.close().await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await.unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Drops schemas left by test runs that were killed more than an hour ago.
+async fn sweep_stale_schemas(admin: &mut sqlx::PgConnection) {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'sohoa\\_test\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    let cutoff = chrono::Utc::now().timestamp() - 3600;
+    for name in names {
+        let stamp = name.split('_').nth(2).and_then(|s| s.parse::<i64>().ok());
+        if stamp.is_some_and(|s| s < cutoff) {
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).execute(&mut *admin).await;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, each_backend};
+
+pub async fn team(app: &TestApp, unit: &str, date: &str) -> Value {
+    let r = app
+        .post(
+            "/api/v1/teams",
+            json!({"unit_code": unit, "decision_number": "125/QĐ-UBND", "decision_date": date, "decision_signer": "Nguyễn Văn Hùng"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}: {:?}", app.backend, r.body);
+    r.body
+}
+
+#[tokio::test]
+async fn create_team_with_default_name_and_read_it_back() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let t = team(&app, "21835", "15/06/2022").await;
+        assert_eq!(t["name"], "Tổ công nghệ số cộng đồng xã Bình Tường", "{}", app.backend);
+        assert_eq!(t["decision_date"], "2022-06-15", "dd/mm/yyyy input, ISO output");
+        assert_eq!(t["kind"], "commune");
+        assert_eq!(t["status"], "active");
+        let v = team(&app, "21835-01", "2022-07-01").await;
+        assert_eq!(v["kind"], "village");
+        assert_eq!(v["name"], "Tổ công nghệ số cộng đồng thôn Phú Thịnh, xã Bình Tường");
+
+        let r = app.get(&format!("/api/v1/teams/{}", t["id"])).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body["unit_name"], "Xã Bình Tường");
+        assert_eq!(r.body["members"], json!([]));
+        assert_eq!(app.get("/api/v1/teams/9999").await.status, 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn team_validation_names_each_field_and_writes_nothing() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app.post("/api/v1/teams", json!({"unit_code": "547", "decision_date": "31/02/2022"})).await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.code(), "validation_failed");
+        assert_eq!(r.fields(), ["decision_number", "decision_date", "decision_signer", "unit_code"]);
+        assert!(r.body["error"]["details"][3]["message"].as_str().unwrap().contains("not a district"));
+
+        let r = app
+            .post(
+                "/api/v1/teams",
+                json!({"unit_code": "00000", "decision_number": "1", "decision_date": "2099-01-01", "decision_signer": "A"}),
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert_eq!(r.fields(), ["decision_date", "unit_code"], "future date and unknown unit");
+        assert_eq!(app.count("teams").await, 0);
+
+        team(&app, "21835", "2022-06-15").await;
+        let dup = app
+            .post(
+                "/api/v1/teams",
+                json!({"unit_code": "21835", "decision_number": "9", "decision_date": "2022-06-20", "decision_signer": "B"}),
+            )
+            .await;
+        assert_eq!(dup.status, 409);
+        assert_eq!(dup.code(), "conflict");
+        assert_eq!(app.count("teams").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn teams_filter_by_subtree_status_and_name() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        team(&app, "21835", "2022-06-15").await;
+        team(&app, "21835-01", "2022-07-01").await;
+        team(&app, "21820", "2022-06-16").await;
+        let quy_nhon = team(&app, "21550", "2022-06-17").await;
+
+        let r = app.get("/api/v1/teams?unit=547").await;
+        assert_eq!(r.body["total"], 3, "{}: the district's communes and villages", app.backend);
+        let r = app.get("/api/v1/teams?unit=21835").await;
+        assert_eq!(r.body["total"], 2);
+        let r = app.get("/api/v1/teams?unit=52&sort=unit").await;
+        let units: Vec<&str> = r.body["items"].as_array().unwrap().iter().map(|t| t["unit_code"].as_str().unwrap()).collect();
+        assert_eq!(units, ["21550", "21820", "21835", "21835-01"]);
+        let r = app.get("/api/v1/teams?q=binh%20tuong").await;
+        assert_eq!(r.body["total"], 2);
+
+        let r = app
+            .patch(
+                &format!("/api/v1/teams/{}", quy_nhon["id"]),
+                json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập vào tổ khác"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["status"], "dissolved");
+        let r = app.get("/api/v1/teams?status=dissolved").await;
+        assert_eq!(r.body["total"], 1);
+        let r = app.get("/api/v1/teams?status=gone").await;
+        assert_eq!(r.status, 400);
+        let r = app.get("/api/v1/teams?unit=404").await;
+        assert_eq!(r.status, 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dissolving_needs_a_date_and_reason() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let t = team(&app, "21835", "2022-06-15").await;
+        let uri = format!("/api/v1/teams/{}", t["id"]);
+        let r = app.patch(&uri, json!({"status": "dissolved"})).await;
+        assert_eq!(r.status, 422, "{}", app.backend);
+        assert_eq!(r.fields(), ["status_date", "status_reason"]);
+        let r = app
+            .patch(&uri, json!({"status": "suspended", "status_date": "2021-01-01", "status_reason": "x"}))
+            .await;
+        assert_eq!(r.fields(), ["status_date"], "before the team existed");
+        let r = app
+            .patch(
+                &uri,
+                json!({"status": "suspended", "status_date": "2023-01-01", "status_reason": "Thiếu người"}),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        let r = app.patch(&uri, json!({"status": "active"})).await;
+        assert_eq!(r.body["status_date"], json!(null), "reactivating clears the status date");
+        let r = app.get(&uri).await;
+        assert_eq!(r.body["status"], "active");
+    })
+    .await;
+}

@@ -1,0 +1,145 @@
+//! End-to-end: start the real `sohoa` binary as a user would and talk to it over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sohoa");
+
+fn shared_data() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
+}
+
+fn sohoa(data_dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    // The caller's SOHOA__* variables must not leak into the test.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SOHOA__") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.arg("--data-dir").arg(data_dir).env("RUST_LOG", "warn");
+    cmd
+}
+
+/// A server process, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the command and waits for its "listening on" line.
+fn start(mut cmd: Command) -> Server {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start sohoa");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("sohoa listening on ") {
+                let _ = tx.send(url.to_string());
+            }
+        }
+    });
+    let url = rx.recv_timeout(Duration::from_secs(60)).expect("the server announces its URL within 60 s");
+    Server { child, url }
+}
+
+#[tokio::test]
+async fn demo_serves_tay_son_teams() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = sohoa(dir.path());
+    cmd.args(["demo", "--listen", "127.0.0.1:0", "--shared-data"]).arg(shared_data());
+    let started = Instant::now();
+    let server = start(cmd);
+    assert!(server.url.starts_with("http://127.0.0.1:"), "{}", server.url);
+    eprintln!("demo up in {:?}", started.elapsed());
+
+    let client = reqwest::Client::new();
+    let health: serde_json::Value =
+        client.get(format!("{}/health", server.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+
+    let url = format!("{}/api/v1/teams?unit=547&per_page=500", server.url);
+    let teams: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
+    let items = teams["items"].as_array().unwrap();
+    assert_eq!(teams["total"].as_i64().unwrap(), items.len() as i64);
+    // One team per commune and one per village of Tây Sơn's 15 communes.
+    let communes = items.iter().filter(|t| t["kind"] == "commune").count();
+    assert_eq!(communes, 15);
+    assert!(items.len() > 15 + 15 * 3, "village teams too: {}", items.len());
+    assert!(
+        items.iter().all(|t| t["unit_code"].as_str().unwrap().starts_with("218")),
+        "only Tây Sơn's units"
+    );
+    assert!(items.iter().all(|t| t["member_count"].as_i64().unwrap() >= 2));
+
+    let other = client.get(format!("{}/api/v1/teams?unit=540", server.url)).send().await.unwrap();
+    let other: serde_json::Value = other.json().await.unwrap();
+    assert_eq!(other["total"], 0, "Quy Nhơn has no demo teams");
+}
+
+#[test]
+fn units_import_twice_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("units.csv");
+    std::fs::write(&csv, "code,name,type,parent_code\n52,Tỉnh Bình Định,Tỉnh,\n547,Huyện Tây Sơn,Huyện,52\n")
+        .unwrap();
+    let run = || sohoa(dir.path()).args(["units", "import"]).arg(&csv).output().unwrap();
+    let first = run();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("2 created"));
+    let second = run();
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 created, 2 unchanged"));
+}
+
+#[test]
+fn roster_errors_name_rows_and_fail_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("units.csv");
+    std::fs::write(&units, "code,name,type,parent_code\n52,Tỉnh Bình Định,Tỉnh,\n547,Huyện Tây Sơn,Huyện,52\n21835,Xã Bình Tường,Xã,547\n").unwrap();
+    assert!(sohoa(dir.path()).args(["units", "import"]).arg(&units).status().unwrap().success());
+    let roster = dir.path().join("to.csv");
+    std::fs::write(
+        &roster,
+        "Mã đơn vị,Số quyết định,Ngày quyết định,Người ký,Họ và tên,Giới tính,Năm sinh,Chức vụ trong tổ,Thành phần,Ngày tham gia\n\
+         21835,12/QĐ-UBND,15/06/2022,Nguyễn Văn Hùng,Nguyễn Văn Hùng,Nam,1975,Tổ trưởng,Lãnh đạo UBND xã,15/06/2022\n\
+         21835,12/QĐ-UBND,15/06/2022,Nguyễn Văn Hùng,Trần Thị Lan,Nữ,1997,Phó,Đoàn Thanh niên,32/06/2022\n",
+    )
+    .unwrap();
+    let out = sohoa(dir.path()).args(["teams", "import"]).arg(&roster).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("row 3, joined_on"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing written"));
+
+    let out = sohoa(dir.path()).args(["teams", "import", "--skip-invalid"]).arg(&roster).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("members 1 new"));
+}
+
+#[test]
+fn unknown_configuration_keys_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sohoa(dir.path()).env("SOHOA__DATABASE__URLL", "x").arg("migrate").output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("urll"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[server]\nlisten = \"127.0.0.1:0\"\nport = 80\n").unwrap();
+    let out = sohoa(dir.path()).arg("--config").arg(&config).arg("migrate").output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("port") && stderr.contains("bad.toml"), "{stderr}");
+}

@@ -1,1 +1,0 @@
-//! Placeholder library: the end-to-end tests live in `tests/`.
