@@ -68,7 +68,23 @@ async fn demo_serves_tay_son_teams() {
     assert_eq!(health["status"], "ok");
 
     let url = format!("{}/api/v1/teams?unit=547&per_page=500", server.url);
-    let teams: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
+    let anonymous = client.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401, "data needs signing in");
+
+    // Sign in as the district's Culture and Information office with the demo password.
+    let login = client
+        .post(format!("{}/api/v1/auth/login", server.url))
+        .json(&serde_json::json!({"username": "tayson.vhtt", "password": "Demo@TaySon-2022"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let set_cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+
+    let teams: serde_json::Value =
+        client.get(&url).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
     let items = teams["items"].as_array().unwrap();
     assert_eq!(teams["total"].as_i64().unwrap(), items.len() as i64);
     // One team per commune and one per village of Tây Sơn's 15 communes.
@@ -81,9 +97,20 @@ async fn demo_serves_tay_son_teams() {
     );
     assert!(items.iter().all(|t| t["member_count"].as_i64().unwrap() >= 2));
 
-    let other = client.get(format!("{}/api/v1/teams?unit=540", server.url)).send().await.unwrap();
-    let other: serde_json::Value = other.json().await.unwrap();
-    assert_eq!(other["total"], 0, "Quy Nhơn has no demo teams");
+    let other = client.get(format!("{}/api/v1/teams?unit=540", server.url)).header("cookie", &cookie);
+    let other: serde_json::Value = other.send().await.unwrap().json().await.unwrap();
+    assert_eq!(other["total"], 0, "Quy Nhơn is outside Tây Sơn's scope (and has no demo teams)");
+
+    // Signing out ends the session.
+    let out = client
+        .post(format!("{}/api/v1/auth/logout", server.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let after = client.get(&url).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(after.status(), 401);
 }
 
 #[test]

@@ -155,7 +155,12 @@ pub fn as_of(value: Option<&str>) -> Result<String> {
                        Errors share one shape: {\"error\": {\"code\", \"message\", \"details\"}}."
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError)),
+    modifiers(&SecuritySchemes),
+    security(("session" = []), ("token" = [])),
     tags(
+        (name = "auth", description = "Sign-in, sessions and API tokens"),
+        (name = "users", description = "Accounts and their roles (administrators)"),
+        (name = "audit", description = "The append-only audit trail"),
         (name = "units", description = "Administrative units over time"),
         (name = "teams", description = "Community Digital Technology Teams"),
         (name = "members", description = "Team members and their history"),
@@ -164,11 +169,37 @@ pub fn as_of(value: Option<&str>) -> Result<String> {
 )]
 struct ApiDoc;
 
+/// Documents the two ways to authenticate: the session cookie and a bearer token.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::COOKIE))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
 /// The routes and their OpenAPI description, before state and middleware.
 fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
-        .nest("/api/v1", OpenApiRouter::new().merge(crate::units::routes()).merge(crate::teams::routes()))
+        .nest(
+            "/api/v1",
+            OpenApiRouter::new()
+                .merge(crate::auth::routes())
+                .merge(crate::users::routes())
+                .merge(crate::units::routes())
+                .merge(crate::teams::routes())
+                .merge(crate::audit::routes()),
+        )
         .split_for_parts()
 }
 

@@ -31,7 +31,9 @@ impl Application {
         tracing::info!(%url, "listening");
         // Scripts and tests read this line to find the port.
         println!("sohoa listening on {url}");
-        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown()).await
+        // The peer address feeds the per-address sign-in limit.
+        let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown()).await
     }
 }
 

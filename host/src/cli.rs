@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::Application;
+use crate::audit::Actor;
 use crate::config::{Settings, Sources};
 use crate::db::Db;
 use crate::error::Error;
@@ -57,8 +58,38 @@ enum Command {
         #[command(subcommand)]
         command: TeamsCommand,
     },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account, e.g. `sohoa user create --role province_admin --unit 52 admin`.
+    /// The password is asked for (twice), or read from standard input with --password-stdin.
+    Create {
+        username: String,
+        /// province_admin, district_culture, district_home_affairs, district_youth_union,
+        /// commune_officer, team_leader or viewer.
+        #[arg(long)]
+        role: String,
+        /// Code of the unit the role is held at.
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
+        /// For a team leader: the team's id.
+        #[arg(long, value_name = "ID")]
+        team: Option<i64>,
+        /// Name shown in the interface (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,11 +188,47 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open(&settings).await?;
             return import_roster(&db, &settings, file, *skip_invalid, *dry_run).await;
         }
+        Command::User {
+            command: UserCommand::Create { username, role, unit, team, display_name, password_stdin },
+        } => {
+            let settings = settings(&cli, Vec::new())?;
+            let db = open(&settings).await?;
+            let secret = read_password(*password_stdin)?;
+            let new_role =
+                crate::users::NewRole { role: role.clone(), unit_code: unit.clone(), team_id: *team };
+            let input = crate::users::NewUser {
+                username: Some(username.clone()),
+                display_name: Some(display_name.clone().unwrap_or_else(|| username.clone())),
+                password: Some(secret),
+                roles: vec![new_role.clone()],
+            };
+            let mut tx = db.pool.begin().await?;
+            let checked = crate::users::check_role(&mut tx, &new_role).await?;
+            let user = crate::users::create(&mut tx, &Actor::system("sohoa user create"), &input, &[checked])
+                .await?;
+            tx.commit().await?;
+            println!("created user {} (id {}) as {role}", user.username, user.id);
+        }
         Command::Openapi => {
             println!("{}", crate::api::openapi().to_pretty_json()?);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("Mật khẩu / password: ")?;
+    let second = rpassword::prompt_password("Nhập lại / again: ")?;
+    if first != second {
+        anyhow::bail!("the two passwords differ");
+    }
+    Ok(first)
 }
 
 fn progress_bar(message: &str) -> ProgressBar {
@@ -190,11 +257,13 @@ async fn import_units(db: &Db, file: &Path, reform: bool, valid_from: Option<&st
     }
     let bar = progress_bar("importing units");
     let mut tx = db.pool.begin().await?;
-    let report = units::import_units(&mut tx, &source.units, valid_from.as_deref(), &|done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })
-    .await?;
+    let actor = Actor::system("sohoa units import");
+    let report =
+        units::import_units(&mut tx, &actor, &source.units, valid_from.as_deref(), &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await?;
     bar.finish_and_clear();
     println!(
         "units: {} created, {} unchanged, {} differing (left as they are) in {:.1}s",
@@ -214,7 +283,7 @@ async fn import_units(db: &Db, file: &Path, reform: bool, valid_from: Option<&st
     if reform {
         let mapping = source.reform_2025.as_deref().expect("checked above");
         let province = source.reform_province.as_deref().expect("set with the mapping");
-        let r = units::apply_2025_reform(&mut tx, province, mapping).await?;
+        let r = units::apply_2025_reform(&mut tx, &actor, province, mapping).await?;
         if r.already_applied {
             println!("2025 reform: already applied to {province}; nothing changed");
         } else {
@@ -247,7 +316,8 @@ async fn import_roster(
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let options = teams::import::Options { skip_invalid, dry_run, max_rows: settings.import.max_rows };
     let mut tx = db.pool.begin().await?;
-    let outcome = teams::import_roster(&mut tx, &bytes, format, &options).await?;
+    let actor = Actor::system("sohoa teams import");
+    let outcome = teams::import_roster(&mut tx, &actor, None, &bytes, format, &options).await?;
     if outcome.written {
         tx.commit().await?;
     }
@@ -305,6 +375,10 @@ async fn demo(
         report.members,
         crate::demo::TAY_SON
     );
+    eprintln!("demo accounts (password {}):", crate::demo::DEMO_PASSWORD);
+    for (username, role, name) in &report.accounts {
+        eprintln!("  {username:<20} {role:<22} {name}");
+    }
     if no_serve {
         return Ok(());
     }

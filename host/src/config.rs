@@ -27,6 +27,7 @@ pub struct Settings {
     pub paths: PathSettings,
     pub api: ApiSettings,
     pub import: ImportSettings,
+    pub auth: AuthSettings,
     pub log: LogSettings,
 }
 
@@ -70,6 +71,17 @@ pub struct ApiSettings {
 #[serde(deny_unknown_fields)]
 pub struct ImportSettings {
     pub max_rows: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub session_hours: i64,
+    pub token_max_days: i64,
+    pub login_window_minutes: i64,
+    pub max_failures_per_account: i64,
+    pub max_failures_per_address: i64,
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +146,13 @@ impl Settings {
         }
         if self.api.default_page_size > self.api.max_page_size {
             return bad("api.default_page_size", "must not exceed api.max_page_size");
+        }
+        let a = &self.auth;
+        if a.session_hours < 1 || a.token_max_days < 1 || a.login_window_minutes < 1 {
+            return bad("auth", "durations must be at least 1");
+        }
+        if a.max_failures_per_account < 1 || a.max_failures_per_address < 1 {
+            return bad("auth", "failure limits must be at least 1");
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");

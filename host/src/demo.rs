@@ -14,9 +14,11 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use sqlx::AnyConnection;
 
+use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::teams::{self, NewMember, NewTeam};
 use crate::units::{self, Level, NewUnit, UnitFilter, UnitSource};
+use crate::users::{NewRole, NewUser};
 
 pub const MAPPING_FILE: &str = "binh-dinh-2022-with-2025-mapping.json";
 pub const TAY_SON: &str = "547";
@@ -52,6 +54,49 @@ pub struct DemoReport {
     pub villages: usize,
     pub teams: usize,
     pub members: usize,
+    /// (username, role, where) of the demo accounts.
+    pub accounts: Vec<(String, String, String)>,
+}
+
+/// The password of every demo account (listed in the README; a demo is not a deployment).
+pub const DEMO_PASSWORD: &str = "Demo@TaySon-2022";
+
+/// One account per role for Tây Sơn, and a provincial administrator for Bình Định.
+const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
+    ("tinh.admin", "Sở TT&TT Bình Định", "province_admin", "52"),
+    ("tayson.vhtt", "Phòng Văn hóa và Thông tin Tây Sơn", "district_culture", TAY_SON),
+    ("tayson.noivu", "Phòng Nội vụ Tây Sơn", "district_home_affairs", TAY_SON),
+    ("tayson.doan", "Huyện đoàn Tây Sơn", "district_youth_union", TAY_SON),
+    ("binhtuong.xa", "UBND xã Bình Tường", "commune_officer", "21835"),
+    ("binhtuong.totruong", "Tổ trưởng Tổ CNSCĐ xã Bình Tường", "team_leader", "21835"),
+    ("tayson.xem", "Người xem Tây Sơn", "viewer", TAY_SON),
+];
+
+async fn create_accounts(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<(String, String, String)>> {
+    let mut made = Vec::new();
+    for (username, display_name, role, unit) in ACCOUNTS {
+        // The team leader leads the commune's own team.
+        let team_id = if *role == "team_leader" {
+            let unit_id = units::id_of(conn, unit).await?;
+            sqlx::query_scalar("SELECT MIN(id) FROM teams WHERE unit_id = $1")
+                .bind(unit_id)
+                .fetch_one(&mut *conn)
+                .await?
+        } else {
+            None
+        };
+        let new_role = NewRole { role: role.to_string(), unit_code: Some(unit.to_string()), team_id };
+        let checked = crate::users::check_role(conn, &new_role).await?;
+        let input = NewUser {
+            username: Some(username.to_string()),
+            display_name: Some(display_name.to_string()),
+            password: Some(DEMO_PASSWORD.to_string()),
+            roles: vec![new_role],
+        };
+        crate::users::create(conn, actor, &input, &[checked]).await?;
+        made.push((username.to_string(), role.to_string(), display_name.to_string()));
+    }
+    Ok(made)
 }
 
 struct Gen {
@@ -89,6 +134,7 @@ type Seat = (&'static str, &'static str, i64, bool);
 
 /// Seeds the demo into an empty, migrated database.
 pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<DemoReport> {
+    let actor = &Actor::system("sohoa demo");
     let path = shared_data_dir.join(MAPPING_FILE);
     if !path.is_file() {
         return Err(Error::BadRequest(format!(
@@ -97,7 +143,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
         )));
     }
     let source = UnitSource::read(&path)?;
-    let imported = units::import_units(conn, &source.units, None, &|_, _| {}).await?;
+    let imported = units::import_units(conn, actor, &source.units, None, &|_, _| {}).await?;
     let mut report = DemoReport { units: imported.created, ..Default::default() };
     let mut g = Gen { rng: StdRng::seed_from_u64(77), phones: 0 };
 
@@ -112,6 +158,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
             let (word, unit_type) = if town { ("Khối", "Khối phố") } else { ("Thôn", "Thôn") };
             let unit = units::create(
                 conn,
+                actor,
                 NewUnit {
                     code: Some(format!("{}-{v:02}", commune.code)),
                     name: Some(format!("{word} {v}")),
@@ -131,6 +178,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
         let (chair, _) = g.person(false);
         let commune_team = teams::create(
             conn,
+            actor,
             NewTeam {
                 unit_code: Some(commune.code.clone()),
                 name: None,
@@ -164,7 +212,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
         let team_date = commune_team.decision_date.clone();
         let mut youth_secretary = None;
         for (i, seat) in seats.iter().enumerate() {
-            let id = add_member(conn, &mut g, commune_team.id, *seat, &team_date).await?;
+            let id = add_member(conn, actor, &mut g, commune_team.id, *seat, &team_date).await?;
             if i == 1 {
                 youth_secretary = Some(id);
             }
@@ -172,10 +220,18 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
         }
         if commune.name == "Thị trấn Phú Phong" {
             // Someone who served and left: history is kept.
-            let m = add_member(conn, &mut g, commune_team.id, ("member", "volunteer", 27, false), &team_date)
-                .await?;
+            let m = add_member(
+                conn,
+                actor,
+                &mut g,
+                commune_team.id,
+                ("member", "volunteer", 27, false),
+                &team_date,
+            )
+            .await?;
             teams::members::update(
                 conn,
+                actor,
                 m,
                 teams::MemberChange { left_on: Some("2023-03-31".into()), ..Default::default() },
             )
@@ -186,6 +242,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
         for (vi, village) in villages.iter().enumerate() {
             let team = teams::create(
                 conn,
+                actor,
                 NewTeam {
                     unit_code: Some(village.code.clone()),
                     name: None,
@@ -214,7 +271,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
                 _ => {}
             }
             for seat in &seats {
-                add_member(conn, &mut g, team.id, *seat, &team.decision_date).await?;
+                add_member(conn, actor, &mut g, team.id, *seat, &team.decision_date).await?;
                 report.members += 1;
             }
             if vi == 0
@@ -224,6 +281,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
                 let person = teams::members::get(conn, secretary).await?.person_id;
                 teams::members::create(
                     conn,
+                    actor,
                     NewMember {
                         team_id: Some(team.id),
                         person_id: Some(person),
@@ -239,11 +297,13 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
             }
         }
     }
+    report.accounts = create_accounts(conn, actor).await?;
     Ok(report)
 }
 
 async fn add_member(
     conn: &mut AnyConnection,
+    actor: &Actor,
     g: &mut Gen,
     team_id: i64,
     seat: Seat,
@@ -255,6 +315,7 @@ async fn add_member(
     let phone = g.phone();
     let member = teams::members::create(
         conn,
+        actor,
         NewMember {
             team_id: Some(team_id),
             full_name: Some(full_name),

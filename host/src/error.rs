@@ -37,6 +37,10 @@ pub enum Error {
     /// The request was read but its content is not acceptable.
     #[error("{}", summary(.0))]
     Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0} not found")]
     NotFound(String),
     /// The write would clash with existing data (duplicate code, closed unit...).
@@ -46,6 +50,8 @@ pub enum Error {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -77,7 +83,10 @@ impl Error {
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -91,7 +100,10 @@ impl Error {
         match self {
             Error::BadRequest(_) => "bad_request",
             Error::Validation(_) => "validation_failed",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
+            Error::TooManyRequests { .. } => "rate_limited",
             Error::Conflict(_) => "conflict",
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -120,8 +132,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable code: bad_request, validation_failed, not_found, conflict, payload_too_large,
-    /// unsupported_media_type, internal.
+    /// Stable code: bad_request, unauthorized, forbidden, validation_failed, not_found,
+    /// conflict, payload_too_large, unsupported_media_type, rate_limited, internal.
     pub code: String,
     pub message: String,
     /// Per-field problems, for `validation_failed`.
@@ -145,8 +157,16 @@ impl IntoResponse for Error {
             Error::Validation(ref errors) => errors.clone(),
             _ => Vec::new(),
         };
+        let retry_after = match self {
+            Error::TooManyRequests { retry_after_secs, .. } => Some(retry_after_secs),
+            _ => None,
+        };
         let body = ErrorBody { error: ErrorDetail { code: self.code().to_string(), message, details } };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

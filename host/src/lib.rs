@@ -3,11 +3,14 @@
 //!
 //! The data path is request -> domain service -> storage (sqlx over SQLite or PostgreSQL).
 //! Each concept has one module: [`units`] (the administrative tree over time), [`teams`]
-//! (teams, people, memberships, roster import), with [`api`] holding the HTTP plumbing and
-//! [`cli`] the commands. Locality rules will run as sandboxed WebAssembly plugins.
+//! (teams, people, memberships, roster import), [`auth`] (roles scoped to the tree, sessions,
+//! tokens), [`users`], [`audit`] (the append-only trail), with [`api`] holding the HTTP
+//! plumbing and [`cli`] the commands. Locality rules will run as sandboxed WebAssembly plugins.
 
 pub mod api;
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod dates;
@@ -18,4 +21,5 @@ pub mod teams;
 pub mod telemetry;
 pub mod text;
 pub mod units;
+pub mod users;
 pub mod vocab;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
+use crate::audit::{self, Actor, Change, snapshot};
 use crate::db::{Sql, now};
 use crate::error::{Error, Problems, Result};
 use crate::text;
@@ -27,6 +28,8 @@ use crate::vocab::{TeamStatus, Vocab};
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Team {
     pub id: i64,
+    #[serde(skip)]
+    pub unit_id: i64,
     pub unit_code: String,
     /// The unit's current (or last) name.
     pub unit_name: String,
@@ -78,6 +81,7 @@ impl TeamRow {
     fn into_team(self) -> Team {
         Team {
             id: self.id,
+            unit_id: self.unit_id,
             unit_code: self.unit_code,
             unit_name: self.unit_name,
             kind: Level::parse(&self.level).unwrap_or(Level::Commune),
@@ -119,6 +123,11 @@ async fn fetch_team(conn: &mut AnyConnection, id: i64) -> Result<Option<TeamRow>
     Ok(sql.query_as::<TeamRow>().fetch_optional(&mut *conn).await?)
 }
 
+/// The team alone, without members (for authorization and audit).
+pub async fn find(conn: &mut AnyConnection, id: i64) -> Result<Team> {
+    Ok(fetch_team(conn, id).await?.ok_or_else(|| Error::NotFound(format!("team {id}")))?.into_team())
+}
+
 pub async fn get(conn: &mut AnyConnection, id: i64, include_left: bool) -> Result<TeamDetail> {
     let team = fetch_team(conn, id).await?.ok_or_else(|| Error::NotFound(format!("team {id}")))?.into_team();
     let filter = MemberFilter { team: Some(id), include_left, ..Default::default() };
@@ -137,8 +146,8 @@ pub enum TeamSort {
 
 #[derive(Debug, Default, Clone)]
 pub struct TeamFilter {
-    /// Teams in this unit's subtree on `as_of`.
-    pub unit: Option<String>,
+    /// Teams in these units' subtrees on `as_of` (None: everywhere).
+    pub roots: Option<Vec<i64>>,
     pub as_of: String,
     pub status: Option<TeamStatus>,
     pub q: Option<String>,
@@ -152,13 +161,9 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<Team>, i64)> {
     let mut sql = Sql::default();
-    let root = match &f.unit {
-        Some(code) => Some(units::id_of(conn, code).await?),
-        None => None,
-    };
-    match root {
-        Some(root) => {
-            units::push_subtree_cte(&mut sql, root, &f.as_of);
+    match &f.roots {
+        Some(roots) => {
+            units::push_subtree_cte(&mut sql, roots, &f.as_of);
             sql.push(", ");
         }
         None => {
@@ -167,7 +172,7 @@ pub async fn list(
     }
     sql.push("today(d) AS (SELECT ").bind(today()).push(") ");
     sql.push(&team_select("(SELECT d FROM today)")).push(" WHERE 1 = 1");
-    if root.is_some() {
+    if f.roots.is_some() {
         sql.push(" AND t.unit_id IN (SELECT id FROM sub)");
     }
     if let Some(status) = f.status {
@@ -346,7 +351,7 @@ pub(crate) async fn insert_team(conn: &mut AnyConnection, t: &CheckedTeam) -> Re
     .await?)
 }
 
-pub async fn create(conn: &mut AnyConnection, input: NewTeam) -> Result<Team> {
+pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewTeam) -> Result<Team> {
     let checked = check_new_team(conn, &input).await?;
     if let Some(id) = checked.existing {
         return Err(Error::Conflict(format!(
@@ -355,7 +360,28 @@ pub async fn create(conn: &mut AnyConnection, input: NewTeam) -> Result<Team> {
         )));
     }
     let id = insert_team(conn, &checked).await?;
-    Ok(fetch_team(conn, id).await?.expect("just inserted").into_team())
+    let team = find(conn, id).await?;
+    audit_team(conn, actor, "create", None, &team).await?;
+    Ok(team)
+}
+
+pub(crate) async fn audit_team(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    before: Option<&Team>,
+    after: &Team,
+) -> Result<()> {
+    let change = Change {
+        action,
+        entity: "team",
+        entity_id: after.id.to_string(),
+        unit_id: Some(after.unit_id),
+        before: before.and_then(snapshot),
+        after: snapshot(after),
+        reason: None,
+    };
+    audit::record(conn, actor, change).await
 }
 
 /// Changes to a team; absent fields stay as they are.
@@ -372,7 +398,7 @@ pub struct TeamChange {
     pub status_reason: Option<String>,
 }
 
-pub async fn update(conn: &mut AnyConnection, id: i64, input: TeamChange) -> Result<Team> {
+pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: TeamChange) -> Result<Team> {
     let row = fetch_team(conn, id).await?.ok_or_else(|| Error::NotFound(format!("team {id}")))?;
     let mut p = Problems::default();
     let name = match &input.name {
@@ -454,5 +480,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, input: TeamChange) -> Res
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    Ok(fetch_team(conn, id).await?.expect("exists").into_team())
+    let after = find(conn, id).await?;
+    audit_team(conn, actor, "update", Some(&row.into_team()), &after).await?;
+    Ok(after)
 }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
+use crate::audit::{self, Actor, Change, snapshot};
 use crate::db::{Sql, now};
 use crate::error::{Error, Problems, Result};
 use crate::text;
@@ -133,13 +134,50 @@ pub(crate) fn push_in_effect(sql: &mut Sql, alias: &str, date: &str) {
         .push(")");
 }
 
-/// Appends a `WITH RECURSIVE sub(id)` holding `root` and its descendants on `date`.
-pub(crate) fn push_subtree_cte(sql: &mut Sql, root: i64, date: &str) {
-    sql.push("WITH RECURSIVE sub(id) AS (SELECT ")
-        .bind(root)
-        .push(" UNION SELECT v.unit_id FROM unit_versions v JOIN sub ON v.parent_id = sub.id WHERE ");
+/// Appends a `WITH RECURSIVE sub(id)` holding the `roots` and their descendants on `date`.
+pub(crate) fn push_subtree_cte(sql: &mut Sql, roots: &[i64], date: &str) {
+    sql.push("WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id IN (");
+    if roots.is_empty() {
+        sql.push("NULL");
+    }
+    for (i, root) in roots.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*root);
+    }
+    sql.push(") UNION SELECT v.unit_id FROM unit_versions v JOIN sub ON v.parent_id = sub.id WHERE ");
     push_in_effect(sql, "v", date);
     sql.push(") ");
+}
+
+/// The unit and its ancestors, nearest first, as known on `date`: for a unit closed by then,
+/// its last version decides (a commune merged in 2025 still sits under its old district).
+pub(crate) async fn ancestors_or_self(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    date: &str,
+) -> Result<Vec<i64>> {
+    let mut chain = vec![unit_id];
+    let mut current = unit_id;
+    while chain.len() < 16 {
+        let parent: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT parent_id FROM unit_versions WHERE unit_id = $1 AND (valid_from IS NULL OR valid_from <= $2) \
+             ORDER BY valid_from IS NULL, valid_from DESC LIMIT 1",
+        )
+        .bind(current)
+        .bind(date)
+        .fetch_optional(&mut *conn)
+        .await?;
+        match parent.flatten() {
+            Some(p) if !chain.contains(&p) => {
+                chain.push(p);
+                current = p;
+            }
+            _ => break,
+        }
+    }
+    Ok(chain)
 }
 
 /// The internal id of the unit with this code.
@@ -320,7 +358,7 @@ pub async fn list(
     let mut sql = Sql::default();
     if let Some(root) = &f.subtree {
         let root = id_of(conn, root).await?;
-        push_subtree_cte(&mut sql, root, &f.as_of);
+        push_subtree_cte(&mut sql, &[root], &f.as_of);
     }
     sql.push(&format!("SELECT {UNIT_COLUMNS} WHERE "));
     push_in_effect(&mut sql, "v", &f.as_of);
@@ -416,7 +454,7 @@ async fn check_parent(
     }
 }
 
-pub async fn create(conn: &mut AnyConnection, input: NewUnit) -> Result<Unit> {
+pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewUnit) -> Result<Unit> {
     let mut p = Problems::default();
     let code = input.code.as_deref().map(str::trim).unwrap_or_default().to_string();
     if !valid_code(&code) {
@@ -457,7 +495,7 @@ pub async fn create(conn: &mut AnyConnection, input: NewUnit) -> Result<Unit> {
         .fetch_one(&mut *conn)
         .await?;
     insert_version(conn, id, &name, &unit_type, level, parent_id, valid_from.as_deref()).await?;
-    Ok(Unit {
+    let unit = Unit {
         code,
         name,
         unit_type,
@@ -465,7 +503,18 @@ pub async fn create(conn: &mut AnyConnection, input: NewUnit) -> Result<Unit> {
         parent_code: parent_code.map(str::to_string),
         valid_from,
         valid_to: None,
-    })
+    };
+    let change = Change {
+        action: "create",
+        entity: "unit",
+        entity_id: unit.code.clone(),
+        unit_id: Some(id),
+        before: None,
+        after: snapshot(&unit),
+        reason: None,
+    };
+    audit::record(conn, actor, change).await?;
+    Ok(unit)
 }
 
 pub(crate) async fn insert_version(
@@ -505,7 +554,7 @@ pub struct UnitChange {
     pub effective_on: Option<String>,
 }
 
-pub async fn change(conn: &mut AnyConnection, code: &str, input: UnitChange) -> Result<Unit> {
+pub async fn change(conn: &mut AnyConnection, actor: &Actor, code: &str, input: UnitChange) -> Result<Unit> {
     let id = id_of(conn, code).await?;
     let current = open_version(conn, id)
         .await?
@@ -563,8 +612,18 @@ pub async fn change(conn: &mut AnyConnection, code: &str, input: UnitChange) -> 
         end_open_version(conn, id, &effective_on).await?;
         insert_version(conn, id, &name, &unit_type, level, parent_id, Some(&effective_on)).await?;
     }
-    let row = open_version(conn, id).await?.expect("just written");
-    Ok(row.into_unit())
+    let after = open_version(conn, id).await?.expect("just written").into_unit();
+    let change = Change {
+        action: "update",
+        entity: "unit",
+        entity_id: code.to_string(),
+        unit_id: Some(id),
+        before: snapshot(&current.into_unit()),
+        after: snapshot(&after),
+        reason: None,
+    };
+    audit::record(conn, actor, change).await?;
+    Ok(after)
 }
 
 async fn end_open_version(conn: &mut AnyConnection, unit_id: i64, on: &str) -> Result<()> {
@@ -578,7 +637,7 @@ async fn end_open_version(conn: &mut AnyConnection, unit_id: i64, on: &str) -> R
 
 async fn in_subtree(conn: &mut AnyConnection, root: i64, candidate: i64, date: &str) -> Result<bool> {
     let mut sql = Sql::default();
-    push_subtree_cte(&mut sql, root, date);
+    push_subtree_cte(&mut sql, &[root], date);
     sql.push("SELECT COUNT(*) FROM sub WHERE id = ").bind(candidate);
     Ok(sql.query_scalar::<i64>().fetch_one(&mut *conn).await? > 0)
 }
@@ -596,7 +655,12 @@ pub struct UnitClosure {
     pub note: String,
 }
 
-pub async fn close(conn: &mut AnyConnection, code: &str, input: UnitClosure) -> Result<UnitDetail> {
+pub async fn close(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    code: &str,
+    input: UnitClosure,
+) -> Result<UnitDetail> {
     let id = id_of(conn, code).await?;
     let current = open_version(conn, id)
         .await?
@@ -651,5 +715,16 @@ pub async fn close(conn: &mut AnyConnection, code: &str, input: UnitClosure) -> 
         .execute(&mut *conn)
         .await?;
     }
-    get(conn, code, &on).await
+    let detail = get(conn, code, &on).await?;
+    let change = Change {
+        action: "close",
+        entity: "unit",
+        entity_id: code.to_string(),
+        unit_id: Some(id),
+        before: snapshot(&current.into_unit()),
+        after: snapshot(&detail.unit),
+        reason: Some(note).filter(|n| !n.is_empty()),
+    };
+    audit::record(conn, actor, change).await?;
+    Ok(detail)
 }

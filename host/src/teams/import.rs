@@ -21,6 +21,8 @@ use super::members::{
     membership_fields, person_fields,
 };
 use super::{CheckedTeam, NewTeam, check_new_team, insert_team};
+use crate::audit::Actor;
+use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, FieldError, Problems, Result};
 use crate::text;
 use crate::vocab::TeamStatus;
@@ -241,6 +243,9 @@ struct ValidRow {
 /// Reads, checks and (unless told otherwise) writes a roster into the open transaction.
 pub async fn import_roster(
     conn: &mut AnyConnection,
+    actor: &Actor,
+    // The caller, whose scope every team must be in; None for the command line.
+    scope: Option<&Principal>,
     bytes: &[u8],
     format: RosterFormat,
     options: &Options,
@@ -323,7 +328,20 @@ pub async fn import_roster(
     // Team by team: the same checks as creating one through the API.
     let mut checked: HashMap<(String, String), CheckedTeam> = HashMap::new();
     for (key, input, _) in &teams {
-        match check_new_team(conn, input).await {
+        let result = match check_new_team(conn, input).await {
+            Ok(t) => match scope {
+                Some(p)
+                    if !p
+                        .can(conn, Action::TeamsWrite, Target { unit_id: t.unit_id, team_id: t.existing })
+                        .await? =>
+                {
+                    Err(Error::field("unit_code", format!("unit '{}' is outside what you manage", key.0)))
+                }
+                _ => Ok(t),
+            },
+            Err(e) => Err(e),
+        };
+        match result {
             Ok(t) => {
                 checked.insert(key.clone(), t);
             }
@@ -426,7 +444,10 @@ pub async fn import_roster(
                     }
                     None => {
                         outcome.teams_created += 1;
-                        insert_team(conn, team).await?
+                        let id = insert_team(conn, team).await?;
+                        let created = super::find(conn, id).await?;
+                        super::audit_team(conn, actor, "import", None, &created).await?;
+                        id
                     }
                 };
                 team_ids.insert(v.team_key.clone(), id);
@@ -451,7 +472,9 @@ pub async fn import_roster(
         if exists.is_some() {
             outcome.members_existing += 1;
         } else {
-            insert_membership(conn, team_id, person_id, &v.membership).await?;
+            let id = insert_membership(conn, team_id, person_id, &v.membership).await?;
+            let created = super::members::get(conn, id).await?;
+            super::members::audit_member(conn, actor, "import", None, &created).await?;
             outcome.members_created += 1;
         }
     }

@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
 use super::{past_date, required, today};
+use crate::audit::{self, Actor, Change, snapshot};
 use crate::db::{Sql, now};
 use crate::error::{Error, Problems, Result};
 use crate::text;
@@ -17,12 +18,21 @@ pub struct Member {
     /// The membership id (one person has one per stint on a team).
     pub id: i64,
     pub team_id: i64,
+    /// The unit of the team.
+    pub unit_code: String,
+    #[serde(skip)]
+    pub unit_id: i64,
     pub person_id: i64,
     pub full_name: String,
     pub gender: Gender,
-    pub birth_year: i64,
+    /// Personal data: null when hidden from the caller.
+    pub birth_year: Option<i64>,
+    /// Personal data: null when hidden from the caller.
     pub phone: Option<String>,
+    /// Personal data: null when hidden from the caller.
     pub email: Option<String>,
+    /// True when the caller's roles do not include seeing this member's personal data.
+    pub personal_data_hidden: bool,
     pub position: Position,
     pub affiliation: Affiliation,
     pub skills: Vec<String>,
@@ -35,6 +45,8 @@ pub struct Member {
 struct MemberRow {
     id: i64,
     team_id: i64,
+    unit_id: i64,
+    unit_code: String,
     person_id: i64,
     full_name: String,
     gender: String,
@@ -53,12 +65,15 @@ impl MemberRow {
         Member {
             id: self.id,
             team_id: self.team_id,
+            unit_code: self.unit_code,
+            unit_id: self.unit_id,
             person_id: self.person_id,
             full_name: self.full_name,
             gender: Gender::parse(&self.gender).unwrap_or(Gender::Other),
-            birth_year: self.birth_year,
+            birth_year: Some(self.birth_year),
             phone: self.phone,
             email: self.email,
+            personal_data_hidden: false,
             position: Position::parse(&self.position).unwrap_or(Position::Member),
             affiliation: Affiliation::parse(&self.affiliation).unwrap_or(Affiliation::Other),
             skills: serde_json::from_str(&self.skills).unwrap_or_default(),
@@ -68,14 +83,25 @@ impl MemberRow {
     }
 }
 
-const MEMBER_SELECT: &str = "SELECT m.id, m.team_id, m.person_id, p.full_name, p.gender, p.birth_year, p.phone, \
-       p.email, m.position, m.affiliation, m.skills, m.joined_on, m.left_on \
-     FROM memberships m JOIN people p ON p.id = m.person_id JOIN teams t ON t.id = m.team_id";
+const MEMBER_SELECT: &str = "SELECT m.id, m.team_id, t.unit_id, u.code AS unit_code, m.person_id, p.full_name, \
+       p.gender, p.birth_year, p.phone, p.email, m.position, m.affiliation, m.skills, m.joined_on, m.left_on \
+     FROM memberships m JOIN people p ON p.id = m.person_id JOIN teams t ON t.id = m.team_id \
+     JOIN units u ON u.id = t.unit_id";
+
+impl Member {
+    /// Blanks the personal data (phone, email, year of birth).
+    pub fn hide_personal_data(&mut self) {
+        self.birth_year = None;
+        self.phone = None;
+        self.email = None;
+        self.personal_data_hidden = true;
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct MemberFilter {
-    /// Members of teams in this unit's subtree on `as_of`.
-    pub unit: Option<String>,
+    /// Members of teams in these units' subtrees on `as_of` (None: everywhere).
+    pub roots: Option<Vec<i64>>,
     pub as_of: String,
     pub team: Option<i64>,
     pub person: Option<i64>,
@@ -94,15 +120,11 @@ pub async fn list(
 ) -> Result<(Vec<Member>, i64)> {
     let date = if f.as_of.is_empty() { today() } else { f.as_of.clone() };
     let mut sql = Sql::default();
-    let root = match &f.unit {
-        Some(code) => Some(units::id_of(conn, code).await?),
-        None => None,
-    };
-    if let Some(root) = root {
-        units::push_subtree_cte(&mut sql, root, &date);
+    if let Some(roots) = &f.roots {
+        units::push_subtree_cte(&mut sql, roots, &date);
     }
     sql.push(MEMBER_SELECT).push(" WHERE 1 = 1");
-    if root.is_some() {
+    if f.roots.is_some() {
         sql.push(" AND t.unit_id IN (SELECT id FROM sub)");
     }
     if let Some(team) = f.team {
@@ -150,10 +172,20 @@ pub struct Person {
     pub id: i64,
     pub full_name: String,
     pub gender: Gender,
-    pub birth_year: i64,
+    pub birth_year: Option<i64>,
     pub phone: Option<String>,
     pub email: Option<String>,
+    pub personal_data_hidden: bool,
     pub memberships: Vec<Member>,
+}
+
+impl Person {
+    pub fn hide_personal_data(&mut self) {
+        self.birth_year = None;
+        self.phone = None;
+        self.email = None;
+        self.personal_data_hidden = true;
+    }
 }
 
 pub async fn person(conn: &mut AnyConnection, id: i64) -> Result<Person> {
@@ -177,9 +209,10 @@ pub async fn person(conn: &mut AnyConnection, id: i64) -> Result<Person> {
         id,
         full_name: row.full_name,
         gender: Gender::parse(&row.gender).unwrap_or(Gender::Other),
-        birth_year: row.birth_year,
+        birth_year: Some(row.birth_year),
         phone: row.phone,
         email: row.email,
+        personal_data_hidden: false,
         memberships,
     })
 }
@@ -461,7 +494,7 @@ pub(crate) async fn insert_membership(
     .await?)
 }
 
-pub async fn create(conn: &mut AnyConnection, input: NewMember) -> Result<Member> {
+pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewMember) -> Result<Member> {
     let mut p = Problems::default();
     let team = match input.team_id {
         None => {
@@ -524,7 +557,28 @@ pub async fn create(conn: &mut AnyConnection, input: NewMember) -> Result<Member
     check_overlap(conn, team_id, person_id, &m, None).await?;
     let id = insert_membership(conn, team_id, person_id, &m).await?;
     touch_team(conn, team_id).await?;
-    get(conn, id).await
+    let member = get(conn, id).await?;
+    audit_member(conn, actor, "create", None, &member).await?;
+    Ok(member)
+}
+
+pub(crate) async fn audit_member(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    before: Option<&Member>,
+    after: &Member,
+) -> Result<()> {
+    let change = Change {
+        action,
+        entity: "member",
+        entity_id: after.id.to_string(),
+        unit_id: Some(after.unit_id),
+        before: before.and_then(snapshot),
+        after: snapshot(after),
+        reason: None,
+    };
+    audit::record(conn, actor, change).await
 }
 
 async fn touch_team(conn: &mut AnyConnection, team_id: i64) -> Result<()> {
@@ -555,7 +609,7 @@ pub struct MemberChange {
     pub left_on: Option<String>,
 }
 
-pub async fn update(conn: &mut AnyConnection, id: i64, input: MemberChange) -> Result<Member> {
+pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: MemberChange) -> Result<Member> {
     let cur = get(conn, id).await?;
     let mut p = Problems::default();
     let or = |new: &Option<String>, old: Option<&str>| new.clone().or(old.map(str::to_string));
@@ -563,7 +617,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, input: MemberChange) -> R
         &mut p,
         or(&input.full_name, Some(&cur.full_name)).as_deref(),
         or(&input.gender, Some(cur.gender.as_str())).as_deref(),
-        Some(Ok(input.birth_year.unwrap_or(cur.birth_year))),
+        input.birth_year.or(cur.birth_year).map(Ok),
         or(&input.phone, cur.phone.as_deref()).as_deref(),
         or(&input.email, cur.email.as_deref()).as_deref(),
     );
@@ -611,7 +665,9 @@ pub async fn update(conn: &mut AnyConnection, id: i64, input: MemberChange) -> R
     .execute(&mut *conn)
     .await?;
     touch_team(conn, cur.team_id).await?;
-    get(conn, id).await
+    let after = get(conn, id).await?;
+    audit_member(conn, actor, "update", Some(&cur), &after).await?;
+    Ok(after)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use super::{
     TeamChange, TeamDetail, TeamFilter, TeamSort,
 };
 use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageRequest, as_of};
+use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 use crate::vocab::{Affiliation, Position, TeamStatus, Vocab};
 
@@ -24,6 +25,40 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_members, create_member))
         .routes(routes!(get_member, update_member))
         .routes(routes!(get_person))
+}
+
+/// Hides personal data the caller may not see, deciding once per team.
+async fn redact(conn: &mut sqlx::AnyConnection, principal: &Principal, members: &mut [Member]) -> Result<()> {
+    let mut allowed: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
+    for m in members.iter_mut() {
+        let may = match allowed.get(&m.team_id) {
+            Some(may) => *may,
+            None => {
+                let target = Target { unit_id: m.unit_id, team_id: Some(m.team_id) };
+                let may = principal.can(conn, Action::PersonalRead, target).await?;
+                allowed.insert(m.team_id, may);
+                may
+            }
+        };
+        if !may {
+            m.hide_personal_data();
+        }
+    }
+    Ok(())
+}
+
+/// 404 unless the caller can read the team, 403 unless they may also do `action` on it.
+async fn authorize_team(
+    conn: &mut sqlx::AnyConnection,
+    principal: &Principal,
+    action: Action,
+    team_id: i64,
+) -> Result<super::Team> {
+    let hidden = || Error::NotFound(format!("team {team_id}"));
+    let team = super::find(conn, team_id).await.map_err(|_| hidden())?;
+    let target = Target { unit_id: team.unit_id, team_id: Some(team.id) };
+    principal.authorize(conn, action, target, &format!("team {team_id}")).await?;
+    Ok(team)
 }
 
 fn vocab<V: Vocab>(field: &str, value: Option<&str>) -> Result<Option<V>> {
@@ -58,17 +93,18 @@ pub struct TeamListParams {
     responses((status = 200, body = Page<Team>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_teams(
     State(state): State<AppState>,
+    principal: Principal,
     ApiQuery(q): ApiQuery<TeamListParams>,
 ) -> Result<ApiJson<Page<Team>>> {
     let page = PageRequest::new(q.page, q.per_page, &state.settings)?;
+    let mut conn = state.db.pool.acquire().await?;
     let filter = TeamFilter {
-        unit: q.unit,
+        roots: Some(principal.roots(&mut conn, Action::TeamsRead, q.unit.as_deref()).await?),
         as_of: as_of(q.as_of.as_deref())?,
         status: vocab::<TeamStatus>("status", q.status.as_deref())?,
         q: q.q,
         sort: q.sort.unwrap_or_default(),
     };
-    let mut conn = state.db.pool.acquire().await?;
     let (items, total) = super::list(&mut conn, &filter, page.limit(), page.offset()).await?;
     Ok(ApiJson(page.wrap(items, total)))
 }
@@ -86,11 +122,15 @@ pub struct TeamGetParams {
     responses((status = 200, body = TeamDetail), (status = 404, body = ErrorBody)))]
 async fn get_team(
     State(state): State<AppState>,
+    principal: Principal,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<TeamGetParams>,
 ) -> Result<ApiJson<TeamDetail>> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(ApiJson(super::get(&mut conn, id, q.include_left.unwrap_or(false)).await?))
+    authorize_team(&mut conn, &principal, Action::TeamsRead, id).await?;
+    let mut detail = super::get(&mut conn, id, q.include_left.unwrap_or(false)).await?;
+    redact(&mut conn, &principal, &mut detail.members).await?;
+    Ok(ApiJson(detail))
 }
 
 /// Records a team established by a decision of the commune.
@@ -98,10 +138,18 @@ async fn get_team(
     responses((status = 201, body = Team), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_team(
     State(state): State<AppState>,
+    principal: Principal,
     ApiJson(input): ApiJson<NewTeam>,
 ) -> Result<(StatusCode, ApiJson<Team>)> {
     let mut tx = state.db.pool.begin().await?;
-    let team = super::create(&mut tx, input).await?;
+    // An unknown unit is left to the validation, which reports it with the other fields.
+    let code = input.unit_code.as_deref().map(str::trim).unwrap_or_default();
+    if let Ok(unit_id) = crate::units::id_of(&mut tx, code).await
+        && !principal.can(&mut tx, Action::TeamsWrite, Target { unit_id, team_id: None }).await?
+    {
+        return Err(Error::Forbidden(format!("your roles do not allow setting up teams in unit '{code}'")));
+    }
+    let team = super::create(&mut tx, &principal.actor(), input).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(team)))
 }
@@ -111,11 +159,13 @@ async fn create_team(
     responses((status = 200, body = Team), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_team(
     State(state): State<AppState>,
+    principal: Principal,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<TeamChange>,
 ) -> Result<ApiJson<Team>> {
     let mut tx = state.db.pool.begin().await?;
-    let team = super::update(&mut tx, id, input).await?;
+    authorize_team(&mut tx, &principal, Action::TeamsWrite, id).await?;
+    let team = super::update(&mut tx, &principal.actor(), id, input).await?;
     tx.commit().await?;
     Ok(ApiJson(team))
 }
@@ -138,6 +188,7 @@ pub struct ImportParams {
     responses((status = 200, body = ImportOutcome), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_teams(
     State(state): State<AppState>,
+    principal: Principal,
     ApiQuery(q): ApiQuery<ImportParams>,
     headers: HeaderMap,
     body: Bytes,
@@ -150,12 +201,16 @@ async fn import_teams(
         ))
     })?;
     let mut tx = state.db.pool.begin().await?;
+    if principal.roots(&mut tx, Action::TeamsWrite, None).await?.is_empty() {
+        return Err(Error::Forbidden("your roles do not include managing teams".into()));
+    }
     let options = super::import::Options {
         skip_invalid: q.skip_invalid.unwrap_or(false),
         dry_run: q.dry_run.unwrap_or(false),
         max_rows: state.settings.import.max_rows,
     };
-    let outcome = super::import_roster(&mut tx, &body, format, &options).await?;
+    let outcome =
+        super::import_roster(&mut tx, &principal.actor(), Some(&principal), &body, format, &options).await?;
     if outcome.written {
         tx.commit().await?;
     }
@@ -191,11 +246,13 @@ pub struct MemberListParams {
     responses((status = 200, body = Page<Member>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_members(
     State(state): State<AppState>,
+    principal: Principal,
     ApiQuery(q): ApiQuery<MemberListParams>,
 ) -> Result<ApiJson<Page<Member>>> {
     let page = PageRequest::new(q.page, q.per_page, &state.settings)?;
+    let mut conn = state.db.pool.acquire().await?;
     let filter = MemberFilter {
-        unit: q.unit,
+        roots: Some(principal.roots(&mut conn, Action::TeamsRead, q.unit.as_deref()).await?),
         as_of: as_of(q.as_of.as_deref())?,
         team: q.team,
         person: None,
@@ -204,8 +261,8 @@ async fn list_members(
         affiliation: vocab::<Affiliation>("affiliation", q.affiliation.as_deref())?,
         q: q.q,
     };
-    let mut conn = state.db.pool.acquire().await?;
-    let (items, total) = super::members::list(&mut conn, &filter, page.limit(), page.offset()).await?;
+    let (mut items, total) = super::members::list(&mut conn, &filter, page.limit(), page.offset()).await?;
+    redact(&mut conn, &principal, &mut items).await?;
     Ok(ApiJson(page.wrap(items, total)))
 }
 
@@ -214,10 +271,22 @@ async fn list_members(
     responses((status = 201, body = Member), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_member(
     State(state): State<AppState>,
+    principal: Principal,
     ApiJson(input): ApiJson<NewMember>,
 ) -> Result<(StatusCode, ApiJson<Member>)> {
     let mut tx = state.db.pool.begin().await?;
-    let member = super::members::create(&mut tx, input).await?;
+    // A team that does not exist is a validation error; one the caller cannot see is hidden.
+    if let Some(team_id) = input.team_id
+        && super::find(&mut tx, team_id).await.is_ok()
+    {
+        authorize_team(&mut tx, &principal, Action::MembersWrite, team_id).await?;
+    }
+    if let Some(person_id) = input.person_id
+        && visible_person(&mut tx, &principal, person_id).await.is_err()
+    {
+        return Err(Error::field("person_id", format!("person {person_id} does not exist")));
+    }
+    let member = super::members::create(&mut tx, &principal.actor(), input).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(member)))
 }
@@ -225,9 +294,51 @@ async fn create_member(
 /// One membership with the person's details.
 #[utoipa::path(get, path = "/members/{id}", tag = "members", params(("id" = i64, Path)),
     responses((status = 200, body = Member), (status = 404, body = ErrorBody)))]
-async fn get_member(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<ApiJson<Member>> {
+async fn get_member(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<ApiJson<Member>> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(ApiJson(super::members::get(&mut conn, id).await?))
+    let member = visible_member(&mut conn, &principal, Action::TeamsRead, id).await?;
+    let mut members = [member];
+    redact(&mut conn, &principal, &mut members).await?;
+    let [member] = members;
+    Ok(ApiJson(member))
+}
+
+/// 404 unless the caller can read the member's team, 403 unless they may also do `action`.
+async fn visible_member(
+    conn: &mut sqlx::AnyConnection,
+    principal: &Principal,
+    action: Action,
+    id: i64,
+) -> Result<Member> {
+    let member = super::members::get(conn, id).await?;
+    let target = Target { unit_id: member.unit_id, team_id: Some(member.team_id) };
+    principal.authorize(conn, action, target, &format!("member {id}")).await?;
+    Ok(member)
+}
+
+/// A person the caller can see: one who serves or served on a team the caller can read.
+async fn visible_person(conn: &mut sqlx::AnyConnection, principal: &Principal, id: i64) -> Result<Person> {
+    let mut person = super::members::person(conn, id).await?;
+    let mut visible = Vec::new();
+    for m in std::mem::take(&mut person.memberships) {
+        let target = Target { unit_id: m.unit_id, team_id: Some(m.team_id) };
+        if principal.can(conn, Action::TeamsRead, target).await? {
+            visible.push(m);
+        }
+    }
+    if visible.is_empty() {
+        return Err(Error::NotFound(format!("person {id}")));
+    }
+    redact(conn, principal, &mut visible).await?;
+    if visible.iter().all(|m| m.personal_data_hidden) {
+        person.hide_personal_data();
+    }
+    person.memberships = visible;
+    Ok(person)
 }
 
 /// Changes a membership (position, dates; `left_on` records leaving) and the person's details.
@@ -235,11 +346,13 @@ async fn get_member(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) ->
     responses((status = 200, body = Member), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_member(
     State(state): State<AppState>,
+    principal: Principal,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<MemberChange>,
 ) -> Result<ApiJson<Member>> {
     let mut tx = state.db.pool.begin().await?;
-    let member = super::members::update(&mut tx, id, input).await?;
+    visible_member(&mut tx, &principal, Action::MembersWrite, id).await?;
+    let member = super::members::update(&mut tx, &principal.actor(), id, input).await?;
     tx.commit().await?;
     Ok(ApiJson(member))
 }
@@ -247,7 +360,11 @@ async fn update_member(
 /// A person and every team they have served on.
 #[utoipa::path(get, path = "/people/{id}", tag = "members", params(("id" = i64, Path)),
     responses((status = 200, body = Person), (status = 404, body = ErrorBody)))]
-async fn get_person(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<ApiJson<Person>> {
+async fn get_person(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<ApiJson<Person>> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(ApiJson(super::members::person(&mut conn, id).await?))
+    Ok(ApiJson(visible_person(&mut conn, &principal, id).await?))
 }

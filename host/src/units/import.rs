@@ -264,12 +264,13 @@ impl UnitSource {
 /// Reads and imports a file in one transaction; see [`import_units`].
 pub async fn import_file(
     conn: &mut AnyConnection,
+    actor: &crate::audit::Actor,
     path: &Path,
     valid_from: Option<&str>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(UnitSource, ImportReport)> {
     let source = UnitSource::read(path)?;
-    let report = import_units(conn, &source.units, valid_from, progress).await?;
+    let report = import_units(conn, actor, &source.units, valid_from, progress).await?;
     Ok((source, report))
 }
 
@@ -290,6 +291,7 @@ const CHUNK: usize = 400;
 /// Call inside a transaction so that a failure part-way leaves nothing behind.
 pub async fn import_units(
     conn: &mut AnyConnection,
+    actor: &crate::audit::Actor,
     units: &[ImportUnit],
     valid_from: Option<&str>,
     progress: &(dyn Fn(usize, usize) + Sync),
@@ -409,6 +411,20 @@ pub async fn import_units(
         versions.query().execute(&mut *conn).await?;
         report.created += chunk.len();
         progress((done * CHUNK + chunk.len()).min(total), total);
+    }
+    if report.created > 0 {
+        // One row for the batch, filed under its topmost new unit: thousands of rows would
+        // bury the trail without telling more.
+        let change = crate::audit::Change {
+            action: "import",
+            entity: "units",
+            entity_id: fresh[0].code.clone(),
+            unit_id: ids.get(&fresh[0].code).copied(),
+            before: None,
+            after: crate::audit::snapshot(&report),
+            reason: None,
+        };
+        crate::audit::record(conn, actor, change).await?;
     }
     Ok(report)
 }

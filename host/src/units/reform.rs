@@ -16,6 +16,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 
 use super::{Level, NewUnit, UnitChange, UnitClosure, UnitFilter};
+use crate::audit::Actor;
 use crate::error::{Error, Result};
 
 pub const REFORM_DATE: &str = "2025-07-01";
@@ -60,6 +61,7 @@ async fn children_on(
 /// Applies the reform to `province`; call inside a transaction (all or nothing).
 pub async fn apply_2025_reform(
     conn: &mut AnyConnection,
+    actor: &Actor,
     province: &str,
     mapping: &[(String, Vec<String>)],
 ) -> Result<ReformReport> {
@@ -87,7 +89,7 @@ pub async fn apply_2025_reform(
             parent_code: Some(province.into()),
             valid_from: Some(REFORM_DATE.into()),
         };
-        super::create(conn, input).await?;
+        super::create(conn, actor, input).await?;
         report.communes_created += 1;
     }
     let code_of = |name: &String| new_codes.iter().find(|(n, _)| n == name).map(|(_, c)| c.clone());
@@ -100,7 +102,7 @@ pub async fn apply_2025_reform(
                 effective_on: Some(REFORM_DATE.into()),
                 ..Default::default()
             };
-            super::change(conn, old, change).await?;
+            super::change(conn, actor, old, change).await?;
             report.communes_kept.push(old.clone());
             continue;
         }
@@ -110,7 +112,7 @@ pub async fn apply_2025_reform(
                 effective_on: Some(REFORM_DATE.into()),
                 ..Default::default()
             };
-            super::change(conn, &village, change).await?;
+            super::change(conn, actor, &village, change).await?;
             report.villages_moved += 1;
         }
         let closure = UnitClosure {
@@ -118,7 +120,7 @@ pub async fn apply_2025_reform(
             successors: successors.clone(),
             note: NOTE.into(),
         };
-        super::close(conn, old, closure).await?;
+        super::close(conn, actor, old, closure).await?;
         if successors.len() > 1 {
             report.communes_split += 1;
         } else {
@@ -129,7 +131,7 @@ pub async fn apply_2025_reform(
     for district in districts {
         let closure =
             UnitClosure { effective_on: Some(REFORM_DATE.into()), successors: Vec::new(), note: NOTE.into() };
-        super::close(conn, &district, closure).await.map_err(|e| match e {
+        super::close(conn, actor, &district, closure).await.map_err(|e| match e {
             Error::Conflict(m) => Error::Conflict(format!("{m} (the mapping file does not cover them)")),
             e => e,
         })?;

@@ -9,7 +9,19 @@ use utoipa_axum::routes;
 
 use super::{Level, NewUnit, Unit, UnitChange, UnitClosure, UnitDetail, UnitFilter, UnitSort};
 use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageRequest, as_of};
-use crate::error::{ErrorBody, Result};
+use crate::auth::{Action, Principal, Target};
+use crate::error::{Error, ErrorBody, Result};
+
+/// Units are public registry data: anyone signed in reads them, but changing the tree needs
+/// `UnitsWrite` at the unit (or, for a new unit, at its parent).
+async fn may_change(conn: &mut sqlx::AnyConnection, principal: &Principal, code: &str) -> Result<()> {
+    let unit_id = super::id_of(conn, code).await?;
+    if principal.can(conn, Action::UnitsWrite, Target { unit_id, team_id: None }).await? {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!("your roles do not allow changing unit '{code}'")))
+    }
+}
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -72,6 +84,7 @@ pub struct AsOfParams {
     responses((status = 200, body = UnitDetail), (status = 404, body = ErrorBody)))]
 async fn get_unit(
     State(state): State<AppState>,
+    _: Principal,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<AsOfParams>,
 ) -> Result<ApiJson<UnitDetail>> {
@@ -85,10 +98,19 @@ async fn get_unit(
     responses((status = 201, body = Unit), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_unit(
     State(state): State<AppState>,
+    principal: Principal,
     ApiJson(input): ApiJson<NewUnit>,
 ) -> Result<(StatusCode, ApiJson<Unit>)> {
     let mut tx = state.db.pool.begin().await?;
-    let unit = super::create(&mut tx, input).await?;
+    match input.parent_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        // An unknown parent is a validation error, reported by `create` with the rest.
+        Some(parent) if super::id_of(&mut tx, parent).await.is_ok() => {
+            may_change(&mut tx, &principal, parent).await?
+        }
+        Some(_) => {}
+        None => return Err(Error::Forbidden("provinces come from the national registry import".into())),
+    }
+    let unit = super::create(&mut tx, &principal.actor(), input).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(unit)))
 }
@@ -99,11 +121,18 @@ async fn create_unit(
     responses((status = 200, body = Unit), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn change_unit(
     State(state): State<AppState>,
+    principal: Principal,
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<UnitChange>,
 ) -> Result<ApiJson<Unit>> {
     let mut tx = state.db.pool.begin().await?;
-    let unit = super::change(&mut tx, &code, input).await?;
+    may_change(&mut tx, &principal, &code).await?;
+    if let Some(parent) = input.parent_code.as_deref().map(str::trim).filter(|c| !c.is_empty())
+        && super::id_of(&mut tx, parent).await.is_ok()
+    {
+        may_change(&mut tx, &principal, parent).await?;
+    }
+    let unit = super::change(&mut tx, &principal.actor(), &code, input).await?;
     tx.commit().await?;
     Ok(ApiJson(unit))
 }
@@ -114,11 +143,13 @@ async fn change_unit(
     responses((status = 200, body = UnitDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn close_unit(
     State(state): State<AppState>,
+    principal: Principal,
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<UnitClosure>,
 ) -> Result<ApiJson<UnitDetail>> {
     let mut tx = state.db.pool.begin().await?;
-    let detail = super::close(&mut tx, &code, input).await?;
+    may_change(&mut tx, &principal, &code).await?;
+    let detail = super::close(&mut tx, &principal.actor(), &code, input).await?;
     tx.commit().await?;
     Ok(ApiJson(detail))
 }

@@ -24,6 +24,8 @@ pub const POSTGRES_ENV: &str = "SOHOA_TEST_POSTGRES_URL";
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
+    /// The harness's own provincial administrator, made on first use.
+    admin: tokio::sync::Mutex<Option<String>>,
     /// "sqlite" or "postgres", to label assertion messages.
     pub backend: &'static str,
 }
@@ -50,9 +52,24 @@ impl Reply {
     }
 }
 
-impl TestApp {
-    pub async fn request(&self, req: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(req).await.expect("the router answers");
+/// Sends requests with one identity (a bearer token), or none.
+pub struct Client<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl<'a> Client<'a> {
+    pub fn app(&self) -> &'a TestApp {
+        self.app
+    }
+
+    pub async fn request(&self, mut req: Request<Body>) -> Reply {
+        if let Some(token) = &self.token
+            && !req.headers().contains_key(header::AUTHORIZATION)
+        {
+            req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+        }
+        let response = self.app.router.clone().oneshot(req).await.expect("the router answers");
         let status = response.status();
         let bytes = response.into_body().collect().await.expect("a body").to_bytes();
         let body = if bytes.is_empty() {
@@ -91,6 +108,83 @@ impl TestApp {
             Request::post(uri).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap();
         self.request(req).await
     }
+}
+
+/// The password of every account the tests make.
+pub const PASSWORD: &str = "Kiểm-thử đủ mạnh 2026";
+
+impl TestApp {
+    /// A client without credentials.
+    pub fn anonymous(&self) -> Client<'_> {
+        Client { app: self, token: None }
+    }
+
+    /// A client holding `token`.
+    pub fn with_token(&self, token: &str) -> Client<'_> {
+        Client { app: self, token: Some(token.to_string()) }
+    }
+
+    /// The harness administrator: province_admin of the first province in the database.
+    pub async fn admin(&self) -> Client<'_> {
+        let mut cached = self.admin.lock().await;
+        if cached.is_none() {
+            let province: Option<String> = sqlx::query_scalar(
+                "SELECT MIN(u.code) FROM units u JOIN unit_versions v ON v.unit_id = u.id WHERE v.level = 'province'",
+            )
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap();
+            if let Some(code) = province {
+                *cached = Some(self.user("harness.admin", "province_admin", Some(&code), None).await);
+            }
+        }
+        Client { app: self, token: cached.clone() }
+    }
+
+    /// Creates a user holding one role and returns a live API token for them.
+    pub async fn user(&self, username: &str, role: &str, unit: Option<&str>, team: Option<i64>) -> String {
+        let mut tx = self.db.pool.begin().await.unwrap();
+        let role =
+            sohoa::users::NewRole { role: role.into(), unit_code: unit.map(str::to_string), team_id: team };
+        let checked = sohoa::users::check_role(&mut tx, &role).await.unwrap();
+        let input = sohoa::users::NewUser {
+            username: Some(username.into()),
+            display_name: Some(format!("Người dùng {username}")),
+            password: Some(PASSWORD.into()),
+            roles: vec![role],
+        };
+        let actor = sohoa::audit::Actor::system("test harness");
+        let user = sohoa::users::create(&mut tx, &actor, &input, &[checked]).await.unwrap();
+        let limits = sohoa::auth::sessions::Limits::default();
+        let (_, token) =
+            sohoa::auth::sessions::issue(&mut tx, user.id, "token", "test", limits, 3600).await.unwrap();
+        tx.commit().await.unwrap();
+        token
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> Reply {
+        self.admin().await.request(req).await
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.admin().await.get(uri).await
+    }
+
+    pub async fn send_json(&self, method: &str, uri: &str, body: Value) -> Reply {
+        self.admin().await.send_json(method, uri, body).await
+    }
+
+    pub async fn post(&self, uri: &str, body: Value) -> Reply {
+        self.admin().await.post(uri, body).await
+    }
+
+    pub async fn patch(&self, uri: &str, body: Value) -> Reply {
+        self.admin().await.patch(uri, body).await
+    }
+
+    pub async fn post_bytes(&self, uri: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        self.admin().await.post_bytes(uri, content_type, body).await
+    }
 
     /// Rows in a table, to prove that a refused write left nothing behind.
     pub async fn count(&self, table: &str) -> i64 {
@@ -101,7 +195,8 @@ impl TestApp {
     pub async fn seed_units(&self) {
         let source = sohoa::units::UnitSource::from_csv(include_bytes!("../fixtures/units.csv")).unwrap();
         let mut tx = self.db.pool.begin().await.unwrap();
-        sohoa::units::import_units(&mut tx, &source.units, None, &|_, _| {}).await.unwrap();
+        let actor = sohoa::audit::Actor::system("test harness");
+        sohoa::units::import_units(&mut tx, &actor, &source.units, None, &|_, _| {}).await.unwrap();
         tx.commit().await.unwrap();
     }
 }
@@ -114,7 +209,7 @@ async fn start(settings: Settings, backend: &'static str) -> TestApp {
     let db = Db::connect(&settings).await.expect("connect");
     db.migrate().await.expect("migrate");
     let router = router(AppState { db: db.clone(), settings: Arc::new(settings) });
-    TestApp { router, db, backend }
+    TestApp { router, db, admin: Default::default(), backend }
 }
 
 /// Runs `body` on SQLite, then on PostgreSQL when configured.

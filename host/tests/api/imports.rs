@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use serde_json::json;
+use sohoa::audit::Actor;
 use sohoa::units::{self, UnitSource};
 
 use crate::harness::each_backend;
@@ -26,7 +27,8 @@ async fn national_import_loads_every_commune_and_is_idempotent() {
         let units = source.units.clone();
         async move {
             let mut tx = app.db.pool.begin().await.unwrap();
-            let first = units::import_units(&mut tx, &units, None, &|_, _| {}).await.unwrap();
+            let first =
+                units::import_units(&mut tx, &Actor::system("test"), &units, None, &|_, _| {}).await.unwrap();
             tx.commit().await.unwrap();
             assert_eq!(first.created, 11_367, "{}", app.backend);
 
@@ -41,7 +43,8 @@ async fn national_import_loads_every_commune_and_is_idempotent() {
             assert_eq!(r.body["level"], "province");
 
             let mut tx = app.db.pool.begin().await.unwrap();
-            let second = units::import_units(&mut tx, &units, None, &|_, _| {}).await.unwrap();
+            let second =
+                units::import_units(&mut tx, &Actor::system("test"), &units, None, &|_, _| {}).await.unwrap();
             tx.commit().await.unwrap();
             assert_eq!(second.created, 0);
             assert_eq!(second.unchanged, 11_367);
@@ -58,7 +61,7 @@ async fn a_bad_csv_row_stops_the_whole_import() {
         let csv = "code,name,type,parent_code\n52,Tỉnh Bình Định,Tỉnh,\n547,Huyện Tây Sơn,Huyện,52\n\n21808,Thị trấn Phú Phong,Thị trấn,999\n";
         let source = UnitSource::from_csv(csv.as_bytes()).unwrap();
         let mut tx = app.db.pool.begin().await.unwrap();
-        let err = units::import_units(&mut tx, &source.units, None, &|_, _| {}).await.unwrap_err();
+        let err = units::import_units(&mut tx, &Actor::system("test"), &source.units, None, &|_, _| {}).await.unwrap_err();
         drop(tx);
         let sohoa::error::Error::Validation(problems) = err else { panic!("expected a validation error") };
         assert_eq!(problems.len(), 1, "{}", app.backend);
@@ -81,7 +84,7 @@ async fn reform_2025_closes_districts_merges_communes_and_keeps_history() {
         let mapping = source.reform_2025.clone().unwrap();
         async move {
             let mut tx = app.db.pool.begin().await.unwrap();
-            units::import_units(&mut tx, &units, None, &|_, _| {}).await.unwrap();
+            units::import_units(&mut tx, &Actor::system("test"), &units, None, &|_, _| {}).await.unwrap();
             tx.commit().await.unwrap();
             // Data recorded before the reform: a team in Bình Tường and one in a village of it.
             app.post("/api/v1/units", json!({"code": "21835-01", "name": "Thôn Phú Thịnh", "unit_type": "Thôn", "parent_code": "21835"}))
@@ -90,7 +93,7 @@ async fn reform_2025_closes_districts_merges_communes_and_keeps_history() {
             team(&app, "21835-01", "2022-07-01").await;
 
             let mut tx = app.db.pool.begin().await.unwrap();
-            let r = units::apply_2025_reform(&mut tx, "52", &mapping).await.unwrap();
+            let r = units::apply_2025_reform(&mut tx, &Actor::system("test"), "52", &mapping).await.unwrap();
             tx.commit().await.unwrap();
             assert!(!r.already_applied, "{}", app.backend);
             assert_eq!(r.districts_closed, 11);
@@ -129,7 +132,7 @@ async fn reform_2025_closes_districts_merges_communes_and_keeps_history() {
             assert_eq!(r.body["total"], 1, "today the village team sits under Bình Phú");
 
             let mut tx = app.db.pool.begin().await.unwrap();
-            let again = units::apply_2025_reform(&mut tx, "52", &mapping).await.unwrap();
+            let again = units::apply_2025_reform(&mut tx, &Actor::system("test"), "52", &mapping).await.unwrap();
             tx.commit().await.unwrap();
             assert!(again.already_applied, "applying twice changes nothing");
         }

@@ -1,0 +1,326 @@
+//! Who may do what, where.
+//!
+//! A user holds roles at units; a role at a unit covers the unit's subtree (a team leader's
+//! covers one team for member changes). What each role may do is the one table in
+//! [`grant`], and every check goes through [`Principal::authorize`] or [`Principal::roots`]:
+//! - an object in a unit the caller cannot read answers 404, so existence does not leak;
+//! - an object the caller can read but not change answers 403;
+//! - lists only ever contain what the caller can read.
+//!
+//! Sessions (browser cookie) and API tokens are the same thing underneath: a random secret
+//! whose SHA-256 is stored, with an expiry, and for tokens an optional read-only flag and unit.
+
+pub mod password;
+mod routes;
+pub mod sessions;
+
+pub use routes::routes;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use crate::api::AppState;
+use crate::audit::Actor;
+use crate::error::{Error, Result};
+
+/// The roles, named for the offices that hold them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Sở TT&TT: everything in the province, users and plugins included.
+    ProvinceAdmin,
+    /// Phòng Văn hóa và Thông tin: manages the district's teams and reports.
+    DistrictCulture,
+    /// Phòng Nội vụ: emulation and commendations; reads teams.
+    DistrictHomeAffairs,
+    /// Huyện đoàn: nominates young members; reads teams.
+    DistrictYouthUnion,
+    /// UBND xã: manages the teams of the commune and its villages.
+    CommuneOfficer,
+    /// Tổ trưởng: edits the members of their own team.
+    TeamLeader,
+    /// Reads the subtree.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::ProvinceAdmin,
+        Role::DistrictCulture,
+        Role::DistrictHomeAffairs,
+        Role::DistrictYouthUnion,
+        Role::CommuneOfficer,
+        Role::TeamLeader,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ProvinceAdmin => "province_admin",
+            Role::DistrictCulture => "district_culture",
+            Role::DistrictHomeAffairs => "district_home_affairs",
+            Role::DistrictYouthUnion => "district_youth_union",
+            Role::CommuneOfficer => "commune_officer",
+            Role::TeamLeader => "team_leader",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Role::ProvinceAdmin => "Quản trị cấp tỉnh (Sở TT&TT)",
+            Role::DistrictCulture => "Phòng Văn hóa và Thông tin",
+            Role::DistrictHomeAffairs => "Phòng Nội vụ",
+            Role::DistrictYouthUnion => "Huyện đoàn",
+            Role::CommuneOfficer => "Cán bộ UBND xã",
+            Role::TeamLeader => "Tổ trưởng",
+            Role::Viewer => "Người xem",
+        }
+    }
+}
+
+/// What a request wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See teams, members (without personal data) and their units.
+    TeamsRead,
+    /// Create and change teams; import rosters.
+    TeamsWrite,
+    /// Add and change members.
+    MembersWrite,
+    /// See members' phone, email and year of birth.
+    PersonalRead,
+    /// Change the administrative tree.
+    UnitsWrite,
+    /// Read the audit trail.
+    AuditRead,
+    /// Create users and assign roles.
+    UsersManage,
+}
+
+impl Action {
+    fn is_write(self) -> bool {
+        !matches!(self, Action::TeamsRead | Action::PersonalRead | Action::AuditRead)
+    }
+}
+
+/// How far a role's grant of an action reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    No,
+    /// Everywhere in the subtree of the unit the role is held at.
+    Subtree,
+    /// Only the team named in the assignment.
+    OwnTeam,
+}
+
+/// The permission table: the one place that says what each role may do.
+pub fn grant(role: Role, action: Action) -> Reach {
+    use Action::*;
+    use Reach::*;
+    use Role::*;
+    match (role, action) {
+        (ProvinceAdmin, _) => Subtree,
+        (
+            DistrictCulture | CommuneOfficer,
+            TeamsRead | TeamsWrite | MembersWrite | PersonalRead | AuditRead,
+        ) => Subtree,
+        (DistrictHomeAffairs | DistrictYouthUnion | Viewer, TeamsRead) => Subtree,
+        (TeamLeader, TeamsRead) => Subtree,
+        (TeamLeader, MembersWrite | PersonalRead) => OwnTeam,
+        _ => No,
+    }
+}
+
+/// A role held at a unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Assignment {
+    pub id: i64,
+    pub role: Role,
+    #[serde(skip)]
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    /// For a team leader: the team.
+    pub team_id: Option<i64>,
+}
+
+/// The object a check is about: the unit it belongs to, and the team when there is one.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub unit_id: i64,
+    pub team_id: Option<i64>,
+}
+
+/// The signed-in caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub assignments: Vec<Assignment>,
+    /// The session or token this request came with (logout revokes it).
+    pub session_id: i64,
+    /// A token limited to reading.
+    pub read_only: bool,
+    /// A token limited to this unit's subtree.
+    pub token_unit: Option<i64>,
+}
+
+fn today() -> String {
+    crate::dates::iso(crate::dates::today())
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.user_id), name: self.username.clone() }
+    }
+
+    /// Whether the caller may do `action` on `target`.
+    pub async fn can(&self, conn: &mut AnyConnection, action: Action, target: Target) -> Result<bool> {
+        if self.read_only && action.is_write() {
+            return Ok(false);
+        }
+        let chain = crate::units::ancestors_or_self(conn, target.unit_id, &today()).await?;
+        if let Some(limit) = self.token_unit
+            && !chain.contains(&limit)
+        {
+            return Ok(false);
+        }
+        Ok(self.assignments.iter().any(|a| match grant(a.role, action) {
+            Reach::No => false,
+            Reach::Subtree => chain.contains(&a.unit_id),
+            Reach::OwnTeam => target.team_id.is_some() && a.team_id == target.team_id,
+        }))
+    }
+
+    /// Fails with 404 when the caller cannot even read the target, 403 when they can read it but
+    /// not do `action`. `what` names the object in the 404 ("team 12").
+    pub async fn authorize(
+        &self,
+        conn: &mut AnyConnection,
+        action: Action,
+        target: Target,
+        what: &str,
+    ) -> Result<()> {
+        if !self.can(conn, Action::TeamsRead, target).await? {
+            return Err(Error::NotFound(what.to_string()));
+        }
+        if action != Action::TeamsRead && !self.can(conn, action, target).await? {
+            return Err(Error::Forbidden(format!("your roles do not allow this on {what}")));
+        }
+        Ok(())
+    }
+
+    /// The units whose subtrees the caller may do `action` in, for filtering lists; narrowed to
+    /// `within` (a unit code) when given. Empty when the caller may do it nowhere there.
+    pub async fn roots(
+        &self,
+        conn: &mut AnyConnection,
+        action: Action,
+        within: Option<&str>,
+    ) -> Result<Vec<i64>> {
+        if self.read_only && action.is_write() {
+            return Ok(Vec::new());
+        }
+        let date = today();
+        let mut roots: Vec<i64> = self
+            .assignments
+            .iter()
+            .filter(|a| grant(a.role, action) == Reach::Subtree)
+            .map(|a| a.unit_id)
+            .collect();
+        let mut limits = Vec::new();
+        if let Some(t) = self.token_unit {
+            limits.push(t);
+        }
+        if let Some(code) = within {
+            limits.push(crate::units::id_of(conn, code).await?);
+        }
+        // Narrow each root to each limit: keep the deeper of the two when one contains the other.
+        for limit in limits {
+            let limit_chain = crate::units::ancestors_or_self(conn, limit, &date).await?;
+            let mut narrowed = Vec::new();
+            for root in roots {
+                if limit_chain.contains(&root) {
+                    narrowed.push(limit);
+                } else if crate::units::ancestors_or_self(conn, root, &date).await?.contains(&limit) {
+                    narrowed.push(root);
+                }
+            }
+            roots = narrowed;
+        }
+        roots.sort_unstable();
+        roots.dedup();
+        Ok(roots)
+    }
+
+    pub fn is(&self, role: Role) -> bool {
+        self.assignments.iter().any(|a| a.role == role)
+    }
+}
+
+/// The session cookie's name.
+pub const COOKIE: &str = "sohoa_session";
+
+/// The secret a request carries: `Authorization: Bearer ...` or the session cookie.
+pub fn credential(parts: &Parts) -> Option<String> {
+    if let Some(bearer) = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some(bearer.trim().to_string());
+    }
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let secret = credential(parts).ok_or_else(|| Error::Unauthorized("sign in first".into()))?;
+        let mut conn = state.db.pool.acquire().await?;
+        sessions::principal(&mut conn, &secret)
+            .await?
+            .ok_or_else(|| Error::Unauthorized("the session or token is invalid, expired or revoked".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_matches_the_offices() {
+        assert_eq!(grant(Role::ProvinceAdmin, Action::UsersManage), Reach::Subtree);
+        assert_eq!(grant(Role::DistrictCulture, Action::UsersManage), Reach::No);
+        assert_eq!(grant(Role::DistrictCulture, Action::TeamsWrite), Reach::Subtree);
+        assert_eq!(grant(Role::DistrictHomeAffairs, Action::TeamsWrite), Reach::No);
+        assert_eq!(grant(Role::DistrictYouthUnion, Action::PersonalRead), Reach::No);
+        assert_eq!(grant(Role::CommuneOfficer, Action::UnitsWrite), Reach::No);
+        assert_eq!(grant(Role::TeamLeader, Action::MembersWrite), Reach::OwnTeam);
+        assert_eq!(grant(Role::TeamLeader, Action::TeamsWrite), Reach::No);
+        assert_eq!(grant(Role::Viewer, Action::PersonalRead), Reach::No);
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert_ne!(grant(role, Action::TeamsRead), Reach::No, "{role:?} reads its subtree");
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! Sign-in, sessions, API tokens and login rate limiting.
+//!
+//! A session or token is a random 256-bit secret; only its SHA-256 is stored (a fast hash is
+//! right here: the secret is random, unlike a password). Failed logins are stored too, so the
+//! per-account and per-address limits hold across restarts and across host instances.
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use super::{Assignment, Principal, Role, password};
+use crate::config::AuthSettings;
+use crate::db::now;
+use crate::error::{Error, Problems, Result};
+
+fn digest(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("sohoa_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn stamp_in(seconds: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(seconds))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// What a new session or token may do, beyond its user's roles.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub read_only: bool,
+    /// Only this unit's subtree.
+    pub unit_id: Option<i64>,
+}
+
+/// Stores a new session or token for the user and returns (id, secret). The secret is shown
+/// once; only its hash is kept.
+pub async fn issue(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    kind: &str,
+    name: &str,
+    limits: Limits,
+    lifetime_secs: i64,
+) -> Result<(i64, String)> {
+    let secret = new_secret();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sessions (user_id, token_hash, kind, name, read_only, unit_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(digest(&secret))
+    .bind(kind)
+    .bind(name)
+    .bind(i64::from(limits.read_only))
+    .bind(limits.unit_id)
+    .bind(now())
+    .bind(stamp_in(lifetime_secs))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((id, secret))
+}
+
+/// A new session: the secret goes to the client once, in the cookie.
+#[derive(Debug)]
+pub struct NewSession {
+    pub secret: String,
+    pub expires_at: String,
+    pub user_id: i64,
+}
+
+/// Counts recent failures and refuses with 429 (and when to retry) past the limits.
+async fn check_rate(
+    conn: &mut AnyConnection,
+    auth: &AuthSettings,
+    username: &str,
+    address: &str,
+) -> Result<()> {
+    let window = auth.login_window_minutes * 60;
+    let since = stamp_in(-window);
+    for (column, key, limit) in [
+        ("username", username, auth.max_failures_per_account),
+        ("address", address, auth.max_failures_per_address),
+    ] {
+        let (count, oldest): (i64, Option<String>) = sqlx::query_as(&format!(
+            "SELECT COUNT(*), MIN(at) FROM login_failures WHERE {column} = $1 AND at > $2"
+        ))
+        .bind(key)
+        .bind(&since)
+        .fetch_one(&mut *conn)
+        .await?;
+        if count >= limit {
+            let retry_after = oldest
+                .and_then(|o| chrono::DateTime::parse_from_rfc3339(&o).ok())
+                .map(|o| (o.timestamp() + window - chrono::Utc::now().timestamp()).max(1))
+                .unwrap_or(window);
+            let whom = if column == "username" { "this account" } else { "this address" };
+            return Err(Error::TooManyRequests {
+                message: format!("too many failed sign-ins for {whom}; try again in {retry_after} s"),
+                retry_after_secs: retry_after as u64,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks the password and opens a session; a failure is counted against the account and the
+/// address. Call on a plain connection, not in a transaction: failures must be kept.
+pub async fn login(
+    conn: &mut AnyConnection,
+    auth: &AuthSettings,
+    username: &str,
+    secret_password: &str,
+    address: &str,
+) -> Result<NewSession> {
+    let username = username.trim().to_lowercase();
+    check_rate(conn, auth, &username, address).await?;
+    let user: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE username = $1")
+            .bind(&username)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let ok = match &user {
+        Some((_, hash, active)) => password::verify(secret_password, hash) && *active == 1,
+        None => {
+            password::verify_nothing(secret_password);
+            false
+        }
+    };
+    if !ok {
+        sqlx::query("INSERT INTO login_failures (username, address, at) VALUES ($1, $2, $3)")
+            .bind(&username)
+            .bind(address)
+            .bind(now())
+            .execute(&mut *conn)
+            .await?;
+        return Err(Error::Unauthorized("wrong username or password".into()));
+    }
+    let (user_id, _, _) = user.expect("ok implies a user");
+    sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(&username).execute(&mut *conn).await?;
+    let lifetime = auth.session_hours * 3600;
+    let expires_at = stamp_in(lifetime);
+    let (_, secret) = issue(conn, user_id, "session", "", Limits::default(), lifetime).await?;
+    Ok(NewSession { secret, expires_at, user_id })
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    session_id: i64,
+    user_id: i64,
+    username: String,
+    display_name: String,
+    read_only: i64,
+    unit_id: Option<i64>,
+    last_used_at: Option<String>,
+}
+
+/// The caller a secret belongs to, if the secret is live and the user active.
+pub async fn principal(conn: &mut AnyConnection, secret: &str) -> Result<Option<Principal>> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT s.id AS session_id, u.id AS user_id, u.username, u.display_name, s.read_only, s.unit_id, s.last_used_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.active = 1",
+    )
+    .bind(digest(secret))
+    .bind(now())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    // Note the last use, at most every five minutes: a write per request would be wasteful.
+    let stale = row.last_used_at.as_deref().is_none_or(|t| t < stamp_in(-300).as_str());
+    if stale {
+        sqlx::query("UPDATE sessions SET last_used_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(row.session_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(Some(Principal {
+        user_id: row.user_id,
+        username: row.username,
+        display_name: row.display_name,
+        assignments: assignments(conn, row.user_id).await?,
+        session_id: row.session_id,
+        read_only: row.read_only == 1,
+        token_unit: row.unit_id,
+    }))
+}
+
+/// A user's roles, with their units' current (or last) names.
+pub async fn assignments(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Assignment>> {
+    let rows: Vec<(i64, String, i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT a.id, a.role, a.unit_id, u.code, \
+           (SELECT v.name FROM unit_versions v WHERE v.unit_id = u.id ORDER BY v.id DESC LIMIT 1), a.team_id \
+         FROM role_assignments a JOIN units u ON u.id = a.unit_id WHERE a.user_id = $1 ORDER BY a.id",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, role, unit_id, unit_code, unit_name, team_id)| {
+            Some(Assignment { id, role: Role::parse(&role)?, unit_id, unit_code, unit_name, team_id })
+        })
+        .collect())
+}
+
+pub async fn revoke_session(conn: &mut AnyConnection, session_id: i64) -> Result<()> {
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now())
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Asking for an API token.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+pub struct NewToken {
+    /// What the token is for, e.g. "báo cáo tự động".
+    pub name: Option<String>,
+    /// Days until it expires (default 30, at most `auth.token_max_days`).
+    pub expires_in_days: Option<i64>,
+    /// Only reads; every write is refused.
+    #[serde(default)]
+    pub read_only: bool,
+    /// Limit the token to this unit's subtree (within the caller's own scope).
+    pub unit_code: Option<String>,
+}
+
+/// An API token as listed (never with its secret).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub read_only: bool,
+    pub unit_code: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+/// A freshly minted token: `token` is shown this once and never again.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MintedToken {
+    pub token: String,
+    #[serde(flatten)]
+    pub info: TokenInfo,
+}
+
+pub async fn create_token(
+    conn: &mut AnyConnection,
+    auth: &AuthSettings,
+    owner: &Principal,
+    input: NewToken,
+) -> Result<MintedToken> {
+    let mut p = Problems::default();
+    let name = input.name.as_deref().map(crate::text::clean).unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 100 {
+        p.add("name", "is required (at most 100 characters)");
+    }
+    let days = input.expires_in_days.unwrap_or(30);
+    if !(1..=auth.token_max_days).contains(&days) {
+        p.add("expires_in_days", format!("must be between 1 and {}", auth.token_max_days));
+    }
+    let mut unit_id = None;
+    if let Some(code) = input.unit_code.as_deref().filter(|c| !c.is_empty()) {
+        match crate::units::id_of(conn, code).await {
+            Ok(id)
+                if owner
+                    .can(conn, super::Action::TeamsRead, super::Target { unit_id: id, team_id: None })
+                    .await? =>
+            {
+                unit_id = Some(id)
+            }
+            _ => p.add("unit_code", format!("unit '{code}' is not within your scope")),
+        }
+    }
+    p.into_result()?;
+    // A token never outlives or outreaches the session that minted it.
+    let limits =
+        Limits { read_only: input.read_only || owner.read_only, unit_id: unit_id.or(owner.token_unit) };
+    let (id, secret) = issue(conn, owner.user_id, "token", &name, limits, days * 86_400).await?;
+    let info =
+        list_tokens(conn, owner.user_id).await?.into_iter().find(|t| t.id == id).expect("just inserted");
+    Ok(MintedToken { token: secret, info })
+}
+
+pub async fn list_tokens(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<TokenInfo>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        name: String,
+        read_only: i64,
+        unit_code: Option<String>,
+        created_at: String,
+        expires_at: String,
+        revoked_at: Option<String>,
+        last_used_at: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.id, s.name, s.read_only, u.code AS unit_code, s.created_at, s.expires_at, s.revoked_at, s.last_used_at \
+         FROM sessions s LEFT JOIN units u ON u.id = s.unit_id WHERE s.user_id = $1 AND s.kind = 'token' ORDER BY s.id",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TokenInfo {
+            id: r.id,
+            name: r.name,
+            read_only: r.read_only == 1,
+            unit_code: r.unit_code,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+        })
+        .collect())
+}
+
+/// Revokes one of the user's own tokens; another user's token is "not found".
+pub async fn revoke_token(conn: &mut AnyConnection, user_id: i64, token_id: i64) -> Result<()> {
+    let owner: Option<i64> =
+        sqlx::query_scalar("SELECT user_id FROM sessions WHERE id = $1 AND kind = 'token'")
+            .bind(token_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if owner != Some(user_id) {
+        return Err(Error::NotFound(format!("token {token_id}")));
+    }
+    revoke_session(conn, token_id).await
+}

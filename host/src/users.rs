@@ -1,0 +1,310 @@
+//! User accounts and their role assignments.
+//!
+//! Usernames are lower case. Passwords must pass [`crate::auth::password::check_strength`].
+//! An administrator manages the users who hold a role inside their own subtree, and may only
+//! hand out roles at units inside it.
+
+mod routes;
+
+pub use routes::routes;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::auth::{Assignment, Role, password, sessions};
+use crate::db::now;
+use crate::error::{Error, Problems, Result};
+use crate::text;
+
+/// A user as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub active: bool,
+    pub roles: Vec<Assignment>,
+    pub created_at: String,
+}
+
+/// A role to hand out.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewRole {
+    /// province_admin, district_culture, district_home_affairs, district_youth_union,
+    /// commune_officer, team_leader or viewer.
+    pub role: String,
+    /// The unit the role is held at (for a team leader: leave out, the team's unit is used).
+    pub unit_code: Option<String>,
+    /// For a team leader: the team.
+    pub team_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewUser {
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    pub password: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<NewRole>,
+}
+
+/// A role after its checks: the unit (and team) it applies to.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedRole {
+    pub role: Role,
+    pub unit_id: i64,
+    pub team_id: Option<i64>,
+}
+
+pub async fn check_role(conn: &mut AnyConnection, input: &NewRole) -> Result<CheckedRole> {
+    let Some(role) = Role::parse(input.role.trim()) else {
+        let expected = Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+        return Err(Error::field("role", format!("'{}' is not one of {expected}", input.role)));
+    };
+    match (role, input.team_id) {
+        (Role::TeamLeader, None) => Err(Error::field("team_id", "a team leader's role names the team")),
+        (Role::TeamLeader, Some(team_id)) => {
+            let unit: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM teams WHERE id = $1")
+                .bind(team_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let unit_id =
+                unit.ok_or_else(|| Error::field("team_id", format!("team {team_id} does not exist")))?;
+            Ok(CheckedRole { role, unit_id, team_id: Some(team_id) })
+        }
+        (_, Some(_)) => Err(Error::field("team_id", "only a team leader's role names a team")),
+        (_, None) => {
+            let code = input.unit_code.as_deref().map(str::trim).unwrap_or_default();
+            let unit_id = crate::units::id_of(conn, code)
+                .await
+                .map_err(|_| Error::field("unit_code", format!("unit '{code}' does not exist")))?;
+            Ok(CheckedRole { role, unit_id, team_id: None })
+        }
+    }
+}
+
+fn valid_username(u: &str) -> bool {
+    (3..=50).contains(&u.len())
+        && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<User> {
+    let row: Option<(String, String, i64, String)> =
+        sqlx::query_as("SELECT username, display_name, active, created_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (username, display_name, active, created_at) =
+        row.ok_or_else(|| Error::NotFound(format!("user {id}")))?;
+    Ok(User {
+        id,
+        username,
+        display_name,
+        active: active == 1,
+        roles: sessions::assignments(conn, id).await?,
+        created_at,
+    })
+}
+
+/// Creates a user with already checked roles (the caller decides who may hand them out).
+pub async fn create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: &NewUser,
+    roles: &[CheckedRole],
+) -> Result<User> {
+    let mut p = Problems::default();
+    let username = input.username.as_deref().unwrap_or("").trim().to_lowercase();
+    if !valid_username(&username) {
+        p.add("username", "3 to 50 lower-case letters, digits, '.', '_' or '-'");
+    }
+    let display_name = input.display_name.as_deref().map(text::clean).unwrap_or_default();
+    if display_name.is_empty() || display_name.chars().count() > 100 {
+        p.add("display_name", "is required (at most 100 characters)");
+    }
+    let secret = input.password.as_deref().unwrap_or("");
+    if let Err(Error::Validation(e)) = password::check_strength(secret, &username, &display_name) {
+        p.0.extend(e);
+    }
+    p.into_result()?;
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(&username)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(Error::Conflict(format!("username '{username}' is taken")));
+    }
+    let stamp = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, password_hash, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
+    )
+    .bind(&username)
+    .bind(&display_name)
+    .bind(password::hash(secret)?)
+    .bind(&stamp)
+    .fetch_one(&mut *conn)
+    .await?;
+    for role in roles {
+        insert_role(conn, id, role).await?;
+    }
+    let user = get(conn, id).await?;
+    let unit_id = roles.first().map(|r| r.unit_id);
+    let change = Change {
+        action: "create",
+        entity: "user",
+        entity_id: id.to_string(),
+        unit_id,
+        before: None,
+        after: snapshot(&user),
+        reason: None,
+    };
+    audit::record(conn, actor, change).await?;
+    Ok(user)
+}
+
+async fn insert_role(conn: &mut AnyConnection, user_id: i64, role: &CheckedRole) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO role_assignments (user_id, role, unit_id, team_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(role.role.as_str())
+    .bind(role.unit_id)
+    .bind(role.team_id)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn add_role(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user_id: i64,
+    role: &CheckedRole,
+) -> Result<User> {
+    let before = get(conn, user_id).await?;
+    let duplicate = before
+        .roles
+        .iter()
+        .any(|a| a.role == role.role && a.unit_id == role.unit_id && a.team_id == role.team_id);
+    if duplicate {
+        return Err(Error::Conflict("the user already holds this role there".into()));
+    }
+    insert_role(conn, user_id, role).await?;
+    let after = get(conn, user_id).await?;
+    let change = Change {
+        action: "grant",
+        entity: "user",
+        entity_id: user_id.to_string(),
+        unit_id: Some(role.unit_id),
+        before: snapshot(&before),
+        after: snapshot(&after),
+        reason: None,
+    };
+    audit::record(conn, actor, change).await?;
+    Ok(after)
+}
+
+pub async fn remove_role(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user_id: i64,
+    assignment_id: i64,
+) -> Result<User> {
+    let before = get(conn, user_id).await?;
+    let Some(assignment) = before.roles.iter().find(|a| a.id == assignment_id) else {
+        return Err(Error::NotFound(format!("role {assignment_id} of user {user_id}")));
+    };
+    let unit_id = assignment.unit_id;
+    sqlx::query("DELETE FROM role_assignments WHERE id = $1").bind(assignment_id).execute(&mut *conn).await?;
+    let after = get(conn, user_id).await?;
+    let change = Change {
+        action: "revoke",
+        entity: "user",
+        entity_id: user_id.to_string(),
+        unit_id: Some(unit_id),
+        before: snapshot(&before),
+        after: snapshot(&after),
+        reason: None,
+    };
+    audit::record(conn, actor, change).await?;
+    Ok(after)
+}
+
+/// Changes to an account; a new password or deactivation also ends its sessions and tokens.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+pub struct UserChange {
+    pub display_name: Option<String>,
+    pub active: Option<bool>,
+    pub password: Option<String>,
+}
+
+pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &UserChange) -> Result<User> {
+    let before = get(conn, id).await?;
+    let mut p = Problems::default();
+    let display_name = match &input.display_name {
+        Some(n) => {
+            let n = text::clean(n);
+            if n.is_empty() || n.chars().count() > 100 {
+                p.add("display_name", "is required (at most 100 characters)");
+            }
+            n
+        }
+        None => before.display_name.clone(),
+    };
+    if let Some(secret) = &input.password
+        && let Err(Error::Validation(e)) = password::check_strength(secret, &before.username, &display_name)
+    {
+        p.0.extend(e);
+    }
+    p.into_result()?;
+    let active = input.active.unwrap_or(before.active);
+    sqlx::query("UPDATE users SET display_name = $1, active = $2, updated_at = $3 WHERE id = $4")
+        .bind(&display_name)
+        .bind(i64::from(active))
+        .bind(now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(secret) = &input.password {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password::hash(secret)?)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if input.password.is_some() || !active {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let after = get(conn, id).await?;
+    let change = Change {
+        action: "update",
+        entity: "user",
+        entity_id: id.to_string(),
+        unit_id: after.roles.first().map(|r| r.unit_id),
+        before: snapshot(&before),
+        after: snapshot(&after),
+        reason: input.password.as_ref().map(|_| "password changed".to_string()),
+    };
+    audit::record(conn, actor, change).await?;
+    Ok(after)
+}
+
+/// Users holding at least one role inside the given subtrees.
+pub async fn list(conn: &mut AnyConnection, roots: &[i64]) -> Result<Vec<User>> {
+    let mut sql = crate::db::Sql::default();
+    crate::units::push_subtree_cte(&mut sql, roots, &crate::dates::iso(crate::dates::today()));
+    sql.push("SELECT DISTINCT a.user_id FROM role_assignments a WHERE a.unit_id IN (SELECT id FROM sub) ORDER BY a.user_id");
+    let ids: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
+    let mut users = Vec::with_capacity(ids.len());
+    for id in ids {
+        users.push(get(conn, id).await?);
+    }
+    Ok(users)
+}
