@@ -170,3 +170,31 @@ fn unknown_configuration_keys_are_named() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("port") && stderr.contains("bad.toml"), "{stderr}");
 }
+
+#[test]
+fn user_create_from_the_command_line_checks_the_password() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("units.csv");
+    std::fs::write(&units, "code,name,type,parent_code\n52,Tỉnh Bình Định,Tỉnh,\n").unwrap();
+    assert!(sohoa(dir.path()).args(["units", "import"]).arg(&units).status().unwrap().success());
+    let create = |password: &str| {
+        let mut child = sohoa(dir.path())
+            .args(["user", "create", "--role", "province_admin", "--unit", "52", "--password-stdin", "admin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = create("123456");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password: must be at least 10 characters"));
+    let ok = create("Sở TT&TT Bình Định 2026!");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("created user admin"));
+    let again = create("Sở TT&TT Bình Định 2026!");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("taken"));
+}

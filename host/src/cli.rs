@@ -128,14 +128,17 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            if let Some(Error::Validation(problems)) = e.downcast_ref::<Error>() {
-                for p in problems {
-                    match p.row {
-                        Some(row) => eprintln!("  row {row}, {}: {}", p.field, p.message),
-                        None => eprintln!("  {}: {}", p.field, p.message),
+            match e.downcast_ref::<Error>() {
+                Some(Error::Validation(problems)) => {
+                    eprintln!("error: the input is not valid");
+                    for p in problems {
+                        match p.row {
+                            Some(row) => eprintln!("  row {row}, {}: {}", p.field, p.message),
+                            None => eprintln!("  {}: {}", p.field, p.message),
+                        }
                     }
                 }
+                _ => eprintln!("error: {e:#}"),
             }
             ExitCode::FAILURE
         }

@@ -54,6 +54,7 @@ pub struct ListParams {
     responses((status = 200, body = Page<Unit>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_units(
     State(state): State<AppState>,
+    _: Principal,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<ApiJson<Page<Unit>>> {
     let page = PageRequest::new(q.page, q.per_page, &state.settings)?;

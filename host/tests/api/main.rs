@@ -2,6 +2,8 @@
 
 mod harness;
 
+mod auth;
+mod authz;
 mod errors;
 mod imports;
 mod members;

@@ -1,0 +1,278 @@
+//! Sign-in, rate limiting, tokens, and the audit trail.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, header};
+use serde_json::json;
+
+use crate::harness::{PASSWORD, TestApp, each_backend, each_backend_with};
+use crate::teams::team;
+
+async fn login_from(app: &TestApp, username: &str, password: &str, ip: [u8; 4]) -> crate::harness::Reply {
+    let mut req = Request::post("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"username": username, "password": password}).to_string()))
+        .unwrap();
+    req.extensions_mut().insert(ConnectInfo(SocketAddr::from((ip, 40000))));
+    app.anonymous().request(req).await
+}
+
+#[tokio::test]
+async fn login_sets_a_session_cookie_and_logout_revokes_it() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        app.user("an.nguyen", "viewer", Some("547"), None).await;
+        let mut req = Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"username": "AN.NGUYEN ", "password": PASSWORD}).to_string()))
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 1))));
+        let response = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
+        assert_eq!(response.status(), 200, "{}", app.backend);
+        let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+        assert!(cookie.starts_with("sohoa_session=sohoa_"), "{cookie}");
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
+        let pair = cookie.split(';').next().unwrap().to_string();
+
+        let with_cookie = |uri: &str, method: &str| {
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .header(header::COOKIE, &pair)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let me = app.anonymous().request(with_cookie("/api/v1/auth/me", "GET")).await;
+        assert_eq!(me.status, 200);
+        assert_eq!(me.body["username"], "an.nguyen");
+        assert_eq!(me.body["roles"][0]["role"], "viewer");
+        assert_eq!(me.body["roles"][0]["unit_code"], "547");
+
+        let out = app.anonymous().request(with_cookie("/api/v1/auth/logout", "POST")).await;
+        assert_eq!(out.status, 204);
+        let me = app.anonymous().request(with_cookie("/api/v1/auth/me", "GET")).await;
+        assert_eq!(me.status, 401);
+
+        let wrong = login_from(&app, "an.nguyen", "not the password", [10, 0, 0, 1]).await;
+        assert_eq!(wrong.status, 401);
+        let unknown = login_from(&app, "nobody", PASSWORD, [10, 0, 0, 1]).await;
+        assert_eq!(unknown.status, 401);
+        assert_eq!(wrong.body, unknown.body, "an unknown account looks like a wrong password");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_account_and_per_address() {
+    let limits =
+        vec![("auth.max_failures_per_account", "3".into()), ("auth.max_failures_per_address", "5".into())];
+    each_backend_with(limits, |app| async move {
+        app.seed_units().await;
+        app.user("binh.tran", "viewer", Some("547"), None).await;
+        app.user("chi.le", "viewer", Some("547"), None).await;
+        for _ in 0..3 {
+            assert_eq!(login_from(&app, "binh.tran", "wrong password!", [10, 0, 0, 2]).await.status, 401);
+        }
+        // The account is locked, even with the right password and from elsewhere.
+        let locked = login_from(&app, "binh.tran", PASSWORD, [10, 0, 0, 3]).await;
+        assert_eq!(locked.status, 429, "{}: {:?}", app.backend, locked.body);
+        assert_eq!(locked.code(), "rate_limited");
+        let req = Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"username": "binh.tran", "password": PASSWORD}).to_string()))
+            .unwrap();
+        let response = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
+        let retry: u64 = response.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&retry), "retry after {retry}");
+
+        // Another account is not affected...
+        assert_eq!(login_from(&app, "chi.le", PASSWORD, [10, 0, 0, 3]).await.status, 200);
+        // ...until its address has failed too often: then every account from there waits.
+        for i in 0..5 {
+            let _ = login_from(&app, &format!("guess{i}"), "x", [10, 0, 0, 9]).await;
+        }
+        assert_eq!(login_from(&app, "chi.le", PASSWORD, [10, 0, 0, 9]).await.status, 429);
+        assert_eq!(login_from(&app, "chi.le", PASSWORD, [10, 0, 0, 4]).await.status, 200);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tokens_expire_revoke_and_respect_their_limits() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let token = app.user("vh.tayson", "district_culture", Some("547"), None).await;
+        let officer = app.with_token(&token);
+        let t = team(&app, "21835", "2022-06-15").await;
+
+        let read_only = officer.post("/api/v1/auth/tokens", json!({"name": "đọc", "read_only": true})).await;
+        assert_eq!(read_only.status, 201, "{}: {:?}", app.backend, read_only.body);
+        let secret = read_only.body["token"].as_str().unwrap().to_string();
+        let ro = app.with_token(&secret);
+        assert_eq!(ro.get(&format!("/api/v1/teams/{}", t["id"])).await.status, 200);
+        let write = ro.patch(&format!("/api/v1/teams/{}", t["id"]), json!({"decision_signer": "X"})).await;
+        assert_eq!(write.status, 403, "a read-only token cannot write");
+        let listed = officer.get("/api/v1/auth/tokens").await;
+        let mine =
+            listed.body.as_array().unwrap().iter().find(|t| t["name"] == "đọc").expect("listed").clone();
+        assert_eq!(mine["read_only"], true);
+        assert!(mine.get("token").is_none(), "the secret is shown once only");
+
+        let narrow =
+            officer.post("/api/v1/auth/tokens", json!({"name": "một xã", "unit_code": "21820"})).await;
+        let narrow_client = app.with_token(narrow.body["token"].as_str().unwrap());
+        assert_eq!(
+            narrow_client.get(&format!("/api/v1/teams/{}", t["id"])).await.status,
+            404,
+            "outside the token's unit"
+        );
+        assert_eq!(narrow_client.get("/api/v1/teams?unit=547").await.body["total"], 0);
+        let outside = officer.post("/api/v1/auth/tokens", json!({"name": "x", "unit_code": "540"})).await;
+        assert_eq!(outside.status, 422, "a token cannot reach beyond its owner");
+        let too_long =
+            officer.post("/api/v1/auth/tokens", json!({"name": "x", "expires_in_days": 10000})).await;
+        assert_eq!(too_long.fields(), ["expires_in_days"]);
+
+        let revoke = officer
+            .send_json("DELETE", &format!("/api/v1/auth/tokens/{}", read_only.body["id"]), json!({}))
+            .await;
+        assert_eq!(revoke.status, 204);
+        assert_eq!(ro.get("/api/v1/auth/me").await.status, 401, "revoked at once");
+        let other = app
+            .admin()
+            .await
+            .send_json("DELETE", &format!("/api/v1/auth/tokens/{}", narrow.body["id"]), json!({}))
+            .await;
+        assert_eq!(other.status, 404, "nobody revokes another user's token");
+
+        // An expired token is refused.
+        let mut tx = app.db.pool.begin().await.unwrap();
+        let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'vh.tayson'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        let limits = sohoa::auth::sessions::Limits::default();
+        let (_, expired) =
+            sohoa::auth::sessions::issue(&mut tx, user_id, "token", "old", limits, -1).await.unwrap();
+        tx.commit().await.unwrap();
+        let r = app.with_token(&expired).get("/api/v1/auth/me").await;
+        assert_eq!(r.status, 401);
+        assert_eq!(r.code(), "unauthorized");
+        assert_eq!(app.with_token("sohoa_forged").get("/api/v1/auth/me").await.status, 401);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn password_rules_and_account_changes_end_sessions() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let admin = app.admin().await;
+        let weak = admin
+            .post(
+                "/api/v1/users",
+                json!({"username": "dung.vo", "display_name": "Võ Dũng", "password": "password1",
+                                          "roles": [{"role": "viewer", "unit_code": "547"}]}),
+            )
+            .await;
+        assert_eq!(weak.status, 422, "{}: {:?}", app.backend, weak.body);
+        assert_eq!(weak.fields(), ["password"]);
+        assert_eq!(app.count("users").await, 1, "only the harness administrator");
+
+        let token = app.user("dung.vo", "viewer", Some("547"), None).await;
+        let user = app.with_token(&token).get("/api/v1/auth/me").await.body;
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'dung.vo'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert!(hash.starts_with("$argon2id$") && !hash.contains(PASSWORD), "stored as an argon2id hash");
+
+        let r = admin
+            .patch(
+                &format!("/api/v1/users/{}", user["id"]),
+                json!({"password": "Mật khẩu mới thật dài 2027"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(
+            app.with_token(&token).get("/api/v1/auth/me").await.status,
+            401,
+            "a new password ends old sessions"
+        );
+        assert_eq!(
+            login_from(&app, "dung.vo", "Mật khẩu mới thật dài 2027", [10, 1, 1, 1]).await.status,
+            200
+        );
+
+        admin.patch(&format!("/api/v1/users/{}", user["id"]), json!({"active": false})).await;
+        assert_eq!(
+            login_from(&app, "dung.vo", "Mật khẩu mới thật dài 2027", [10, 1, 1, 1]).await.status,
+            401
+        );
+
+        let outside = admin
+            .post(
+                "/api/v1/users",
+                json!({"username": "xa.khac", "display_name": "Tỉnh khác", "password": PASSWORD,
+                                          "roles": [{"role": "viewer", "unit_code": "01"}]}),
+            )
+            .await;
+        assert!(matches!(outside.status.as_u16(), 403 | 422), "{:?}", outside.body);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_write_is_audited_in_its_transaction() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let culture = app.with_token(&app.user("vh.audit", "district_culture", Some("547"), None).await);
+        let before = app.count("audit_log").await;
+
+        let t = culture
+            .post("/api/v1/teams", json!({"unit_code": "21835", "decision_number": "9/QĐ", "decision_date": "2022-06-01", "decision_signer": "A"}))
+            .await
+            .body;
+        culture.patch(&format!("/api/v1/teams/{}", t["id"]), json!({"decision_signer": "Nguyễn Văn B"})).await;
+        let entries = culture.get(&format!("/api/v1/audit?entity=team&entity_id={}", t["id"])).await;
+        assert_eq!(entries.status, 200, "{}: {:?}", app.backend, entries.body);
+        let items = entries.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0]["action"], "update", "newest first");
+        assert_eq!(items[0]["actor"], "vh.audit");
+        assert_eq!(items[0]["before"]["decision_signer"], "A");
+        assert_eq!(items[0]["after"]["decision_signer"], "Nguyễn Văn B");
+        assert_eq!(items[0]["unit_code"], "21835");
+        assert_eq!(items[1]["action"], "create");
+        assert_eq!(items[1]["before"], json!(null));
+
+        // Failed writes leave no audit row.
+        let count = app.count("audit_log").await;
+        let bad = culture.patch(&format!("/api/v1/teams/{}", t["id"]), json!({"status": "dissolved"})).await;
+        assert_eq!(bad.status, 422);
+        let bad = culture.post("/api/v1/members", json!({"team_id": t["id"], "full_name": ""})).await;
+        assert_eq!(bad.status, 422);
+        let roster = "unit_code,decision_number,decision_date,decision_signer,full_name,gender,birth_year,position,affiliation,joined_on\n\
+                      21835,1,2022-06-01,A,Người Một,male,1990,leader,village_head,2022-06-01\n\
+                      21835,1,2022-06-01,A,,male,1990,member,village_head,2022-06-01\n";
+        let bad = culture.post_bytes("/api/v1/teams/import", "text/csv", roster.into()).await;
+        assert_eq!(bad.status, 422);
+        assert_eq!(app.count("audit_log").await, count, "no audit row for refused writes");
+        assert!(count > before);
+
+        // The trail is append-only, even for a client that bypasses the API.
+        assert!(sqlx::query("UPDATE audit_log SET actor = 'someone else'").execute(&app.db.pool).await.is_err());
+        assert!(sqlx::query("DELETE FROM audit_log").execute(&app.db.pool).await.is_err());
+        assert_eq!(app.count("audit_log").await, count);
+
+        // Scope: the Quy Nhơn trail is not Tây Sơn's to read.
+        team(&app, "21550", "2022-06-15").await;
+        let other = culture.get("/api/v1/audit?entity=team&per_page=500").await;
+        assert!(other.body["items"].as_array().unwrap().iter().all(|e| e["unit_code"] != "21550"));
+        let admin_view = app.get("/api/v1/audit?entity=team&per_page=500").await;
+        assert!(admin_view.body["items"].as_array().unwrap().iter().any(|e| e["unit_code"] == "21550"));
+    })
+    .await;
+}

@@ -1,0 +1,365 @@
+//! The authorization matrix: every route, every role, three targets (own commune, another
+//! commune of the same district, another district). A route missing from the table fails.
+//!
+//! Expected outcomes, one letter per target (own, sibling, other):
+//! A = allowed (2xx), F = forbidden (403), H = hidden (404), V = refused row by row (422).
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::harness::{Client, TestApp, each_backend};
+use crate::teams::team;
+
+const ROLES: [&str; 7] = [
+    "province_admin",
+    "district_culture",
+    "district_home_affairs",
+    "district_youth_union",
+    "commune_officer",
+    "team_leader",
+    "viewer",
+];
+
+/// (route, expectations in ROLES order).
+const MATRIX: &[(&str, [&str; 7])] = &[
+    ("GET /health", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/auth/login", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/auth/logout", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/auth/me", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/auth/tokens", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/auth/tokens", ["AAA", "AAV", "AAV", "AAV", "AVV", "AVV", "AAV"]),
+    ("DELETE /api/v1/auth/tokens/{id}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/users", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("POST /api/v1/users", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/users/{id}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("PATCH /api/v1/users/{id}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("POST /api/v1/users/{id}/roles", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("DELETE /api/v1/users/{id}/roles/{role_id}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/units", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/units", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/units/{code}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("PATCH /api/v1/units/{code}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("POST /api/v1/units/{code}/close", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/teams", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/teams", ["AAA", "AAF", "FFF", "FFF", "AFF", "FFF", "FFF"]),
+    ("GET /api/v1/teams/{id}", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("PATCH /api/v1/teams/{id}", ["AAA", "AAH", "FFH", "FFH", "AHH", "FHH", "FFH"]),
+    ("POST /api/v1/teams/import", ["AAA", "AAV", "FFF", "FFF", "AVV", "FFF", "FFF"]),
+    ("GET /api/v1/members", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/members", ["AAA", "AAH", "FFH", "FFH", "AHH", "AHH", "FFH"]),
+    ("GET /api/v1/members/{id}", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("PATCH /api/v1/members/{id}", ["AAA", "AAH", "FFH", "FFH", "AHH", "AHH", "FFH"]),
+    ("GET /api/v1/people/{id}", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("GET /api/v1/audit", ["AAA", "AAA", "FFF", "FFF", "AAA", "FFF", "FFF"]),
+];
+
+/// What each target is: units, a village, a team, a member, a person, a user.
+struct Target {
+    commune: &'static str,
+    village: &'static str,
+    team: i64,
+    member: i64,
+    person: i64,
+    user: i64,
+}
+
+struct World {
+    targets: [Target; 3],
+    /// Tokens in ROLES order.
+    tokens: Vec<String>,
+    team_ids: [i64; 3],
+}
+
+async fn world(app: &TestApp) -> World {
+    app.seed_units().await;
+    let r = app
+        .post(
+            "/api/v1/units",
+            json!({"code": "21550-01", "name": "Khu vực 1", "unit_type": "Khu phố", "parent_code": "21550"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let mut targets = Vec::new();
+    for (i, (commune, village)) in
+        [("21835", "21835-01"), ("21820", "21820-01"), ("21550", "21550-01")].into_iter().enumerate()
+    {
+        let t = team(app, commune, "2022-06-15").await;
+        let member = app
+            .post(
+                "/api/v1/members",
+                json!({"team_id": t["id"], "full_name": format!("Thành Viên {i}"), "gender": "male", "birth_year": 1990,
+                       "phone": format!("090500000{i}"), "position": "leader", "affiliation": "commune_leadership",
+                       "joined_on": "2022-06-15"}),
+            )
+            .await
+            .body;
+        let user = app
+            .post(
+                "/api/v1/users",
+                json!({"username": format!("target.{i}"), "display_name": "Người xem", "password": crate::harness::PASSWORD,
+                       "roles": [{"role": "viewer", "unit_code": commune}]}),
+            )
+            .await;
+        assert_eq!(user.status, 201, "{:?}", user.body);
+        targets.push(Target {
+            commune,
+            village,
+            team: t["id"].as_i64().unwrap(),
+            member: member["id"].as_i64().unwrap(),
+            person: member["person_id"].as_i64().unwrap(),
+            user: user.body["id"].as_i64().unwrap(),
+        });
+    }
+    let own_team = targets[0].team;
+    let mut tokens = Vec::new();
+    for role in ROLES {
+        let (unit, team) = match role {
+            "province_admin" => (Some("52"), None),
+            "commune_officer" => (Some("21835"), None),
+            "team_leader" => (None, Some(own_team)),
+            _ => (Some("547"), None),
+        };
+        tokens.push(app.user(&format!("m.{role}"), role, unit, team).await);
+    }
+    let team_ids = [targets[0].team, targets[1].team, targets[2].team];
+    World { targets: targets.try_into().ok().unwrap(), tokens, team_ids }
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A user made by the administrator for one call (so calls do not disturb each other).
+async fn scratch_user(app: &TestApp, t: &Target) -> Value {
+    let r = app
+        .post(
+            "/api/v1/users",
+            json!({"username": format!("scratch.{}", unique()), "display_name": "Tạm", "password": crate::harness::PASSWORD,
+                   "roles": [{"role": "viewer", "unit_code": t.commune}, {"role": "viewer", "unit_code": t.village}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    r.body
+}
+
+/// Sends `route` for `target` as `client` and returns the status.
+async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u16 {
+    let n = unique();
+    let r = match route {
+        "GET /health" => client.get("/health").await,
+        "POST /api/v1/auth/login" => {
+            client.post("/api/v1/auth/login", json!({"username": "m.viewer", "password": crate::harness::PASSWORD})).await
+        }
+        "POST /api/v1/auth/logout" => {
+            // Sign out with a throwaway token, not the one the matrix keeps using.
+            let minted = client.post("/api/v1/auth/tokens", json!({"name": "logout"})).await;
+            let token = minted.body["token"].as_str().unwrap().to_string();
+            let r = app.with_token(&token).post("/api/v1/auth/logout", json!({})).await;
+            assert_eq!(app.with_token(&token).get("/api/v1/auth/me").await.status, 401, "logout revokes");
+            r
+        }
+        "GET /api/v1/auth/me" => client.get("/api/v1/auth/me").await,
+        "GET /api/v1/auth/tokens" => client.get("/api/v1/auth/tokens").await,
+        "POST /api/v1/auth/tokens" => {
+            client.post("/api/v1/auth/tokens", json!({"name": "matrix", "unit_code": t.commune, "expires_in_days": 1})).await
+        }
+        "DELETE /api/v1/auth/tokens/{id}" => {
+            let minted = client.post("/api/v1/auth/tokens", json!({"name": "to revoke"})).await;
+            client.send_json("DELETE", &format!("/api/v1/auth/tokens/{}", minted.body["id"]), json!({})).await
+        }
+        "GET /api/v1/users" => client.get("/api/v1/users").await,
+        "POST /api/v1/users" => {
+            client
+                .post(
+                    "/api/v1/users",
+                    json!({"username": format!("new.{n}"), "display_name": "Mới", "password": crate::harness::PASSWORD,
+                           "roles": [{"role": "viewer", "unit_code": t.commune}]}),
+                )
+                .await
+        }
+        "GET /api/v1/users/{id}" => client.get(&format!("/api/v1/users/{}", t.user)).await,
+        "PATCH /api/v1/users/{id}" => {
+            client.patch(&format!("/api/v1/users/{}", t.user), json!({"display_name": format!("Người xem {n}")})).await
+        }
+        "POST /api/v1/users/{id}/roles" => {
+            let user = scratch_user(app, t).await;
+            let body = json!({"role": "commune_officer", "unit_code": t.commune});
+            client.post(&format!("/api/v1/users/{}/roles", user["id"]), body).await
+        }
+        "DELETE /api/v1/users/{id}/roles/{role_id}" => {
+            let user = scratch_user(app, t).await;
+            let uri = format!("/api/v1/users/{}/roles/{}", user["id"], user["roles"][1]["id"]);
+            client.send_json("DELETE", &uri, json!({})).await
+        }
+        "GET /api/v1/units" => client.get(&format!("/api/v1/units?parent={}", t.commune)).await,
+        "POST /api/v1/units" => {
+            let body = json!({"code": format!("{}-n{n}", t.commune), "name": format!("Thôn Mới {n}"), "unit_type": "Thôn",
+                              "parent_code": t.commune});
+            client.post("/api/v1/units", body).await
+        }
+        "GET /api/v1/units/{code}" => client.get(&format!("/api/v1/units/{}", t.commune)).await,
+        "PATCH /api/v1/units/{code}" => {
+            client.patch(&format!("/api/v1/units/{}", t.village), json!({"name": format!("Thôn Đổi Tên {n}")})).await
+        }
+        "POST /api/v1/units/{code}/close" => {
+            let code = format!("{}-c{n}", t.commune);
+            let body = json!({"code": code, "name": "Thôn Sắp Đóng", "unit_type": "Thôn", "parent_code": t.commune, "valid_from": "2020-01-01"});
+            assert_eq!(app.post("/api/v1/units", body).await.status, 201);
+            client.post(&format!("/api/v1/units/{code}/close"), json!({"effective_on": "2024-01-01"})).await
+        }
+        "GET /api/v1/teams" => client.get(&format!("/api/v1/teams?unit={}", t.commune)).await,
+        "POST /api/v1/teams" => {
+            let body = json!({"unit_code": t.village, "name": format!("Tổ {n}"), "decision_number": "1/QĐ",
+                              "decision_date": "2022-07-01", "decision_signer": "Chủ tịch"});
+            client.post("/api/v1/teams", body).await
+        }
+        "GET /api/v1/teams/{id}" => client.get(&format!("/api/v1/teams/{}", t.team)).await,
+        "PATCH /api/v1/teams/{id}" => {
+            client.patch(&format!("/api/v1/teams/{}", t.team), json!({"decision_signer": "Nguyễn Văn Hùng"})).await
+        }
+        "POST /api/v1/teams/import" => {
+            let csv = format!(
+                "unit_code,team_name,decision_number,decision_date,decision_signer,full_name,gender,birth_year,position,affiliation,joined_on\n\
+                 {},Tổ nhập {n},5/QĐ,2022-07-01,Chủ tịch,Người Nhập {n},female,1995,leader,village_head,2022-07-01\n",
+                t.village
+            );
+            client.post_bytes("/api/v1/teams/import", "text/csv", csv.into_bytes()).await
+        }
+        "GET /api/v1/members" => client.get(&format!("/api/v1/members?unit={}", t.commune)).await,
+        "POST /api/v1/members" => {
+            let body = json!({"team_id": t.team, "full_name": format!("Người Mới {n}"), "gender": "female", "birth_year": 2000,
+                              "position": "member", "affiliation": "youth_union", "joined_on": "2022-08-01"});
+            client.post("/api/v1/members", body).await
+        }
+        "GET /api/v1/members/{id}" => client.get(&format!("/api/v1/members/{}", t.member)).await,
+        "PATCH /api/v1/members/{id}" => {
+            client.patch(&format!("/api/v1/members/{}", t.member), json!({"skills": ["VNeID"]})).await
+        }
+        "GET /api/v1/people/{id}" => client.get(&format!("/api/v1/people/{}", t.person)).await,
+        "GET /api/v1/audit" => client.get(&format!("/api/v1/audit?unit={}", t.commune)).await,
+        other => panic!("the matrix has no request for {other}"),
+    };
+    assert!(r.status.as_u16() != 500, "{route}: {:?}", r.body);
+    r.status.as_u16()
+}
+
+fn outcome(status: u16) -> char {
+    match status {
+        200..=299 => 'A',
+        403 => 'F',
+        404 => 'H',
+        422 => 'V',
+        other => char::from_digit(u32::from(other % 10), 10).unwrap_or('?'),
+    }
+}
+
+#[tokio::test]
+async fn every_route_against_every_role() {
+    each_backend(|app| async move {
+        let doc = app.anonymous().get("/api/v1/openapi.json").await.body;
+        let mut routes = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                routes.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+        let listed: BTreeSet<String> = MATRIX.iter().map(|(r, _)| r.to_string()).collect();
+        let missing: Vec<_> = routes.difference(&listed).collect();
+        let stale: Vec<_> = listed.difference(&routes).collect();
+        assert!(missing.is_empty(), "routes without a matrix entry: {missing:?}");
+        assert!(stale.is_empty(), "matrix entries for routes that do not exist: {stale:?}");
+
+        let w = world(&app).await;
+        let mut failures = Vec::new();
+        for (route, expected) in MATRIX {
+            for (r, role) in ROLES.iter().enumerate() {
+                let client = app.with_token(&w.tokens[r]);
+                let mut got = String::new();
+                for t in &w.targets {
+                    got.push(outcome(call(&app, &client, route, t).await));
+                }
+                if got != expected[r] {
+                    failures.push(format!("{route} as {role}: expected {}, got {got}", expected[r]));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}: {}", app.backend, failures.join("\n"));
+
+        // Without credentials, everything but health and sign-in is 401.
+        for route in routes.iter().filter(|r| !r.ends_with("/health") && !r.ends_with("/auth/login")) {
+            let (method, path) = route.split_once(' ').unwrap();
+            let path = path.replace("{id}", "1").replace("{role_id}", "1").replace("{code}", "52");
+            let r = app.anonymous().send_json(method, &path, json!({})).await;
+            assert_eq!(r.status, 401, "{route} without credentials");
+            assert_eq!(r.code(), "unauthorized");
+        }
+
+        // Lists hold exactly what each role may see.
+        let expect_teams: [&[usize]; 7] = [&[0, 1, 2], &[0, 1], &[0, 1], &[0, 1], &[0], &[0], &[0, 1]];
+        for (r, role) in ROLES.iter().enumerate() {
+            let client = app.with_token(&w.tokens[r]);
+            let listed = client.get("/api/v1/teams?per_page=500").await.body;
+            let ids: BTreeSet<i64> =
+                listed["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+            for (i, team_id) in w.team_ids.iter().enumerate() {
+                assert_eq!(ids.contains(team_id), expect_teams[r].contains(&i), "{role} listing team {i}");
+            }
+            let members = client.get("/api/v1/members?per_page=500").await.body;
+            let seen: BTreeSet<i64> =
+                members["items"].as_array().unwrap().iter().map(|m| m["team_id"].as_i64().unwrap()).collect();
+            assert!(seen.iter().all(|t| ids.contains(t)), "{role} sees members only of teams it sees");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn personal_data_only_for_those_who_manage_the_team() {
+    each_backend(|app| async move {
+        let w = world(&app).await;
+        // province_admin, district_culture, home_affairs, youth, commune_officer, team_leader, viewer
+        let sees_phone = [true, true, false, false, true, true, false];
+        for (r, role) in ROLES.iter().enumerate() {
+            let client = app.with_token(&w.tokens[r]);
+            let m = client.get(&format!("/api/v1/members/{}", w.targets[0].member)).await.body;
+            assert_eq!(m["phone"].is_string(), sees_phone[r], "{role}: {m}");
+            assert_eq!(m["personal_data_hidden"], !sees_phone[r], "{role}");
+            assert_eq!(m["birth_year"].is_number(), sees_phone[r], "{role}");
+            let t = client.get(&format!("/api/v1/teams/{}", w.targets[0].team)).await.body;
+            assert_eq!(t["members"][0]["phone"].is_string(), sees_phone[r], "{role} via the team");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn commune_officer_of_binh_tuong_cannot_reach_tay_giang() {
+    each_backend(|app| async move {
+        let w = world(&app).await;
+        let officer = app.with_token(&w.tokens[4]);
+        let tay_giang = &w.targets[1];
+        let listed = officer.get("/api/v1/teams?unit=21820").await;
+        assert_eq!(listed.body["total"], 0, "{}: cannot list", app.backend);
+        let everything = officer.get("/api/v1/teams?per_page=500").await;
+        assert!(everything.body["items"].as_array().unwrap().iter().all(|t| t["unit_code"] != "21820"));
+        assert_eq!(
+            officer.get(&format!("/api/v1/teams/{}", tay_giang.team)).await.status,
+            404,
+            "cannot read"
+        );
+        let change =
+            officer.patch(&format!("/api/v1/teams/{}", tay_giang.team), json!({"name": "Chiếm"})).await;
+        assert_eq!(change.status, 404, "cannot change");
+        // Guessing ids: an id that exists elsewhere and one that does not answer the same.
+        let missing = officer.get("/api/v1/teams/999999").await;
+        let hidden = officer.get(&format!("/api/v1/teams/{}", tay_giang.team)).await;
+        assert_eq!(missing.status, hidden.status, "cannot guess");
+        assert_eq!(missing.code(), hidden.code());
+        assert_eq!(officer.get(&format!("/api/v1/members/{}", tay_giang.member)).await.status, 404);
+        assert_eq!(officer.get(&format!("/api/v1/people/{}", tay_giang.person)).await.status, 404);
+    })
+    .await;
+}
