@@ -45,6 +45,23 @@ pub struct Change<'a> {
     pub reason: Option<String>,
 }
 
+impl<'a> Change<'a> {
+    /// A change to `entity` number `id`, filed under `unit_id`; add values with the setters.
+    pub fn new(action: &'a str, entity: &'a str, id: impl ToString, unit_id: Option<i64>) -> Self {
+        Change { action, entity, entity_id: id.to_string(), unit_id, before: None, after: None, reason: None }
+    }
+
+    pub fn before<T: Serialize>(mut self, value: Option<&T>) -> Self {
+        self.before = value.and_then(snapshot);
+        self
+    }
+
+    pub fn after<T: Serialize>(mut self, value: &T) -> Self {
+        self.after = snapshot(value);
+        self
+    }
+}
+
 /// Serialises a value for the trail.
 pub fn snapshot<T: Serialize>(value: &T) -> Option<Value> {
     serde_json::to_value(value).ok()

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::db::{Sql, now};
 use crate::error::{Error, Problems, Result};
 use crate::text;
@@ -372,15 +372,7 @@ pub(crate) async fn audit_team(
     before: Option<&Team>,
     after: &Team,
 ) -> Result<()> {
-    let change = Change {
-        action,
-        entity: "team",
-        entity_id: after.id.to_string(),
-        unit_id: Some(after.unit_id),
-        before: before.and_then(snapshot),
-        after: snapshot(after),
-        reason: None,
-    };
+    let change = Change::new(action, "team", after.id, Some(after.unit_id)).before(before).after(after);
     audit::record(conn, actor, change).await
 }
 

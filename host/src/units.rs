@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::db::{Sql, now};
 use crate::error::{Error, Problems, Result};
 use crate::text;
@@ -504,15 +504,7 @@ pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewUnit) -> 
         valid_from,
         valid_to: None,
     };
-    let change = Change {
-        action: "create",
-        entity: "unit",
-        entity_id: unit.code.clone(),
-        unit_id: Some(id),
-        before: None,
-        after: snapshot(&unit),
-        reason: None,
-    };
+    let change = Change::new("create", "unit", &unit.code, Some(id)).after(&unit);
     audit::record(conn, actor, change).await?;
     Ok(unit)
 }
@@ -613,15 +605,8 @@ pub async fn change(conn: &mut AnyConnection, actor: &Actor, code: &str, input: 
         insert_version(conn, id, &name, &unit_type, level, parent_id, Some(&effective_on)).await?;
     }
     let after = open_version(conn, id).await?.expect("just written").into_unit();
-    let change = Change {
-        action: "update",
-        entity: "unit",
-        entity_id: code.to_string(),
-        unit_id: Some(id),
-        before: snapshot(&current.into_unit()),
-        after: snapshot(&after),
-        reason: None,
-    };
+    let change =
+        Change::new("update", "unit", code, Some(id)).before(Some(&current.into_unit())).after(&after);
     audit::record(conn, actor, change).await?;
     Ok(after)
 }
@@ -716,15 +701,9 @@ pub async fn close(
         .await?;
     }
     let detail = get(conn, code, &on).await?;
-    let change = Change {
-        action: "close",
-        entity: "unit",
-        entity_id: code.to_string(),
-        unit_id: Some(id),
-        before: snapshot(&current.into_unit()),
-        after: snapshot(&detail.unit),
-        reason: Some(note).filter(|n| !n.is_empty()),
-    };
+    let mut change =
+        Change::new("close", "unit", code, Some(id)).before(Some(&current.into_unit())).after(&detail.unit);
+    change.reason = Some(note).filter(|n| !n.is_empty());
     audit::record(conn, actor, change).await?;
     Ok(detail)
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::auth::{Assignment, Role, password, sessions};
 use crate::db::now;
 use crate::error::{Error, Problems, Result};
@@ -151,16 +151,7 @@ pub async fn create(
         insert_role(conn, id, role).await?;
     }
     let user = get(conn, id).await?;
-    let unit_id = roles.first().map(|r| r.unit_id);
-    let change = Change {
-        action: "create",
-        entity: "user",
-        entity_id: id.to_string(),
-        unit_id,
-        before: None,
-        after: snapshot(&user),
-        reason: None,
-    };
+    let change = Change::new("create", "user", id, roles.first().map(|r| r.unit_id)).after(&user);
     audit::record(conn, actor, change).await?;
     Ok(user)
 }
@@ -194,15 +185,8 @@ pub async fn add_role(
     }
     insert_role(conn, user_id, role).await?;
     let after = get(conn, user_id).await?;
-    let change = Change {
-        action: "grant",
-        entity: "user",
-        entity_id: user_id.to_string(),
-        unit_id: Some(role.unit_id),
-        before: snapshot(&before),
-        after: snapshot(&after),
-        reason: None,
-    };
+    let change =
+        Change::new("grant", "user", user_id, Some(role.unit_id)).before(Some(&before)).after(&after);
     audit::record(conn, actor, change).await?;
     Ok(after)
 }
@@ -220,15 +204,7 @@ pub async fn remove_role(
     let unit_id = assignment.unit_id;
     sqlx::query("DELETE FROM role_assignments WHERE id = $1").bind(assignment_id).execute(&mut *conn).await?;
     let after = get(conn, user_id).await?;
-    let change = Change {
-        action: "revoke",
-        entity: "user",
-        entity_id: user_id.to_string(),
-        unit_id: Some(unit_id),
-        before: snapshot(&before),
-        after: snapshot(&after),
-        reason: None,
-    };
+    let change = Change::new("revoke", "user", user_id, Some(unit_id)).before(Some(&before)).after(&after);
     audit::record(conn, actor, change).await?;
     Ok(after)
 }
@@ -283,15 +259,9 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &Us
             .await?;
     }
     let after = get(conn, id).await?;
-    let change = Change {
-        action: "update",
-        entity: "user",
-        entity_id: id.to_string(),
-        unit_id: after.roles.first().map(|r| r.unit_id),
-        before: snapshot(&before),
-        after: snapshot(&after),
-        reason: input.password.as_ref().map(|_| "password changed".to_string()),
-    };
+    let mut change = Change::new("update", "user", id, after.roles.first().map(|r| r.unit_id));
+    change = change.before(Some(&before)).after(&after);
+    change.reason = input.password.as_ref().map(|_| "password changed".to_string());
     audit::record(conn, actor, change).await?;
     Ok(after)
 }

@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
 use super::{past_date, required, today};
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::db::{Sql, now};
 use crate::error::{Error, Problems, Result};
 use crate::text;
@@ -569,15 +569,7 @@ pub(crate) async fn audit_member(
     before: Option<&Member>,
     after: &Member,
 ) -> Result<()> {
-    let change = Change {
-        action,
-        entity: "member",
-        entity_id: after.id.to_string(),
-        unit_id: Some(after.unit_id),
-        before: before.and_then(snapshot),
-        after: snapshot(after),
-        reason: None,
-    };
+    let change = Change::new(action, "member", after.id, Some(after.unit_id)).before(before).after(after);
     audit::record(conn, actor, change).await
 }
 
