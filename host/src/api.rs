@@ -29,6 +29,8 @@ pub struct AppState {
     pub db: Db,
     /// Settings as loaded at start; limits such as page sizes come from here.
     pub settings: Arc<Settings>,
+    /// The plugin engine, shared by every request.
+    pub plugins: Arc<crate::plugins::Runtime>,
 }
 
 /// JSON body extractor whose rejections use the API's error shape.
@@ -162,6 +164,7 @@ pub fn as_of(value: Option<&str>) -> Result<String> {
         (name = "users", description = "Accounts and their roles (administrators)"),
         (name = "audit", description = "The append-only audit trail"),
         (name = "units", description = "Administrative units over time"),
+        (name = "plugins", description = "Rule plugins: install, bind to units, check"),
         (name = "teams", description = "Community Digital Technology Teams"),
         (name = "members", description = "Team members and their history"),
         (name = "system", description = "Health and metadata"),
@@ -198,6 +201,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(crate::users::routes())
                 .merge(crate::units::routes())
                 .merge(crate::teams::routes())
+                .merge(crate::plugins::routes())
                 .merge(crate::audit::routes()),
         )
         .split_for_parts()

@@ -18,7 +18,8 @@ pub struct Application {
 impl Application {
     pub async fn bind(settings: Settings, db: Db) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.server.listen).await?;
-        Ok(Application { listener, state: AppState { db, settings: Arc::new(settings) } })
+        let plugins = crate::plugins::Runtime::for_settings(&settings).map_err(std::io::Error::other)?;
+        Ok(Application { listener, state: AppState { db, settings: Arc::new(settings), plugins } })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

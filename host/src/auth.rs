@@ -103,6 +103,10 @@ pub enum Action {
     AuditRead,
     /// Create users and assign roles.
     UsersManage,
+    /// Install plugin components.
+    PluginsInstall,
+    /// Choose which plugin versions apply in the subtree.
+    PluginsEnable,
 }
 
 impl Action {
@@ -132,6 +136,7 @@ pub fn grant(role: Role, action: Action) -> Reach {
             DistrictCulture | CommuneOfficer,
             TeamsRead | TeamsWrite | MembersWrite | PersonalRead | AuditRead,
         ) => Subtree,
+        (DistrictCulture, PluginsEnable) => Subtree,
         (DistrictHomeAffairs | DistrictYouthUnion | Viewer, TeamsRead) => Subtree,
         (TeamLeader, TeamsRead) => Subtree,
         (TeamLeader, MembersWrite | PersonalRead) => OwnTeam,
@@ -318,6 +323,9 @@ mod tests {
         assert_eq!(grant(Role::TeamLeader, Action::MembersWrite), Reach::OwnTeam);
         assert_eq!(grant(Role::TeamLeader, Action::TeamsWrite), Reach::No);
         assert_eq!(grant(Role::Viewer, Action::PersonalRead), Reach::No);
+        assert_eq!(grant(Role::DistrictCulture, Action::PluginsEnable), Reach::Subtree);
+        assert_eq!(grant(Role::DistrictCulture, Action::PluginsInstall), Reach::No);
+        assert_eq!(grant(Role::CommuneOfficer, Action::PluginsEnable), Reach::No);
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
             assert_ne!(grant(role, Action::TeamsRead), Reach::No, "{role:?} reads its subtree");

@@ -58,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: TeamsCommand,
     },
+    /// Rule plugins: create, build, test, install, bind.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
     /// User accounts.
     User {
         #[command(subcommand)]
@@ -65,6 +70,56 @@ enum Command {
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Create a plugin crate from the template (a working composition check with fixtures).
+    New {
+        /// The plugin's id: lower-case letters, digits and '-'.
+        name: String,
+        /// Folder to create it in (default: ./NAME).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The sohoa-sdk crate to depend on (default: the SDK this host was built from).
+        #[arg(long, value_name = "PATH")]
+        sdk: Option<PathBuf>,
+    },
+    /// Build a plugin crate for wasm32-unknown-unknown and turn it into a component.
+    Build {
+        dir: PathBuf,
+        /// Cargo's target folder (default: DIR/target).
+        #[arg(long, value_name = "DIR")]
+        target_dir: Option<PathBuf>,
+    },
+    /// Run the plugin's fixtures (fixtures/*.toml) against its component, with fuel and memory.
+    Test {
+        dir: PathBuf,
+        /// Use this component instead of building DIR.
+        #[arg(long, value_name = "FILE")]
+        component: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        target_dir: Option<PathBuf>,
+    },
+    /// Install a component into the database.
+    Install { file: PathBuf },
+    /// Bind an installed plugin version to a unit's subtree for one kind of rule.
+    Bind {
+        /// The unit code, e.g. 547.
+        #[arg(long)]
+        unit: String,
+        /// composition, report or commendation.
+        #[arg(long, default_value = "composition")]
+        kind: String,
+        plugin_id: String,
+        version: String,
+        /// First day it applies (default today).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// A parameter value, NAME=VALUE (repeatable); VALUE is read as JSON when it can be.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,8 +267,82 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tx.commit().await?;
             println!("created user {} (id {}) as {role}", user.username, user.id);
         }
+        Command::Plugin { command } => return plugin_command(&cli, command).await,
         Command::Openapi => {
             println!("{}", crate::api::openapi().to_pretty_json()?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn plugin_command(cli: &Cli, command: &PluginCommand) -> anyhow::Result<ExitCode> {
+    use crate::plugins::{Kind, bindings, build, registry};
+    match command {
+        PluginCommand::New { name, dir, sdk } => {
+            let dest = dir.clone().unwrap_or_else(|| PathBuf::from(name));
+            let sdk = sdk.clone().unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk")));
+            build::new_plugin(&dest, name, &sdk)?;
+            println!("created {} — next: sohoa plugin build {0} && sohoa plugin test {0}", dest.display());
+        }
+        PluginCommand::Build { dir, target_dir } => {
+            let target = target_dir.clone().unwrap_or_else(|| dir.join("target"));
+            eprintln!("building {} for {} ...", dir.display(), build::WASM_TARGET);
+            let out = build::build(dir, &target)?;
+            println!("{}", out.display());
+        }
+        PluginCommand::Test { dir, component, target_dir } => {
+            let path = match component {
+                Some(p) => p.clone(),
+                None => build::build(dir, &target_dir.clone().unwrap_or_else(|| dir.join("target")))?,
+            };
+            let bytes = std::fs::read(&path)?;
+            let settings = settings(cli, Vec::new())?;
+            let runtime = crate::plugins::Runtime::new(settings.plugins.clone(), None)?;
+            let results = build::run_fixtures(dir, &bytes, &runtime)?;
+            let failed = results.iter().filter(|r| !r.passed).count();
+            for r in &results {
+                let mark = if r.passed { "ok  " } else { "FAIL" };
+                println!("{mark} {} / {}  (fuel {}, memory {} KiB)", r.file, r.name, r.usage.fuel, r.usage.memory / 1024);
+                if !r.passed {
+                    println!("     {}", r.detail);
+                }
+            }
+            println!("{} passed, {failed} failed", results.len() - failed);
+            return Ok(if failed == 0 && !results.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
+        PluginCommand::Install { file } => {
+            let settings = settings(cli, Vec::new())?;
+            let db = open(&settings).await?;
+            let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let runtime = crate::plugins::Runtime::for_settings(&settings)?;
+            let inspected = registry::inspect(&runtime, &bytes)?;
+            let mut tx = db.pool.begin().await?;
+            let (info, created) = registry::store(&mut tx, &Actor::system("sohoa plugin install"), &inspected, &bytes).await?;
+            tx.commit().await?;
+            let verb = if created { "installed" } else { "already installed" };
+            println!("{verb} {}@{} ({}, sha256 {})", info.plugin_id, info.version, info.name, &info.sha256[..16]);
+        }
+        PluginCommand::Bind { unit, kind, plugin_id, version, from, params } => {
+            let settings = settings(cli, Vec::new())?;
+            let db = open(&settings).await?;
+            let kind = Kind::parse(kind).ok_or_else(|| anyhow::anyhow!("--kind: composition, report or commendation"))?;
+            let mut map = serde_json::Map::new();
+            for p in params {
+                let (k, v) = p.split_once('=').ok_or_else(|| anyhow::anyhow!("--param {p}: expected NAME=VALUE"))?;
+                let value = serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()));
+                map.insert(k.to_string(), value);
+            }
+            let input = bindings::NewBinding {
+                kind,
+                plugin_id: Some(plugin_id.clone()),
+                version: Some(version.clone()),
+                effective_from: from.clone(),
+                params: map,
+            };
+            let mut tx = db.pool.begin().await?;
+            let b = bindings::bind(&mut tx, &Actor::system("sohoa plugin bind"), unit, input).await?;
+            tx.commit().await?;
+            println!("{plugin_id}@{version} applies to {unit} for {} rules from {}", kind.as_str(), b.effective_from);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -366,9 +495,17 @@ async fn demo(
     let db = open(&settings).await?;
     let started = std::time::Instant::now();
     eprintln!("seeding the demo database {} ...", path.display());
+    let runtime = crate::plugins::Runtime::for_settings(&settings)?;
+    let target_dir = settings.paths.plugin_dir.join("..").join("target").join("wasm");
     let mut tx = db.pool.begin().await?;
     let report = crate::demo::seed(&mut tx, &settings.paths.shared_data_dir).await?;
+    let installed = crate::demo::install_bundled(&mut tx, &runtime, &settings.paths.plugin_dir, &target_dir).await?;
+    let bound = crate::demo::bind_bundled(&mut tx, &installed).await?;
     tx.commit().await?;
+    for info in &installed {
+        eprintln!("plugin {}@{}: {}", info.plugin_id, info.version, info.name);
+    }
+    eprintln!("{bound} plugin binding(s) for Bình Định (52)");
     eprintln!(
         "demo ready in {:.1}s: {} units of Bình Định, {} villages, {} teams and {} members in Tây Sơn (code {})",
         started.elapsed().as_secs_f64(),

@@ -28,6 +28,7 @@ pub struct Settings {
     pub api: ApiSettings,
     pub import: ImportSettings,
     pub auth: AuthSettings,
+    pub plugins: PluginSettings,
     pub log: LogSettings,
 }
 
@@ -82,6 +83,22 @@ pub struct AuthSettings {
     pub max_failures_per_account: i64,
     pub max_failures_per_address: i64,
     pub secure_cookies: bool,
+}
+
+/// Limits of every plugin call; see `config/default.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginSettings {
+    pub fuel: u64,
+    pub timeout_ms: u64,
+    pub memory_bytes: usize,
+    pub table_elements: usize,
+    pub stack_bytes: usize,
+    pub max_input_bytes: usize,
+    pub max_output_bytes: usize,
+    pub max_log_bytes: usize,
+    pub max_component_bytes: usize,
+    pub pool_instances: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +170,10 @@ impl Settings {
         }
         if a.max_failures_per_account < 1 || a.max_failures_per_address < 1 {
             return bad("auth", "failure limits must be at least 1");
+        }
+        let p = &self.plugins;
+        if p.fuel == 0 || p.timeout_ms < 10 || p.memory_bytes < 1 << 20 || p.pool_instances == 0 {
+            return bad("plugins", "fuel, timeout_ms (at least 10), memory_bytes (at least 1 MiB) and pool_instances must be set");
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");

@@ -132,6 +132,60 @@ impl Gen {
 /// One member to add: (position, affiliation, age, female?).
 type Seat = (&'static str, &'static str, i64, bool);
 
+/// Builds (from source) and installs the bundled plugins found in `plugin_dir`: every crate
+/// folder but `tests/`, and any ready `*.wasm` component. Returns what was installed.
+pub async fn install_bundled(
+    conn: &mut AnyConnection,
+    runtime: &crate::plugins::Runtime,
+    plugin_dir: &Path,
+    target_dir: &Path,
+) -> Result<Vec<crate::plugins::registry::PluginInfo>> {
+    use crate::plugins::{build, registry};
+    let mut components = Vec::new();
+    let entries = std::fs::read_dir(plugin_dir)
+        .map_err(|e| Error::BadRequest(format!("cannot read the plugin folder {}: {e}", plugin_dir.display())))?;
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.join("Cargo.toml").is_file() && path.file_name().is_some_and(|n| n != "tests") {
+            eprintln!("building plugin {} ...", path.display());
+            let built = build::build(&path, target_dir).map_err(|e| Error::Internal(e.to_string()))?;
+            components.push(built);
+        } else if path.extension().is_some_and(|e| e == "wasm") {
+            components.push(path);
+        }
+    }
+    let actor = Actor::system("sohoa demo");
+    let mut installed = Vec::new();
+    for path in components {
+        let bytes = std::fs::read(&path).map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
+        let inspected = registry::inspect(runtime, &bytes)?;
+        installed.push(registry::store(conn, &actor, &inspected, &bytes).await?.0);
+    }
+    Ok(installed)
+}
+
+/// Binds the Bình Định plugins to the province (so Tây Sơn's teams are checked against Plan 77).
+pub async fn bind_bundled(conn: &mut AnyConnection, installed: &[crate::plugins::registry::PluginInfo]) -> Result<usize> {
+    use crate::plugins::bindings;
+    let actor = Actor::system("sohoa demo");
+    let mut bound = 0;
+    for info in installed.iter().filter(|i| i.plugin_id.starts_with("binh-dinh-")) {
+        for kind in &info.kinds {
+            let input = bindings::NewBinding {
+                kind: *kind,
+                plugin_id: Some(info.plugin_id.clone()),
+                version: Some(info.version.clone()),
+                effective_from: Some("2022-01-01".into()),
+                params: Default::default(),
+            };
+            bindings::bind(conn, &actor, "52", input).await?;
+            bound += 1;
+        }
+    }
+    Ok(bound)
+}
+
 /// Seeds the demo into an empty, migrated database.
 pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<DemoReport> {
     let actor = &Actor::system("sohoa demo");

@@ -52,6 +52,11 @@ pub enum Error {
     UnsupportedMediaType(String),
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
+    /// The write would break the team composition rule that applies.
+    #[error("{message}")]
+    Composition { message: String, findings: Vec<FieldError> },
+    #[error(transparent)]
+    Plugin(#[from] crate::plugins::PluginFailure),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -90,6 +95,14 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Composition { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Plugin(p) => match p {
+                crate::plugins::PluginFailure::Invalid(_) | crate::plugins::PluginFailure::Incompatible { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                // A rule plugin failing is an upstream failure, not the caller's mistake.
+                _ => StatusCode::BAD_GATEWAY,
+            },
             Error::Database(e) if constraint_kind(e).is_some() => StatusCode::CONFLICT,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -107,6 +120,11 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::Composition { .. } => "composition_failed",
+            Error::Plugin(crate::plugins::PluginFailure::Invalid(_) | crate::plugins::PluginFailure::Incompatible { .. }) => {
+                "plugin_invalid"
+            }
+            Error::Plugin(_) => "plugin_failed",
             Error::Database(e) if constraint_kind(e).is_some() => "conflict",
             Error::Database(_) | Error::Internal(_) => "internal",
         }
@@ -133,7 +151,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable code: bad_request, unauthorized, forbidden, validation_failed, not_found,
-    /// conflict, payload_too_large, unsupported_media_type, rate_limited, internal.
+    /// conflict, payload_too_large, unsupported_media_type, rate_limited, composition_failed,
+    /// plugin_invalid, plugin_failed, internal.
     pub code: String,
     pub message: String,
     /// Per-field problems, for `validation_failed`.
@@ -154,7 +173,7 @@ impl IntoResponse for Error {
             self.to_string()
         };
         let details = match self {
-            Error::Validation(ref errors) => errors.clone(),
+            Error::Validation(ref errors) | Error::Composition { findings: ref errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
         let retry_after = match self {

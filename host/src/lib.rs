@@ -17,6 +17,7 @@ pub mod dates;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod plugins;
 pub mod teams;
 pub mod telemetry;
 pub mod text;

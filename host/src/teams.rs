@@ -5,6 +5,7 @@
 //! dates, so leaving a team ends a membership instead of deleting it. Validation here is
 //! structural (required fields, formats, dates); locality rules are for plugins.
 
+pub mod composition;
 pub mod import;
 pub mod members;
 mod routes;

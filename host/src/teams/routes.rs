@@ -15,6 +15,7 @@ use super::{
 use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageRequest, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
+use super::composition::Guard;
 use crate::vocab::{Affiliation, Position, TeamStatus, Vocab};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -22,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_teams, create_team))
         .routes(routes!(get_team, update_team))
         .routes(routes!(import_teams))
+        .routes(routes!(check_team))
         .routes(routes!(list_members, create_member))
         .routes(routes!(get_member, update_member))
         .routes(routes!(get_person))
@@ -59,6 +61,38 @@ async fn authorize_team(
     let target = Target { unit_id: team.unit_id, team_id: Some(team.id) };
     principal.authorize(conn, action, target, &format!("team {team_id}")).await?;
     Ok(team)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OverrideParams {
+    /// Proceed although the change breaks the team's composition rule; the reason is audited.
+    override_reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CheckParams {
+    /// The date to check on (default today).
+    as_of: Option<String>,
+}
+
+/// Runs the composition rule that applies to the team (its unit's binding, or the nearest
+/// ancestor's) and returns the findings, with the plugin name and version.
+#[utoipa::path(post, path = "/teams/{id}/check", tag = "teams", params(("id" = i64, Path), CheckParams),
+    responses((status = 200, body = super::composition::CheckResult), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn check_team(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<CheckParams>,
+) -> Result<ApiJson<super::composition::CheckResult>> {
+    let date = as_of(q.as_of.as_deref())?;
+    let mut conn = state.db.pool.acquire().await?;
+    authorize_team(&mut conn, &principal, Action::TeamsRead, id).await?;
+    Ok(ApiJson(super::composition::check(&mut conn, &state.plugins, id, &date).await?))
 }
 
 fn vocab<V: Vocab>(field: &str, value: Option<&str>) -> Result<Option<V>> {
@@ -161,11 +195,14 @@ async fn update_team(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(o): ApiQuery<OverrideParams>,
     ApiJson(input): ApiJson<TeamChange>,
 ) -> Result<ApiJson<Team>> {
     let mut tx = state.db.pool.begin().await?;
     authorize_team(&mut tx, &principal, Action::TeamsWrite, id).await?;
+    let guard = Guard::before(&mut tx, &state.plugins, id).await?;
     let team = super::update(&mut tx, &principal.actor(), id, input).await?;
+    guard.after(&mut tx, &state.plugins, &principal.actor(), o.override_reason.as_deref()).await?;
     tx.commit().await?;
     Ok(ApiJson(team))
 }
@@ -272,14 +309,17 @@ async fn list_members(
 async fn create_member(
     State(state): State<AppState>,
     principal: Principal,
+    ApiQuery(o): ApiQuery<OverrideParams>,
     ApiJson(input): ApiJson<NewMember>,
 ) -> Result<(StatusCode, ApiJson<Member>)> {
     let mut tx = state.db.pool.begin().await?;
     // A team that does not exist is a validation error; one the caller cannot see is hidden.
+    let mut guard = None;
     if let Some(team_id) = input.team_id
         && super::find(&mut tx, team_id).await.is_ok()
     {
         authorize_team(&mut tx, &principal, Action::MembersWrite, team_id).await?;
+        guard = Some(Guard::before(&mut tx, &state.plugins, team_id).await?);
     }
     if let Some(person_id) = input.person_id
         && visible_person(&mut tx, &principal, person_id).await.is_err()
@@ -287,6 +327,9 @@ async fn create_member(
         return Err(Error::field("person_id", format!("person {person_id} does not exist")));
     }
     let member = super::members::create(&mut tx, &principal.actor(), input).await?;
+    if let Some(guard) = guard {
+        guard.after(&mut tx, &state.plugins, &principal.actor(), o.override_reason.as_deref()).await?;
+    }
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(member)))
 }
@@ -348,11 +391,14 @@ async fn update_member(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(o): ApiQuery<OverrideParams>,
     ApiJson(input): ApiJson<MemberChange>,
 ) -> Result<ApiJson<Member>> {
     let mut tx = state.db.pool.begin().await?;
-    visible_member(&mut tx, &principal, Action::MembersWrite, id).await?;
+    let current = visible_member(&mut tx, &principal, Action::MembersWrite, id).await?;
+    let guard = Guard::before(&mut tx, &state.plugins, current.team_id).await?;
     let member = super::members::update(&mut tx, &principal.actor(), id, input).await?;
+    guard.after(&mut tx, &state.plugins, &principal.actor(), o.override_reason.as_deref()).await?;
     tx.commit().await?;
     Ok(ApiJson(member))
 }

@@ -208,7 +208,8 @@ fn settings(overrides: Vec<(&'static str, String)>) -> Settings {
 async fn start(settings: Settings, backend: &'static str) -> TestApp {
     let db = Db::connect(&settings).await.expect("connect");
     db.migrate().await.expect("migrate");
-    let router = router(AppState { db: db.clone(), settings: Arc::new(settings) });
+    let plugins = sohoa::plugins::Runtime::for_settings(&settings).expect("plugin runtime");
+    let router = router(AppState { db: db.clone(), settings: Arc::new(settings), plugins });
     TestApp { router, db, admin: Default::default(), backend }
 }
 

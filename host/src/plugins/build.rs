@@ -1,0 +1,306 @@
+//! Plugin developer tools: `sohoa plugin new`, `build` and `test`.
+//!
+//! A plugin is a Rust library built for `wasm32-unknown-unknown` (no WASI: the only imports are
+//! the interface's own) and turned into a component in-process with `wit-component`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+use super::runtime::{PluginFailure, Runtime, Usage};
+use super::{registry, wit};
+
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Cargo(String),
+    #[error("componentizing {path}: {message}")]
+    Componentize { path: String, message: String },
+    #[error("{0}")]
+    Fixture(String),
+    #[error(transparent)]
+    Plugin(#[from] PluginFailure),
+}
+
+/// Turns a core module built with the SDK into a component.
+pub fn componentize(core: &[u8]) -> Result<Vec<u8>, String> {
+    wit_component::ComponentEncoder::default()
+        .validate(true)
+        .module(core)
+        .and_then(|mut e| e.encode())
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// Installs the wasm target when rustup has it missing (a newcomer's first build).
+fn ensure_target() -> Result<(), BuildError> {
+    let listed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match listed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
+        Ok(_) => {
+            let status = Command::new("rustup").args(["target", "add", WASM_TARGET]).status()?;
+            if status.success() { Ok(()) } else { Err(BuildError::Cargo(format!("rustup target add {WASM_TARGET} failed"))) }
+        }
+        // No rustup: let cargo say whether the target is there.
+        Err(_) => Ok(()),
+    }
+}
+
+/// The crate's name from its Cargo.toml.
+fn crate_name(dir: &Path) -> Result<String, BuildError> {
+    #[derive(Deserialize)]
+    struct Manifest {
+        package: Package,
+    }
+    #[derive(Deserialize)]
+    struct Package {
+        name: String,
+    }
+    let text = std::fs::read_to_string(dir.join("Cargo.toml"))?;
+    let manifest: Manifest = toml::from_str(&text).map_err(|e| BuildError::Cargo(format!("{}: {e}", dir.display())))?;
+    Ok(manifest.package.name)
+}
+
+/// Builds the plugin crate in `dir` and returns the component's path
+/// (`<target_dir>/components/<name>.wasm`).
+pub fn build(dir: &Path, target_dir: &Path) -> Result<PathBuf, BuildError> {
+    ensure_target()?;
+    let name = crate_name(dir)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // `cargo rustc --crate-type cdylib`: the crate stays a plain library natively (its unit
+    // tests run there) and becomes a WebAssembly module only for the wasm target.
+    let output = Command::new(cargo)
+        .args(["rustc", "--lib", "--crate-type", "cdylib", "--profile", "plugin", "--target", WASM_TARGET, "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .output()?;
+    if !output.status.success() {
+        return Err(BuildError::Cargo(format!(
+            "cargo build of {} failed:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    let core_path = target_dir.join(WASM_TARGET).join("plugin").join(format!("{}.wasm", name.replace('-', "_")));
+    let core = std::fs::read(&core_path)?;
+    let component = componentize(&core)
+        .map_err(|message| BuildError::Componentize { path: core_path.display().to_string(), message })?;
+    let out_dir = target_dir.join("components");
+    std::fs::create_dir_all(&out_dir)?;
+    let out = out_dir.join(format!("{name}.wasm"));
+    std::fs::write(&out, component)?;
+    Ok(out)
+}
+
+/// Creates a plugin crate from the template, depending on the SDK at `sdk`.
+pub fn new_plugin(dest: &Path, name: &str, sdk: &Path) -> Result<(), BuildError> {
+    let valid = (2..=64).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.starts_with(|c: char| c.is_ascii_lowercase());
+    if !valid {
+        return Err(BuildError::Cargo(format!("'{name}': use lower-case letters, digits and '-', starting with a letter")));
+    }
+    if dest.exists() {
+        return Err(BuildError::Cargo(format!("{} already exists", dest.display())));
+    }
+    std::fs::create_dir_all(dest.join("src"))?;
+    std::fs::create_dir_all(dest.join("fixtures"))?;
+    let sdk = std::fs::canonicalize(sdk)?;
+    let fill = |t: &str| t.replace("{{name}}", name).replace("{{sdk}}", &sdk.display().to_string().replace('\\', "/"));
+    std::fs::write(dest.join("Cargo.toml"), fill(TEMPLATE_CARGO))?;
+    std::fs::write(dest.join("src/lib.rs"), fill(TEMPLATE_LIB))?;
+    std::fs::write(dest.join("fixtures/composition.toml"), fill(TEMPLATE_FIXTURE))?;
+    std::fs::write(dest.join("README.md"), fill(TEMPLATE_README))?;
+    std::fs::write(dest.join(".gitignore"), "/target\n")?;
+    Ok(())
+}
+
+const TEMPLATE_CARGO: &str = include_str!("template/Cargo.toml.tmpl");
+const TEMPLATE_LIB: &str = include_str!("template/lib.rs.tmpl");
+const TEMPLATE_FIXTURE: &str = include_str!("template/composition.toml.tmpl");
+const TEMPLATE_README: &str = include_str!("template/README.md.tmpl");
+
+/// A fixture file: cases of input and expected output.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureFile {
+    #[serde(rename = "case", default)]
+    pub cases: Vec<Case>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    /// yyyy-mm-dd.
+    pub as_of: String,
+    #[serde(default)]
+    pub params: toml::Table,
+    #[serde(rename = "team", default)]
+    pub teams: Vec<FixtureTeam>,
+    /// The finding codes expected over all teams, in any order.
+    pub expect: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureTeam {
+    pub id: i64,
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(rename = "member", default)]
+    pub members: Vec<FixtureMember>,
+}
+
+fn default_kind() -> String {
+    "commune".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureMember {
+    pub id: i64,
+    #[serde(default)]
+    pub name: String,
+    pub position: String,
+    pub affiliation: String,
+    pub age: Option<u32>,
+    #[serde(default)]
+    pub gender: Option<String>,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    pub joined_on: Option<String>,
+    pub left_on: Option<String>,
+}
+
+fn date(s: &str) -> Result<wit::Date, BuildError> {
+    let d = crate::dates::parse(s).ok_or_else(|| BuildError::Fixture(format!("'{s}' is not a date")))?;
+    use chrono::Datelike;
+    Ok(wit::Date { year: d.year() as u16, month: d.month() as u8, day: d.day() as u8 })
+}
+
+fn enum_of<T: Copy>(value: &str, options: &[(&str, T)], what: &str) -> Result<T, BuildError> {
+    options
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| BuildError::Fixture(format!("unknown {what} '{value}'")))
+}
+
+pub fn to_wit_team(t: &FixtureTeam) -> Result<wit::Team, BuildError> {
+    use wit::{Affiliation as A, Gender as G, Position as P, UnitLevel as L};
+    let kind = enum_of(&t.kind, &[("commune", L::Commune), ("village", L::Village)], "kind")?;
+    let mut members = Vec::new();
+    for m in &t.members {
+        members.push(wit::Member {
+            id: m.id,
+            full_name: if m.name.is_empty() { format!("Thành viên {}", m.id) } else { m.name.clone() },
+            gender: enum_of(m.gender.as_deref().unwrap_or("male"), &[("male", G::Male), ("female", G::Female), ("other", G::Other)], "gender")?,
+            age: m.age,
+            position: enum_of(&m.position, &[("leader", P::Leader), ("deputy", P::Deputy), ("member", P::Member)], "position")?,
+            affiliation: enum_of(
+                &m.affiliation,
+                &[
+                    ("commune_leadership", A::CommuneLeadership),
+                    ("commune_police", A::CommunePolice),
+                    ("cultural_social_officer", A::CulturalSocialOfficer),
+                    ("youth_union", A::YouthUnion),
+                    ("womens_union", A::WomensUnion),
+                    ("farmers_union", A::FarmersUnion),
+                    ("veterans_association", A::VeteransAssociation),
+                    ("fatherland_front", A::FatherlandFront),
+                    ("village_head", A::VillageHead),
+                    ("telecom_postal", A::TelecomPostal),
+                    ("teacher", A::Teacher),
+                    ("volunteer", A::Volunteer),
+                    ("other", A::Other),
+                ],
+                "affiliation",
+            )?,
+            skills: m.skills.clone(),
+            joined_on: date(m.joined_on.as_deref().unwrap_or("2022-01-01"))?,
+            left_on: m.left_on.as_deref().map(date).transpose()?,
+        });
+    }
+    Ok(wit::Team {
+        id: t.id,
+        name: if t.name.is_empty() { format!("Tổ {}", t.id) } else { t.name.clone() },
+        unit_code: format!("fixture-{}", t.id),
+        unit_name: "Đơn vị thử".into(),
+        kind,
+        status: wit::TeamStatus::Active,
+        decision_date: date("2022-01-01")?,
+        members,
+    })
+}
+
+/// One case's outcome.
+#[derive(Debug)]
+pub struct CaseResult {
+    pub file: String,
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+    pub usage: Usage,
+}
+
+/// Runs every `fixtures/*.toml` of the plugin against its component.
+pub fn run_fixtures(dir: &Path, component: &[u8], runtime: &Runtime) -> Result<Vec<CaseResult>, BuildError> {
+    let inspected = registry::inspect(runtime, component)?;
+    let loaded = runtime.load(&inspected.sha256, component)?;
+    let label = format!("{}@{}", inspected.meta.id, inspected.meta.version);
+    let specs: Vec<registry::ParamSpec> = inspected
+        .meta
+        .params
+        .iter()
+        .map(|p| {
+            let (kind, default) = registry::param_value_json(&p.default_value);
+            registry::ParamSpec { name: p.name.clone(), description: p.description.clone(), kind, default }
+        })
+        .collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("fixtures"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut results = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)?;
+        let fixtures: FixtureFile =
+            toml::from_str(&text).map_err(|e| BuildError::Fixture(format!("{}: {e}", file.display())))?;
+        let file_name = file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+        for case in fixtures.cases {
+            let given: serde_json::Map<String, serde_json::Value> =
+                serde_json::to_value(&case.params).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
+            let params = super::bindings::params_for(&specs, &given)
+                .map_err(|e| BuildError::Fixture(format!("{file_name}, {}: {e}", case.name)))?;
+            let teams = case.teams.iter().map(to_wit_team).collect::<Result<Vec<_>, _>>()?;
+            let outcome = runtime.check_teams(&loaded, &label, &teams, date(&case.as_of)?, &params);
+            let (passed, detail, usage) = match outcome {
+                Ok((findings, usage)) => {
+                    let mut got: Vec<String> = findings.iter().map(|f| f.code.clone()).collect();
+                    let mut want = case.expect.clone();
+                    got.sort();
+                    want.sort();
+                    let detail = if got == want {
+                        String::new()
+                    } else {
+                        let messages: Vec<String> = findings.iter().map(|f| format!("{}: {}", f.code, f.message)).collect();
+                        format!("expected {want:?}, got {got:?} ({})", messages.join("; "))
+                    };
+                    (got == want, detail, usage)
+                }
+                Err(e) => (false, e.to_string(), Usage::default()),
+            };
+            results.push(CaseResult { file: file_name.clone(), name: case.name, passed, detail, usage });
+        }
+    }
+    Ok(results)
+}

@@ -1,0 +1,210 @@
+//! Installing plugins: validate the component, read its metadata under the call limits, store
+//! it with its sha256. Every version stays; installing the same bytes twice changes nothing,
+//! and a version number cannot be reused for different bytes.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use super::runtime::{PluginFailure, Runtime};
+use super::{Kind, wit};
+use crate::audit::{self, Actor, Change};
+use crate::db::now;
+use crate::error::{Error, Result};
+
+/// A declared parameter, as the API shows it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct ParamSpec {
+    pub name: String,
+    pub description: String,
+    /// integer, number, text or flag.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub default: serde_json::Value,
+}
+
+/// An installed plugin version.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PluginInfo {
+    pub plugin_id: String,
+    pub version: String,
+    pub name: String,
+    pub description: String,
+    pub interface_version: String,
+    pub kinds: Vec<Kind>,
+    pub indicators: Vec<String>,
+    pub params: Vec<ParamSpec>,
+    pub sha256: String,
+    pub size: i64,
+    pub installed_at: String,
+    pub installed_by: String,
+}
+
+/// What a component says about itself, checked.
+#[derive(Debug, Clone)]
+pub struct Inspected {
+    pub sha256: String,
+    pub meta: wit::Metadata,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn param_value_json(v: &wit::ParamValue) -> (String, serde_json::Value) {
+    match v {
+        wit::ParamValue::Integer(i) => ("integer".into(), (*i).into()),
+        wit::ParamValue::Number(n) => ("number".into(), serde_json::Number::from_f64(*n).map(Into::into).unwrap_or_default()),
+        wit::ParamValue::Text(t) => ("text".into(), t.clone().into()),
+        wit::ParamValue::Flag(b) => ("flag".into(), (*b).into()),
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    (2..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn valid_version(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.len() <= 6 && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Compiles the component and reads its metadata (CPU work: call from a blocking thread).
+pub fn inspect(runtime: &Runtime, bytes: &[u8]) -> std::result::Result<Inspected, PluginFailure> {
+    if bytes.len() > runtime.limits().max_component_bytes {
+        return Err(PluginFailure::Invalid(format!(
+            "{} bytes is larger than the {} bytes a component may have",
+            bytes.len(),
+            runtime.limits().max_component_bytes
+        )));
+    }
+    let sha256 = sha256_hex(bytes);
+    let loaded = runtime.load(&sha256, bytes)?;
+    let (meta, _) = runtime.metadata(&loaded)?;
+    let bad = |why: String| PluginFailure::Invalid(format!("metadata: {why}"));
+    if !valid_id(&meta.id) {
+        return Err(bad(format!("id '{}' must be 2-64 lower-case letters, digits or '-'", meta.id)));
+    }
+    if !valid_version(&meta.version) {
+        return Err(bad(format!("version '{}' must look like 1.2.3", meta.version)));
+    }
+    if meta.name.trim().is_empty() || meta.kinds.is_empty() {
+        return Err(bad("a name and at least one kind of rule are required".into()));
+    }
+    let mut names = std::collections::HashSet::new();
+    if let Some(p) = meta.params.iter().find(|p| !names.insert(p.name.as_str()) || p.name.is_empty()) {
+        return Err(bad(format!("parameter '{}' is empty or declared twice", p.name)));
+    }
+    Ok(Inspected { sha256, meta })
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    plugin_id: String,
+    version: String,
+    name: String,
+    description: String,
+    interface_version: String,
+    metadata: String,
+    sha256: String,
+    size: i64,
+    installed_at: String,
+    installed_by: String,
+}
+
+const COLUMNS: &str =
+    "plugin_id, version, name, description, interface_version, metadata, sha256, size, installed_at, installed_by";
+
+fn info(row: Row) -> PluginInfo {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        kinds: Vec<Kind>,
+        indicators: Vec<String>,
+        params: Vec<ParamSpec>,
+    }
+    let stored: Stored = serde_json::from_str(&row.metadata).unwrap_or(Stored { kinds: vec![], indicators: vec![], params: vec![] });
+    PluginInfo {
+        plugin_id: row.plugin_id,
+        version: row.version,
+        name: row.name,
+        description: row.description,
+        interface_version: row.interface_version,
+        kinds: stored.kinds,
+        indicators: stored.indicators,
+        params: stored.params,
+        sha256: row.sha256,
+        size: row.size,
+        installed_at: row.installed_at,
+        installed_by: row.installed_by,
+    }
+}
+
+/// Stores an inspected component; returns the plugin and whether it was new.
+pub async fn store(conn: &mut AnyConnection, actor: &Actor, inspected: &Inspected, bytes: &[u8]) -> Result<(PluginInfo, bool)> {
+    let meta = &inspected.meta;
+    if let Some(existing) = find(conn, &meta.id, &meta.version).await? {
+        if existing.sha256 == inspected.sha256 {
+            return Ok((existing, false));
+        }
+        return Err(Error::Conflict(format!(
+            "{}@{} is already installed with different content; give the new build a new version",
+            meta.id, meta.version
+        )));
+    }
+    let params: Vec<ParamSpec> = meta
+        .params
+        .iter()
+        .map(|p| {
+            let (kind, default) = param_value_json(&p.default_value);
+            ParamSpec { name: p.name.clone(), description: p.description.clone(), kind, default }
+        })
+        .collect();
+    let kinds: Vec<Kind> = meta.kinds.iter().map(|k| Kind::from_wit(*k)).collect();
+    let stored = serde_json::json!({"kinds": kinds, "indicators": meta.indicators, "params": params});
+    sqlx::query(&format!(
+        "INSERT INTO plugins ({COLUMNS}, kinds, component) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(&meta.id)
+    .bind(&meta.version)
+    .bind(&meta.name)
+    .bind(&meta.description)
+    .bind(super::SUPPORTED_INTERFACES[0])
+    .bind(stored.to_string())
+    .bind(&inspected.sha256)
+    .bind(bytes.len() as i64)
+    .bind(now())
+    .bind(&actor.name)
+    .bind(serde_json::to_string(&kinds).expect("serialisable"))
+    .bind(bytes)
+    .execute(&mut *conn)
+    .await?;
+    let info = find(conn, &meta.id, &meta.version).await?.expect("just inserted");
+    let change = Change::new("install", "plugin", format!("{}@{}", meta.id, meta.version), None).after(&info);
+    audit::record(conn, actor, change).await?;
+    Ok((info, true))
+}
+
+pub async fn find(conn: &mut AnyConnection, plugin_id: &str, version: &str) -> Result<Option<PluginInfo>> {
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM plugins WHERE plugin_id = $1 AND version = $2"))
+        .bind(plugin_id)
+        .bind(version)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(info))
+}
+
+pub async fn list(conn: &mut AnyConnection) -> Result<Vec<PluginInfo>> {
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM plugins ORDER BY plugin_id, id")).fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(info).collect())
+}
+
+/// The stored component bytes of a plugin version (by content hash).
+pub async fn component(conn: &mut AnyConnection, sha256: &str) -> Result<Vec<u8>> {
+    Ok(sqlx::query_scalar("SELECT component FROM plugins WHERE sha256 = $1 LIMIT 1")
+        .bind(sha256)
+        .fetch_one(&mut *conn)
+        .await?)
+}

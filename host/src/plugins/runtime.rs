@@ -1,0 +1,435 @@
+//! Running plugin components safely.
+//!
+//! Why it is built this way (measured on these machines with wasmtime 48, see
+//! docs/BENCHMARKS.md): instantiating a component that imports only its own interface costs a
+//! few microseconds, so every call gets a fresh instance from an `InstancePre` and no state
+//! survives between calls; plugins are core modules componentized without WASI, so there is
+//! nothing ambient to lock down. The pooling allocator keeps instantiation cheap and bounds
+//! memory up front. Limits per call:
+//! - fuel (an instruction budget) against busy loops,
+//! - an epoch deadline (wall clock) against anything fuel does not see,
+//! - linear memory and table size (growth past them traps),
+//! - wasm stack (deep recursion traps),
+//! - input, output and log sizes.
+//!
+//! Every failure becomes a [`PluginFailure`] naming the plugin and version; the host goes on.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Trap};
+
+use super::wit;
+use crate::config::PluginSettings;
+
+/// Why a plugin call or install did not give a result.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PluginFailure {
+    #[error("plugin {plugin} used up its instruction budget ({fuel} units)")]
+    OutOfFuel { plugin: String, fuel: u64 },
+    #[error("plugin {plugin} ran longer than {millis} ms and was stopped")]
+    Timeout { plugin: String, millis: u64 },
+    #[error("plugin {plugin} tried to use more than {bytes} bytes of memory")]
+    MemoryLimit { plugin: String, bytes: usize },
+    #[error("plugin {plugin} overflowed its stack (too deep a recursion)")]
+    StackOverflow { plugin: String },
+    #[error("plugin {plugin} crashed: {message}")]
+    Trap { plugin: String, message: String },
+    #[error("plugin {plugin} answered {size} bytes; at most {limit} are accepted")]
+    OutputTooLarge { plugin: String, size: usize, limit: usize },
+    #[error("the input for plugin {plugin} is {size} bytes; at most {limit} may be sent")]
+    InputTooLarge { plugin: String, size: usize, limit: usize },
+    #[error("plugin {plugin} refused: {message}")]
+    Refused { plugin: String, message: String },
+    #[error("not a usable plugin component: {0}")]
+    Invalid(String),
+    #[error("the component implements sohoa:plugin@{found}; this host supports {supported}")]
+    Incompatible { found: String, supported: String },
+}
+
+/// What a call used, for `sohoa plugin test` and the logs.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Usage {
+    pub fuel: u64,
+    /// Peak linear memory, in bytes.
+    pub memory: usize,
+}
+
+/// Per-call state: the limits and the log budget.
+pub struct CallState {
+    limits: StoreLimits,
+    plugin: String,
+    log_left: usize,
+    log_truncated: bool,
+    peak_memory: usize,
+}
+
+impl wit::sohoa::plugin::types::Host for CallState {}
+
+/// Enforces the limits through `StoreLimits` and remembers the largest memory asked for.
+impl wasmtime::ResourceLimiter for CallState {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.peak_memory = self.peak_memory.max(desired);
+        self.limits.memory_growing(current, desired, maximum)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}
+
+impl wit::sohoa::plugin::host::Host for CallState {
+    fn log(&mut self, level: wit::sohoa::plugin::host::LogLevel, message: String) {
+        use wit::sohoa::plugin::host::LogLevel;
+        if message.len() > self.log_left {
+            if !self.log_truncated {
+                tracing::warn!(plugin = %self.plugin, "plugin log budget used up; further lines dropped");
+                self.log_truncated = true;
+            }
+            return;
+        }
+        self.log_left -= message.len();
+        let plugin = self.plugin.as_str();
+        match level {
+            LogLevel::Debug => tracing::debug!(target: "sohoa::plugin", plugin, "{message}"),
+            LogLevel::Info => tracing::info!(target: "sohoa::plugin", plugin, "{message}"),
+            LogLevel::Warn => tracing::warn!(target: "sohoa::plugin", plugin, "{message}"),
+            LogLevel::Error => tracing::error!(target: "sohoa::plugin", plugin, "{message}"),
+        }
+    }
+}
+
+/// A compiled component, ready to instantiate.
+pub struct Loaded {
+    pre: wit::PluginPre<CallState>,
+    /// "id@version" once known (after metadata), else the hash prefix.
+    pub label: String,
+}
+
+/// The plugin engine; one per process, shared by every request.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    limits: PluginSettings,
+    cache_dir: Option<PathBuf>,
+    loaded: Mutex<HashMap<String, Arc<Loaded>>>,
+}
+
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+impl Runtime {
+    pub fn new(limits: PluginSettings, cache_dir: Option<PathBuf>) -> Result<Self, PluginFailure> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.consume_fuel(true);
+        config.epoch_interruption(true);
+        config.max_wasm_stack(limits.stack_bytes);
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(limits.pool_instances)
+            .total_core_instances(limits.pool_instances * 2)
+            .total_memories(limits.pool_instances * 2)
+            .total_tables(limits.pool_instances * 2)
+            .max_memory_size(limits.memory_bytes)
+            .table_elements(limits.table_elements)
+            // Keep the first pages of a slot mapped between calls: most calls touch little memory.
+            .linear_memory_keep_resident(64 * 1024);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).map_err(|e| PluginFailure::Invalid(format!("engine: {e}")))?;
+        let mut linker = Linker::new(&engine);
+        wit::Plugin::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(&mut linker, |s| s)
+            .map_err(|e| PluginFailure::Invalid(format!("linker: {e}")))?;
+        // The wall clock for deadlines: a tick every 5 ms while the engine lives.
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("sohoa-plugin-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })
+            .map_err(|e| PluginFailure::Invalid(format!("epoch thread: {e}")))?;
+        if let Some(dir) = &cache_dir {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        Ok(Runtime { engine, linker, limits, cache_dir, loaded: Mutex::new(HashMap::new()) })
+    }
+
+    /// The runtime for these settings, caching compiled code in `<data_dir>/plugin-cache`.
+    pub fn for_settings(settings: &crate::config::Settings) -> Result<Arc<Self>, PluginFailure> {
+        let cache = settings.paths.data_dir.join("plugin-cache");
+        Ok(Arc::new(Runtime::new(settings.plugins.clone(), Some(cache))?))
+    }
+
+    pub fn limits(&self) -> &PluginSettings {
+        &self.limits
+    }
+
+    fn engine_key(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        h.finish()
+    }
+
+    /// The compiled component with this content hash, if it is already loaded.
+    pub fn get(&self, sha256: &str) -> Option<Arc<Loaded>> {
+        self.loaded.lock().expect("not poisoned").get(sha256).cloned()
+    }
+
+    /// Compiles (or fetches from memory or disk) the component with this content hash, after
+    /// checking that it is a component of a supported interface importing nothing else.
+    pub fn load(&self, sha256: &str, bytes: &[u8]) -> Result<Arc<Loaded>, PluginFailure> {
+        if let Some(l) = self.loaded.lock().expect("not poisoned").get(sha256) {
+            return Ok(l.clone());
+        }
+        let cached = self.cache_dir.as_ref().map(|d| d.join(format!("{sha256}-{:016x}.cwasm", self.engine_key())));
+        let component = match cached.as_ref().filter(|p| p.is_file()) {
+            // SAFETY: the file was written by `Component::serialize` of this same engine
+            // configuration (the engine hash is in its name) into the host's own cache folder.
+            Some(path) => unsafe { Component::deserialize_file(&self.engine, path) }.ok(),
+            None => None,
+        };
+        let component = match component {
+            Some(c) => c,
+            None => {
+                let c = Component::new(&self.engine, bytes).map_err(|e| {
+                    let hint = if wasmparser_is_core_module(bytes) {
+                        " (this is a core module: build it with `sohoa plugin build`, which makes a component)"
+                    } else {
+                        ""
+                    };
+                    PluginFailure::Invalid(format!("{}{hint}", e.root_cause()))
+                })?;
+                check_interface(&self.engine, &c)?;
+                if let (Some(path), Ok(serialized)) = (&cached, c.serialize()) {
+                    let _ = std::fs::write(path, serialized);
+                }
+                c
+            }
+        };
+        check_interface(&self.engine, &component)?;
+        let pre = self.linker.instantiate_pre(&component).map_err(|e| PluginFailure::Invalid(e.to_string()))?;
+        let pre = wit::PluginPre::new(pre).map_err(|e| PluginFailure::Invalid(e.to_string()))?;
+        let loaded = Arc::new(Loaded { pre, label: format!("sha256:{}", &sha256[..12.min(sha256.len())]) });
+        self.loaded.lock().expect("not poisoned").insert(sha256.to_string(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Runs `f` on a fresh instance under the call limits.
+    fn call<R>(
+        &self,
+        loaded: &Loaded,
+        label: &str,
+        f: impl FnOnce(&wit::Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<(R, Usage), PluginFailure> {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(self.limits.memory_bytes)
+            .table_elements(self.limits.table_elements)
+            .instances(8)
+            .memories(4)
+            .tables(8)
+            .trap_on_grow_failure(true)
+            .build();
+        let state = CallState {
+            limits,
+            plugin: label.to_string(),
+            log_left: self.limits.max_log_bytes,
+            log_truncated: false,
+            peak_memory: 0,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| s);
+        store.set_fuel(self.limits.fuel).expect("fuel is enabled");
+        let ticks = (self.limits.timeout_ms / EPOCH_TICK.as_millis() as u64).max(1);
+        store.set_epoch_deadline(ticks);
+        let result = loaded.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
+        let fuel = self.limits.fuel - store.get_fuel().unwrap_or(0);
+        let usage = Usage { fuel, memory: store.data().peak_memory };
+        result.map(|r| (r, usage)).map_err(|e| self.classify(label, e))
+    }
+
+    fn classify(&self, plugin: &str, e: wasmtime::Error) -> PluginFailure {
+        let plugin = plugin.to_string();
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => PluginFailure::OutOfFuel { plugin, fuel: self.limits.fuel },
+            Some(Trap::Interrupt) => PluginFailure::Timeout { plugin, millis: self.limits.timeout_ms },
+            Some(Trap::StackOverflow) => PluginFailure::StackOverflow { plugin },
+            Some(Trap::UnreachableCodeReached) => {
+                PluginFailure::Trap { plugin, message: "it panicked (reached unreachable code)".into() }
+            }
+            Some(trap) => PluginFailure::Trap { plugin, message: trap.to_string() },
+            None => {
+                let text = format!("{e:#}");
+                if text.contains("growing memory") || text.contains("memory minimum size") || text.contains("grow") {
+                    PluginFailure::MemoryLimit { plugin, bytes: self.limits.memory_bytes }
+                } else {
+                    PluginFailure::Trap { plugin, message: text }
+                }
+            }
+        }
+    }
+
+    /// The plugin's metadata.
+    pub fn metadata(&self, loaded: &Loaded) -> Result<(wit::Metadata, Usage), PluginFailure> {
+        let (meta, usage) = self.call(loaded, &loaded.label, |p, s| p.sohoa_plugin_rules().call_describe(s))?;
+        let size = meta_size(&meta);
+        self.check_output(&loaded.label, size)?;
+        Ok((meta, usage))
+    }
+
+    /// Composition check of many teams in one call.
+    pub fn check_teams(
+        &self,
+        loaded: &Loaded,
+        label: &str,
+        teams: &[wit::Team],
+        as_of: wit::Date,
+        params: &[wit::Param],
+    ) -> Result<(Vec<wit::Finding>, Usage), PluginFailure> {
+        let size: usize = teams.iter().map(team_size).sum::<usize>() + params.iter().map(param_size).sum::<usize>();
+        self.check_input(label, size)?;
+        let (result, usage) =
+            self.call(loaded, label, |p, s| p.sohoa_plugin_rules().call_check_teams(s, teams, as_of, params))?;
+        let findings = result.map_err(|e| refused(label, e))?;
+        let size: usize = findings.iter().map(|f| 32 + f.code.len() + f.message.len() + 8 * f.member_ids.len()).sum();
+        self.check_output(label, size)?;
+        Ok((findings, usage))
+    }
+
+    /// Report template.
+    pub fn render_report(
+        &self,
+        loaded: &Loaded,
+        label: &str,
+        input: &wit::ReportInput,
+        params: &[wit::Param],
+    ) -> Result<(wit::Document, Usage), PluginFailure> {
+        let (result, usage) =
+            self.call(loaded, label, |p, s| p.sohoa_plugin_rules().call_render_report(s, input, params))?;
+        let doc = result.map_err(|e| refused(label, e))?;
+        self.check_output(label, document_size(&doc))?;
+        Ok((doc, usage))
+    }
+
+    /// Commendation criteria.
+    pub fn assess(
+        &self,
+        loaded: &Loaded,
+        label: &str,
+        candidates: &[wit::Candidate],
+        period: &str,
+        params: &[wit::Param],
+    ) -> Result<(Vec<wit::Assessment>, Usage), PluginFailure> {
+        let (result, usage) =
+            self.call(loaded, label, |p, s| p.sohoa_plugin_rules().call_assess(s, candidates, period, params))?;
+        let out = result.map_err(|e| refused(label, e))?;
+        let size: usize = out.iter().map(|a| 32 + a.award.as_ref().map_or(0, String::len) + a.reasons.iter().map(String::len).sum::<usize>()).sum();
+        self.check_output(label, size)?;
+        Ok((out, usage))
+    }
+
+    fn check_input(&self, plugin: &str, size: usize) -> Result<(), PluginFailure> {
+        if size > self.limits.max_input_bytes {
+            return Err(PluginFailure::InputTooLarge { plugin: plugin.into(), size, limit: self.limits.max_input_bytes });
+        }
+        Ok(())
+    }
+
+    fn check_output(&self, plugin: &str, size: usize) -> Result<(), PluginFailure> {
+        if size > self.limits.max_output_bytes {
+            return Err(PluginFailure::OutputTooLarge { plugin: plugin.into(), size, limit: self.limits.max_output_bytes });
+        }
+        Ok(())
+    }
+}
+
+fn refused(plugin: &str, e: wit::PluginError) -> PluginFailure {
+    let message = match e {
+        wit::PluginError::InvalidParams(m) => format!("invalid parameters: {m}"),
+        wit::PluginError::Unsupported(m) => format!("not supported: {m}"),
+        wit::PluginError::Failed(m) => m,
+    };
+    PluginFailure::Refused { plugin: plugin.into(), message }
+}
+
+/// A core module starts with the magic and version 1; a component with layer 1.
+fn wasmparser_is_core_module(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[4..8] == [1, 0, 0, 0]
+}
+
+/// The component must export `sohoa:plugin/rules` of a supported version and import nothing
+/// but `sohoa:plugin/host` and `sohoa:plugin/types` of that version.
+fn check_interface(engine: &Engine, component: &Component) -> Result<(), PluginFailure> {
+    let ty = component.component_type();
+    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+    let found = exports.iter().find_map(|name| name.strip_prefix("sohoa:plugin/rules@")).map(str::to_string);
+    let supported = super::SUPPORTED_INTERFACES.join(", ");
+    let Some(version) = found else {
+        return Err(PluginFailure::Invalid(format!(
+            "it does not export sohoa:plugin/rules (exports: {}); build it with the sohoa SDK",
+            if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") }
+        )));
+    };
+    if !super::SUPPORTED_INTERFACES.contains(&version.as_str()) {
+        return Err(PluginFailure::Incompatible { found: version, supported });
+    }
+    for (name, _) in ty.imports(engine) {
+        let allowed = [format!("sohoa:plugin/host@{version}"), format!("sohoa:plugin/types@{version}")];
+        if !allowed.iter().any(|a| a == name) {
+            return Err(PluginFailure::Invalid(format!(
+                "it imports {name}, which plugins are not given (no files, network, clock or environment)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn team_size(t: &wit::Team) -> usize {
+    64 + t.name.len()
+        + t.unit_code.len()
+        + t.unit_name.len()
+        + t.members.iter().map(|m| 64 + m.full_name.len() + m.skills.iter().map(String::len).sum::<usize>()).sum::<usize>()
+}
+
+fn param_size(p: &wit::Param) -> usize {
+    16 + p.name.len()
+        + match &p.value {
+            wit::ParamValue::Text(t) => t.len(),
+            _ => 8,
+        }
+}
+
+fn meta_size(m: &wit::Metadata) -> usize {
+    m.id.len() + m.version.len() + m.name.len() + m.description.len() + m.indicators.iter().map(String::len).sum::<usize>()
+        + m.params.iter().map(|p| p.name.len() + p.description.len() + 16).sum::<usize>()
+}
+
+fn document_size(d: &wit::Document) -> usize {
+    let block = |b: &wit::Block| match b {
+        wit::Block::Heading(t) | wit::Block::Paragraph(t) => t.len(),
+        wit::Block::Table(t) => {
+            t.header.iter().map(String::len).sum::<usize>()
+                + t.rows.iter().flat_map(|r| r.iter()).map(|c| c.len() + 4).sum::<usize>()
+        }
+        wit::Block::Signature(s) => s.authority.len() + s.title.len() + s.name.len(),
+        wit::Block::Recipients(r) => r.iter().map(String::len).sum(),
+    };
+    d.issuer.len() + d.number.len() + d.title.len() + d.subject.len() + d.blocks.iter().map(block).sum::<usize>()
+}
