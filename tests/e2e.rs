@@ -11,6 +11,10 @@ fn shared_data() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
 }
 
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 fn sohoa(data_dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(BIN);
     // The caller's SOHOA__* variables must not leak into the test.
@@ -19,6 +23,8 @@ fn sohoa(data_dir: &std::path::Path) -> Command {
             cmd.env_remove(key);
         }
     }
+    // The bundled plugins, built into the workspace's wasm target folder.
+    cmd.env("SOHOA__PATHS__PLUGIN_DIR", repo().join("plugins"));
     cmd.arg("--data-dir").arg(data_dir).env("RUST_LOG", "warn");
     cmd
 }
@@ -197,4 +203,104 @@ fn user_create_from_the_command_line_checks_the_password() {
     assert!(String::from_utf8_lossy(&ok.stdout).contains("created user admin"));
     let again = create("Sở TT&TT Bình Định 2026!");
     assert!(String::from_utf8_lossy(&again.stderr).contains("taken"));
+}
+
+async fn login(client: &reqwest::Client, url: &str, username: &str) -> String {
+    let r = client
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": "Demo@TaySon-2022"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+/// The promise: a plugin made from the template, installed on a running host and bound
+/// to Tây Sơn, changes Tây Sơn's findings at once and no other district's.
+#[tokio::test]
+async fn a_template_plugin_bound_to_tay_son_changes_its_findings_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let crate_dir = dir.path().join("mau-thu");
+    let new = sohoa(dir.path()).args(["plugin", "new", "mau-thu", "--dir"]).arg(&crate_dir).output().unwrap();
+    assert!(new.status.success(), "{}", String::from_utf8_lossy(&new.stderr));
+    let target = repo().join("target").join("wasm");
+    let built = sohoa(dir.path())
+        .args(["plugin", "build"])
+        .arg(&crate_dir)
+        .arg("--target-dir")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let component = PathBuf::from(String::from_utf8_lossy(&built.stdout).trim().to_string());
+    let tested = sohoa(dir.path())
+        .args(["plugin", "test"])
+        .arg(&crate_dir)
+        .arg("--component")
+        .arg(&component)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&tested.stdout);
+    assert!(tested.status.success() && report.contains("3 passed, 0 failed"), "{report}");
+
+    let mut cmd = sohoa(&dir.path().join("data"));
+    cmd.args(["demo", "--listen", "127.0.0.1:0", "--shared-data"]).arg(shared_data());
+    let server = start(cmd);
+    let client = reqwest::Client::new();
+    let admin = login(&client, &server.url, "tinh.admin").await;
+    let get = |path: String, cookie: &str| {
+        client.get(format!("{}{path}", server.url)).header("cookie", cookie.to_string()).send()
+    };
+    let post = |path: String, cookie: &str, body: serde_json::Value| {
+        client.post(format!("{}{path}", server.url)).header("cookie", cookie.to_string()).json(&body).send()
+    };
+
+    // A Tây Sơn team (Tây Giang) and a new team in Quy Nhơn, another district.
+    let teams: serde_json::Value =
+        get("/api/v1/teams?unit=21820&sort=unit".into(), &admin).await.unwrap().json().await.unwrap();
+    let tay_giang = teams["items"][0]["id"].as_i64().unwrap();
+    let quy_nhon: serde_json::Value = post(
+        "/api/v1/teams".into(),
+        &admin,
+        serde_json::json!({"unit_code": "21550", "decision_number": "3/QĐ-UBND", "decision_date": "2022-06-20", "decision_signer": "Chủ tịch UBND phường"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let quy_nhon = quy_nhon["id"].as_i64().unwrap();
+    let check = |team: i64| post(format!("/api/v1/teams/{team}/check"), &admin, serde_json::json!({}));
+    let before: serde_json::Value = check(tay_giang).await.unwrap().json().await.unwrap();
+    assert_eq!(before["plugin"]["plugin_id"], "binh-dinh-ke-hoach-77", "{before}");
+    assert_eq!(before["findings"][0]["code"], "thieu-cong-an-xa");
+
+    let bytes = std::fs::read(&component).unwrap();
+    let installed = client
+        .post(format!("{}/api/v1/plugins", server.url))
+        .header("cookie", &admin)
+        .header("content-type", "application/wasm")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(installed.status(), 201, "{}", installed.text().await.unwrap());
+    let bound = post(
+        "/api/v1/units/547/plugins".into(),
+        &admin,
+        serde_json::json!({"kind": "composition", "plugin_id": "mau-thu", "version": "0.1.0", "params": {"min_members": 8}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bound.status(), 201, "{}", bound.text().await.unwrap());
+
+    let after: serde_json::Value = check(tay_giang).await.unwrap().json().await.unwrap();
+    assert_eq!(after["plugin"]["plugin_id"], "mau-thu", "at once, no restart: {after}");
+    assert_eq!(after["plugin"]["bound_at"], "547");
+    let codes: Vec<&str> =
+        after["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["thieu-thanh-vien"], "the template's rule with min_members = 8");
+    let other: serde_json::Value = check(quy_nhon).await.unwrap().json().await.unwrap();
+    assert_eq!(other["plugin"]["plugin_id"], "binh-dinh-ke-hoach-77", "Quy Nhơn keeps the province's rule");
 }

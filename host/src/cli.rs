@@ -280,7 +280,8 @@ async fn plugin_command(cli: &Cli, command: &PluginCommand) -> anyhow::Result<Ex
     match command {
         PluginCommand::New { name, dir, sdk } => {
             let dest = dir.clone().unwrap_or_else(|| PathBuf::from(name));
-            let sdk = sdk.clone().unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk")));
+            let sdk =
+                sdk.clone().unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk")));
             build::new_plugin(&dest, name, &sdk)?;
             println!("created {} — next: sohoa plugin build {0} && sohoa plugin test {0}", dest.display());
         }
@@ -302,34 +303,55 @@ async fn plugin_command(cli: &Cli, command: &PluginCommand) -> anyhow::Result<Ex
             let failed = results.iter().filter(|r| !r.passed).count();
             for r in &results {
                 let mark = if r.passed { "ok  " } else { "FAIL" };
-                println!("{mark} {} / {}  (fuel {}, memory {} KiB)", r.file, r.name, r.usage.fuel, r.usage.memory / 1024);
+                println!(
+                    "{mark} {} / {}  (fuel {}, memory {} KiB)",
+                    r.file,
+                    r.name,
+                    r.usage.fuel,
+                    r.usage.memory / 1024
+                );
                 if !r.passed {
                     println!("     {}", r.detail);
                 }
             }
             println!("{} passed, {failed} failed", results.len() - failed);
-            return Ok(if failed == 0 && !results.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            return Ok(if failed == 0 && !results.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
         }
         PluginCommand::Install { file } => {
             let settings = settings(cli, Vec::new())?;
             let db = open(&settings).await?;
-            let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let bytes =
+                std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let runtime = crate::plugins::Runtime::for_settings(&settings)?;
             let inspected = registry::inspect(&runtime, &bytes)?;
             let mut tx = db.pool.begin().await?;
-            let (info, created) = registry::store(&mut tx, &Actor::system("sohoa plugin install"), &inspected, &bytes).await?;
+            let (info, created) =
+                registry::store(&mut tx, &Actor::system("sohoa plugin install"), &inspected, &bytes).await?;
             tx.commit().await?;
             let verb = if created { "installed" } else { "already installed" };
-            println!("{verb} {}@{} ({}, sha256 {})", info.plugin_id, info.version, info.name, &info.sha256[..16]);
+            println!(
+                "{verb} {}@{} ({}, sha256 {})",
+                info.plugin_id,
+                info.version,
+                info.name,
+                &info.sha256[..16]
+            );
         }
         PluginCommand::Bind { unit, kind, plugin_id, version, from, params } => {
             let settings = settings(cli, Vec::new())?;
             let db = open(&settings).await?;
-            let kind = Kind::parse(kind).ok_or_else(|| anyhow::anyhow!("--kind: composition, report or commendation"))?;
+            let kind = Kind::parse(kind)
+                .ok_or_else(|| anyhow::anyhow!("--kind: composition, report or commendation"))?;
             let mut map = serde_json::Map::new();
             for p in params {
-                let (k, v) = p.split_once('=').ok_or_else(|| anyhow::anyhow!("--param {p}: expected NAME=VALUE"))?;
-                let value = serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()));
+                let (k, v) =
+                    p.split_once('=').ok_or_else(|| anyhow::anyhow!("--param {p}: expected NAME=VALUE"))?;
+                let value =
+                    serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()));
                 map.insert(k.to_string(), value);
             }
             let input = bindings::NewBinding {
@@ -342,7 +364,11 @@ async fn plugin_command(cli: &Cli, command: &PluginCommand) -> anyhow::Result<Ex
             let mut tx = db.pool.begin().await?;
             let b = bindings::bind(&mut tx, &Actor::system("sohoa plugin bind"), unit, input).await?;
             tx.commit().await?;
-            println!("{plugin_id}@{version} applies to {unit} for {} rules from {}", kind.as_str(), b.effective_from);
+            println!(
+                "{plugin_id}@{version} applies to {unit} for {} rules from {}",
+                kind.as_str(),
+                b.effective_from
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -499,7 +525,12 @@ async fn demo(
     let target_dir = settings.paths.plugin_dir.join("..").join("target").join("wasm");
     let mut tx = db.pool.begin().await?;
     let report = crate::demo::seed(&mut tx, &settings.paths.shared_data_dir).await?;
-    let installed = crate::demo::install_bundled(&mut tx, &runtime, &settings.paths.plugin_dir, &target_dir).await?;
+    let installed = if settings.paths.plugin_dir.is_dir() {
+        crate::demo::install_bundled(&mut tx, &runtime, &settings.paths.plugin_dir, &target_dir).await?
+    } else {
+        eprintln!("no plugin folder at {}: the demo runs without rules", settings.paths.plugin_dir.display());
+        Vec::new()
+    };
     let bound = crate::demo::bind_bundled(&mut tx, &installed).await?;
     tx.commit().await?;
     for info in &installed {

@@ -173,7 +173,10 @@ impl Settings {
         }
         let p = &self.plugins;
         if p.fuel == 0 || p.timeout_ms < 10 || p.memory_bytes < 1 << 20 || p.pool_instances == 0 {
-            return bad("plugins", "fuel, timeout_ms (at least 10), memory_bytes (at least 1 MiB) and pool_instances must be set");
+            return bad(
+                "plugins",
+                "fuel, timeout_ms (at least 10), memory_bytes (at least 1 MiB) and pool_instances must be set",
+            );
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");

@@ -142,8 +142,9 @@ pub async fn install_bundled(
 ) -> Result<Vec<crate::plugins::registry::PluginInfo>> {
     use crate::plugins::{build, registry};
     let mut components = Vec::new();
-    let entries = std::fs::read_dir(plugin_dir)
-        .map_err(|e| Error::BadRequest(format!("cannot read the plugin folder {}: {e}", plugin_dir.display())))?;
+    let entries = std::fs::read_dir(plugin_dir).map_err(|e| {
+        Error::BadRequest(format!("cannot read the plugin folder {}: {e}", plugin_dir.display()))
+    })?;
     let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
@@ -166,7 +167,10 @@ pub async fn install_bundled(
 }
 
 /// Binds the Bình Định plugins to the province (so Tây Sơn's teams are checked against Plan 77).
-pub async fn bind_bundled(conn: &mut AnyConnection, installed: &[crate::plugins::registry::PluginInfo]) -> Result<usize> {
+pub async fn bind_bundled(
+    conn: &mut AnyConnection,
+    installed: &[crate::plugins::registry::PluginInfo],
+) -> Result<usize> {
     use crate::plugins::bindings;
     let actor = Actor::system("sohoa demo");
     let mut bound = 0;
@@ -320,7 +324,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
                 ("Xã Bình Thuận", 0) => seats.retain(|s| s.1 == "village_head" || s.1 == "womens_union"),
                 // Two leaders.
                 ("Xã Tây Phú", 0) => seats.push(("leader", "veterans_association", 60, false)),
-                // A member under 16.
+                // A member under 16 (joined this year, so the dates stay plausible).
                 ("Xã Vĩnh An", 0) => seats.push(("member", "volunteer", 15, false)),
                 _ => {}
             }
@@ -328,10 +332,10 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
                 add_member(conn, actor, &mut g, team.id, *seat, &team.decision_date).await?;
                 report.members += 1;
             }
-            if vi == 0
+            if vi + 1 == villages.len()
                 && let Some(secretary) = youth_secretary
             {
-                // The commune's youth secretary also serves on the first village's team.
+                // The commune's youth secretary also serves on the last village's team.
                 let person = teams::members::get(conn, secretary).await?.person_id;
                 teams::members::create(
                     conn,
@@ -366,6 +370,9 @@ async fn add_member(
     let (position, affiliation, age, female) = seat;
     let (full_name, gender) = g.person(female);
     let age = age + g.rng.random_range(0..=4) * i64::from(age > 18);
+    // The under-age member joined recently, not as a child in 2022.
+    let today = crate::dates::iso(crate::dates::today());
+    let joined_on = if age < 16 { today.as_str() } else { joined_on };
     let phone = g.phone();
     let member = teams::members::create(
         conn,
@@ -374,7 +381,8 @@ async fn add_member(
             team_id: Some(team_id),
             full_name: Some(full_name),
             gender: Some(gender.into()),
-            birth_year: Some(2022 - age),
+            // Ages are as of today, so the deliberate 15-year-old stays under 16.
+            birth_year: Some(i64::from(chrono::Datelike::year(&crate::dates::today())) - age),
             phone: Some(phone),
             position: Some(position.into()),
             affiliation: Some(affiliation.into()),

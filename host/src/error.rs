@@ -97,9 +97,8 @@ impl Error {
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Composition { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Plugin(p) => match p {
-                crate::plugins::PluginFailure::Invalid(_) | crate::plugins::PluginFailure::Incompatible { .. } => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
+                crate::plugins::PluginFailure::Invalid(_)
+                | crate::plugins::PluginFailure::Incompatible { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 // A rule plugin failing is an upstream failure, not the caller's mistake.
                 _ => StatusCode::BAD_GATEWAY,
             },
@@ -121,9 +120,10 @@ impl Error {
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
             Error::Composition { .. } => "composition_failed",
-            Error::Plugin(crate::plugins::PluginFailure::Invalid(_) | crate::plugins::PluginFailure::Incompatible { .. }) => {
-                "plugin_invalid"
-            }
+            Error::Plugin(
+                crate::plugins::PluginFailure::Invalid(_)
+                | crate::plugins::PluginFailure::Incompatible { .. },
+            ) => "plugin_invalid",
             Error::Plugin(_) => "plugin_failed",
             Error::Database(e) if constraint_kind(e).is_some() => "conflict",
             Error::Database(_) | Error::Internal(_) => "internal",

@@ -14,8 +14,8 @@
 
 pub mod bindings;
 pub mod build;
-mod routes;
 pub mod registry;
+mod routes;
 pub mod runtime;
 
 pub use routes::routes;

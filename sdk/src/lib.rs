@@ -40,9 +40,9 @@ pub mod text;
 
 pub use bindings::sohoa::plugin::host::LogLevel;
 pub use bindings::sohoa::plugin::types::{
-    Affiliation, Assessment, Block, Candidate, CandidateKind, Date, Document, Finding, Gender, IndicatorValue,
-    Member, Metadata, Param, ParamSpec, ParamValue, PluginError, Position, ReportInput, RuleKind, Severity,
-    Signature, Table, Team, TeamStatus, UnitLevel, UnitRow,
+    Affiliation, Assessment, Block, Candidate, CandidateKind, Date, Document, Finding, Gender,
+    IndicatorValue, Member, Metadata, Param, ParamSpec, ParamValue, PluginError, Position, ReportInput,
+    RuleKind, Severity, Signature, Table, Team, TeamStatus, UnitLevel, UnitRow,
 };
 
 /// The version of the plugin interface this SDK builds against.
@@ -55,7 +55,11 @@ pub trait Plugin {
 
     /// Team composition check: findings for each team on the as-of date. The host passes
     /// many teams at once (a whole district) and every declared parameter (defaults filled in).
-    fn check_teams(_teams: Vec<Team>, _as_of: Date, _params: Vec<Param>) -> Result<Vec<Finding>, PluginError> {
+    fn check_teams(
+        _teams: Vec<Team>,
+        _as_of: Date,
+        _params: Vec<Param>,
+    ) -> Result<Vec<Finding>, PluginError> {
         Err(PluginError::Unsupported("composition checks".into()))
     }
 
@@ -65,7 +69,11 @@ pub trait Plugin {
     }
 
     /// Commendation criteria: a score, a recommended award or none, and the reasons.
-    fn assess(_candidates: Vec<Candidate>, _period: String, _params: Vec<Param>) -> Result<Vec<Assessment>, PluginError> {
+    fn assess(
+        _candidates: Vec<Candidate>,
+        _period: String,
+        _params: Vec<Param>,
+    ) -> Result<Vec<Assessment>, PluginError> {
         Err(PluginError::Unsupported("commendation criteria".into()))
     }
 }
@@ -209,11 +217,23 @@ impl Team {
 
 impl Finding {
     pub fn error(team: &Team, code: &str, message: impl Into<String>) -> Self {
-        Finding { team_id: team.id, severity: Severity::Error, code: code.into(), message: message.into(), member_ids: vec![] }
+        Finding {
+            team_id: team.id,
+            severity: Severity::Error,
+            code: code.into(),
+            message: message.into(),
+            member_ids: vec![],
+        }
     }
 
     pub fn warning(team: &Team, code: &str, message: impl Into<String>) -> Self {
-        Finding { team_id: team.id, severity: Severity::Warning, code: code.into(), message: message.into(), member_ids: vec![] }
+        Finding {
+            team_id: team.id,
+            severity: Severity::Warning,
+            code: code.into(),
+            message: message.into(),
+            member_ids: vec![],
+        }
     }
 
     /// The members the finding is about.

@@ -87,7 +87,10 @@ const SELECT: &str = "SELECT u.code AS unit_code, b.kind, p.plugin_id, p.version
      FROM plugin_bindings b JOIN units u ON u.id = b.unit_id LEFT JOIN plugins p ON p.id = b.plugin_ref";
 
 /// Checks values against the declared parameters; returns every parameter, defaults filled.
-pub fn params_for(specs: &[ParamSpec], given: &serde_json::Map<String, serde_json::Value>) -> Result<Vec<wit::Param>> {
+pub fn params_for(
+    specs: &[ParamSpec],
+    given: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Vec<wit::Param>> {
     let mut p = Problems::default();
     for name in given.keys() {
         if !specs.iter().any(|s| &s.name == name) {
@@ -114,7 +117,12 @@ pub fn params_for(specs: &[ParamSpec], given: &serde_json::Map<String, serde_jso
     Ok(out)
 }
 
-pub async fn bind(conn: &mut AnyConnection, actor: &Actor, unit_code: &str, input: NewBinding) -> Result<Binding> {
+pub async fn bind(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    unit_code: &str,
+    input: NewBinding,
+) -> Result<Binding> {
     let unit_id = crate::units::id_of(conn, unit_code).await?;
     let mut p = Problems::default();
     let effective_from = match input.effective_from.as_deref().filter(|d| !d.is_empty()) {
@@ -178,30 +186,39 @@ pub async fn bind(conn: &mut AnyConnection, actor: &Actor, unit_code: &str, inpu
     .bind(&actor.name)
     .execute(&mut *conn)
     .await?;
-    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE b.unit_id = $1 AND b.kind = $2 AND b.effective_from = $3"))
-        .bind(unit_id)
-        .bind(input.kind.as_str())
-        .bind(&effective_from)
-        .fetch_one(&mut *conn)
-        .await?;
+    let row: Row =
+        sqlx::query_as(&format!("{SELECT} WHERE b.unit_id = $1 AND b.kind = $2 AND b.effective_from = $3"))
+            .bind(unit_id)
+            .bind(input.kind.as_str())
+            .bind(&effective_from)
+            .fetch_one(&mut *conn)
+            .await?;
     let bound = binding(row);
-    let change = Change::new("bind", "plugin_binding", format!("{unit_code}/{}", input.kind.as_str()), Some(unit_id)).after(&bound);
+    let change =
+        Change::new("bind", "plugin_binding", format!("{unit_code}/{}", input.kind.as_str()), Some(unit_id))
+            .after(&bound);
     audit::record(conn, actor, change).await?;
     Ok(bound)
 }
 
 /// The bindings set at one unit, newest first.
 pub async fn at_unit(conn: &mut AnyConnection, unit_id: i64) -> Result<Vec<Binding>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE b.unit_id = $1 ORDER BY b.kind, b.effective_from DESC"))
-        .bind(unit_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("{SELECT} WHERE b.unit_id = $1 ORDER BY b.kind, b.effective_from DESC"))
+            .bind(unit_id)
+            .fetch_all(&mut *conn)
+            .await?;
     Ok(rows.into_iter().map(binding).collect())
 }
 
 /// The rule of `kind` that applies to `unit_id` on `date`: the nearest binding up the tree
 /// that had begun by then. None when no binding applies or the nearest switches it off.
-pub async fn resolve(conn: &mut AnyConnection, unit_id: i64, kind: Kind, date: &str) -> Result<Option<Resolved>> {
+pub async fn resolve(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    kind: Kind,
+    date: &str,
+) -> Result<Option<Resolved>> {
     for unit in crate::units::ancestors_or_self(conn, unit_id, date).await? {
         let row: Option<Row> = sqlx::query_as(&format!(
             "{SELECT} WHERE b.unit_id = $1 AND b.kind = $2 AND b.effective_from <= $3 ORDER BY b.effective_from DESC LIMIT 1"
@@ -214,7 +231,9 @@ pub async fn resolve(conn: &mut AnyConnection, unit_id: i64, kind: Kind, date: &
         let Some(row) = row else { continue };
         let b = binding(row);
         let (Some(id), Some(version)) = (&b.plugin_id, &b.version) else { return Ok(None) };
-        let plugin = registry::find(conn, id, version).await?.ok_or_else(|| Error::Internal("bound plugin vanished".into()))?;
+        let plugin = registry::find(conn, id, version)
+            .await?
+            .ok_or_else(|| Error::Internal("bound plugin vanished".into()))?;
         let params = params_for(&plugin.params, &b.params)?;
         return Ok(Some(Resolved { binding: b, plugin, params }));
     }

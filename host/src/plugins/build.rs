@@ -43,7 +43,11 @@ fn ensure_target() -> Result<(), BuildError> {
         Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
         Ok(_) => {
             let status = Command::new("rustup").args(["target", "add", WASM_TARGET]).status()?;
-            if status.success() { Ok(()) } else { Err(BuildError::Cargo(format!("rustup target add {WASM_TARGET} failed"))) }
+            if status.success() {
+                Ok(())
+            } else {
+                Err(BuildError::Cargo(format!("rustup target add {WASM_TARGET} failed")))
+            }
         }
         // No rustup: let cargo say whether the target is there.
         Err(_) => Ok(()),
@@ -61,7 +65,8 @@ fn crate_name(dir: &Path) -> Result<String, BuildError> {
         name: String,
     }
     let text = std::fs::read_to_string(dir.join("Cargo.toml"))?;
-    let manifest: Manifest = toml::from_str(&text).map_err(|e| BuildError::Cargo(format!("{}: {e}", dir.display())))?;
+    let manifest: Manifest =
+        toml::from_str(&text).map_err(|e| BuildError::Cargo(format!("{}: {e}", dir.display())))?;
     Ok(manifest.package.name)
 }
 
@@ -74,7 +79,17 @@ pub fn build(dir: &Path, target_dir: &Path) -> Result<PathBuf, BuildError> {
     // `cargo rustc --crate-type cdylib`: the crate stays a plain library natively (its unit
     // tests run there) and becomes a WebAssembly module only for the wasm target.
     let output = Command::new(cargo)
-        .args(["rustc", "--lib", "--crate-type", "cdylib", "--profile", "plugin", "--target", WASM_TARGET, "--manifest-path"])
+        .args([
+            "rustc",
+            "--lib",
+            "--crate-type",
+            "cdylib",
+            "--profile",
+            "plugin",
+            "--target",
+            WASM_TARGET,
+            "--manifest-path",
+        ])
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir)
@@ -86,7 +101,8 @@ pub fn build(dir: &Path, target_dir: &Path) -> Result<PathBuf, BuildError> {
             String::from_utf8_lossy(&output.stderr)
         )));
     }
-    let core_path = target_dir.join(WASM_TARGET).join("plugin").join(format!("{}.wasm", name.replace('-', "_")));
+    let core_path =
+        target_dir.join(WASM_TARGET).join("plugin").join(format!("{}.wasm", name.replace('-', "_")));
     let core = std::fs::read(&core_path)?;
     let component = componentize(&core)
         .map_err(|message| BuildError::Componentize { path: core_path.display().to_string(), message })?;
@@ -103,7 +119,9 @@ pub fn new_plugin(dest: &Path, name: &str, sdk: &Path) -> Result<(), BuildError>
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && name.starts_with(|c: char| c.is_ascii_lowercase());
     if !valid {
-        return Err(BuildError::Cargo(format!("'{name}': use lower-case letters, digits and '-', starting with a letter")));
+        return Err(BuildError::Cargo(format!(
+            "'{name}': use lower-case letters, digits and '-', starting with a letter"
+        )));
     }
     if dest.exists() {
         return Err(BuildError::Cargo(format!("{} already exists", dest.display())));
@@ -111,7 +129,9 @@ pub fn new_plugin(dest: &Path, name: &str, sdk: &Path) -> Result<(), BuildError>
     std::fs::create_dir_all(dest.join("src"))?;
     std::fs::create_dir_all(dest.join("fixtures"))?;
     let sdk = std::fs::canonicalize(sdk)?;
-    let fill = |t: &str| t.replace("{{name}}", name).replace("{{sdk}}", &sdk.display().to_string().replace('\\', "/"));
+    let fill = |t: &str| {
+        t.replace("{{name}}", name).replace("{{sdk}}", &sdk.display().to_string().replace('\\', "/"))
+    };
     std::fs::write(dest.join("Cargo.toml"), fill(TEMPLATE_CARGO))?;
     std::fs::write(dest.join("src/lib.rs"), fill(TEMPLATE_LIB))?;
     std::fs::write(dest.join("fixtures/composition.toml"), fill(TEMPLATE_FIXTURE))?;
@@ -202,9 +222,17 @@ pub fn to_wit_team(t: &FixtureTeam) -> Result<wit::Team, BuildError> {
         members.push(wit::Member {
             id: m.id,
             full_name: if m.name.is_empty() { format!("Thành viên {}", m.id) } else { m.name.clone() },
-            gender: enum_of(m.gender.as_deref().unwrap_or("male"), &[("male", G::Male), ("female", G::Female), ("other", G::Other)], "gender")?,
+            gender: enum_of(
+                m.gender.as_deref().unwrap_or("male"),
+                &[("male", G::Male), ("female", G::Female), ("other", G::Other)],
+                "gender",
+            )?,
             age: m.age,
-            position: enum_of(&m.position, &[("leader", P::Leader), ("deputy", P::Deputy), ("member", P::Member)], "position")?,
+            position: enum_of(
+                &m.position,
+                &[("leader", P::Leader), ("deputy", P::Deputy), ("member", P::Member)],
+                "position",
+            )?,
             affiliation: enum_of(
                 &m.affiliation,
                 &[
@@ -277,8 +305,10 @@ pub fn run_fixtures(dir: &Path, component: &[u8], runtime: &Runtime) -> Result<V
             toml::from_str(&text).map_err(|e| BuildError::Fixture(format!("{}: {e}", file.display())))?;
         let file_name = file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
         for case in fixtures.cases {
-            let given: serde_json::Map<String, serde_json::Value> =
-                serde_json::to_value(&case.params).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
+            let given: serde_json::Map<String, serde_json::Value> = serde_json::to_value(&case.params)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default();
             let params = super::bindings::params_for(&specs, &given)
                 .map_err(|e| BuildError::Fixture(format!("{file_name}, {}: {e}", case.name)))?;
             let teams = case.teams.iter().map(to_wit_team).collect::<Result<Vec<_>, _>>()?;
@@ -292,7 +322,8 @@ pub fn run_fixtures(dir: &Path, component: &[u8], runtime: &Runtime) -> Result<V
                     let detail = if got == want {
                         String::new()
                     } else {
-                        let messages: Vec<String> = findings.iter().map(|f| format!("{}: {}", f.code, f.message)).collect();
+                        let messages: Vec<String> =
+                            findings.iter().map(|f| format!("{}: {}", f.code, f.message)).collect();
                         format!("expected {want:?}, got {got:?} ({})", messages.join("; "))
                     };
                     (got == want, detail, usage)

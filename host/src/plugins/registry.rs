@@ -56,19 +56,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn param_value_json(v: &wit::ParamValue) -> (String, serde_json::Value) {
     match v {
         wit::ParamValue::Integer(i) => ("integer".into(), (*i).into()),
-        wit::ParamValue::Number(n) => ("number".into(), serde_json::Number::from_f64(*n).map(Into::into).unwrap_or_default()),
+        wit::ParamValue::Number(n) => {
+            ("number".into(), serde_json::Number::from_f64(*n).map(Into::into).unwrap_or_default())
+        }
         wit::ParamValue::Text(t) => ("text".into(), t.clone().into()),
         wit::ParamValue::Flag(b) => ("flag".into(), (*b).into()),
     }
 }
 
 fn valid_id(id: &str) -> bool {
-    (2..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    (2..=64).contains(&id.len())
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn valid_version(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.len() <= 6 && p.chars().all(|c| c.is_ascii_digit()))
+    parts.len() == 3
+        && parts.iter().all(|p| !p.is_empty() && p.len() <= 6 && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Compiles the component and reads its metadata (CPU work: call from a blocking thread).
@@ -114,8 +118,7 @@ struct Row {
     installed_by: String,
 }
 
-const COLUMNS: &str =
-    "plugin_id, version, name, description, interface_version, metadata, sha256, size, installed_at, installed_by";
+const COLUMNS: &str = "plugin_id, version, name, description, interface_version, metadata, sha256, size, installed_at, installed_by";
 
 fn info(row: Row) -> PluginInfo {
     #[derive(serde::Deserialize)]
@@ -124,7 +127,11 @@ fn info(row: Row) -> PluginInfo {
         indicators: Vec<String>,
         params: Vec<ParamSpec>,
     }
-    let stored: Stored = serde_json::from_str(&row.metadata).unwrap_or(Stored { kinds: vec![], indicators: vec![], params: vec![] });
+    let stored: Stored = serde_json::from_str(&row.metadata).unwrap_or(Stored {
+        kinds: vec![],
+        indicators: vec![],
+        params: vec![],
+    });
     PluginInfo {
         plugin_id: row.plugin_id,
         version: row.version,
@@ -142,7 +149,12 @@ fn info(row: Row) -> PluginInfo {
 }
 
 /// Stores an inspected component; returns the plugin and whether it was new.
-pub async fn store(conn: &mut AnyConnection, actor: &Actor, inspected: &Inspected, bytes: &[u8]) -> Result<(PluginInfo, bool)> {
+pub async fn store(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    inspected: &Inspected,
+    bytes: &[u8],
+) -> Result<(PluginInfo, bool)> {
     let meta = &inspected.meta;
     if let Some(existing) = find(conn, &meta.id, &meta.version).await? {
         if existing.sha256 == inspected.sha256 {
@@ -187,17 +199,19 @@ pub async fn store(conn: &mut AnyConnection, actor: &Actor, inspected: &Inspecte
 }
 
 pub async fn find(conn: &mut AnyConnection, plugin_id: &str, version: &str) -> Result<Option<PluginInfo>> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM plugins WHERE plugin_id = $1 AND version = $2"))
-        .bind(plugin_id)
-        .bind(version)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM plugins WHERE plugin_id = $1 AND version = $2"))
+            .bind(plugin_id)
+            .bind(version)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(row.map(info))
 }
 
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<PluginInfo>> {
-    let rows: Vec<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM plugins ORDER BY plugin_id, id")).fetch_all(&mut *conn).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM plugins ORDER BY plugin_id, id"))
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(rows.into_iter().map(info).collect())
 }
 

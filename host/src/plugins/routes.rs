@@ -8,9 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Kind;
 use super::bindings::{self, Binding, NewBinding};
 use super::registry::{self, PluginInfo};
-use super::Kind;
 use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
@@ -29,7 +29,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/plugins", tag = "plugins", request_body(content = Vec<u8>, content_type = "application/wasm"),
     responses((status = 201, body = PluginInfo), (status = 200, body = PluginInfo), (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn install_plugin(State(state): State<AppState>, principal: Principal, body: Bytes) -> Result<(StatusCode, ApiJson<PluginInfo>)> {
+async fn install_plugin(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Bytes,
+) -> Result<(StatusCode, ApiJson<PluginInfo>)> {
     let mut conn = state.db.pool.acquire().await?;
     if principal.roots(&mut conn, Action::PluginsInstall, None).await?.is_empty() {
         return Err(Error::Forbidden("only provincial administrators install plugins".into()));

@@ -21,7 +21,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
+    StoreLimitsBuilder, Trap,
+};
 
 use super::wit;
 use crate::config::PluginSettings;
@@ -72,12 +75,22 @@ impl wit::sohoa::plugin::types::Host for CallState {}
 
 /// Enforces the limits through `StoreLimits` and remembers the largest memory asked for.
 impl wasmtime::ResourceLimiter for CallState {
-    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         self.peak_memory = self.peak_memory.max(desired);
         self.limits.memory_growing(current, desired, maximum)
     }
 
-    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         self.limits.table_growing(current, desired, maximum)
     }
 
@@ -199,7 +212,8 @@ impl Runtime {
         if let Some(l) = self.loaded.lock().expect("not poisoned").get(sha256) {
             return Ok(l.clone());
         }
-        let cached = self.cache_dir.as_ref().map(|d| d.join(format!("{sha256}-{:016x}.cwasm", self.engine_key())));
+        let cached =
+            self.cache_dir.as_ref().map(|d| d.join(format!("{sha256}-{:016x}.cwasm", self.engine_key())));
         let component = match cached.as_ref().filter(|p| p.is_file()) {
             // SAFETY: the file was written by `Component::serialize` of this same engine
             // configuration (the engine hash is in its name) into the host's own cache folder.
@@ -225,7 +239,8 @@ impl Runtime {
             }
         };
         check_interface(&self.engine, &component)?;
-        let pre = self.linker.instantiate_pre(&component).map_err(|e| PluginFailure::Invalid(e.to_string()))?;
+        let pre =
+            self.linker.instantiate_pre(&component).map_err(|e| PluginFailure::Invalid(e.to_string()))?;
         let pre = wit::PluginPre::new(pre).map_err(|e| PluginFailure::Invalid(e.to_string()))?;
         let loaded = Arc::new(Loaded { pre, label: format!("sha256:{}", &sha256[..12.min(sha256.len())]) });
         self.loaded.lock().expect("not poisoned").insert(sha256.to_string(), loaded.clone());
@@ -274,6 +289,13 @@ impl Runtime {
             Some(Trap::UnreachableCodeReached) => {
                 PluginFailure::Trap { plugin, message: "it panicked (reached unreachable code)".into() }
             }
+            // Rust and C guests keep their stack in linear memory: running off its end is the
+            // usual way a deep recursion ends there, before the engine's own stack limit.
+            Some(Trap::MemoryOutOfBounds) => PluginFailure::Trap {
+                plugin,
+                message: "out-of-bounds memory access (for Rust plugins usually the stack overflowing: too deep a recursion)"
+                    .into(),
+            },
             Some(trap) => PluginFailure::Trap { plugin, message: trap.to_string() },
             None => {
                 let text = format!("{e:#}");
@@ -288,7 +310,8 @@ impl Runtime {
 
     /// The plugin's metadata.
     pub fn metadata(&self, loaded: &Loaded) -> Result<(wit::Metadata, Usage), PluginFailure> {
-        let (meta, usage) = self.call(loaded, &loaded.label, |p, s| p.sohoa_plugin_rules().call_describe(s))?;
+        let (meta, usage) =
+            self.call(loaded, &loaded.label, |p, s| p.sohoa_plugin_rules().call_describe(s))?;
         let size = meta_size(&meta);
         self.check_output(&loaded.label, size)?;
         Ok((meta, usage))
@@ -303,12 +326,14 @@ impl Runtime {
         as_of: wit::Date,
         params: &[wit::Param],
     ) -> Result<(Vec<wit::Finding>, Usage), PluginFailure> {
-        let size: usize = teams.iter().map(team_size).sum::<usize>() + params.iter().map(param_size).sum::<usize>();
+        let size: usize =
+            teams.iter().map(team_size).sum::<usize>() + params.iter().map(param_size).sum::<usize>();
         self.check_input(label, size)?;
-        let (result, usage) =
-            self.call(loaded, label, |p, s| p.sohoa_plugin_rules().call_check_teams(s, teams, as_of, params))?;
+        let (result, usage) = self
+            .call(loaded, label, |p, s| p.sohoa_plugin_rules().call_check_teams(s, teams, as_of, params))?;
         let findings = result.map_err(|e| refused(label, e))?;
-        let size: usize = findings.iter().map(|f| 32 + f.code.len() + f.message.len() + 8 * f.member_ids.len()).sum();
+        let size: usize =
+            findings.iter().map(|f| 32 + f.code.len() + f.message.len() + 8 * f.member_ids.len()).sum();
         self.check_output(label, size)?;
         Ok((findings, usage))
     }
@@ -337,24 +362,38 @@ impl Runtime {
         period: &str,
         params: &[wit::Param],
     ) -> Result<(Vec<wit::Assessment>, Usage), PluginFailure> {
-        let (result, usage) =
-            self.call(loaded, label, |p, s| p.sohoa_plugin_rules().call_assess(s, candidates, period, params))?;
+        let (result, usage) = self
+            .call(loaded, label, |p, s| p.sohoa_plugin_rules().call_assess(s, candidates, period, params))?;
         let out = result.map_err(|e| refused(label, e))?;
-        let size: usize = out.iter().map(|a| 32 + a.award.as_ref().map_or(0, String::len) + a.reasons.iter().map(String::len).sum::<usize>()).sum();
+        let size: usize = out
+            .iter()
+            .map(|a| {
+                32 + a.award.as_ref().map_or(0, String::len)
+                    + a.reasons.iter().map(String::len).sum::<usize>()
+            })
+            .sum();
         self.check_output(label, size)?;
         Ok((out, usage))
     }
 
     fn check_input(&self, plugin: &str, size: usize) -> Result<(), PluginFailure> {
         if size > self.limits.max_input_bytes {
-            return Err(PluginFailure::InputTooLarge { plugin: plugin.into(), size, limit: self.limits.max_input_bytes });
+            return Err(PluginFailure::InputTooLarge {
+                plugin: plugin.into(),
+                size,
+                limit: self.limits.max_input_bytes,
+            });
         }
         Ok(())
     }
 
     fn check_output(&self, plugin: &str, size: usize) -> Result<(), PluginFailure> {
         if size > self.limits.max_output_bytes {
-            return Err(PluginFailure::OutputTooLarge { plugin: plugin.into(), size, limit: self.limits.max_output_bytes });
+            return Err(PluginFailure::OutputTooLarge {
+                plugin: plugin.into(),
+                size,
+                limit: self.limits.max_output_bytes,
+            });
         }
         Ok(())
     }
@@ -405,7 +444,10 @@ fn team_size(t: &wit::Team) -> usize {
     64 + t.name.len()
         + t.unit_code.len()
         + t.unit_name.len()
-        + t.members.iter().map(|m| 64 + m.full_name.len() + m.skills.iter().map(String::len).sum::<usize>()).sum::<usize>()
+        + t.members
+            .iter()
+            .map(|m| 64 + m.full_name.len() + m.skills.iter().map(String::len).sum::<usize>())
+            .sum::<usize>()
 }
 
 fn param_size(p: &wit::Param) -> usize {
@@ -417,7 +459,11 @@ fn param_size(p: &wit::Param) -> usize {
 }
 
 fn meta_size(m: &wit::Metadata) -> usize {
-    m.id.len() + m.version.len() + m.name.len() + m.description.len() + m.indicators.iter().map(String::len).sum::<usize>()
+    m.id.len()
+        + m.version.len()
+        + m.name.len()
+        + m.description.len()
+        + m.indicators.iter().map(String::len).sum::<usize>()
         + m.params.iter().map(|p| p.name.len() + p.description.len() + 16).sum::<usize>()
 }
 
@@ -431,5 +477,9 @@ fn document_size(d: &wit::Document) -> usize {
         wit::Block::Signature(s) => s.authority.len() + s.title.len() + s.name.len(),
         wit::Block::Recipients(r) => r.iter().map(String::len).sum(),
     };
-    d.issuer.len() + d.number.len() + d.title.len() + d.subject.len() + d.blocks.iter().map(block).sum::<usize>()
+    d.issuer.len()
+        + d.number.len()
+        + d.title.len()
+        + d.subject.len()
+        + d.blocks.iter().map(block).sum::<usize>()
 }

@@ -97,7 +97,11 @@ pub async fn wit_team(conn: &mut AnyConnection, team_id: i64, as_of: &str) -> Re
         name: team.name,
         unit_code: team.unit_code,
         unit_name: team.unit_name,
-        kind: if team.kind == crate::units::Level::Village { wit::UnitLevel::Village } else { wit::UnitLevel::Commune },
+        kind: if team.kind == crate::units::Level::Village {
+            wit::UnitLevel::Village
+        } else {
+            wit::UnitLevel::Commune
+        },
         status: match team.status {
             TeamStatus::Active => wit::TeamStatus::Active,
             TeamStatus::Suspended => wit::TeamStatus::Suspended,
@@ -127,7 +131,12 @@ pub async fn wit_team(conn: &mut AnyConnection, team_id: i64, as_of: &str) -> Re
 }
 
 /// Runs the composition rule that applies to the team on `as_of`.
-pub async fn check(conn: &mut AnyConnection, runtime: &Arc<Runtime>, team_id: i64, as_of: &str) -> Result<CheckResult> {
+pub async fn check(
+    conn: &mut AnyConnection,
+    runtime: &Arc<Runtime>,
+    team_id: i64,
+    as_of: &str,
+) -> Result<CheckResult> {
     let team = super::find(conn, team_id).await?;
     let Some(resolved) = bindings::resolve(conn, team.unit_id, Kind::Composition, as_of).await? else {
         return Ok(CheckResult { team_id, as_of: as_of.into(), plugin: None, findings: vec![], fuel: 0 });
@@ -212,7 +221,8 @@ impl Guard {
         let team = super::find(conn, self.team_id).await?;
         match override_reason.map(str::trim).filter(|r| !r.is_empty()) {
             Some(reason) => {
-                let mut change = Change::new("override", "team", self.team_id, Some(team.unit_id)).after(&new);
+                let mut change =
+                    Change::new("override", "team", self.team_id, Some(team.unit_id)).after(&new);
                 change.reason = Some(reason.to_string());
                 audit::record(conn, actor, change).await
             }
@@ -222,7 +232,10 @@ impl Guard {
                     result.plugin.map(|p| format!("{}@{}", p.plugin_id, p.version)).unwrap_or_default(),
                     new.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ")
                 ),
-                findings: new.iter().map(|f| crate::error::FieldError::new(f.code.clone(), f.message.clone())).collect(),
+                findings: new
+                    .iter()
+                    .map(|f| crate::error::FieldError::new(f.code.clone(), f.message.clone()))
+                    .collect(),
             }),
         }
     }

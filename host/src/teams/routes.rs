@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::composition::Guard;
 use super::{
     ImportOutcome, Member, MemberChange, MemberFilter, NewMember, NewTeam, Person, RosterFormat, Team,
     TeamChange, TeamDetail, TeamFilter, TeamSort,
@@ -15,7 +16,6 @@ use super::{
 use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageRequest, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
-use super::composition::Guard;
 use crate::vocab::{Affiliation, Position, TeamStatus, Vocab};
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -52,6 +52,12 @@ const MATRIX: &[(&str, [&str; 7])] = &[
     ("PATCH /api/v1/members/{id}", ["AAA", "AAH", "FFH", "FFH", "AHH", "AHH", "FFH"]),
     ("GET /api/v1/people/{id}", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
     ("GET /api/v1/audit", ["AAA", "AAA", "FFF", "FFF", "AAA", "FFF", "FFF"]),
+    ("GET /api/v1/plugins", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/plugins", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/plugins/{plugin_id}/{version}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/units/{code}/plugins", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/units/{code}/plugins", ["AAA", "AAF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("POST /api/v1/teams/{id}/check", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
 ];
 
 /// What each target is: units, a village, a team, a member, a person, a user.
@@ -111,6 +117,10 @@ async fn world(app: &TestApp) -> World {
             user: user.body["id"].as_i64().unwrap(),
         });
     }
+    let installed = app
+        .post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component("binh-dinh-ke-hoach-77"))
+        .await;
+    assert_eq!(installed.status, 201, "{:?}", installed.body);
     let own_team = targets[0].team;
     let mut tokens = Vec::new();
     for role in ROLES {
@@ -240,6 +250,19 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
         }
         "GET /api/v1/people/{id}" => client.get(&format!("/api/v1/people/{}", t.person)).await,
         "GET /api/v1/audit" => client.get(&format!("/api/v1/audit?unit={}", t.commune)).await,
+        "GET /api/v1/plugins" => client.get("/api/v1/plugins").await,
+        "POST /api/v1/plugins" => {
+            let bytes = crate::harness::component("binh-dinh-ke-hoach-77");
+            client.post_bytes("/api/v1/plugins", "application/wasm", bytes).await
+        }
+        "GET /api/v1/plugins/{plugin_id}/{version}" => client.get("/api/v1/plugins/binh-dinh-ke-hoach-77/1.0.0").await,
+        "GET /api/v1/units/{code}/plugins" => client.get(&format!("/api/v1/units/{}/plugins", t.commune)).await,
+        "POST /api/v1/units/{code}/plugins" => {
+            let body = json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0",
+                              "effective_from": format!("2020-01-{:02}", 1 + n % 28)});
+            client.post(&format!("/api/v1/units/{}/plugins", t.commune), body).await
+        }
+        "POST /api/v1/teams/{id}/check" => client.post(&format!("/api/v1/teams/{}/check", t.team), json!({})).await,
         other => panic!("the matrix has no request for {other}"),
     };
     assert!(r.status.as_u16() != 500, "{route}: {:?}", r.body);
@@ -291,7 +314,12 @@ async fn every_route_against_every_role() {
         // Without credentials, everything but health and sign-in is 401.
         for route in routes.iter().filter(|r| !r.ends_with("/health") && !r.ends_with("/auth/login")) {
             let (method, path) = route.split_once(' ').unwrap();
-            let path = path.replace("{id}", "1").replace("{role_id}", "1").replace("{code}", "52");
+            let path = path
+                .replace("{id}", "1")
+                .replace("{role_id}", "1")
+                .replace("{code}", "52")
+                .replace("{plugin_id}", "x")
+                .replace("{version}", "1.0.0");
             let r = app.anonymous().send_json(method, &path, json!({})).await;
             assert_eq!(r.status, 401, "{route} without credentials");
             assert_eq!(r.code(), "unauthorized");

@@ -273,3 +273,27 @@ async fn sweep_stale_schemas(admin: &mut sqlx::PgConnection) {
         }
     }
 }
+
+/// Components of the repository's plugins, built once per test run (the first call builds;
+/// `cargo` needs the wasm32-unknown-unknown target, which the build installs if missing).
+pub fn component(name: &str) -> Vec<u8> {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::{Mutex, OnceLock};
+    static BUILT: OnceLock<Mutex<HashMap<String, Vec<u8>>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(bytes) = built.get(name) {
+        return bytes.clone();
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = ["plugins", "plugins/tests"]
+        .iter()
+        .map(|d| root.join(d).join(name))
+        .find(|d| d.join("Cargo.toml").is_file());
+    let dir = dir.unwrap_or_else(|| panic!("no plugin crate named {name}"));
+    let path = sohoa::plugins::build::build(&dir, &root.join("target").join("wasm")).expect("plugin builds");
+    let bytes = std::fs::read(path).unwrap();
+    built.insert(name.to_string(), bytes.clone());
+    bytes
+}

@@ -7,6 +7,7 @@ mod authz;
 mod errors;
 mod imports;
 mod members;
+mod plugins;
 mod roster;
 mod teams;
 mod units;

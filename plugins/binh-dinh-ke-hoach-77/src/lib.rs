@@ -49,14 +49,20 @@ impl Plugin for KeHoach77 {
         let mut out = Vec::new();
         for team in &teams {
             let serving: Vec<&Member> = team.serving(&as_of).collect();
-            let leaders: Vec<&Member> = serving.iter().copied().filter(|m| m.position == Position::Leader).collect();
-            let deputies: Vec<i64> = serving.iter().filter(|m| m.position == Position::Deputy).map(|m| m.id).collect();
+            let leaders: Vec<&Member> =
+                serving.iter().copied().filter(|m| m.position == Position::Leader).collect();
+            let deputies: Vec<i64> =
+                serving.iter().filter(|m| m.position == Position::Deputy).map(|m| m.id).collect();
             match leaders.len() {
                 0 => out.push(Finding::error(team, "khong-co-to-truong", "Tổ chưa có tổ trưởng.")),
                 1 => {}
                 n => out.push(
-                    Finding::error(team, "nhieu-to-truong", format!("Tổ có {n} tổ trưởng; mỗi tổ chỉ một tổ trưởng."))
-                        .about(leaders.iter().map(|m| m.id)),
+                    Finding::error(
+                        team,
+                        "nhieu-to-truong",
+                        format!("Tổ có {n} tổ trưởng; mỗi tổ chỉ một tổ trưởng."),
+                    )
+                    .about(leaders.iter().map(|m| m.id)),
                 ),
             }
             if deputies.len() as i64 > max_deputies {
@@ -76,8 +82,13 @@ impl Plugin for KeHoach77 {
                     if let [leader] = leaders.as_slice()
                         && leader.affiliation != Affiliation::VillageHead
                     {
-                        let text = format!("Tổ trưởng {} không phải trưởng thôn, tổ trưởng tổ dân phố.", leader.full_name);
-                        out.push(Finding::error(team, "to-truong-khong-phai-truong-thon", text).about([leader.id]));
+                        let text = format!(
+                            "Tổ trưởng {} không phải trưởng thôn, tổ trưởng tổ dân phố.",
+                            leader.full_name
+                        );
+                        out.push(
+                            Finding::error(team, "to-truong-khong-phai-truong-thon", text).about([leader.id]),
+                        );
                     }
                     if (serving.len() as i64) < min_village {
                         let text = format!(
@@ -88,20 +99,37 @@ impl Plugin for KeHoach77 {
                         out.push(Finding::error(team, "thieu-thanh-vien", text));
                     }
                     if !has(&serving, Affiliation::YouthUnion) {
-                        out.push(Finding::warning(team, "thieu-doan-vien", "Nên có thành viên là đoàn viên thanh niên."));
+                        out.push(Finding::warning(
+                            team,
+                            "thieu-doan-vien",
+                            "Nên có thành viên là đoàn viên thanh niên.",
+                        ));
                     }
                 }
                 _ => {
                     if let [leader] = leaders.as_slice()
                         && leader.affiliation != Affiliation::CommuneLeadership
                     {
-                        let text = format!("Tổ trưởng {} không phải Chủ tịch hoặc Phó Chủ tịch UBND xã.", leader.full_name);
-                        out.push(Finding::error(team, "to-truong-khong-phai-lanh-dao-xa", text).about([leader.id]));
+                        let text = format!(
+                            "Tổ trưởng {} không phải Chủ tịch hoặc Phó Chủ tịch UBND xã.",
+                            leader.full_name
+                        );
+                        out.push(
+                            Finding::error(team, "to-truong-khong-phai-lanh-dao-xa", text).about([leader.id]),
+                        );
                     }
                     for (aff, code, text) in [
-                        (Affiliation::YouthUnion, "thieu-doan-thanh-nien", "Thiếu thành viên Đoàn Thanh niên."),
+                        (
+                            Affiliation::YouthUnion,
+                            "thieu-doan-thanh-nien",
+                            "Thiếu thành viên Đoàn Thanh niên.",
+                        ),
                         (Affiliation::CommunePolice, "thieu-cong-an-xa", "Thiếu thành viên Công an xã."),
-                        (Affiliation::CulturalSocialOfficer, "thieu-cong-chuc-vhxh", "Thiếu công chức Văn hóa - Xã hội."),
+                        (
+                            Affiliation::CulturalSocialOfficer,
+                            "thieu-cong-chuc-vhxh",
+                            "Thiếu công chức Văn hóa - Xã hội.",
+                        ),
                     ] {
                         if !has(&serving, aff) {
                             out.push(Finding::error(team, code, text));
@@ -163,7 +191,11 @@ mod tests {
     }
 
     fn codes(t: Team) -> Vec<String> {
-        KeHoach77::check_teams(vec![t], Date::new(2022, 8, 1), params()).unwrap().into_iter().map(|f| f.code).collect()
+        KeHoach77::check_teams(vec![t], Date::new(2022, 8, 1), params())
+            .unwrap()
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
     }
 
     #[test]
@@ -185,7 +217,13 @@ mod tests {
     #[test]
     fn village_team_needs_its_head_and_two_more() {
         use Affiliation::*;
-        let t = team(UnitLevel::Village, vec![m(1, Position::Leader, Volunteer, 45), m(2, Position::Member, WomensUnion, 15)]);
-        assert_eq!(codes(t), ["chua-du-tuoi", "to-truong-khong-phai-truong-thon", "thieu-thanh-vien", "thieu-doan-vien"]);
+        let t = team(
+            UnitLevel::Village,
+            vec![m(1, Position::Leader, Volunteer, 45), m(2, Position::Member, WomensUnion, 15)],
+        );
+        assert_eq!(
+            codes(t),
+            ["chua-du-tuoi", "to-truong-khong-phai-truong-thon", "thieu-thanh-vien", "thieu-doan-vien"]
+        );
     }
 }

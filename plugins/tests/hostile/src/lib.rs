@@ -19,8 +19,10 @@ fn spin(n: u64) -> u64 {
 #[inline(never)]
 #[allow(unconditional_recursion)] // the point: it never returns
 fn recurse(depth: u64, pad: [u64; 16]) -> u64 {
-    let next = [pad[0].wrapping_add(depth); 16];
-    recurse(depth + 1, next).wrapping_add(pad[15])
+    let next = std::hint::black_box([pad[0].wrapping_add(depth); 16]);
+    // Using `next` after the call keeps this frame alive: no tail call, a real stack overflow.
+    let deeper = recurse(depth + 1, next);
+    deeper.wrapping_add(std::hint::black_box(next)[(depth % 16) as usize])
 }
 
 impl Plugin for Hostile {
@@ -72,7 +74,10 @@ impl Plugin for Hostile {
                 Ok(vec![])
             }
             "fail" => Err(PluginError::Failed("từ chối xử lý".into())),
-            _ => Ok(teams.iter().map(|t| Finding::warning(t, "da-kiem-tra", format!("Đã kiểm tra {}", t.name))).collect()),
+            _ => Ok(teams
+                .iter()
+                .map(|t| Finding::warning(t, "da-kiem-tra", format!("Đã kiểm tra {}", t.name)))
+                .collect()),
         }
     }
 }

@@ -1,0 +1,266 @@
+//! The plugin platform through the API: install, bind, resolve, check; hostile components.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::harness::{TestApp, component, each_backend, each_backend_with};
+use crate::teams::team;
+
+const WASM: &str = "application/wasm";
+
+async fn install(app: &TestApp, name: &str) -> crate::harness::Reply {
+    app.post_bytes("/api/v1/plugins", WASM, component(name)).await
+}
+
+/// A commune team with the members Plan 77 asks for, in Bình Tường.
+async fn good_commune_team(app: &TestApp) -> i64 {
+    let t = team(app, "21835", "2022-06-15").await;
+    for (i, (position, affiliation)) in [
+        ("leader", "commune_leadership"),
+        ("deputy", "youth_union"),
+        ("member", "commune_police"),
+        ("member", "cultural_social_officer"),
+        ("member", "telecom_postal"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = app
+            .post(
+                "/api/v1/members",
+                json!({"team_id": t["id"], "full_name": format!("Thành Viên Số {i}"), "gender": "male", "birth_year": 1985,
+                       "phone": format!("09051230{i:02}"), "position": position, "affiliation": affiliation, "joined_on": "2022-06-15"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+    t["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn install_validates_components_and_keeps_every_version() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = install(&app, "binh-dinh-ke-hoach-77").await;
+        assert_eq!(r.status, 201, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.body["plugin_id"], "binh-dinh-ke-hoach-77");
+        assert_eq!(r.body["interface_version"], "0.1.0");
+        assert_eq!(r.body["kinds"], json!(["composition"]));
+        assert_eq!(r.body["params"][0]["name"], "min_village_members");
+        assert_eq!(r.body["params"][0]["type"], "integer");
+        assert_eq!(r.body["sha256"].as_str().unwrap().len(), 64);
+        let again = install(&app, "binh-dinh-ke-hoach-77").await;
+        assert_eq!(again.status, 200, "the same bytes again change nothing");
+        assert_eq!(app.count("plugins").await, 1);
+        let listed = app.get("/api/v1/plugins").await;
+        assert_eq!(listed.body.as_array().unwrap().len(), 1);
+        let one = app.get("/api/v1/plugins/binh-dinh-ke-hoach-77/1.0.0").await;
+        assert_eq!(one.status, 200);
+        assert_eq!(app.get("/api/v1/plugins/binh-dinh-ke-hoach-77/9.9.9").await.status, 404);
+
+        // Bad components: each refused with a reason, nothing stored.
+        let good = component("binh-dinh-ke-hoach-77");
+        let truncated = good[..good.len() / 2].to_vec();
+        let r = app.post_bytes("/api/v1/plugins", WASM, truncated).await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        assert_eq!(r.code(), "plugin_invalid");
+        let r = app.post_bytes("/api/v1/plugins", WASM, b"MZ\x90\x00 not wasm at all".to_vec()).await;
+        assert_eq!(r.code(), "plugin_invalid");
+        let core_module = b"\0asm\x01\0\0\0".to_vec();
+        let r = app.post_bytes("/api/v1/plugins", WASM, core_module).await;
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("sohoa plugin build"), "{:?}", r.body);
+        let r = install(&app, "future-interface").await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        let message = r.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("0.2.0") && message.contains("supports 0.1.0"), "{message}");
+        assert_eq!(app.count("plugins").await, 1);
+
+        let viewer = app.with_token(&app.user("xem.plugin", "district_culture", Some("547"), None).await);
+        let r = viewer.post_bytes("/api/v1/plugins", WASM, component("hostile")).await;
+        assert_eq!(r.status, 403, "only provincial administrators install");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn components_over_the_size_limit_are_refused() {
+    each_backend_with(vec![("plugins.max_component_bytes", "10000".into())], |app| async move {
+        app.seed_units().await;
+        let r = install(&app, "binh-dinh-ke-hoach-77").await;
+        assert_eq!(r.status, 413, "{}: {:?}", app.backend, r.body);
+        assert_eq!(app.count("plugins").await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bindings_resolve_up_the_tree_by_date_and_take_effect_at_once() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        install(&app, "binh-dinh-ke-hoach-77").await;
+        install(&app, "hostile").await;
+        let team_id = good_commune_team(&app).await;
+        let check = |as_of: &'static str| {
+            let app = &app;
+            async move { app.post(&format!("/api/v1/teams/{team_id}/check?as_of={as_of}"), json!({})).await }
+        };
+        let r = check("2023-01-01").await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.body["plugin"], json!(null), "no rule bound yet");
+
+        let bind = |unit: &'static str, body: serde_json::Value| {
+            let app = &app;
+            async move { app.post(&format!("/api/v1/units/{unit}/plugins"), body).await }
+        };
+        let r = bind("52", json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "effective_from": "2022-01-01"})).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let r = check("2023-01-01").await;
+        assert_eq!(r.body["plugin"]["plugin_id"], "binh-dinh-ke-hoach-77");
+        assert_eq!(r.body["plugin"]["bound_at"], "52", "inherited from the province");
+        assert_eq!(r.body["findings"], json!([]));
+
+        // A district override from 2024, and a commune that switches the rule off from 2025.
+        let r = bind("547", json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2024-01-01", "params": {"mode": "ok"}})).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        bind("21835", json!({"kind": "composition", "effective_from": "2025-01-01"})).await;
+        assert_eq!(check("2023-12-31").await.body["plugin"]["plugin_id"], "binh-dinh-ke-hoach-77");
+        let r = check("2024-06-01").await;
+        assert_eq!(r.body["plugin"]["plugin_id"], "hostile", "the district's own binding wins");
+        assert_eq!(r.body["plugin"]["bound_at"], "547");
+        assert_eq!(r.body["findings"][0]["code"], "da-kiem-tra");
+        assert_eq!(check("2025-06-01").await.body["plugin"], json!(null), "switched off below");
+
+        let units = app.get("/api/v1/units/21835/plugins?as_of=2024-06-01").await;
+        assert_eq!(units.body["effective"][0]["bound_at"], "547");
+        assert_eq!(units.body["bindings"][0]["plugin_id"], json!(null));
+
+        // Parameters are checked against the plugin's declarations.
+        let r = bind("540", json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "params": {"min_age": "sixteen"}})).await;
+        assert_eq!(r.status, 422);
+        assert_eq!(r.fields(), ["params.min_age"]);
+        let r = bind("540", json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "params": {"max_age": 60}})).await;
+        assert_eq!(r.fields(), ["params.max_age"]);
+        let r = bind("540", json!({"kind": "report", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0"})).await;
+        assert_eq!(r.fields(), ["kind"], "the plugin offers no report template");
+        let r = bind("540", json!({"kind": "composition", "plugin_id": "nope", "version": "1.0.0"})).await;
+        assert_eq!(r.fields(), ["plugin_id"]);
+
+        // A parameter changes the verdict at the next call.
+        bind("52", json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "effective_from": "2022-01-01", "params": {"max_deputies": 0}})).await;
+        let r = check("2023-01-01").await;
+        assert_eq!(r.body["findings"][0]["code"], "qua-nhieu-to-pho", "{:?}", r.body);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hostile_plugins_fail_cleanly_while_the_host_keeps_serving() {
+    let limits = vec![
+        ("plugins.fuel", "50000000".into()),
+        ("plugins.timeout_ms", "1500".into()),
+        ("plugins.memory_bytes", "33554432".into()),
+    ];
+    each_backend_with(limits, |app| async move {
+        app.seed_units().await;
+        assert_eq!(install(&app, "hostile").await.status, 201);
+        let team_id = team(&app, "21820", "2022-06-15").await["id"].as_i64().unwrap();
+        let calm = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
+        app.post("/api/v1/units/21835/plugins", json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01"})).await;
+        let cases = [
+            ("loop", "instruction budget"),
+            ("grow", "bytes of memory"),
+            ("recurse", "stack"),
+            ("panic", "crashed"),
+            ("big-output", "bytes; at most"),
+            ("fail", "refused"),
+        ];
+        for (mode, expected) in cases {
+            let r = app
+                .post("/api/v1/units/21820/plugins", json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": mode}}))
+                .await;
+            assert_eq!(r.status, 201, "{r:?}");
+            let started = Instant::now();
+            // The hostile call and ordinary requests at the same time.
+            let hostile_uri = format!("/api/v1/teams/{team_id}/check");
+            let hostile = app.post(&hostile_uri, json!({}));
+            let ordinary = async {
+                let mut served = 0;
+                for _ in 0..5 {
+                    assert_eq!(app.anonymous().get("/health").await.status, 200);
+                    let r = app.post(&format!("/api/v1/teams/{calm}/check"), json!({})).await;
+                    assert_eq!(r.status, 200, "{mode}: a calm plugin call during the attack: {:?}", r.body);
+                    served += 1;
+                }
+                (served, started.elapsed())
+            };
+            let (r, (served, ordinary_time)) = tokio::join!(hostile, ordinary);
+            assert_eq!(served, 5);
+            assert_eq!(r.status, 502, "{mode} on {}: {:?}", app.backend, r.body);
+            assert_eq!(r.code(), "plugin_failed");
+            let message = r.body["error"]["message"].as_str().unwrap();
+            assert!(message.contains("hostile@0.1.0") && message.contains(expected), "{mode}: {message}");
+            assert!(started.elapsed() < Duration::from_secs(20), "{mode} was stopped in time");
+            eprintln!("{mode}: stopped after {:?}; ordinary requests done after {ordinary_time:?}", started.elapsed());
+        }
+        // Too many log lines are cut, not fatal.
+        app.post("/api/v1/units/21820/plugins", json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": "log-flood"}})).await;
+        let r = app.post(&format!("/api/v1/teams/{team_id}/check"), json!({})).await;
+        assert!(r.status == 200 || r.code() == "plugin_failed", "{:?}", r.body);
+        // And the plugin still works for everyone else.
+        let r = app.post(&format!("/api/v1/teams/{calm}/check"), json!({})).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body["plugin"]["plugin_id"], "hostile");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn writes_that_break_the_composition_rule_need_a_reason() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        install(&app, "binh-dinh-ke-hoach-77").await;
+        app.post("/api/v1/units/52/plugins", json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "effective_from": "2022-01-01"})).await;
+        let team_id = good_commune_team(&app).await;
+        let detail = app.get(&format!("/api/v1/teams/{team_id}")).await.body;
+        let police = detail["members"].as_array().unwrap().iter().find(|m| m["affiliation"] == "commune_police").unwrap().clone();
+
+        // The police officer leaving breaks Plan 77: refused, nothing written.
+        let uri = format!("/api/v1/members/{}", police["id"]);
+        let r = app.patch(&uri, json!({"left_on": "2023-01-01"})).await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.code(), "composition_failed");
+        assert_eq!(r.fields(), ["thieu-cong-an-xa"]);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("binh-dinh-ke-hoach-77@1.0.0"));
+        assert_eq!(app.get(&uri).await.body["left_on"], json!(null));
+
+        // With a reason it goes through, and the reason is in the audit trail.
+        let r = app.patch(&format!("{uri}?override_reason=Công%20an%20xã%20chuyển%20công%20tác"), json!({"left_on": "2023-01-01"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let trail = app.get(&format!("/api/v1/audit?entity=team&entity_id={team_id}")).await;
+        let overridden = trail.body["items"].as_array().unwrap().iter().find(|e| e["action"] == "override").expect("an override row").clone();
+        assert_eq!(overridden["reason"], "Công an xã chuyển công tác");
+
+        // A change that does not make things worse needs no reason, even on a failing team.
+        let r = app.patch(&format!("/api/v1/teams/{team_id}"), json!({"decision_signer": "Trần Văn Quang"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_wall_clock_deadline_stops_what_fuel_would_not() {
+    let limits = vec![("plugins.fuel", "1000000000000".into()), ("plugins.timeout_ms", "200".into())];
+    each_backend_with(limits, |app| async move {
+        app.seed_units().await;
+        install(&app, "hostile").await;
+        let team_id = team(&app, "21820", "2022-06-15").await["id"].as_i64().unwrap();
+        app.post("/api/v1/units/21820/plugins", json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "params": {"mode": "loop"}, "effective_from": "2022-01-01"})).await;
+        let started = Instant::now();
+        let r = app.post(&format!("/api/v1/teams/{team_id}/check"), json!({})).await;
+        assert_eq!(r.status, 502, "{}: {:?}", app.backend, r.body);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("ran longer than 200 ms"), "{:?}", r.body);
+        assert!(started.elapsed() < Duration::from_secs(5), "stopped near its deadline: {:?}", started.elapsed());
+    })
+    .await;
+}
