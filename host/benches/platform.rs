@@ -1,0 +1,212 @@
+//! Benchmarks of the plugin runtime and the storage, reported as ratios measured side by side
+//! in one run (these machines are noisy; absolute numbers drift, ratios much less).
+//!
+//! Run: `cargo bench -p sohoa-host --bench platform` (add `-- --quick` for a short run).
+//! PostgreSQL figures need `SOHOA_TEST_POSTGRES_URL`; results go to standard output as the
+//! Markdown table kept in docs/BENCHMARKS.md.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use sohoa::config::{Settings, Sources};
+use sohoa::plugins::{Runtime, build, registry, wit};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Median time of `f` over `rounds` rounds of `per_round` calls, per call.
+fn time_per_call(rounds: usize, per_round: usize, mut f: impl FnMut()) -> Duration {
+    f(); // warm up: compile caches, first-touch pages
+    let samples = (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..per_round {
+                f();
+            }
+            start.elapsed() / per_round as u32
+        })
+        .collect();
+    median(samples)
+}
+
+fn team(id: i64) -> wit::Team {
+    use wit::{Affiliation as A, Position as P};
+    let member = |i: i64, position, affiliation, age| wit::Member {
+        id: id * 100 + i,
+        full_name: format!("Nguyễn Văn Thành Viên {i}"),
+        gender: wit::Gender::Male,
+        age: Some(age),
+        position,
+        affiliation,
+        skills: vec!["VNeID".into(), "Dịch vụ công trực tuyến".into()],
+        joined_on: wit::Date { year: 2022, month: 6, day: 15 },
+        left_on: None,
+    };
+    wit::Team {
+        id,
+        name: format!("Tổ công nghệ số cộng đồng số {id}"),
+        unit_code: format!("218{id:02}"),
+        unit_name: "Xã Bình Tường".into(),
+        kind: wit::UnitLevel::Commune,
+        status: wit::TeamStatus::Active,
+        decision_date: wit::Date { year: 2022, month: 6, day: 15 },
+        members: vec![
+            member(1, P::Leader, A::CommuneLeadership, 48),
+            member(2, P::Deputy, A::YouthUnion, 29),
+            member(3, P::Member, A::CommunePolice, 35),
+            member(4, P::Member, A::CulturalSocialOfficer, 33),
+            member(5, P::Member, A::TelecomPostal, 31),
+            member(6, P::Member, A::WomensUnion, 41),
+            member(7, P::Member, A::FarmersUnion, 52),
+        ],
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let rounds = if quick { 5 } else { 15 };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let settings = Settings::load(&Sources::default()).expect("settings");
+    let path = build::build(&root.join("plugins/binh-dinh-ke-hoach-77"), &root.join("target/wasm"))
+        .expect("plugin builds");
+    let bytes = std::fs::read(&path).unwrap();
+    let runtime = Runtime::new(settings.plugins.clone(), None).expect("runtime");
+    let inspected = registry::inspect(&runtime, &bytes).expect("component");
+    let loaded = runtime.load(&inspected.sha256, &bytes).unwrap();
+    let params = sohoa::plugins::bindings::params_for(
+        &[
+            registry::ParamSpec {
+                name: "min_village_members".into(),
+                description: String::new(),
+                kind: "integer".into(),
+                default: 3.into(),
+            },
+            registry::ParamSpec {
+                name: "max_deputies".into(),
+                description: String::new(),
+                kind: "integer".into(),
+                default: 2.into(),
+            },
+            registry::ParamSpec {
+                name: "min_age".into(),
+                description: String::new(),
+                kind: "integer".into(),
+                default: 16.into(),
+            },
+        ],
+        &Default::default(),
+    )
+    .unwrap();
+    let as_of = wit::Date { year: 2026, month: 11, day: 28 };
+    let one = vec![team(1)];
+    let hundred: Vec<wit::Team> = (1..=100).map(team).collect();
+    let label = "binh-dinh-ke-hoach-77@1.0.0";
+
+    let describe = time_per_call(rounds, 200, || {
+        runtime.metadata(&loaded).unwrap();
+    });
+    let check_one = time_per_call(rounds, 200, || {
+        runtime.check_teams(&loaded, label, &one, as_of, &params).unwrap();
+    });
+    let check_batch = time_per_call(rounds, 10, || {
+        runtime.check_teams(&loaded, label, &hundred, as_of, &params).unwrap();
+    });
+    let fuel_one = runtime.check_teams(&loaded, label, &one, as_of, &params).unwrap().1.fuel;
+    let fuel_batch = runtime.check_teams(&loaded, label, &hundred, as_of, &params).unwrap().1.fuel;
+    let compile = time_per_call(3, 1, || {
+        let fresh = Runtime::new(settings.plugins.clone(), None).unwrap();
+        fresh.load(&inspected.sha256, &bytes).unwrap();
+    });
+
+    println!("| measurement | time | ratio |");
+    println!("| --- | --- | --- |");
+    println!("| compile the component (once per host, then cached) | {compile:.2?} | |");
+    println!("| fresh instance + `describe` (instantiation floor) | {describe:.2?} | 1.0 |");
+    println!(
+        "| fresh instance + check 1 team (7 members), {fuel_one} fuel | {check_one:.2?} | {:.1}x |",
+        ratio(check_one, describe)
+    );
+    println!(
+        "| fresh instance + check 100 teams in one call, {fuel_batch} fuel | {check_batch:.2?} ({:.2?} per team) | {:.1}x per team vs one call per team |",
+        check_batch / 100,
+        ratio(check_one, check_batch / 100)
+    );
+
+    // Storage: the national import, SQLite against PostgreSQL, in the same run.
+    let source = sohoa::units::UnitSource::read(&root.join("../shared/data/vn-admin-units-2022-04.json"))
+        .expect("shared data");
+    let tokio = tokio::runtime::Runtime::new().unwrap();
+    let mut rows = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut backends =
+        vec![("SQLite (file, WAL)", vec![("paths.data_dir", dir.path().display().to_string())])];
+    if let Ok(url) = std::env::var("SOHOA_TEST_POSTGRES_URL") {
+        backends.push(("PostgreSQL (loopback)", vec![("database.url", url)]));
+    }
+    for (name, overrides) in backends {
+        let elapsed = tokio.block_on(async {
+            let s = Settings::load(&Sources { overrides, ..Default::default() }).unwrap();
+            let db = sohoa::db::Db::connect(&s).await.unwrap();
+            let schema = format!("bench_{}", std::process::id());
+            if db.backend == sohoa::db::Backend::Postgres {
+                // A private schema, dropped afterwards.
+                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&db.pool).await.unwrap();
+                db.pool.close().await;
+                let url = format!("{}?options[search_path]={schema}", s.database.url);
+                let s =
+                    Settings::load(&Sources { overrides: vec![("database.url", url)], ..Default::default() })
+                        .unwrap();
+                let db = sohoa::db::Db::connect(&s).await.unwrap();
+                let t = import(&db, &source).await;
+                db.pool.close().await;
+                let admin = sohoa::db::Db::connect(
+                    &Settings::load(&Sources {
+                        overrides: vec![(
+                            "database.url",
+                            s.database.url.split('?').next().unwrap().to_string(),
+                        )],
+                        ..Default::default()
+                    })
+                    .unwrap(),
+                )
+                .await
+                .unwrap();
+                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&admin.pool).await.unwrap();
+                t
+            } else {
+                import(&db, &source).await
+            }
+        });
+        rows.push((name, elapsed));
+    }
+    println!();
+    println!("| national import (11,367 units, one transaction) | time | ratio |");
+    println!("| --- | --- | --- |");
+    let base = rows[0].1;
+    for (name, t) in &rows {
+        println!("| {name} | {t:.2?} | {:.1}x |", ratio(*t, base));
+    }
+}
+
+async fn import(db: &sohoa::db::Db, source: &sohoa::units::UnitSource) -> Duration {
+    db.migrate().await.unwrap();
+    let start = Instant::now();
+    let mut tx = db.pool.begin().await.unwrap();
+    sohoa::units::import_units(
+        &mut tx,
+        &sohoa::audit::Actor::system("bench"),
+        &source.units,
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    start.elapsed()
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(1e-12)
+}
