@@ -31,7 +31,7 @@ pub mod wit {
         world: "plugin",
     });
 
-    pub use sohoa::plugin::types::*;
+    pub use self::sohoa::plugin::types::*;
 }
 
 /// The three kinds of rule a plugin may offer.
