@@ -138,6 +138,15 @@ impl PageRequest {
     }
 }
 
+/// `?as_of=`: the date a request is answered for (default today).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfParams {
+    /// yyyy-mm-dd or dd/mm/yyyy; today when absent.
+    pub as_of: Option<String>,
+}
+
 /// Parses an optional `as_of` query value, defaulting to today in Viet Nam.
 pub fn as_of(value: Option<&str>) -> Result<String> {
     match value {

@@ -2,7 +2,6 @@
 //! NFD), and searched through a folded key without diacritics, so "tay son" finds "Tây Sơn".
 
 use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
 
 /// NFC, trimmed, with runs of white space collapsed to one space.
 pub fn clean(input: &str) -> String {
@@ -11,19 +10,8 @@ pub fn clean(input: &str) -> String {
 }
 
 /// Lower case, diacritics removed (đ becomes d), white space collapsed: the search key.
-pub fn fold(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    for c in input.nfd() {
-        if is_combining_mark(c) {
-            continue;
-        }
-        match c {
-            'đ' | 'Đ' => out.push('d'),
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+/// The SDK's own, so plugins compare names exactly as the host searches them.
+pub use sohoa_sdk::text::fold;
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
 pub fn like_escape(input: &str) -> String {

@@ -3,15 +3,15 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Kind;
 use super::bindings::{self, Binding, NewBinding};
 use super::registry::{self, PluginInfo};
-use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, as_of};
+use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 
@@ -77,14 +77,6 @@ async fn get_plugin(
         .ok_or_else(|| Error::NotFound(format!("plugin {plugin_id}@{version}")))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct BindingParams {
-    /// The date the effective rules are resolved on (default today).
-    as_of: Option<String>,
-}
-
 /// The rule of one kind in force at a unit.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Effective {
@@ -107,13 +99,13 @@ pub struct UnitPlugins {
 }
 
 /// Bindings at a unit and the rules in force there.
-#[utoipa::path(get, path = "/units/{code}/plugins", tag = "plugins", params(("code" = String, Path), BindingParams),
+#[utoipa::path(get, path = "/units/{code}/plugins", tag = "plugins", params(("code" = String, Path), AsOfParams),
     responses((status = 200, body = UnitPlugins), (status = 404, body = ErrorBody)))]
 async fn list_bindings(
     State(state): State<AppState>,
     _: Principal,
     ApiPath(code): ApiPath<String>,
-    ApiQuery(q): ApiQuery<BindingParams>,
+    ApiQuery(q): ApiQuery<AsOfParams>,
 ) -> Result<ApiJson<UnitPlugins>> {
     let date = as_of(q.as_of.as_deref())?;
     let mut conn = state.db.pool.acquire().await?;

@@ -13,7 +13,7 @@ use super::{
     ImportOutcome, Member, MemberChange, MemberFilter, NewMember, NewTeam, Person, RosterFormat, Team,
     TeamChange, TeamDetail, TeamFilter, TeamSort,
 };
-use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageRequest, as_of};
+use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Page, PageRequest, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 use crate::vocab::{Affiliation, Position, TeamStatus, Vocab};
@@ -71,23 +71,15 @@ pub struct OverrideParams {
     override_reason: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CheckParams {
-    /// The date to check on (default today).
-    as_of: Option<String>,
-}
-
 /// Runs the composition rule that applies to the team (its unit's binding, or the nearest
 /// ancestor's) and returns the findings, with the plugin name and version.
-#[utoipa::path(post, path = "/teams/{id}/check", tag = "teams", params(("id" = i64, Path), CheckParams),
+#[utoipa::path(post, path = "/teams/{id}/check", tag = "teams", params(("id" = i64, Path), AsOfParams),
     responses((status = 200, body = super::composition::CheckResult), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
 async fn check_team(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-    ApiQuery(q): ApiQuery<CheckParams>,
+    ApiQuery(q): ApiQuery<AsOfParams>,
 ) -> Result<ApiJson<super::composition::CheckResult>> {
     let date = as_of(q.as_of.as_deref())?;
     let mut conn = state.db.pool.acquire().await?;

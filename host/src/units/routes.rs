@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Level, NewUnit, Unit, UnitChange, UnitClosure, UnitDetail, UnitFilter, UnitSort};
-use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageRequest, as_of};
+use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Page, PageRequest, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 
@@ -69,14 +69,6 @@ async fn list_units(
     let mut conn = state.db.pool.acquire().await?;
     let (items, total) = super::list(&mut conn, &filter, page.limit(), page.offset()).await?;
     Ok(ApiJson(page.wrap(items, total)))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AsOfParams {
-    /// Date to describe the unit on (default: today).
-    as_of: Option<String>,
 }
 
 /// One unit with its path, history and successions.
