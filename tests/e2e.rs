@@ -78,14 +78,14 @@ async fn demo_serves_tay_son_teams() {
     assert_eq!(anonymous.status(), 401, "data needs signing in");
 
     // Sign in as the district's Culture and Information office with the demo password.
-    let login = client
+    let signed_in = client
         .post(format!("{}/api/v1/auth/login", server.url))
         .json(&serde_json::json!({"username": "tayson.vhtt", "password": "Demo@TaySon-2022"}))
         .send()
         .await
         .unwrap();
-    assert_eq!(login.status(), 200);
-    let set_cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert_eq!(signed_in.status(), 200);
+    let set_cookie = signed_in.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     let cookie = set_cookie.split(';').next().unwrap().to_string();
 
@@ -106,6 +106,58 @@ async fn demo_serves_tay_son_teams() {
     let other = client.get(format!("{}/api/v1/teams?unit=540", server.url)).header("cookie", &cookie);
     let other: serde_json::Value = other.send().await.unwrap().json().await.unwrap();
     assert_eq!(other["total"], 0, "Quy Nhơn is outside Tây Sơn's scope (and has no demo teams)");
+
+    // The same team data under two provinces' rules, through the API.
+    let mut verdicts = Vec::new();
+    for (user, unit) in [("tinh.admin", "21817"), ("danang.admin", "20293")] {
+        let cookie = login(&client, &server.url, user).await;
+        let url = format!("{}/api/v1/teams?unit={unit}&sort=unit&per_page=50", server.url);
+        let listed: serde_json::Value =
+            client.get(url).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+        let team = listed["items"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+        let detail: serde_json::Value = client
+            .get(format!("{}/api/v1/teams/{team}", server.url))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let shape: Vec<(String, String, i64)> = detail["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (m["position"].to_string(), m["affiliation"].to_string(), m["birth_year"].as_i64().unwrap())
+            })
+            .collect();
+        let check: serde_json::Value = client
+            .post(format!("{}/api/v1/teams/{team}/check", server.url))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let codes: Vec<String> = check["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect();
+        verdicts.push((shape, check["plugin"]["plugin_id"].as_str().unwrap().to_string(), codes));
+    }
+    let mut binh_dinh_shape = verdicts[0].0.clone();
+    let mut da_nang_shape = verdicts[1].0.clone();
+    binh_dinh_shape.sort();
+    da_nang_shape.sort();
+    assert_eq!(binh_dinh_shape, da_nang_shape, "the same positions, affiliations and ages");
+    assert_eq!(verdicts[0].1, "binh-dinh-ke-hoach-77");
+    assert!(verdicts[0].2.is_empty(), "complete under Plan 77: {:?}", verdicts[0].2);
+    assert_eq!(verdicts[1].1, "da-nang-2025");
+    assert_eq!(verdicts[1].2, ["thieu-thanh-vien", "thieu-cong-an-khu-vuc"], "Đà Nẵng asks for more");
 
     // Signing out ends the session.
     let out = client

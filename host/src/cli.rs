@@ -536,9 +536,9 @@ async fn demo(
     for info in &installed {
         eprintln!("plugin {}@{}: {}", info.plugin_id, info.version, info.name);
     }
-    eprintln!("{bound} plugin binding(s) for Bình Định (52)");
+    eprintln!("{bound} plugin binding(s): Bình Định (52) and Đà Nẵng (48) each under their own rules");
     eprintln!(
-        "demo ready in {:.1}s: {} units of Bình Định, {} villages, {} teams and {} members in Tây Sơn (code {})",
+        "demo ready in {:.1}s: {} units (Bình Định, Đà Nẵng), {} villages, {} teams and {} members in Tây Sơn (code {})",
         started.elapsed().as_secs_f64(),
         report.units,
         report.villages,

@@ -22,6 +22,14 @@ use crate::users::{NewRole, NewUser};
 
 pub const MAPPING_FILE: &str = "binh-dinh-2022-with-2025-mapping.json";
 pub const TAY_SON: &str = "547";
+pub const NATIONAL_FILE: &str = "vn-admin-units-2022-04.json";
+/// The second demo province, whose own rules (da-nang-2025) judge a mirror of a Tây Sơn team.
+pub const DA_NANG: &str = "48";
+/// Xã Hòa Bắc (Hòa Vang), where the mirrored village team sits.
+pub const HOA_BAC: &str = "20293";
+/// The Tây Sơn village whose team is mirrored in Đà Nẵng (Bình Thuận's last village, complete
+/// under Plan 77).
+pub const MIRRORED_FROM: &str = "21817";
 
 const SURNAMES: &[&str] = &[
     "Nguyễn", "Trần", "Lê", "Võ", "Huỳnh", "Phạm", "Phan", "Đặng", "Bùi", "Đỗ", "Ngô", "Hồ", "Trương",
@@ -70,6 +78,7 @@ const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("binhtuong.xa", "UBND xã Bình Tường", "commune_officer", "21835"),
     ("binhtuong.totruong", "Tổ trưởng Tổ CNSCĐ xã Bình Tường", "team_leader", "21835"),
     ("tayson.xem", "Người xem Tây Sơn", "viewer", TAY_SON),
+    ("danang.admin", "Sở TT&TT Đà Nẵng", "province_admin", DA_NANG),
 ];
 
 async fn create_accounts(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<(String, String, String)>> {
@@ -174,7 +183,17 @@ pub async fn bind_bundled(
     use crate::plugins::bindings;
     let actor = Actor::system("sohoa demo");
     let mut bound = 0;
-    for info in installed.iter().filter(|i| i.plugin_id.starts_with("binh-dinh-")) {
+    let province = |id: &str| {
+        if id.starts_with("binh-dinh-") {
+            Some("52")
+        } else if id.starts_with("da-nang-") {
+            Some(DA_NANG)
+        } else {
+            None
+        }
+    };
+    for info in installed {
+        let Some(unit) = province(&info.plugin_id) else { continue };
         for kind in &info.kinds {
             let input = bindings::NewBinding {
                 kind: *kind,
@@ -183,7 +202,7 @@ pub async fn bind_bundled(
                 effective_from: Some("2022-01-01".into()),
                 params: Default::default(),
             };
-            bindings::bind(conn, &actor, "52", input).await?;
+            bindings::bind(conn, &actor, unit, input).await?;
             bound += 1;
         }
     }
@@ -355,8 +374,105 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
             }
         }
     }
+    report.units += seed_da_nang(conn, actor, shared_data_dir, &mut g).await?;
+    report.teams += 1;
     report.accounts = create_accounts(conn, actor).await?;
     Ok(report)
+}
+
+/// Đà Nẵng's tree from the national registry, and in Xã Hòa Bắc a village team with the same
+/// positions, affiliations and ages as a Tây Sơn village team: the same data, judged by each
+/// province's own rules. Returns the number of units created.
+async fn seed_da_nang(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    shared_data_dir: &Path,
+    g: &mut Gen,
+) -> Result<usize> {
+    let national = UnitSource::read(&shared_data_dir.join(NATIONAL_FILE))?;
+    let districts: std::collections::HashSet<&str> = national
+        .units
+        .iter()
+        .filter(|u| u.parent_code.as_deref() == Some(DA_NANG))
+        .map(|u| u.code.as_str())
+        .collect();
+    let units: Vec<_> = national
+        .units
+        .iter()
+        .filter(|u| {
+            u.code == DA_NANG
+                || districts.contains(u.code.as_str())
+                || u.parent_code.as_deref().is_some_and(|p| districts.contains(p))
+        })
+        .cloned()
+        .collect();
+    let created = units::import_units(conn, actor, &units, None, &|_, _| {}).await?.created;
+    let village = units::create(
+        conn,
+        actor,
+        NewUnit {
+            code: Some(format!("{HOA_BAC}-01")),
+            name: Some("Thôn 1".into()),
+            unit_type: Some("Thôn".into()),
+            level: Some(Level::Village),
+            parent_code: Some(HOA_BAC.into()),
+            valid_from: None,
+        },
+    )
+    .await?;
+    let source_unit = format!("{MIRRORED_FROM}-{:02}", last_village(conn, MIRRORED_FROM).await?);
+    let source_id = units::id_of(conn, &source_unit).await?;
+    let source_team: i64 = sqlx::query_scalar("SELECT MIN(id) FROM teams WHERE unit_id = $1")
+        .bind(source_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let team = teams::create(
+        conn,
+        actor,
+        NewTeam {
+            unit_code: Some(village.code.clone()),
+            name: None,
+            decision_number: Some("15/QĐ-UBND".into()),
+            decision_date: Some("2022-07-20".into()),
+            decision_signer: Some("Chủ tịch UBND xã Hòa Bắc".into()),
+        },
+    )
+    .await?;
+    let filter = teams::MemberFilter { team: Some(source_team), ..Default::default() };
+    let (members, _) = teams::members::list(conn, &filter, 100, 0).await?;
+    for m in members {
+        let (full_name, _) = g.person(m.gender == crate::vocab::Gender::Female);
+        let phone = g.phone();
+        teams::members::create(
+            conn,
+            actor,
+            NewMember {
+                team_id: Some(team.id),
+                full_name: Some(full_name),
+                gender: Some(crate::vocab::Vocab::as_str(m.gender).into()),
+                birth_year: m.birth_year,
+                phone: Some(phone),
+                position: Some(crate::vocab::Vocab::as_str(m.position).into()),
+                affiliation: Some(crate::vocab::Vocab::as_str(m.affiliation).into()),
+                skills: m.skills,
+                joined_on: Some(team.decision_date.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(created + 1)
+}
+
+/// The number of the last village of a demo commune.
+async fn last_village(conn: &mut AnyConnection, commune: &str) -> Result<usize> {
+    let filter = UnitFilter {
+        as_of: crate::dates::iso(crate::dates::today()),
+        parent: Some(commune.into()),
+        ..Default::default()
+    };
+    let (villages, _) = units::list(conn, &filter, 100, 0).await?;
+    Ok(villages.len())
 }
 
 async fn add_member(
