@@ -43,11 +43,8 @@ async fn install_plugin(
     if body.len() > limit {
         return Err(Error::PayloadTooLarge(format!("a component may have at most {limit} bytes")));
     }
-    let runtime = state.plugins.clone();
     let bytes = body.clone();
-    let inspected = tokio::task::spawn_blocking(move || registry::inspect(&runtime, &bytes))
-        .await
-        .map_err(|e| Error::Internal(format!("plugin task: {e}")))??;
+    let inspected = state.plugins.run(move |runtime| registry::inspect(runtime, &bytes)).await?;
     let mut tx = state.db.pool.begin().await?;
     let (info, created) = registry::store(&mut tx, &principal.actor(), &inspected, &body).await?;
     tx.commit().await?;

@@ -142,9 +142,14 @@ pub struct Runtime {
     limits: PluginSettings,
     cache_dir: Option<PathBuf>,
     loaded: Mutex<HashMap<String, Arc<Loaded>>>,
+    /// One permit per pooled instance slot: calls beyond the pool wait instead of failing.
+    slots: tokio::sync::Semaphore,
 }
 
 const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Core instances (and tables) one plugin component may create.
+const CORE_INSTANCES_PER_PLUGIN: u32 = 8;
 
 impl Runtime {
     pub fn new(limits: PluginSettings, cache_dir: Option<PathBuf>) -> Result<Self, PluginFailure> {
@@ -153,11 +158,15 @@ impl Runtime {
         config.consume_fuel(true);
         config.epoch_interruption(true);
         config.max_wasm_stack(limits.stack_bytes);
+        // A component made by wit-component instantiates a few core modules (the plugin, plus
+        // shim and fixup modules for its imports), each with its own tables: size the pool per
+        // component instance, not per core instance.
+        let slots = limits.pool_instances;
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(limits.pool_instances)
-            .total_core_instances(limits.pool_instances * 2)
-            .total_memories(limits.pool_instances * 2)
-            .total_tables(limits.pool_instances * 2)
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * CORE_INSTANCES_PER_PLUGIN)
+            .total_memories(slots * 2)
+            .total_tables(slots * CORE_INSTANCES_PER_PLUGIN)
             .max_memory_size(limits.memory_bytes)
             .table_elements(limits.table_elements)
             // Keep the first pages of a slot mapped between calls: most calls touch little memory.
@@ -182,13 +191,28 @@ impl Runtime {
         if let Some(dir) = &cache_dir {
             let _ = std::fs::create_dir_all(dir);
         }
-        Ok(Runtime { engine, linker, limits, cache_dir, loaded: Mutex::new(HashMap::new()) })
+        let slots = tokio::sync::Semaphore::new(limits.pool_instances as usize);
+        Ok(Runtime { engine, linker, limits, cache_dir, loaded: Mutex::new(HashMap::new()), slots })
     }
 
     /// The runtime for these settings, caching compiled code in `<data_dir>/plugin-cache`.
     pub fn for_settings(settings: &crate::config::Settings) -> Result<Arc<Self>, PluginFailure> {
         let cache = settings.paths.data_dir.join("plugin-cache");
         Ok(Arc::new(Runtime::new(settings.plugins.clone(), Some(cache))?))
+    }
+
+    /// Runs plugin work from async code: waits for a free instance slot, then runs `f` on a
+    /// blocking thread, since guest code is CPU work bounded by its own deadline.
+    pub async fn run<R: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Runtime) -> Result<R, PluginFailure> + Send + 'static,
+    ) -> Result<R, PluginFailure> {
+        let _permit =
+            self.slots.acquire().await.map_err(|_| PluginFailure::Invalid("runtime closed".into()))?;
+        let runtime = self.clone();
+        tokio::task::spawn_blocking(move || f(&runtime))
+            .await
+            .map_err(|e| PluginFailure::Invalid(format!("plugin task: {e}")))?
     }
 
     pub fn limits(&self) -> &PluginSettings {
@@ -257,9 +281,9 @@ impl Runtime {
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.memory_bytes)
             .table_elements(self.limits.table_elements)
-            .instances(8)
-            .memories(4)
-            .tables(8)
+            .instances(CORE_INSTANCES_PER_PLUGIN as usize)
+            .memories(2)
+            .tables(CORE_INSTANCES_PER_PLUGIN as usize)
             .trap_on_grow_failure(true)
             .build();
         let state = CallState {
@@ -299,7 +323,8 @@ impl Runtime {
             Some(trap) => PluginFailure::Trap { plugin, message: trap.to_string() },
             None => {
                 let text = format!("{e:#}");
-                if text.contains("growing memory") || text.contains("memory minimum size") || text.contains("grow") {
+                // StoreLimits with trap_on_grow_failure: "forcing trap when growing memory to N bytes".
+                if text.contains("growing memory") || text.contains("memory minimum size") {
                     PluginFailure::MemoryLimit { plugin, bytes: self.limits.memory_bytes }
                 } else {
                     PluginFailure::Trap { plugin, message: text }

@@ -148,19 +148,17 @@ pub async fn check(
         None => registry::component(conn, &sha).await?,
     };
     let label = resolved.label();
-    let runtime = runtime.clone();
     let params = resolved.params.clone();
     let date = wit_date(as_of);
-    // Plugin code is CPU work with its own deadline: keep it off the async workers.
-    let (findings, usage) = tokio::task::spawn_blocking(move || {
-        let loaded = match runtime.get(&sha) {
-            Some(l) => l,
-            None => runtime.load(&sha, &bytes)?,
-        };
-        runtime.check_teams(&loaded, &label, std::slice::from_ref(&input), date, &params)
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("plugin task: {e}")))??;
+    let (findings, usage) = runtime
+        .run(move |runtime| {
+            let loaded = match runtime.get(&sha) {
+                Some(l) => l,
+                None => runtime.load(&sha, &bytes)?,
+            };
+            runtime.check_teams(&loaded, &label, std::slice::from_ref(&input), date, &params)
+        })
+        .await?;
     let findings = findings
         .into_iter()
         .map(|f| Finding {

@@ -163,7 +163,8 @@ async fn hostile_plugins_fail_cleanly_while_the_host_keeps_serving() {
     ];
     each_backend_with(limits, |app| async move {
         app.seed_units().await;
-        assert_eq!(install(&app, "hostile").await.status, 201);
+        let installed = install(&app, "hostile").await;
+        assert_eq!(installed.status, 201, "{:?}", installed.body);
         let team_id = team(&app, "21820", "2022-06-15").await["id"].as_i64().unwrap();
         let calm = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
         app.post("/api/v1/units/21835/plugins", json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01"})).await;
@@ -261,6 +262,29 @@ async fn the_wall_clock_deadline_stops_what_fuel_would_not() {
         assert_eq!(r.status, 502, "{}: {:?}", app.backend, r.body);
         assert!(r.body["error"]["message"].as_str().unwrap().contains("ran longer than 200 ms"), "{:?}", r.body);
         assert!(started.elapsed() < Duration::from_secs(5), "stopped near its deadline: {:?}", started.elapsed());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_beyond_the_instance_pool_wait_their_turn() {
+    each_backend_with(vec![("plugins.pool_instances", "1".into())], |app| async move {
+        app.seed_units().await;
+        let installed = install(&app, "hostile").await;
+        assert_eq!(installed.status, 201, "{:?}", installed.body);
+        let body = json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": "slow"}});
+        let bound = app.post("/api/v1/units/52/plugins", body).await;
+        assert_eq!(bound.status, 201, "{:?}", bound.body);
+        let team_id = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
+        let uri = format!("/api/v1/teams/{team_id}/check");
+        // Slow calls at once against a pool of one slot: they queue, none fails.
+        let started = Instant::now();
+        let replies = futures::future::join_all((0..4).map(|_| app.post(&uri, json!({})))).await;
+        for r in replies {
+            assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+            assert_eq!(r.body["findings"][0]["code"], "cham", "{:?}", r.body);
+        }
+        eprintln!("4 slow calls through one slot took {:?}", started.elapsed());
     })
     .await;
 }

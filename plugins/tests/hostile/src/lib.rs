@@ -31,7 +31,7 @@ impl Plugin for Hostile {
             id: "hostile".into(),
             version: "0.1.0".into(),
             name: "Plugin phá hoại (chỉ để kiểm thử)".into(),
-            description: "loop, grow, recurse, panic, big-output, log-flood, or ok".into(),
+            description: "loop, grow, recurse, panic, big-output, log-flood, fail, slow, or ok".into(),
             kinds: vec![RuleKind::Composition],
             indicators: vec![],
             params: vec![ParamSpec {
@@ -74,6 +74,14 @@ impl Plugin for Hostile {
                 Ok(vec![])
             }
             "fail" => Err(PluginError::Failed("từ chối xử lý".into())),
+            "slow" => {
+                // A bounded spin (tens of milliseconds) that succeeds: for overlapping calls.
+                let mut x = teams.len() as u64;
+                for i in 0..5_000_000u64 {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+                }
+                Ok(vec![Finding::warning(&teams[0], "cham", x.to_string())])
+            }
             _ => Ok(teams
                 .iter()
                 .map(|t| Finding::warning(t, "da-kiem-tra", format!("Đã kiểm tra {}", t.name)))
