@@ -111,19 +111,13 @@ async fn demo_serves_tay_son_teams() {
     let mut verdicts = Vec::new();
     for (user, unit) in [("tinh.admin", "21817"), ("danang.admin", "20293")] {
         let cookie = login(&client, &server.url, user).await;
-        let url = format!("{}/api/v1/teams?unit={unit}&sort=unit&per_page=50", server.url);
-        let listed: serde_json::Value =
-            client.get(url).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+        let listed = json(
+            client.get(format!("{}/api/v1/teams?unit={unit}&sort=unit&per_page=50", server.url)),
+            &cookie,
+        )
+        .await;
         let team = listed["items"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
-        let detail: serde_json::Value = client
-            .get(format!("{}/api/v1/teams/{team}", server.url))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let detail = json(client.get(format!("{}/api/v1/teams/{team}", server.url)), &cookie).await;
         let shape: Vec<(String, String, i64)> = detail["members"]
             .as_array()
             .unwrap()
@@ -132,15 +126,7 @@ async fn demo_serves_tay_son_teams() {
                 (m["position"].to_string(), m["affiliation"].to_string(), m["birth_year"].as_i64().unwrap())
             })
             .collect();
-        let check: serde_json::Value = client
-            .post(format!("{}/api/v1/teams/{team}/check", server.url))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let check = json(client.post(format!("{}/api/v1/teams/{team}/check", server.url)), &cookie).await;
         let codes: Vec<String> = check["findings"]
             .as_array()
             .unwrap()
@@ -255,6 +241,11 @@ fn user_create_from_the_command_line_checks_the_password() {
     assert!(String::from_utf8_lossy(&ok.stdout).contains("created user admin"));
     let again = create("Sở TT&TT Bình Định 2026!");
     assert!(String::from_utf8_lossy(&again.stderr).contains("taken"));
+}
+
+/// Sends a request with the session cookie and reads the JSON answer.
+async fn json(request: reqwest::RequestBuilder, cookie: &str) -> serde_json::Value {
+    request.header("cookie", cookie).send().await.unwrap().json().await.unwrap()
 }
 
 async fn login(client: &reqwest::Client, url: &str, username: &str) -> String {
