@@ -554,7 +554,12 @@ async fn demo(
         return Ok(());
     }
     let app = Application::bind(settings, db).await?;
-    eprintln!("try: curl 'http://{}/api/v1/teams?unit={}'", app.local_addr(), crate::demo::TAY_SON);
+    let base = format!("http://{}", app.local_addr());
+    eprintln!(
+        "try: curl -c jar -H 'content-type: application/json' -d '{{\"username\":\"tayson.vhtt\",\"password\":\"{}\"}}' {base}/api/v1/auth/login",
+        crate::demo::DEMO_PASSWORD
+    );
+    eprintln!("     curl -b jar '{base}/api/v1/teams?unit={}'", crate::demo::TAY_SON);
     app.run().await?;
     Ok(())
 }

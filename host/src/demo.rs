@@ -374,8 +374,8 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
             }
         }
     }
+    // The Đà Nẵng twin team is not counted among Tây Sơn's.
     report.units += seed_da_nang(conn, actor, shared_data_dir, &mut g).await?;
-    report.teams += 1;
     report.accounts = create_accounts(conn, actor).await?;
     Ok(report)
 }
