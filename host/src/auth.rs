@@ -266,10 +266,6 @@ impl Principal {
         roots.dedup();
         Ok(roots)
     }
-
-    pub fn is(&self, role: Role) -> bool {
-        self.assignments.iter().any(|a| a.role == role)
-    }
 }
 
 /// The session cookie's name.

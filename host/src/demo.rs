@@ -85,15 +85,7 @@ async fn create_accounts(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<
     let mut made = Vec::new();
     for (username, display_name, role, unit) in ACCOUNTS {
         // The team leader leads the commune's own team.
-        let team_id = if *role == "team_leader" {
-            let unit_id = units::id_of(conn, unit).await?;
-            sqlx::query_scalar("SELECT MIN(id) FROM teams WHERE unit_id = $1")
-                .bind(unit_id)
-                .fetch_one(&mut *conn)
-                .await?
-        } else {
-            None
-        };
+        let team_id = if *role == "team_leader" { first_team_of(conn, unit).await? } else { None };
         let new_role = NewRole { role: role.to_string(), unit_code: Some(unit.to_string()), team_id };
         let checked = crate::users::check_role(conn, &new_role).await?;
         let input = NewUser {
@@ -420,12 +412,10 @@ async fn seed_da_nang(
         },
     )
     .await?;
-    let source_unit = format!("{MIRRORED_FROM}-{:02}", last_village(conn, MIRRORED_FROM).await?);
-    let source_id = units::id_of(conn, &source_unit).await?;
-    let source_team: i64 = sqlx::query_scalar("SELECT MIN(id) FROM teams WHERE unit_id = $1")
-        .bind(source_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let source_village = last_village(conn, MIRRORED_FROM).await?;
+    let source_team = first_team_of(conn, &source_village)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("no demo team in {MIRRORED_FROM}'s last village")))?;
     let team = teams::create(
         conn,
         actor,
@@ -464,15 +454,27 @@ async fn seed_da_nang(
     Ok(created + 1)
 }
 
-/// The number of the last village of a demo commune.
-async fn last_village(conn: &mut AnyConnection, commune: &str) -> Result<usize> {
+/// The code of the last village (by code) of a demo commune.
+async fn last_village(conn: &mut AnyConnection, commune: &str) -> Result<String> {
     let filter = UnitFilter {
         as_of: crate::dates::iso(crate::dates::today()),
         parent: Some(commune.into()),
         ..Default::default()
     };
-    let (villages, _) = units::list(conn, &filter, 100, 0).await?;
-    Ok(villages.len())
+    let (mut villages, _) = units::list(conn, &filter, 100, 0).await?;
+    villages
+        .pop()
+        .map(|v| v.code)
+        .ok_or_else(|| Error::Internal(format!("demo commune {commune} has no village")))
+}
+
+/// The first team set up in a unit, if any.
+async fn first_team_of(conn: &mut AnyConnection, unit_code: &str) -> Result<Option<i64>> {
+    let unit_id = units::id_of(conn, unit_code).await?;
+    Ok(sqlx::query_scalar("SELECT MIN(id) FROM teams WHERE unit_id = $1")
+        .bind(unit_id)
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 async fn add_member(

@@ -11,7 +11,7 @@ mod import;
 mod reform;
 mod routes;
 
-pub use import::{ImportReport, UnitSource, import_file, import_units};
+pub use import::{ImportReport, UnitSource, import_units};
 pub use reform::{ReformReport, apply_2025_reform};
 pub use routes::routes;
 

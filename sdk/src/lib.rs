@@ -176,8 +176,8 @@ impl Date {
         format!("{:02}/{:02}/{:04}", self.day, self.month, self.year)
     }
 
-    /// `ngày 05 tháng 7 năm 2022`: the date line of an official document (Decree 30/2020:
-    /// days and months below 10 take a leading zero only for the day... and for months 1 and 2).
+    /// `ngày 05 tháng 7 năm 2022`: the date line of an official document. Decree 30/2020 pads
+    /// days below 10, and months 1 and 2 (so "tháng 01" is not misread as "tháng 10"/"11"/"12").
     pub fn vietnamese(&self) -> String {
         let month = if self.month <= 2 { format!("{:02}", self.month) } else { self.month.to_string() };
         format!("ngày {:02} tháng {month} năm {}", self.day, self.year)

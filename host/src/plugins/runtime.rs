@@ -1,9 +1,9 @@
 //! Running plugin components safely.
 //!
 //! Why it is built this way (measured on these machines with wasmtime 48, see
-//! docs/BENCHMARKS.md): instantiating a component that imports only its own interface costs a
-//! few microseconds, so every call gets a fresh instance from an `InstancePre` and no state
-//! survives between calls; plugins are core modules componentized without WASI, so there is
+//! docs/BENCHMARKS.md): a fresh instance with its first call costs about 40 µs in a release
+//! build, so every call gets a fresh instance from an `InstancePre` and no state survives
+//! between calls; plugins are core modules componentized without WASI, so there is
 //! nothing ambient to lock down. The pooling allocator keeps instantiation cheap and bounds
 //! memory up front. Limits per call:
 //! - fuel (an instruction budget) against busy loops,
@@ -131,7 +131,8 @@ impl wit::sohoa::plugin::host::Host for CallState {
 /// A compiled component, ready to instantiate.
 pub struct Loaded {
     pre: wit::PluginPre<CallState>,
-    /// "id@version" once known (after metadata), else the hash prefix.
+    /// The content hash's prefix: names the component in errors before its metadata is read
+    /// (later calls pass "id@version" explicitly).
     pub label: String,
 }
 
@@ -255,7 +256,6 @@ impl Runtime {
                     };
                     PluginFailure::Invalid(format!("{}{hint}", e.root_cause()))
                 })?;
-                check_interface(&self.engine, &c)?;
                 if let (Some(path), Ok(serialized)) = (&cached, c.serialize()) {
                     let _ = std::fs::write(path, serialized);
                 }

@@ -87,9 +87,8 @@ fn affiliation(a: Affiliation) -> wit::Affiliation {
 }
 
 /// The team as the plugin interface describes it, on `as_of`.
-pub async fn wit_team(conn: &mut AnyConnection, team_id: i64, as_of: &str) -> Result<wit::Team> {
-    let team = super::find(conn, team_id).await?;
-    let filter = MemberFilter { team: Some(team_id), include_left: true, ..Default::default() };
+pub async fn wit_team(conn: &mut AnyConnection, team: super::Team, as_of: &str) -> Result<wit::Team> {
+    let filter = MemberFilter { team: Some(team.id), include_left: true, ..Default::default() };
     let (members, _) = list_members(conn, &filter, i64::MAX, 0).await?;
     let year = i64::from(wit_date(as_of).year);
     Ok(wit::Team {
@@ -141,7 +140,7 @@ pub async fn check(
     let Some(resolved) = bindings::resolve(conn, team.unit_id, Kind::Composition, as_of).await? else {
         return Ok(CheckResult { team_id, as_of: as_of.into(), plugin: None, findings: vec![], fuel: 0 });
     };
-    let input = wit_team(conn, team_id, as_of).await?;
+    let input = wit_team(conn, team, as_of).await?;
     let sha = resolved.plugin.sha256.clone();
     let bytes = match runtime.get(&sha) {
         Some(_) => Vec::new(),

@@ -261,19 +261,6 @@ impl UnitSource {
     }
 }
 
-/// Reads and imports a file in one transaction; see [`import_units`].
-pub async fn import_file(
-    conn: &mut AnyConnection,
-    actor: &crate::audit::Actor,
-    path: &Path,
-    valid_from: Option<&str>,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<(UnitSource, ImportReport)> {
-    let source = UnitSource::read(path)?;
-    let report = import_units(conn, actor, &source.units, valid_from, progress).await?;
-    Ok((source, report))
-}
-
 /// Existing unit as last recorded, for the unchanged/differing comparison.
 #[derive(sqlx::FromRow)]
 struct Known {

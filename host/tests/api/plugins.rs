@@ -204,10 +204,10 @@ async fn hostile_plugins_fail_cleanly_while_the_host_keeps_serving() {
             assert!(started.elapsed() < Duration::from_secs(20), "{mode} was stopped in time");
             eprintln!("{mode}: stopped after {:?}; ordinary requests done after {ordinary_time:?}", started.elapsed());
         }
-        // Too many log lines are cut, not fatal.
+        // Too many log lines are cut, not fatal: the call still answers.
         app.post("/api/v1/units/21820/plugins", json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": "log-flood"}})).await;
         let r = app.post(&format!("/api/v1/teams/{team_id}/check"), json!({})).await;
-        assert!(r.status == 200 || r.code() == "plugin_failed", "{:?}", r.body);
+        assert_eq!(r.status, 200, "{:?}", r.body);
         // And the plugin still works for everyone else.
         let r = app.post(&format!("/api/v1/teams/{calm}/check"), json!({})).await;
         assert_eq!(r.status, 200);

@@ -68,7 +68,7 @@ impl Plugin for Hostile {
                 Ok((0..2000).map(|_| Finding::warning(&teams[0], "to-lon", long.clone())).collect())
             }
             "log-flood" => {
-                for i in 0..100_000 {
+                for i in 0..10_000 {
                     log(LogLevel::Info, &format!("dòng nhật ký số {i}"));
                 }
                 Ok(vec![])
