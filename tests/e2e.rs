@@ -1,62 +1,12 @@
 //! End-to-end: start the real `sohoa` binary as a user would and talk to it over HTTP.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Instant;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sohoa");
+mod common;
 
-fn shared_data() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn sohoa(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    // The caller's SOHOA__* variables must not leak into the test.
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SOHOA__") {
-            cmd.env_remove(key);
-        }
-    }
-    // The bundled plugins, built into the workspace's wasm target folder.
-    cmd.env("SOHOA__PATHS__PLUGIN_DIR", repo().join("plugins"));
-    cmd.arg("--data-dir").arg(data_dir).env("RUST_LOG", "warn");
-    cmd
-}
-
-/// A server process, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the command and waits for its "listening on" line.
-fn start(mut cmd: Command) -> Server {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start sohoa");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("sohoa listening on ") {
-                let _ = tx.send(url.to_string());
-            }
-        }
-    });
-    let url = rx.recv_timeout(Duration::from_secs(60)).expect("the server announces its URL within 60 s");
-    Server { child, url }
-}
+use common::*;
 
 #[tokio::test]
 async fn demo_serves_tay_son_teams() {

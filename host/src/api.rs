@@ -176,6 +176,8 @@ pub fn as_of(value: Option<&str>) -> Result<String> {
         (name = "plugins", description = "Rule plugins: install, bind to units, check"),
         (name = "teams", description = "Community Digital Technology Teams"),
         (name = "members", description = "Team members and their history"),
+        (name = "reports", description = "Periodic reports from the enabled templates (HTML, DOCX, XLSX)"),
+        (name = "commendations", description = "Scoring teams and members with the commendation criteria"),
         (name = "system", description = "Health and metadata"),
     )
 )]
@@ -211,6 +213,8 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(crate::units::routes())
                 .merge(crate::teams::routes())
                 .merge(crate::plugins::routes())
+                .merge(crate::reports::routes())
+                .merge(crate::commendations::routes())
                 .merge(crate::audit::routes()),
         )
         .split_for_parts()
@@ -235,7 +239,15 @@ pub fn router(state: AppState) -> Router {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
-        .fallback(|| async { Error::NotFound("route".into()) })
+        .merge(crate::web::routes())
+        .fallback(|uri: axum::http::Uri, visitor: crate::web::Visitor| async move {
+            // The API answers JSON; everything else is a page.
+            if uri.path().starts_with("/api/") {
+                Error::NotFound("route".into()).into_response()
+            } else {
+                crate::web::not_found(visitor).await
+            }
+        })
         .method_not_allowed_fallback(|| async {
             (StatusCode::METHOD_NOT_ALLOWED, Error::BadRequest("method not allowed on this route".into()))
                 .into_response()

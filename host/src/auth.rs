@@ -11,7 +11,7 @@
 //! whose SHA-256 is stored, with an expiry, and for tokens an optional read-only flag and unit.
 
 pub mod password;
-mod routes;
+pub(crate) mod routes;
 pub mod sessions;
 
 pub use routes::routes;
@@ -107,11 +107,23 @@ pub enum Action {
     PluginsInstall,
     /// Choose which plugin versions apply in the subtree.
     PluginsEnable,
+    /// Render periodic reports with the templates enabled in the subtree.
+    ReportsIssue,
+    /// Score teams and members with the commendation criteria.
+    CommendationsAssess,
 }
 
 impl Action {
     fn is_write(self) -> bool {
-        !matches!(self, Action::TeamsRead | Action::PersonalRead | Action::AuditRead)
+        // Rendering a report or an assessment stores nothing: a read-only token may do it.
+        !matches!(
+            self,
+            Action::TeamsRead
+                | Action::PersonalRead
+                | Action::AuditRead
+                | Action::ReportsIssue
+                | Action::CommendationsAssess
+        )
     }
 }
 
@@ -137,6 +149,9 @@ pub fn grant(role: Role, action: Action) -> Reach {
             TeamsRead | TeamsWrite | MembersWrite | PersonalRead | AuditRead,
         ) => Subtree,
         (DistrictCulture, PluginsEnable) => Subtree,
+        (DistrictCulture | CommuneOfficer, ReportsIssue) => Subtree,
+        // The Home Affairs office runs the emulation movement, with Culture and Information.
+        (DistrictHomeAffairs | DistrictCulture, CommendationsAssess) => Subtree,
         (DistrictHomeAffairs | DistrictYouthUnion | Viewer, TeamsRead) => Subtree,
         (TeamLeader, TeamsRead) => Subtree,
         (TeamLeader, MembersWrite | PersonalRead) => OwnTeam,
@@ -322,6 +337,10 @@ mod tests {
         assert_eq!(grant(Role::DistrictCulture, Action::PluginsEnable), Reach::Subtree);
         assert_eq!(grant(Role::DistrictCulture, Action::PluginsInstall), Reach::No);
         assert_eq!(grant(Role::CommuneOfficer, Action::PluginsEnable), Reach::No);
+        assert_eq!(grant(Role::CommuneOfficer, Action::ReportsIssue), Reach::Subtree);
+        assert_eq!(grant(Role::DistrictHomeAffairs, Action::ReportsIssue), Reach::No);
+        assert_eq!(grant(Role::DistrictHomeAffairs, Action::CommendationsAssess), Reach::Subtree);
+        assert_eq!(grant(Role::CommuneOfficer, Action::CommendationsAssess), Reach::No);
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
             assert_ne!(grant(role, Action::TeamsRead), Reach::No, "{role:?} reads its subtree");

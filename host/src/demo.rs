@@ -167,7 +167,8 @@ pub async fn install_bundled(
     Ok(installed)
 }
 
-/// Binds the Bình Định plugins to the province (so Tây Sơn's teams are checked against Plan 77).
+/// Binds the Bình Định plugins (and the communes' monthly report, which has no province of its
+/// own) to Bình Định, so Tây Sơn's teams are checked against Plan 77, and Đà Nẵng's to Đà Nẵng.
 pub async fn bind_bundled(
     conn: &mut AnyConnection,
     installed: &[crate::plugins::registry::PluginInfo],
@@ -176,7 +177,7 @@ pub async fn bind_bundled(
     let actor = Actor::system("sohoa demo");
     let mut bound = 0;
     let province = |id: &str| {
-        if id.starts_with("binh-dinh-") {
+        if id.starts_with("binh-dinh-") || id == "bao-cao-thang-xa" {
             Some("52")
         } else if id.starts_with("da-nang-") {
             Some(DA_NANG)

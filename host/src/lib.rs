@@ -5,22 +5,28 @@
 //! Each concept has one module: [`units`] (the administrative tree over time), [`teams`]
 //! (teams, people, memberships, roster import), [`auth`] (roles scoped to the tree, sessions,
 //! tokens), [`users`], [`audit`] (the append-only trail), with [`api`] holding the HTTP
-//! plumbing and [`cli`] the commands. Locality rules will run as sandboxed WebAssembly plugins.
+//! plumbing and [`cli`] the commands. Locality rules run as sandboxed WebAssembly [`plugins`]:
+//! composition checks (in [`teams`]), report templates ([`reports`], laid out by
+//! [`documents`]) and commendation criteria ([`commendations`]).
 
 pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod commendations;
 pub mod config;
 pub mod dates;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod plugins;
+pub mod reports;
 pub mod teams;
 pub mod telemetry;
 pub mod text;
 pub mod units;
 pub mod users;
 pub mod vocab;
+pub mod web;

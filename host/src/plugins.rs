@@ -21,6 +21,41 @@ pub mod runtime;
 pub use routes::routes;
 pub use runtime::{PluginFailure, Runtime};
 
+/// Runs `f` on a plugin version with its parameters (every declared one, defaults filled in)
+/// in the runtime's worker pool, loading the component from the database the first time this
+/// host instance needs it.
+pub async fn call<R: Send + 'static>(
+    conn: &mut sqlx::AnyConnection,
+    runtime: &std::sync::Arc<Runtime>,
+    plugin: &registry::PluginInfo,
+    params: &[wit::Param],
+    f: impl FnOnce(
+        &Runtime,
+        &runtime::Loaded,
+        &str,
+        &[wit::Param],
+    ) -> std::result::Result<(R, runtime::Usage), PluginFailure>
+    + Send
+    + 'static,
+) -> crate::error::Result<(R, runtime::Usage)> {
+    let sha = plugin.sha256.clone();
+    let bytes = match runtime.get(&sha) {
+        Some(_) => Vec::new(),
+        None => registry::component(conn, &sha).await?,
+    };
+    let label = format!("{}@{}", plugin.plugin_id, plugin.version);
+    let params = params.to_vec();
+    Ok(runtime
+        .run(move |runtime| {
+            let loaded = match runtime.get(&sha) {
+                Some(l) => l,
+                None => runtime.load(&sha, &bytes)?,
+            };
+            f(runtime, &loaded, &label, &params)
+        })
+        .await?)
+}
+
 /// The interface versions this host can run.
 pub const SUPPORTED_INTERFACES: &[&str] = &["0.1.0"];
 

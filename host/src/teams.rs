@@ -5,10 +5,12 @@
 //! dates, so leaving a team ends a membership instead of deleting it. Validation here is
 //! structural (required fields, formats, dates); locality rules are for plugins.
 
+pub(crate) mod access;
 pub mod composition;
 pub mod import;
 pub mod members;
 mod routes;
+pub mod stats;
 
 pub use import::{ImportOutcome, RosterFormat, import_roster};
 pub use members::{Member, MemberChange, MemberFilter, NewMember, Person};

@@ -215,6 +215,24 @@ impl Team {
     }
 }
 
+fn value_of(values: &[IndicatorValue], code: &str) -> Option<f64> {
+    values.iter().find(|v| v.code == code).map(|v| v.value)
+}
+
+impl UnitRow {
+    /// The reported value of an indicator; none when the unit has not reported it.
+    pub fn value(&self, code: &str) -> Option<f64> {
+        value_of(&self.values, code)
+    }
+}
+
+impl Candidate {
+    /// The value of an indicator for this candidate; none when not recorded.
+    pub fn value(&self, code: &str) -> Option<f64> {
+        value_of(&self.values, code)
+    }
+}
+
 impl Finding {
     pub fn error(team: &Team, code: &str, message: impl Into<String>) -> Self {
         Finding {

@@ -72,7 +72,8 @@ pub struct LoginReply {
     pub expires_at: String,
 }
 
-fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+/// The session cookie (HttpOnly, SameSite=Lax; Secure when configured).
+pub(crate) fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     let text = format!("{COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}");
     HeaderValue::from_str(&text).expect("cookie text is ASCII")

@@ -19,10 +19,15 @@ fn digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn new_secret() -> String {
+/// 32 random bytes as 64 hex digits (also the web forms' CSRF tokens).
+pub fn random_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("sohoa_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_secret() -> String {
+    format!("sohoa_{}", random_secret())
 }
 
 fn stamp_in(seconds: i64) -> String {

@@ -2,6 +2,10 @@
 //! to a plugin version (or to none: disabled) from a date on. To find the rule for a unit on a
 //! date, walk from the unit up the tree and take the nearest binding that had begun by then.
 //! A change takes effect on the next call: nothing is cached across calls but compiled code.
+//!
+//! Composition and commendation have one rule per unit. Reports have one per template: each
+//! report plugin is its own slot, so a province can enable the communes' monthly report and the
+//! districts' quarterly one side by side, and switch one off without touching the other.
 
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
@@ -17,7 +21,8 @@ use crate::error::{Error, Problems, Result};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewBinding {
     pub kind: Kind,
-    /// The plugin; leave out (with version) to switch the rule off for the subtree.
+    /// The plugin; leave out (with version) to switch the rule off for the subtree. For
+    /// reports, name the template always, and leave out only the version to switch it off.
     pub plugin_id: Option<String>,
     pub version: Option<String>,
     /// First day it applies (default today).
@@ -32,7 +37,8 @@ pub struct NewBinding {
 pub struct Binding {
     pub unit_code: String,
     pub kind: Kind,
-    /// None: the rule is switched off for the subtree.
+    /// None: the rule is switched off for the subtree (for reports: the template named by
+    /// plugin_id is).
     pub plugin_id: Option<String>,
     pub version: Option<String>,
     #[schema(value_type = Object)]
@@ -61,6 +67,7 @@ impl Resolved {
 struct Row {
     unit_code: String,
     kind: String,
+    slot: String,
     plugin_id: Option<String>,
     version: Option<String>,
     params: String,
@@ -73,7 +80,7 @@ fn binding(row: Row) -> Binding {
     Binding {
         unit_code: row.unit_code,
         kind: Kind::parse(&row.kind).unwrap_or(Kind::Composition),
-        plugin_id: row.plugin_id,
+        plugin_id: row.plugin_id.or(Some(row.slot).filter(|s| !s.is_empty())),
         version: row.version,
         params: serde_json::from_str(&row.params).unwrap_or_default(),
         effective_from: row.effective_from,
@@ -82,7 +89,7 @@ fn binding(row: Row) -> Binding {
     }
 }
 
-const SELECT: &str = "SELECT u.code AS unit_code, b.kind, p.plugin_id, p.version, b.params, b.effective_from, \
+const SELECT: &str = "SELECT u.code AS unit_code, b.kind, b.slot, p.plugin_id, p.version, b.params, b.effective_from, \
        b.created_at, b.created_by \
      FROM plugin_bindings b JOIN units u ON u.id = b.unit_id LEFT JOIN plugins p ON p.id = b.plugin_ref";
 
@@ -135,8 +142,18 @@ pub async fn bind(
             }
         },
     };
+    // Reports: the template is the slot, and naming it without a version switches it off.
+    let slot = match (input.kind, &input.plugin_id) {
+        (Kind::Report, Some(id)) => id.clone(),
+        (Kind::Report, None) => {
+            p.add("plugin_id", "name the report template (its plugin_id) to enable or switch off");
+            String::new()
+        }
+        _ => String::new(),
+    };
     let plugin = match (&input.plugin_id, &input.version) {
         (None, None) => None,
+        (Some(_), None) if input.kind == Kind::Report => None,
         (Some(id), Some(version)) => match registry::find(conn, id, version).await? {
             None => {
                 p.add("plugin_id", format!("{id}@{version} is not installed"));
@@ -170,15 +187,16 @@ pub async fn bind(
         None => None,
     };
     let params = serde_json::Value::Object(input.params.clone()).to_string();
-    // The same unit, kind and day: the new binding replaces the old one.
+    // The same unit, kind, slot and day: the new binding replaces the old one.
     sqlx::query(
-        "INSERT INTO plugin_bindings (unit_id, kind, plugin_ref, params, effective_from, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (unit_id, kind, effective_from) DO UPDATE SET plugin_ref = excluded.plugin_ref, \
+        "INSERT INTO plugin_bindings (unit_id, kind, slot, plugin_ref, params, effective_from, created_at, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (unit_id, kind, slot, effective_from) DO UPDATE SET plugin_ref = excluded.plugin_ref, \
            params = excluded.params, created_at = excluded.created_at, created_by = excluded.created_by",
     )
     .bind(unit_id)
     .bind(input.kind.as_str())
+    .bind(&slot)
     .bind(plugin_ref)
     .bind(&params)
     .bind(&effective_from)
@@ -186,19 +204,32 @@ pub async fn bind(
     .bind(&actor.name)
     .execute(&mut *conn)
     .await?;
-    let row: Row =
-        sqlx::query_as(&format!("{SELECT} WHERE b.unit_id = $1 AND b.kind = $2 AND b.effective_from = $3"))
-            .bind(unit_id)
-            .bind(input.kind.as_str())
-            .bind(&effective_from)
-            .fetch_one(&mut *conn)
-            .await?;
+    let row: Row = sqlx::query_as(&format!(
+        "{SELECT} WHERE b.unit_id = $1 AND b.kind = $2 AND b.slot = $3 AND b.effective_from = $4"
+    ))
+    .bind(unit_id)
+    .bind(input.kind.as_str())
+    .bind(&slot)
+    .bind(&effective_from)
+    .fetch_one(&mut *conn)
+    .await?;
     let bound = binding(row);
-    let change =
-        Change::new("bind", "plugin_binding", format!("{unit_code}/{}", input.kind.as_str()), Some(unit_id))
-            .after(&bound);
+    let subject = match slot.as_str() {
+        "" => format!("{unit_code}/{}", input.kind.as_str()),
+        template => format!("{unit_code}/report/{template}"),
+    };
+    let change = Change::new("bind", "plugin_binding", subject, Some(unit_id)).after(&bound);
     audit::record(conn, actor, change).await?;
     Ok(bound)
+}
+
+/// Every binding, by unit code, kind and date (newest first): for the administration page.
+pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Binding>> {
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("{SELECT} ORDER BY u.code, b.kind, b.slot, b.effective_from DESC"))
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().map(binding).collect())
 }
 
 /// The bindings set at one unit, newest first.
@@ -212,19 +243,63 @@ pub async fn at_unit(conn: &mut AnyConnection, unit_id: i64) -> Result<Vec<Bindi
 }
 
 /// The rule of `kind` that applies to `unit_id` on `date`: the nearest binding up the tree
-/// that had begun by then. None when no binding applies or the nearest switches it off.
+/// that had begun by then. None when no binding applies or the nearest switches it off. For
+/// reports, use [`resolve_template`] or [`templates`].
 pub async fn resolve(
     conn: &mut AnyConnection,
     unit_id: i64,
     kind: Kind,
     date: &str,
 ) -> Result<Option<Resolved>> {
+    resolve_slot(conn, unit_id, kind, "", date).await
+}
+
+/// The report template `plugin_id` as enabled for `unit_id` on `date` (version, parameters).
+pub async fn resolve_template(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    plugin_id: &str,
+    date: &str,
+) -> Result<Option<Resolved>> {
+    resolve_slot(conn, unit_id, Kind::Report, plugin_id, date).await
+}
+
+/// Every report template enabled for `unit_id` on `date`.
+pub async fn templates(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Result<Vec<Resolved>> {
+    let path = crate::units::ancestors_or_self(conn, unit_id, date).await?;
+    let mut q = crate::db::Sql::new(
+        "SELECT DISTINCT slot FROM plugin_bindings WHERE kind = 'report' AND slot <> '' AND unit_id IN ",
+    );
+    q.push_tuples(1, path.len());
+    for id in &path {
+        q.arg(*id);
+    }
+    q.push(" ORDER BY slot");
+    let slots: Vec<String> = q.query_scalar().fetch_all(&mut *conn).await?;
+    let mut out = Vec::new();
+    for slot in slots {
+        if let Some(r) = resolve_slot(conn, unit_id, Kind::Report, &slot, date).await? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+async fn resolve_slot(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    kind: Kind,
+    slot: &str,
+    date: &str,
+) -> Result<Option<Resolved>> {
     for unit in crate::units::ancestors_or_self(conn, unit_id, date).await? {
         let row: Option<Row> = sqlx::query_as(&format!(
-            "{SELECT} WHERE b.unit_id = $1 AND b.kind = $2 AND b.effective_from <= $3 ORDER BY b.effective_from DESC LIMIT 1"
+            "{SELECT} WHERE b.unit_id = $1 AND b.kind = $2 AND b.slot = $3 AND b.effective_from <= $4 \
+             ORDER BY b.effective_from DESC LIMIT 1"
         ))
         .bind(unit)
         .bind(kind.as_str())
+        .bind(slot)
         .bind(date)
         .fetch_optional(&mut *conn)
         .await?;

@@ -157,14 +157,77 @@ pub struct FixtureFile {
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub name: String,
-    /// yyyy-mm-dd.
-    pub as_of: String,
+    /// Which hook the case calls (default composition).
+    #[serde(default = "default_case_kind")]
+    pub kind: String,
+    /// yyyy-mm-dd; composition cases.
+    pub as_of: Option<String>,
     #[serde(default)]
     pub params: toml::Table,
+    /// Composition cases: the teams checked.
     #[serde(rename = "team", default)]
     pub teams: Vec<FixtureTeam>,
-    /// The finding codes expected over all teams, in any order.
+    /// Report cases: the data the host would pass.
+    pub report: Option<FixtureReport>,
+    /// Commendation cases: the period and the candidates.
+    pub period: Option<String>,
+    #[serde(rename = "candidate", default)]
+    pub candidates: Vec<FixtureCandidate>,
+    /// Composition: the finding codes over all teams, in any order. Report: text every one of
+    /// which appears in the document. Commendation: `ID=award` (a part of the award's text) or
+    /// `ID=-` (no award), one per candidate.
+    #[serde(default)]
     pub expect: Vec<String>,
+    /// The case expects the plugin to refuse, with this text in its message.
+    pub expect_error: Option<String>,
+}
+
+fn default_case_kind() -> String {
+    "composition".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureReport {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub period: String,
+    #[serde(default)]
+    pub issuing_office: String,
+    #[serde(default)]
+    pub place: String,
+    pub issued_on: String,
+    #[serde(rename = "row", default)]
+    pub rows: Vec<FixtureRow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureRow {
+    pub unit_code: String,
+    pub unit_name: String,
+    #[serde(default)]
+    pub teams: u32,
+    #[serde(default)]
+    pub members: u32,
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureCandidate {
+    pub id: i64,
+    /// team or person.
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, f64>,
+}
+
+fn indicator_values(values: &std::collections::BTreeMap<String, f64>) -> Vec<wit::IndicatorValue> {
+    values.iter().map(|(code, value)| wit::IndicatorValue { code: code.clone(), value: *value }).collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -311,27 +374,147 @@ pub fn run_fixtures(dir: &Path, component: &[u8], runtime: &Runtime) -> Result<V
                 .unwrap_or_default();
             let params = super::bindings::params_for(&specs, &given)
                 .map_err(|e| BuildError::Fixture(format!("{file_name}, {}: {e}", case.name)))?;
-            let teams = case.teams.iter().map(to_wit_team).collect::<Result<Vec<_>, _>>()?;
-            let outcome = runtime.check_teams(&loaded, &label, &teams, date(&case.as_of)?, &params);
-            let (passed, detail, usage) = match outcome {
-                Ok((findings, usage)) => {
-                    let mut got: Vec<String> = findings.iter().map(|f| f.code.clone()).collect();
-                    let mut want = case.expect.clone();
-                    got.sort();
-                    want.sort();
-                    let detail = if got == want {
-                        String::new()
-                    } else {
-                        let messages: Vec<String> =
-                            findings.iter().map(|f| format!("{}: {}", f.code, f.message)).collect();
-                        format!("expected {want:?}, got {got:?} ({})", messages.join("; "))
-                    };
-                    (got == want, detail, usage)
-                }
-                Err(e) => (false, e.to_string(), Usage::default()),
+            let (passed, detail, usage) = match run_case(runtime, &loaded, &label, &case, &params)? {
+                Ok((outcome, usage)) => match (&case.expect_error, outcome) {
+                    (Some(want), _) => {
+                        (false, format!("expected the plugin to refuse with '{want}', it answered"), usage)
+                    }
+                    (None, Outcome { failures, .. }) if failures.is_empty() => (true, String::new(), usage),
+                    (None, Outcome { failures, shown }) => {
+                        (false, format!("{} ({shown})", failures.join("; ")), usage)
+                    }
+                },
+                Err(e) => match &case.expect_error {
+                    Some(want) if e.to_string().contains(want.as_str()) => {
+                        (true, String::new(), Usage::default())
+                    }
+                    _ => (false, e.to_string(), Usage::default()),
+                },
             };
             results.push(CaseResult { file: file_name.clone(), name: case.name, passed, detail, usage });
         }
     }
     Ok(results)
+}
+
+/// What a case's call gave, measured against its expectations.
+struct Outcome {
+    /// Expectations not met; empty when the case passes.
+    failures: Vec<String>,
+    /// The plugin's answer, abridged, to show when the case fails.
+    shown: String,
+}
+
+/// Calls the hook the case names. The outer error is a malformed fixture; the inner one the
+/// plugin's failure (which a case may expect).
+fn run_case(
+    runtime: &Runtime,
+    loaded: &super::runtime::Loaded,
+    label: &str,
+    case: &Case,
+    params: &[wit::Param],
+) -> Result<Result<(Outcome, Usage), PluginFailure>, BuildError> {
+    let missing =
+        |what: &str| BuildError::Fixture(format!("case '{}' ({}) needs {what}", case.name, case.kind));
+    match case.kind.as_str() {
+        "composition" => {
+            let teams = case.teams.iter().map(to_wit_team).collect::<Result<Vec<_>, _>>()?;
+            let as_of = date(case.as_of.as_deref().ok_or_else(|| missing("as_of"))?)?;
+            Ok(runtime.check_teams(loaded, label, &teams, as_of, params).map(|(findings, usage)| {
+                let mut got: Vec<String> = findings.iter().map(|f| f.code.clone()).collect();
+                let mut want = case.expect.clone();
+                got.sort();
+                want.sort();
+                let failures =
+                    if got == want { vec![] } else { vec![format!("expected {want:?}, got {got:?}")] };
+                let shown = findings.iter().map(|f| format!("{}: {}", f.code, f.message)).collect::<Vec<_>>();
+                (Outcome { failures, shown: shown.join("; ") }, usage)
+            }))
+        }
+        "report" => {
+            let r = case.report.as_ref().ok_or_else(|| missing("[case.report]"))?;
+            let input = wit::ReportInput {
+                unit_code: r.unit_code.clone(),
+                unit_name: r.unit_name.clone(),
+                period: r.period.clone(),
+                issuing_office: r.issuing_office.clone(),
+                place: r.place.clone(),
+                issued_on: date(&r.issued_on)?,
+                rows: r
+                    .rows
+                    .iter()
+                    .map(|row| wit::UnitRow {
+                        unit_code: row.unit_code.clone(),
+                        unit_name: row.unit_name.clone(),
+                        team_count: row.teams,
+                        member_count: row.members,
+                        values: indicator_values(&row.values),
+                    })
+                    .collect(),
+            };
+            Ok(runtime.render_report(loaded, label, &input, params).map(|(doc, usage)| {
+                let text = crate::documents::plain_text(&doc);
+                let failures = case
+                    .expect
+                    .iter()
+                    .filter(|want| !text.contains(want.as_str()))
+                    .map(|w| format!("missing '{w}'"))
+                    .collect();
+                (Outcome { failures, shown: text.replace('\n', " / ") }, usage)
+            }))
+        }
+        "commendation" => {
+            let period = case.period.as_deref().ok_or_else(|| missing("period"))?;
+            let mut candidates = Vec::new();
+            for c in &case.candidates {
+                let kind = enum_of(
+                    &c.kind,
+                    &[("team", wit::CandidateKind::Team), ("person", wit::CandidateKind::Person)],
+                    "candidate kind",
+                )?;
+                candidates.push(wit::Candidate {
+                    id: c.id,
+                    kind,
+                    name: if c.name.is_empty() { format!("Ứng viên {}", c.id) } else { c.name.clone() },
+                    unit_code: "fixture".into(),
+                    values: indicator_values(&c.values),
+                });
+            }
+            let mut expected = Vec::new();
+            for e in &case.expect {
+                let (id, award) = e
+                    .split_once('=')
+                    .and_then(|(id, award)| Some((id.trim().parse::<i64>().ok()?, award.trim().to_string())))
+                    .ok_or_else(|| {
+                        BuildError::Fixture(format!("case '{}': '{e}' is not ID=award or ID=-", case.name))
+                    })?;
+                expected.push((id, award));
+            }
+            Ok(runtime.assess(loaded, label, &candidates, period, params).map(|(out, usage)| {
+                let mut failures = Vec::new();
+                for (id, want) in &expected {
+                    let got = out.iter().find(|a| a.candidate_id == *id);
+                    let ok = match (got.and_then(|a| a.award.as_deref()), want.as_str()) {
+                        (None, "-") => got.is_some(),
+                        (Some(award), want) => want != "-" && award.contains(want),
+                        (None, _) => false,
+                    };
+                    if !ok {
+                        let got =
+                            got.map(|a| a.award.clone().unwrap_or("-".into())).unwrap_or("nothing".into());
+                        failures.push(format!("candidate {id}: expected '{want}', got '{got}'"));
+                    }
+                }
+                let shown = out
+                    .iter()
+                    .map(|a| format!("{}: {} {:?} {}", a.candidate_id, a.score, a.award, a.reasons.join(" ")))
+                    .collect::<Vec<_>>();
+                (Outcome { failures, shown: shown.join("; ") }, usage)
+            }))
+        }
+        other => Err(BuildError::Fixture(format!(
+            "case '{}': kind '{other}' is not composition, report or commendation",
+            case.name
+        ))),
+    }
 }

@@ -91,7 +91,8 @@ pub struct UnitPlugins {
     pub as_of: String,
     /// Bindings set at this unit, newest first.
     pub bindings: Vec<Binding>,
-    /// What applies here on `as_of`, by kind (inherited ones included).
+    /// What applies here on `as_of`, by kind (inherited ones included; every enabled report
+    /// template).
     pub effective: Vec<Effective>,
 }
 
@@ -108,16 +109,20 @@ async fn list_bindings(
     let mut conn = state.db.pool.acquire().await?;
     let unit_id = crate::units::id_of(&mut conn, &code).await?;
     let mut effective = Vec::new();
-    for kind in [Kind::Composition, Kind::Report, Kind::Commendation] {
-        if let Some(r) = bindings::resolve(&mut conn, unit_id, kind, &date).await? {
-            effective.push(Effective {
-                kind,
-                plugin_id: r.plugin.plugin_id,
-                version: r.plugin.version,
-                bound_at: r.binding.unit_code,
-                effective_from: r.binding.effective_from,
-            });
-        }
+    let mut resolved = Vec::new();
+    for kind in [Kind::Composition, Kind::Commendation] {
+        resolved.extend(bindings::resolve(&mut conn, unit_id, kind, &date).await?.map(|r| (kind, r)));
+    }
+    resolved
+        .extend(bindings::templates(&mut conn, unit_id, &date).await?.into_iter().map(|r| (Kind::Report, r)));
+    for (kind, r) in resolved {
+        effective.push(Effective {
+            kind,
+            plugin_id: r.plugin.plugin_id,
+            version: r.plugin.version,
+            bound_at: r.binding.unit_code,
+            effective_from: r.binding.effective_from,
+        });
     }
     let bindings = bindings::at_unit(&mut conn, unit_id).await?;
     Ok(ApiJson(UnitPlugins { unit_code: code, as_of: date, bindings, effective }))

@@ -29,40 +29,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_person))
 }
 
-/// Hides personal data the caller may not see, deciding once per team.
-async fn redact(conn: &mut sqlx::AnyConnection, principal: &Principal, members: &mut [Member]) -> Result<()> {
-    let mut allowed: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
-    for m in members.iter_mut() {
-        let may = match allowed.get(&m.team_id) {
-            Some(may) => *may,
-            None => {
-                let target = Target { unit_id: m.unit_id, team_id: Some(m.team_id) };
-                let may = principal.can(conn, Action::PersonalRead, target).await?;
-                allowed.insert(m.team_id, may);
-                may
-            }
-        };
-        if !may {
-            m.hide_personal_data();
-        }
-    }
-    Ok(())
-}
-
-/// 404 unless the caller can read the team, 403 unless they may also do `action` on it.
-async fn authorize_team(
-    conn: &mut sqlx::AnyConnection,
-    principal: &Principal,
-    action: Action,
-    team_id: i64,
-) -> Result<super::Team> {
-    let hidden = || Error::NotFound(format!("team {team_id}"));
-    let team = super::find(conn, team_id).await.map_err(|_| hidden())?;
-    let target = Target { unit_id: team.unit_id, team_id: Some(team.id) };
-    principal.authorize(conn, action, target, &format!("team {team_id}")).await?;
-    Ok(team)
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -83,7 +49,7 @@ async fn check_team(
 ) -> Result<ApiJson<super::composition::CheckResult>> {
     let date = as_of(q.as_of.as_deref())?;
     let mut conn = state.db.pool.acquire().await?;
-    authorize_team(&mut conn, &principal, Action::TeamsRead, id).await?;
+    super::access::authorize_team(&mut conn, &principal, Action::TeamsRead, id).await?;
     Ok(ApiJson(super::composition::check(&mut conn, &state.plugins, id, &date).await?))
 }
 
@@ -153,9 +119,9 @@ async fn get_team(
     ApiQuery(q): ApiQuery<TeamGetParams>,
 ) -> Result<ApiJson<TeamDetail>> {
     let mut conn = state.db.pool.acquire().await?;
-    authorize_team(&mut conn, &principal, Action::TeamsRead, id).await?;
+    super::access::authorize_team(&mut conn, &principal, Action::TeamsRead, id).await?;
     let mut detail = super::get(&mut conn, id, q.include_left.unwrap_or(false)).await?;
-    redact(&mut conn, &principal, &mut detail.members).await?;
+    super::access::redact(&mut conn, &principal, &mut detail.members).await?;
     Ok(ApiJson(detail))
 }
 
@@ -191,7 +157,7 @@ async fn update_team(
     ApiJson(input): ApiJson<TeamChange>,
 ) -> Result<ApiJson<Team>> {
     let mut tx = state.db.pool.begin().await?;
-    authorize_team(&mut tx, &principal, Action::TeamsWrite, id).await?;
+    super::access::authorize_team(&mut tx, &principal, Action::TeamsWrite, id).await?;
     let guard = Guard::before(&mut tx, &state.plugins, id).await?;
     let team = super::update(&mut tx, &principal.actor(), id, input).await?;
     guard.after(&mut tx, &state.plugins, &principal.actor(), o.override_reason.as_deref()).await?;
@@ -291,7 +257,7 @@ async fn list_members(
         q: q.q,
     };
     let (mut items, total) = super::members::list(&mut conn, &filter, page.limit(), page.offset()).await?;
-    redact(&mut conn, &principal, &mut items).await?;
+    super::access::redact(&mut conn, &principal, &mut items).await?;
     Ok(ApiJson(page.wrap(items, total)))
 }
 
@@ -305,23 +271,9 @@ async fn create_member(
     ApiJson(input): ApiJson<NewMember>,
 ) -> Result<(StatusCode, ApiJson<Member>)> {
     let mut tx = state.db.pool.begin().await?;
-    // A team that does not exist is a validation error; one the caller cannot see is hidden.
-    let mut guard = None;
-    if let Some(team_id) = input.team_id
-        && super::find(&mut tx, team_id).await.is_ok()
-    {
-        authorize_team(&mut tx, &principal, Action::MembersWrite, team_id).await?;
-        guard = Some(Guard::before(&mut tx, &state.plugins, team_id).await?);
-    }
-    if let Some(person_id) = input.person_id
-        && visible_person(&mut tx, &principal, person_id).await.is_err()
-    {
-        return Err(Error::field("person_id", format!("person {person_id} does not exist")));
-    }
-    let member = super::members::create(&mut tx, &principal.actor(), input).await?;
-    if let Some(guard) = guard {
-        guard.after(&mut tx, &state.plugins, &principal.actor(), o.override_reason.as_deref()).await?;
-    }
+    let member =
+        super::access::add_member(&mut tx, &state.plugins, &principal, input, o.override_reason.as_deref())
+            .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(member)))
 }
@@ -335,45 +287,11 @@ async fn get_member(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<Member>> {
     let mut conn = state.db.pool.acquire().await?;
-    let member = visible_member(&mut conn, &principal, Action::TeamsRead, id).await?;
+    let member = super::access::visible_member(&mut conn, &principal, Action::TeamsRead, id).await?;
     let mut members = [member];
-    redact(&mut conn, &principal, &mut members).await?;
+    super::access::redact(&mut conn, &principal, &mut members).await?;
     let [member] = members;
     Ok(ApiJson(member))
-}
-
-/// 404 unless the caller can read the member's team, 403 unless they may also do `action`.
-async fn visible_member(
-    conn: &mut sqlx::AnyConnection,
-    principal: &Principal,
-    action: Action,
-    id: i64,
-) -> Result<Member> {
-    let member = super::members::get(conn, id).await?;
-    let target = Target { unit_id: member.unit_id, team_id: Some(member.team_id) };
-    principal.authorize(conn, action, target, &format!("member {id}")).await?;
-    Ok(member)
-}
-
-/// A person the caller can see: one who serves or served on a team the caller can read.
-async fn visible_person(conn: &mut sqlx::AnyConnection, principal: &Principal, id: i64) -> Result<Person> {
-    let mut person = super::members::person(conn, id).await?;
-    let mut visible = Vec::new();
-    for m in std::mem::take(&mut person.memberships) {
-        let target = Target { unit_id: m.unit_id, team_id: Some(m.team_id) };
-        if principal.can(conn, Action::TeamsRead, target).await? {
-            visible.push(m);
-        }
-    }
-    if visible.is_empty() {
-        return Err(Error::NotFound(format!("person {id}")));
-    }
-    redact(conn, principal, &mut visible).await?;
-    if visible.iter().all(|m| m.personal_data_hidden) {
-        person.hide_personal_data();
-    }
-    person.memberships = visible;
-    Ok(person)
 }
 
 /// Changes a membership (position, dates; `left_on` records leaving) and the person's details.
@@ -387,10 +305,15 @@ async fn update_member(
     ApiJson(input): ApiJson<MemberChange>,
 ) -> Result<ApiJson<Member>> {
     let mut tx = state.db.pool.begin().await?;
-    let current = visible_member(&mut tx, &principal, Action::MembersWrite, id).await?;
-    let guard = Guard::before(&mut tx, &state.plugins, current.team_id).await?;
-    let member = super::members::update(&mut tx, &principal.actor(), id, input).await?;
-    guard.after(&mut tx, &state.plugins, &principal.actor(), o.override_reason.as_deref()).await?;
+    let member = super::access::change_member(
+        &mut tx,
+        &state.plugins,
+        &principal,
+        id,
+        input,
+        o.override_reason.as_deref(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ApiJson(member))
 }
@@ -404,5 +327,5 @@ async fn get_person(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<Person>> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(ApiJson(visible_person(&mut conn, &principal, id).await?))
+    Ok(ApiJson(super::access::visible_person(&mut conn, &principal, id).await?))
 }

@@ -1,0 +1,188 @@
+//! Emulation and commendation: the commendation criteria a unit has enabled (a plugin) score
+//! teams and members from their reported results and recommend awards, with reasons.
+//!
+//! The caller (the district Home Affairs office) supplies the figures of each candidate; the
+//! host checks the candidates are teams and members under the unit, names them, and keeps the
+//! plugin's verdicts in the order it ranked them. Proposals and decisions are a later workflow;
+//! assessing changes nothing.
+
+mod routes;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use crate::error::{Error, Problems, Result};
+use crate::plugins::{Kind, Runtime, bindings, wit};
+use crate::teams::composition::AppliedPlugin;
+
+pub use routes::routes;
+
+/// Who is assessed, with their figures (indicator code to value).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessRequest {
+    /// The campaign period, e.g. `2022` or `2022-Q3`.
+    pub period: String,
+    /// Team id to its figures, e.g. `{"12": {"ho_gia_dinh": 320, "ho_duoc_huong_dan": 250}}`.
+    #[serde(default)]
+    pub teams: BTreeMap<i64, BTreeMap<String, f64>>,
+    /// Membership id to the member's figures.
+    #[serde(default)]
+    pub members: BTreeMap<i64, BTreeMap<String, f64>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Verdict {
+    /// team or member.
+    pub kind: String,
+    /// The team id or membership id.
+    pub id: i64,
+    pub name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub score: f64,
+    /// The recommended award, none when not recommended.
+    pub award: Option<String>,
+    /// Why, in Vietnamese.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Assessment {
+    pub unit_code: String,
+    pub period: String,
+    pub plugin: AppliedPlugin,
+    /// In the plugin's ranking: teams first, then members, best first.
+    pub verdicts: Vec<Verdict>,
+}
+
+struct Known {
+    id: i64,
+    kind: wit::CandidateKind,
+    name: String,
+    unit_code: String,
+    unit_name: String,
+}
+
+/// Assesses the candidates under unit `code` with the commendation criteria enabled there.
+pub async fn assess(
+    conn: &mut AnyConnection,
+    runtime: &Arc<Runtime>,
+    code: &str,
+    request: AssessRequest,
+) -> Result<Assessment> {
+    let date = crate::dates::iso(crate::dates::today());
+    let unit_id = crate::units::id_of(conn, code).await?;
+    let resolved = bindings::resolve(conn, unit_id, Kind::Commendation, &date).await?.ok_or_else(|| {
+        Error::NotFound(format!("commendation criteria (none are enabled for unit '{code}')"))
+    })?;
+    let mut p = Problems::default();
+    if request.period.trim().is_empty() {
+        p.add("period", "give the campaign period, e.g. 2022");
+    }
+    if request.teams.is_empty() && request.members.is_empty() {
+        p.add("teams", "name at least one team or member to assess");
+    }
+    let under = crate::units::ancestors_or_self;
+    let mut candidates = Vec::new();
+    // The plugin sees candidates numbered 0, 1, ... so a team and a membership with the same id
+    // cannot be confused; `known` maps the numbers back.
+    let mut known: Vec<Known> = Vec::new();
+    for (kind, field, figures) in [
+        (wit::CandidateKind::Team, "teams", &request.teams),
+        (wit::CandidateKind::Person, "members", &request.members),
+    ] {
+        for (id, values) in figures {
+            let found = match kind {
+                wit::CandidateKind::Team => crate::teams::find(conn, *id)
+                    .await
+                    .ok()
+                    .map(|t| (t.unit_id, t.name, t.unit_code, t.unit_name)),
+                wit::CandidateKind::Person => match crate::teams::members::get(conn, *id).await {
+                    Ok(m) => {
+                        let team = crate::teams::find(conn, m.team_id).await?;
+                        Some((team.unit_id, m.full_name, team.unit_code, team.unit_name))
+                    }
+                    Err(_) => None,
+                },
+            };
+            let Some((member_unit, name, unit_code, unit_name)) = found else {
+                p.add(
+                    format!("{field}.{id}"),
+                    format!("no such {} under '{code}'", &field[..field.len() - 1]),
+                );
+                continue;
+            };
+            if !under(conn, member_unit, &date).await?.contains(&unit_id) {
+                p.add(
+                    format!("{field}.{id}"),
+                    format!("no such {} under '{code}'", &field[..field.len() - 1]),
+                );
+                continue;
+            }
+            for (indicator, value) in values {
+                if !resolved.plugin.indicators.contains(indicator) {
+                    p.add(
+                        format!("{field}.{id}.{indicator}"),
+                        format!(
+                            "the criteria read no indicator '{indicator}' (they read: {})",
+                            resolved.plugin.indicators.join(", ")
+                        ),
+                    );
+                } else if !value.is_finite() || *value < 0.0 {
+                    p.add(format!("{field}.{id}.{indicator}"), "must be a number, zero or more");
+                }
+            }
+            candidates.push(wit::Candidate {
+                id: known.len() as i64,
+                kind,
+                name: name.clone(),
+                unit_code: unit_code.clone(),
+                values: values
+                    .iter()
+                    .map(|(c, v)| wit::IndicatorValue { code: c.clone(), value: *v })
+                    .collect(),
+            });
+            known.push(Known { id: *id, kind, name, unit_code, unit_name });
+        }
+    }
+    p.into_result()?;
+    let period = request.period.trim().to_string();
+    let for_plugin = period.clone();
+    let (out, _) = crate::plugins::call(
+        conn,
+        runtime,
+        &resolved.plugin,
+        &resolved.params,
+        move |runtime, loaded, label, params| runtime.assess(loaded, label, &candidates, &for_plugin, params),
+    )
+    .await?;
+    let mut verdicts = Vec::new();
+    let mut seen = vec![false; known.len()];
+    for a in out {
+        // A plugin may only speak of the candidates it was given, once each.
+        let Some(k) =
+            usize::try_from(a.candidate_id).ok().filter(|i| *i < known.len() && !seen[*i]).map(|i| {
+                seen[i] = true;
+                &known[i]
+            })
+        else {
+            continue;
+        };
+        verdicts.push(Verdict {
+            kind: if k.kind == wit::CandidateKind::Team { "team".into() } else { "member".into() },
+            id: k.id,
+            name: k.name.clone(),
+            unit_code: k.unit_code.clone(),
+            unit_name: k.unit_name.clone(),
+            score: a.score,
+            award: a.award,
+            reasons: a.reasons,
+        });
+    }
+    Ok(Assessment { unit_code: code.to_string(), period, plugin: AppliedPlugin::from(&resolved), verdicts })
+}

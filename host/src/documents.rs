@@ -1,0 +1,219 @@
+//! Laying out a plugin's [`Document`](wit::Document) as an official document per Decree
+//! 30/2020/NĐ-CP: HTML (preview in the browser), DOCX (to sign and file) and XLSX (the table, for
+//! people who keep working on the numbers).
+//!
+//! A plugin says *what* the document says (issuer, number, subject, blocks); the host owns *how*
+//! it looks, so every locality's reports share one correct layout:
+//! - top left: the issuing body in capitals (a two-line issuer, `"UBND HUYỆN X\nPHÒNG Y"`,
+//!   prints the parent body upright and the issuer in bold), a short rule, then `Số: .../...`;
+//! - top right: the national title and motto in bold, a rule, then the place and date in italics;
+//! - the document type and its subject in bold, centred;
+//! - the body: headings, justified paragraphs, bordered tables;
+//! - bottom: recipients ("Nơi nhận:") on the left, the signature block on the right.
+
+mod docx;
+mod html;
+mod xlsx;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::plugins::wit;
+
+pub const NATIONAL_TITLE: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+pub const MOTTO: &str = "Độc lập - Tự do - Hạnh phúc";
+
+/// A document with what the host adds to the plugin's content: where and when it is issued.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    pub doc: wit::Document,
+    /// Place name of the date line, e.g. "Tây Sơn".
+    pub place: String,
+    pub date: NaiveDate,
+}
+
+impl Letter {
+    /// `Tây Sơn, ngày 05 tháng 10 năm 2022`: days below 10 and months 1-2 zero-padded.
+    pub fn place_date(&self) -> String {
+        let month = self.date.month();
+        let month = if month <= 2 { format!("{month:02}") } else { month.to_string() };
+        format!("{}, ngày {:02} tháng {month} năm {}", self.place, self.date.day(), self.date.year())
+    }
+
+    /// The issuer's lines: (parent body, issuing body). A one-line issuer has no parent.
+    pub fn issuer_lines(&self) -> (Option<&str>, &str) {
+        match self.doc.issuer.split_once('\n') {
+            Some((parent, own)) => (Some(parent.trim()), own.trim()),
+            None => (None, self.doc.issuer.trim()),
+        }
+    }
+
+    /// The blocks of the body, without the closing recipients and signature (laid out together).
+    pub fn body(&self) -> impl Iterator<Item = &wit::Block> {
+        self.doc.blocks.iter().filter(|b| !matches!(b, wit::Block::Signature(_) | wit::Block::Recipients(_)))
+    }
+
+    pub fn recipients(&self) -> Option<&[String]> {
+        self.doc.blocks.iter().find_map(|b| match b {
+            wit::Block::Recipients(r) => Some(r.as_slice()),
+            _ => None,
+        })
+    }
+
+    pub fn signature(&self) -> Option<&wit::Signature> {
+        self.doc.blocks.iter().find_map(|b| match b {
+            wit::Block::Signature(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// A file name for downloads: `bao-cao-quy-iii-nam-2022.docx`.
+    pub fn file_stem(&self) -> String {
+        let words = crate::text::fold(&format!("{} {}", self.doc.title, self.doc.subject));
+        let slug: String =
+            words.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect::<String>();
+        let slug = slug.split('-').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-");
+        slug.chars().take(80).collect()
+    }
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Html,
+    Docx,
+    Xlsx,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Html => "text/html; charset=utf-8",
+            Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Docx => "docx",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// Lays the letter out in `format`.
+pub fn render(letter: &Letter, format: Format) -> Result<Vec<u8>, String> {
+    match format {
+        Format::Html => Ok(html::page(letter).into_bytes()),
+        Format::Docx => docx::build(letter),
+        Format::Xlsx => xlsx::build(letter),
+    }
+}
+
+/// The document's words, one block per line, table cells joined by ` | `: for tests and for
+/// `sohoa plugin test`'s expectations.
+pub fn plain_text(doc: &wit::Document) -> String {
+    let mut out = vec![doc.issuer.clone(), doc.number.clone(), doc.title.clone(), doc.subject.clone()];
+    for block in &doc.blocks {
+        match block {
+            wit::Block::Heading(t) | wit::Block::Paragraph(t) => out.push(t.clone()),
+            wit::Block::Table(t) => {
+                out.push(t.header.join(" | "));
+                out.extend(t.rows.iter().map(|r| r.join(" | ")));
+            }
+            wit::Block::Signature(s) => out.push(format!("{} {} {}", s.authority, s.title, s.name)),
+            wit::Block::Recipients(r) => out.extend(r.iter().cloned()),
+        }
+    }
+    out.join("\n")
+}
+
+/// A table cell holding a number as Vietnamese documents write it (`1.234`, `12,5`, `-3`), so
+/// that spreadsheets get numbers, not text.
+pub fn vietnamese_number(cell: &str) -> Option<f64> {
+    let s = cell.trim();
+    let (sign, digits) = match s.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, s),
+    };
+    let (whole, frac) = match digits.split_once(',') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let groups: Vec<&str> = whole.split('.').collect();
+    let grouped_ok = !groups[0].is_empty()
+        && groups[0].len() <= 3
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
+        && groups[1..].iter().all(|g| g.len() == 3);
+    let plain_ok = groups.len() == 1 && !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit());
+    if !(grouped_ok || plain_ok)
+        || frac.is_some_and(|f| f.is_empty() || !f.chars().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let text = format!("{}.{}", groups.concat(), frac.unwrap_or("0"));
+    text.parse::<f64>().ok().map(|v| sign * v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Letter {
+        Letter {
+            doc: wit::Document {
+                issuer: "UBND HUYỆN TÂY SƠN\nPHÒNG VĂN HÓA VÀ THÔNG TIN".into(),
+                number: "Số:      /BC-VHTT".into(),
+                title: "BÁO CÁO".into(),
+                subject: "Kết quả hoạt động của Tổ công nghệ số cộng đồng quý III năm 2022".into(),
+                blocks: vec![
+                    wit::Block::Paragraph("Thực hiện Kế hoạch số 77/KH-UBND <của tỉnh> & huyện".into()),
+                    wit::Block::Heading("I. TÌNH HÌNH TỔ CHỨC".into()),
+                    wit::Block::Table(wit::Table {
+                        header: vec!["TT".into(), "Đơn vị".into(), "Số hộ".into()],
+                        rows: vec![
+                            vec!["1".into(), "Thị trấn Phú Phong".into(), "1.234".into()],
+                            vec!["".into(), "Tổng cộng".into(), "1.234,5".into()],
+                        ],
+                    }),
+                    wit::Block::Recipients(vec!["UBND huyện (b/c);".into(), "Lưu: VT.".into()]),
+                    wit::Block::Signature(wit::Signature {
+                        authority: "KT. TRƯỞNG PHÒNG".into(),
+                        title: "PHÓ TRƯỞNG PHÒNG".into(),
+                        name: "Nguyễn Văn An".into(),
+                    }),
+                ],
+            },
+            place: "Tây Sơn".into(),
+            date: NaiveDate::from_ymd_opt(2022, 2, 5).unwrap(),
+        }
+    }
+
+    #[test]
+    fn date_line_and_numbers() {
+        let l = sample();
+        assert_eq!(l.place_date(), "Tây Sơn, ngày 05 tháng 02 năm 2022");
+        assert_eq!(l.issuer_lines(), (Some("UBND HUYỆN TÂY SƠN"), "PHÒNG VĂN HÓA VÀ THÔNG TIN"));
+        assert_eq!(l.file_stem(), "bao-cao-ket-qua-hoat-dong-cua-to-cong-nghe-so-cong-dong-quy-iii-nam-2022");
+        assert_eq!(vietnamese_number("1.234"), Some(1234.0));
+        assert_eq!(vietnamese_number("1.234,5"), Some(1234.5));
+        assert_eq!(vietnamese_number("-12"), Some(-12.0));
+        assert_eq!(vietnamese_number("12.5"), None);
+        assert_eq!(vietnamese_number("Tổng"), None);
+        assert_eq!(vietnamese_number(""), None);
+        assert_eq!(vietnamese_number("-"), None);
+    }
+
+    #[test]
+    fn every_format_renders() {
+        let l = sample();
+        let html = String::from_utf8(render(&l, Format::Html).unwrap()).unwrap();
+        assert!(html.contains(NATIONAL_TITLE) && html.contains("&lt;của tỉnh&gt; &amp; huyện"), "{html}");
+        let docx = render(&l, Format::Docx).unwrap();
+        assert_eq!(&docx[..2], b"PK");
+        let xlsx = render(&l, Format::Xlsx).unwrap();
+        assert_eq!(&xlsx[..2], b"PK");
+    }
+}

@@ -1,0 +1,211 @@
+//! Periodic reports: the report template a unit has enabled (a plugin, see
+//! [`bindings::templates`]) turns the unit's figures into a document, which
+//! [`documents`](crate::documents) lays out as HTML, DOCX or XLSX.
+//!
+//! The host supplies what it knows (each child unit's teams and serving members, from
+//! [`teams::stats`](crate::teams::stats)); the caller supplies what was reported (indicator
+//! values per child unit). Storing submitted reports and their workflow comes with the
+//! reporting issue; rendering is stateless and changes nothing.
+
+mod routes;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use crate::documents::{Format, Letter};
+use crate::error::{Error, Problems, Result};
+use crate::plugins::{Runtime, bindings, wit};
+use crate::teams::composition::AppliedPlugin;
+
+pub use routes::routes;
+
+/// What to report.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// The period: `2022-Q3` (a quarter) or `2022-07` (a month).
+    pub period: String,
+    /// Date of issue, yyyy-mm-dd or dd/mm/yyyy (default today). Teams and members are counted
+    /// on this date.
+    pub issued_on: Option<String>,
+    /// The issuing office, when it is not the template's default.
+    pub issuing_office: Option<String>,
+    /// Place name of the date line (default: the unit's name without its type, e.g. "Tây Sơn").
+    pub place: Option<String>,
+    /// Reported figures per child unit code: `{"21880": {"ho_duoc_huong_dan": 1234}}`.
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// A rendered report: the template that made it and the document.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub plugin: AppliedPlugin,
+    pub letter: Letter,
+    pub fuel: u64,
+}
+
+/// The document as structure (the `json` format).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportDocument {
+    pub plugin: AppliedPlugin,
+    pub issuer: String,
+    pub number: String,
+    pub place_date: String,
+    pub title: String,
+    pub subject: String,
+    /// The document's text, block by block (table cells joined by ` | `).
+    pub text: String,
+}
+
+impl From<&Rendered> for ReportDocument {
+    fn from(r: &Rendered) -> Self {
+        ReportDocument {
+            plugin: r.plugin.clone(),
+            issuer: r.letter.doc.issuer.clone(),
+            number: r.letter.doc.number.clone(),
+            place_date: r.letter.place_date(),
+            title: r.letter.doc.title.clone(),
+            subject: r.letter.doc.subject.clone(),
+            text: crate::documents::plain_text(&r.letter.doc),
+        }
+    }
+}
+
+/// "Huyện Tây Sơn" gives "Tây Sơn": the date line names the place without its type.
+fn place_name(name: &str, unit_type: &str) -> String {
+    name.strip_prefix(unit_type).map(str::trim).filter(|s| !s.is_empty()).unwrap_or(name).to_string()
+}
+
+fn wit_date(d: NaiveDate) -> wit::Date {
+    wit::Date { year: d.year() as u16, month: d.month() as u8, day: d.day() as u8 }
+}
+
+/// Renders the report `template` for the unit `code`. Fails with 404 when the template is
+/// not enabled there, 422 on unknown units or indicators in `values`, 502 when the plugin fails.
+pub async fn render(
+    conn: &mut AnyConnection,
+    runtime: &Arc<Runtime>,
+    code: &str,
+    template: &str,
+    request: ReportRequest,
+) -> Result<Rendered> {
+    let mut p = Problems::default();
+    let issued_on = match request.issued_on.as_deref().filter(|d| !d.trim().is_empty()) {
+        None => crate::dates::today(),
+        Some(d) => crate::dates::parse(d).unwrap_or_else(|| {
+            p.add("issued_on", format!("'{d}' is not a date"));
+            crate::dates::today()
+        }),
+    };
+    if request.period.trim().is_empty() {
+        p.add("period", "give the period, e.g. 2022-Q3 or 2022-07");
+    }
+    let date = crate::dates::iso(issued_on);
+    let unit_id = crate::units::id_of(conn, code).await?;
+    let unit = crate::units::get(conn, code, &date).await?.unit;
+    let resolved = bindings::resolve_template(conn, unit_id, template, &date).await?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "report template '{template}' (it is not enabled for unit '{code}' on {date})"
+        ))
+    })?;
+
+    let coverage = crate::teams::stats::by_child(conn, unit_id, &date).await?;
+    for (child, values) in &request.values {
+        if !coverage.iter().any(|c| &c.unit_code == child) {
+            p.add(format!("values.{child}"), format!("'{child}' is not a unit under '{code}' on {date}"));
+        }
+        for (indicator, value) in values {
+            if !resolved.plugin.indicators.contains(indicator) {
+                p.add(
+                    format!("values.{child}.{indicator}"),
+                    format!(
+                        "the template reads no indicator '{indicator}' (it reads: {})",
+                        resolved.plugin.indicators.join(", ")
+                    ),
+                );
+            }
+            if !value.is_finite() || *value < 0.0 {
+                p.add(format!("values.{child}.{indicator}"), "must be a number, zero or more");
+            }
+        }
+    }
+    p.into_result()?;
+
+    let input = wit::ReportInput {
+        unit_code: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        period: request.period.trim().to_string(),
+        issuing_office: request.issuing_office.clone().unwrap_or_default(),
+        place: request.place.clone().unwrap_or_else(|| place_name(&unit.name, &unit.unit_type)),
+        issued_on: wit_date(issued_on),
+        rows: coverage
+            .iter()
+            .map(|c| wit::UnitRow {
+                unit_code: c.unit_code.clone(),
+                unit_name: c.unit_name.clone(),
+                team_count: c.teams,
+                member_count: c.members,
+                values: request
+                    .values
+                    .get(&c.unit_code)
+                    .map(|v| {
+                        v.iter()
+                            .map(|(code, value)| wit::IndicatorValue { code: code.clone(), value: *value })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    };
+    let place = input.place.clone();
+    let (doc, usage) = crate::plugins::call(
+        conn,
+        runtime,
+        &resolved.plugin,
+        &resolved.params,
+        move |runtime, loaded, label, params| runtime.render_report(loaded, label, &input, params),
+    )
+    .await?;
+    Ok(Rendered {
+        plugin: AppliedPlugin::from(&resolved),
+        letter: Letter { doc, place, date: issued_on },
+        fuel: usage.fuel,
+    })
+}
+
+impl Rendered {
+    /// The document laid out in `format`, as an HTTP answer: HTML opens in the browser, DOCX and
+    /// XLSX download under a name made from the subject.
+    pub fn file_response(&self, format: Format) -> Result<Response> {
+        let bytes = crate::documents::render(&self.letter, format).map_err(Error::Internal)?;
+        let how = if format == Format::Html { "inline" } else { "attachment" };
+        let disposition = format!("{how}; filename=\"{}.{}\"", self.letter.file_stem(), format.extension());
+        Ok((
+            [
+                (header::CONTENT_TYPE, format.content_type().to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn place_drops_the_unit_type() {
+        assert_eq!(super::place_name("Huyện Tây Sơn", "Huyện"), "Tây Sơn");
+        assert_eq!(super::place_name("Thị trấn Phú Phong", "Thị trấn"), "Phú Phong");
+        assert_eq!(super::place_name("Tây Sơn", "Huyện"), "Tây Sơn");
+    }
+}

@@ -1,0 +1,167 @@
+//! Team coverage under a unit, one line per child unit: what reports put in their table and
+//! the dashboard draws. Two queries (the subtree's units, its active teams with their serving
+//! members); the roll-up to each child happens here.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use crate::db::Sql;
+use crate::error::Result;
+use crate::units::{self, Level, UnitFilter};
+
+/// One child unit's teams, members and villages (its whole subtree counted).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Coverage {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub level: Level,
+    /// Active teams.
+    pub teams: u32,
+    /// Members serving on the date, over those teams.
+    pub members: u32,
+    /// Villages (and residential groups) in the subtree; the unit itself when it is one.
+    pub villages: u32,
+    /// Those of them with an active team.
+    pub villages_with_team: u32,
+    /// The active teams' ids, for checks that need them.
+    pub team_ids: Vec<i64>,
+}
+
+/// Coverage of each child of `unit_id` on `date`, in code order; when teams sit on the unit
+/// itself (a commune's own team), they come first as a line of their own named after the unit.
+pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Result<Vec<Coverage>> {
+    let code: String = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
+        .bind(unit_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let me = units::get(conn, &code, date).await?.unit;
+
+    let mut sql = Sql::default();
+    units::push_subtree_cte(&mut sql, &[unit_id], date);
+    sql.push(
+        "SELECT v.unit_id, v.parent_id, v.level FROM unit_versions v JOIN sub ON sub.id = v.unit_id WHERE ",
+    );
+    units::push_in_effect(&mut sql, "v", date);
+    let tree: Vec<(i64, Option<i64>, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+
+    let mut sql = Sql::default();
+    units::push_subtree_cte(&mut sql, &[unit_id], date);
+    sql.push(
+        "SELECT t.id, t.unit_id, (SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.joined_on <= ",
+    )
+    .bind(date)
+    .push(" AND (m.left_on IS NULL OR m.left_on > ")
+    .bind(date)
+    .push(")) FROM teams t JOIN sub ON sub.id = t.unit_id WHERE t.status = 'active' ORDER BY t.id");
+    let teams: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
+
+    // Which child of `unit_id` each unit rolls up to (the unit itself maps to itself).
+    let parent: HashMap<i64, Option<i64>> = tree.iter().map(|(id, p, _)| (*id, *p)).collect();
+    let top = |mut id: i64| -> i64 {
+        for _ in 0..16 {
+            match parent.get(&id).copied().flatten() {
+                Some(p) if p == unit_id => return id,
+                Some(p) if id != unit_id => id = p,
+                _ => return unit_id,
+            }
+        }
+        unit_id
+    };
+    let mut teamed_units: HashSet<i64> = HashSet::new();
+    let mut lines: HashMap<i64, Coverage> = HashMap::new();
+    let filter = UnitFilter { as_of: date.to_string(), parent: Some(code.clone()), ..Default::default() };
+    let (children, _) = units::list(conn, &filter, i64::MAX, 0).await?;
+    let mut order = Vec::new();
+    for child in children {
+        let id = units::id_of(conn, &child.code).await?;
+        order.push(id);
+        lines.insert(id, blank(child.code, child.name, child.level));
+    }
+    for (team_id, team_unit, members) in &teams {
+        teamed_units.insert(*team_unit);
+        let line =
+            lines.entry(top(*team_unit)).or_insert_with(|| blank(me.code.clone(), me.name.clone(), me.level));
+        line.teams += 1;
+        line.members += *members as u32;
+        line.team_ids.push(*team_id);
+    }
+    for (id, _, level) in &tree {
+        if level == Level::Village.as_str() && *id != unit_id {
+            let line = lines.get_mut(&top(*id)).expect("every unit below rolls up to a child");
+            line.villages += 1;
+            if teamed_units.contains(id) {
+                line.villages_with_team += 1;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(own) = lines.remove(&unit_id) {
+        out.push(own);
+    }
+    out.extend(order.into_iter().filter_map(|id| lines.remove(&id)));
+    Ok(out)
+}
+
+fn blank(unit_code: String, unit_name: String, level: Level) -> Coverage {
+    Coverage {
+        unit_code,
+        unit_name,
+        level,
+        teams: 0,
+        members: 0,
+        villages: 0,
+        villages_with_team: 0,
+        team_ids: Vec::new(),
+    }
+}
+
+/// Of `team_ids`, those with no leader serving on `date`.
+pub async fn leaderless(conn: &mut AnyConnection, team_ids: &[i64], date: &str) -> Result<Vec<i64>> {
+    if team_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT t.id FROM teams t WHERE t.id IN ");
+    sql.push_tuples(1, team_ids.len());
+    for id in team_ids {
+        sql.arg(*id);
+    }
+    sql.push(" AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.team_id = t.id AND m.position = 'leader' AND m.joined_on <= ")
+        .bind(date)
+        .push(" AND (m.left_on IS NULL OR m.left_on > ")
+        .bind(date)
+        .push(")) ORDER BY t.id");
+    Ok(sql.query_scalar().fetch_all(&mut *conn).await?)
+}
+
+/// A commune or village with no active team of its own.
+#[derive(Debug, Clone, Serialize)]
+pub struct Uncovered {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+}
+
+/// Communes and villages in the `roots` subtrees on `date` with no active team of their own
+/// (at most `limit` of them, in code order), and how many there are in all.
+pub async fn without_team(
+    conn: &mut AnyConnection,
+    roots: &[i64],
+    date: &str,
+    limit: i64,
+) -> Result<(Vec<Uncovered>, i64)> {
+    let mut sql = Sql::default();
+    units::push_subtree_cte(&mut sql, roots, date);
+    sql.push(
+        "SELECT u.code, v.name, v.level FROM unit_versions v JOIN sub ON sub.id = v.unit_id JOIN units u ON u.id = v.unit_id \
+         WHERE v.level IN ('commune', 'village') AND ",
+    );
+    units::push_in_effect(&mut sql, "v", date);
+    sql.push(" AND NOT EXISTS (SELECT 1 FROM teams t WHERE t.unit_id = v.unit_id AND t.status = 'active')");
+    let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
+    sql.push(" ORDER BY u.code LIMIT ").bind(limit);
+    let rows: Vec<(String, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+    Ok((rows.into_iter().map(|(code, name, level)| Uncovered { code, name, level }).collect(), total))
+}

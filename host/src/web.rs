@@ -1,0 +1,393 @@
+//! The web interface: server-rendered pages in Vietnamese (English on request) for the officials
+//! who run the teams. Pages work without JavaScript; the vendored htmx only makes searching and
+//! previews quicker. Templates live in `host/templates/web/` and are compiled into the binary.
+//!
+//! - [`session`]: sign-in and sign-out with the same sessions as the API, the language switch.
+//! - [`home`]: what needs attention in the user's scope.
+//! - [`units`], [`teams`]: the tree, unit pages, team pages with findings and member forms.
+//! - [`plugins`]: installed plugins, bindings, upload, "try it on this team".
+//! - [`dashboard`]: coverage charts as server-drawn SVG.
+//!
+//! Every form carries a CSRF token (a random per-browser cookie, compared with the form field),
+//! and POSTs from another origin are refused. Pages ask the same services and the same
+//! permission table as the API; a page never sees more than the API would show its user.
+
+mod dashboard;
+mod home;
+pub mod i18n;
+mod plugins;
+mod session;
+mod teams;
+mod units;
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Serialize;
+
+use crate::api::AppState;
+use crate::auth::{Action, Principal};
+use crate::error::Error;
+pub use i18n::Lang;
+
+/// The language cookie.
+const LANG_COOKIE: &str = "sohoa_lang";
+/// The CSRF cookie; forms echo its value in their `csrf` field.
+const CSRF_COOKIE: &str = "sohoa_csrf";
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/web/base.html")),
+    ("login.html", include_str!("../templates/web/login.html")),
+    ("error.html", include_str!("../templates/web/error.html")),
+    ("home.html", include_str!("../templates/web/home.html")),
+    ("units.html", include_str!("../templates/web/units.html")),
+    ("unit.html", include_str!("../templates/web/unit.html")),
+    ("team.html", include_str!("../templates/web/team.html")),
+    ("member_errors.html", include_str!("../templates/web/member_errors.html")),
+    ("member_edit.html", include_str!("../templates/web/member_edit.html")),
+    ("plugins.html", include_str!("../templates/web/plugins.html")),
+    ("dashboard.html", include_str!("../templates/web/dashboard.html")),
+];
+
+static ENV: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
+    let mut env = minijinja::Environment::new();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source).unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    env.add_function("t", |state: &minijinja::State, key: &str| -> String {
+        let lang = state.lookup("lang").and_then(|v| v.as_str().and_then(Lang::parse)).unwrap_or_default();
+        i18n::t(lang, key)
+    });
+    env
+});
+
+/// Who is looking, in which language, with which CSRF token: what every page needs.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub csrf: String,
+    /// The request's path and query, for the language switch and sign-in redirects.
+    pub path: String,
+    pub user: Option<Principal>,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    /// The message named by this request's `?ok=` (only known message keys are shown).
+    pub fn flash(&self) -> Option<String> {
+        let query = self.path.split_once('?').map(|(_, q)| q).unwrap_or("");
+        query.split('&').find_map(|kv| kv.strip_prefix("ok=")).filter(|k| i18n::known(k)).map(|k| self.t(k))
+    }
+
+    fn principal(&self) -> &Principal {
+        self.user.as_ref().expect("a signed-in page has a user")
+    }
+}
+
+#[derive(Serialize)]
+struct UserView {
+    display_name: String,
+    roles: Vec<RoleView>,
+    plugins_admin: bool,
+}
+
+#[derive(Serialize)]
+struct RoleView {
+    role: &'static str,
+    unit_name: String,
+}
+
+/// Renders `template` with the page context plus `extra` (a serializable value or `context!`).
+pub fn page(ctx: &Ctx, template: &str, section: &str, extra: impl Serialize) -> Response {
+    page_with_status(ctx, StatusCode::OK, template, section, extra)
+}
+
+fn page_with_status(
+    ctx: &Ctx,
+    status: StatusCode,
+    template: &str,
+    section: &str,
+    extra: impl Serialize,
+) -> Response {
+    let user = ctx.user.as_ref().map(|p| UserView {
+        display_name: p.display_name.clone(),
+        roles: p
+            .assignments
+            .iter()
+            .map(|a| RoleView { role: a.role.as_str(), unit_name: a.unit_name.clone() })
+            .collect(),
+        plugins_admin: p
+            .assignments
+            .iter()
+            .any(|a| crate::auth::grant(a.role, Action::PluginsEnable) != crate::auth::Reach::No),
+    });
+    let base = minijinja::context! {
+        lang => ctx.lang.code(),
+        csrf => ctx.csrf,
+        path => ctx.path,
+        user => user,
+        section => section,
+        today => crate::dates::display(crate::dates::today()),
+        flash => ctx.flash(),
+    };
+    let context = minijinja::context! { ..minijinja::Value::from_serialize(&extra), ..base };
+    match ENV.get_template(template).and_then(|t| t.render(context)) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(template, error = %e, "rendering a page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html(format!("<p>{}</p>", ctx.t("error.internal_text"))))
+                .into_response()
+        }
+    }
+}
+
+/// A page's failure, shown as a page (the API answers JSON; pages answer HTML).
+#[derive(Debug)]
+pub enum WebError {
+    /// Not signed in: go to the sign-in page, then come back.
+    SignIn {
+        next: String,
+    },
+    /// The form's CSRF token is missing or wrong.
+    Csrf,
+    App(Error),
+}
+
+impl From<Error> for WebError {
+    fn from(e: Error) -> Self {
+        WebError::App(e)
+    }
+}
+
+impl From<sqlx::Error> for WebError {
+    fn from(e: sqlx::Error) -> Self {
+        WebError::App(Error::Database(e))
+    }
+}
+
+pub type WebResult<T = Response> = Result<T, WebError>;
+
+impl WebError {
+    /// The error as a page in the user's language.
+    pub fn page(self, ctx: &Ctx) -> Response {
+        let (status, heading, message) = match self {
+            WebError::SignIn { next } => {
+                return Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response();
+            }
+            WebError::Csrf => (StatusCode::FORBIDDEN, ctx.t("error.csrf"), ctx.t("error.csrf_text")),
+            WebError::App(e) => match e.status() {
+                StatusCode::NOT_FOUND => {
+                    (StatusCode::NOT_FOUND, ctx.t("error.not_found"), ctx.t("error.not_found_text"))
+                }
+                StatusCode::FORBIDDEN => {
+                    (StatusCode::FORBIDDEN, ctx.t("error.forbidden"), ctx.t("error.forbidden_text"))
+                }
+                StatusCode::UNAUTHORIZED => {
+                    return Redirect::to(&format!("/login?next={}", urlencode(&ctx.path))).into_response();
+                }
+                s if s.is_server_error() && s != StatusCode::BAD_GATEWAY => {
+                    tracing::error!(error = %e, "page failed");
+                    (s, ctx.t("error.internal"), ctx.t("error.internal_text"))
+                }
+                s => (s, ctx.t("error.bad_input"), e.to_string()),
+            },
+        };
+        page_with_status(ctx, status, "error.html", "", minijinja::context! { heading, message })
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The CSRF token of this browser, made by [`csrf_layer`].
+#[derive(Debug, Clone)]
+struct CsrfToken(String);
+
+/// Gives every browser a CSRF token cookie and refuses cross-origin POSTs.
+async fn csrf_layer(mut req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    if parts.method == Method::POST && !same_origin(&parts) {
+        let ctx = ctx_of(&parts, None);
+        return WebError::Csrf.page(&ctx);
+    }
+    let existing = cookie_value(&parts, CSRF_COOKIE)
+        .filter(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()));
+    let fresh = existing.is_none();
+    let token = existing.unwrap_or_else(crate::auth::sessions::random_secret);
+    parts.extensions.insert(CsrfToken(token.clone()));
+    req = Request::from_parts(parts, body);
+    let mut response = next.run(req).await;
+    if fresh {
+        let text = format!("{CSRF_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+        if let Ok(v) = HeaderValue::from_str(&text) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// An `Origin` header, when the browser sends one, must name this host.
+fn same_origin(parts: &Parts) -> bool {
+    let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    origin.split_once("://").map(|(_, h)| h) == Some(host)
+}
+
+fn ctx_of(parts: &Parts, user: Option<Principal>) -> Ctx {
+    Ctx {
+        lang: cookie_value(parts, LANG_COOKIE).as_deref().and_then(Lang::parse).unwrap_or_default(),
+        csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+        path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+        user,
+    }
+}
+
+/// The page context of a visitor who may not be signed in.
+pub struct Visitor(pub Ctx);
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = Principal::from_request_parts(parts, state).await.ok();
+        Ok(Visitor(ctx_of(parts, user)))
+    }
+}
+
+/// The page context of a signed-in user; others are sent to the sign-in page.
+pub struct Signed(pub Ctx);
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Principal::from_request_parts(parts, state).await {
+            Ok(p) => Ok(Signed(ctx_of(parts, Some(p)))),
+            Err(_) => {
+                let ctx = ctx_of(parts, None);
+                Err(WebError::SignIn { next: ctx.path.clone() }.page(&ctx))
+            }
+        }
+    }
+}
+
+/// Compares the form's token with the browser's, in constant time.
+pub fn check_csrf(ctx: &Ctx, given: &str) -> WebResult<()> {
+    let (a, b) = (ctx.csrf.as_bytes(), given.as_bytes());
+    let same =
+        a.len() == b.len() && !a.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+    if same { Ok(()) } else { Err(WebError::Csrf) }
+}
+
+/// A redirect after a successful POST, with a message for the next page.
+pub fn see_other(to: &str, message_key: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{sep}ok={message_key}")).into_response()
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn htmx() -> Response {
+    // The file name carries the version, so it may be cached for good.
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        include_str!("../static/htmx-2.0.11.min.js"),
+    )
+        .into_response()
+}
+
+async fn root(Visitor(ctx): Visitor) -> Response {
+    Redirect::to(if ctx.user.is_some() { "/home" } else { "/login" }).into_response()
+}
+
+/// HTML 404 for unknown pages outside the API.
+pub async fn not_found(Visitor(ctx): Visitor) -> Response {
+    WebError::App(Error::NotFound("page".into())).page(&ctx)
+}
+
+/// The pages and their assets.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .route("/static/app.css", get(stylesheet))
+        .route("/static/htmx-2.0.11.min.js", get(htmx))
+        .merge(session::routes())
+        .merge(home::routes())
+        .merge(units::routes())
+        .merge(teams::routes())
+        .merge(plugins::routes())
+        .merge(dashboard::routes())
+        .layer(axum::middleware::from_fn(csrf_layer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_every_word_is_translated() {
+        for (name, source) in TEMPLATES {
+            ENV.get_template(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            // Every literal key a template asks for is in the dictionary.
+            for part in source.split("t(").skip(1) {
+                let quote = part.chars().next().unwrap_or(' ');
+                if quote != '"' && quote != '\'' {
+                    continue;
+                }
+                let key: String = part[1..].chars().take_while(|c| *c != quote).collect();
+                if part[1 + key.len() + 1..].trim_start().starts_with('~') {
+                    continue; // a prefix completed at run time, e.g. t("level." ~ u.level)
+                }
+                assert!(i18n::known(&key), "{name} uses t(\"{key}\") which has no translation");
+            }
+        }
+    }
+
+    #[test]
+    fn csrf_tokens_compare_exactly() {
+        let ctx = Ctx { lang: Lang::Vi, csrf: "ab".repeat(32), path: "/".into(), user: None };
+        assert!(check_csrf(&ctx, &"ab".repeat(32)).is_ok());
+        assert!(check_csrf(&ctx, &"ab".repeat(31)).is_err());
+        assert!(check_csrf(&ctx, "").is_err());
+        let empty = Ctx { csrf: String::new(), ..ctx };
+        assert!(check_csrf(&empty, "").is_err());
+    }
+}

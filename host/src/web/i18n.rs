@@ -1,0 +1,289 @@
+//! The interface's words in Vietnamese (the default) and English. Templates call `t("key")`.
+//! Labels of the domain vocabularies (positions, affiliations, statuses, roles) come from their
+//! own Vietnamese labels in [`crate::vocab`] and [`crate::auth::Role`], so they are written once.
+
+use crate::auth::Role;
+use crate::vocab::{Affiliation, Gender, Position, TeamStatus, Vocab};
+
+/// The interface languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// (key, Vietnamese, English).
+const WORDS: &[(&str, &str, &str)] = &[
+    ("skip_to_content", "Bỏ qua, đến nội dung chính", "Skip to main content"),
+    ("nav", "Điều hướng chính", "Main navigation"),
+    ("nav.home", "Trang chủ", "Home"),
+    ("nav.units", "Đơn vị", "Units"),
+    ("nav.dashboard", "Số liệu", "Dashboard"),
+    ("nav.plugins", "Quy tắc (plugin)", "Rules (plugins)"),
+    ("other_language", "English", "Tiếng Việt"),
+    ("sign_in", "Đăng nhập", "Sign in"),
+    ("sign_in.title", "Đăng nhập sohoa", "Sign in to sohoa"),
+    (
+        "sign_in.lead",
+        "Quản lý Tổ công nghệ số cộng đồng của xã, thôn.",
+        "Managing the Community Digital Technology Teams of communes and villages.",
+    ),
+    ("sign_in.failed", "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password."),
+    (
+        "sign_in.limited",
+        "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.",
+        "Too many failed attempts. Please try again in a few minutes.",
+    ),
+    ("sign_out", "Đăng xuất", "Sign out"),
+    ("signed_out", "Đã đăng xuất.", "Signed out."),
+    ("username", "Tên đăng nhập", "Username"),
+    ("password", "Mật khẩu", "Password"),
+    ("back_home", "Về trang chủ", "Back to home"),
+    ("search", "Tìm", "Search"),
+    ("save", "Lưu", "Save"),
+    ("edit", "Sửa", "Edit"),
+    ("actions", "Thao tác", "Actions"),
+    ("version", "phiên bản", "version"),
+    ("unit", "Đơn vị", "Unit"),
+    ("teams", "Số tổ", "Teams"),
+    ("members", "Thành viên", "Members"),
+    ("home.greeting", "Xin chào", "Hello"),
+    ("home.failing", "Tổ chưa đạt yêu cầu thành phần", "Teams failing their composition check"),
+    ("home.leaderless", "Tổ chưa có tổ trưởng", "Teams without a leader"),
+    ("home.uncovered", "Xã, thôn chưa có tổ", "Communes and villages without a team"),
+    ("home.teams_in_scope", "Tổ trong phạm vi của bạn", "Teams in your scope"),
+    ("home.errors", "lỗi", "errors"),
+    ("home.none_failing", "Mọi tổ đều đạt yêu cầu thành phần.", "Every team passes its composition check."),
+    ("home.none_leaderless", "Tổ nào cũng có tổ trưởng.", "Every team has a leader."),
+    ("home.none_uncovered", "Xã, thôn nào cũng đã có tổ.", "Every commune and village has a team."),
+    ("home.and_more", "Còn nữa:", "And more:"),
+    ("home.check_failed", "Không chạy được quy tắc kiểm tra", "The check could not run"),
+    ("units.title", "Đơn vị hành chính", "Administrative units"),
+    ("units.search", "Tìm theo tên", "Search by name"),
+    (
+        "units.search_hint",
+        "gõ không dấu cũng được, ví dụ \"tay son\"",
+        "diacritics optional, e.g. \"tay son\"",
+    ),
+    ("units.results", "Kết quả", "Results"),
+    ("units.no_results", "Không tìm thấy đơn vị nào.", "No unit found."),
+    ("units.your_units", "Đơn vị của bạn", "Your units"),
+    ("units.path", "Đường dẫn đơn vị", "Unit path"),
+    ("unit.see_dashboard", "Xem số liệu và biểu đồ", "See figures and charts"),
+    ("unit.teams_here", "Tổ tại đơn vị này", "Teams of this unit"),
+    ("unit.children", "Đơn vị trực thuộc", "Units below"),
+    ("unit.villages_covered", "Thôn có tổ", "Villages with a team"),
+    ("report.title", "Lập báo cáo", "Make a report"),
+    ("report.template", "Mẫu báo cáo", "Template"),
+    ("report.period", "Kỳ báo cáo", "Period"),
+    ("report.period_hint", "quý: 2022-Q3; tháng: 2022-07", "quarter: 2022-Q3; month: 2022-07"),
+    ("report.issued_on", "Ngày ban hành", "Date of issue"),
+    ("report.format", "Định dạng", "Format"),
+    ("report.make", "Lập báo cáo", "Make the report"),
+    (
+        "report.note",
+        "Số tổ và số thành viên do hệ thống tự đếm; các chỉ tiêu khác gửi qua API (xem README).",
+        "Teams and members are counted by the system; other indicators are sent through the API (see the README).",
+    ),
+    ("team.decision", "Quyết định", "Decision"),
+    ("team.check", "Kiểm tra thành phần", "Composition check"),
+    (
+        "team.no_rule",
+        "Chưa có quy tắc thành phần nào áp dụng cho đơn vị này.",
+        "No composition rule applies to this unit.",
+    ),
+    ("team.rule", "Quy tắc áp dụng", "Rule applied"),
+    ("team.bound_at", "gắn tại đơn vị", "bound at unit"),
+    ("team.passes", "Đạt yêu cầu", "Passes"),
+    ("member.name", "Họ và tên", "Full name"),
+    ("member.gender", "Giới tính", "Gender"),
+    ("member.birth_year", "Năm sinh", "Year of birth"),
+    ("member.phone", "Số điện thoại", "Phone"),
+    ("member.phone_hint", "không bắt buộc, ví dụ 0912345678", "optional, e.g. 0912345678"),
+    ("member.position", "Chức danh trong tổ", "Position"),
+    ("member.affiliation", "Đơn vị công tác, đoàn thể", "Affiliation"),
+    ("member.joined_on", "Ngày tham gia", "Joined on"),
+    ("member.left_on", "Ngày rời tổ", "Left on"),
+    ("member.left_on_hint", "để trống nếu vẫn còn trong tổ", "leave empty while still serving"),
+    ("member.add", "Thêm thành viên", "Add a member"),
+    ("member.added", "Đã thêm thành viên.", "Member added."),
+    ("member.edit", "Sửa thông tin thành viên", "Edit member"),
+    ("member.saved", "Đã lưu thay đổi.", "Changes saved."),
+    ("member.override", "Lý do vẫn lưu", "Reason to save anyway"),
+    (
+        "member.override_hint",
+        "thay đổi này làm tổ không đạt quy tắc; ghi lý do để vẫn lưu (được ghi vào nhật ký)",
+        "this change breaks the team's rule; give a reason to save anyway (it is audited)",
+    ),
+    ("form.invalid", "Chưa lưu được. Vui lòng kiểm tra:", "Not saved. Please check:"),
+    (
+        "form.breaks_rule",
+        "Chưa lưu: thay đổi này làm tổ không đạt quy tắc thành phần.",
+        "Not saved: this change breaks the team's composition rule.",
+    ),
+    ("plugins.title", "Quy tắc của địa phương (plugin)", "Local rules (plugins)"),
+    ("plugins.installed", "Các plugin đã cài", "Installed plugins"),
+    ("plugins.plugin", "Plugin", "Plugin"),
+    ("plugins.kinds", "Loại quy tắc", "Kinds of rule"),
+    ("plugins.kind", "Loại quy tắc", "Kind of rule"),
+    ("plugins.installed_at", "Ngày cài", "Installed"),
+    ("plugins.bindings", "Áp dụng theo đơn vị", "Bindings per unit"),
+    ("plugins.from", "Áp dụng từ ngày", "Effective from"),
+    ("plugins.params", "Tham số", "Parameters"),
+    (
+        "plugins.params_hint",
+        "mỗi dòng một tham số: ten = giá trị; để trống dùng mặc định",
+        "one per line: name = value; empty for defaults",
+    ),
+    ("plugins.off", "tắt", "off"),
+    ("plugins.bind", "Áp dụng cho đơn vị", "Bind to a unit"),
+    ("plugins.bound", "Đã áp dụng quy tắc cho đơn vị.", "The rule is bound to the unit."),
+    ("plugins.switch_off", "Tắt quy tắc này cho đơn vị", "Switch the rule off for the unit"),
+    ("plugins.unit_code", "Mã đơn vị", "Unit code"),
+    (
+        "plugins.unit_code_hint",
+        "ví dụ 547 (huyện Tây Sơn); áp dụng cho cả đơn vị cấp dưới",
+        "e.g. 547 (Tây Sơn district); applies to the units below too",
+    ),
+    ("plugins.preview", "Thử trên một tổ", "Try it on a team"),
+    ("plugins.team_id", "Mã số tổ", "Team id"),
+    ("plugins.try", "Chạy thử", "Try"),
+    ("plugins.upload", "Tải lên plugin mới", "Upload a plugin"),
+    ("plugins.uploaded", "Đã cài plugin", "Installed plugin"),
+    ("plugins.file", "Tệp plugin (.wasm)", "Plugin file (.wasm)"),
+    ("plugins.file_hint", "tạo bằng lệnh sohoa plugin build", "made with sohoa plugin build"),
+    ("dashboard.title", "Số liệu", "Dashboard"),
+    ("dashboard.unit", "Đơn vị", "Unit"),
+    ("dashboard.show", "Xem", "Show"),
+    ("dashboard.village_coverage", "Thôn có tổ", "Villages with a team"),
+    ("dashboard.failing", "Tổ chưa đạt yêu cầu", "Teams failing their check"),
+    (
+        "dashboard.chart_coverage",
+        "Tỷ lệ thôn có Tổ công nghệ số cộng đồng (%)",
+        "Share of villages with a team (%)",
+    ),
+    ("dashboard.chart_members", "Số thành viên bình quân mỗi tổ", "Members per team"),
+    ("dashboard.chart_failing", "Số tổ chưa đạt yêu cầu thành phần", "Teams failing their composition check"),
+    ("dashboard.as_table", "Xem dạng bảng", "Show as a table"),
+    ("error.not_found", "Không tìm thấy", "Not found"),
+    (
+        "error.not_found_text",
+        "Trang hoặc dữ liệu này không có, hoặc bạn không có quyền xem.",
+        "This page or record does not exist, or you may not see it.",
+    ),
+    ("error.forbidden", "Không có quyền", "Not allowed"),
+    ("error.forbidden_text", "Vai trò của bạn không cho phép thao tác này.", "Your roles do not allow this."),
+    ("error.csrf", "Biểu mẫu đã hết hạn", "The form has expired"),
+    ("error.csrf_text", "Vui lòng tải lại trang và gửi lại.", "Please reload the page and send it again."),
+    ("error.internal", "Có lỗi xảy ra", "Something went wrong"),
+    (
+        "error.internal_text",
+        "Hệ thống gặp lỗi; nhật ký máy chủ có chi tiết. Vui lòng thử lại.",
+        "The system failed; the server log has details. Please try again.",
+    ),
+    ("error.bad_input", "Dữ liệu không hợp lệ", "Invalid input"),
+    ("level.province", "Tỉnh", "Province"),
+    ("level.district", "Huyện", "District"),
+    ("level.commune", "Xã", "Commune"),
+    ("level.village", "Thôn", "Village"),
+    ("kind.composition", "Thành phần tổ", "Team composition"),
+    ("kind.report", "Mẫu báo cáo", "Report template"),
+    ("kind.commendation", "Thi đua, khen thưởng", "Commendation"),
+    ("severity.error", "Lỗi", "Error"),
+    ("severity.warning", "Lưu ý", "Warning"),
+    ("severity.info", "Thông tin", "Note"),
+    ("position.leader", "", "Leader"),
+    ("position.deputy", "", "Deputy"),
+    ("position.member", "", "Member"),
+    ("gender.male", "", "Male"),
+    ("gender.female", "", "Female"),
+    ("gender.other", "", "Other"),
+    ("status.active", "", "Active"),
+    ("status.suspended", "", "Suspended"),
+    ("status.dissolved", "", "Dissolved"),
+    ("affiliation.commune_leadership", "", "Commune leadership"),
+    ("affiliation.commune_police", "", "Commune police"),
+    ("affiliation.cultural_social_officer", "", "Cultural-social officer"),
+    ("affiliation.youth_union", "", "Youth Union"),
+    ("affiliation.womens_union", "", "Women's Union"),
+    ("affiliation.farmers_union", "", "Farmers' Union"),
+    ("affiliation.veterans_association", "", "Veterans' Association"),
+    ("affiliation.fatherland_front", "", "Fatherland Front"),
+    ("affiliation.village_head", "", "Village head"),
+    ("affiliation.telecom_postal", "", "Telecom or postal enterprise"),
+    ("affiliation.teacher", "", "Teacher"),
+    ("affiliation.volunteer", "", "Volunteer"),
+    ("affiliation.other", "", "Other"),
+    ("role.province_admin", "", "Provincial administrator (DIC)"),
+    ("role.district_culture", "", "District Culture and Information office"),
+    ("role.district_home_affairs", "", "District Home Affairs office"),
+    ("role.district_youth_union", "", "District Youth Union"),
+    ("role.commune_officer", "", "Commune officer"),
+    ("role.team_leader", "", "Team leader"),
+    ("role.viewer", "", "Viewer"),
+];
+
+/// The Vietnamese label the domain vocabulary already has, for `kind.value` keys.
+fn vocabulary_vi(key: &str) -> Option<&'static str> {
+    let (kind, value) = key.split_once('.')?;
+    match kind {
+        "position" => Position::parse(value).map(Vocab::label_vi),
+        "affiliation" => Affiliation::parse(value).map(Vocab::label_vi),
+        "gender" => Gender::parse(value).map(Vocab::label_vi),
+        "status" => TeamStatus::parse(value).map(Vocab::label_vi),
+        "role" => Role::parse(value).map(Role::label_vi),
+        _ => None,
+    }
+}
+
+/// The words for `key`; the key itself when it has none (the test below keeps that from
+/// happening for any key a template uses).
+pub fn t(lang: Lang, key: &str) -> String {
+    let Some((_, vi, en)) = WORDS.iter().find(|(k, _, _)| *k == key) else {
+        return key.to_string();
+    };
+    match lang {
+        Lang::En => en.to_string(),
+        Lang::Vi if vi.is_empty() => vocabulary_vi(key).unwrap_or(key).to_string(),
+        Lang::Vi => vi.to_string(),
+    }
+}
+
+/// Whether the dictionary has `key`.
+pub fn known(key: &str) -> bool {
+    WORDS.iter().any(|(k, _, _)| *k == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_has_both_languages() {
+        for (key, vi, en) in WORDS {
+            assert!(!en.is_empty(), "{key} has no English");
+            assert!(!vi.is_empty() || vocabulary_vi(key).is_some(), "{key} has no Vietnamese");
+        }
+        assert_eq!(t(Lang::Vi, "position.leader"), "Tổ trưởng");
+        assert_eq!(t(Lang::En, "position.leader"), "Leader");
+        assert_eq!(t(Lang::Vi, "role.district_culture"), "Phòng Văn hóa và Thông tin");
+    }
+}

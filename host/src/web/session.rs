@@ -1,0 +1,137 @@
+//! Sign-in, sign-out and the language switch.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::{Ctx, LANG_COOKIE, Lang, Visitor, WebResult, check_csrf, page};
+use crate::api::AppState;
+use crate::auth::routes::{ClientAddr, cookie};
+use crate::auth::sessions;
+use crate::error::Error;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(switch_language))
+}
+
+#[derive(Deserialize)]
+struct NextParam {
+    next: Option<String>,
+}
+
+/// Only paths on this site: never an open redirect.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n != "/login" => {
+            n.to_string()
+        }
+        _ => "/home".into(),
+    }
+}
+
+fn login_form(ctx: &Ctx, next: &str, username: &str, error: Option<String>) -> Response {
+    page(ctx, "login.html", "login", minijinja::context! { next, username, error })
+}
+
+async fn login_page(Visitor(ctx): Visitor, Query(q): Query<NextParam>) -> Response {
+    if ctx.user.is_some() {
+        return Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    }
+    let next = safe_next(q.next.as_deref());
+    page(&ctx, "login.html", "login", minijinja::context! { next, username => "" })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Visitor(ctx): Visitor,
+    ClientAddr(address): ClientAddr,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if let Err(e) = check_csrf(&ctx, &form.csrf) {
+        return e.page(&ctx);
+    }
+    let next = safe_next(form.next.as_deref());
+    let auth = &state.settings.auth;
+    let result = async {
+        let mut conn = state.db.pool.acquire().await?;
+        sessions::login(&mut conn, auth, &form.username, &form.password, &address).await
+    }
+    .await;
+    match result {
+        Ok(session) => {
+            tracing::info!(user = %form.username.trim(), "signed in on the web");
+            let mut response = Redirect::to(&next).into_response();
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                cookie(&session.secret, auth.session_hours * 3600, auth.secure_cookies),
+            );
+            response
+        }
+        Err(Error::Unauthorized(_)) => login_form(&ctx, &next, &form.username, Some(ctx.t("sign_in.failed"))),
+        Err(Error::TooManyRequests { .. }) => {
+            login_form(&ctx, &next, &form.username, Some(ctx.t("sign_in.limited")))
+        }
+        Err(e) => super::WebError::App(e).page(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    Visitor(ctx): Visitor,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    let done: WebResult<Response> = async {
+        check_csrf(&ctx, &form.csrf)?;
+        if let Some(p) = &ctx.user {
+            let mut conn = state.db.pool.acquire().await?;
+            sessions::revoke_session(&mut conn, p.session_id).await?;
+        }
+        let mut response = super::see_other("/login", "signed_out");
+        response.headers_mut().insert(header::SET_COOKIE, cookie("", 0, state.settings.auth.secure_cookies));
+        Ok(response)
+    }
+    .await;
+    done.unwrap_or_else(|e| e.page(&ctx))
+}
+
+/// Sets the interface language for this browser and goes back.
+async fn switch_language(Path(code): Path<String>, Query(q): Query<NextParam>) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    let mut response = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    let text = format!("{LANG_COOKIE}={}; SameSite=Lax; Path=/; Max-Age=31536000", lang.code());
+    if let Ok(v) = header::HeaderValue::from_str(&text) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(super::safe_next(Some("/teams/3")), "/teams/3");
+        assert_eq!(super::safe_next(Some("//evil.example")), "/home");
+        assert_eq!(super::safe_next(Some("https://evil.example")), "/home");
+        assert_eq!(super::safe_next(Some("/\\evil")), "/home");
+        assert_eq!(super::safe_next(None), "/home");
+    }
+}

@@ -1,0 +1,175 @@
+//! The unit tree: search by name (diacritics optional), unit pages with their teams and the
+//! coverage of the units below, and the report form.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::{Deserialize, Serialize};
+
+use super::{Signed, WebResult, check_csrf, page};
+use crate::api::AppState;
+use crate::auth::{Action, Target};
+use crate::documents::Format;
+use crate::reports::ReportRequest;
+use crate::teams::{TeamFilter, stats};
+use crate::units::{UnitFilter, UnitSort};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/units", get(tree))
+        .route("/units/{code}", get(unit))
+        .route("/units/{code}/report", post(report))
+}
+
+#[derive(Serialize)]
+struct UnitView {
+    code: String,
+    name: String,
+    level: &'static str,
+}
+
+impl From<crate::units::Unit> for UnitView {
+    fn from(u: crate::units::Unit) -> Self {
+        UnitView { code: u.code, name: u.name, level: u.level.as_str() }
+    }
+}
+
+#[derive(Deserialize)]
+struct TreeParams {
+    q: Option<String>,
+}
+
+/// Results shown for one search.
+const SEARCH_LIMIT: i64 = 50;
+
+async fn tree(State(state): State<AppState>, Signed(ctx): Signed, Query(p): Query<TreeParams>) -> Response {
+    let built: WebResult = async {
+        let principal = ctx.principal();
+        let today = crate::dates::iso(crate::dates::today());
+        let mut conn = state.db.pool.acquire().await?;
+        let roots = principal.roots(&mut conn, Action::TeamsRead, None).await?;
+        let q = p.q.unwrap_or_default().trim().to_string();
+        let mut units: Vec<UnitView> = Vec::new();
+        let mut total = 0;
+        for root in &roots {
+            let code: String = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
+                .bind(root)
+                .fetch_one(&mut *conn)
+                .await?;
+            if q.is_empty() {
+                units.push(crate::units::get(&mut conn, &code, &today).await?.unit.into());
+            } else {
+                let filter = UnitFilter {
+                    as_of: today.clone(),
+                    subtree: Some(code),
+                    q: Some(q.clone()),
+                    sort: UnitSort::Name,
+                    ..Default::default()
+                };
+                let (found, n) = crate::units::list(&mut conn, &filter, SEARCH_LIMIT, 0).await?;
+                total += n;
+                units.extend(found.into_iter().map(UnitView::from));
+            }
+        }
+        Ok(page(&ctx, "units.html", "units", minijinja::context! { q, units, total }))
+    }
+    .await;
+    built.unwrap_or_else(|e| e.page(&ctx))
+}
+
+#[derive(Serialize)]
+struct TemplateView {
+    plugin_id: String,
+    name: String,
+    version: String,
+}
+
+async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Path<String>) -> Response {
+    let built: WebResult = async {
+        let principal = ctx.principal();
+        let today = crate::dates::iso(crate::dates::today());
+        let mut conn = state.db.pool.acquire().await?;
+        let unit_id = crate::units::id_of(&mut conn, &code).await?;
+        let target = Target { unit_id, team_id: None };
+        principal.authorize(&mut conn, Action::TeamsRead, target, &format!("unit '{code}'")).await?;
+        let detail = crate::units::get(&mut conn, &code, &today).await?;
+        let lines: Vec<_> = stats::by_child(&mut conn, unit_id, &today)
+            .await?
+            .into_iter()
+            .filter(|l| l.unit_code != code)
+            .collect();
+        let filter = TeamFilter {
+            roots: Some(vec![unit_id]),
+            as_of: today.clone(),
+            status: None,
+            q: None,
+            sort: Default::default(),
+        };
+        let (teams, _) = crate::teams::list(&mut conn, &filter, i64::MAX, 0).await?;
+        let teams: Vec<_> = teams.into_iter().filter(|t| t.unit_id == unit_id).collect();
+        let templates: Vec<TemplateView> = if principal.can(&mut conn, Action::ReportsIssue, target).await? {
+            crate::plugins::bindings::templates(&mut conn, unit_id, &today)
+                .await?
+                .into_iter()
+                .map(|r| TemplateView {
+                    plugin_id: r.plugin.plugin_id,
+                    name: r.plugin.name,
+                    version: r.plugin.version,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let unit: UnitView = detail.unit.into();
+        Ok(page(
+            &ctx,
+            "unit.html",
+            "units",
+            minijinja::context! { unit, path => detail.path, lines, teams, templates },
+        ))
+    }
+    .await;
+    built.unwrap_or_else(|e| e.page(&ctx))
+}
+
+#[derive(Deserialize)]
+struct ReportForm {
+    csrf: String,
+    template: String,
+    period: String,
+    issued_on: Option<String>,
+    format: String,
+}
+
+/// Renders a report and answers the file (HTML opens in the browser, DOCX and XLSX download).
+async fn report(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Path(code): Path<String>,
+    Form(form): Form<ReportForm>,
+) -> Response {
+    let built: WebResult = async {
+        check_csrf(&ctx, &form.csrf)?;
+        let principal = ctx.principal();
+        let format = match form.format.as_str() {
+            "docx" => Format::Docx,
+            "xlsx" => Format::Xlsx,
+            _ => Format::Html,
+        };
+        let mut conn = state.db.pool.acquire().await?;
+        let unit_id = crate::units::id_of(&mut conn, &code).await?;
+        let target = Target { unit_id, team_id: None };
+        principal.authorize(&mut conn, Action::ReportsIssue, target, &format!("unit '{code}'")).await?;
+        let request = ReportRequest {
+            period: form.period,
+            issued_on: form.issued_on.filter(|d| !d.trim().is_empty()),
+            ..Default::default()
+        };
+        let rendered =
+            crate::reports::render(&mut conn, &state.plugins, &code, &form.template, request).await?;
+        Ok(rendered.file_response(format)?)
+    }
+    .await;
+    built.unwrap_or_else(|e| e.page(&ctx))
+}

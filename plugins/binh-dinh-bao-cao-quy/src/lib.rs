@@ -1,0 +1,296 @@
+//! Bình Định: báo cáo quý của Phòng Văn hóa và Thông tin cấp huyện về kết quả hoạt động của
+//! Tổ công nghệ số cộng đồng (Kế hoạch 77/KH-UBND ngày 27/5/2022 của UBND tỉnh giao phòng
+//! "định kỳ tổng hợp, báo cáo ... cho UBND huyện và Sở Thông tin và Truyền thông").
+//!
+//! The plugin writes the words and the table; the host lays the document out per Decree 30/2020
+//! (national title, motto, issuer, number, place and date, signature, recipients).
+
+use sohoa_sdk::document::{DocumentBuilder, Period};
+use sohoa_sdk::text::{decimal, in_sentence, number};
+use sohoa_sdk::*;
+
+pub struct BaoCaoQuy;
+
+/// Every indicator this template can show: code, column heading, unit in the text.
+const INDICATORS: &[(&str, &str)] = &[
+    ("thanh_vien_tap_huan", "Thành viên được tập huấn"),
+    ("ho_duoc_huong_dan", "Hộ gia đình được hướng dẫn"),
+    ("tk_vneid", "Tài khoản VNeID kích hoạt"),
+    ("tk_dvc", "Tài khoản Cổng DVC quốc gia"),
+    ("ho_so_dvc_truc_tuyen", "Hồ sơ DVC trực tuyến"),
+    ("tk_thanh_toan", "Tài khoản thanh toán điện tử"),
+    ("tk_tmdt", "Tài khoản/gian hàng TMĐT"),
+    ("luot_tuyen_truyen", "Lượt tuyên truyền"),
+];
+
+const DEFAULT_COLUMNS: &str = "ho_duoc_huong_dan,tk_vneid,tk_dvc,ho_so_dvc_truc_tuyen,tk_thanh_toan";
+
+fn text_param(name: &str, description: &str, default: &str) -> ParamSpec {
+    ParamSpec {
+        name: name.into(),
+        description: description.into(),
+        default_value: ParamValue::Text(default.into()),
+    }
+}
+
+impl Plugin for BaoCaoQuy {
+    fn metadata() -> Metadata {
+        Metadata {
+            id: "binh-dinh-bao-cao-quy".into(),
+            version: "1.0.0".into(),
+            name: "Bình Định — Báo cáo quý về Tổ công nghệ số cộng đồng (cấp huyện)".into(),
+            description: "Báo cáo kết quả hoạt động của Tổ CNSCĐ theo quý của Phòng Văn hóa và Thông tin \
+                          gửi UBND huyện và Sở Thông tin và Truyền thông, bảng chỉ tiêu theo từng xã."
+                .into(),
+            kinds: vec![RuleKind::Report],
+            indicators: INDICATORS.iter().map(|(code, _)| code.to_string()).collect(),
+            params: vec![
+                text_param(
+                    "co_quan",
+                    "Tên cơ quan ban hành (dòng dưới của tên cơ quan)",
+                    "Phòng Văn hóa và Thông tin",
+                ),
+                text_param("ky_hieu", "Ký hiệu văn bản, sau \"Số: .../\"", "BC-VHTT"),
+                text_param(
+                    "chi_tieu",
+                    "Các chỉ tiêu hiện trong bảng, mã cách nhau bởi dấu phẩy",
+                    DEFAULT_COLUMNS,
+                ),
+                text_param(
+                    "can_cu",
+                    "Căn cứ mở đầu báo cáo",
+                    "Thực hiện Kế hoạch số 77/KH-UBND ngày 27/5/2022 của UBND tỉnh Bình Định về việc triển khai Tổ công nghệ số cộng đồng trên địa bàn tỉnh",
+                ),
+                text_param(
+                    "kien_nghi",
+                    "Nội dung phần đề xuất, kiến nghị",
+                    "Đề nghị Sở Thông tin và Truyền thông tiếp tục tổ chức tập huấn kỹ năng số cho thành viên Tổ công nghệ số cộng đồng; hỗ trợ thiết bị, tài liệu tuyên truyền cho các tổ ở thôn, làng vùng sâu, vùng xa.",
+                ),
+                text_param("chuc_vu_ky", "Chức vụ người ký", "TRƯỞNG PHÒNG"),
+                ParamSpec {
+                    name: "ky_thay".into(),
+                    description: "Cấp phó ký thay (KT. TRƯỞNG PHÒNG / PHÓ TRƯỞNG PHÒNG)".into(),
+                    default_value: ParamValue::Flag(false),
+                },
+                text_param("nguoi_ky", "Họ và tên người ký", ""),
+            ],
+        }
+    }
+
+    fn render_report(input: ReportInput, params: Vec<Param>) -> Result<Document, PluginError> {
+        let p = Params(&params);
+        let period = match Period::parse(&input.period)? {
+            q @ Period::Quarter { .. } => q,
+            Period::Month { .. } => {
+                return Err(PluginError::Failed(format!(
+                    "báo cáo quý cần kỳ là một quý (ví dụ 2022-Q3), không phải '{}'",
+                    input.period
+                )));
+            }
+        };
+        let columns = columns(&p.text("chi_tieu")?)?;
+        let office = if input.issuing_office.trim().is_empty() {
+            p.text("co_quan")?
+        } else {
+            input.issuing_office.clone()
+        };
+        let district = in_sentence(&input.unit_name);
+        let issuer = format!("UBND {}\n{}", input.unit_name.to_uppercase(), office.to_uppercase());
+        let subject = format!("Kết quả hoạt động của Tổ công nghệ số cộng đồng {}", period.vietnamese());
+        let mut doc =
+            DocumentBuilder::new(&issuer, &format!("Số:      /{}", p.text("ky_hieu")?), "BÁO CÁO", &subject);
+
+        let units = input.rows.len();
+        let with_team = input.rows.iter().filter(|r| r.team_count > 0).count();
+        let teams: u32 = input.rows.iter().map(|r| r.team_count).sum();
+        let members: u32 = input.rows.iter().map(|r| r.member_count).sum();
+
+        doc = doc
+            .paragraph(&format!(
+                "{}, {} báo cáo kết quả hoạt động của Tổ công nghệ số cộng đồng trên địa bàn {} {} như sau:",
+                p.text("can_cu")?,
+                office,
+                district,
+                period.vietnamese()
+            ))
+            .heading("I. TÌNH HÌNH TỔ CHỨC")
+            .paragraph(&format!(
+                "Toàn {} có {}/{} đơn vị cấp xã đã thành lập Tổ công nghệ số cộng đồng, với tổng số {} tổ và {} thành viên.",
+                district,
+                with_team,
+                units,
+                number(teams.into()),
+                number(members.into())
+            ));
+        let missing: Vec<&str> =
+            input.rows.iter().filter(|r| r.team_count == 0).map(|r| r.unit_name.as_str()).collect();
+        if !missing.is_empty() {
+            doc = doc.paragraph(&format!("Đơn vị chưa thành lập Tổ: {}.", missing.join(", ")));
+        }
+
+        doc = doc.heading("II. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU");
+        let mut header = vec!["TT", "Đơn vị", "Số Tổ", "Số thành viên"];
+        header.extend(columns.iter().map(|(_, label)| *label));
+        let mut rows = Vec::new();
+        let mut totals = vec![0f64; columns.len()];
+        for (i, row) in input.rows.iter().enumerate() {
+            let mut line = vec![
+                (i + 1).to_string(),
+                row.unit_name.clone(),
+                number(row.team_count.into()),
+                number(row.member_count.into()),
+            ];
+            for (c, (code, _)) in columns.iter().enumerate() {
+                match row.value(code) {
+                    Some(v) => {
+                        totals[c] += v;
+                        line.push(decimal(v, 1));
+                    }
+                    None => line.push("-".into()),
+                }
+            }
+            rows.push(line);
+        }
+        let mut total = vec![String::new(), "Tổng cộng".into(), number(teams.into()), number(members.into())];
+        total.extend(totals.iter().map(|t| decimal(*t, 1)));
+        rows.push(total);
+        doc = doc.table(&header, rows);
+
+        let silent: Vec<&str> =
+            input.rows.iter().filter(|r| r.values.is_empty()).map(|r| r.unit_name.as_str()).collect();
+        if !silent.is_empty() {
+            doc = doc.paragraph(&format!(
+                "Đơn vị chưa gửi số liệu trong kỳ (ký hiệu \"-\"): {}.",
+                silent.join(", ")
+            ));
+        }
+        if let Some(best) = input
+            .rows
+            .iter()
+            .filter_map(|r| r.value("ho_duoc_huong_dan").map(|v| (r, v)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .filter(|(_, v)| *v > 0.0)
+        {
+            doc = doc.paragraph(&format!(
+                "Đơn vị dẫn đầu về số hộ gia đình được hướng dẫn: {} ({} hộ).",
+                best.0.unit_name,
+                decimal(best.1, 0)
+            ));
+        }
+
+        let (authority, title) = if p.flag("ky_thay")? {
+            (format!("KT. {}", p.text("chuc_vu_ky")?), format!("PHÓ {}", p.text("chuc_vu_ky")?))
+        } else {
+            (p.text("chuc_vu_ky")?, String::new())
+        };
+        Ok(doc
+            .heading("III. ĐỀ XUẤT, KIẾN NGHỊ")
+            .paragraph(&p.text("kien_nghi")?)
+            .recipients(&[
+                &format!("UBND {} (b/c);", district),
+                "Sở Thông tin và Truyền thông (b/c);",
+                "Lưu: VT.",
+            ])
+            .signature(&authority, &title, &p.text("nguoi_ky")?)
+            .build())
+    }
+}
+
+/// The columns the `chi_tieu` parameter asks for, in its order.
+fn columns(spec: &str) -> Result<Vec<(&'static str, &'static str)>, PluginError> {
+    let mut out = Vec::new();
+    for code in spec.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        match INDICATORS.iter().find(|(c, _)| *c == code) {
+            Some(found) => out.push(*found),
+            None => {
+                let known: Vec<&str> = INDICATORS.iter().map(|(c, _)| *c).collect();
+                return Err(PluginError::InvalidParams(format!(
+                    "chỉ tiêu '{code}' không có trong mẫu báo cáo (có: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+register_plugin!(BaoCaoQuy);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(code: &str, name: &str, teams: u32, members: u32, values: &[(&str, f64)]) -> UnitRow {
+        UnitRow {
+            unit_code: code.into(),
+            unit_name: name.into(),
+            team_count: teams,
+            member_count: members,
+            values: values.iter().map(|(c, v)| IndicatorValue { code: c.to_string(), value: *v }).collect(),
+        }
+    }
+
+    fn params() -> Vec<Param> {
+        BaoCaoQuy::metadata()
+            .params
+            .into_iter()
+            .map(|s| Param { name: s.name, value: s.default_value })
+            .collect()
+    }
+
+    fn input(period: &str) -> ReportInput {
+        ReportInput {
+            unit_code: "540".into(),
+            unit_name: "Huyện Tây Sơn".into(),
+            period: period.into(),
+            issuing_office: String::new(),
+            place: "Tây Sơn".into(),
+            issued_on: Date::new(2022, 10, 5),
+            rows: vec![
+                row(
+                    "21880",
+                    "Thị trấn Phú Phong",
+                    9,
+                    45,
+                    &[("ho_duoc_huong_dan", 1234.0), ("tk_vneid", 800.0)],
+                ),
+                row("21883", "Xã Bình Tường", 12, 60, &[("ho_duoc_huong_dan", 950.0)]),
+                row("21886", "Xã Vĩnh An", 0, 0, &[]),
+            ],
+        }
+    }
+
+    fn text(doc: &Document) -> String {
+        let mut out = vec![doc.issuer.clone(), doc.number.clone(), doc.title.clone(), doc.subject.clone()];
+        for b in &doc.blocks {
+            match b {
+                Block::Heading(t) | Block::Paragraph(t) => out.push(t.clone()),
+                Block::Table(t) => out.extend(t.rows.iter().map(|r| r.join(" | "))),
+                Block::Signature(s) => out.push(format!("{} {} {}", s.authority, s.title, s.name)),
+                Block::Recipients(r) => out.extend(r.iter().cloned()),
+            }
+        }
+        out.join("\n")
+    }
+
+    #[test]
+    fn quarterly_report_has_totals_and_vietnamese_numbers() {
+        let doc = BaoCaoQuy::render_report(input("2022-Q3"), params()).unwrap();
+        let t = text(&doc);
+        assert!(doc.issuer.starts_with("UBND HUYỆN TÂY SƠN\nPHÒNG VĂN HÓA"), "{}", doc.issuer);
+        assert!(doc.subject.ends_with("quý III năm 2022"));
+        assert!(t.contains("2/3 đơn vị cấp xã"), "{t}");
+        assert!(t.contains(" | Tổng cộng | 21 | 105 | 2.184 | 800"), "{t}");
+        assert!(t.contains("Đơn vị chưa thành lập Tổ: Xã Vĩnh An."), "{t}");
+        assert!(t.contains("Thị trấn Phú Phong (1.234 hộ)"), "{t}");
+    }
+
+    #[test]
+    fn a_month_is_not_a_quarter_and_unknown_columns_are_refused() {
+        assert!(matches!(BaoCaoQuy::render_report(input("2022-07"), params()), Err(PluginError::Failed(_))));
+        let mut p = params();
+        p.iter_mut().find(|p| p.name == "chi_tieu").unwrap().value =
+            ParamValue::Text("so_ho,tk_vneid".into());
+        assert!(matches!(BaoCaoQuy::render_report(input("2022-Q3"), p), Err(PluginError::InvalidParams(_))));
+    }
+}
