@@ -99,6 +99,9 @@ impl Error {
             Error::Plugin(p) => match p {
                 crate::plugins::PluginFailure::Invalid(_)
                 | crate::plugins::PluginFailure::Incompatible { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                // The rule looked at the input and said no, in its own words (a month given
+                // to a quarterly report): the caller can act on it.
+                crate::plugins::PluginFailure::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 // A rule plugin failing is an upstream failure, not the caller's mistake.
                 _ => StatusCode::BAD_GATEWAY,
             },
@@ -124,6 +127,7 @@ impl Error {
                 crate::plugins::PluginFailure::Invalid(_)
                 | crate::plugins::PluginFailure::Incompatible { .. },
             ) => "plugin_invalid",
+            Error::Plugin(crate::plugins::PluginFailure::Refused { .. }) => "plugin_refused",
             Error::Plugin(_) => "plugin_failed",
             Error::Database(e) if constraint_kind(e).is_some() => "conflict",
             Error::Database(_) | Error::Internal(_) => "internal",
@@ -152,7 +156,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable code: bad_request, unauthorized, forbidden, validation_failed, not_found,
     /// conflict, payload_too_large, unsupported_media_type, rate_limited, composition_failed,
-    /// plugin_invalid, plugin_failed, internal.
+    /// plugin_invalid, plugin_refused, plugin_failed, internal.
     pub code: String,
     pub message: String,
     /// Per-field problems, for `validation_failed`.

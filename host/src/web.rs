@@ -382,6 +382,17 @@ mod tests {
     }
 
     #[test]
+    fn the_layout_renders_for_visitors() {
+        let ctx =
+            Ctx { lang: Lang::Vi, csrf: "c".repeat(64), path: "/login?next=/teams/3".into(), user: None };
+        let response =
+            page(&ctx, "login.html", "login", minijinja::context! { next => "/home", username => "" });
+        assert_eq!(response.status(), StatusCode::OK);
+        let response = page(&ctx, "error.html", "", minijinja::context! { heading => "x", message => "y" });
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[test]
     fn csrf_tokens_compare_exactly() {
         let ctx = Ctx { lang: Lang::Vi, csrf: "ab".repeat(32), path: "/".into(), user: None };
         assert!(check_csrf(&ctx, &"ab".repeat(32)).is_ok());

@@ -19,6 +19,7 @@ const MARGIN_RIGHT: f64 = 15.0;
 /// Font sizes in half-points.
 const BODY: usize = 28;
 const HEAD: usize = 26;
+const TITLE: usize = 24;
 const TABLE: usize = 24;
 const RECIPIENTS_LABEL: usize = 24;
 const RECIPIENTS: usize = 22;
@@ -43,8 +44,10 @@ fn centred(run: Run) -> Paragraph {
 fn rule(cell_width: usize, share: f64) -> Paragraph {
     let indent = ((cell_width as f64) * (1.0 - share) / 2.0) as i32;
     let border = ParagraphBorder::new(ParagraphBorderPosition::Bottom).val(BorderType::Single).size(6);
+    // A 2-point paragraph, so the rule sits right under the line above it.
     Paragraph::new()
         .add_run(run("", 4))
+        .size(4)
         .indent(Some(indent), None, Some(indent), None)
         .set_borders(ParagraphBorders::with_empty().set(border))
 }
@@ -56,7 +59,8 @@ fn cell(width: usize, paragraphs: Vec<Paragraph>) -> TableCell {
 /// Issuer and number on the left, national title, motto and date on the right.
 fn header(letter: &Letter) -> Table {
     let total = text_width();
-    let left = total * 2 / 5;
+    // The national title (12 pt bold) must fit on one line on the right.
+    let left = total * 36 / 100;
     let right = total - left;
     let (parent, issuer) = letter.issuer_lines();
     let mut l = Vec::new();
@@ -67,7 +71,7 @@ fn header(letter: &Letter) -> Table {
     l.push(rule(left, 0.35));
     l.push(centred(run(&letter.doc.number, HEAD)));
     let r = vec![
-        centred(run(NATIONAL_TITLE, HEAD).bold()),
+        centred(run(NATIONAL_TITLE, TITLE).bold()),
         centred(run(MOTTO, BODY).bold()),
         rule(right, 0.62),
         centred(run(&letter.place_date(), BODY).italic()),
@@ -162,7 +166,8 @@ pub fn build(letter: &Letter) -> Result<Vec<u8>, String> {
         .add_paragraph(Paragraph::new())
         .add_paragraph(centred(run(&letter.doc.title, BODY).bold()))
         .add_paragraph(centred(run(&letter.doc.subject, BODY).bold()))
-        .add_paragraph(rule(text_width(), 0.25));
+        .add_paragraph(rule(text_width(), 0.25))
+        .add_paragraph(Paragraph::new());
     for block in letter.body() {
         docx = match block {
             wit::Block::Heading(t) => {

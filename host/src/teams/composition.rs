@@ -171,11 +171,15 @@ pub async fn check_many(
     let mut results: HashMap<i64, CheckResult> = HashMap::new();
     for &team_id in team_ids {
         let team = super::find(conn, team_id).await?;
-        if !rules.contains_key(&team.unit_id) {
-            let r = bindings::resolve(conn, team.unit_id, Kind::Composition, as_of).await?;
-            rules.insert(team.unit_id, r);
-        }
-        let Some(resolved) = rules[&team.unit_id].clone() else {
+        let rule = match rules.get(&team.unit_id) {
+            Some(r) => r.clone(),
+            None => {
+                let r = bindings::resolve(conn, team.unit_id, Kind::Composition, as_of).await?;
+                rules.insert(team.unit_id, r.clone());
+                r
+            }
+        };
+        let Some(resolved) = rule else {
             results.insert(
                 team_id,
                 CheckResult { team_id, as_of: as_of.into(), plugin: None, findings: vec![], fuel: 0 },

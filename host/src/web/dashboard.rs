@@ -39,7 +39,7 @@ struct Chart {
 }
 
 /// Bars start at x = 200 and are at most this long, leaving room for the value on the right.
-const BAR_MAX: f64 = 380.0;
+const BAR_MAX: f64 = 290.0;
 const ROW: u32 = 24;
 
 fn chart(title: String, color: &'static str, rows: Vec<(String, f64, String)>) -> Chart {

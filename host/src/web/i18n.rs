@@ -62,6 +62,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("edit", "Sửa", "Edit"),
     ("actions", "Thao tác", "Actions"),
     ("version", "phiên bản", "version"),
+    ("version_col", "Phiên bản", "Version"),
     ("unit", "Đơn vị", "Unit"),
     ("teams", "Số tổ", "Teams"),
     ("members", "Thành viên", "Members"),

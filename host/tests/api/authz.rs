@@ -58,6 +58,9 @@ const MATRIX: &[(&str, [&str; 7])] = &[
     ("GET /api/v1/units/{code}/plugins", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
     ("POST /api/v1/units/{code}/plugins", ["AAA", "AAF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
     ("POST /api/v1/teams/{id}/check", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("GET /api/v1/units/{code}/reports", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("POST /api/v1/units/{code}/reports/{template}", ["AAA", "AAH", "FFH", "FFH", "AHH", "FHH", "FFH"]),
+    ("POST /api/v1/units/{code}/commendations/assess", ["AAA", "AAH", "AAH", "FFH", "FHH", "FHH", "FFH"]),
 ];
 
 /// What each target is: units, a village, a team, a member, a person, a user.
@@ -121,6 +124,15 @@ async fn world(app: &TestApp) -> World {
         .post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component("binh-dinh-ke-hoach-77"))
         .await;
     assert_eq!(installed.status, 201, "{:?}", installed.body);
+    // A report template and commendation criteria for the whole province.
+    for (plugin, kind) in [("bao-cao-thang-xa", "report"), ("binh-dinh-thi-dua-cds", "commendation")] {
+        let r =
+            app.post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component(plugin)).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let body =
+            json!({"kind": kind, "plugin_id": plugin, "version": "1.0.0", "effective_from": "2020-01-01"});
+        assert_eq!(app.post("/api/v1/units/52/plugins", body).await.status, 201);
+    }
     let own_team = targets[0].team;
     let mut tokens = Vec::new();
     for role in ROLES {
@@ -263,6 +275,15 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
             client.post(&format!("/api/v1/units/{}/plugins", t.commune), body).await
         }
         "POST /api/v1/teams/{id}/check" => client.post(&format!("/api/v1/teams/{}/check", t.team), json!({})).await,
+        "GET /api/v1/units/{code}/reports" => client.get(&format!("/api/v1/units/{}/reports", t.commune)).await,
+        "POST /api/v1/units/{code}/reports/{template}" => {
+            let uri = format!("/api/v1/units/{}/reports/bao-cao-thang-xa", t.commune);
+            client.post(&uri, json!({"period": "2022-07", "issued_on": "2022-08-02"})).await
+        }
+        "POST /api/v1/units/{code}/commendations/assess" => {
+            let body = json!({"period": "2022", "teams": {t.team.to_string(): {"ho_gia_dinh": 100, "ho_duoc_huong_dan": 70}}});
+            client.post(&format!("/api/v1/units/{}/commendations/assess", t.commune), body).await
+        }
         other => panic!("the matrix has no request for {other}"),
     };
     assert!(r.status.as_u16() != 500, "{route}: {:?}", r.body);
@@ -319,7 +340,8 @@ async fn every_route_against_every_role() {
                 .replace("{role_id}", "1")
                 .replace("{code}", "52")
                 .replace("{plugin_id}", "x")
-                .replace("{version}", "1.0.0");
+                .replace("{version}", "1.0.0")
+                .replace("{template}", "x");
             let r = app.anonymous().send_json(method, &path, json!({})).await;
             assert_eq!(r.status, 401, "{route} without credentials");
             assert_eq!(r.code(), "unauthorized");

@@ -108,6 +108,23 @@ impl<'a> Client<'a> {
             Request::post(uri).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap();
         self.request(req).await
     }
+
+    /// POSTs JSON and keeps the answer as bytes, with its headers (files: DOCX, XLSX).
+    pub async fn post_for_file(
+        &self,
+        uri: &str,
+        body: Value,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut req = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = &self.token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let response =
+            self.app.router.clone().oneshot(req.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        let bytes = response.into_body().collect().await.expect("a body").to_bytes().to_vec();
+        (status, headers, bytes)
+    }
 }
 
 /// The password of every account the tests make.

@@ -4,10 +4,12 @@ mod harness;
 
 mod auth;
 mod authz;
+mod commendations;
 mod errors;
 mod imports;
 mod members;
 mod plugins;
+mod reports;
 mod roster;
 mod teams;
 mod units;

@@ -168,7 +168,7 @@ mod tests {
                 .collect(),
         };
         ReportInput {
-            unit_code: "21883".into(),
+            unit_code: "21835".into(),
             unit_name: "Xã Bình Tường".into(),
             period: period.into(),
             issuing_office: String::new(),

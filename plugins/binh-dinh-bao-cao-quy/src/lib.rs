@@ -240,7 +240,7 @@ mod tests {
 
     fn input(period: &str) -> ReportInput {
         ReportInput {
-            unit_code: "540".into(),
+            unit_code: "547".into(),
             unit_name: "Huyện Tây Sơn".into(),
             period: period.into(),
             issuing_office: String::new(),
@@ -248,14 +248,14 @@ mod tests {
             issued_on: Date::new(2022, 10, 5),
             rows: vec![
                 row(
-                    "21880",
+                    "21808",
                     "Thị trấn Phú Phong",
                     9,
                     45,
                     &[("ho_duoc_huong_dan", 1234.0), ("tk_vneid", 800.0)],
                 ),
-                row("21883", "Xã Bình Tường", 12, 60, &[("ho_duoc_huong_dan", 950.0)]),
-                row("21886", "Xã Vĩnh An", 0, 0, &[]),
+                row("21835", "Xã Bình Tường", 12, 60, &[("ho_duoc_huong_dan", 950.0)]),
+                row("21841", "Xã Vĩnh An", 0, 0, &[]),
             ],
         }
     }

@@ -284,7 +284,7 @@ mod tests {
             id,
             kind: CandidateKind::Team,
             name: format!("Tổ {id}"),
-            unit_code: "21883".into(),
+            unit_code: "21835".into(),
             values: values.iter().map(|(c, v)| IndicatorValue { code: c.to_string(), value: *v }).collect(),
         }
     }
