@@ -28,11 +28,15 @@ struct NextParam {
 /// Only paths on this site: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n != "/login" => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/home".into(),
     }
+}
+
+/// Where to go after signing in: never back to the sign-in page.
+fn after_sign_in(next: Option<&str>) -> String {
+    let next = safe_next(next);
+    if next.starts_with("/login") { "/home".into() } else { next }
 }
 
 fn login_form(ctx: &Ctx, next: &str, username: &str, error: Option<String>) -> Response {
@@ -41,9 +45,9 @@ fn login_form(ctx: &Ctx, next: &str, username: &str, error: Option<String>) -> R
 
 async fn login_page(Visitor(ctx): Visitor, Query(q): Query<NextParam>) -> Response {
     if ctx.user.is_some() {
-        return Redirect::to(&safe_next(q.next.as_deref())).into_response();
+        return Redirect::to(&after_sign_in(q.next.as_deref())).into_response();
     }
-    let next = safe_next(q.next.as_deref());
+    let next = after_sign_in(q.next.as_deref());
     page(&ctx, "login.html", "login", minijinja::context! { next, username => "" })
 }
 
@@ -64,7 +68,7 @@ async fn login(
     if let Err(e) = check_csrf(&ctx, &form.csrf) {
         return e.page(&ctx);
     }
-    let next = safe_next(form.next.as_deref());
+    let next = after_sign_in(form.next.as_deref());
     let auth = &state.settings.auth;
     let result = async {
         let mut conn = state.db.pool.acquire().await?;
@@ -133,5 +137,9 @@ mod tests {
         assert_eq!(super::safe_next(Some("https://evil.example")), "/home");
         assert_eq!(super::safe_next(Some("/\\evil")), "/home");
         assert_eq!(super::safe_next(None), "/home");
+        assert_eq!(super::after_sign_in(Some("/login?next=/x")), "/home");
+        assert_eq!(super::safe_next(Some("/login")), "/login");
+        assert_eq!(super::after_sign_in(Some("/login?next=/x")), "/home");
+        assert_eq!(super::safe_next(Some("/login")), "/login");
     }
 }

@@ -13,3 +13,4 @@ mod reports;
 mod roster;
 mod teams;
 mod units;
+mod web;

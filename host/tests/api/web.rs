@@ -1,0 +1,264 @@
+//! The web pages without a browser: sign-in, CSRF, scopes, form errors, the language switch.
+//! (tests/browser.rs drives the same pages in Chromium.)
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::harness::{PASSWORD, TestApp, each_backend};
+use crate::teams::team;
+
+/// A browser: keeps cookies, sends forms with the CSRF token it was given.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser { app, cookies: BTreeMap::new() }
+    }
+
+    async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Page {
+        let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let req = req.header(header::COOKIE, cookie).header(header::HOST, "sohoa.test").body(body).unwrap();
+        let response = self.app.router.clone().oneshot(req).await.unwrap();
+        for set in response.headers().get_all(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body =
+            String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        Page { status, location, body }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        self.send(Request::get(path), Body::empty()).await
+    }
+
+    fn csrf(&self) -> String {
+        self.cookies.get("sohoa_csrf").cloned().unwrap_or_default()
+    }
+
+    /// Posts a form with this browser's CSRF token (unless the form sets `csrf` itself).
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_from(path, fields, None).await
+    }
+
+    async fn post_from(&mut self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Page {
+        let csrf = self.csrf();
+        let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            pairs.push(("csrf", &csrf));
+        }
+        let body = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", sohoa::web::urlencode(k), sohoa::web::urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(origin) = origin {
+            req = req.header(header::ORIGIN, origin);
+        }
+        self.send(req, Body::from(body)).await
+    }
+
+    async fn sign_in(&mut self, username: &str) {
+        self.get("/login").await;
+        let p =
+            self.post("/login", &[("username", username), ("password", PASSWORD), ("next", "/home")]).await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/home"), "{}", p.body);
+    }
+}
+
+#[tokio::test]
+async fn pages_need_signing_in_and_forms_need_their_token() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        let p = b.get("/home").await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/login?next=/home"));
+        let p = b.get("/login").await;
+        assert!(p.body.contains("<html lang=\"vi\">") && p.body.contains("Đăng nhập sohoa"), "{}", p.body);
+        assert_eq!(b.csrf().len(), 64, "the browser got a CSRF token");
+
+        // No token, a wrong token, another site's form: refused, nothing signed in.
+        for csrf in ["", "0000"] {
+            let p = b.post("/login", &[("csrf", csrf), ("username", "vhtt"), ("password", PASSWORD)]).await;
+            assert_eq!(p.status, StatusCode::FORBIDDEN);
+            assert!(p.body.contains("Biểu mẫu đã hết hạn"));
+        }
+        let p = b
+            .post_from(
+                "/login",
+                &[("username", "vhtt"), ("password", PASSWORD)],
+                Some("https://evil.example"),
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert!(!b.cookies.contains_key("sohoa_session"));
+
+        let p = b.post("/login", &[("username", "vhtt"), ("password", "sai-mat-khau")]).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            p.body.contains("Tên đăng nhập hoặc mật khẩu không đúng.") && p.body.contains("value=\"vhtt\"")
+        );
+
+        // Signing in never redirects off the site.
+        let p = b
+            .post(
+                "/login",
+                &[("username", "vhtt"), ("password", PASSWORD), ("next", "https://evil.example/")],
+            )
+            .await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/home"));
+        assert!(b.get("/home").await.body.contains("Xin chào"));
+        // The same session works for the API.
+        let session = b.cookies["sohoa_session"].clone();
+        let me = app
+            .router
+            .clone()
+            .oneshot(
+                Request::get("/api/v1/auth/me")
+                    .header(header::COOKIE, format!("sohoa_session={session}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(me.status(), StatusCode::OK);
+
+        // Signing out needs the token too, and ends the session.
+        assert_eq!(b.post("/logout", &[("csrf", "x")]).await.status, StatusCode::FORBIDDEN);
+        let p = b.post("/logout", &[]).await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/login?ok=signed_out"));
+        assert!(b.get("/login?ok=signed_out").await.body.contains("Đã đăng xuất."));
+        b.cookies.insert("sohoa_session".into(), session);
+        assert_eq!(b.get("/home").await.status, StatusCode::SEE_OTHER, "the old session is revoked");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_show_only_what_the_role_may_see() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let other = team(&app, "21820", "2022-06-15").await["id"].as_i64().unwrap();
+        let own = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
+        app.user("binhtuong", "commune_officer", Some("21835"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("binhtuong").await;
+        assert_eq!(b.get(&format!("/teams/{own}")).await.status, StatusCode::OK);
+        for path in [format!("/teams/{other}"), "/units/21820".to_string(), "/teams/999999".to_string()] {
+            let p = b.get(&path).await;
+            assert_eq!(p.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(p.body.contains("Không tìm thấy"), "{path}: an HTML page in Vietnamese");
+        }
+        let p = b.get("/plugins").await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert!(p.body.contains("Không có quyền"));
+        let p = b
+            .post("/plugins/bind", &[("unit_code", "21835"), ("kind", "composition"), ("plugin", "off")])
+            .await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.count("plugin_bindings").await, 0);
+        let p = b
+            .post(&format!("/teams/{other}/members"), &[("full_name", "Kẻ Lạ"), ("birth_year", "1990")])
+            .await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND);
+        // Searching finds only units in scope, without diacritics.
+        let p = b.get("/units?q=thon%20hoa%20hiep").await;
+        assert!(p.body.contains("Thôn Hòa Hiệp"));
+        assert!(!b.get("/units?q=tay%20giang").await.body.contains("Xã Tây Giang"));
+        // Unknown pages are pages; unknown API routes stay JSON.
+        let p = b.get("/khong-co").await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND);
+        assert!(p.body.contains("<html"));
+        let p = b.get("/api/v1/khong-co").await;
+        assert!(p.body.starts_with("{\"error\""));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn member_forms_explain_refusals_and_keep_what_was_typed() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app.post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component("binh-dinh-ke-hoach-77")).await;
+        assert_eq!(r.status, 201);
+        let bind = json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "effective_from": "2020-01-01"});
+        assert_eq!(app.post("/api/v1/units/52/plugins", bind).await.status, 201);
+        let village = team(&app, "21835-01", "2022-06-15").await["id"].as_i64().unwrap();
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("vhtt").await;
+        let path = format!("/teams/{village}/members");
+        let before = app.count("memberships").await;
+
+        let p = b.post(&path, &[("full_name", "Nguyễn Văn Bình"), ("gender", "male"), ("birth_year", "một chín chín"), ("position", "leader"), ("affiliation", "village_head"), ("joined_on", "01/07/2022")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("Chưa lưu được") && p.body.contains("Năm sinh") && p.body.contains("value=\"Nguyễn Văn Bình\""));
+
+        let p = b.post(&path, &[("full_name", ""), ("gender", "male"), ("birth_year", "1980"), ("position", "leader"), ("affiliation", "village_head"), ("joined_on", "01/07/2022")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("Họ và tên"), "the field is named in Vietnamese");
+        assert_eq!(app.count("memberships").await, before, "nothing written");
+
+        // A 15-year-old breaks Plan 77: refused with the plugin's words, then saved with a reason.
+        let young = (chrono::Utc::now().format("%Y").to_string().parse::<i64>().unwrap() - 15).to_string();
+        let add = [("full_name", "Trần Văn Nhỏ"), ("gender", "male"), ("birth_year", young.as_str()), ("position", "member"), ("affiliation", "youth_union"), ("joined_on", "01/07/2022")];
+        let p = b.post(&path, &add).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("thay đổi này làm tổ không đạt quy tắc") && p.body.contains("16 tuổi"), "{}", p.body);
+        assert!(p.body.contains("name=\"override_reason\""));
+        assert_eq!(app.count("memberships").await, before);
+        let mut with_reason = add.to_vec();
+        with_reason.push(("override_reason", "Học sinh giỏi tin học, có cha mẹ đồng ý"));
+        let p = b.post(&path, &with_reason).await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, format!("/teams/{village}?ok=member.added").as_str()));
+        assert_eq!(app.count("memberships").await, before + 1);
+        let overrides: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'override'").fetch_one(&app.db.pool).await.unwrap();
+        assert_eq!(overrides, 1, "the override is audited");
+        let p = b.get(&format!("/teams/{village}?ok=member.added")).await;
+        assert!(p.body.contains("Đã thêm thành viên.") && p.body.contains("Trần Văn Nhỏ"));
+        assert!(p.body.contains("binh-dinh-ke-hoach-77"), "the rule's plugin is named");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn english_on_request() {
+    each_backend(|app| async move {
+        let mut b = Browser::new(&app);
+        let p = b.get("/lang/en?next=/login").await;
+        assert_eq!(p.location, "/login");
+        assert_eq!(b.cookies["sohoa_lang"], "en");
+        let p = b.get("/login").await;
+        assert!(p.body.contains("<html lang=\"en\">") && p.body.contains("Sign in to sohoa"));
+        b.get("/lang/vi?next=/login").await;
+        assert!(b.get("/login").await.body.contains("Đăng nhập sohoa"));
+    })
+    .await;
+}
