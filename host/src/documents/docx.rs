@@ -2,7 +2,7 @@
 //! right, bottom, left), sizes as Decree 30/2020's appendix gives them.
 
 use docx_rs::{
-    AlignmentType, BorderType, Docx, PageMargin, Paragraph, ParagraphBorder, ParagraphBorderPosition,
+    AlignmentType, BorderType, Docx, LineSpacing, PageMargin, Paragraph, ParagraphBorder, ParagraphBorderPosition,
     ParagraphBorders, Run, RunFonts, SpecialIndentType, Table, TableCell, TableRow, WidthType,
 };
 
@@ -69,12 +69,12 @@ fn header(letter: &Letter) -> Table {
     }
     l.push(centred(run(&issuer.to_uppercase(), HEAD).bold()));
     l.push(rule(left, 0.35));
-    l.push(centred(run(&letter.doc.number, HEAD)));
+    l.push(centred(run(&letter.doc.number, HEAD)).line_spacing(LineSpacing::new().before(120)));
     let r = vec![
         centred(run(NATIONAL_TITLE, TITLE).bold()),
         centred(run(MOTTO, BODY).bold()),
         rule(right, 0.62),
-        centred(run(&letter.place_date(), BODY).italic()),
+        centred(run(&letter.place_date(), BODY).italic()).line_spacing(LineSpacing::new().before(120)),
     ];
     Table::without_borders(vec![TableRow::new(vec![cell(left, l), cell(right, r)])])
         .set_grid(vec![left, right])
