@@ -134,6 +134,75 @@ fn main() {
         ratio(check_one, check_batch / 100)
     );
 
+    // Reports: the quarterly template's call, then the host's layout in each format.
+    let quarterly = build::build(&root.join("plugins/binh-dinh-bao-cao-quy"), &root.join("target/wasm"))
+        .expect("report plugin builds");
+    let qbytes = std::fs::read(&quarterly).unwrap();
+    let qinspected = registry::inspect(&runtime, &qbytes).expect("component");
+    let qloaded = runtime.load(&qinspected.sha256, &qbytes).unwrap();
+    let qspecs: Vec<registry::ParamSpec> = qinspected
+        .meta
+        .params
+        .iter()
+        .map(|p| {
+            let (kind, default) = registry::param_value_json(&p.default_value);
+            registry::ParamSpec { name: p.name.clone(), description: String::new(), kind, default }
+        })
+        .collect();
+    let qparams = sohoa::plugins::bindings::params_for(&qspecs, &Default::default()).unwrap();
+    let input = wit::ReportInput {
+        unit_code: "547".into(),
+        unit_name: "Huyện Tây Sơn".into(),
+        period: "2022-Q3".into(),
+        issuing_office: String::new(),
+        place: "Tây Sơn".into(),
+        issued_on: wit::Date { year: 2022, month: 10, day: 5 },
+        rows: (1..=15)
+            .map(|i| wit::UnitRow {
+                unit_code: format!("218{i:02}"),
+                unit_name: format!("Xã Số {i}"),
+                team_count: 8,
+                member_count: 35,
+                values: ["ho_duoc_huong_dan", "tk_vneid", "tk_dvc", "ho_so_dvc_truc_tuyen", "tk_thanh_toan"]
+                    .iter()
+                    .map(|c| wit::IndicatorValue { code: c.to_string(), value: 100.0 * i as f64 })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let qlabel = "binh-dinh-bao-cao-quy@1.0.0";
+    let render_call = time_per_call(rounds, 50, || {
+        runtime.render_report(&qloaded, qlabel, &input, &qparams).unwrap();
+    });
+    let (doc, _) = runtime.render_report(&qloaded, qlabel, &input, &qparams).unwrap();
+    let letter = sohoa::documents::Letter {
+        doc,
+        place: "Tây Sơn".into(),
+        date: chrono::NaiveDate::from_ymd_opt(2022, 10, 5).unwrap(),
+    };
+    let mut layouts = Vec::new();
+    for format in
+        [sohoa::documents::Format::Html, sohoa::documents::Format::Docx, sohoa::documents::Format::Xlsx]
+    {
+        let size = sohoa::documents::render(&letter, format).unwrap().len();
+        let t = time_per_call(rounds, 20, || {
+            sohoa::documents::render(&letter, format).unwrap();
+        });
+        layouts.push((format, t, size));
+    }
+    println!();
+    println!("| quarterly report, 15 communes x 5 indicators | time | ratio |");
+    println!("| --- | --- | --- |");
+    println!("| plugin `render-report` call (fresh instance) | {render_call:.2?} | 1.0 |");
+    for (format, t, size) in &layouts {
+        println!(
+            "| host layout: {} ({} KB) | {t:.2?} | {:.1}x |",
+            format.extension().to_uppercase(),
+            size / 1024,
+            ratio(*t, render_call)
+        );
+    }
+
     // Storage: the national import, SQLite against PostgreSQL, in the same run.
     let source = sohoa::units::UnitSource::read(&root.join("../shared/data/vn-admin-units-2022-04.json"))
         .expect("shared data");

@@ -556,7 +556,11 @@ async fn demo(
     let app = Application::bind(settings, db).await?;
     let base = format!("http://{}", app.local_addr());
     eprintln!(
-        "try: curl -c jar -H 'content-type: application/json' -d '{{\"username\":\"tayson.vhtt\",\"password\":\"{}\"}}' {base}/api/v1/auth/login",
+        "open {base} in a browser and sign in as tayson.vhtt (password {})",
+        crate::demo::DEMO_PASSWORD
+    );
+    eprintln!(
+        "or:  curl -c jar -H 'content-type: application/json' -d '{{\"username\":\"tayson.vhtt\",\"password\":\"{}\"}}' {base}/api/v1/auth/login",
         crate::demo::DEMO_PASSWORD
     );
     eprintln!("     curl -b jar '{base}/api/v1/teams?unit={}'", crate::demo::TAY_SON);

@@ -2,8 +2,9 @@
 //! right, bottom, left), sizes as Decree 30/2020's appendix gives them.
 
 use docx_rs::{
-    AlignmentType, BorderType, Docx, LineSpacing, PageMargin, Paragraph, ParagraphBorder, ParagraphBorderPosition,
-    ParagraphBorders, Run, RunFonts, SpecialIndentType, Table, TableCell, TableRow, WidthType,
+    AlignmentType, BorderType, Docx, LineSpacing, PageMargin, Paragraph, ParagraphBorder,
+    ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType, Table, TableCell, TableRow,
+    WidthType,
 };
 
 use super::{Letter, MOTTO, NATIONAL_TITLE, vietnamese_number};
