@@ -92,8 +92,16 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
+/// The text of the first element matching `css`, waiting for it to appear (after a click the
+/// next page may still be loading).
 async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
 }
 
 async fn sign_in(c: &Client, base: &str, user: &str) {
@@ -101,7 +109,8 @@ async fn sign_in(c: &Client, base: &str, user: &str) {
     c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(user).await.unwrap();
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    // Only the home page has this section.
+    c.wait().for_element(Locator::Css("section[aria-labelledby=failing]")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().starts_with("/home"), "signed in as {user}");
 }
 
@@ -213,9 +222,10 @@ async fn officials_fix_a_team_and_administrators_change_the_rules() {
     // English on request.
     c.goto(&format!("{base}/home")).await.unwrap();
     c.find(Locator::LinkText("English")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    c.wait().for_element(Locator::Css("html[lang=en]")).await.unwrap();
     assert!(text(&c, "h1").await.starts_with("Hello"));
     c.find(Locator::LinkText("Tiếng Việt")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("html[lang=vi]")).await.unwrap();
     sign_out(&c).await;
 
     // The provincial administrator binds Tuyên Quang's rules to Tây Sơn district, and Tây Sơn's

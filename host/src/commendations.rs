@@ -124,28 +124,13 @@ pub async fn assess(
                 );
                 continue;
             }
-            for (indicator, value) in values {
-                if !resolved.plugin.indicators.contains(indicator) {
-                    p.add(
-                        format!("{field}.{id}.{indicator}"),
-                        format!(
-                            "the criteria read no indicator '{indicator}' (they read: {})",
-                            resolved.plugin.indicators.join(", ")
-                        ),
-                    );
-                } else if !value.is_finite() || *value < 0.0 {
-                    p.add(format!("{field}.{id}.{indicator}"), "must be a number, zero or more");
-                }
-            }
+            let values = resolved.plugin.figures(&mut p, &format!("{field}.{id}"), values);
             candidates.push(wit::Candidate {
                 id: known.len() as i64,
                 kind,
                 name: name.clone(),
                 unit_code: unit_code.clone(),
-                values: values
-                    .iter()
-                    .map(|(c, v)| wit::IndicatorValue { code: c.clone(), value: *v })
-                    .collect(),
+                values,
             });
             known.push(Known { id: *id, kind, name, unit_code, unit_name });
         }

@@ -1,11 +1,12 @@
 //! The demo database: Bình Định's 2022 tree from the public mapping file, villages for the
-//! 15 communes of Tây Sơn, and a team in every commune and village with realistic members.
+//! 15 communes of Tây Sơn, and a team in every commune and (but two) village with realistic
+//! members.
 //!
 //! Everything goes through the same service functions as the API, so the demo data passes the
 //! same checks as real input. The random choices use a fixed seed: every demo is the same.
 //! A few teams are deliberately imperfect (no police officer on a commune team, a village team
-//! without a Youth Union member, two leaders, a 15-year-old member, someone who left), so that
-//! the locality rules have something to find, and two villages have no team yet.
+//! without a Youth Union member, two leaders, no leader, a 15-year-old member, someone who
+//! left), so that the locality rules and the home page have something to find.
 
 use std::path::Path;
 
@@ -344,6 +345,8 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
                 ("Xã Tây Phú", 0) => seats.push(("leader", "veterans_association", 60, false)),
                 // A member under 16 (joined this year, so the dates stay plausible).
                 ("Xã Vĩnh An", 0) => seats.push(("member", "volunteer", 15, false)),
+                // The village head serves, but nobody was appointed leader.
+                ("Xã Tây Xuân", 0) => seats[0].0 = "member",
                 _ => {}
             }
             for seat in &seats {

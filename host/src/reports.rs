@@ -119,24 +119,12 @@ pub async fn render(
     })?;
 
     let coverage = crate::teams::stats::by_child(conn, unit_id, &date).await?;
+    let mut figures = std::collections::HashMap::new();
     for (child, values) in &request.values {
         if !coverage.iter().any(|c| &c.unit_code == child) {
             p.add(format!("values.{child}"), format!("'{child}' is not a unit under '{code}' on {date}"));
         }
-        for (indicator, value) in values {
-            if !resolved.plugin.indicators.contains(indicator) {
-                p.add(
-                    format!("values.{child}.{indicator}"),
-                    format!(
-                        "the template reads no indicator '{indicator}' (it reads: {})",
-                        resolved.plugin.indicators.join(", ")
-                    ),
-                );
-            }
-            if !value.is_finite() || *value < 0.0 {
-                p.add(format!("values.{child}.{indicator}"), "must be a number, zero or more");
-            }
-        }
+        figures.insert(child.clone(), resolved.plugin.figures(&mut p, &format!("values.{child}"), values));
     }
     p.into_result()?;
 
@@ -154,15 +142,7 @@ pub async fn render(
                 unit_name: c.unit_name.clone(),
                 team_count: c.teams,
                 member_count: c.members,
-                values: request
-                    .values
-                    .get(&c.unit_code)
-                    .map(|v| {
-                        v.iter()
-                            .map(|(code, value)| wit::IndicatorValue { code: code.clone(), value: *value })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                values: figures.remove(&c.unit_code).unwrap_or_default(),
             })
             .collect(),
     };

@@ -189,6 +189,15 @@ pub(crate) async fn id_of(conn: &mut AnyConnection, code: &str) -> Result<i64> {
         .ok_or_else(|| Error::NotFound(format!("unit '{code}'")))
 }
 
+/// The code of a unit id (ids come from this database, so a missing one is a bug elsewhere).
+pub(crate) async fn code_of(conn: &mut AnyConnection, id: i64) -> Result<String> {
+    sqlx::query_scalar::<_, String>("SELECT code FROM units WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("unit id {id} has no row")))
+}
+
 /// The version of a unit in effect on `date`, if any.
 pub(crate) async fn version_on(
     conn: &mut AnyConnection,

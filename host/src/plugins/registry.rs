@@ -42,6 +42,31 @@ pub struct PluginInfo {
     pub installed_by: String,
 }
 
+impl PluginInfo {
+    /// Checks figures sent for this plugin (`field` names them in errors): every code must be
+    /// one of the indicators the plugin declared it reads, every value a number, zero or more.
+    /// Returns them as the interface's records.
+    pub fn figures(
+        &self,
+        p: &mut crate::error::Problems,
+        field: &str,
+        values: &std::collections::BTreeMap<String, f64>,
+    ) -> Vec<wit::IndicatorValue> {
+        for (code, value) in values {
+            if !self.indicators.contains(code) {
+                let known = self.indicators.join(", ");
+                p.add(
+                    format!("{field}.{code}"),
+                    format!("{} reads no indicator '{code}' (it reads: {known})", self.plugin_id),
+                );
+            } else if !value.is_finite() || *value < 0.0 {
+                p.add(format!("{field}.{code}"), "must be a number, zero or more");
+            }
+        }
+        values.iter().map(|(code, value)| wit::IndicatorValue { code: code.clone(), value: *value }).collect()
+    }
+}
+
 /// What a component says about itself, checked.
 #[derive(Debug, Clone)]
 pub struct Inspected {

@@ -33,10 +33,7 @@ pub struct Coverage {
 /// Coverage of each child of `unit_id` on `date`, in code order; when teams sit on the unit
 /// itself (a commune's own team), they come first as a line of their own named after the unit.
 pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Result<Vec<Coverage>> {
-    let code: String = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
-        .bind(unit_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let code: String = crate::units::code_of(conn, unit_id).await?;
     let me = units::get(conn, &code, date).await?.unit;
 
     let mut sql = Sql::default();

@@ -74,10 +74,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         // The units offered: the user's own and the ones right below them.
         let mut choices = Vec::new();
         for root in &roots {
-            let code: String = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
-                .bind(root)
-                .fetch_one(&mut *conn)
-                .await?;
+            let code: String = crate::units::code_of(&mut conn, *root).await?;
             choices.push(crate::units::get(&mut conn, &code, &today).await?.unit);
             let filter = UnitFilter { as_of: today.clone(), parent: Some(code), ..Default::default() };
             choices.extend(crate::units::list(&mut conn, &filter, 500, 0).await?.0);

@@ -53,10 +53,7 @@ async fn tree(State(state): State<AppState>, Signed(ctx): Signed, Query(p): Quer
         let mut units: Vec<UnitView> = Vec::new();
         let mut total = 0;
         for root in &roots {
-            let code: String = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
-                .bind(root)
-                .fetch_one(&mut *conn)
-                .await?;
+            let code: String = crate::units::code_of(&mut conn, *root).await?;
             if q.is_empty() {
                 units.push(crate::units::get(&mut conn, &code, &today).await?.unit.into());
             } else {
