@@ -262,3 +262,41 @@ async fn english_on_request() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn home_and_dashboard_show_what_needs_attention() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app.post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component("binh-dinh-ke-hoach-77")).await;
+        assert_eq!(r.status, 201);
+        let bind = json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "effective_from": "2020-01-01"});
+        assert_eq!(app.post("/api/v1/units/52/plugins", bind).await.status, 201);
+        // A commune team with nobody on it: no leader, too few members.
+        let empty = team(&app, "21835", "2022-06-15").await;
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("vhtt").await;
+        let home = b.get("/home").await.body;
+        let section = |id: &str| {
+            let start = home.find(&format!("aria-labelledby=\"{id}\"")).unwrap();
+            home[start..].split("</section>").next().unwrap().to_string()
+        };
+        let failing = section("failing");
+        assert!(failing.contains(&format!("/teams/{}", empty["id"])) && failing.contains("binh-dinh-ke-hoach-77 1.0.0"), "{failing}");
+        assert!(section("leaderless").contains("Tổ công nghệ số cộng đồng xã Bình Tường"));
+        // Every commune and village of the district but Bình Tường has no team.
+        let uncovered = section("uncovered");
+        for name in ["Thị trấn Phú Phong", "Xã Tây Giang", "Thôn Phú Thịnh", "Thôn 1"] {
+            assert!(uncovered.contains(name), "{name} in {uncovered}");
+        }
+        assert!(!uncovered.contains(">Xã Bình Tường<"));
+        assert!(!uncovered.contains("Phường Nhơn Bình"), "outside the district");
+
+        let dash = b.get("/dashboard?unit=547").await;
+        assert_eq!(dash.status, StatusCode::OK);
+        assert!(dash.body.contains("<svg") && dash.body.contains("Xã Bình Tường"));
+        assert!(dash.body.contains("0% (0&#x2f;2)"), "Bình Tường's villages have no team yet: {}", dash.body);
+        assert_eq!(b.get("/dashboard?unit=540").await.status, StatusCode::NOT_FOUND, "another district is hidden");
+    })
+    .await;
+}
