@@ -194,6 +194,27 @@ async fn officials_fix_a_team_and_administrators_change_the_rules() {
     assert!(text(&c, "table.members").await.contains("Trần Văn Công"));
     shot(&c, "04-da-bo-sung").await;
 
+    // The quarterly report: the host's counts beside a grid of figures, laid out per Decree 30.
+    c.goto(&format!("{base}/units/547")).await.unwrap();
+    c.find(Locator::Css("a[href='/units/547/report?template=binh-dinh-bao-cao-quy']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css("form[action='/units/547/report']")).await.unwrap();
+    let form = c.form(Locator::Css("form[action='/units/547/report']")).await.unwrap();
+    form.set_by_name("period", "2022-Q3").await.unwrap();
+    form.set_by_name("issued_on", "05/10/2022").await.unwrap();
+    form.set_by_name("v.21808.ho_duoc_huong_dan", "1.234").await.unwrap();
+    form.set_by_name("v.21808.tk_vneid", "800").await.unwrap();
+    shot(&c, "13-lap-bao-cao").await;
+    form.submit().await.unwrap();
+    let sheet = text(&c, "article.sheet").await;
+    assert!(sheet.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "{sheet}");
+    assert!(sheet.contains("Tây Sơn, ngày 05 tháng 10 năm 2022") && sheet.contains("1.234"), "{sheet}");
+    shot(&c, "14-bao-cao-html").await;
+
     // The tree is searchable without diacritics.
     c.goto(&format!("{base}/units?q=tay%20giang")).await.unwrap();
     let results = text(&c, "#results").await;

@@ -53,6 +53,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("member_edit.html", include_str!("../templates/web/member_edit.html")),
     ("plugins.html", include_str!("../templates/web/plugins.html")),
     ("dashboard.html", include_str!("../templates/web/dashboard.html")),
+    ("report.html", include_str!("../templates/web/report.html")),
 ];
 
 static ENV: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
@@ -377,6 +378,25 @@ mod tests {
                     continue; // a prefix completed at run time, e.g. t("level." ~ u.level)
                 }
                 assert!(i18n::known(&key), "{name} uses t(\"{key}\") which has no translation");
+            }
+        }
+    }
+
+    #[test]
+    fn every_word_the_handlers_ask_for_is_translated() {
+        let sources = [
+            include_str!("web.rs"),
+            include_str!("web/dashboard.rs"),
+            include_str!("web/home.rs"),
+            include_str!("web/plugins.rs"),
+            include_str!("web/session.rs"),
+            include_str!("web/teams.rs"),
+            include_str!("web/units.rs"),
+        ];
+        for source in sources {
+            for part in source.split(".t(\"").skip(1) {
+                let key: String = part.chars().take_while(|c| *c != '"').collect();
+                assert!(i18n::known(&key), "ctx.t(\"{key}\") has no translation");
             }
         }
     }

@@ -3,14 +3,17 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Form, Router};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Signed, WebResult, check_csrf, page};
 use crate::api::AppState;
 use crate::auth::{Action, Target};
 use crate::documents::Format;
+use crate::error::Error;
 use crate::reports::ReportRequest;
 use crate::teams::{TeamFilter, stats};
 use crate::units::{UnitFilter, UnitSort};
@@ -19,7 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/units", get(tree))
         .route("/units/{code}", get(unit))
-        .route("/units/{code}/report", post(report))
+        .route("/units/{code}/report", get(report_form).post(report))
 }
 
 #[derive(Serialize)]
@@ -131,12 +134,99 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
 }
 
 #[derive(Deserialize)]
+struct TemplateParam {
+    template: String,
+}
+
+#[derive(Serialize)]
+struct IndicatorView {
+    code: String,
+    label: String,
+}
+
+/// The report form for one template: the period, and a grid of figures (one row per unit
+/// below, one column per indicator the template reads), with the teams and members the host
+/// counts shown beside them.
+async fn report_form(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Path(code): Path<String>,
+    Query(q): Query<TemplateParam>,
+) -> Response {
+    let built: WebResult = async {
+        let principal = ctx.principal();
+        let today = crate::dates::iso(crate::dates::today());
+        let mut conn = state.db.pool.acquire().await?;
+        let unit_id = crate::units::id_of(&mut conn, &code).await?;
+        let target = Target { unit_id, team_id: None };
+        principal.authorize(&mut conn, Action::ReportsIssue, target, &format!("unit '{code}'")).await?;
+        let template = crate::plugins::bindings::resolve_template(&mut conn, unit_id, &q.template, &today)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("report template '{}'", q.template)))?;
+        let unit: UnitView = crate::units::get(&mut conn, &code, &today).await?.unit.into();
+        let lines = stats::by_child(&mut conn, unit_id, &today).await?;
+        let indicators: Vec<IndicatorView> = template
+            .plugin
+            .indicators
+            .iter()
+            .map(|c| {
+                let key = format!("indicator.{c}");
+                IndicatorView { code: c.clone(), label: if super::i18n::known(&key) { ctx.t(&key) } else { c.clone() } }
+            })
+            .collect();
+        let template = minijinja::context! {
+            plugin_id => template.plugin.plugin_id, name => template.plugin.name, version => template.plugin.version,
+        };
+        Ok(page(&ctx, "report.html", "units", minijinja::context! { unit, template, lines, indicators }))
+    }
+    .await;
+    built.unwrap_or_else(|e| e.page(&ctx))
+}
+
+/// The report form's fields: the fixed ones, and `v.<unit code>.<indicator>` for each figure.
+#[derive(Debug, Default)]
 struct ReportForm {
     csrf: String,
     template: String,
     period: String,
     issued_on: Option<String>,
     format: String,
+    values: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Figures that are not numbers: (unit, indicator, what was typed).
+    unreadable: Vec<String>,
+}
+
+impl ReportForm {
+    fn read(fields: Vec<(String, String)>) -> ReportForm {
+        let mut form = ReportForm::default();
+        for (name, value) in fields {
+            let value = value.trim().to_string();
+            match name.as_str() {
+                "csrf" => form.csrf = value,
+                "template" => form.template = value,
+                "period" => form.period = value,
+                "issued_on" => form.issued_on = Some(value).filter(|v| !v.is_empty()),
+                "format" => form.format = value,
+                figure => {
+                    let Some((unit, indicator)) = figure.strip_prefix("v.").and_then(|f| f.split_once('.'))
+                    else {
+                        continue;
+                    };
+                    if value.is_empty() {
+                        continue;
+                    }
+                    // Officials type 1.234 or 1234; a comma is a decimal comma.
+                    match value.replace('.', "").replace(',', ".").parse::<f64>() {
+                        Ok(v) => {
+                            form.values.entry(unit.to_string()).or_default().insert(indicator.to_string(), v);
+                        }
+                        Err(_) => form.unreadable.push(format!("{unit} / {indicator}: '{value}'")),
+                    }
+                }
+            }
+        }
+        form
+    }
 }
 
 /// Renders a report and answers the file (HTML opens in the browser, DOCX and XLSX download).
@@ -144,10 +234,16 @@ async fn report(
     State(state): State<AppState>,
     Signed(ctx): Signed,
     Path(code): Path<String>,
-    Form(form): Form<ReportForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
+    let form = ReportForm::read(fields);
     let built: WebResult = async {
         check_csrf(&ctx, &form.csrf)?;
+        if !form.unreadable.is_empty() {
+            let problems =
+                form.unreadable.iter().map(|u| crate::error::FieldError::new("values", u.clone())).collect();
+            return Err(Error::Validation(problems).into());
+        }
         let principal = ctx.principal();
         let format = match form.format.as_str() {
             "docx" => Format::Docx,
@@ -159,8 +255,9 @@ async fn report(
         let target = Target { unit_id, team_id: None };
         principal.authorize(&mut conn, Action::ReportsIssue, target, &format!("unit '{code}'")).await?;
         let request = ReportRequest {
-            period: form.period,
-            issued_on: form.issued_on.filter(|d| !d.trim().is_empty()),
+            period: form.period.clone(),
+            issued_on: form.issued_on.clone(),
+            values: form.values.clone(),
             ..Default::default()
         };
         let rendered =
@@ -169,4 +266,30 @@ async fn report(
     }
     .await;
     built.unwrap_or_else(|e| e.page(&ctx))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn report_figures_read_as_officials_type_them() {
+        let fields = [
+            ("csrf", "t"),
+            ("template", "x"),
+            ("period", "2022-Q3"),
+            ("v.21808.tk_vneid", "1.234"),
+            ("v.21808.ty_le", "12,5"),
+            ("v.21835.tk_vneid", ""),
+            ("v.21835.ho", "nhiều"),
+            ("format", "docx"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let form = super::ReportForm::read(fields);
+        assert_eq!(form.values["21808"]["tk_vneid"], 1234.0);
+        assert_eq!(form.values["21808"]["ty_le"], 12.5);
+        assert!(!form.values.contains_key("21835"), "empty cells are not sent");
+        assert_eq!(form.unreadable, ["21835 / ho: 'nhiều'"]);
+        assert_eq!(form.issued_on, None);
+    }
 }

@@ -300,3 +300,59 @@ async fn home_and_dashboard_show_what_needs_attention() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn reports_from_the_web_form() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        crate::reports::enable(&app, "binh-dinh-bao-cao-quy", "report").await;
+        team(&app, "21835", "2022-06-15").await;
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        app.user("noivu", "district_home_affairs", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("vhtt").await;
+        assert!(b.get("/units/547").await.body.contains("/units/547/report?template=binh-dinh-bao-cao-quy"));
+        let form = b.get("/units/547/report?template=binh-dinh-bao-cao-quy").await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(
+            form.body.contains("name=\"v.21835.ho_duoc_huong_dan\"")
+                && form.body.contains("Hộ gia đình được hướng dẫn"),
+            "{}",
+            form.body
+        );
+
+        let fields = [
+            ("template", "binh-dinh-bao-cao-quy"),
+            ("period", "2022-Q3"),
+            ("issued_on", "05/10/2022"),
+            ("format", "html"),
+            ("v.21835.ho_duoc_huong_dan", "1.234"),
+            ("v.21808.tk_vneid", ""),
+        ];
+        let p = b.post("/units/547/report", &fields).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("1.234") && p.body.contains("Nơi nhận:"));
+
+        let mut bad = fields.to_vec();
+        bad.push(("v.21835.tk_vneid", "nhiều lắm"));
+        let p = b.post("/units/547/report", &bad).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("nhiều lắm"));
+        let mut month = fields.to_vec();
+        month[1] = ("period", "2022-07");
+        let p = b.post("/units/547/report", &month).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("báo cáo quý cần kỳ là một quý"), "the template's own words");
+
+        // Home Affairs reads the district but does not issue its reports.
+        let mut h = Browser::new(&app);
+        h.sign_in("noivu").await;
+        assert!(!h.get("/units/547").await.body.contains("/report?template="));
+        assert_eq!(
+            h.get("/units/547/report?template=binh-dinh-bao-cao-quy").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(h.post("/units/547/report", &fields).await.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
