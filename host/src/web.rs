@@ -199,7 +199,17 @@ impl WebError {
                     tracing::error!(error = %e, "page failed");
                     (s, ctx.t("error.internal"), ctx.t("error.internal_text"))
                 }
-                s => (s, ctx.t("error.bad_input"), e.to_string()),
+                s => {
+                    let message = match &e {
+                        Error::Validation(fields) => fields
+                            .iter()
+                            .map(|f| format!("{}: {}", f.field, i18n::problem(ctx.lang, &f.message)))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        _ => e.to_string(),
+                    };
+                    (s, ctx.t("error.bad_input"), message)
+                }
             },
         };
         page_with_status(ctx, status, "error.html", "", minijinja::context! { heading, message })

@@ -126,6 +126,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("team.bound_at", "gắn tại đơn vị", "bound at unit"),
     ("team.passes", "Đạt yêu cầu", "Passes"),
     ("member.name", "Họ và tên", "Full name"),
+    ("member.full_name", "Họ và tên", "Full name"),
     ("member.gender", "Giới tính", "Gender"),
     ("member.birth_year", "Năm sinh", "Year of birth"),
     ("member.phone", "Số điện thoại", "Phone"),
@@ -279,6 +280,59 @@ pub fn t(lang: Lang, key: &str) -> String {
     }
 }
 
+/// A validation message of the services (written in English for the API's clients) in the
+/// page's language. The services' messages are stable texts; the ones the forms can meet are
+/// matched here by their fixed parts, and anything else is shown as it is.
+pub fn problem(lang: Lang, message: &str) -> String {
+    if lang == Lang::En {
+        return message.to_string();
+    }
+    // (English fixed part, how it ends or begins, Vietnamese): `{}` keeps the variable part.
+    let after = |prefix: &str| message.strip_prefix(prefix).map(str::trim);
+    let before = |suffix: &str| message.strip_suffix(suffix).map(str::trim);
+    if message == "is required" {
+        return "chưa nhập (bắt buộc)".into();
+    }
+    if let Some(rest) = after("is required (") {
+        return format!("chưa chọn (bắt buộc: {}", rest);
+    }
+    if let Some(date) = before("is in the future") {
+        return format!("{date} là ngày trong tương lai");
+    }
+    if message.contains("is not a valid date") {
+        return format!(
+            "{} không phải ngày hợp lệ (dd/mm/yyyy)",
+            message.split(" is not").next().unwrap_or("")
+        );
+    }
+    if message.contains("is not a plausible year of birth") {
+        let range = message.split('(').nth(1).unwrap_or(")").trim_end_matches(')');
+        return format!("năm sinh không hợp lý (từ {range})");
+    }
+    if message.contains("is not a year") {
+        return format!("{} không phải năm", message.split(" is not").next().unwrap_or(""));
+    }
+    if message.contains("is not a Vietnamese phone number") {
+        return format!(
+            "{} không phải số điện thoại Việt Nam (0xxxxxxxxx hoặc +84xxxxxxxxx)",
+            message.split(" is not").next().unwrap_or("")
+        );
+    }
+    if message.contains("is not an email address") {
+        return format!("{} không phải địa chỉ email", message.split(" is not").next().unwrap_or(""));
+    }
+    if message == "cannot be before joined_on" {
+        return "không được trước ngày tham gia".into();
+    }
+    if let Some(date) = after("is before the team was established (") {
+        return format!("trước ngày thành lập tổ ({date}");
+    }
+    if let Some(n) = after("must be at most ").and_then(|r| r.strip_suffix(" characters")) {
+        return format!("tối đa {n} ký tự");
+    }
+    message.to_string()
+}
+
 /// Whether the dictionary has `key`.
 pub fn known(key: &str) -> bool {
     WORDS.iter().any(|(k, _, _)| *k == key)
@@ -297,5 +351,31 @@ mod tests {
         assert_eq!(t(Lang::Vi, "position.leader"), "Tổ trưởng");
         assert_eq!(t(Lang::En, "position.leader"), "Leader");
         assert_eq!(t(Lang::Vi, "role.district_culture"), "Phòng Văn hóa và Thông tin");
+    }
+
+    #[test]
+    fn the_forms_validation_messages_read_in_vietnamese() {
+        let vi = |m: &str| problem(Lang::Vi, m);
+        assert_eq!(vi("is required"), "chưa nhập (bắt buộc)");
+        assert_eq!(vi("01/01/2030 is in the future"), "01/01/2030 là ngày trong tương lai");
+        assert_eq!(
+            vi("'31/02' is not a valid date (dd/mm/yyyy or yyyy-mm-dd)"),
+            "'31/02' không phải ngày hợp lệ (dd/mm/yyyy)"
+        );
+        assert_eq!(
+            vi("1850 is not a plausible year of birth (1900-2026)"),
+            "năm sinh không hợp lý (từ 1900-2026)"
+        );
+        assert_eq!(
+            vi("'09x' is not a Vietnamese phone number (0xxxxxxxxx or +84xxxxxxxxx)"),
+            "'09x' không phải số điện thoại Việt Nam (0xxxxxxxxx hoặc +84xxxxxxxxx)"
+        );
+        assert_eq!(
+            vi("is before the team was established (2022-06-15)"),
+            "trước ngày thành lập tổ (2022-06-15)"
+        );
+        assert_eq!(vi("must be at most 100 characters"), "tối đa 100 ký tự");
+        assert_eq!(vi("something new"), "something new");
+        assert_eq!(problem(Lang::En, "is required"), "is required");
     }
 }

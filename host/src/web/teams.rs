@@ -68,7 +68,10 @@ fn refusal(ctx: &Ctx, e: Error) -> WebResult<Refusal> {
     match e {
         Error::Validation(fields) => Ok(Refusal {
             error: Some(ctx.t("form.invalid")),
-            problems: fields.iter().map(|f| format!("{}: {}", label(&f.field), f.message)).collect(),
+            problems: fields
+                .iter()
+                .map(|f| format!("{}: {}", label(&f.field), super::i18n::problem(ctx.lang, &f.message)))
+                .collect(),
             needs_override: false,
         }),
         Error::Composition { findings, .. } => Ok(Refusal {

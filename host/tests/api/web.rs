@@ -223,7 +223,7 @@ async fn member_forms_explain_refusals_and_keep_what_was_typed() {
 
         let p = b.post(&path, &[("full_name", ""), ("gender", "male"), ("birth_year", "1980"), ("position", "leader"), ("affiliation", "village_head"), ("joined_on", "01/07/2022")]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(p.body.contains("Họ và tên"), "the field is named in Vietnamese");
+        assert!(p.body.contains("Họ và tên: chưa nhập (bắt buộc)"), "the field and the problem in Vietnamese: {}", p.body);
         assert_eq!(app.count("memberships").await, before, "nothing written");
 
         // A 15-year-old breaks Plan 77: refused with the plugin's words, then saved with a reason.
