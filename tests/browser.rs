@@ -249,6 +249,37 @@ async fn officials_fix_a_team_and_administrators_change_the_rules() {
     c.wait().for_element(Locator::Css("html[lang=vi]")).await.unwrap();
     sign_out(&c).await;
 
+    // The Home Affairs office scores the teams of the emulation campaign.
+    sign_in(&c, &base, "tayson.noivu").await;
+    c.goto(&format!("{base}/units/547/commendations")).await.unwrap();
+    let first = |field: &str| format!("tbody tr:first-child input[name$='.{field}']");
+    for (field, value) in [
+        ("ho_gia_dinh", "200"),
+        ("ho_duoc_huong_dan", "130"),
+        ("tk_vneid", "110"),
+        ("ho_so_dvc_truc_tuyen", "44"),
+        ("bao_cao_phai_nop", "4"),
+        ("bao_cao_dung_han", "4"),
+    ] {
+        c.find(Locator::Css(&first(field))).await.unwrap().send_keys(value).await.unwrap();
+    }
+    // A second team that guided few households.
+    for (field, value) in [("ho_gia_dinh", "300"), ("ho_duoc_huong_dan", "30")] {
+        let css = format!("tbody tr:nth-child(2) input[name$='.{field}']");
+        c.find(Locator::Css(&css)).await.unwrap().send_keys(value).await.unwrap();
+    }
+    c.find(Locator::Css("input[name=period]")).await.unwrap().send_keys("2022").await.unwrap();
+    c.find(Locator::Css("form[action='/units/547/commendations'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let results = text(&c, "section[aria-labelledby=results]").await;
+    assert!(results.contains("Bằng khen") && results.contains("Không đề xuất"), "{results}");
+    shot(&c, "17-thi-dua").await;
+    sign_out(&c).await;
+
     // The provincial administrator binds Tuyên Quang's rules to Tây Sơn district, and Tây Sơn's
     // teams are judged by them from then on.
     sign_in(&c, &base, "tinh.admin").await;

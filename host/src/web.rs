@@ -7,11 +7,13 @@
 //! - [`units`], [`teams`]: the tree, unit pages, team pages with findings and member forms.
 //! - [`plugins`]: installed plugins, bindings, upload, "try it on this team".
 //! - [`dashboard`]: coverage charts as server-drawn SVG.
+//! - [`commendations`]: the emulation campaign: teams' figures in, awards and reasons out.
 //!
 //! Every form carries a CSRF token (a random per-browser cookie, compared with the form field),
 //! and POSTs from another origin are refused. Pages ask the same services and the same
 //! permission table as the API; a page never sees more than the API would show its user.
 
+mod commendations;
 mod dashboard;
 mod home;
 pub mod i18n;
@@ -54,6 +56,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("plugins.html", include_str!("../templates/web/plugins.html")),
     ("dashboard.html", include_str!("../templates/web/dashboard.html")),
     ("report.html", include_str!("../templates/web/report.html")),
+    ("commendations.html", include_str!("../templates/web/commendations.html")),
 ];
 
 static ENV: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
@@ -216,6 +219,11 @@ impl WebError {
     }
 }
 
+/// A figure typed in a form as officials write numbers: `1.234` or `1234`, `12,5`.
+pub fn figure(typed: &str) -> Option<f64> {
+    typed.trim().replace('.', "").replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -366,6 +374,7 @@ pub fn routes() -> Router<AppState> {
         .merge(teams::routes())
         .merge(plugins::routes())
         .merge(dashboard::routes())
+        .merge(commendations::routes())
         .layer(axum::middleware::from_fn(csrf_layer))
 }
 
@@ -396,6 +405,7 @@ mod tests {
     fn every_word_the_handlers_ask_for_is_translated() {
         let sources = [
             include_str!("web.rs"),
+            include_str!("web/commendations.rs"),
             include_str!("web/dashboard.rs"),
             include_str!("web/home.rs"),
             include_str!("web/plugins.rs"),

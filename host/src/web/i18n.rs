@@ -115,6 +115,22 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("indicator.ho_gia_dinh", "Số hộ gia đình", "Households"),
     ("indicator.bao_cao_dung_han", "Báo cáo đúng hạn", "Reports on time"),
     ("indicator.bao_cao_phai_nop", "Báo cáo phải nộp", "Reports due"),
+    ("commend.title", "Xét thi đua, khen thưởng", "Emulation and commendation"),
+    ("commend.criteria", "Tiêu chí áp dụng", "Criteria"),
+    (
+        "commend.note",
+        "Nhập kết quả của từng tổ trong đợt; hệ thống chấm điểm theo tiêu chí và đề xuất hình thức khen thưởng kèm lý do. Chưa lưu đề nghị khen thưởng.",
+        "Enter each team's results for the campaign; the criteria score them and recommend awards with reasons. Nothing is proposed or stored yet.",
+    ),
+    ("commend.results", "Kết quả xét", "Results"),
+    ("commend.points", "điểm", "points"),
+    ("commend.no_award", "Không đề xuất", "Not recommended"),
+    ("commend.reasons", "Lý do", "Reasons"),
+    ("commend.period", "Đợt thi đua", "Campaign period"),
+    ("commend.figures", "Kết quả của các tổ", "The teams' results"),
+    ("commend.team", "Tổ", "Team"),
+    ("commend.assess", "Chấm điểm và đề xuất", "Score and recommend"),
+    ("commend.link", "Xét thi đua, khen thưởng các tổ", "Assess the teams for commendation"),
     ("team.decision", "Quyết định", "Decision"),
     ("team.check", "Kiểm tra thành phần", "Composition check"),
     (
@@ -320,6 +336,9 @@ pub fn problem(lang: Lang, message: &str) -> String {
     }
     if message.contains("is not an email address") {
         return format!("{} không phải địa chỉ email", message.split(" is not").next().unwrap_or(""));
+    }
+    if message == "name at least one team or member to assess" {
+        return "chưa nhập kết quả của tổ nào".into();
     }
     if message == "cannot be before joined_on" {
         return "không được trước ngày tham gia".into();

@@ -121,12 +121,21 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
         } else {
             Vec::new()
         };
+        let can_assess = principal.can(&mut conn, Action::CommendationsAssess, target).await?
+            && crate::plugins::bindings::resolve(
+                &mut conn,
+                unit_id,
+                crate::plugins::Kind::Commendation,
+                &today,
+            )
+            .await?
+            .is_some();
         let unit: UnitView = detail.unit.into();
         Ok(page(
             &ctx,
             "unit.html",
             "units",
-            minijinja::context! { unit, path => detail.path, lines, teams, templates },
+            minijinja::context! { unit, path => detail.path, lines, teams, templates, can_assess },
         ))
     }
     .await;
@@ -215,12 +224,11 @@ impl ReportForm {
                     if value.is_empty() {
                         continue;
                     }
-                    // Officials type 1.234 or 1234; a comma is a decimal comma.
-                    match value.replace('.', "").replace(',', ".").parse::<f64>() {
-                        Ok(v) => {
+                    match super::figure(&value) {
+                        Some(v) => {
                             form.values.entry(unit.to_string()).or_default().insert(indicator.to_string(), v);
                         }
-                        Err(_) => form.unreadable.push(format!("{unit} / {indicator}: '{value}'")),
+                        None => form.unreadable.push(format!("{unit} / {indicator}: '{value}'")),
                     }
                 }
             }

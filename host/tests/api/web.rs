@@ -356,3 +356,76 @@ async fn reports_from_the_web_form() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn home_affairs_assesses_teams_on_the_campaign_page() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        crate::reports::enable(&app, "binh-dinh-thi-dua-cds", "commendation").await;
+        let strong = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
+        let weak = team(&app, "21820", "2022-06-15").await["id"].as_i64().unwrap();
+        app.user("noivu", "district_home_affairs", Some("547"), None).await;
+        app.user("xem", "viewer", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("noivu").await;
+        assert!(b.get("/units/547").await.body.contains("/units/547/commendations"));
+        let page = b.get("/units/547/commendations").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(&format!("name=\"t.{strong}.ho_gia_dinh\"")), "{}", page.body);
+
+        let s = |k: &str| format!("t.{strong}.{k}");
+        let (a, b2, c, d, e, f) = (
+            s("ho_gia_dinh"),
+            s("ho_duoc_huong_dan"),
+            s("tk_vneid"),
+            s("ho_so_dvc_truc_tuyen"),
+            s("bao_cao_phai_nop"),
+            s("bao_cao_dung_han"),
+        );
+        let weak_households = format!("t.{weak}.ho_gia_dinh");
+        let fields = [
+            ("period", "2022"),
+            (a.as_str(), "200"),
+            (b2.as_str(), "130"),
+            (c.as_str(), "110"),
+            (d.as_str(), "44"),
+            (e.as_str(), "4"),
+            (f.as_str(), "4"),
+            (weak_households.as_str(), "1.300"),
+        ];
+        let p = b.post("/units/547/commendations", &fields).await;
+        assert_eq!(p.status, StatusCode::OK);
+        let results = p
+            .body
+            .split("id=\"results\"")
+            .nth(1)
+            .expect("results shown")
+            .split("</section>")
+            .next()
+            .unwrap()
+            .to_string();
+        let first = results.find("xã Bình Tường").unwrap();
+        let second = results.find("xã Tây Giang").unwrap();
+        assert!(first < second, "ranked best first");
+        assert!(
+            results.contains("Đề nghị Chủ tịch UBND tỉnh tặng Bằng khen")
+                && results.contains("Không đề xuất")
+        );
+        assert!(results.contains("dưới ngưỡng Giấy khen 75"), "reasons in Vietnamese");
+        assert!(p.body.contains("value=\"1.300\""), "what was typed stays");
+
+        let mut bad = fields.to_vec();
+        bad[1] = (a.as_str(), "hai trăm");
+        assert_eq!(b.post("/units/547/commendations", &bad).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let nothing = b.post("/units/547/commendations", &[("period", "2022")]).await;
+        assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(nothing.body.contains("chưa nhập kết quả của tổ nào"), "{}", nothing.body);
+
+        let mut v = Browser::new(&app);
+        v.sign_in("xem").await;
+        assert!(!v.get("/units/547").await.body.contains("/commendations"));
+        assert_eq!(v.get("/units/547/commendations").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(v.post("/units/547/commendations", &fields).await.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
