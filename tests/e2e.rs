@@ -297,3 +297,33 @@ async fn a_template_plugin_bound_to_tay_son_changes_its_findings_only() {
     let other: serde_json::Value = check(quy_nhon).await.unwrap().json().await.unwrap();
     assert_eq!(other["plugin"]["plugin_id"], "binh-dinh-ke-hoach-77", "Quy Nhơn keeps the province's rule");
 }
+
+#[test]
+fn the_report_template_builds_and_passes_its_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    let crate_dir = dir.path().join("bao-cao-mau");
+    let new = sohoa(dir.path())
+        .args(["plugin", "new", "bao-cao-mau", "--kind", "report", "--dir"])
+        .arg(&crate_dir)
+        .output()
+        .unwrap();
+    assert!(new.status.success(), "{}", String::from_utf8_lossy(&new.stderr));
+    assert!(crate_dir.join("fixtures/report.toml").is_file());
+    let tested = sohoa(dir.path())
+        .args(["plugin", "test"])
+        .arg(&crate_dir)
+        .arg("--target-dir")
+        .arg(repo().join("target").join("wasm"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&tested.stdout);
+    assert!(
+        tested.status.success() && report.contains("2 passed, 0 failed"),
+        "{report}{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    // Commendation criteria have no template yet, and say where to start instead.
+    let refused =
+        sohoa(dir.path()).args(["plugin", "new", "thi-dua", "--kind", "commendation"]).output().unwrap();
+    assert!(!refused.status.success());
+}

@@ -84,6 +84,9 @@ enum PluginCommand {
         /// The sohoa-sdk crate to depend on (default: the SDK this host was built from).
         #[arg(long, value_name = "PATH")]
         sdk: Option<PathBuf>,
+        /// What the plugin offers: composition (a team check) or report (a report template).
+        #[arg(long, default_value = "composition", value_parser = ["composition", "report"])]
+        kind: String,
     },
     /// Build a plugin crate for wasm32-unknown-unknown and turn it into a component.
     Build {
@@ -278,11 +281,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn plugin_command(cli: &Cli, command: &PluginCommand) -> anyhow::Result<ExitCode> {
     use crate::plugins::{Kind, bindings, build, registry};
     match command {
-        PluginCommand::New { name, dir, sdk } => {
+        PluginCommand::New { name, dir, sdk, kind } => {
             let dest = dir.clone().unwrap_or_else(|| PathBuf::from(name));
             let sdk =
                 sdk.clone().unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk")));
-            build::new_plugin(&dest, name, &sdk)?;
+            let kind = crate::plugins::Kind::parse(kind).unwrap_or(crate::plugins::Kind::Composition);
+            build::new_plugin(&dest, name, &sdk, kind)?;
             println!("created {} — next: sohoa plugin build {0} && sohoa plugin test {0}", dest.display());
         }
         PluginCommand::Build { dir, target_dir } => {

@@ -7,7 +7,8 @@
 //! tokens), [`users`], [`audit`] (the append-only trail), with [`api`] holding the HTTP
 //! plumbing and [`cli`] the commands. Locality rules run as sandboxed WebAssembly [`plugins`]:
 //! composition checks (in [`teams`]), report templates ([`reports`], laid out by
-//! [`documents`]) and commendation criteria ([`commendations`]).
+//! [`documents`]) and commendation criteria ([`commendations`]). [`web`] serves the pages in
+//! Vietnamese over the same services and permission table as the API.
 
 pub mod api;
 pub mod app;

@@ -114,7 +114,17 @@ pub fn build(dir: &Path, target_dir: &Path) -> Result<PathBuf, BuildError> {
 }
 
 /// Creates a plugin crate from the template, depending on the SDK at `sdk`.
-pub fn new_plugin(dest: &Path, name: &str, sdk: &Path) -> Result<(), BuildError> {
+/// Creates a plugin crate at `dest` from the template for `kind` (composition or report).
+pub fn new_plugin(dest: &Path, name: &str, sdk: &Path, kind: super::Kind) -> Result<(), BuildError> {
+    let (lib, fixture_name, fixture) = match kind {
+        super::Kind::Composition => (TEMPLATE_LIB, "composition.toml", TEMPLATE_FIXTURE),
+        super::Kind::Report => (TEMPLATE_REPORT_LIB, "report.toml", TEMPLATE_REPORT_FIXTURE),
+        super::Kind::Commendation => {
+            return Err(BuildError::Cargo(
+                "no commendation template yet: start from plugins/binh-dinh-thi-dua-cds".into(),
+            ));
+        }
+    };
     let valid = (2..=64).contains(&name.len())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && name.starts_with(|c: char| c.is_ascii_lowercase());
@@ -133,8 +143,8 @@ pub fn new_plugin(dest: &Path, name: &str, sdk: &Path) -> Result<(), BuildError>
         t.replace("{{name}}", name).replace("{{sdk}}", &sdk.display().to_string().replace('\\', "/"))
     };
     std::fs::write(dest.join("Cargo.toml"), fill(TEMPLATE_CARGO))?;
-    std::fs::write(dest.join("src/lib.rs"), fill(TEMPLATE_LIB))?;
-    std::fs::write(dest.join("fixtures/composition.toml"), fill(TEMPLATE_FIXTURE))?;
+    std::fs::write(dest.join("src/lib.rs"), fill(lib))?;
+    std::fs::write(dest.join("fixtures").join(fixture_name), fill(fixture))?;
     std::fs::write(dest.join("README.md"), fill(TEMPLATE_README))?;
     std::fs::write(dest.join(".gitignore"), "/target\n")?;
     Ok(())
@@ -143,6 +153,8 @@ pub fn new_plugin(dest: &Path, name: &str, sdk: &Path) -> Result<(), BuildError>
 const TEMPLATE_CARGO: &str = include_str!("template/Cargo.toml.tmpl");
 const TEMPLATE_LIB: &str = include_str!("template/lib.rs.tmpl");
 const TEMPLATE_FIXTURE: &str = include_str!("template/composition.toml.tmpl");
+const TEMPLATE_REPORT_LIB: &str = include_str!("template/report.rs.tmpl");
+const TEMPLATE_REPORT_FIXTURE: &str = include_str!("template/report.toml.tmpl");
 const TEMPLATE_README: &str = include_str!("template/README.md.tmpl");
 
 /// A fixture file: cases of input and expected output.
