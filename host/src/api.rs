@@ -150,7 +150,7 @@ pub struct AsOfParams {
 /// Parses an optional `as_of` query value, defaulting to today in Viet Nam.
 pub fn as_of(value: Option<&str>) -> Result<String> {
     match value {
-        None | Some("") => Ok(crate::dates::iso(crate::dates::today())),
+        None | Some("") => Ok(crate::dates::today_iso()),
         Some(v) => crate::dates::parse(v).map(crate::dates::iso).ok_or_else(|| {
             Error::BadRequest(format!("as_of: '{v}' is not a date (yyyy-mm-dd or dd/mm/yyyy)"))
         }),

@@ -194,10 +194,6 @@ pub struct Principal {
     pub token_unit: Option<i64>,
 }
 
-fn today() -> String {
-    crate::dates::iso(crate::dates::today())
-}
-
 impl Principal {
     pub fn actor(&self) -> Actor {
         Actor { user_id: Some(self.user_id), name: self.username.clone() }
@@ -208,7 +204,7 @@ impl Principal {
         if self.read_only && action.is_write() {
             return Ok(false);
         }
-        let chain = crate::units::ancestors_or_self(conn, target.unit_id, &today()).await?;
+        let chain = crate::units::ancestors_or_self(conn, target.unit_id, &crate::dates::today_iso()).await?;
         if let Some(limit) = self.token_unit
             && !chain.contains(&limit)
         {
@@ -239,6 +235,15 @@ impl Principal {
         Ok(())
     }
 
+    /// [`authorize`](Self::authorize) for a unit named by its code; returns the unit's id.
+    /// An unknown code answers 404 like a unit the caller cannot see.
+    pub async fn authorize_unit(&self, conn: &mut AnyConnection, action: Action, code: &str) -> Result<i64> {
+        let unit_id = crate::units::id_of(conn, code).await?;
+        let target = Target { unit_id, team_id: None };
+        self.authorize(conn, action, target, &format!("unit '{code}'")).await?;
+        Ok(unit_id)
+    }
+
     /// The units whose subtrees the caller may do `action` in, for filtering lists; narrowed to
     /// `within` (a unit code) when given. Empty when the caller may do it nowhere there.
     pub async fn roots(
@@ -250,7 +255,7 @@ impl Principal {
         if self.read_only && action.is_write() {
             return Ok(Vec::new());
         }
-        let date = today();
+        let date = crate::dates::today_iso();
         let mut roots: Vec<i64> = self
             .assignments
             .iter()

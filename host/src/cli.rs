@@ -84,8 +84,9 @@ enum PluginCommand {
         /// The sohoa-sdk crate to depend on (default: the SDK this host was built from).
         #[arg(long, value_name = "PATH")]
         sdk: Option<PathBuf>,
-        /// What the plugin offers: composition (a team check) or report (a report template).
-        #[arg(long, default_value = "composition", value_parser = ["composition", "report"])]
+        /// What the plugin offers: composition (a team check) or report (a report template);
+        /// commendation has no template yet, and the command says where to start instead.
+        #[arg(long, default_value = "composition", value_parser = ["composition", "report", "commendation"])]
         kind: String,
     },
     /// Build a plugin crate for wasm32-unknown-unknown and turn it into a component.

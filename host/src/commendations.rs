@@ -75,7 +75,7 @@ pub async fn assess(
     code: &str,
     request: AssessRequest,
 ) -> Result<Assessment> {
-    let date = crate::dates::iso(crate::dates::today());
+    let date = crate::dates::today_iso();
     let unit_id = crate::units::id_of(conn, code).await?;
     let resolved = bindings::resolve(conn, unit_id, Kind::Commendation, &date).await?.ok_or_else(|| {
         Error::NotFound(format!("commendation criteria (none are enabled for unit '{code}')"))
@@ -87,7 +87,6 @@ pub async fn assess(
     if request.teams.is_empty() && request.members.is_empty() {
         p.add("teams", "name at least one team or member to assess");
     }
-    let under = crate::units::ancestors_or_self;
     let mut candidates = Vec::new();
     // The plugin sees candidates numbered 0, 1, ... so a team and a membership with the same id
     // cannot be confused; `known` maps the numbers back.
@@ -117,7 +116,7 @@ pub async fn assess(
                 );
                 continue;
             };
-            if !under(conn, member_unit, &date).await?.contains(&unit_id) {
+            if !crate::units::ancestors_or_self(conn, member_unit, &date).await?.contains(&unit_id) {
                 p.add(
                     format!("{field}.{id}"),
                     format!("no such {} under '{code}'", &field[..field.len() - 1]),

@@ -33,6 +33,11 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().with_timezone(&vn).date_naive()
 }
 
+/// Today in Viet Nam as stored (`yyyy-mm-dd`): the default "as of" of queries and checks.
+pub fn today_iso() -> String {
+    iso(today())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -466,11 +466,8 @@ async fn seed_da_nang(
 
 /// The code of the last village (by code) of a demo commune.
 async fn last_village(conn: &mut AnyConnection, commune: &str) -> Result<String> {
-    let filter = UnitFilter {
-        as_of: crate::dates::iso(crate::dates::today()),
-        parent: Some(commune.into()),
-        ..Default::default()
-    };
+    let filter =
+        UnitFilter { as_of: crate::dates::today_iso(), parent: Some(commune.into()), ..Default::default() };
     let (mut villages, _) = units::list(conn, &filter, 100, 0).await?;
     villages
         .pop()
@@ -499,7 +496,7 @@ async fn add_member(
     let (full_name, gender) = g.person(female);
     let age = age + g.rng.random_range(0..=4) * i64::from(age > 18);
     // The under-age member joined recently, not as a child in 2022.
-    let today = crate::dates::iso(crate::dates::today());
+    let today = crate::dates::today_iso();
     let joined_on = if age < 16 { today.as_str() } else { joined_on };
     let phone = g.phone();
     let member = teams::members::create(

@@ -86,6 +86,11 @@ pub enum Format {
 }
 
 impl Format {
+    /// `html`, `docx` or `xlsx`.
+    pub fn parse(name: &str) -> Option<Format> {
+        [Format::Html, Format::Docx, Format::Xlsx].into_iter().find(|f| f.extension() == name)
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Html => "text/html; charset=utf-8",
@@ -130,33 +135,6 @@ pub fn plain_text(doc: &wit::Document) -> String {
     out.join("\n")
 }
 
-/// A table cell holding a number as Vietnamese documents write it (`1.234`, `12,5`, `-3`), so
-/// that spreadsheets get numbers, not text.
-pub fn vietnamese_number(cell: &str) -> Option<f64> {
-    let s = cell.trim();
-    let (sign, digits) = match s.strip_prefix('-') {
-        Some(rest) => (-1.0, rest),
-        None => (1.0, s),
-    };
-    let (whole, frac) = match digits.split_once(',') {
-        Some((w, f)) => (w, Some(f)),
-        None => (digits, None),
-    };
-    let groups: Vec<&str> = whole.split('.').collect();
-    let grouped_ok = !groups[0].is_empty()
-        && groups[0].len() <= 3
-        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
-        && groups[1..].iter().all(|g| g.len() == 3);
-    let plain_ok = groups.len() == 1 && !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit());
-    if !(grouped_ok || plain_ok)
-        || frac.is_some_and(|f| f.is_empty() || !f.chars().all(|c| c.is_ascii_digit()))
-    {
-        return None;
-    }
-    let text = format!("{}.{}", groups.concat(), frac.unwrap_or("0"));
-    text.parse::<f64>().ok().map(|v| sign * v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,13 +175,6 @@ mod tests {
         assert_eq!(l.place_date(), "Tây Sơn, ngày 05 tháng 02 năm 2022");
         assert_eq!(l.issuer_lines(), (Some("UBND HUYỆN TÂY SƠN"), "PHÒNG VĂN HÓA VÀ THÔNG TIN"));
         assert_eq!(l.file_stem(), "bao-cao-ket-qua-hoat-dong-cua-to-cong-nghe-so-cong-dong-quy-iii-nam-2022");
-        assert_eq!(vietnamese_number("1.234"), Some(1234.0));
-        assert_eq!(vietnamese_number("1.234,5"), Some(1234.5));
-        assert_eq!(vietnamese_number("-12"), Some(-12.0));
-        assert_eq!(vietnamese_number("12.5"), None);
-        assert_eq!(vietnamese_number("Tổng"), None);
-        assert_eq!(vietnamese_number(""), None);
-        assert_eq!(vietnamese_number("-"), None);
     }
 
     #[test]

@@ -115,13 +115,9 @@ fn team_select(today_param: &str) -> String {
     )
 }
 
-fn today() -> String {
-    crate::dates::iso(crate::dates::today())
-}
-
 async fn fetch_team(conn: &mut AnyConnection, id: i64) -> Result<Option<TeamRow>> {
     let mut sql = Sql::new("");
-    sql.push("WITH today(d) AS (SELECT ").bind(today()).push(") ");
+    sql.push("WITH today(d) AS (SELECT ").bind(crate::dates::today_iso()).push(") ");
     sql.push(&team_select("(SELECT d FROM today)")).push(" WHERE t.id = ").bind(id);
     Ok(sql.query_as::<TeamRow>().fetch_optional(&mut *conn).await?)
 }
@@ -173,7 +169,7 @@ pub async fn list(
             sql.push("WITH ");
         }
     }
-    sql.push("today(d) AS (SELECT ").bind(today()).push(") ");
+    sql.push("today(d) AS (SELECT ").bind(crate::dates::today_iso()).push(") ");
     sql.push(&team_select("(SELECT d FROM today)")).push(" WHERE 1 = 1");
     if f.roots.is_some() {
         sql.push(" AND t.unit_id IN (SELECT id FROM sub)");
@@ -289,7 +285,7 @@ pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) ->
         match units::id_of(conn, &unit_code).await {
             Err(_) => p.add("unit_code", format!("unit '{unit_code}' does not exist")),
             Ok(id) => {
-                let date = decision_date.clone().unwrap_or_else(today);
+                let date = decision_date.clone().unwrap_or_else(crate::dates::today_iso);
                 match units::version_on(conn, id, &date).await? {
                     None => p.add("unit_code", format!("unit '{unit_code}' did not exist on {date}")),
                     Some(v) if !matches!(v.level(), Level::Commune | Level::Village) => p.add(
@@ -311,7 +307,7 @@ pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) ->
             None => String::new(),
             Some(u) => {
                 // Village names repeat from commune to commune ("Thôn 1"): name the commune too.
-                let date = decision_date.clone().unwrap_or_else(today);
+                let date = decision_date.clone().unwrap_or_else(crate::dates::today_iso);
                 let parent = match (u.level(), u.parent_id) {
                     (Level::Village, Some(pid)) => units::version_on(conn, pid, &date).await?.map(|p| p.name),
                     _ => None,

@@ -25,9 +25,49 @@ pub fn like_escape(input: &str) -> String {
     out
 }
 
+/// A number as Vietnamese write it (`1.234`, `12,5`, `-3`, or plain `1234`): table cells
+/// going to spreadsheets, figures typed into forms. Anything else (`12.5`, which could mean
+/// either) is not a number.
+pub fn parse_number(cell: &str) -> Option<f64> {
+    let s = cell.trim();
+    let (sign, digits) = match s.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, s),
+    };
+    let (whole, frac) = match digits.split_once(',') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let groups: Vec<&str> = whole.split('.').collect();
+    let grouped_ok = !groups[0].is_empty()
+        && groups[0].len() <= 3
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
+        && groups[1..].iter().all(|g| g.len() == 3);
+    let plain_ok = groups.len() == 1 && !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit());
+    if !(grouped_ok || plain_ok)
+        || frac.is_some_and(|f| f.is_empty() || !f.chars().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let text = format!("{}.{}", groups.concat(), frac.unwrap_or("0"));
+    text.parse::<f64>().ok().map(|v| sign * v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_as_vietnamese_write_them() {
+        assert_eq!(parse_number("1.234"), Some(1234.0));
+        assert_eq!(parse_number(" 1234 "), Some(1234.0));
+        assert_eq!(parse_number("1.234,5"), Some(1234.5));
+        assert_eq!(parse_number("-12"), Some(-12.0));
+        assert_eq!(parse_number("12.5"), None);
+        assert_eq!(parse_number("Tổng"), None);
+        assert_eq!(parse_number(""), None);
+        assert_eq!(parse_number("-"), None);
+    }
 
     #[test]
     fn clean_normalises_to_nfc_and_collapses_spaces() {

@@ -481,7 +481,7 @@ pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewUnit) -> 
         );
         return Err(Error::Validation(p.0));
     };
-    let date = valid_from.clone().unwrap_or_else(|| crate::dates::iso(crate::dates::today()));
+    let date = valid_from.clone().unwrap_or_else(crate::dates::today_iso);
     let parent_id = match (level, parent_code) {
         (Level::Province, None) => None,
         (Level::Province, Some(_)) => {
@@ -562,7 +562,7 @@ pub async fn change(conn: &mut AnyConnection, actor: &Actor, code: &str, input: 
         .ok_or_else(|| Error::Conflict(format!("unit '{code}' is closed; closed units cannot change")))?;
     let mut p = Problems::default();
     let effective_on = optional_date(&mut p, "effective_on", input.effective_on.as_deref())
-        .unwrap_or_else(|| crate::dates::iso(crate::dates::today()));
+        .unwrap_or_else(crate::dates::today_iso);
     let name = match &input.name {
         Some(n) => required_text(&mut p, "name", Some(n), 200),
         None => current.name.clone(),

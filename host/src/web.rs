@@ -219,11 +219,6 @@ impl WebError {
     }
 }
 
-/// A figure typed in a form as officials write numbers: `1.234` or `1234`, `12,5`.
-pub fn figure(typed: &str) -> Option<f64> {
-    typed.trim().replace('.', "").replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

@@ -6,7 +6,7 @@ use utoipa_axum::routes;
 
 use super::{AssessRequest, Assessment};
 use crate::api::{ApiJson, ApiPath, AppState};
-use crate::auth::{Action, Principal, Target};
+use crate::auth::{Action, Principal};
 use crate::error::{ErrorBody, Result};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -26,14 +26,6 @@ async fn assess(
     ApiJson(request): ApiJson<AssessRequest>,
 ) -> Result<ApiJson<Assessment>> {
     let mut conn = state.db.pool.acquire().await?;
-    let unit_id = crate::units::id_of(&mut conn, &code).await?;
-    principal
-        .authorize(
-            &mut conn,
-            Action::CommendationsAssess,
-            Target { unit_id, team_id: None },
-            &format!("unit '{code}'"),
-        )
-        .await?;
+    principal.authorize_unit(&mut conn, Action::CommendationsAssess, &code).await?;
     Ok(ApiJson(super::assess(&mut conn, &state.plugins, &code, request).await?))
 }

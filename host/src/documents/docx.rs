@@ -7,7 +7,7 @@ use docx_rs::{
     WidthType,
 };
 
-use super::{Letter, MOTTO, NATIONAL_TITLE, vietnamese_number};
+use super::{Letter, MOTTO, NATIONAL_TITLE};
 use crate::plugins::wit;
 
 /// Twips (1/1440 inch) per millimetre.
@@ -107,7 +107,7 @@ fn data_table(t: &wit::Table) -> Table {
                 .zip(&widths)
                 .map(|(c, w)| {
                     let r = if i == last { run(c, TABLE).bold() } else { run(c, TABLE) };
-                    let align = if vietnamese_number(c).is_some() || c == "-" {
+                    let align = if crate::text::parse_number(c).is_some() || c == "-" {
                         AlignmentType::Right
                     } else {
                         AlignmentType::Left

@@ -13,7 +13,13 @@ enum Block<'a> {
     Table { header: &'a [String], rows: &'a [Vec<String>] },
 }
 
-const TEMPLATE: &str = include_str!("../../templates/document.html");
+/// Parsed once; every document renders from it.
+static ENV: std::sync::LazyLock<minijinja::Environment<'static>> = std::sync::LazyLock::new(|| {
+    let mut env = minijinja::Environment::new();
+    env.add_template("document.html", include_str!("../../templates/document.html"))
+        .expect("the document template parses");
+    env
+});
 
 /// The whole page, with its own styles so a saved copy still looks right.
 pub fn page(letter: &Letter) -> String {
@@ -30,8 +36,6 @@ pub fn page(letter: &Letter) -> String {
     let signature = letter
         .signature()
         .map(|s| serde_json::json!({ "authority": s.authority, "title": s.title, "name": s.name }));
-    let mut env = minijinja::Environment::new();
-    env.add_template("document.html", TEMPLATE).expect("the document template parses");
     let context = minijinja::context! {
         national_title => NATIONAL_TITLE,
         motto => MOTTO,
@@ -45,7 +49,7 @@ pub fn page(letter: &Letter) -> String {
         recipients => letter.recipients(),
         signature => signature,
     };
-    env.get_template("document.html")
+    ENV.get_template("document.html")
         .and_then(|t| t.render(context))
         .unwrap_or_else(|e| format!("<p>không trình bày được văn bản: {e}</p>"))
 }

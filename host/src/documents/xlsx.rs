@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
-use super::{Letter, MOTTO, NATIONAL_TITLE, vietnamese_number};
+use super::{Letter, MOTTO, NATIONAL_TITLE};
 use crate::plugins::wit;
 
 const A4: u8 = 9;
@@ -65,7 +65,7 @@ pub fn build(letter: &Letter) -> Result<Vec<u8>, String> {
             for (c, value) in r.iter().enumerate() {
                 let col = c as u16;
                 // The TT column is a label, not a figure to add up.
-                match vietnamese_number(value).filter(|_| c > 0) {
+                match crate::text::parse_number(value).filter(|_| c > 0) {
                     Some(n) => {
                         let f = if is_total { &total_number } else { &number };
                         sheet.write_number_with_format(row, col, n, f).map_err(e)?

@@ -133,7 +133,7 @@ pub async fn bind(
     let unit_id = crate::units::id_of(conn, unit_code).await?;
     let mut p = Problems::default();
     let effective_from = match input.effective_from.as_deref().filter(|d| !d.is_empty()) {
-        None => crate::dates::iso(crate::dates::today()),
+        None => crate::dates::today_iso(),
         Some(d) => match crate::dates::parse(d) {
             Some(d) => crate::dates::iso(d),
             None => {

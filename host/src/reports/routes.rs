@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::{ReportDocument, ReportRequest};
 use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
-use crate::auth::{Action, Principal, Target};
+use crate::auth::{Action, Principal};
 use crate::documents::Format;
 use crate::error::{Error, ErrorBody, Result};
 use crate::plugins::bindings;
@@ -42,10 +42,7 @@ async fn list_templates(
 ) -> Result<ApiJson<Vec<Template>>> {
     let date = as_of(q.as_of.as_deref())?;
     let mut conn = state.db.pool.acquire().await?;
-    let unit_id = crate::units::id_of(&mut conn, &code).await?;
-    principal
-        .authorize(&mut conn, Action::TeamsRead, Target { unit_id, team_id: None }, &format!("unit '{code}'"))
-        .await?;
+    let unit_id = principal.authorize_unit(&mut conn, Action::TeamsRead, &code).await?;
     let templates = bindings::templates(&mut conn, unit_id, &date).await?;
     Ok(ApiJson(
         templates
@@ -85,23 +82,15 @@ async fn render_report(
     ApiQuery(q): ApiQuery<FormatParams>,
     ApiJson(request): ApiJson<ReportRequest>,
 ) -> Result<Response> {
-    let format = match q.format.as_deref().unwrap_or("json") {
-        "json" => None,
-        "html" => Some(Format::Html),
-        "docx" => Some(Format::Docx),
-        "xlsx" => Some(Format::Xlsx),
-        other => return Err(Error::BadRequest(format!("format '{other}' is not json, html, docx or xlsx"))),
-    };
+    let format =
+        match q.format.as_deref().unwrap_or("json") {
+            "json" => None,
+            other => Some(Format::parse(other).ok_or_else(|| {
+                Error::BadRequest(format!("format '{other}' is not json, html, docx or xlsx"))
+            })?),
+        };
     let mut conn = state.db.pool.acquire().await?;
-    let unit_id = crate::units::id_of(&mut conn, &code).await?;
-    principal
-        .authorize(
-            &mut conn,
-            Action::ReportsIssue,
-            Target { unit_id, team_id: None },
-            &format!("unit '{code}'"),
-        )
-        .await?;
+    principal.authorize_unit(&mut conn, Action::ReportsIssue, &code).await?;
     let rendered = super::render(&mut conn, &state.plugins, &code, &template, request).await?;
     let Some(format) = format else {
         return Ok(ApiJson(ReportDocument::from(&rendered)).into_response());

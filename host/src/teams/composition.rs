@@ -56,7 +56,8 @@ pub struct CheckResult {
     /// None when no composition rule applies to the team's unit.
     pub plugin: Option<AppliedPlugin>,
     pub findings: Vec<Finding>,
-    /// Instruction units the plugin used.
+    /// Instruction units the plugin used; when teams were checked together in one call, that
+    /// call's fuel shared equally among them.
     pub fuel: u64,
 }
 
@@ -276,7 +277,7 @@ pub struct Guard {
 
 impl Guard {
     pub async fn before(conn: &mut AnyConnection, runtime: &Arc<Runtime>, team_id: i64) -> Result<Guard> {
-        let today = crate::dates::iso(crate::dates::today());
+        let today = crate::dates::today_iso();
         Ok(Guard { team_id, before: check(conn, runtime, team_id, &today).await?.error_codes() })
     }
 
@@ -289,7 +290,7 @@ impl Guard {
         actor: &Actor,
         override_reason: Option<&str>,
     ) -> Result<()> {
-        let today = crate::dates::iso(crate::dates::today());
+        let today = crate::dates::today_iso();
         let result = check(conn, runtime, self.team_id, &today).await?;
         let new: Vec<&Finding> = result
             .findings

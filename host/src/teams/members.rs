@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
-use super::{past_date, required, today};
+use super::{past_date, required};
 use crate::audit::{self, Actor, Change};
 use crate::db::{Sql, now};
 use crate::error::{Error, Problems, Result};
@@ -118,7 +118,7 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Member>, i64)> {
-    let date = if f.as_of.is_empty() { today() } else { f.as_of.clone() };
+    let date = if f.as_of.is_empty() { crate::dates::today_iso() } else { f.as_of.clone() };
     let mut sql = Sql::default();
     if let Some(roots) = &f.roots {
         units::push_subtree_cte(&mut sql, roots, &date);

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::db::Sql;
 use crate::error::Result;
-use crate::units::{self, Level, UnitFilter};
+use crate::units::{self, Level};
 
 /// One child unit's teams, members and villages (its whole subtree counted).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -33,16 +33,16 @@ pub struct Coverage {
 /// Coverage of each child of `unit_id` on `date`, in code order; when teams sit on the unit
 /// itself (a commune's own team), they come first as a line of their own named after the unit.
 pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Result<Vec<Coverage>> {
-    let code: String = crate::units::code_of(conn, unit_id).await?;
-    let me = units::get(conn, &code, date).await?.unit;
-
+    // The subtree on `date`, with the names and codes the lines need.
     let mut sql = Sql::default();
     units::push_subtree_cte(&mut sql, &[unit_id], date);
     sql.push(
-        "SELECT v.unit_id, v.parent_id, v.level FROM unit_versions v JOIN sub ON sub.id = v.unit_id WHERE ",
+        "SELECT v.unit_id, v.parent_id, v.level, u.code, v.name FROM unit_versions v \
+         JOIN sub ON sub.id = v.unit_id JOIN units u ON u.id = v.unit_id WHERE ",
     );
     units::push_in_effect(&mut sql, "v", date);
-    let tree: Vec<(i64, Option<i64>, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+    sql.push(" ORDER BY u.code");
+    let tree: Vec<(i64, Option<i64>, String, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
 
     let mut sql = Sql::default();
     units::push_subtree_cte(&mut sql, &[unit_id], date);
@@ -56,7 +56,7 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
     let teams: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
 
     // Which child of `unit_id` each unit rolls up to (the unit itself maps to itself).
-    let parent: HashMap<i64, Option<i64>> = tree.iter().map(|(id, p, _)| (*id, *p)).collect();
+    let parent: HashMap<i64, Option<i64>> = tree.iter().map(|(id, p, ..)| (*id, *p)).collect();
     let top = |mut id: i64| -> i64 {
         for _ in 0..16 {
             match parent.get(&id).copied().flatten() {
@@ -67,26 +67,34 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
         }
         unit_id
     };
-    let mut teamed_units: HashSet<i64> = HashSet::new();
+    let level = |l: &str| Level::parse(l).unwrap_or(Level::Village);
     let mut lines: HashMap<i64, Coverage> = HashMap::new();
-    let filter = UnitFilter { as_of: date.to_string(), parent: Some(code.clone()), ..Default::default() };
-    let (children, _) = units::list(conn, &filter, i64::MAX, 0).await?;
+    // The children, in code order, then (if it has teams of its own) the unit itself.
     let mut order = Vec::new();
-    for child in children {
-        let id = units::id_of(conn, &child.code).await?;
-        order.push(id);
-        lines.insert(id, blank(child.code, child.name, child.level));
+    for (id, p, l, code, name) in &tree {
+        if *p == Some(unit_id) || *id == unit_id {
+            lines.insert(*id, blank(code.clone(), name.clone(), level(l)));
+            if *id != unit_id {
+                order.push(*id);
+            }
+        }
     }
+    if let std::collections::hash_map::Entry::Vacant(own) = lines.entry(unit_id) {
+        // Not in effect on `date` (closed since): named as its nearest version.
+        let code = units::code_of(conn, unit_id).await?;
+        let me = units::get(conn, &code, date).await?.unit;
+        own.insert(blank(me.code, me.name, me.level));
+    }
+    let mut teamed_units: HashSet<i64> = HashSet::new();
     for (team_id, team_unit, members) in &teams {
         teamed_units.insert(*team_unit);
-        let line =
-            lines.entry(top(*team_unit)).or_insert_with(|| blank(me.code.clone(), me.name.clone(), me.level));
+        let line = lines.get_mut(&top(*team_unit)).expect("the unit and its children have lines");
         line.teams += 1;
         line.members += *members as u32;
         line.team_ids.push(*team_id);
     }
-    for (id, _, level) in &tree {
-        if level == Level::Village.as_str() && *id != unit_id {
+    for (id, _, l, ..) in &tree {
+        if level(l) == Level::Village && *id != unit_id {
             let line = lines.get_mut(&top(*id)).expect("every unit below rolls up to a child");
             line.villages += 1;
             if teamed_units.contains(id) {
@@ -95,7 +103,7 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
         }
     }
     let mut out = Vec::new();
-    if let Some(own) = lines.remove(&unit_id) {
+    if let Some(own) = lines.remove(&unit_id).filter(|own| own.teams > 0) {
         out.push(own);
     }
     out.extend(order.into_iter().filter_map(|id| lines.remove(&id)));

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::{Ctx, Signed, WebResult, check_csrf, page};
 use crate::api::AppState;
-use crate::auth::{Action, Target};
+use crate::auth::Action;
 use crate::commendations::{AssessRequest, Verdict};
 use crate::error::{Error, FieldError};
 use crate::plugins::{Kind, bindings};
@@ -48,11 +48,9 @@ async fn campaign_page(
     verdicts: Option<Vec<Verdict>>,
 ) -> WebResult {
     let principal = ctx.principal();
-    let today = crate::dates::iso(crate::dates::today());
+    let today = crate::dates::today_iso();
     let mut conn = state.db.pool.acquire().await?;
-    let unit_id = crate::units::id_of(&mut conn, code).await?;
-    let target = Target { unit_id, team_id: None };
-    principal.authorize(&mut conn, Action::CommendationsAssess, target, &format!("unit '{code}'")).await?;
+    let unit_id = principal.authorize_unit(&mut conn, Action::CommendationsAssess, code).await?;
     let criteria = bindings::resolve(&mut conn, unit_id, Kind::Commendation, &today)
         .await?
         .ok_or_else(|| Error::NotFound(format!("commendation criteria for unit '{code}'")))?;
@@ -127,7 +125,7 @@ async fn assess(
             if value.is_empty() {
                 continue;
             }
-            match super::figure(value) {
+            match crate::text::parse_number(value) {
                 Some(v) => {
                     request.teams.entry(team).or_default().insert(indicator.to_string(), v);
                 }
@@ -138,11 +136,7 @@ async fn assess(
             return Err(Error::Validation(unreadable).into());
         }
         let mut conn = state.db.pool.acquire().await?;
-        let unit_id = crate::units::id_of(&mut conn, &code).await?;
-        let target = Target { unit_id, team_id: None };
-        ctx.principal()
-            .authorize(&mut conn, Action::CommendationsAssess, target, &format!("unit '{code}'"))
-            .await?;
+        ctx.principal().authorize_unit(&mut conn, Action::CommendationsAssess, &code).await?;
         let assessment = crate::commendations::assess(&mut conn, &state.plugins, &code, request).await?;
         drop(conn);
         campaign_page(&state, &ctx, &code, typed, Some(assessment.verdicts)).await

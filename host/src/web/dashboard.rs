@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Signed, WebResult, page};
 use crate::api::AppState;
-use crate::auth::{Action, Target};
+use crate::auth::Action;
 use crate::teams::{composition, stats};
 use crate::units::UnitFilter;
 
@@ -68,7 +68,7 @@ fn one_decimal(x: f64) -> String {
 async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q): Query<Params>) -> Response {
     let built: WebResult = async {
         let principal = ctx.principal();
-        let today = crate::dates::iso(crate::dates::today());
+        let today = crate::dates::today_iso();
         let mut conn = state.db.pool.acquire().await?;
         let roots = principal.roots(&mut conn, Action::TeamsRead, None).await?;
         // The units offered: the user's own and the ones right below them.
@@ -86,15 +86,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
                 None => return Err(crate::error::Error::Forbidden("no units".into()).into()),
             },
         };
-        let unit_id = crate::units::id_of(&mut conn, &code).await?;
-        principal
-            .authorize(
-                &mut conn,
-                Action::TeamsRead,
-                Target { unit_id, team_id: None },
-                &format!("unit '{code}'"),
-            )
-            .await?;
+        let unit_id = principal.authorize_unit(&mut conn, Action::TeamsRead, &code).await?;
         let unit = crate::units::get(&mut conn, &code, &today).await?.unit;
         let lines = stats::by_child(&mut conn, unit_id, &today).await?;
         let all_ids: Vec<i64> = lines.iter().flat_map(|l| l.team_ids.iter().copied()).collect();

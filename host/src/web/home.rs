@@ -39,7 +39,7 @@ const UNCOVERED_SHOWN: i64 = 20;
 async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
     let built: WebResult = async {
         let principal = ctx.principal();
-        let today = crate::dates::iso(crate::dates::today());
+        let today = crate::dates::today_iso();
         let mut conn = state.db.pool.acquire().await?;
         let roots = principal.roots(&mut conn, Action::TeamsRead, None).await?;
         let filter = TeamFilter {

@@ -86,7 +86,7 @@ struct Extra {
 
 async fn admin_page(state: &AppState, ctx: &Ctx, extra: Extra) -> WebResult {
     let principal = ctx.principal();
-    let today = crate::dates::iso(crate::dates::today());
+    let today = crate::dates::today_iso();
     let mut conn = state.db.pool.acquire().await?;
     enabler(&mut conn, ctx).await?;
     let plugins: Vec<PluginView> = registry::list(&mut conn)
@@ -119,7 +119,11 @@ async fn admin_page(state: &AppState, ctx: &Ctx, extra: Extra) -> WebResult {
         if !visible {
             continue;
         }
-        let unit_name = crate::units::get(&mut conn, &b.unit_code, &today).await?.unit.name;
+        // One light query for the name; the full detail only for a unit closed since.
+        let unit_name = match crate::units::version_on(&mut conn, unit_id, &today).await? {
+            Some(v) => v.name,
+            None => crate::units::get(&mut conn, &b.unit_code, &today).await?.unit.name,
+        };
         views.push(BindingView {
             unit_code: b.unit_code,
             unit_name,
@@ -260,7 +264,7 @@ async fn preview(
 ) -> Response {
     let done: WebResult = async {
         check_csrf(&ctx, &form.csrf)?;
-        let today = crate::dates::iso(crate::dates::today());
+        let today = crate::dates::today_iso();
         let mut conn = state.db.pool.acquire().await?;
         enabler(&mut conn, &ctx).await?;
         let team_id: i64 =

@@ -100,7 +100,7 @@ fn vn_date(iso: &str) -> String {
 
 async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, refused: Refusal) -> WebResult {
     let principal = ctx.principal();
-    let today = crate::dates::iso(crate::dates::today());
+    let today = crate::dates::today_iso();
     let mut conn = state.db.pool.acquire().await?;
     let team = access::authorize_team(&mut conn, principal, Action::TeamsRead, id).await?;
     let mut detail = crate::teams::get(&mut conn, id, false).await?;

@@ -125,14 +125,8 @@ async fn world(app: &TestApp) -> World {
         .await;
     assert_eq!(installed.status, 201, "{:?}", installed.body);
     // A report template and commendation criteria for the whole province.
-    for (plugin, kind) in [("bao-cao-thang-xa", "report"), ("binh-dinh-thi-dua-cds", "commendation")] {
-        let r =
-            app.post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component(plugin)).await;
-        assert_eq!(r.status, 201, "{:?}", r.body);
-        let body =
-            json!({"kind": kind, "plugin_id": plugin, "version": "1.0.0", "effective_from": "2020-01-01"});
-        assert_eq!(app.post("/api/v1/units/52/plugins", body).await.status, 201);
-    }
+    crate::harness::enable(app, "bao-cao-thang-xa", "report").await;
+    crate::harness::enable(app, "binh-dinh-thi-dua-cds", "commendation").await;
     let own_team = targets[0].team;
     let mut tokens = Vec::new();
     for role in ROLES {

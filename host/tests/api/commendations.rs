@@ -2,8 +2,7 @@
 
 use serde_json::json;
 
-use crate::harness::each_backend;
-use crate::reports::enable;
+use crate::harness::{each_backend, enable};
 use crate::teams::team;
 
 const ASSESS: &str = "/api/v1/units/547/commendations/assess";
@@ -27,9 +26,11 @@ async fn teams_and_members_are_ranked_with_reasons() {
                                      "bao_cao_phai_nop": 4, "bao_cao_dung_han": 4},
                 weak.to_string(): {"ho_gia_dinh": 300, "ho_duoc_huong_dan": 30}
             },
-            // A membership id equal to a team id must not be confused with the team.
+            // The membership's id equals the strong team's (asserted below): they must not be
+            // confused.
             "members": {m["id"].to_string(): {"ho_duoc_huong_dan": 48, "luot_tuyen_truyen": 4}}
         });
+        assert_eq!(m["id"].as_i64(), Some(strong), "the test needs a membership id equal to a team id");
         let r = app.post(ASSESS, body).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         assert_eq!(r.body["plugin"]["plugin_id"], "binh-dinh-thi-dua-cds");

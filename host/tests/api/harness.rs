@@ -293,6 +293,16 @@ async fn sweep_stale_schemas(admin: &mut sqlx::PgConnection) {
 
 /// Components of the repository's plugins, built once per test run (the first call builds;
 /// `cargo` needs the wasm32-unknown-unknown target, which the build installs if missing).
+/// Installs a bundled plugin (version 1.0.0) and binds it at the province (52) for `kind`, from
+/// 01/01/2020, as the harness administrator.
+pub async fn enable(app: &TestApp, plugin: &str, kind: &str) {
+    let r = app.post_bytes("/api/v1/plugins", "application/wasm", component(plugin)).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let body = serde_json::json!({"kind": kind, "plugin_id": plugin, "version": "1.0.0", "effective_from": "2020-01-01"});
+    let r = app.post("/api/v1/units/52/plugins", body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
 pub fn component(name: &str) -> Vec<u8> {
     use std::collections::HashMap;
     use std::path::PathBuf;

@@ -2,17 +2,8 @@
 
 use serde_json::json;
 
-use crate::harness::{TestApp, component, each_backend};
+use crate::harness::{TestApp, each_backend, enable};
 use crate::teams::team;
-
-/// Installs a plugin and binds it at the province for `kind`.
-pub async fn enable(app: &TestApp, plugin: &str, kind: &str) {
-    let r = app.post_bytes("/api/v1/plugins", "application/wasm", component(plugin)).await;
-    assert!(r.status == 201 || r.status == 200, "{:?}", r.body);
-    let body = json!({"kind": kind, "plugin_id": plugin, "version": "1.0.0", "effective_from": "2020-01-01"});
-    let r = app.post("/api/v1/units/52/plugins", body).await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
-}
 
 async fn member(app: &TestApp, team_id: &serde_json::Value, name: &str, position: &str) {
     let body = json!({"team_id": team_id, "full_name": name, "gender": "female", "birth_year": 1995,

@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use serde_json::json;
 use tower::ServiceExt;
 
-use crate::harness::{PASSWORD, TestApp, each_backend};
+use crate::harness::{PASSWORD, TestApp, each_backend, enable};
 use crate::teams::team;
 
 /// A browser: keeps cookies, sends forms with the CSRF token it was given.
@@ -206,10 +205,7 @@ async fn pages_show_only_what_the_role_may_see() {
 async fn member_forms_explain_refusals_and_keep_what_was_typed() {
     each_backend(|app| async move {
         app.seed_units().await;
-        let r = app.post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component("binh-dinh-ke-hoach-77")).await;
-        assert_eq!(r.status, 201);
-        let bind = json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "effective_from": "2020-01-01"});
-        assert_eq!(app.post("/api/v1/units/52/plugins", bind).await.status, 201);
+        enable(&app, "binh-dinh-ke-hoach-77", "composition").await;
         let village = team(&app, "21835-01", "2022-06-15").await["id"].as_i64().unwrap();
         app.user("vhtt", "district_culture", Some("547"), None).await;
         let mut b = Browser::new(&app);
@@ -217,29 +213,78 @@ async fn member_forms_explain_refusals_and_keep_what_was_typed() {
         let path = format!("/teams/{village}/members");
         let before = app.count("memberships").await;
 
-        let p = b.post(&path, &[("full_name", "Nguyễn Văn Bình"), ("gender", "male"), ("birth_year", "một chín chín"), ("position", "leader"), ("affiliation", "village_head"), ("joined_on", "01/07/2022")]).await;
+        let p = b
+            .post(
+                &path,
+                &[
+                    ("full_name", "Nguyễn Văn Bình"),
+                    ("gender", "male"),
+                    ("birth_year", "một chín chín"),
+                    ("position", "leader"),
+                    ("affiliation", "village_head"),
+                    ("joined_on", "01/07/2022"),
+                ],
+            )
+            .await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(p.body.contains("Chưa lưu được") && p.body.contains("Năm sinh") && p.body.contains("value=\"Nguyễn Văn Bình\""));
+        assert!(
+            p.body.contains("Chưa lưu được")
+                && p.body.contains("Năm sinh")
+                && p.body.contains("value=\"Nguyễn Văn Bình\"")
+        );
 
-        let p = b.post(&path, &[("full_name", ""), ("gender", "male"), ("birth_year", "1980"), ("position", "leader"), ("affiliation", "village_head"), ("joined_on", "01/07/2022")]).await;
+        let p = b
+            .post(
+                &path,
+                &[
+                    ("full_name", ""),
+                    ("gender", "male"),
+                    ("birth_year", "1980"),
+                    ("position", "leader"),
+                    ("affiliation", "village_head"),
+                    ("joined_on", "01/07/2022"),
+                ],
+            )
+            .await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(p.body.contains("Họ và tên: chưa nhập (bắt buộc)"), "the field and the problem in Vietnamese: {}", p.body);
+        assert!(
+            p.body.contains("Họ và tên: chưa nhập (bắt buộc)"),
+            "the field and the problem in Vietnamese: {}",
+            p.body
+        );
         assert_eq!(app.count("memberships").await, before, "nothing written");
 
         // A 15-year-old breaks Plan 77: refused with the plugin's words, then saved with a reason.
         let young = (chrono::Utc::now().format("%Y").to_string().parse::<i64>().unwrap() - 15).to_string();
-        let add = [("full_name", "Trần Văn Nhỏ"), ("gender", "male"), ("birth_year", young.as_str()), ("position", "member"), ("affiliation", "youth_union"), ("joined_on", "01/07/2022")];
+        let add = [
+            ("full_name", "Trần Văn Nhỏ"),
+            ("gender", "male"),
+            ("birth_year", young.as_str()),
+            ("position", "member"),
+            ("affiliation", "youth_union"),
+            ("joined_on", "01/07/2022"),
+        ];
         let p = b.post(&path, &add).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(p.body.contains("thay đổi này làm tổ không đạt quy tắc") && p.body.contains("16 tuổi"), "{}", p.body);
+        assert!(
+            p.body.contains("thay đổi này làm tổ không đạt quy tắc") && p.body.contains("16 tuổi"),
+            "{}",
+            p.body
+        );
         assert!(p.body.contains("name=\"override_reason\""));
         assert_eq!(app.count("memberships").await, before);
         let mut with_reason = add.to_vec();
         with_reason.push(("override_reason", "Học sinh giỏi tin học, có cha mẹ đồng ý"));
         let p = b.post(&path, &with_reason).await;
-        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, format!("/teams/{village}?ok=member.added").as_str()));
+        assert_eq!(
+            (p.status, p.location.as_str()),
+            (StatusCode::SEE_OTHER, format!("/teams/{village}?ok=member.added").as_str())
+        );
         assert_eq!(app.count("memberships").await, before + 1);
-        let overrides: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'override'").fetch_one(&app.db.pool).await.unwrap();
+        let overrides: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'override'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
         assert_eq!(overrides, 1, "the override is audited");
         let p = b.get(&format!("/teams/{village}?ok=member.added")).await;
         assert!(p.body.contains("Đã thêm thành viên.") && p.body.contains("Trần Văn Nhỏ"));
@@ -267,10 +312,7 @@ async fn english_on_request() {
 async fn home_and_dashboard_show_what_needs_attention() {
     each_backend(|app| async move {
         app.seed_units().await;
-        let r = app.post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component("binh-dinh-ke-hoach-77")).await;
-        assert_eq!(r.status, 201);
-        let bind = json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "effective_from": "2020-01-01"});
-        assert_eq!(app.post("/api/v1/units/52/plugins", bind).await.status, 201);
+        enable(&app, "binh-dinh-ke-hoach-77", "composition").await;
         // A commune team with nobody on it: no leader, too few members.
         let empty = team(&app, "21835", "2022-06-15").await;
         app.user("vhtt", "district_culture", Some("547"), None).await;
@@ -282,7 +324,11 @@ async fn home_and_dashboard_show_what_needs_attention() {
             home[start..].split("</section>").next().unwrap().to_string()
         };
         let failing = section("failing");
-        assert!(failing.contains(&format!("/teams/{}", empty["id"])) && failing.contains("binh-dinh-ke-hoach-77 1.0.0"), "{failing}");
+        assert!(
+            failing.contains(&format!("/teams/{}", empty["id"]))
+                && failing.contains("binh-dinh-ke-hoach-77 1.0.0"),
+            "{failing}"
+        );
         assert!(section("leaderless").contains("Tổ công nghệ số cộng đồng xã Bình Tường"));
         // Every commune and village of the district but Bình Tường has no team.
         let uncovered = section("uncovered");
@@ -296,7 +342,11 @@ async fn home_and_dashboard_show_what_needs_attention() {
         assert_eq!(dash.status, StatusCode::OK);
         assert!(dash.body.contains("<svg") && dash.body.contains("Xã Bình Tường"));
         assert!(dash.body.contains("0% (0&#x2f;2)"), "Bình Tường's villages have no team yet: {}", dash.body);
-        assert_eq!(b.get("/dashboard?unit=540").await.status, StatusCode::NOT_FOUND, "another district is hidden");
+        assert_eq!(
+            b.get("/dashboard?unit=540").await.status,
+            StatusCode::NOT_FOUND,
+            "another district is hidden"
+        );
     })
     .await;
 }
@@ -305,7 +355,7 @@ async fn home_and_dashboard_show_what_needs_attention() {
 async fn reports_from_the_web_form() {
     each_backend(|app| async move {
         app.seed_units().await;
-        crate::reports::enable(&app, "binh-dinh-bao-cao-quy", "report").await;
+        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
         team(&app, "21835", "2022-06-15").await;
         app.user("vhtt", "district_culture", Some("547"), None).await;
         app.user("noivu", "district_home_affairs", Some("547"), None).await;
@@ -361,7 +411,7 @@ async fn reports_from_the_web_form() {
 async fn home_affairs_assesses_teams_on_the_campaign_page() {
     each_backend(|app| async move {
         app.seed_units().await;
-        crate::reports::enable(&app, "binh-dinh-thi-dua-cds", "commendation").await;
+        enable(&app, "binh-dinh-thi-dua-cds", "commendation").await;
         let strong = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
         let weak = team(&app, "21820", "2022-06-15").await["id"].as_i64().unwrap();
         app.user("noivu", "district_home_affairs", Some("547"), None).await;
