@@ -262,7 +262,7 @@ fn main() {
 async fn import(db: &sohoa::db::Db, source: &sohoa::units::UnitSource) -> Duration {
     db.migrate().await.unwrap();
     let start = Instant::now();
-    let mut tx = db.pool.begin().await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
     sohoa::units::import_units(
         &mut tx,
         &sohoa::audit::Actor::system("bench"),

@@ -264,7 +264,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 password: Some(secret),
                 roles: vec![new_role.clone()],
             };
-            let mut tx = db.pool.begin().await?;
+            let mut tx = db.begin_write().await?;
             let checked = crate::users::check_role(&mut tx, &new_role).await?;
             let user = crate::users::create(&mut tx, &Actor::system("sohoa user create"), &input, &[checked])
                 .await?;
@@ -333,7 +333,7 @@ async fn plugin_command(cli: &Cli, command: &PluginCommand) -> anyhow::Result<Ex
                 std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let runtime = crate::plugins::Runtime::for_settings(&settings)?;
             let inspected = registry::inspect(&runtime, &bytes)?;
-            let mut tx = db.pool.begin().await?;
+            let mut tx = db.begin_write().await?;
             let (info, created) =
                 registry::store(&mut tx, &Actor::system("sohoa plugin install"), &inspected, &bytes).await?;
             tx.commit().await?;
@@ -366,7 +366,7 @@ async fn plugin_command(cli: &Cli, command: &PluginCommand) -> anyhow::Result<Ex
                 effective_from: from.clone(),
                 params: map,
             };
-            let mut tx = db.pool.begin().await?;
+            let mut tx = db.begin_write().await?;
             let b = bindings::bind(&mut tx, &Actor::system("sohoa plugin bind"), unit, input).await?;
             tx.commit().await?;
             println!(
@@ -419,7 +419,7 @@ async fn import_units(db: &Db, file: &Path, reform: bool, valid_from: Option<&st
         anyhow::bail!("--apply-2025-reform needs a province mapping file with after_2025_07_01 entries");
     }
     let bar = progress_bar("importing units");
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let actor = Actor::system("sohoa units import");
     let report =
         units::import_units(&mut tx, &actor, &source.units, valid_from.as_deref(), &|done, total| {
@@ -478,7 +478,7 @@ async fn import_roster(
         .ok_or_else(|| anyhow::anyhow!("{}: expected a .xlsx or .csv file", file.display()))?;
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let options = teams::import::Options { skip_invalid, dry_run, max_rows: settings.import.max_rows };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let actor = Actor::system("sohoa teams import");
     let outcome = teams::import_roster(&mut tx, &actor, None, &bytes, format, &options).await?;
     if outcome.written {
@@ -528,7 +528,7 @@ async fn demo(
     eprintln!("seeding the demo database {} ...", path.display());
     let runtime = crate::plugins::Runtime::for_settings(&settings)?;
     let target_dir = settings.paths.plugin_dir.join("..").join("target").join("wasm");
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let report = crate::demo::seed(&mut tx, &settings.paths.shared_data_dir).await?;
     let installed = if settings.paths.plugin_dir.is_dir() {
         crate::demo::install_bundled(&mut tx, &runtime, &settings.paths.plugin_dir, &target_dir).await?

@@ -92,6 +92,22 @@ impl Db {
         Ok(())
     }
 
+    /// Begins a transaction that will write, holding the write lock from its first statement.
+    ///
+    /// On SQLite this is `BEGIN IMMEDIATE`. A plain (deferred) `BEGIN` takes a read snapshot
+    /// first and must upgrade it to write; in WAL mode that upgrade fails at once with
+    /// `SQLITE_BUSY` ("database is locked") when another writer committed in between, and the
+    /// busy timeout does not help. `IMMEDIATE` takes the write lock up front, so concurrent
+    /// writers queue on `busy_timeout` instead. PostgreSQL's row locks need no such care.
+    ///
+    /// Every transaction that may write begins here; read-only work uses `pool.acquire()`.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()

@@ -106,6 +106,7 @@ impl Error {
                 _ => StatusCode::BAD_GATEWAY,
             },
             Error::Database(e) if constraint_kind(e).is_some() => StatusCode::CONFLICT,
+            Error::Database(e) if is_busy(e) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -130,6 +131,7 @@ impl Error {
             Error::Plugin(crate::plugins::PluginFailure::Refused { .. }) => "plugin_refused",
             Error::Plugin(_) => "plugin_failed",
             Error::Database(e) if constraint_kind(e).is_some() => "conflict",
+            Error::Database(e) if is_busy(e) => "busy",
             Error::Database(_) | Error::Internal(_) => "internal",
         }
     }
@@ -146,6 +148,24 @@ fn constraint_kind(e: &sqlx::Error) -> Option<sqlx::error::ErrorKind> {
     }
 }
 
+/// The database stayed locked by other writers for longer than the busy timeout (SQLite's
+/// `SQLITE_BUSY`, code 5, and its extended codes such as 517 `BUSY_SNAPSHOT`; PostgreSQL's
+/// lock timeout 55P03 and serialization failure 40001), or no pooled connection came free in
+/// time. Nothing was written; the same request can be sent again, so it is 503 with
+/// `Retry-After`, not an internal error.
+fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            let sqlite_busy = code.parse::<u32>().is_ok_and(|c| c & 0xff == 5 || c & 0xff == 6);
+            sqlite_busy || matches!(code, "55P03" | "40001" | "40P01")
+        }
+        _ => false,
+    }
+}
+
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -156,7 +176,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable code: bad_request, unauthorized, forbidden, validation_failed, not_found,
     /// conflict, payload_too_large, unsupported_media_type, rate_limited, composition_failed,
-    /// plugin_invalid, plugin_refused, plugin_failed, internal.
+    /// plugin_invalid, plugin_refused, plugin_failed, busy, internal.
     pub code: String,
     pub message: String,
     /// Per-field problems, for `validation_failed`.
@@ -170,6 +190,11 @@ impl IntoResponse for Error {
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
             "internal error; the server log has the details".to_string()
+        } else if let Error::Database(ref e) = self
+            && is_busy(e)
+        {
+            tracing::warn!(error = %self, "database busy");
+            "the database is busy with other changes; nothing was written, try again in a moment".to_string()
         } else if let Error::Database(_) = self {
             tracing::info!(error = %self, "constraint violation");
             "the change conflicts with existing data".to_string()
@@ -182,6 +207,7 @@ impl IntoResponse for Error {
         };
         let retry_after = match self {
             Error::TooManyRequests { retry_after_secs, .. } => Some(retry_after_secs),
+            Error::Database(ref e) if is_busy(e) => Some(1),
             _ => None,
         };
         let body = ErrorBody { error: ErrorDetail { code: self.code().to_string(), message, details } };

@@ -45,7 +45,7 @@ async fn install_plugin(
     }
     let bytes = body.clone();
     let inspected = state.plugins.run(move |runtime| registry::inspect(runtime, &bytes)).await?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let (info, created) = registry::store(&mut tx, &principal.actor(), &inspected, &body).await?;
     tx.commit().await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, ApiJson(info)))
@@ -139,7 +139,7 @@ async fn bind_plugin(
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<NewBinding>,
 ) -> Result<(StatusCode, ApiJson<Binding>)> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let unit_id = crate::units::id_of(&mut tx, &code).await?;
     if !principal.can(&mut tx, Action::PluginsEnable, Target { unit_id, team_id: None }).await? {
         return Err(Error::Forbidden(format!("your roles do not allow choosing plugins for unit '{code}'")));

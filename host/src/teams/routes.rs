@@ -133,7 +133,7 @@ async fn create_team(
     principal: Principal,
     ApiJson(input): ApiJson<NewTeam>,
 ) -> Result<(StatusCode, ApiJson<Team>)> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     // An unknown unit is left to the validation, which reports it with the other fields.
     let code = input.unit_code.as_deref().map(str::trim).unwrap_or_default();
     if let Ok(unit_id) = crate::units::id_of(&mut tx, code).await
@@ -156,7 +156,7 @@ async fn update_team(
     ApiQuery(o): ApiQuery<OverrideParams>,
     ApiJson(input): ApiJson<TeamChange>,
 ) -> Result<ApiJson<Team>> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     super::access::authorize_team(&mut tx, &principal, Action::TeamsWrite, id).await?;
     let guard = Guard::before(&mut tx, &state.plugins, id).await?;
     let team = super::update(&mut tx, &principal.actor(), id, input).await?;
@@ -195,7 +195,7 @@ async fn import_teams(
             RosterFormat::XLSX_MIME
         ))
     })?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     if principal.roots(&mut tx, Action::TeamsWrite, None).await?.is_empty() {
         return Err(Error::Forbidden("your roles do not include managing teams".into()));
     }
@@ -270,7 +270,7 @@ async fn create_member(
     ApiQuery(o): ApiQuery<OverrideParams>,
     ApiJson(input): ApiJson<NewMember>,
 ) -> Result<(StatusCode, ApiJson<Member>)> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let member =
         super::access::add_member(&mut tx, &state.plugins, &principal, input, o.override_reason.as_deref())
             .await?;
@@ -304,7 +304,7 @@ async fn update_member(
     ApiQuery(o): ApiQuery<OverrideParams>,
     ApiJson(input): ApiJson<MemberChange>,
 ) -> Result<ApiJson<Member>> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let member = super::access::change_member(
         &mut tx,
         &state.plugins,

@@ -94,7 +94,7 @@ async fn create_unit(
     principal: Principal,
     ApiJson(input): ApiJson<NewUnit>,
 ) -> Result<(StatusCode, ApiJson<Unit>)> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     match input.parent_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         // An unknown parent is a validation error, reported by `create` with the rest.
         Some(parent) if super::id_of(&mut tx, parent).await.is_ok() => {
@@ -118,7 +118,7 @@ async fn change_unit(
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<UnitChange>,
 ) -> Result<ApiJson<Unit>> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     may_change(&mut tx, &principal, &code).await?;
     if let Some(parent) = input.parent_code.as_deref().map(str::trim).filter(|c| !c.is_empty())
         && super::id_of(&mut tx, parent).await.is_ok()
@@ -140,7 +140,7 @@ async fn close_unit(
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<UnitClosure>,
 ) -> Result<ApiJson<UnitDetail>> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     may_change(&mut tx, &principal, &code).await?;
     let detail = super::close(&mut tx, &principal.actor(), &code, input).await?;
     tx.commit().await?;

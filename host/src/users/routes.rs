@@ -83,7 +83,7 @@ async fn create_user(
     if input.roles.is_empty() {
         return Err(Error::field("roles", "give the new user at least one role"));
     }
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let mut roles = Vec::new();
     for role in &input.roles {
         roles.push(checked_role(&mut tx, &principal, role).await?);
@@ -113,7 +113,7 @@ async fn update_user(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<UserChange>,
 ) -> Result<ApiJson<User>> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     visible_user(&mut tx, &principal, id).await?;
     let user = super::update(&mut tx, &principal.actor(), id, &input).await?;
     tx.commit().await?;
@@ -129,7 +129,7 @@ async fn add_role(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NewRole>,
 ) -> Result<ApiJson<User>> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     visible_user(&mut tx, &principal, id).await?;
     let role = checked_role(&mut tx, &principal, &input).await?;
     let user = super::add_role(&mut tx, &principal.actor(), id, &role).await?;
@@ -145,7 +145,7 @@ async fn remove_role(
     principal: Principal,
     ApiPath((id, role_id)): ApiPath<(i64, i64)>,
 ) -> Result<ApiJson<User>> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let user = visible_user(&mut tx, &principal, id).await?;
     let Some(role) = user.roles.iter().find(|r| r.id == role_id) else {
         return Err(Error::NotFound(format!("role {role_id} of user {id}")));

@@ -214,7 +214,7 @@ async fn bind(State(state): State<AppState>, Signed(ctx): Signed, Form(form): Fo
             None => (None, None),
         };
         let code = form.unit_code.trim().to_string();
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.begin_write().await?;
         let unit_id = match crate::units::id_of(&mut tx, &code).await {
             Ok(id) => id,
             Err(_) => {
@@ -323,7 +323,7 @@ async fn upload(State(state): State<AppState>, Signed(ctx): Signed, mut multipar
                 return admin_page(&state, &ctx, extra).await;
             }
         };
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.begin_write().await?;
         registry::store(&mut tx, &principal.actor(), &inspected, &bytes).await?;
         tx.commit().await?;
         Ok(see_other("/plugins", "plugins.uploaded"))

@@ -190,7 +190,7 @@ async fn add_member(
             joined_on: non_empty(&form.joined_on),
             ..Default::default()
         };
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.begin_write().await?;
         let reason = non_empty(&form.override_reason);
         match access::add_member(&mut tx, &state.plugins, ctx.principal(), input, reason.as_deref()).await {
             Ok(_) => {
@@ -264,7 +264,7 @@ async fn save_member(
             left_on: Some(form.left_on.trim().to_string()),
             ..Default::default()
         };
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.begin_write().await?;
         let reason = non_empty(&form.override_reason);
         match access::change_member(&mut tx, &state.plugins, ctx.principal(), id, change, reason.as_deref())
             .await

@@ -148,7 +148,7 @@ async fn tokens_expire_revoke_and_respect_their_limits() {
         assert_eq!(other.status, 404, "nobody revokes another user's token");
 
         // An expired token is refused.
-        let mut tx = app.db.pool.begin().await.unwrap();
+        let mut tx = app.db.begin_write().await.unwrap();
         let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'vh.tayson'")
             .fetch_one(&mut *tx)
             .await

@@ -160,7 +160,7 @@ impl TestApp {
 
     /// Creates a user holding one role and returns a live API token for them.
     pub async fn user(&self, username: &str, role: &str, unit: Option<&str>, team: Option<i64>) -> String {
-        let mut tx = self.db.pool.begin().await.unwrap();
+        let mut tx = self.db.begin_write().await.unwrap();
         let role =
             sohoa::users::NewRole { role: role.into(), unit_code: unit.map(str::to_string), team_id: team };
         let checked = sohoa::users::check_role(&mut tx, &role).await.unwrap();
@@ -211,7 +211,7 @@ impl TestApp {
     /// Loads the small unit tree of `fixtures/units.csv` (Bình Định, two districts).
     pub async fn seed_units(&self) {
         let source = sohoa::units::UnitSource::from_csv(include_bytes!("../fixtures/units.csv")).unwrap();
-        let mut tx = self.db.pool.begin().await.unwrap();
+        let mut tx = self.db.begin_write().await.unwrap();
         let actor = sohoa::audit::Actor::system("test harness");
         sohoa::units::import_units(&mut tx, &actor, &source.units, None, &|_, _| {}).await.unwrap();
         tx.commit().await.unwrap();
@@ -265,6 +265,9 @@ where
     let sep = if server.contains('?') { '&' } else { '?' };
     let mut pg = overrides;
     pg.push(("database.url", format!("{server}{sep}options[search_path]={schema}")));
+    // The plugin cache and any other file go to a temporary directory, never the source tree.
+    let pg_dir = tempfile::tempdir().unwrap();
+    pg.push(("paths.data_dir", pg_dir.path().display().to_string()));
     let app = start(settings(pg), "postgres").await;
     let pool = app.db.pool.clone();
     let outcome = tokio::spawn(body(app)).await;

@@ -26,7 +26,7 @@ async fn national_import_loads_every_commune_and_is_idempotent() {
     each_backend(move |app| {
         let units = source.units.clone();
         async move {
-            let mut tx = app.db.pool.begin().await.unwrap();
+            let mut tx = app.db.begin_write().await.unwrap();
             let first =
                 units::import_units(&mut tx, &Actor::system("test"), &units, None, &|_, _| {}).await.unwrap();
             tx.commit().await.unwrap();
@@ -42,7 +42,7 @@ async fn national_import_loads_every_commune_and_is_idempotent() {
             assert_eq!(r.body["name"], "Thành phố Hà Nội");
             assert_eq!(r.body["level"], "province");
 
-            let mut tx = app.db.pool.begin().await.unwrap();
+            let mut tx = app.db.begin_write().await.unwrap();
             let second =
                 units::import_units(&mut tx, &Actor::system("test"), &units, None, &|_, _| {}).await.unwrap();
             tx.commit().await.unwrap();
@@ -60,7 +60,7 @@ async fn a_bad_csv_row_stops_the_whole_import() {
     each_backend(|app| async move {
         let csv = "code,name,type,parent_code\n52,Tỉnh Bình Định,Tỉnh,\n547,Huyện Tây Sơn,Huyện,52\n\n21808,Thị trấn Phú Phong,Thị trấn,999\n";
         let source = UnitSource::from_csv(csv.as_bytes()).unwrap();
-        let mut tx = app.db.pool.begin().await.unwrap();
+        let mut tx = app.db.begin_write().await.unwrap();
         let err = units::import_units(&mut tx, &Actor::system("test"), &source.units, None, &|_, _| {}).await.unwrap_err();
         drop(tx);
         let sohoa::error::Error::Validation(problems) = err else { panic!("expected a validation error") };
@@ -83,7 +83,7 @@ async fn reform_2025_closes_districts_merges_communes_and_keeps_history() {
         let units = source.units.clone();
         let mapping = source.reform_2025.clone().unwrap();
         async move {
-            let mut tx = app.db.pool.begin().await.unwrap();
+            let mut tx = app.db.begin_write().await.unwrap();
             units::import_units(&mut tx, &Actor::system("test"), &units, None, &|_, _| {}).await.unwrap();
             tx.commit().await.unwrap();
             // Data recorded before the reform: a team in Bình Tường and one in a village of it.
@@ -92,7 +92,7 @@ async fn reform_2025_closes_districts_merges_communes_and_keeps_history() {
             let commune_team = team(&app, "21835", "2022-06-15").await;
             team(&app, "21835-01", "2022-07-01").await;
 
-            let mut tx = app.db.pool.begin().await.unwrap();
+            let mut tx = app.db.begin_write().await.unwrap();
             let r = units::apply_2025_reform(&mut tx, &Actor::system("test"), "52", &mapping).await.unwrap();
             tx.commit().await.unwrap();
             assert!(!r.already_applied, "{}", app.backend);
@@ -131,7 +131,7 @@ async fn reform_2025_closes_districts_merges_communes_and_keeps_history() {
             let r = app.get(&format!("/api/v1/teams?unit={binh_phu_code}")).await;
             assert_eq!(r.body["total"], 1, "today the village team sits under Bình Phú");
 
-            let mut tx = app.db.pool.begin().await.unwrap();
+            let mut tx = app.db.begin_write().await.unwrap();
             let again = units::apply_2025_reform(&mut tx, &Actor::system("test"), "52", &mapping).await.unwrap();
             tx.commit().await.unwrap();
             assert!(again.already_applied, "applying twice changes nothing");
