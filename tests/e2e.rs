@@ -146,6 +146,64 @@ fn roster_errors_name_rows_and_fail_the_command() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("members 1 new"));
 }
 
+/// Issue 10, fault 11: after `sohoa demo`, the documented commands with the same --data-dir
+/// open the demo's database (and say so), and the demo never erases a database it did not make.
+#[test]
+fn the_demo_and_the_other_commands_share_one_database_per_data_directory() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let demo =
+        sohoa(dir.path()).args(["demo", "--no-serve", "--shared-data"]).arg(shared_data()).output().unwrap();
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let db = dir.path().join("sohoa.db");
+    assert!(db.is_file(), "the demo writes <data-dir>/sohoa.db");
+    assert!(!dir.path().join("demo.db").exists());
+
+    // A roster for a Tây Sơn commune lands next to the demo's teams.
+    let roster = dir.path().join("to.csv");
+    std::fs::write(
+        &roster,
+        "Mã đơn vị,Tên tổ,Số quyết định,Ngày quyết định,Người ký,Họ và tên,Giới tính,Năm sinh,Chức vụ trong tổ,Thành phần,Ngày tham gia\n\
+         21835,Tổ thử nghiệm,12/QĐ-UBND,15/06/2022,Nguyễn Văn Hùng,Nguyễn Văn Hùng,Nam,1975,Tổ trưởng,Lãnh đạo UBND xã,15/06/2022\n",
+    )
+    .unwrap();
+    let out = sohoa(dir.path()).args(["teams", "import"]).arg(&roster).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "unit 21835 is the demo's: {stderr}");
+    assert!(
+        stderr.contains(&format!("database: sqlite://{}", db.display())) && stderr.contains("(demo data)"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("demo.db").exists());
+
+    // The demo may recreate its own database...
+    let again =
+        sohoa(dir.path()).args(["demo", "--no-serve", "--shared-data"]).arg(shared_data()).output().unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+
+    // ...but not one holding an office's own data.
+    let own = tempfile::tempdir().unwrap();
+    let units = own.path().join("units.csv");
+    std::fs::write(&units, "code,name,type,parent_code\n52,Tỉnh Bình Định,Tỉnh,\n").unwrap();
+    assert!(sohoa(own.path()).args(["units", "import"]).arg(&units).status().unwrap().success());
+    let mut child = sohoa(own.path())
+        .args(["user", "create", "--role", "province_admin", "--unit", "52", "--password-stdin", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "Sở TT&TT Bình Định 2026!").unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    let refused =
+        sohoa(own.path()).args(["demo", "--no-serve", "--shared-data"]).arg(shared_data()).output().unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("would erase it"), "{stderr}");
+    let out = sohoa(own.path()).args(["units", "import"]).arg(&units).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 unchanged"), "the office's data is still there");
+}
+
 #[test]
 fn unknown_configuration_keys_are_named() {
     let dir = tempfile::tempdir().unwrap();

@@ -215,10 +215,51 @@ fn settings(cli: &Cli, overrides: Vec<(&'static str, String)>) -> anyhow::Result
     Ok(settings)
 }
 
+/// Connects, migrates, and says on stderr which database it opened: with several data
+/// directories about, an import into the wrong one would otherwise go unnoticed.
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(settings).await?;
     db.migrate().await?;
+    let purpose: Option<String> = sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = 'purpose'")
+        .fetch_optional(&db.pool)
+        .await?;
+    let note = if purpose.as_deref() == Some("demo") { " (demo data)" } else { "" };
+    eprintln!("database: {}{note}", crate::db::redact(&settings.database_url()));
     Ok(db)
+}
+
+/// Refuses to let `sohoa demo` erase a database that it did not make: one that holds units
+/// but no `('purpose', 'demo')` mark. A missing or empty file is fine to (re)create.
+async fn ensure_demo_may_replace(path: &Path) -> anyhow::Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    use sqlx::Connection;
+    let url = format!("sqlite://{}?mode=ro", path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await?;
+    let has = |table: &'static str| {
+        format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
+    };
+    let units: i64 = if sqlx::query_scalar::<_, i64>(&has("units")).fetch_one(&mut conn).await? > 0 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(&mut conn).await?
+    } else {
+        0
+    };
+    let demo = sqlx::query_scalar::<_, i64>(&has("instance_meta")).fetch_one(&mut conn).await? > 0
+        && sqlx::query_scalar::<_, String>("SELECT value FROM instance_meta WHERE key = 'purpose'")
+            .fetch_optional(&mut conn)
+            .await?
+            .as_deref()
+            == Some("demo");
+    conn.close().await?;
+    if units > 0 && !demo {
+        anyhow::bail!(
+            "{} holds data that the demo did not make ({units} units); `sohoa demo` would erase it. \
+             Run the demo with another --data-dir",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 fn listen_override(listen: &Option<String>) -> Vec<(&'static str, String)> {
@@ -508,8 +549,11 @@ async fn demo(
     no_serve: bool,
 ) -> anyhow::Result<()> {
     let base = settings(cli, Vec::new())?;
-    let path = base.paths.data_dir.join("demo.db");
+    // The data directory's one database, so that `sohoa serve`, `teams import` and `user
+    // create` with the same --data-dir see the demo's data.
+    let path = base.sqlite_path();
     std::fs::create_dir_all(&base.paths.data_dir)?;
+    ensure_demo_may_replace(&path).await?;
     for suffix in ["", "-wal", "-shm"] {
         let f = PathBuf::from(format!("{}{suffix}", path.display()));
         if f.exists() {
@@ -529,6 +573,9 @@ async fn demo(
     let runtime = crate::plugins::Runtime::for_settings(&settings)?;
     let target_dir = settings.paths.plugin_dir.join("..").join("target").join("wasm");
     let mut tx = db.begin_write().await?;
+    sqlx::query("INSERT INTO instance_meta (key, value) VALUES ('purpose', 'demo')")
+        .execute(&mut *tx)
+        .await?;
     let report = crate::demo::seed(&mut tx, &settings.paths.shared_data_dir).await?;
     let installed = if settings.paths.plugin_dir.is_dir() {
         crate::demo::install_bundled(&mut tx, &runtime, &settings.paths.plugin_dir, &target_dir).await?

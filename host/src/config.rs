@@ -191,16 +191,25 @@ impl Settings {
         Ok(())
     }
 
+    /// The embedded database of the data directory: `<data_dir>/sohoa.db`. Every command,
+    /// `sohoa demo` included, opens this one file, so there is one obvious database per data
+    /// directory.
+    pub fn sqlite_path(&self) -> std::path::PathBuf {
+        self.paths.data_dir.join(SQLITE_FILE)
+    }
+
     /// The database URL to connect to, resolving the embedded default.
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
-            let path = self.paths.data_dir.join("sohoa.db");
-            format!("sqlite://{}?mode=rwc", path.display())
+            format!("sqlite://{}?mode=rwc", self.sqlite_path().display())
         } else {
             self.database.url.clone()
         }
     }
 }
+
+/// The file name of the embedded database inside the data directory.
+pub const SQLITE_FILE: &str = "sohoa.db";
 
 #[cfg(test)]
 mod tests {

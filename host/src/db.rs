@@ -25,6 +25,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// The PostgreSQL advisory lock key that write transactions hold ("sohoa" in ASCII).
+const WRITE_LOCK_KEY: i64 = 0x736f_686f_61;
+
 /// A cheap-to-clone handle on the connection pool.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -40,6 +43,8 @@ pub enum DbError {
     Connect { url: String, source: sqlx::Error },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot refresh the names' collation keys: {0}")]
+    SortKeys(sqlx::Error),
 }
 
 impl Db {
@@ -83,13 +88,46 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
-    /// Brings the schema up to date; safe to run at every start.
+    /// Brings the schema up to date, then the stored collation keys; safe to run at every
+    /// start.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
+        self.refresh_sort_keys().await.map_err(DbError::SortKeys)?;
         Ok(())
+    }
+
+    /// Fills the `sort_key` of every name that has none (rows from before the keys existed),
+    /// or of every name when [`crate::text::COLLATION_VERSION`] differs from the one that made
+    /// the stored keys. SQL cannot compute ICU collation keys, so this runs in Rust, in one
+    /// write transaction.
+    async fn refresh_sort_keys(&self) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = 'collation'")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let all = stored.as_deref() != Some(crate::text::COLLATION_VERSION);
+        for (table, name) in [("people", "full_name"), ("teams", "name"), ("unit_versions", "name")] {
+            let filter = if all { "" } else { " WHERE sort_key = ''" };
+            let rows: Vec<(i64, String)> = sqlx::query_as(&format!("SELECT id, {name} FROM {table}{filter}"))
+                .fetch_all(&mut *tx)
+                .await?;
+            let update = format!("UPDATE {table} SET sort_key = $1 WHERE id = $2");
+            for (id, value) in rows {
+                sqlx::query(&update).bind(crate::text::sort_key(&value)).bind(id).execute(&mut *tx).await?;
+            }
+        }
+        if all {
+            sqlx::query("DELETE FROM instance_meta WHERE key = 'collation'").execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO instance_meta (key, value) VALUES ('collation', $1)")
+                .bind(crate::text::COLLATION_VERSION)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
     }
 
     /// Begins a transaction that will write, holding the write lock from its first statement.
@@ -98,13 +136,26 @@ impl Db {
     /// first and must upgrade it to write; in WAL mode that upgrade fails at once with
     /// `SQLITE_BUSY` ("database is locked") when another writer committed in between, and the
     /// busy timeout does not help. `IMMEDIATE` takes the write lock up front, so concurrent
-    /// writers queue on `busy_timeout` instead. PostgreSQL's row locks need no such care.
+    /// writers queue on `busy_timeout` instead.
+    ///
+    /// On PostgreSQL the transaction takes one transaction-scoped advisory lock, so writers
+    /// queue there too. The services check-then-insert (is this person already recorded? does
+    /// the team exist?) without a unique key for every such question; under READ COMMITTED two
+    /// concurrent roster imports would both find nothing and both insert. One writer at a time
+    /// gives both backends the same, simple guarantee; reads never wait for it.
     ///
     /// Every transaction that may write begins here; read-only work uses `pool.acquire()`.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
         }
     }
 
@@ -115,7 +166,7 @@ impl Db {
 }
 
 /// The URL without its password, for messages and logs.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];

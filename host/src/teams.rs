@@ -4,6 +4,13 @@
 //! recorded once and may serve on several teams; each stint is a membership with joined/left
 //! dates, so leaving a team ends a membership instead of deleting it. Validation here is
 //! structural (required fields, formats, dates); locality rules are for plugins.
+//!
+//! A team serves one unit at a time, recorded over time in `team_units`: when its commune
+//! closes (merged into another, or split with a named heir), the team goes on serving the
+//! successor from the closing day ([`transfer_all`]), and every question asked "as of" a date
+//! (lists, coverage, reports) places the team where it served on that date
+//! ([`push_unit_on`]). `teams.unit_id` is the latest placement: what authorization and the
+//! team's own page use.
 
 pub(crate) mod access;
 pub mod composition;
@@ -172,7 +179,9 @@ pub async fn list(
     sql.push("today(d) AS (SELECT ").bind(crate::dates::today_iso()).push(") ");
     sql.push(&team_select("(SELECT d FROM today)")).push(" WHERE 1 = 1");
     if f.roots.is_some() {
-        sql.push(" AND t.unit_id IN (SELECT id FROM sub)");
+        sql.push(" AND ");
+        push_unit_on(&mut sql, "t", &f.as_of);
+        sql.push(" IN (SELECT id FROM sub)");
     }
     if let Some(status) = f.status {
         sql.push(" AND t.status = ").bind(status.as_str());
@@ -183,7 +192,7 @@ pub async fn list(
     let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
     sql.push(match f.sort {
         TeamSort::Id => " ORDER BY t.id",
-        TeamSort::Name => " ORDER BY t.search_key, t.id",
+        TeamSort::Name => " ORDER BY t.sort_key, t.id",
         TeamSort::Unit => " ORDER BY u.code, t.id",
     });
     sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
@@ -333,11 +342,112 @@ pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) ->
     })
 }
 
+/// Appends a scalar subquery: the unit that team `alias` (a `teams` row) served on `date`.
+pub(crate) fn push_unit_on(sql: &mut Sql, alias: &str, date: &str) {
+    sql.push(&format!("(SELECT tu.unit_id FROM team_units tu WHERE tu.team_id = {alias}.id AND "));
+    units::push_in_effect(sql, "tu", date);
+    // Placements do not overlap; the limit only keeps PostgreSQL safe if one ever did.
+    sql.push(" ORDER BY tu.id DESC LIMIT 1)");
+}
+
+/// The first day `team_id`'s unit is no longer in effect, when the team's latest unit has
+/// closed on or before `date` (a team stranded there by a closing that predates transfers).
+/// Writes that date a membership after it are refused with this day in the message.
+pub(crate) async fn unit_closed_by(
+    conn: &mut AnyConnection,
+    team_id: i64,
+    date: &str,
+) -> Result<Option<(String, String)>> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT u.code, (SELECT MAX(v.valid_to) FROM unit_versions v WHERE v.unit_id = t.unit_id \
+           AND NOT EXISTS (SELECT 1 FROM unit_versions w WHERE w.unit_id = t.unit_id AND w.valid_to IS NULL)) \
+         FROM teams t JOIN units u ON u.id = t.unit_id WHERE t.id = $1",
+    )
+    .bind(team_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.and_then(|(code, closed)| closed.filter(|c| c.as_str() <= date).map(|c| (code, c))))
+}
+
+/// Moves every team serving `from` that is not dissolved to `to`, from `on` (the day `from`
+/// closed): the open placement ends that day, a new one starts, `teams.unit_id` follows, and
+/// each move is audited with `reason`. A team whose name is already taken in `to` gets the
+/// old unit's name appended ("… (Xã Bình Tường)"), since names are unique within a unit.
+/// Returns the ids of the teams moved.
+pub(crate) async fn transfer_all(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    from: i64,
+    to: i64,
+    on: &str,
+    reason: &str,
+) -> Result<Vec<i64>> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM teams WHERE unit_id = $1 AND status <> 'dissolved' ORDER BY id")
+            .bind(from)
+            .fetch_all(&mut *conn)
+            .await?;
+    let old_name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM unit_versions WHERE unit_id = $1 ORDER BY id DESC LIMIT 1")
+            .bind(from)
+            .fetch_optional(&mut *conn)
+            .await?;
+    for &id in &ids {
+        let before = find(conn, id).await?;
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE unit_id = $1 AND name = $2")
+            .bind(to)
+            .bind(&before.name)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let name = match (taken, &old_name) {
+            (Some(_), Some(old)) => format!("{} ({old})", before.name),
+            (Some(_), None) => format!("{} (tổ {id})", before.name),
+            (None, _) => before.name.clone(),
+        };
+        sqlx::query("UPDATE team_units SET valid_to = $1 WHERE team_id = $2 AND valid_to IS NULL")
+            .bind(on)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO team_units (team_id, unit_id, valid_from, reason) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(to)
+            .bind(on)
+            .bind(reason)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE teams SET unit_id = $1, name = $2, search_key = $3, sort_key = $4, updated_at = $5 WHERE id = $6")
+            .bind(to)
+            .bind(&name)
+            .bind(text::fold(&name))
+            .bind(text::sort_key(&name))
+            .bind(now())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        let after = find(conn, id).await?;
+        let mut change = Change::new("transfer", "team", id, Some(to)).before(Some(&before)).after(&after);
+        change.reason = Some(reason.to_string());
+        audit::record(conn, actor, change).await?;
+    }
+    Ok(ids)
+}
+
 pub(crate) async fn insert_team(conn: &mut AnyConnection, t: &CheckedTeam) -> Result<i64> {
+    let id = insert_team_row(conn, t).await?;
+    sqlx::query("INSERT INTO team_units (team_id, unit_id) VALUES ($1, $2)")
+        .bind(id)
+        .bind(t.unit_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+async fn insert_team_row(conn: &mut AnyConnection, t: &CheckedTeam) -> Result<i64> {
     let stamp = now();
     Ok(sqlx::query_scalar(
         "INSERT INTO teams (unit_id, name, search_key, decision_number, decision_date, decision_signer, \
-           status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING id",
+           status, created_at, updated_at, sort_key) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8) RETURNING id",
     )
     .bind(t.unit_id)
     .bind(&t.name)
@@ -346,6 +456,7 @@ pub(crate) async fn insert_team(conn: &mut AnyConnection, t: &CheckedTeam) -> Re
     .bind(&t.decision_date)
     .bind(&t.decision_signer)
     .bind(&stamp)
+    .bind(text::sort_key(&t.name))
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -456,8 +567,8 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
     }
     sqlx::query(
         "UPDATE teams SET name = $1, search_key = $2, decision_number = $3, decision_date = $4, \
-           decision_signer = $5, status = $6, status_date = $7, status_reason = $8, updated_at = $9 \
-         WHERE id = $10",
+           decision_signer = $5, status = $6, status_date = $7, status_reason = $8, updated_at = $9, \
+           sort_key = $11 WHERE id = $10",
     )
     .bind(&name)
     .bind(text::fold(&name))
@@ -469,6 +580,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
     .bind(status_reason)
     .bind(now())
     .bind(id)
+    .bind(text::sort_key(&name))
     .execute(&mut *conn)
     .await?;
     let after = find(conn, id).await?;

@@ -9,6 +9,40 @@ pub fn clean(input: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The Vietnamese collator (ICU4X, CLDR's `vi` tailoring): the alphabet a ă â b c d đ e ê …
+/// with tones compared after letters, so "An" < "Ánh" < "Ân" < "Bình" < "Dũng" < "Đức".
+static VIETNAMESE: std::sync::LazyLock<icu_collator::CollatorBorrowed<'static>> =
+    std::sync::LazyLock::new(|| {
+        icu_collator::CollatorBorrowed::try_new(
+            icu_locale_core::locale!("vi").into(),
+            icu_collator::options::CollatorOptions::default(),
+        )
+        .expect("the Vietnamese collation data is compiled in")
+    });
+
+/// What produced the stored sort keys; when it changes (a new ICU4X or CLDR), the host
+/// recomputes every key at start ([`crate::db::Db::migrate`]), as ICU4X asks of stored keys.
+pub const COLLATION_VERSION: &str = "icu_collator-2.4/vi/tertiary";
+
+/// Compares two names in Vietnamese order (see [`sort_key`] for the order).
+pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
+    VIETNAMESE.compare(a, b)
+}
+
+/// The name's collation key in Vietnamese order, as lower-case hex, so that comparing two
+/// keys as bytes (SQLite's default, PostgreSQL's `COLLATE "C"`) orders the names as
+/// [`compare`] does. Stored beside each name (`sort_key` columns) so lists are ordered by the
+/// database on both backends, page by page.
+pub fn sort_key(name: &str) -> String {
+    let mut key: Vec<u8> = Vec::with_capacity(name.len() * 3);
+    let Ok(()) = VIETNAMESE.write_sort_key_to(&clean(name), &mut key);
+    let mut hex = String::with_capacity(key.len() * 2);
+    for b in key {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex
+}
+
 /// Lower case, diacritics removed (đ becomes d), white space collapsed: the search key.
 /// The SDK's own, so plugins compare names exactly as the host searches them.
 pub use sohoa_sdk::text::fold;
@@ -87,5 +121,30 @@ mod tests {
     #[test]
     fn like_escape_protects_wildcards() {
         assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
+    }
+}
+
+#[cfg(test)]
+mod collation_tests {
+    use super::*;
+
+    /// Issue 10, fault 4: Vietnamese order, tones after letters, ă and â and đ as letters.
+    #[test]
+    fn names_sort_in_the_vietnamese_alphabet() {
+        let mut names = vec!["Đức", "Dũng", "Ân", "An", "Bình", "Yến", "Ánh"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(names, ["An", "Ánh", "Ân", "Bình", "Dũng", "Đức", "Yến"]);
+        let mut again = vec!["Đức", "Dũng", "Ân", "An", "Bình", "Yến", "Ánh"];
+        again.sort_by(|a, b| compare(a, b));
+        assert_eq!(again, names);
+        // The alphabet: a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y.
+        let alphabet = [
+            "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "g", "h", "i", "k", "l", "m", "n", "o", "ô", "ơ",
+            "p", "q", "r", "s", "t", "u", "ư", "v", "x", "y",
+        ];
+        let keys: Vec<String> = alphabet.iter().map(|l| sort_key(l)).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "letters out of order");
+        // NFD input sorts as its NFC form.
+        assert_eq!(sort_key("Nguye\u{302}\u{303}n"), sort_key("Nguyễn"));
     }
 }

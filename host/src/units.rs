@@ -387,7 +387,7 @@ pub async fn list(
     let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
     sql.push(match f.sort {
         UnitSort::Code => " ORDER BY u.code, v.id",
-        UnitSort::Name => " ORDER BY v.search_key, v.name, u.code, v.id",
+        UnitSort::Name => " ORDER BY v.sort_key, u.code, v.id",
     });
     sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
     let rows = sql.query_as::<UnitRow>().fetch_all(&mut *conn).await?;
@@ -528,8 +528,8 @@ pub(crate) async fn insert_version(
     valid_from: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO unit_versions (unit_id, name, search_key, unit_type, level, parent_id, valid_from) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO unit_versions (unit_id, name, search_key, sort_key, unit_type, level, parent_id, valid_from) \
+         VALUES ($1, $2, $3, $8, $4, $5, $6, $7)",
     )
     .bind(unit_id)
     .bind(name)
@@ -538,6 +538,7 @@ pub(crate) async fn insert_version(
     .bind(level.as_str())
     .bind(parent_id)
     .bind(valid_from)
+    .bind(text::sort_key(name))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -598,8 +599,8 @@ pub async fn change(conn: &mut AnyConnection, actor: &Actor, code: &str, input: 
     let same_day = current.valid_from.as_deref() == Some(effective_on.as_str());
     if same_day {
         sqlx::query(
-            "UPDATE unit_versions SET name = $1, search_key = $2, unit_type = $3, level = $4, parent_id = $5 \
-             WHERE unit_id = $6 AND valid_to IS NULL",
+            "UPDATE unit_versions SET name = $1, search_key = $2, unit_type = $3, level = $4, parent_id = $5, \
+               sort_key = $7 WHERE unit_id = $6 AND valid_to IS NULL",
         )
         .bind(&name)
         .bind(text::fold(&name))
@@ -607,6 +608,7 @@ pub async fn change(conn: &mut AnyConnection, actor: &Actor, code: &str, input: 
         .bind(level.as_str())
         .bind(parent_id)
         .bind(id)
+        .bind(text::sort_key(&name))
         .execute(&mut *conn)
         .await?;
     } else {
@@ -647,6 +649,10 @@ pub struct UnitClosure {
     /// The legal basis, e.g. "Nghị quyết 1664/NQ-UBTVQH15".
     #[serde(default)]
     pub note: String,
+    /// The successor that takes over the unit's teams. Needed only for a split (several
+    /// successors) of a unit that still has teams; a merge hands them to its one successor.
+    #[serde(default)]
+    pub teams_to: Option<String>,
 }
 
 pub async fn close(
@@ -683,6 +689,39 @@ pub async fn close(
             Err(_) => p.add("successors", format!("unit '{s}' does not exist")),
         }
     }
+    let serving: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM teams WHERE unit_id = $1 AND status <> 'dissolved'")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    // Teams do not fall out of the world when their unit closes: one successor takes them.
+    let heir = match input.teams_to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => match id_of(conn, t).await {
+            Ok(tid) if successor_ids.contains(&tid) => Some(tid),
+            _ => {
+                p.add("teams_to", format!("'{t}' is not one of the successors given"));
+                None
+            }
+        },
+        None if serving == 0 => None,
+        None if successor_ids.len() == 1 => Some(successor_ids[0]),
+        None if successor_ids.len() > 1 => {
+            p.add(
+                "teams_to",
+                format!(
+                    "unit '{code}' is split but still has {serving} team(s): name the successor that takes them over"
+                ),
+            );
+            None
+        }
+        None => {
+            p.into_result()?;
+            return Err(Error::Conflict(format!(
+                "unit '{code}' still has {serving} team(s) that are not dissolved; dissolve them, or close \
+                 it with a successor that takes them over"
+            )));
+        }
+    };
     p.into_result()?;
     let mut open_children = Sql::new("SELECT COUNT(*) FROM unit_versions v WHERE v.parent_id = ");
     open_children.bind(id).push(" AND ");
@@ -693,9 +732,17 @@ pub async fn close(
             "unit '{code}' still has {n} child unit(s) on {on}; move or close them first"
         )));
     }
+    let note = text::clean(&input.note);
+    if let Some(heir) = heir {
+        let heir_name = version_on(conn, heir, &on).await?.map(|v| v.name).unwrap_or_default();
+        let mut reason = format!("{} ({code}) closed on {on}; its teams serve {heir_name}", current.name);
+        if !note.is_empty() {
+            reason = format!("{reason} ({note})");
+        }
+        crate::teams::transfer_all(conn, actor, id, heir, &on, &reason).await?;
+    }
     end_open_version(conn, id, &on).await?;
     let kind = if successor_ids.len() > 1 { "split" } else { "merge" };
-    let note = text::clean(&input.note);
     for sid in successor_ids {
         sqlx::query(
             "INSERT INTO unit_successions (predecessor_id, successor_id, effective_on, kind, note) \

@@ -202,11 +202,46 @@ pub async fn remove_role(
         return Err(Error::NotFound(format!("role {assignment_id} of user {user_id}")));
     };
     let unit_id = assignment.unit_id;
+    let was_admin = assignment.role == Role::ProvinceAdmin;
     sqlx::query("DELETE FROM role_assignments WHERE id = $1").bind(assignment_id).execute(&mut *conn).await?;
+    if was_admin {
+        ensure_administered(conn, unit_id).await?;
+    }
     let after = get(conn, user_id).await?;
     let change = Change::new("revoke", "user", user_id, Some(unit_id)).before(Some(&before)).after(&after);
     audit::record(conn, actor, change).await?;
     Ok(after)
+}
+
+/// Refuses (409) a change that leaves `unit_id` without any active `province_admin` holding
+/// the role there or at a unit above it: nobody could then manage its users or plugins, and
+/// only the command line could repair it. Call it after the change, inside its transaction,
+/// so that a refusal rolls the change back.
+async fn ensure_administered(conn: &mut AnyConnection, unit_id: i64) -> Result<()> {
+    let chain = crate::units::ancestors_or_self(conn, unit_id, &crate::dates::today_iso()).await?;
+    let mut sql = crate::db::Sql::new(
+        "SELECT COUNT(*) FROM role_assignments a JOIN users u ON u.id = a.user_id \
+         WHERE a.role = 'province_admin' AND u.active = 1 AND a.unit_id IN (",
+    );
+    for (i, id) in chain.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*id);
+    }
+    sql.push(")");
+    let remaining: i64 = sql.query_scalar().fetch_one(&mut *conn).await?;
+    if remaining == 0 {
+        let code: String = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
+            .bind(unit_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        return Err(Error::Conflict(format!(
+            "this is the last active province_admin for unit '{code}'; grant the role to another \
+             account first, or nobody could manage the province's users and plugins"
+        )));
+    }
+    Ok(())
 }
 
 /// Changes to an account; a new password or deactivation also ends its sessions and tokens.
@@ -250,6 +285,11 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &Us
             .bind(id)
             .execute(&mut *conn)
             .await?;
+    }
+    if before.active && !active {
+        for unit_id in before.roles.iter().filter(|a| a.role == Role::ProvinceAdmin).map(|a| a.unit_id) {
+            ensure_administered(conn, unit_id).await?;
+        }
     }
     if input.password.is_some() || !active {
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")

@@ -16,25 +16,107 @@ pub trait Vocab: Sized + Copy + 'static {
         &[]
     }
 
-    /// Reads the stored word, the Vietnamese label or an alias.
+    /// Reads the stored word, the Vietnamese label or an alias, as officials write them: with
+    /// or without diacritics, in any case, words in any order, abbreviations expanded ("CA
+    /// xã", "ĐTN", "VH-XH"), and a list of names of one value ("Bưu điện, viễn thông") read
+    /// as that value. `None` when nothing matches or the parts name different values.
     fn parse(input: &str) -> Option<Self> {
-        let wanted = key(input);
-        Self::ALL.iter().copied().find(|v| {
-            wanted == key(v.as_str())
-                || wanted == key(v.label_vi())
-                || v.aliases().iter().any(|a| wanted == key(a))
-        })
+        let matches = |wanted: &[String]| {
+            Self::ALL.iter().copied().find(|v| {
+                std::iter::once(v.as_str())
+                    .chain(std::iter::once(v.label_vi()))
+                    .chain(v.aliases().iter().copied())
+                    .any(|spelling| words(spelling) == wanted)
+            })
+        };
+        let whole = words(input);
+        if whole.is_empty() {
+            return None;
+        }
+        if let Some(v) = matches(&whole) {
+            return Some(v);
+        }
+        // "Bưu điện, viễn thông": every part must name the same value.
+        let mut found = None;
+        let mut parts = 0;
+        for part in split_parts(input) {
+            let w = words(&part);
+            if w.is_empty() {
+                continue;
+            }
+            parts += 1;
+            let v = matches(&w)?;
+            if found.is_some_and(|f: Self| f.as_str() != v.as_str()) {
+                return None;
+            }
+            found = Some(v);
+        }
+        if parts > 1 { found } else { None }
     }
 
-    /// The accepted stored words, for error messages.
+    /// Every accepted value, as "Vietnamese label (stored word)", for error messages.
     fn expected() -> String {
-        Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+        Self::ALL.iter().map(|v| format!("{} ({})", v.label_vi(), v.as_str())).collect::<Vec<_>>().join(", ")
     }
 }
 
-/// How spellings are compared: folded, with `_`, `-` and runs of spaces as one space.
-fn key(s: &str) -> String {
-    text::fold(&s.replace(['_', '-'], " "))
+/// Abbreviations officials write in rosters, folded, with the words they stand for.
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("ca", "cong an"),
+    ("dtn", "doan thanh nien"),
+    ("tn", "thanh nien"),
+    ("tncs", "thanh nien cong san"),
+    ("hlhpn", "hoi lien hiep phu nu"),
+    ("lhpn", "lien hiep phu nu"),
+    ("hpn", "hoi phu nu"),
+    ("pn", "phu nu"),
+    ("hnd", "hoi nong dan"),
+    ("nd", "nong dan"),
+    ("hccb", "hoi cuu chien binh"),
+    ("ubnd", "uy ban nhan dan"),
+    ("ubmttq", "uy ban mat tran to quoc"),
+    ("vh", "van hoa"),
+    ("xh", "xa hoi"),
+    ("vhxh", "van hoa xa hoi"),
+    ("gv", "giao vien"),
+    ("tnv", "tinh nguyen vien"),
+    ("dn", "doanh nghiep"),
+    ("bc", "buu chinh"),
+    ("vt", "vien thong"),
+    ("tdp", "to dan pho"),
+];
+
+/// The words of a spelling, compared as a sorted list: folded (no diacritics, lower case),
+/// punctuation as spaces, abbreviations expanded, "Đoàn Thanh niên Cộng sản Hồ Chí Minh"
+/// style suffixes kept, and a trailing "xã"/"phường"/"thị trấn" dropped ("Đoàn Thanh niên
+/// xã" is the commune's Youth Union).
+fn words(s: &str) -> Vec<String> {
+    let folded: String = text::fold(s).chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    let mut out: Vec<String> = Vec::new();
+    for token in folded.split_whitespace() {
+        match ABBREVIATIONS.iter().find(|(abbr, _)| *abbr == token) {
+            Some((_, full)) => out.extend(full.split(' ').map(str::to_string)),
+            None => out.push(token.to_string()),
+        }
+    }
+    if out.len() > 1 {
+        if out.ends_with(&["thi".to_string(), "tran".to_string()]) {
+            out.truncate(out.len() - 2);
+        } else if matches!(out.last().map(String::as_str), Some("xa" | "phuong")) {
+            out.pop();
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The parts of a list written in one cell: "A, B", "A; B", "A / B", "A - B", "A và B".
+fn split_parts(s: &str) -> Vec<String> {
+    let folded = text::fold(s);
+    folded
+        .split([',', ';', '/', '&', '+', '-'])
+        .flat_map(|p| p.split(" va ").map(str::to_string).collect::<Vec<_>>())
+        .collect()
 }
 
 macro_rules! vocab {
@@ -126,5 +208,47 @@ mod tests {
         assert_eq!(TeamStatus::parse("giải thể"), Some(TeamStatus::Dissolved));
         assert_eq!(Position::parse("captain"), None);
         assert!(Position::expected().contains("deputy"));
+    }
+
+    /// Issue 10, fault 12: the labels as officials actually write them.
+    #[test]
+    fn reads_officials_spellings_of_affiliations() {
+        use Affiliation as A;
+        let cases = [
+            ("Bưu điện, viễn thông", A::TelecomPostal),
+            ("viễn thông, bưu chính", A::TelecomPostal),
+            ("Bưu chính - Viễn thông", A::TelecomPostal),
+            ("DOANH NGHIEP VIEN THONG, BUU CHINH", A::TelecomPostal),
+            ("CA xã", A::CommunePolice),
+            ("ca xa", A::CommunePolice),
+            ("Công an", A::CommunePolice),
+            ("ĐTN", A::YouthUnion),
+            ("Đoàn TN", A::YouthUnion),
+            ("Đoàn Thanh niên xã", A::YouthUnion),
+            ("Thanh niên, Đoàn", A::YouthUnion),
+            ("Hội LHPN", A::WomensUnion),
+            ("Hội Liên hiệp phụ nữ xã", A::WomensUnion),
+            ("HND", A::FarmersUnion),
+            ("Hội CCB", A::VeteransAssociation),
+            ("Cựu chiến binh", A::VeteransAssociation),
+            ("MTTQ", A::FatherlandFront),
+            ("Công chức VH-XH", A::CulturalSocialOfficer),
+            ("Xã hội - Văn hóa", A::CulturalSocialOfficer),
+            ("Lãnh đạo UBND", A::CommuneLeadership),
+            ("tổ trưởng tổ dân phố, trưởng thôn", A::VillageHead),
+            ("GV", A::Teacher),
+        ];
+        for (input, want) in cases {
+            assert_eq!(Affiliation::parse(input), Some(want), "{input}");
+        }
+        // Parts that name different values are not guessed at.
+        assert_eq!(Affiliation::parse("Công an, Đoàn Thanh niên"), None);
+        assert_eq!(Affiliation::parse("Hội"), None);
+        assert_eq!(Affiliation::parse(""), None);
+        // The refusal lists every accepted value, in Vietnamese with the stored word.
+        let expected = Affiliation::expected();
+        for v in Affiliation::ALL {
+            assert!(expected.contains(v.label_vi()) && expected.contains(v.as_str()), "{expected}");
+        }
     }
 }

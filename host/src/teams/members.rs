@@ -98,6 +98,18 @@ impl Member {
     }
 }
 
+/// The order of a member list.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberSort {
+    /// Team by team: leaders, deputies, members (each in Vietnamese name order), then those
+    /// who left.
+    #[default]
+    Team,
+    /// By name in Vietnamese order (a ă â b c d đ e ê …, tones after letters), across teams.
+    Name,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct MemberFilter {
     /// Members of teams in these units' subtrees on `as_of` (None: everywhere).
@@ -110,6 +122,7 @@ pub struct MemberFilter {
     pub position: Option<Position>,
     pub affiliation: Option<Affiliation>,
     pub q: Option<String>,
+    pub sort: MemberSort,
 }
 
 pub async fn list(
@@ -125,7 +138,9 @@ pub async fn list(
     }
     sql.push(MEMBER_SELECT).push(" WHERE 1 = 1");
     if f.roots.is_some() {
-        sql.push(" AND t.unit_id IN (SELECT id FROM sub)");
+        sql.push(" AND ");
+        super::push_unit_on(&mut sql, "t", &date);
+        sql.push(" IN (SELECT id FROM sub)");
     }
     if let Some(team) = f.team {
         sql.push(" AND m.team_id = ").bind(team);
@@ -146,11 +161,14 @@ pub async fn list(
         sql.push(" AND p.search_key LIKE ").bind(format!("%{}%", text::like_escape(&q))).push(" ESCAPE '\\'");
     }
     let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
-    // Leaders first, then deputies, then members; those who left last.
-    sql.push(
-        " ORDER BY m.team_id, (m.left_on IS NOT NULL), \
-           CASE m.position WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, p.search_key, m.id",
-    );
+    sql.push(match f.sort {
+        // Leaders first, then deputies, then members; those who left last.
+        MemberSort::Team => {
+            " ORDER BY m.team_id, (m.left_on IS NOT NULL), \
+               CASE m.position WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, p.sort_key, m.id"
+        }
+        MemberSort::Name => " ORDER BY p.sort_key, m.team_id, m.id",
+    });
     sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
     let rows = sql.query_as::<MemberRow>().fetch_all(&mut *conn).await?;
     Ok((rows.into_iter().map(MemberRow::into_member).collect(), total))
@@ -410,8 +428,8 @@ pub(crate) fn check_against_team(
 pub(crate) async fn insert_person(conn: &mut AnyConnection, f: &PersonFields) -> Result<i64> {
     let stamp = now();
     Ok(sqlx::query_scalar(
-        "INSERT INTO people (full_name, search_key, gender, birth_year, phone, email, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO people (full_name, search_key, gender, birth_year, phone, email, created_at, updated_at, sort_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(&f.full_name)
     .bind(text::fold(&f.full_name))
@@ -420,6 +438,7 @@ pub(crate) async fn insert_person(conn: &mut AnyConnection, f: &PersonFields) ->
     .bind(f.phone.as_deref())
     .bind(f.email.as_deref())
     .bind(&stamp)
+    .bind(text::sort_key(&f.full_name))
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -547,6 +566,7 @@ pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewMember) -
     }
     p.into_result()?;
     let (team_id, _) = team.expect("checked");
+    refuse_after_closing(conn, team_id, &m.joined_on).await?;
     let person_id = match person {
         Err(pid) => pid,
         Ok(fields) => match find_person(conn, &fields).await? {
@@ -560,6 +580,26 @@ pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewMember) -
     let member = get(conn, id).await?;
     audit_member(conn, actor, "create", None, &member).await?;
     Ok(member)
+}
+
+/// Refuses (422 on `joined_on`) a stint that starts after the team's unit closed: a team is
+/// moved to its unit's successor when the unit closes ([`super::transfer_all`]), so only a
+/// team left behind by an older closing gets here, and it must be moved or dissolved first.
+pub(crate) async fn refuse_after_closing(
+    conn: &mut AnyConnection,
+    team_id: i64,
+    joined_on: &str,
+) -> Result<()> {
+    match super::unit_closed_by(conn, team_id, joined_on).await? {
+        None => Ok(()),
+        Some((code, closed)) => Err(Error::field(
+            "joined_on",
+            format!(
+                "the team's unit '{code}' closed on {}; a team serves its unit's successor from that day",
+                crate::dates::display(crate::dates::parse(&closed).unwrap_or_else(crate::dates::today))
+            ),
+        )),
+    }
 }
 
 pub(crate) async fn audit_member(
@@ -627,11 +667,14 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
         check_against_team(&mut p, &m, &decision_date, status, status_date.as_deref());
     }
     p.into_result()?;
+    if m.joined_on != cur.joined_on {
+        refuse_after_closing(conn, cur.team_id, &m.joined_on).await?;
+    }
     check_overlap(conn, cur.team_id, cur.person_id, &m, Some(id)).await?;
     let stamp = now();
     sqlx::query(
         "UPDATE people SET full_name = $1, search_key = $2, gender = $3, birth_year = $4, phone = $5, email = $6, \
-           updated_at = $7 WHERE id = $8",
+           updated_at = $7, sort_key = $9 WHERE id = $8",
     )
     .bind(&person.full_name)
     .bind(text::fold(&person.full_name))
@@ -641,6 +684,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
     .bind(person.email.as_deref())
     .bind(&stamp)
     .bind(cur.person_id)
+    .bind(text::sort_key(&person.full_name))
     .execute(&mut *conn)
     .await?;
     sqlx::query(

@@ -232,6 +232,8 @@ pub struct MemberListParams {
     affiliation: Option<String>,
     /// Name search, ignoring diacritics and case.
     q: Option<String>,
+    /// "team" (default: team by team, leaders first) or "name" (Vietnamese order).
+    sort: Option<super::members::MemberSort>,
     page: Option<u32>,
     per_page: Option<u32>,
 }
@@ -255,6 +257,7 @@ async fn list_members(
         position: vocab::<Position>("position", q.position.as_deref())?,
         affiliation: vocab::<Affiliation>("affiliation", q.affiliation.as_deref())?,
         q: q.q,
+        sort: q.sort.unwrap_or_default(),
     };
     let (mut items, total) = super::members::list(&mut conn, &filter, page.limit(), page.offset()).await?;
     super::access::redact(&mut conn, &principal, &mut items).await?;

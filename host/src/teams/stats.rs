@@ -46,13 +46,16 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
 
     let mut sql = Sql::default();
     units::push_subtree_cte(&mut sql, &[unit_id], date);
+    // Each team where it served on `date` (a team of a commune merged since counts there).
     sql.push(
-        "SELECT t.id, t.unit_id, (SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.joined_on <= ",
+        "SELECT t.id, tu.unit_id, (SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.joined_on <= ",
     )
     .bind(date)
     .push(" AND (m.left_on IS NULL OR m.left_on > ")
     .bind(date)
-    .push(")) FROM teams t JOIN sub ON sub.id = t.unit_id WHERE t.status = 'active' ORDER BY t.id");
+    .push(")) FROM teams t JOIN team_units tu ON tu.team_id = t.id JOIN sub ON sub.id = tu.unit_id WHERE ");
+    units::push_in_effect(&mut sql, "tu", date);
+    sql.push(" AND t.status = 'active' ORDER BY t.id");
     let teams: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
 
     // Which child of `unit_id` each unit rolls up to (the unit itself maps to itself).
@@ -164,7 +167,12 @@ pub async fn without_team(
          WHERE v.level IN ('commune', 'village') AND ",
     );
     units::push_in_effect(&mut sql, "v", date);
-    sql.push(" AND NOT EXISTS (SELECT 1 FROM teams t WHERE t.unit_id = v.unit_id AND t.status = 'active')");
+    sql.push(
+        " AND NOT EXISTS (SELECT 1 FROM team_units tu JOIN teams t ON t.id = tu.team_id \
+           WHERE tu.unit_id = v.unit_id AND t.status = 'active' AND ",
+    );
+    units::push_in_effect(&mut sql, "tu", date);
+    sql.push(")");
     let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
     sql.push(" ORDER BY u.code LIMIT ").bind(limit);
     let rows: Vec<(String, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;

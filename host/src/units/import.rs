@@ -39,9 +39,12 @@ pub struct UnitSource {
     pub reform_province: Option<String>,
 }
 
-#[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
+/// What a unit import did.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
+    /// Units added.
     pub created: usize,
+    /// Units already known with the same name, type, level and parent.
     pub unchanged: usize,
     /// Codes already present with other attributes; the import leaves them as they are.
     pub differing: Vec<String>,
@@ -381,9 +384,9 @@ pub async fn import_units(
         ids.extend(rows.into_iter().map(|(id, code)| (code, id)));
 
         let mut versions = Sql::new(
-            "INSERT INTO unit_versions (unit_id, name, search_key, unit_type, level, parent_id, valid_from) VALUES ",
+            "INSERT INTO unit_versions (unit_id, name, search_key, unit_type, level, parent_id, valid_from, sort_key) VALUES ",
         );
-        versions.push_tuples(chunk.len(), 7);
+        versions.push_tuples(chunk.len(), 8);
         for u in chunk {
             let parent = u.parent_code.as_ref().and_then(|pc| ids.get(pc).copied());
             versions
@@ -393,7 +396,8 @@ pub async fn import_units(
                 .arg(u.unit_type.as_str())
                 .arg(u.level.as_str())
                 .arg(parent)
-                .arg(valid_from.map(str::to_string));
+                .arg(valid_from.map(str::to_string))
+                .arg(text::sort_key(&u.name));
         }
         versions.query().execute(&mut *conn).await?;
         report.created += chunk.len();

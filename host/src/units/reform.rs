@@ -115,10 +115,12 @@ pub async fn apply_2025_reform(
             super::change(conn, actor, &village, change).await?;
             report.villages_moved += 1;
         }
+        // Its teams follow its villages, to the first new commune the mapping names.
         let closure = UnitClosure {
             effective_on: Some(REFORM_DATE.into()),
             successors: successors.clone(),
             note: NOTE.into(),
+            teams_to: Some(successors[0].clone()),
         };
         super::close(conn, actor, old, closure).await?;
         if successors.len() > 1 {
@@ -129,8 +131,12 @@ pub async fn apply_2025_reform(
     }
 
     for district in districts {
-        let closure =
-            UnitClosure { effective_on: Some(REFORM_DATE.into()), successors: Vec::new(), note: NOTE.into() };
+        let closure = UnitClosure {
+            effective_on: Some(REFORM_DATE.into()),
+            successors: Vec::new(),
+            note: NOTE.into(),
+            teams_to: None,
+        };
         super::close(conn, actor, &district, closure).await.map_err(|e| match e {
             Error::Conflict(m) => Error::Conflict(format!("{m} (the mapping file does not cover them)")),
             e => e,

@@ -28,6 +28,82 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_units, create_unit))
         .routes(routes!(get_unit, change_unit))
         .routes(routes!(close_unit))
+        .routes(routes!(import_units))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// First day the new units exist (yyyy-mm-dd or dd/mm/yyyy); absent: since before our records.
+    valid_from: Option<String>,
+}
+
+/// Loads many units at once below units the caller administers: a CSV
+/// (`code,name,type,parent_code[,level]`, `text/csv`) or the national JSON layout
+/// (`application/json`). Units already known by their code are left alone; every problem is
+/// reported with its row and nothing is written unless the whole file is valid. Provinces
+/// themselves come from the national registry on the command line (`sohoa units import`).
+#[utoipa::path(post, path = "/units/import", tag = "units", params(ImportParams),
+    request_body(content = Vec<u8>, content_type = "text/csv"),
+    responses((status = 200, body = super::import::ImportReport), (status = 403, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_units(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(q): ApiQuery<ImportParams>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<ApiJson<super::import::ImportReport>> {
+    let content_type =
+        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let source = match mime.as_str() {
+        "text/csv" | "application/csv" => super::UnitSource::from_csv(&body)?,
+        "application/json" => super::UnitSource::from_json(&body)?,
+        _ => {
+            return Err(Error::UnsupportedMediaType(format!(
+                "send the units as text/csv or application/json (got '{content_type}')"
+            )));
+        }
+    };
+    let valid_from = match q.valid_from.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(crate::dates::parse(v).map(crate::dates::iso).ok_or_else(|| {
+            Error::field("valid_from", format!("'{v}' is not a date (yyyy-mm-dd or dd/mm/yyyy)"))
+        })?),
+    };
+    let mut tx = state.db.begin_write().await?;
+    // Each new unit hangs below a unit already recorded (or one in the file that does): the
+    // caller must be allowed to change those anchors.
+    let in_file: std::collections::HashSet<&str> = source.units.iter().map(|u| u.code.as_str()).collect();
+    let mut anchors: Vec<&str> = Vec::new();
+    for u in &source.units {
+        if super::id_of(&mut tx, &u.code).await.is_ok() {
+            continue;
+        }
+        match u.parent_code.as_deref() {
+            None => {
+                return Err(Error::Forbidden(format!(
+                    "row {}: provinces come from the national registry (sohoa units import)",
+                    u.row
+                )));
+            }
+            Some(pc) if !in_file.contains(pc) && !anchors.contains(&pc) => anchors.push(pc),
+            Some(_) => {}
+        }
+    }
+    for anchor in anchors {
+        // An unknown parent is reported by the import with its row.
+        if super::id_of(&mut tx, anchor).await.is_ok() {
+            may_change(&mut tx, &principal, anchor).await?;
+        }
+    }
+    let report =
+        super::import_units(&mut tx, &principal.actor(), &source.units, valid_from.as_deref(), &|_, _| {})
+            .await?;
+    tx.commit().await?;
+    Ok(ApiJson(report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -123,13 +123,37 @@ async fn reform_2025_closes_districts_merges_communes_and_keeps_history() {
             let village = app.get("/api/v1/units/21835-01").await;
             assert_eq!(village.body["parent_code"], binh_phu_code, "the village moved to the new commune");
 
-            // History intact: the team still belongs to Bình Tường, and the 2024 tree finds it.
+            // The commune's team went on serving Bình Phú from 01/07/2025; history intact:
+            // the 2024 tree still finds both teams under Bình Tường and Tây Sơn.
             let t = app.get(&format!("/api/v1/teams/{}", commune_team["id"])).await;
-            assert_eq!(t.body["unit_code"], "21835");
+            assert_eq!(t.body["unit_code"], binh_phu_code, "{}", app.backend);
             let r = app.get("/api/v1/teams?unit=547&as_of=2024-01-01").await;
             assert_eq!(r.body["total"], 2);
+            let r = app.get("/api/v1/teams?unit=21835&as_of=2025-06-30").await;
+            assert_eq!(r.body["total"], 2, "both served Bình Tường until the reform");
             let r = app.get(&format!("/api/v1/teams?unit={binh_phu_code}")).await;
-            assert_eq!(r.body["total"], 1, "today the village team sits under Bình Phú");
+            assert_eq!(r.body["total"], 2, "today both teams serve Bình Phú: {:?}", r.body);
+            let r = app.get(&format!("/api/v1/teams?unit={binh_phu_code}&as_of=2025-06-30")).await;
+            assert_eq!(r.body["total"], 0, "Bình Phú did not exist before the reform");
+            // A member joining after the reform is counted under the new commune.
+            let m = app
+                .post(
+                    "/api/v1/members",
+                    json!({"team_id": commune_team["id"], "full_name": "Võ Thị Hạnh", "gender": "Nữ", "birth_year": 1996,
+                           "position": "Thành viên", "affiliation": "Đoàn Thanh niên", "joined_on": "2025-08-01"}),
+                )
+                .await;
+            assert_eq!(m.status, 201, "{:?}", m.body);
+            let province: i64 =
+                sqlx::query_scalar("SELECT id FROM units WHERE code = '52'").fetch_one(&app.db.pool).await.unwrap();
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            let lines = sohoa::teams::stats::by_child(&mut conn, province, "2025-09-01").await.unwrap();
+            let line = lines.iter().find(|l| l.unit_code == binh_phu_code).expect("a line for Bình Phú");
+            assert_eq!((line.teams, line.members), (2, 1), "{}", app.backend);
+            let old = sohoa::teams::stats::by_child(&mut conn, province, "2025-06-30").await.unwrap();
+            let tay_son = old.iter().find(|l| l.unit_code == "547").expect("Tây Sơn before the reform");
+            assert_eq!(tay_son.teams, 2, "{}", app.backend);
+            drop(conn);
 
             let mut tx = app.db.begin_write().await.unwrap();
             let again = units::apply_2025_reform(&mut tx, &Actor::system("test"), "52", &mapping).await.unwrap();

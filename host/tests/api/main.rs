@@ -6,6 +6,7 @@ mod auth;
 mod authz;
 mod commendations;
 mod errors;
+mod field_faults;
 mod imports;
 mod members;
 mod plugins;

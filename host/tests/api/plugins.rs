@@ -185,17 +185,21 @@ async fn hostile_plugins_fail_cleanly_while_the_host_keeps_serving() {
             let hostile_uri = format!("/api/v1/teams/{team_id}/check");
             let hostile = app.post(&hostile_uri, json!({}));
             let ordinary = async {
-                let mut served = 0;
+                // The slowest ordinary request: none may wait for the hostile call to end.
+                let mut slowest = Duration::ZERO;
                 for _ in 0..5 {
+                    let t = Instant::now();
                     assert_eq!(app.anonymous().get("/health").await.status, 200);
                     let r = app.post(&format!("/api/v1/teams/{calm}/check"), json!({})).await;
                     assert_eq!(r.status, 200, "{mode}: a calm plugin call during the attack: {:?}", r.body);
-                    served += 1;
+                    slowest = slowest.max(t.elapsed());
                 }
-                (served, started.elapsed())
+                (slowest, started.elapsed())
             };
-            let (r, (served, ordinary_time)) = tokio::join!(hostile, ordinary);
-            assert_eq!(served, 5);
+            let (r, (slowest, ordinary_time)) = tokio::join!(hostile, ordinary);
+            // The hostile call may run up to its 1.5 s deadline; a health check and a calm
+            // check that waited behind it would take that long.
+            assert!(slowest < Duration::from_millis(1000), "{mode}: an ordinary request took {slowest:?}");
             assert_eq!(r.status, 502, "{mode} on {}: {:?}", app.backend, r.body);
             assert_eq!(r.code(), "plugin_failed");
             let message = r.body["error"]["message"].as_str().unwrap();
