@@ -349,6 +349,18 @@ pub fn problem(lang: Lang, message: &str) -> String {
     if let Some(n) = after("must be at most ").and_then(|r| r.strip_suffix(" characters")) {
         return format!("tối đa {n} ký tự");
     }
+    // A vocabulary refusal lists "Vietnamese label (stored word)", already readable.
+    if let Some((value, accepted)) = message.split_once(" is not one of ") {
+        return format!("{value} không thuộc các giá trị được chấp nhận: {accepted}");
+    }
+    if let Some(rest) = after("the team's unit '")
+        && let Some((code, rest)) = rest.split_once("' closed on ")
+    {
+        let date = rest.split(';').next().unwrap_or("");
+        return format!(
+            "đơn vị của tổ ({code}) không còn từ {date} (sáp nhập hoặc chia tách); từ ngày đó tổ thuộc đơn vị kế thừa"
+        );
+    }
     message.to_string()
 }
 
@@ -394,6 +406,16 @@ mod tests {
             "trước ngày thành lập tổ (2022-06-15)"
         );
         assert_eq!(vi("must be at most 100 characters"), "tối đa 100 ký tự");
+        assert_eq!(
+            vi("'CA' is not one of Công an xã (commune_police), Khác (other)"),
+            "'CA' không thuộc các giá trị được chấp nhận: Công an xã (commune_police), Khác (other)"
+        );
+        assert_eq!(
+            vi(
+                "the team's unit '21808' closed on 01/01/2024; a team serves its unit's successor from that day"
+            ),
+            "đơn vị của tổ (21808) không còn từ 01/01/2024 (sáp nhập hoặc chia tách); từ ngày đó tổ thuộc đơn vị kế thừa"
+        );
         assert_eq!(vi("something new"), "something new");
         assert_eq!(problem(Lang::En, "is required"), "is required");
     }
