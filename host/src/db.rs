@@ -26,7 +26,7 @@ pub enum Backend {
 }
 
 /// The PostgreSQL advisory lock key that write transactions hold ("sohoa" in ASCII).
-const WRITE_LOCK_KEY: i64 = 0x736f_686f_61;
+const WRITE_LOCK_KEY: i64 = 0x0073_6f68_6f61;
 
 /// A cheap-to-clone handle on the connection pool.
 #[derive(Debug, Clone)]
