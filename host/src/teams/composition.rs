@@ -331,7 +331,12 @@ impl Verdict {
     /// Ok when the write introduced no error finding. Otherwise, with a reason, records the
     /// override (the findings and the reason) in the audit trail; without one, the 422
     /// `composition_failed` error naming the rule and its findings.
-    pub async fn settle(self, conn: &mut AnyConnection, actor: &Actor, override_reason: Option<&str>) -> Result<()> {
+    pub async fn settle(
+        self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        override_reason: Option<&str>,
+    ) -> Result<()> {
         if self.new_errors.is_empty() {
             return Ok(());
         }

@@ -51,8 +51,8 @@ pub async fn rows(
     }
     let mut teams: HashMap<i64, Team> = HashMap::new();
     for m in &members {
-        if !teams.contains_key(&m.team_id) {
-            teams.insert(m.team_id, super::find(conn, m.team_id).await?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = teams.entry(m.team_id) {
+            slot.insert(super::find(conn, m.team_id).await?);
         }
     }
     // Teams by unit code, then by id; members keep their order within the team.
@@ -133,11 +133,12 @@ pub fn to_xlsx(rows: &[Cells], language: Language) -> Result<Vec<u8>> {
     let fail = |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("writing the XLSX roster: {e}"));
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name(match language {
-        Language::Vi => "Danh sách tổ",
-        Language::En => "Roster",
-    })
-    .map_err(fail)?;
+    sheet
+        .set_name(match language {
+            Language::Vi => "Danh sách tổ",
+            Language::En => "Roster",
+        })
+        .map_err(fail)?;
     let bold = Format::new().set_bold();
     let text = Format::new().set_num_format("@");
     let day = Format::new().set_num_format("dd/mm/yyyy");
@@ -193,7 +194,12 @@ pub fn to_xlsx(rows: &[Cells], language: Language) -> Result<Vec<u8>> {
 }
 
 /// The roster file as an HTTP answer (an attachment named after the unit).
-pub fn file_response(rows: &[Cells], format: RosterFormat, language: Language, unit: &str) -> Result<Response> {
+pub fn file_response(
+    rows: &[Cells],
+    format: RosterFormat,
+    language: Language,
+    unit: &str,
+) -> Result<Response> {
     let (bytes, content_type, extension) = match format {
         RosterFormat::Csv => (to_csv(rows, language)?, "text/csv; charset=utf-8", "csv"),
         RosterFormat::Xlsx => (to_xlsx(rows, language)?, RosterFormat::XLSX_MIME, "xlsx"),
@@ -201,6 +207,9 @@ pub fn file_response(rows: &[Cells], format: RosterFormat, language: Language, u
     let stem: String =
         unit.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
     let disposition = format!("attachment; filename=\"to-cong-nghe-so-{stem}.{extension}\"");
-    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+    Ok((
+        [(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        bytes,
+    )
         .into_response())
 }

@@ -26,7 +26,7 @@ use utoipa::ToSchema;
 use super::composition::{AppliedPlugin, Finding, Guard, Verdict};
 use super::members::{
     MembershipFields, PersonFields, check_against_team, find_person, insert_membership, membership_fields,
-    person_for, person_fields,
+    person_fields, person_for,
 };
 use super::{CheckedTeam, NewTeam, check_new_team, insert_team};
 use crate::audit::Actor;
@@ -73,7 +73,12 @@ pub(crate) struct Column {
     required: bool,
 }
 
-const fn col(name: &'static str, header_vi: &'static str, aliases: &'static [&'static str], required: bool) -> Column {
+const fn col(
+    name: &'static str,
+    header_vi: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+) -> Column {
     Column { name, header_vi, aliases, required }
 }
 
@@ -188,7 +193,7 @@ pub(crate) fn decode_csv(bytes: &[u8]) -> Result<String> {
     const SAVE_AS: &str = "save it from Excel as \"CSV UTF-8 (Comma delimited)\" or send the .xlsx workbook";
     let utf16 = |le: bool| -> Result<String> {
         let body = &bytes[2..];
-        if body.len() % 2 != 0 {
+        if !body.len().is_multiple_of(2) {
             return Err(Error::BadRequest(format!("the CSV file is cut short UTF-16 text; {SAVE_AS}")));
         }
         let units: Vec<u16> = body
@@ -618,7 +623,14 @@ async fn write_rows(
         }
         by_team.entry(v.team_key.clone()).or_default().push(v);
     }
-    let mut guarded: Vec<((String, String), i64, Guard, Vec<usize>)> = Vec::new();
+    /// A team the import wrote to, with its guard and its rows.
+    struct Touched {
+        unit_code: String,
+        team_id: i64,
+        guard: Guard,
+        rows: Vec<usize>,
+    }
+    let mut guarded: Vec<Touched> = Vec::new();
     for key in order {
         let team = &checked[&key];
         let rows = by_team.remove(&key).unwrap_or_default();
@@ -655,11 +667,11 @@ async fn write_rows(
                 outcome.members_created += 1;
             }
         }
-        guarded.push((key, team_id, guard, row_numbers));
+        guarded.push(Touched { unit_code: key.0, team_id, guard, rows: row_numbers });
     }
     let keep = !options.dry_run && (outcome.errors.is_empty() || options.skip_invalid);
     let reason = Verdict::reason(options.override_reason.as_deref());
-    for ((unit_code, _), team_id, guard, rows) in guarded {
+    for Touched { unit_code, team_id, guard, rows } in guarded {
         let verdict = guard.verdict(conn, runtime).await?;
         if verdict.new_errors.is_empty() {
             continue;
@@ -697,6 +709,28 @@ mod tests {
         assert_eq!(column_of("Ngày tham gia (*)"), Some("joined_on"));
         assert_eq!(column_of("Số điện thoại"), Some("phone"));
         assert_eq!(column_of("Ghi chú"), None);
+    }
+
+    #[test]
+    fn csv_text_from_utf8_utf16_or_a_clear_refusal() {
+        assert_eq!(decode_csv("Mã,Tên".as_bytes()).unwrap(), "Mã,Tên");
+        assert_eq!(decode_csv(b"\xEF\xBB\xBFa;b").unwrap(), "a;b");
+        let le: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("Họ;Tên".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(decode_csv(&le).unwrap(), "Họ;Tên");
+        let be: Vec<u8> =
+            [0xFE, 0xFF].into_iter().chain("Nữ".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(decode_csv(&be).unwrap(), "Nữ");
+        let err = decode_csv(b"M\xE3 \xF0\xF5n v\xEB").unwrap_err().to_string();
+        assert!(err.contains("not UTF-8") && err.contains("byte 2"), "{err}");
+    }
+
+    #[test]
+    fn the_separator_is_the_one_that_makes_sense_of_the_header() {
+        assert_eq!(detect_separator("Mã đơn vị;Họ và tên;Ghi chú, khác\n"), b';');
+        assert_eq!(detect_separator("unit_code\tfull_name\n"), b'\t');
+        assert_eq!(detect_separator("unit_code,full_name;x\n"), b',');
+        assert_eq!(detect_separator("nothing here\n"), b',');
     }
 
     #[test]

@@ -214,7 +214,8 @@ async fn import_teams(
     };
     let actor = principal.actor();
     let outcome =
-        super::import_roster(&mut tx, &state.plugins, &actor, Some(&principal), &body, format, &options).await?;
+        super::import_roster(&mut tx, &state.plugins, &actor, Some(&principal), &body, format, &options)
+            .await?;
     if outcome.written {
         tx.commit().await?;
     }

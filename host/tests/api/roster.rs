@@ -183,7 +183,11 @@ async fn csv_dialects_spreadsheets_write_are_read() {
         assert_eq!(r.body["teams_created"], 2);
         assert_eq!(r.body["members_created"], 5);
         let m = app.get("/api/v1/members?unit=21835&q=lan").await;
-        assert_eq!(m.body["items"][0]["skills"], serde_json::json!(["VNeID", "Dịch vụ công"]), "a quoted ';' stays in its cell");
+        assert_eq!(
+            m.body["items"][0]["skills"],
+            serde_json::json!(["VNeID", "Dịch vụ công"]),
+            "a quoted ';' stays in its cell"
+        );
 
         // The same roster in the other dialects reads the same: every member found, none added.
         let mut bom = b"\xEF\xBB\xBF".to_vec();
@@ -193,10 +197,16 @@ async fn csv_dialects_spreadsheets_write_are_read() {
         utf16.extend(semicolon.encode_utf16().flat_map(u16::to_le_bytes));
         let mut utf16_be = vec![0xFE, 0xFF];
         utf16_be.extend(GOOD.encode_utf16().flat_map(u16::to_be_bytes));
-        for (dialect, bytes) in [("UTF-8 BOM", bom), ("tab", tab), ("UTF-16LE", utf16), ("UTF-16BE", utf16_be)] {
+        for (dialect, bytes) in
+            [("UTF-8 BOM", bom), ("tab", tab), ("UTF-16LE", utf16), ("UTF-16BE", utf16_be)]
+        {
             let r = app.post_bytes("/api/v1/teams/import", "text/csv", bytes).await;
             assert_eq!(r.status, 200, "{dialect}: {:?}", r.body);
-            assert_eq!((r.body["members_existing"].as_u64(), r.body["members_created"].as_u64()), (Some(5), Some(0)), "{dialect}");
+            assert_eq!(
+                (r.body["members_existing"].as_u64(), r.body["members_created"].as_u64()),
+                (Some(5), Some(0)),
+                "{dialect}"
+            );
         }
         assert_eq!(app.count("memberships").await, 5);
 
@@ -207,10 +217,14 @@ async fn csv_dialects_spreadsheets_write_are_read() {
         let message = r.body["error"]["message"].as_str().unwrap();
         assert!(message.contains("not UTF-8") && message.contains("CSV UTF-8"), "{message}");
         // A header that no separator makes sense of names the separators tried.
-        let r = app.post_bytes("/api/v1/teams/import", "text/csv", b"ho ten|gioi tinh\nA|Nam\n".to_vec()).await;
+        let r =
+            app.post_bytes("/api/v1/teams/import", "text/csv", b"ho ten|gioi tinh\nA|Nam\n".to_vec()).await;
         assert_eq!(r.status, 400);
         let message = r.body["error"]["message"].as_str().unwrap();
-        assert!(message.contains("unit_code") && message.contains("';'") && message.contains("UTF-8"), "{message}");
+        assert!(
+            message.contains("unit_code") && message.contains("';'") && message.contains("UTF-8"),
+            "{message}"
+        );
     })
     .await;
 }
@@ -252,20 +266,28 @@ async fn a_dry_run_reports_exactly_what_the_import_does() {
         let dry = app.post_bytes("/api/v1/teams/import?dry_run=true", "text/csv", GOOD.into()).await;
         assert_eq!(dry.status, 200, "{}: {:?}", app.backend, dry.body);
         assert_eq!(dry.body["written"], false);
-        assert_eq!((app.count("teams").await, app.count("people").await, app.count("memberships").await), (0, 0, 0));
+        assert_eq!(
+            (app.count("teams").await, app.count("people").await, app.count("memberships").await),
+            (0, 0, 0)
+        );
         assert_eq!(app.count("audit_log").await, audit_before, "a dry run leaves no trace");
 
         let real = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
         assert_eq!(real.status, 200, "{:?}", real.body);
         assert_eq!(real.body["written"], true);
-        for field in ["rows", "teams_created", "teams_existing", "members_created", "members_existing", "rows_skipped"] {
+        for field in
+            ["rows", "teams_created", "teams_existing", "members_created", "members_existing", "rows_skipped"]
+        {
             assert_eq!(dry.body[field], real.body[field], "{field}");
         }
         assert_eq!(real.body["teams_created"], 2);
         assert_eq!(real.body["members_created"], 5);
 
         let again = app.post_bytes("/api/v1/teams/import?dry_run=true", "text/csv", GOOD.into()).await;
-        assert_eq!((again.body["members_created"].as_u64(), again.body["members_existing"].as_u64()), (Some(0), Some(5)));
+        assert_eq!(
+            (again.body["members_created"].as_u64(), again.body["members_existing"].as_u64()),
+            (Some(0), Some(5))
+        );
     })
     .await;
 }
@@ -322,7 +344,11 @@ async fn people_sharing_a_phone_are_not_merged() {
 fn village_roster(from: usize, to: usize) -> String {
     let mut csv = GOOD.lines().next().unwrap().to_string() + "\n";
     for i in from..=to {
-        let (position, affiliation) = if i == 1 { ("Tổ trưởng", "Trưởng thôn") } else { ("Thành viên", "Đoàn Thanh niên") };
+        let (position, affiliation) = if i == 1 {
+            ("Tổ trưởng", "Trưởng thôn")
+        } else {
+            ("Thành viên", "Đoàn Thanh niên")
+        };
         csv += &format!(
             "21835-01,,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Thành viên Số {i},Nam,1990,09051110{i:02},,{position},{affiliation},,01/07/2022,\n"
         );
@@ -347,11 +373,17 @@ async fn an_import_is_judged_by_the_composition_rule_like_any_write() {
         assert_eq!(failing["rows"], serde_json::json!([2, 3, 4, 5, 6, 7]));
         assert_eq!(failing["accepted"], false);
         assert_eq!((app.count("teams").await, app.count("memberships").await), (0, 0));
-        let dry = app.post_bytes("/api/v1/teams/import?dry_run=true", "text/csv", six.clone().into_bytes()).await;
+        let dry =
+            app.post_bytes("/api/v1/teams/import?dry_run=true", "text/csv", six.clone().into_bytes()).await;
         assert_eq!(dry.status, 422, "the dry run says the import would be refused");
         // The same teams, rows and findings (ids aside: a team that was never kept has none).
         let gist = |body: &serde_json::Value| {
-            body["composition"].as_array().unwrap().iter().map(|t| (t["rows"].clone(), t["findings"][0]["code"].clone())).collect::<Vec<_>>()
+            body["composition"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| (t["rows"].clone(), t["findings"][0]["code"].clone()))
+                .collect::<Vec<_>>()
         };
         assert_eq!(gist(&dry.body), gist(&r.body));
 
@@ -373,7 +405,13 @@ async fn an_import_is_judged_by_the_composition_rule_like_any_write() {
         assert_eq!(r.body["composition"][0]["accepted"], true);
         assert_eq!(app.count("memberships").await, 6);
         let trail = app.get(&format!("/api/v1/audit?entity=team&entity_id={team_id}")).await;
-        let overridden = trail.body["items"].as_array().unwrap().iter().find(|e| e["action"] == "override").expect("an override row").clone();
+        let overridden = trail.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "override")
+            .expect("an override row")
+            .clone();
         assert_eq!(overridden["reason"], "Thôn đông dân");
     })
     .await;
@@ -413,7 +451,9 @@ async fn an_exported_roster_imports_back_unchanged() {
         assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
         // One member has left: the export keeps the stint and its end.
         let member = app.get("/api/v1/members?unit=21835&q=tai").await.body["items"][0]["id"].clone();
-        let r = app.patch(&format!("/api/v1/members/{member}"), serde_json::json!({"left_on": "2023-03-31"})).await;
+        let r = app
+            .patch(&format!("/api/v1/members/{member}"), serde_json::json!({"left_on": "2023-03-31"}))
+            .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         let admin = app.admin().await;
 
@@ -422,7 +462,11 @@ async fn an_exported_roster_imports_back_unchanged() {
         assert!(headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
         assert!(headers[axum::http::header::CONTENT_DISPOSITION].to_str().unwrap().contains(".csv"));
         let text = std::str::from_utf8(&csv).unwrap().strip_prefix('\u{feff}').expect("a BOM for Excel");
-        assert_eq!(text.lines().next().unwrap(), GOOD.lines().next().unwrap(), "Vietnamese headers, the import's layout");
+        assert_eq!(
+            text.lines().next().unwrap(),
+            GOOD.lines().next().unwrap(),
+            "Vietnamese headers, the import's layout"
+        );
         assert_eq!(text.lines().count(), 6);
         assert!(text.contains(",0905111001,"), "phones keep their zero");
         assert!(text.contains("31/03/2023"));
@@ -449,7 +493,11 @@ async fn an_exported_roster_imports_back_unchanged() {
             assert_eq!(r.status, 200, "{kind}: {:?}", r.body);
             assert_eq!(r.body["teams_existing"], 2, "{kind}");
             assert_eq!(r.body["members_existing"], 5, "{kind}: {:?}", r.body);
-            assert_eq!((r.body["teams_created"].as_u64(), r.body["members_created"].as_u64()), (Some(0), Some(0)), "{kind}");
+            assert_eq!(
+                (r.body["teams_created"].as_u64(), r.body["members_created"].as_u64()),
+                (Some(0), Some(0)),
+                "{kind}"
+            );
             let mut after = Vec::new();
             for t in tables {
                 after.push(app.count(t).await);
@@ -471,10 +519,17 @@ async fn an_exported_roster_imports_back_unchanged() {
         assert_eq!(status, 200);
         let seen = String::from_utf8(seen).unwrap();
         assert_eq!(seen.lines().count(), 6);
-        assert!(!seen.contains("0905111001") && !seen.contains("1997") && !seen.contains("lan@example.vn"), "{seen}");
+        assert!(
+            !seen.contains("0905111001") && !seen.contains("1997") && !seen.contains("lan@example.vn"),
+            "{seen}"
+        );
         let token = app.user("quynhon.xem", "viewer", Some("540"), None).await;
         let (_, _, other) = app.with_token(&token).get_file("/api/v1/teams/export?format=csv").await;
-        assert_eq!(String::from_utf8(other).unwrap().lines().count(), 1, "another district's viewer gets the header only");
+        assert_eq!(
+            String::from_utf8(other).unwrap().lines().count(),
+            1,
+            "another district's viewer gets the header only"
+        );
         let (status, _, _) = admin.get_file("/api/v1/teams/export?format=pdf").await;
         assert_eq!(status, 400);
     })
