@@ -264,7 +264,12 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut lines = LineCounter::new(text.as_bytes());
     for record in reader.records() {
-        let record = record.map_err(|e| Error::BadRequest(format!("unreadable CSV: {e}")))?;
+        let record = record.map_err(|e| {
+            let sep = if separator == b'\t' { "tab".to_string() } else { format!("'{}'", separator as char) };
+            Error::BadRequest(format!(
+                "unreadable CSV ({e}); it was read as UTF-8 text with columns separated by {sep}"
+            ))
+        })?;
         let mut cells = HashMap::new();
         for (c, value) in record.iter().enumerate() {
             if let Some(Some(name)) = columns.get(c) {
@@ -627,6 +632,7 @@ async fn write_rows(
     struct Touched {
         unit_code: String,
         team_id: i64,
+        existed: bool,
         guard: Guard,
         rows: Vec<usize>,
     }
@@ -667,11 +673,12 @@ async fn write_rows(
                 outcome.members_created += 1;
             }
         }
-        guarded.push(Touched { unit_code: key.0, team_id, guard, rows: row_numbers });
+        let existed = team.existing.is_some();
+        guarded.push(Touched { unit_code: key.0, team_id, existed, guard, rows: row_numbers });
     }
     let keep = !options.dry_run && (outcome.errors.is_empty() || options.skip_invalid);
     let reason = Verdict::reason(options.override_reason.as_deref());
-    for Touched { unit_code, team_id, guard, rows } in guarded {
+    for Touched { unit_code, team_id, existed, guard, rows } in guarded {
         let verdict = guard.verdict(conn, runtime).await?;
         if verdict.new_errors.is_empty() {
             continue;
@@ -679,13 +686,12 @@ async fn write_rows(
         let accepted = reason.is_some();
         let findings = verdict.new_errors.clone();
         let plugin = verdict.plugin.clone();
-        let existing = checked.values().any(|t| t.existing == Some(team_id));
         if accepted && keep {
             verdict.settle(conn, actor, reason).await?;
         }
         let name = super::find(conn, team_id).await?.name;
         outcome.composition.push(TeamFindings {
-            team_id: existing.then_some(team_id),
+            team_id: existed.then_some(team_id),
             unit_code,
             team_name: name,
             rows,
