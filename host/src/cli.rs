@@ -641,3 +641,48 @@ async fn demo(
     app.run().await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROSTER: &str = "\
+Mã đơn vị,Số quyết định,Ngày quyết định,Người ký,Họ và tên,Giới tính,Năm sinh,Số điện thoại,Chức vụ trong tổ,Thành phần,Ngày tham gia
+21835-01,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Phạm Văn Sơn,Nam,1970,0905111004,Tổ trưởng,Trưởng thôn,01/07/2022
+21835-01,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Trần Thị Lan,Nữ,1997,0905111002,Thành viên,Đoàn Thanh niên,02/07/2022
+";
+
+    async fn sohoa(dir: &Path, args: &[&str]) -> ExitCode {
+        let mut all = vec!["sohoa".to_string(), "--data-dir".into(), dir.display().to_string()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        run(Cli::parse_from(all)).await.expect("the command runs")
+    }
+
+    async fn memberships(dir: &Path) -> i64 {
+        let overrides = vec![("paths.data_dir", dir.display().to_string())];
+        let settings = Settings::load(&Sources { overrides, ..Default::default() }).unwrap();
+        let db = Db::connect(&settings).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships").fetch_one(&db.pool).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn teams_import_dry_run_writes_nothing_and_export_imports_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let units = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/units.csv");
+        assert_eq!(sohoa(dir.path(), &["units", "import", units]).await, ExitCode::SUCCESS);
+        let roster = dir.path().join("to.csv");
+        std::fs::write(&roster, ROSTER.replace(',', ";")).unwrap();
+        let roster = roster.to_str().unwrap();
+
+        assert_eq!(sohoa(dir.path(), &["teams", "import", "--dry-run", roster]).await, ExitCode::SUCCESS);
+        assert_eq!(memberships(dir.path()).await, 0, "a dry run writes nothing");
+        assert_eq!(sohoa(dir.path(), &["teams", "import", roster]).await, ExitCode::SUCCESS);
+        assert_eq!(memberships(dir.path()).await, 2);
+
+        let out = dir.path().join("xuat.xlsx");
+        let out = out.to_str().unwrap();
+        assert_eq!(sohoa(dir.path(), &["teams", "export", "--unit", "21835", out]).await, ExitCode::SUCCESS);
+        assert_eq!(sohoa(dir.path(), &["teams", "import", out]).await, ExitCode::SUCCESS);
+        assert_eq!(memberships(dir.path()).await, 2, "the export imports back unchanged");
+    }
+}
