@@ -1,4 +1,4 @@
-//! The command line: `sohoa serve | migrate | demo | units import | teams import | openapi`.
+//! The command line: `sohoa serve | migrate | demo | units import | teams import | teams export | openapi`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -175,9 +175,26 @@ enum TeamsCommand {
         /// Write the valid rows and report the others, instead of writing nothing.
         #[arg(long)]
         skip_invalid: bool,
-        /// Check and report without writing.
+        /// Check and report exactly what the import would do, without writing.
         #[arg(long)]
         dry_run: bool,
+        /// Accept teams the import leaves breaking their composition rule (audited per team).
+        #[arg(long, value_name = "REASON")]
+        override_reason: Option<String>,
+    },
+    /// Export the rosters of a unit's subtree to FILE (.xlsx or .csv), in the layout `teams
+    /// import` reads: one row per membership, those who left included.
+    Export {
+        /// The unit whose teams (and those of every unit below it) are exported.
+        #[arg(long, value_name = "CODE")]
+        unit: String,
+        file: PathBuf,
+        /// Headers and words in the cells: vi (default) or en.
+        #[arg(long, value_name = "LANG", default_value = "vi")]
+        headers: String,
+        /// Date the unit tree is taken on (default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
     },
 }
 
@@ -286,10 +303,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open(&settings).await?;
             import_units(&db, file, *apply_2025_reform, valid_from.as_deref()).await?;
         }
-        Command::Teams { command: TeamsCommand::Import { file, skip_invalid, dry_run } } => {
+        Command::Teams { command: TeamsCommand::Import { file, skip_invalid, dry_run, override_reason } } => {
             let settings = settings(&cli, Vec::new())?;
             let db = open(&settings).await?;
-            return import_roster(&db, &settings, file, *skip_invalid, *dry_run).await;
+            let options = teams::import::Options {
+                skip_invalid: *skip_invalid,
+                dry_run: *dry_run,
+                max_rows: settings.import.max_rows,
+                override_reason: override_reason.clone(),
+            };
+            return import_roster(&db, &settings, file, &options).await;
+        }
+        Command::Teams { command: TeamsCommand::Export { unit, file, headers, as_of } } => {
+            let settings = settings(&cli, Vec::new())?;
+            let db = open(&settings).await?;
+            export_roster(&db, unit, file, headers, as_of.as_deref()).await?;
         }
         Command::User {
             command: UserCommand::Create { username, role, unit, team, display_name, password_stdin },
@@ -512,23 +540,37 @@ async fn import_roster(
     db: &Db,
     settings: &Settings,
     file: &Path,
-    skip_invalid: bool,
-    dry_run: bool,
+    options: &teams::import::Options,
 ) -> anyhow::Result<ExitCode> {
     let format = RosterFormat::from_path(file)
         .ok_or_else(|| anyhow::anyhow!("{}: expected a .xlsx or .csv file", file.display()))?;
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    let options = teams::import::Options { skip_invalid, dry_run, max_rows: settings.import.max_rows };
+    let runtime = crate::plugins::Runtime::for_settings(settings)?;
     let mut tx = db.begin_write().await?;
     let actor = Actor::system("sohoa teams import");
-    let outcome = teams::import_roster(&mut tx, &actor, None, &bytes, format, &options).await?;
+    let outcome = teams::import_roster(&mut tx, &runtime, &actor, None, &bytes, format, options).await?;
     if outcome.written {
         tx.commit().await?;
     }
     for e in &outcome.errors {
         eprintln!("row {}, {}: {}", e.row.unwrap_or(0), e.field, e.message);
     }
-    let verb = if outcome.written { "imported" } else { "nothing written" };
+    for t in &outcome.composition {
+        let rule = t.plugin.as_ref().map(|p| format!("{}@{}", p.plugin_id, p.version)).unwrap_or_default();
+        let verdict = if t.accepted { "accepted with the override reason" } else { "refused" };
+        eprintln!("team '{}' ({}), rows {:?}: breaks {rule}, {verdict}:", t.team_name, t.unit_code, t.rows);
+        for f in &t.findings {
+            eprintln!("  {}: {}", f.code, f.message);
+        }
+    }
+    if outcome.composition.iter().any(|t| !t.accepted) {
+        eprintln!("give --override-reason to import these teams anyway (the reason is audited)");
+    }
+    let verb = match (outcome.written, options.dry_run) {
+        (true, _) => "imported",
+        (false, true) if !outcome.refused => "dry run, nothing written; the import would do",
+        _ => "nothing written",
+    };
     println!(
         "{verb}: {} rows; teams {} new, {} existing; members {} new, {} existing; {} invalid rows",
         outcome.rows,
@@ -538,8 +580,35 @@ async fn import_roster(
         outcome.members_existing,
         outcome.rows_skipped
     );
-    let failed = !outcome.errors.is_empty() && !skip_invalid;
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if outcome.refused { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn export_roster(
+    db: &Db,
+    unit: &str,
+    file: &Path,
+    headers: &str,
+    as_of: Option<&str>,
+) -> anyhow::Result<()> {
+    use teams::export::Language;
+    let format = RosterFormat::from_path(file)
+        .ok_or_else(|| anyhow::anyhow!("{}: expected a .xlsx or .csv file name", file.display()))?;
+    let language = match headers {
+        "vi" => Language::Vi,
+        "en" => Language::En,
+        other => anyhow::bail!("--headers: '{other}' is not one of vi, en"),
+    };
+    let date = crate::api::as_of(as_of)?;
+    let mut conn = db.pool.acquire().await?;
+    let unit_id = units::id_of(&mut conn, unit).await?;
+    let rows = teams::export::rows(&mut conn, None, Some(vec![unit_id]), &date, language).await?;
+    let bytes = match format {
+        RosterFormat::Csv => teams::export::to_csv(&rows, language)?,
+        RosterFormat::Xlsx => teams::export::to_xlsx(&rows, language)?,
+    };
+    std::fs::write(file, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+    println!("exported {} member rows of unit {unit} to {}", rows.len(), file.display());
+    Ok(())
 }
 
 async fn demo(
@@ -618,4 +687,49 @@ async fn demo(
     eprintln!("     curl -b jar '{base}/api/v1/teams?unit={}'", crate::demo::TAY_SON);
     app.run().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROSTER: &str = "\
+Mã đơn vị,Số quyết định,Ngày quyết định,Người ký,Họ và tên,Giới tính,Năm sinh,Số điện thoại,Chức vụ trong tổ,Thành phần,Ngày tham gia
+21835-01,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Phạm Văn Sơn,Nam,1970,0905111004,Tổ trưởng,Trưởng thôn,01/07/2022
+21835-01,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Trần Thị Lan,Nữ,1997,0905111002,Thành viên,Đoàn Thanh niên,02/07/2022
+";
+
+    async fn sohoa(dir: &Path, args: &[&str]) -> ExitCode {
+        let mut all = vec!["sohoa".to_string(), "--data-dir".into(), dir.display().to_string()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        run(Cli::parse_from(all)).await.expect("the command runs")
+    }
+
+    async fn memberships(dir: &Path) -> i64 {
+        let overrides = vec![("paths.data_dir", dir.display().to_string())];
+        let settings = Settings::load(&Sources { overrides, ..Default::default() }).unwrap();
+        let db = Db::connect(&settings).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships").fetch_one(&db.pool).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn teams_import_dry_run_writes_nothing_and_export_imports_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let units = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/units.csv");
+        assert_eq!(sohoa(dir.path(), &["units", "import", units]).await, ExitCode::SUCCESS);
+        let roster = dir.path().join("to.csv");
+        std::fs::write(&roster, ROSTER.replace(',', ";")).unwrap();
+        let roster = roster.to_str().unwrap();
+
+        assert_eq!(sohoa(dir.path(), &["teams", "import", "--dry-run", roster]).await, ExitCode::SUCCESS);
+        assert_eq!(memberships(dir.path()).await, 0, "a dry run writes nothing");
+        assert_eq!(sohoa(dir.path(), &["teams", "import", roster]).await, ExitCode::SUCCESS);
+        assert_eq!(memberships(dir.path()).await, 2);
+
+        let out = dir.path().join("xuat.xlsx");
+        let out = out.to_str().unwrap();
+        assert_eq!(sohoa(dir.path(), &["teams", "export", "--unit", "21835", out]).await, ExitCode::SUCCESS);
+        assert_eq!(sohoa(dir.path(), &["teams", "import", out]).await, ExitCode::SUCCESS);
+        assert_eq!(memberships(dir.path()).await, 2, "the export imports back unchanged");
+    }
 }

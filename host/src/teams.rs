@@ -14,6 +14,7 @@
 
 pub(crate) mod access;
 pub mod composition;
+pub mod export;
 pub mod import;
 pub mod members;
 mod routes;

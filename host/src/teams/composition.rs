@@ -269,16 +269,44 @@ fn finding(f: wit::Finding) -> Finding {
 }
 
 /// Guards a write to a team: run [`before`](Guard::before) before it and
-/// [`after`](Guard::after) after it, in the same transaction.
+/// [`after`](Guard::after) after it, in the same transaction. Every path that writes teams or
+/// members (API, web pages, roster import) goes through it, so the rule is judged the same way.
 pub struct Guard {
     team_id: i64,
     before: BTreeSet<String>,
+}
+
+/// What a guarded write did to its team's composition: the error findings it introduced.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub team_id: i64,
+    /// The rule that judged, None when none applies.
+    pub plugin: Option<AppliedPlugin>,
+    /// Error findings the team did not have before the write.
+    pub new_errors: Vec<Finding>,
 }
 
 impl Guard {
     pub async fn before(conn: &mut AnyConnection, runtime: &Arc<Runtime>, team_id: i64) -> Result<Guard> {
         let today = crate::dates::today_iso();
         Ok(Guard { team_id, before: check(conn, runtime, team_id, &today).await?.error_codes() })
+    }
+
+    /// A guard for a team created by the write itself: every error finding is new.
+    pub fn new_team(team_id: i64) -> Guard {
+        Guard { team_id, before: BTreeSet::new() }
+    }
+
+    /// Runs the rule after the write and keeps the error findings it introduced.
+    pub async fn verdict(self, conn: &mut AnyConnection, runtime: &Arc<Runtime>) -> Result<Verdict> {
+        let today = crate::dates::today_iso();
+        let result = check(conn, runtime, self.team_id, &today).await?;
+        let new_errors = result
+            .findings
+            .into_iter()
+            .filter(|f| f.severity == "error" && !self.before.contains(&f.code))
+            .collect();
+        Ok(Verdict { team_id: self.team_id, plugin: result.plugin, new_errors })
     }
 
     /// Refuses (422 `composition_failed`) when the write introduced error findings, unless
@@ -290,31 +318,44 @@ impl Guard {
         actor: &Actor,
         override_reason: Option<&str>,
     ) -> Result<()> {
-        let today = crate::dates::today_iso();
-        let result = check(conn, runtime, self.team_id, &today).await?;
-        let new: Vec<&Finding> = result
-            .findings
-            .iter()
-            .filter(|f| f.severity == "error" && !self.before.contains(&f.code))
-            .collect();
-        if new.is_empty() {
+        self.verdict(conn, runtime).await?.settle(conn, actor, override_reason).await
+    }
+}
+
+impl Verdict {
+    /// The override reason given, trimmed, if not blank.
+    pub fn reason(override_reason: Option<&str>) -> Option<&str> {
+        override_reason.map(str::trim).filter(|r| !r.is_empty())
+    }
+
+    /// Ok when the write introduced no error finding. Otherwise, with a reason, records the
+    /// override (the findings and the reason) in the audit trail; without one, the 422
+    /// `composition_failed` error naming the rule and its findings.
+    pub async fn settle(
+        self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        override_reason: Option<&str>,
+    ) -> Result<()> {
+        if self.new_errors.is_empty() {
             return Ok(());
         }
         let team = super::find(conn, self.team_id).await?;
-        match override_reason.map(str::trim).filter(|r| !r.is_empty()) {
+        match Self::reason(override_reason) {
             Some(reason) => {
                 let mut change =
-                    Change::new("override", "team", self.team_id, Some(team.unit_id)).after(&new);
+                    Change::new("override", "team", self.team_id, Some(team.unit_id)).after(&self.new_errors);
                 change.reason = Some(reason.to_string());
                 audit::record(conn, actor, change).await
             }
             None => Err(Error::Composition {
                 message: format!(
                     "the change breaks the composition rule {}: {} (give override_reason to proceed anyway)",
-                    result.plugin.map(|p| format!("{}@{}", p.plugin_id, p.version)).unwrap_or_default(),
-                    new.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ")
+                    self.plugin.map(|p| format!("{}@{}", p.plugin_id, p.version)).unwrap_or_default(),
+                    self.new_errors.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ")
                 ),
-                findings: new
+                findings: self
+                    .new_errors
                     .iter()
                     .map(|f| crate::error::FieldError::new(f.code.clone(), f.message.clone()))
                     .collect(),

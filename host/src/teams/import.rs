@@ -5,27 +5,36 @@
 //! Every row is checked with the same rules as the API before anything is written; each bad
 //! row is reported with its number as the spreadsheet shows it. Nothing is written unless all
 //! rows are valid, or `skip_invalid` is set. Importing the same file twice changes nothing:
-//! teams are matched by unit and name, people by name and phone or email, and a membership
-//! with the same start day is the same membership.
+//! teams are matched by unit and name, people as [`find_person`] says (the exact name, gender
+//! and year of birth, and a phone, email or the team in common), and a membership with the same
+//! start day is the same membership.
+//!
+//! The writes always run, inside a savepoint of the caller's transaction, and the teams they
+//! touch are judged by their composition rule with the same [`Guard`] as every other write;
+//! a dry run, invalid rows or a rule broken without `override_reason` roll the savepoint back.
+//! So a dry run reports exactly what the import would do.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
+use std::sync::Arc;
 
 use calamine::{Data, Reader};
 use serde::Serialize;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Connection};
 use utoipa::ToSchema;
 
+use super::composition::{AppliedPlugin, Finding, Guard, Verdict};
 use super::members::{
-    MembershipFields, PersonFields, check_against_team, find_person, insert_membership, insert_person,
-    membership_fields, person_fields,
+    MembershipFields, PersonFields, check_against_team, find_person, insert_membership, membership_fields,
+    person_fields, person_for,
 };
 use super::{CheckedTeam, NewTeam, check_new_team, insert_team};
 use crate::audit::Actor;
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, FieldError, Problems, Result};
+use crate::plugins::Runtime;
 use crate::text;
-use crate::vocab::TeamStatus;
+use crate::vocab::{TeamStatus, Vocab};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RosterFormat {
@@ -55,30 +64,54 @@ impl RosterFormat {
     }
 }
 
-/// The roster's columns, with the header spellings accepted for each (folded).
-const COLUMNS: &[(&str, &[&str], bool)] = &[
-    ("unit_code", &["ma don vi", "ma dvhc", "ma xa", "ma thon"], true),
-    ("team_name", &["ten to", "to"], false),
-    ("decision_number", &["so quyet dinh", "quyet dinh so", "so qd"], true),
-    ("decision_date", &["ngay quyet dinh", "ngay qd"], true),
-    ("decision_signer", &["nguoi ky", "nguoi ky quyet dinh"], true),
-    ("full_name", &["ho va ten", "ho ten"], true),
-    ("gender", &["gioi tinh"], true),
-    ("birth_year", &["nam sinh"], true),
-    ("phone", &["so dien thoai", "dien thoai", "sdt"], false),
-    ("email", &["thu dien tu", "e mail"], false),
-    ("position", &["chuc vu trong to", "chuc vu", "vi tri"], true),
-    ("affiliation", &["thanh phan", "don vi cong tac", "co quan"], true),
-    ("skills", &["ky nang"], false),
-    ("joined_on", &["ngay tham gia"], true),
-    ("left_on", &["ngay roi to", "ngay thoi tham gia"], false),
+/// One roster column: its field name (the English header), the Vietnamese header the export
+/// writes, the other header spellings accepted (folded), and whether it is required.
+pub(crate) struct Column {
+    pub name: &'static str,
+    pub header_vi: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+}
+
+const fn col(
+    name: &'static str,
+    header_vi: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+) -> Column {
+    Column { name, header_vi, aliases, required }
+}
+
+/// The roster's columns, in the order the export writes them.
+pub(crate) const COLUMNS: &[Column] = &[
+    col("unit_code", "Mã đơn vị", &["ma don vi", "ma dvhc", "ma xa", "ma thon"], true),
+    col("team_name", "Tên tổ", &["ten to", "to"], false),
+    col("decision_number", "Số quyết định", &["so quyet dinh", "quyet dinh so", "so qd"], true),
+    col("decision_date", "Ngày quyết định", &["ngay quyet dinh", "ngay qd"], true),
+    col("decision_signer", "Người ký", &["nguoi ky", "nguoi ky quyet dinh"], true),
+    col("full_name", "Họ và tên", &["ho va ten", "ho ten"], true),
+    col("gender", "Giới tính", &["gioi tinh"], true),
+    col("birth_year", "Năm sinh", &["nam sinh"], true),
+    col("phone", "Số điện thoại", &["so dien thoai", "dien thoai", "sdt"], false),
+    col("email", "Email", &["thu dien tu", "e mail"], false),
+    col("position", "Chức vụ trong tổ", &["chuc vu trong to", "chuc vu", "vi tri"], true),
+    col("affiliation", "Thành phần", &["thanh phan", "don vi cong tac", "co quan"], true),
+    col("skills", "Kỹ năng", &["ky nang"], false),
+    col("joined_on", "Ngày tham gia", &["ngay tham gia"], true),
+    col("left_on", "Ngày rời tổ", &["ngay roi to", "ngay thoi tham gia"], false),
 ];
 
-/// What an import did, or would do.
+/// What an import did, or would do. The counts are what the valid rows did, or (when
+/// `written` is false) would have done: a dry run counts exactly what the import would.
 #[derive(Debug, Default, Clone, Serialize, ToSchema)]
 pub struct ImportOutcome {
-    /// Whether anything was written (false on a dry run, or when rows were invalid).
+    /// Whether anything was written (false on a dry run, when rows were invalid, or when a
+    /// team broke its composition rule without `override_reason`).
     pub written: bool,
+    /// True when the import is (or, on a dry run, would be) refused: invalid rows without
+    /// `skip_invalid`, or a team breaking its composition rule without `override_reason`.
+    /// The API answers 422 then.
+    pub refused: bool,
     /// Data rows read (blank rows are not counted).
     pub rows: usize,
     pub teams_created: usize,
@@ -90,13 +123,36 @@ pub struct ImportOutcome {
     /// Rows left out because they were invalid (with `skip_invalid`).
     pub rows_skipped: usize,
     pub errors: Vec<FieldError>,
+    /// Teams the import leaves breaking their composition rule in a new way, with the rule's
+    /// findings; accepted (and audited) only with `override_reason`.
+    pub composition: Vec<TeamFindings>,
 }
 
-#[derive(Debug, Clone)]
+/// A team the import would leave with error findings it did not have before.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamFindings {
+    /// The team's id; null for a team the import would create.
+    pub team_id: Option<i64>,
+    pub unit_code: String,
+    pub team_name: String,
+    /// Spreadsheet rows of the team's members.
+    pub rows: Vec<usize>,
+    /// The rule that judged.
+    pub plugin: Option<AppliedPlugin>,
+    /// The new error findings. Their ids are the import's own writes: when the import is not
+    /// written, they name nothing stored.
+    pub findings: Vec<Finding>,
+    /// True when `override_reason` accepted them (the override is in the audit trail).
+    pub accepted: bool,
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub skip_invalid: bool,
     pub dry_run: bool,
     pub max_rows: usize,
+    /// Accept teams that break their composition rule; the reason is audited per team.
+    pub override_reason: Option<String>,
 }
 
 /// One data row: its spreadsheet row number and its cells by column name.
@@ -108,39 +164,112 @@ fn column_of(header: &str) -> Option<&'static str> {
     let folded = folded.split_whitespace().collect::<Vec<_>>().join(" ");
     COLUMNS
         .iter()
-        .find(|(name, aliases, _)| folded == name.replace('_', " ") || aliases.contains(&folded.as_str()))
-        .map(|(name, _, _)| *name)
+        .find(|c| folded == c.name.replace('_', " ") || c.aliases.contains(&folded.as_str()))
+        .map(|c| c.name)
 }
 
-fn map_headers(headers: &[String]) -> Result<Vec<Option<&'static str>>> {
+/// Required columns the header row lacks.
+fn missing_columns(mapped: &[Option<&'static str>]) -> Vec<&'static str> {
+    COLUMNS.iter().filter(|c| c.required && !mapped.contains(&Some(c.name))).map(|c| c.name).collect()
+}
+
+/// Columns of the header row; 400 naming the missing ones (and, for CSV, how it was read).
+fn map_headers(headers: &[String], how_read: &str) -> Result<Vec<Option<&'static str>>> {
     let mapped: Vec<Option<&'static str>> = headers.iter().map(|h| column_of(h)).collect();
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .filter(|(name, _, required)| *required && !mapped.contains(&Some(*name)))
-        .map(|(name, _, _)| *name)
-        .collect();
+    let missing = missing_columns(&mapped);
     if !missing.is_empty() {
         return Err(Error::BadRequest(format!(
-            "the header row lacks the column(s) {}; see the README for the roster layout",
+            "the header row lacks the column(s) {}{how_read}; see the README for the roster layout",
             missing.join(", ")
         )));
     }
     Ok(mapped)
 }
 
+/// The text of a CSV file: UTF-8 (with or without the byte-order mark Excel writes) or
+/// UTF-16 with its byte-order mark ("Unicode Text"). Anything else is refused (400) with what
+/// to save instead: legacy code pages (Windows-1258, TCVN3, VNI) cannot be told apart reliably.
+pub(crate) fn decode_csv(bytes: &[u8]) -> Result<String> {
+    const SAVE_AS: &str = "save it from Excel as \"CSV UTF-8 (Comma delimited)\" or send the .xlsx workbook";
+    let utf16 = |le: bool| -> Result<String> {
+        let body = &bytes[2..];
+        if !body.len().is_multiple_of(2) {
+            return Err(Error::BadRequest(format!("the CSV file is cut short UTF-16 text; {SAVE_AS}")));
+        }
+        let units: Vec<u16> = body
+            .chunks_exact(2)
+            .map(|p| if le { u16::from_le_bytes([p[0], p[1]]) } else { u16::from_be_bytes([p[0], p[1]]) })
+            .collect();
+        String::from_utf16(&units)
+            .map_err(|_| Error::BadRequest(format!("the CSV file is not valid UTF-16 text; {SAVE_AS}")))
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest).map(str::to_string).map_err(|e| {
+            Error::BadRequest(format!("the CSV file is not valid UTF-8 text (byte {}); {SAVE_AS}", e.valid_up_to() + 3))
+        }),
+        [0xFF, 0xFE, ..] => utf16(true),
+        [0xFE, 0xFF, ..] => utf16(false),
+        _ => std::str::from_utf8(bytes).map(str::to_string).map_err(|e| {
+            Error::BadRequest(format!(
+                "the CSV file is not UTF-8 text (byte {} is not; Windows-1258, TCVN3 and VNI files are not read): {SAVE_AS}",
+                e.valid_up_to() + 1
+            ))
+        }),
+    }
+}
+
+/// Separators spreadsheets write between CSV columns: ',' (or ';' where the comma is the
+/// decimal sign, as in Vietnamese settings) and tab.
+const SEPARATORS: [u8; 3] = [b',', b';', b'\t'];
+
+fn csv_reader(text: &str, separator: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes())
+}
+
+/// The separator under which the header row names the most roster columns.
+fn detect_separator(text: &str) -> u8 {
+    let recognised = |sep: u8| -> usize {
+        let mut reader = csv_reader(text, sep);
+        reader.headers().map(|h| h.iter().filter(|c| column_of(c).is_some()).count()).unwrap_or(0)
+    };
+    let mut best = (SEPARATORS[0], 0);
+    for sep in SEPARATORS {
+        let n = recognised(sep);
+        if n > best.1 {
+            best = (sep, n);
+        }
+    }
+    best.0
+}
+
 fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
+    let text = decode_csv(bytes)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let separator = detect_separator(text);
+    let mut reader = csv_reader(text, separator);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| Error::BadRequest(format!("cannot read the CSV header: {e}")))?
         .iter()
         .map(str::to_string)
         .collect();
-    let columns = map_headers(&headers)?;
+    let columns = map_headers(
+        &headers,
+        " (the file was read as UTF-8 text with columns separated by ',', ';' or tab, the header on the first line)",
+    )?;
     let mut rows = Vec::new();
-    let mut lines = LineCounter::new(bytes);
+    let mut lines = LineCounter::new(text.as_bytes());
     for record in reader.records() {
-        let record = record.map_err(|e| Error::BadRequest(format!("unreadable CSV: {e}")))?;
+        let record = record.map_err(|e| {
+            let sep = if separator == b'\t' { "tab".to_string() } else { format!("'{}'", separator as char) };
+            Error::BadRequest(format!(
+                "unreadable CSV ({e}); it was read as UTF-8 text with columns separated by {sep}"
+            ))
+        })?;
         let mut cells = HashMap::new();
         for (c, value) in record.iter().enumerate() {
             if let Some(Some(name)) = columns.get(c) {
@@ -217,7 +346,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Row>> {
     let mut iter = range.rows();
     let Some(header) = iter.next() else { return Ok(Vec::new()) };
     let headers: Vec<String> = header.iter().map(|c| cell_text("", c)).collect();
-    let columns = map_headers(&headers)?;
+    let columns = map_headers(&headers, " (the header on the first row of the first sheet)")?;
     let mut rows = Vec::new();
     for (i, cells) in iter.enumerate() {
         let mut map = HashMap::new();
@@ -240,11 +369,59 @@ struct ValidRow {
     membership: MembershipFields,
 }
 
-/// Reads, checks and (unless told otherwise) writes a roster into the open transaction.
+/// Commune codes have five digits, and Excel drops the leading zeros of a code typed into a
+/// number cell ("00123" becomes 123, shown as 00123 only by the cell's format). A code of
+/// fewer digits that names no unit is read as the five-digit code when that unit exists.
+async fn restore_unit_codes(conn: &mut AnyConnection, rows: &mut [Row]) -> Result<()> {
+    let mut known: HashMap<String, String> = HashMap::new();
+    for (_, cells) in rows.iter_mut() {
+        let Some(code) = cells.get("unit_code").map(|c| c.trim().to_string()) else { continue };
+        if code.is_empty() || code.len() >= 5 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let restored = match known.get(&code) {
+            Some(r) => r.clone(),
+            None => {
+                let padded = format!("{code:0>5}");
+                let r = if crate::units::id_of(conn, &code).await.is_err()
+                    && crate::units::id_of(conn, &padded).await.is_ok()
+                {
+                    padded
+                } else {
+                    code.clone()
+                };
+                known.insert(code.clone(), r.clone());
+                r
+            }
+        };
+        cells.insert("unit_code", restored);
+    }
+    Ok(())
+}
+
+/// The key under which a row's person is recognised within one file: what [`find_person`]
+/// compares (exact name, gender, year of birth, phone or email).
+fn person_key(p: &PersonFields) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        p.full_name,
+        p.gender.as_str(),
+        p.birth_year,
+        p.phone.as_deref().unwrap_or(""),
+        p.email.as_deref().unwrap_or("")
+    )
+}
+
+/// Reads, checks and writes a roster into the open transaction (see the module
+/// documentation). `scope` is the caller, whose scope every team must be in (None for the
+/// command line). Errors: 400 for an unreadable file or header row, 413 beyond
+/// `options.max_rows`, 422 (validation) for a file without member rows; bad rows and broken
+/// composition rules are reported in the outcome. Commit the transaction only when
+/// `outcome.written` is true (nothing of the import is left in it otherwise).
 pub async fn import_roster(
     conn: &mut AnyConnection,
+    runtime: &Arc<Runtime>,
     actor: &Actor,
-    // The caller, whose scope every team must be in; None for the command line.
     scope: Option<&Principal>,
     bytes: &[u8],
     format: RosterFormat,
@@ -254,8 +431,14 @@ pub async fn import_roster(
         RosterFormat::Csv => read_csv(bytes)?,
         RosterFormat::Xlsx => read_xlsx(bytes)?,
     };
-    let rows: Vec<Row> =
+    let mut rows: Vec<Row> =
         rows.into_iter().filter(|(_, cells)| cells.values().any(|v| !v.trim().is_empty())).collect();
+    if rows.is_empty() {
+        return Err(Error::field(
+            "rows",
+            "no member rows were found below the header row: the roster has one row per member",
+        ));
+    }
     if rows.len() > options.max_rows {
         return Err(Error::PayloadTooLarge(format!(
             "the roster has {} rows; at most {} are accepted in one import",
@@ -263,6 +446,7 @@ pub async fn import_roster(
             options.max_rows
         )));
     }
+    restore_unit_codes(conn, &mut rows).await?;
     let mut outcome = ImportOutcome { rows: rows.len(), ..Default::default() };
     let mut bad_rows: HashSet<usize> = HashSet::new();
     let fail = |outcome: &mut ImportOutcome,
@@ -360,7 +544,7 @@ pub async fn import_roster(
 
     // Members against their team: dates, status, duplicates within the file and in the database.
     let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
-    let mut to_write: Vec<(ValidRow, Option<i64>)> = Vec::new();
+    let mut to_write: Vec<ValidRow> = Vec::new();
     for v in valid {
         if bad_rows.contains(&v.row) {
             continue;
@@ -375,111 +559,158 @@ pub async fn import_roster(
             None => (TeamStatus::Active, None),
         };
         check_against_team(&mut p, &v.membership, &team.decision_date, status, status_date.as_deref());
-        let identity = v
-            .person
-            .phone
-            .clone()
-            .or(v.person.email.clone())
-            .unwrap_or_else(|| v.person.birth_year.to_string());
-        let person_key =
-            (format!("{}|{}", v.team_key.0, v.team_key.1), text::fold(&v.person.full_name), identity);
-        if let Some(first) = seen.get(&person_key) {
+        // The same refusal as POST /members: no stint after the team's unit closed.
+        if let Some(id) = team.existing
+            && !v.membership.joined_on.is_empty()
+        {
+            match super::members::refuse_after_closing(conn, id, &v.membership.joined_on).await {
+                Ok(()) => {}
+                Err(Error::Validation(problems)) => p.0.extend(problems),
+                Err(e) => return Err(e),
+            }
+        }
+        let seen_key = (v.team_key.0.clone(), v.team_key.1.clone(), person_key(&v.person));
+        if let Some(first) = seen.get(&seen_key) {
             p.add("full_name", format!("the same person is already listed for this team on row {first}"));
         } else {
-            seen.insert(person_key, v.row);
+            seen.insert(seen_key, v.row);
         }
-        let mut person_id = None;
         if p.is_empty()
             && let Some(team_id) = team.existing
-            && let Some(pid) = find_person(conn, &v.person).await?
-        {
-            person_id = Some(pid);
-            if let Err(Error::Conflict(_)) =
+            && let Some(pid) = find_person(conn, &v.person, Some(team_id)).await?
+            && let Err(Error::Conflict(_)) =
                 super::members::check_overlap(conn, team_id, pid, &v.membership, None).await
-            {
-                let same_stint: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM memberships WHERE team_id = $1 AND person_id = $2 AND joined_on = $3",
-                )
-                .bind(team_id)
-                .bind(pid)
-                .bind(&v.membership.joined_on)
-                .fetch_optional(&mut *conn)
-                .await?;
-                if same_stint.is_none() {
-                    p.add("joined_on", "this person already serves on the team over an overlapping period");
-                }
+        {
+            let same_stint: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM memberships WHERE team_id = $1 AND person_id = $2 AND joined_on = $3",
+            )
+            .bind(team_id)
+            .bind(pid)
+            .bind(&v.membership.joined_on)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if same_stint.is_none() {
+                p.add("joined_on", "this person already serves on the team over an overlapping period");
             }
         }
         if p.is_empty() {
-            to_write.push((v, person_id));
+            to_write.push(v);
         } else {
             fail(&mut outcome, &mut bad_rows, v.row, p.0);
         }
     }
-
     outcome.errors.sort_by_key(|e| e.row);
     outcome.rows_skipped = bad_rows.len();
-    if (!outcome.errors.is_empty() && !options.skip_invalid) || options.dry_run {
-        // Count what would be written, for the report, without writing.
-        let keys: HashSet<&(String, String)> = to_write.iter().map(|(v, _)| &v.team_key).collect();
-        for k in keys {
-            match checked[k].existing {
-                Some(_) => outcome.teams_existing += 1,
-                None => outcome.teams_created += 1,
-            }
-        }
-        return Ok(outcome);
-    }
+    let rows_refused = !outcome.errors.is_empty() && !options.skip_invalid;
 
-    let mut team_ids: HashMap<(String, String), i64> = HashMap::new();
-    for (v, known_person) in to_write {
-        let team_id = match team_ids.get(&v.team_key) {
-            Some(id) => *id,
+    // The writes, always, in a savepoint: what a dry run reports is what the import does.
+    let mut sp = conn.begin().await?;
+    write_rows(&mut sp, runtime, actor, &checked, to_write, options, &mut outcome).await?;
+    let composition_refused = outcome.composition.iter().any(|t| !t.accepted);
+    outcome.refused = rows_refused || composition_refused;
+    outcome.written = !outcome.refused && !options.dry_run;
+    if outcome.written {
+        sp.commit().await?;
+    } else {
+        sp.rollback().await?;
+    }
+    Ok(outcome)
+}
+
+/// Writes the valid rows team by team, each team guarded by its composition rule, and
+/// records in `outcome` the counts and the teams left breaking their rule. An override is
+/// audited only when the import is to be kept (not a dry run, no refused rows).
+async fn write_rows(
+    conn: &mut AnyConnection,
+    runtime: &Arc<Runtime>,
+    actor: &Actor,
+    checked: &HashMap<(String, String), CheckedTeam>,
+    to_write: Vec<ValidRow>,
+    options: &Options,
+    outcome: &mut ImportOutcome,
+) -> Result<()> {
+    // Teams in the order of their first row, each with its rows.
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut by_team: HashMap<(String, String), Vec<ValidRow>> = HashMap::new();
+    for v in to_write {
+        if !by_team.contains_key(&v.team_key) {
+            order.push(v.team_key.clone());
+        }
+        by_team.entry(v.team_key.clone()).or_default().push(v);
+    }
+    /// A team the import wrote to, with its guard and its rows.
+    struct Touched {
+        unit_code: String,
+        team_id: i64,
+        existed: bool,
+        guard: Guard,
+        rows: Vec<usize>,
+    }
+    let mut guarded: Vec<Touched> = Vec::new();
+    for key in order {
+        let team = &checked[&key];
+        let rows = by_team.remove(&key).unwrap_or_default();
+        let (team_id, guard) = match team.existing {
+            Some(id) => {
+                outcome.teams_existing += 1;
+                (id, Guard::before(conn, runtime, id).await?)
+            }
             None => {
-                let team = &checked[&v.team_key];
-                let id = match team.existing {
-                    Some(id) => {
-                        outcome.teams_existing += 1;
-                        id
-                    }
-                    None => {
-                        outcome.teams_created += 1;
-                        let id = insert_team(conn, team).await?;
-                        let created = super::find(conn, id).await?;
-                        super::audit_team(conn, actor, "import", None, &created).await?;
-                        id
-                    }
-                };
-                team_ids.insert(v.team_key.clone(), id);
-                id
+                outcome.teams_created += 1;
+                let id = insert_team(conn, team).await?;
+                let created = super::find(conn, id).await?;
+                super::audit_team(conn, actor, "import", None, &created).await?;
+                (id, Guard::new_team(id))
             }
         };
-        let person_id = match known_person {
-            Some(pid) => pid,
-            None => match find_person(conn, &v.person).await? {
-                Some(pid) => pid,
-                None => insert_person(conn, &v.person).await?,
-            },
-        };
-        let exists: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM memberships WHERE team_id = $1 AND person_id = $2 AND joined_on = $3",
-        )
-        .bind(team_id)
-        .bind(person_id)
-        .bind(&v.membership.joined_on)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if exists.is_some() {
-            outcome.members_existing += 1;
-        } else {
-            let id = insert_membership(conn, team_id, person_id, &v.membership).await?;
-            let created = super::members::get(conn, id).await?;
-            super::members::audit_member(conn, actor, "import", None, &created).await?;
-            outcome.members_created += 1;
+        let row_numbers = rows.iter().map(|v| v.row).collect();
+        for v in rows {
+            let person_id = person_for(conn, &v.person, Some(team_id)).await?;
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM memberships WHERE team_id = $1 AND person_id = $2 AND joined_on = $3",
+            )
+            .bind(team_id)
+            .bind(person_id)
+            .bind(&v.membership.joined_on)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if exists.is_some() {
+                outcome.members_existing += 1;
+            } else {
+                let id = insert_membership(conn, team_id, person_id, &v.membership).await?;
+                let created = super::members::get(conn, id).await?;
+                super::members::audit_member(conn, actor, "import", None, &created).await?;
+                outcome.members_created += 1;
+            }
         }
+        let existed = team.existing.is_some();
+        guarded.push(Touched { unit_code: key.0, team_id, existed, guard, rows: row_numbers });
     }
-    outcome.written = true;
-    Ok(outcome)
+    let keep = !options.dry_run && (outcome.errors.is_empty() || options.skip_invalid);
+    let reason = Verdict::reason(options.override_reason.as_deref());
+    for Touched { unit_code, team_id, existed, guard, rows } in guarded {
+        let verdict = guard.verdict(conn, runtime).await?;
+        if verdict.new_errors.is_empty() {
+            continue;
+        }
+        let accepted = reason.is_some();
+        let findings = verdict.new_errors.clone();
+        let plugin = verdict.plugin.clone();
+        if accepted && keep {
+            verdict.settle(conn, actor, reason).await?;
+        }
+        let name = super::find(conn, team_id).await?.name;
+        outcome.composition.push(TeamFindings {
+            team_id: existed.then_some(team_id),
+            unit_code,
+            team_name: name,
+            rows,
+            plugin,
+            findings,
+            accepted,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -494,6 +725,28 @@ mod tests {
         assert_eq!(column_of("Ngày tham gia (*)"), Some("joined_on"));
         assert_eq!(column_of("Số điện thoại"), Some("phone"));
         assert_eq!(column_of("Ghi chú"), None);
+    }
+
+    #[test]
+    fn csv_text_from_utf8_utf16_or_a_clear_refusal() {
+        assert_eq!(decode_csv("Mã,Tên".as_bytes()).unwrap(), "Mã,Tên");
+        assert_eq!(decode_csv(b"\xEF\xBB\xBFa;b").unwrap(), "a;b");
+        let le: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("Họ;Tên".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(decode_csv(&le).unwrap(), "Họ;Tên");
+        let be: Vec<u8> =
+            [0xFE, 0xFF].into_iter().chain("Nữ".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(decode_csv(&be).unwrap(), "Nữ");
+        let err = decode_csv(b"M\xE3 \xF0\xF5n v\xEB").unwrap_err().to_string();
+        assert!(err.contains("not UTF-8") && err.contains("byte 2"), "{err}");
+    }
+
+    #[test]
+    fn the_separator_is_the_one_that_makes_sense_of_the_header() {
+        assert_eq!(detect_separator("Mã đơn vị;Họ và tên;Ghi chú, khác\n"), b';');
+        assert_eq!(detect_separator("unit_code\tfull_name\n"), b'\t');
+        assert_eq!(detect_separator("unit_code,full_name;x\n"), b',');
+        assert_eq!(detect_separator("nothing here\n"), b',');
     }
 
     #[test]

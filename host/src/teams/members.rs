@@ -443,21 +443,64 @@ pub(crate) async fn insert_person(conn: &mut AnyConnection, f: &PersonFields) ->
     .await?)
 }
 
-/// Someone already recorded with the same name and the same phone (or email): the same
-/// person on another team. Without a phone or email two namesakes are never merged.
-pub(crate) async fn find_person(conn: &mut AnyConnection, f: &PersonFields) -> Result<Option<i64>> {
-    if f.phone.is_none() && f.email.is_none() {
+/// Someone already recorded who is surely the person described, or None.
+///
+/// A match agrees on everything both sides know: the exact name in NFC ("Nguyễn Văn An" and
+/// "Nguyễn Văn Ân" are two names), gender, year of birth, and phone and email wherever both
+/// have one. It must also share something that ties the two together: the same phone or email,
+/// or a stint on `team` (the same person listed again on their team's roster). So namesakes
+/// who share nothing else are never merged, and a household sharing one phone stays several
+/// people. Read-only; see [`person_for`] to record the person.
+pub(crate) async fn find_person(
+    conn: &mut AnyConnection,
+    f: &PersonFields,
+    team: Option<i64>,
+) -> Result<Option<i64>> {
+    if f.phone.is_none() && f.email.is_none() && team.is_none() {
         return Ok(None);
     }
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM people WHERE search_key = $1 AND ((phone IS NOT NULL AND phone = $2) OR (email IS NOT NULL AND email = $3)) \
-         ORDER BY id LIMIT 1",
-    )
-    .bind(text::fold(&f.full_name))
-    .bind(f.phone.as_deref())
-    .bind(f.email.as_deref())
-    .fetch_optional(&mut *conn)
-    .await?)
+    let mut sql = Sql::new("SELECT id FROM people WHERE search_key = ");
+    sql.bind(text::fold(&f.full_name)).push(" AND full_name = ").bind(f.full_name.as_str());
+    sql.push(" AND gender = ").bind(f.gender.as_str()).push(" AND birth_year = ").bind(f.birth_year);
+    if let Some(phone) = &f.phone {
+        sql.push(" AND (phone IS NULL OR phone = ").bind(phone.as_str()).push(")");
+    }
+    if let Some(email) = &f.email {
+        sql.push(" AND (email IS NULL OR email = ").bind(email.as_str()).push(")");
+    }
+    sql.push(" AND (1 = 0");
+    if let Some(phone) = &f.phone {
+        sql.push(" OR phone = ").bind(phone.as_str());
+    }
+    if let Some(email) = &f.email {
+        sql.push(" OR email = ").bind(email.as_str());
+    }
+    if let Some(team) = team {
+        sql.push(" OR id IN (SELECT person_id FROM memberships WHERE team_id = ").bind(team).push(")");
+    }
+    sql.push(") ORDER BY id LIMIT 1");
+    Ok(sql.query_scalar::<i64>().fetch_optional(&mut *conn).await?)
+}
+
+/// The person described: the one [`find_person`] matches, with any phone or email the record
+/// lacked filled in from `f` (so nothing submitted is dropped), or a new person.
+pub(crate) async fn person_for(conn: &mut AnyConnection, f: &PersonFields, team: Option<i64>) -> Result<i64> {
+    let Some(id) = find_person(conn, f, team).await? else { return insert_person(conn, f).await };
+    if f.phone.is_some() || f.email.is_some() {
+        sqlx::query(
+            "UPDATE people SET phone = COALESCE(phone, $1), email = COALESCE(email, $2), updated_at = $3 \
+             WHERE id = $4 AND ((phone IS NULL AND $5 = 1) OR (email IS NULL AND $6 = 1))",
+        )
+        .bind(f.phone.as_deref())
+        .bind(f.email.as_deref())
+        .bind(now())
+        .bind(id)
+        .bind(i64::from(f.phone.is_some()))
+        .bind(i64::from(f.email.is_some()))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
 }
 
 /// Fails with 409 when the person already serves on the team during the new stint.
@@ -569,10 +612,7 @@ pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewMember) -
     refuse_after_closing(conn, team_id, &m.joined_on).await?;
     let person_id = match person {
         Err(pid) => pid,
-        Ok(fields) => match find_person(conn, &fields).await? {
-            Some(pid) => pid,
-            None => insert_person(conn, &fields).await?,
-        },
+        Ok(fields) => person_for(conn, &fields, Some(team_id)).await?,
     };
     check_overlap(conn, team_id, person_id, &m, None).await?;
     let id = insert_membership(conn, team_id, person_id, &m).await?;

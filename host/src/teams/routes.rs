@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_teams, create_team))
         .routes(routes!(get_team, update_team))
         .routes(routes!(import_teams))
+        .routes(routes!(export_teams))
         .routes(routes!(check_team))
         .routes(routes!(list_members, create_member))
         .routes(routes!(get_member, update_member))
@@ -171,13 +172,19 @@ async fn update_team(
 pub struct ImportParams {
     /// Write the valid rows and report the others, instead of writing nothing.
     skip_invalid: Option<bool>,
-    /// Check and report without writing.
+    /// Check and report exactly what the import would do, without writing.
     dry_run: Option<bool>,
+    /// Accept teams the import leaves breaking their composition rule; audited per team.
+    override_reason: Option<String>,
 }
 
-/// Imports a roster (one row per member) sent as the request body: CSV (`text/csv`) or Excel
+/// Imports a roster (one row per member) sent as the request body: CSV (`text/csv`; UTF-8 or
+/// UTF-16 with BOM, separated by `,`, `;` or tab) or Excel
 /// (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`). Every bad row is
 /// reported with its number; nothing is written unless all rows are valid or `skip_invalid`.
+/// Each team the import touches is judged by its composition rule like any other write: a
+/// team left with new error findings is listed in `composition`, and nothing is written
+/// (422) unless `override_reason` is given. A file without member rows is a 422.
 #[utoipa::path(post, path = "/teams/import", tag = "teams", params(ImportParams),
     request_body(content = Vec<u8>, content_type = "text/csv"),
     responses((status = 200, body = ImportOutcome), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -203,16 +210,58 @@ async fn import_teams(
         skip_invalid: q.skip_invalid.unwrap_or(false),
         dry_run: q.dry_run.unwrap_or(false),
         max_rows: state.settings.import.max_rows,
+        override_reason: q.override_reason,
     };
+    let actor = principal.actor();
     let outcome =
-        super::import_roster(&mut tx, &principal.actor(), Some(&principal), &body, format, &options).await?;
+        super::import_roster(&mut tx, &state.plugins, &actor, Some(&principal), &body, format, &options)
+            .await?;
     if outcome.written {
         tx.commit().await?;
     }
-    // Invalid rows fail the request unless the caller chose to skip them.
-    let refused = !outcome.errors.is_empty() && !options.skip_invalid;
-    let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if outcome.refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, ApiJson(outcome)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// The teams of this unit and every unit below it (on `as_of`); default: all you may read.
+    unit: Option<String>,
+    /// Date the unit tree is taken on (default: today).
+    as_of: Option<String>,
+    /// xlsx (default) or csv.
+    format: Option<String>,
+    /// Headers and words in the cells: vi (default, "Họ và tên", "Nữ") or en ("full_name", "female").
+    headers: Option<super::export::Language>,
+}
+
+/// Exports the rosters of a subtree as a file in the layout `POST /teams/import` reads (one row
+/// per membership, those who left included), so it imports back unchanged: XLSX (codes and
+/// phones as text cells) or CSV (UTF-8 with BOM). Scoped like `GET /teams`; personal data the
+/// caller may not see is left blank.
+#[utoipa::path(get, path = "/teams/export", tag = "teams", params(ExportParams),
+    responses((status = 200, description = "the roster file", content(
+                  (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                  (String = "text/csv"))),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn export_teams(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(q): ApiQuery<ExportParams>,
+) -> Result<axum::response::Response> {
+    let format = match q.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("xlsx") => RosterFormat::Xlsx,
+        Some("csv") => RosterFormat::Csv,
+        Some(other) => return Err(Error::BadRequest(format!("format: '{other}' is not one of xlsx, csv"))),
+    };
+    let language = q.headers.unwrap_or_default();
+    let date = as_of(q.as_of.as_deref())?;
+    let mut conn = state.db.pool.acquire().await?;
+    let roots = principal.roots(&mut conn, Action::TeamsRead, q.unit.as_deref()).await?;
+    let rows = super::export::rows(&mut conn, Some(&principal), Some(roots), &date, language).await?;
+    super::export::file_response(&rows, format, language, q.unit.as_deref().unwrap_or("tat-ca"))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -47,6 +47,7 @@ const MATRIX: &[(&str, [&str; 7])] = &[
     ("GET /api/v1/teams/{id}", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
     ("PATCH /api/v1/teams/{id}", ["AAA", "AAH", "FFH", "FFH", "AHH", "FHH", "FFH"]),
     ("POST /api/v1/teams/import", ["AAA", "AAV", "FFF", "FFF", "AVV", "FFF", "FFF"]),
+    ("GET /api/v1/teams/export", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
     ("GET /api/v1/members", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
     ("POST /api/v1/members", ["AAA", "AAH", "FFH", "FFH", "AHH", "AHH", "FFH"]),
     ("GET /api/v1/members/{id}", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
@@ -249,6 +250,7 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
             );
             client.post_bytes("/api/v1/teams/import", "text/csv", csv.into_bytes()).await
         }
+        "GET /api/v1/teams/export" => client.get(&format!("/api/v1/teams/export?unit={}&format=csv", t.commune)).await,
         "GET /api/v1/members" => client.get(&format!("/api/v1/members?unit={}", t.commune)).await,
         "POST /api/v1/members" => {
             let body = json!({"team_id": t.team, "full_name": format!("Người Mới {n}"), "gender": "female", "birth_year": 2000,

@@ -359,3 +359,24 @@ async fn province_administrators_import_units_in_bulk() {
     })
     .await;
 }
+
+/// Fault 2 on the import path: a roster row joining a stranded team after its unit closed is
+/// refused with its row number, like POST /members.
+#[tokio::test]
+async fn an_import_takes_no_stint_after_the_unit_closed() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let csv = roster_csv("21808", 500, 1);
+        assert_eq!(app.post_bytes("/api/v1/teams/import", "text/csv", csv).await.status, 200);
+        // Closed the day after the team's decision (01/07/2022), the day the rows join.
+        sqlx::query("UPDATE unit_versions SET valid_to = '2022-07-02' WHERE unit_id = (SELECT id FROM units WHERE code = '21808')")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", roster_csv("21808", 600, 1)).await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.body["errors"][0]["field"], "joined_on", "{:?}", r.body);
+        assert_eq!(r.body["errors"][0]["row"], 2, "{:?}", r.body);
+    })
+    .await;
+}

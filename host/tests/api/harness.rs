@@ -109,6 +109,18 @@ impl<'a> Client<'a> {
         self.request(req).await
     }
 
+    /// GETs and keeps the answer as bytes, with its headers (files: XLSX, CSV).
+    pub async fn get_file(&self, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut req = Request::get(uri);
+        if let Some(token) = &self.token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let response = self.app.router.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        let bytes = response.into_body().collect().await.expect("a body").to_bytes().to_vec();
+        (status, headers, bytes)
+    }
+
     /// POSTs JSON and keeps the answer as bytes, with its headers (files: DOCX, XLSX).
     pub async fn post_for_file(
         &self,

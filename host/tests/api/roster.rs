@@ -160,3 +160,378 @@ async fn excel_roster_with_date_cells_and_numeric_phones() {
     })
     .await;
 }
+
+/// `csv` (comma-separated, no quoted cells) with another separator, quoting cells that hold it.
+fn with_separator(csv: &str, sep: char) -> String {
+    let line = |l: &str| {
+        l.split(',')
+            .map(|c| if c.contains(sep) { format!("\"{c}\"") } else { c.to_string() })
+            .collect::<Vec<_>>()
+            .join(&sep.to_string())
+    };
+    csv.lines().map(line).map(|l| l + "\r\n").collect()
+}
+
+#[tokio::test]
+async fn csv_dialects_spreadsheets_write_are_read() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        // Excel in Vietnamese (and many other) settings separates columns with ';'.
+        let semicolon = with_separator(GOOD, ';');
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", semicolon.clone().into_bytes()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.body["teams_created"], 2);
+        assert_eq!(r.body["members_created"], 5);
+        let m = app.get("/api/v1/members?unit=21835&q=lan").await;
+        assert_eq!(
+            m.body["items"][0]["skills"],
+            serde_json::json!(["VNeID", "Dịch vụ công"]),
+            "a quoted ';' stays in its cell"
+        );
+
+        // The same roster in the other dialects reads the same: every member found, none added.
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend(GOOD.as_bytes());
+        let tab = with_separator(GOOD, '\t').into_bytes();
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(semicolon.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut utf16_be = vec![0xFE, 0xFF];
+        utf16_be.extend(GOOD.encode_utf16().flat_map(u16::to_be_bytes));
+        for (dialect, bytes) in
+            [("UTF-8 BOM", bom), ("tab", tab), ("UTF-16LE", utf16), ("UTF-16BE", utf16_be)]
+        {
+            let r = app.post_bytes("/api/v1/teams/import", "text/csv", bytes).await;
+            assert_eq!(r.status, 200, "{dialect}: {:?}", r.body);
+            assert_eq!(
+                (r.body["members_existing"].as_u64(), r.body["members_created"].as_u64()),
+                (Some(5), Some(0)),
+                "{dialect}"
+            );
+        }
+        assert_eq!(app.count("memberships").await, 5);
+
+        // Windows-1258 ("Mã đơn vị" in a legacy code page) is not UTF-8: say what is expected.
+        let legacy = b"M\xE3 \xF0\xF5n v\xEB,T\xEAn t\xF4\n21835,x\n".to_vec();
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", legacy).await;
+        assert_eq!(r.status, 400, "{:?}", r.body);
+        let message = r.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("not UTF-8") && message.contains("CSV UTF-8"), "{message}");
+        // A header that no separator makes sense of names the separators tried.
+        let r =
+            app.post_bytes("/api/v1/teams/import", "text/csv", b"ho ten|gioi tinh\nA|Nam\n".to_vec()).await;
+        assert_eq!(r.status, 400);
+        let message = r.body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("unit_code") && message.contains("';'") && message.contains("UTF-8"),
+            "{message}"
+        );
+    })
+    .await;
+}
+
+fn header_only_xlsx() -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in GOOD.lines().next().unwrap().split(',').enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_roster_without_member_rows_is_refused() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let header = format!("{}\n\n", GOOD.lines().next().unwrap());
+        for (kind, content_type, bytes) in
+            [("csv", "text/csv", header.into_bytes()), ("xlsx", XLSX, header_only_xlsx())]
+        {
+            let r = app.post_bytes("/api/v1/teams/import", content_type, bytes.clone()).await;
+            assert_eq!(r.status, 422, "{kind} on {}: {:?}", app.backend, r.body);
+            assert_eq!(r.code(), "validation_failed");
+            assert!(r.body["error"]["message"].as_str().unwrap().contains("no member rows"), "{:?}", r.body);
+            let r = app.post_bytes("/api/v1/teams/import?dry_run=true", content_type, bytes).await;
+            assert_eq!(r.status, 422, "a dry run says so too");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_exactly_what_the_import_does() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        app.admin().await;
+        let audit_before = app.count("audit_log").await;
+        let dry = app.post_bytes("/api/v1/teams/import?dry_run=true", "text/csv", GOOD.into()).await;
+        assert_eq!(dry.status, 200, "{}: {:?}", app.backend, dry.body);
+        assert_eq!(dry.body["written"], false);
+        assert_eq!(
+            (app.count("teams").await, app.count("people").await, app.count("memberships").await),
+            (0, 0, 0)
+        );
+        assert_eq!(app.count("audit_log").await, audit_before, "a dry run leaves no trace");
+
+        let real = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
+        assert_eq!(real.status, 200, "{:?}", real.body);
+        assert_eq!(real.body["written"], true);
+        for field in
+            ["rows", "teams_created", "teams_existing", "members_created", "members_existing", "rows_skipped"]
+        {
+            assert_eq!(dry.body[field], real.body[field], "{field}");
+        }
+        assert_eq!(real.body["teams_created"], 2);
+        assert_eq!(real.body["members_created"], 5);
+
+        let again = app.post_bytes("/api/v1/teams/import?dry_run=true", "text/csv", GOOD.into()).await;
+        assert_eq!(
+            (again.body["members_created"].as_u64(), again.body["members_existing"].as_u64()),
+            (Some(0), Some(5))
+        );
+    })
+    .await;
+}
+
+const HOUSEHOLD: &str = "\
+unit_code,team_name,decision_number,decision_date,decision_signer,full_name,gender,birth_year,phone,email,position,affiliation,skills,joined_on,left_on
+21835-02,,5/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Nguyễn Văn An,Nam,1990,0900000081,,Tổ trưởng,Trưởng thôn,,01/07/2022,
+21835-02,,5/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Nguyễn Văn Ân,Nữ,1975,0900000081,,Thành viên,Hội Liên hiệp Phụ nữ,,01/07/2022,
+21835-02,,5/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Nguyễn Văn An,Nam,1991,0900000081,,Thành viên,Đoàn Thanh niên,,01/07/2022,
+";
+
+#[tokio::test]
+async fn people_sharing_a_phone_are_not_merged() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let commune = crate::teams::team(&app, "21835", "2022-06-15").await;
+        let village = crate::teams::team(&app, "21835-01", "2022-07-01").await;
+        let an = serde_json::json!({"team_id": commune["id"], "full_name": "Nguyễn Văn An", "gender": "Nam", "birth_year": 1990,
+            "phone": "0900000081", "position": "Thành viên", "affiliation": "Đoàn Thanh niên", "joined_on": "2022-07-01"});
+        let first = app.post("/api/v1/members", an).await;
+        assert_eq!(first.status, 201, "{}: {:?}", app.backend, first.body);
+        // Ân is another name, and another person, although the household shares the phone.
+        let an_hat = serde_json::json!({"team_id": village["id"], "full_name": "Nguyễn Văn Ân", "gender": "Nữ", "birth_year": 1975,
+            "phone": "0900000081", "position": "Thành viên", "affiliation": "Hội Liên hiệp Phụ nữ", "joined_on": "2022-07-02"});
+        let second = app.post("/api/v1/members", an_hat).await;
+        assert_eq!(second.status, 201, "{:?}", second.body);
+        assert_ne!(second.body["person_id"], first.body["person_id"]);
+        assert_eq!(second.body["full_name"], "Nguyễn Văn Ân");
+        assert_eq!(second.body["gender"], "female");
+        assert_eq!(second.body["birth_year"], 1975);
+        assert_eq!(app.count("people").await, 2);
+
+        // The import matches exactly the same way: An (1990) and Ân are found, An born 1991 is new.
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", HOUSEHOLD.into()).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["members_created"], 3);
+        assert_eq!(app.count("people").await, 3);
+        let team = app.get("/api/v1/teams?unit=21835-02").await.body["items"][0]["id"].clone();
+        let members = app.get(&format!("/api/v1/teams/{team}")).await.body["members"].clone();
+        let person = |name: &str, year: i64| {
+            members.as_array().unwrap().iter().find(|m| m["full_name"] == name && m["birth_year"] == year).unwrap()["person_id"].clone()
+        };
+        assert_eq!(person("Nguyễn Văn An", 1990), first.body["person_id"]);
+        assert_eq!(person("Nguyễn Văn Ân", 1975), second.body["person_id"]);
+        assert_ne!(person("Nguyễn Văn An", 1991), first.body["person_id"]);
+        let again = app.post_bytes("/api/v1/teams/import", "text/csv", HOUSEHOLD.into()).await;
+        assert_eq!(again.body["members_existing"], 3, "{:?}", again.body);
+        assert_eq!(app.count("people").await, 3);
+    })
+    .await;
+}
+
+/// A village roster of `n` members: a village head leading, then Youth Union members.
+fn village_roster(from: usize, to: usize) -> String {
+    let mut csv = GOOD.lines().next().unwrap().to_string() + "\n";
+    for i in from..=to {
+        let (position, affiliation) = if i == 1 {
+            ("Tổ trưởng", "Trưởng thôn")
+        } else {
+            ("Thành viên", "Đoàn Thanh niên")
+        };
+        csv += &format!(
+            "21835-01,,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Thành viên Số {i},Nam,1990,09051110{i:02},,{position},{affiliation},,01/07/2022,\n"
+        );
+    }
+    csv
+}
+
+#[tokio::test]
+async fn an_import_is_judged_by_the_composition_rule_like_any_write() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        // Tuyên Quang's rule: at most 5 members in a village team.
+        crate::harness::enable(&app, "tuyen-quang-2025", "composition").await;
+        let six = village_roster(1, 6);
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", six.clone().into_bytes()).await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        assert_eq!((r.body["written"].as_bool(), r.body["refused"].as_bool()), (Some(false), Some(true)));
+        let failing = &r.body["composition"][0];
+        assert_eq!(failing["findings"][0]["code"], "qua-nhieu-thanh-vien", "{:?}", r.body);
+        assert_eq!(failing["plugin"]["plugin_id"], "tuyen-quang-2025");
+        assert_eq!(failing["team_id"], serde_json::Value::Null, "a team the import would create");
+        assert_eq!(failing["rows"], serde_json::json!([2, 3, 4, 5, 6, 7]));
+        assert_eq!(failing["accepted"], false);
+        assert_eq!((app.count("teams").await, app.count("memberships").await), (0, 0));
+        let dry =
+            app.post_bytes("/api/v1/teams/import?dry_run=true", "text/csv", six.clone().into_bytes()).await;
+        assert_eq!(dry.status, 422, "the dry run says the import would be refused");
+        // The same teams, rows and findings (ids aside: a team that was never kept has none).
+        let gist = |body: &serde_json::Value| {
+            body["composition"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| (t["rows"].clone(), t["findings"][0]["code"].clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(gist(&dry.body), gist(&r.body));
+
+        // Five are fine; a sixth added by a later import to the existing team is refused too.
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", village_roster(1, 5).into_bytes()).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["composition"], serde_json::json!([]));
+        let sixth = village_roster(6, 6);
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", sixth.clone().into_bytes()).await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        let team_id = r.body["composition"][0]["team_id"].as_i64().expect("the existing team");
+        assert_eq!(app.count("memberships").await, 5);
+
+        // Accepted with a reason, which the audit trail keeps.
+        let uri = "/api/v1/teams/import?override_reason=Th%C3%B4n%20%C4%91%C3%B4ng%20d%C3%A2n";
+        let r = app.post_bytes(uri, "text/csv", sixth.into_bytes()).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["written"], true);
+        assert_eq!(r.body["composition"][0]["accepted"], true);
+        assert_eq!(app.count("memberships").await, 6);
+        let trail = app.get(&format!("/api/v1/audit?entity=team&entity_id={team_id}")).await;
+        let overridden = trail.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "override")
+            .expect("an override row")
+            .clone();
+        assert_eq!(overridden["reason"], "Thôn đông dân");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_numeric_unit_code_cell_reads_as_the_five_digit_code() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app.post("/api/v1/units", serde_json::json!({"code": "00123", "name": "Xã Thử Nghiệm", "unit_type": "Xã", "parent_code": "547"})).await;
+        assert_eq!(r.status, 201, "{}: {:?}", app.backend, r.body);
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in GOOD.lines().next().unwrap().split(',').enumerate() {
+            sheet.write_string(0, c as u16, h).unwrap();
+        }
+        // Typed as 00123 into a number cell formatted 00000: Excel stores 123.
+        let padded = rust_xlsxwriter::Format::new().set_num_format("00000");
+        sheet.write_number_with_format(1, 0, 123, &padded).unwrap();
+        for (c, v) in [(2, "1/QĐ-UBND"), (3, "15/06/2022"), (4, "Lê Văn Ký"), (5, "Lê Thị Hoa"), (6, "Nữ"), (7, "1990"), (10, "Tổ trưởng"), (11, "Lãnh đạo UBND xã"), (13, "15/06/2022")] {
+            sheet.write_string(1, c, v).unwrap();
+        }
+        let r = app.post_bytes("/api/v1/teams/import", XLSX, book.save_to_buffer().unwrap()).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let teams = app.get("/api/v1/teams?unit=00123").await;
+        assert_eq!(teams.body["total"], 1, "{:?}", teams.body);
+        assert_eq!(teams.body["items"][0]["unit_code"], "00123");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_exported_roster_imports_back_unchanged() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        // One member has left: the export keeps the stint and its end.
+        let member = app.get("/api/v1/members?unit=21835&q=tai").await.body["items"][0]["id"].clone();
+        let r = app
+            .patch(&format!("/api/v1/members/{member}"), serde_json::json!({"left_on": "2023-03-31"}))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let admin = app.admin().await;
+
+        let (status, headers, csv) = admin.get_file("/api/v1/teams/export?unit=21835&format=csv").await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&csv));
+        assert!(headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+        assert!(headers[axum::http::header::CONTENT_DISPOSITION].to_str().unwrap().contains(".csv"));
+        let text = std::str::from_utf8(&csv).unwrap().strip_prefix('\u{feff}').expect("a BOM for Excel");
+        assert_eq!(
+            text.lines().next().unwrap(),
+            GOOD.lines().next().unwrap(),
+            "Vietnamese headers, the import's layout"
+        );
+        assert_eq!(text.lines().count(), 6);
+        assert!(text.contains(",0905111001,"), "phones keep their zero");
+        assert!(text.contains("31/03/2023"));
+
+        let (status, headers, xlsx) = admin.get_file("/api/v1/teams/export?unit=21835").await;
+        assert_eq!(status, 200);
+        assert_eq!(headers[axum::http::header::CONTENT_TYPE], XLSX);
+        {
+            use calamine::{Data, Reader};
+            let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(xlsx.clone())).unwrap();
+            let range = book.worksheet_range_at(0).unwrap().unwrap();
+            assert_eq!(range.get((0, 0)), Some(&Data::String("Mã đơn vị".into())));
+            assert_eq!(range.get((1, 0)), Some(&Data::String("21835".into())), "codes are text cells");
+            assert_eq!(range.get((1, 8)), Some(&Data::String("0905111001".into())), "phones are text cells");
+        }
+
+        let tables = ["teams", "people", "memberships", "audit_log"];
+        let mut before = Vec::new();
+        for t in tables {
+            before.push(app.count(t).await);
+        }
+        for (kind, content_type, bytes) in [("csv", "text/csv", csv.clone()), ("xlsx", XLSX, xlsx)] {
+            let r = app.post_bytes("/api/v1/teams/import", content_type, bytes).await;
+            assert_eq!(r.status, 200, "{kind}: {:?}", r.body);
+            assert_eq!(r.body["teams_existing"], 2, "{kind}");
+            assert_eq!(r.body["members_existing"], 5, "{kind}: {:?}", r.body);
+            assert_eq!(
+                (r.body["teams_created"].as_u64(), r.body["members_created"].as_u64()),
+                (Some(0), Some(0)),
+                "{kind}"
+            );
+            let mut after = Vec::new();
+            for t in tables {
+                after.push(app.count(t).await);
+            }
+            assert_eq!(after, before, "{kind}: importing the export changes nothing");
+        }
+        let (_, _, again) = admin.get_file("/api/v1/teams/export?unit=21835&format=csv").await;
+        assert_eq!(again, csv, "the same export after the round trip");
+
+        let (_, _, english) = admin.get_file("/api/v1/teams/export?unit=21835&format=csv&headers=en").await;
+        let english = String::from_utf8(english).unwrap();
+        assert!(english.trim_start_matches('\u{feff}').starts_with("unit_code,team_name,decision_number"));
+        assert!(english.contains(",female,") && english.contains(",leader,"));
+
+        // Personal data only for those who may see it; the scope is GET /teams's.
+        let token = app.user("tayson.xem", "viewer", Some("547"), None).await;
+        let viewer = app.with_token(&token);
+        let (status, _, seen) = viewer.get_file("/api/v1/teams/export?unit=21835&format=csv").await;
+        assert_eq!(status, 200);
+        let seen = String::from_utf8(seen).unwrap();
+        assert_eq!(seen.lines().count(), 6);
+        assert!(
+            !seen.contains("0905111001") && !seen.contains("1997") && !seen.contains("lan@example.vn"),
+            "{seen}"
+        );
+        let token = app.user("quynhon.xem", "viewer", Some("540"), None).await;
+        let (_, _, other) = app.with_token(&token).get_file("/api/v1/teams/export?format=csv").await;
+        assert_eq!(
+            String::from_utf8(other).unwrap().lines().count(),
+            1,
+            "another district's viewer gets the header only"
+        );
+        let (status, _, _) = admin.get_file("/api/v1/teams/export?format=pdf").await;
+        assert_eq!(status, 400);
+    })
+    .await;
+}
