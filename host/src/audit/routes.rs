@@ -30,7 +30,11 @@ pub struct AuditParams {
     from: Option<String>,
     /// Until this day, inclusive.
     to: Option<String>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Items per page (default `api.default_page_size`, at most `api.max_page_size`).
+    #[param(minimum = 1)]
     per_page: Option<u32>,
 }
 

@@ -72,7 +72,10 @@ pub struct FormatParams {
 /// out per Decree 30/2020. Changes nothing.
 #[utoipa::path(post, path = "/units/{code}/reports/{template}", tag = "reports",
     params(("code" = String, Path), ("template" = String, Path), FormatParams), request_body = ReportRequest,
-    responses((status = 200, body = ReportDocument, description = "json; html, docx and xlsx answer the file"),
+    responses((status = 200, description = "format=json (default): the document's text; html, docx and xlsx answer the file",
+               content((ReportDocument = "application/json"), (String = "text/html"),
+                       (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                       (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 502, body = ErrorBody)))]
 async fn render_report(

@@ -8,6 +8,7 @@ mod commendations;
 mod errors;
 mod imports;
 mod members;
+mod openapi;
 mod plugins;
 mod reports;
 mod roster;
