@@ -219,6 +219,19 @@ impl PageRequest {
     }
 }
 
+/// The bytes of a file (a component, a roster, a document) in the OpenAPI document: a binary
+/// string, where `Vec<u8>` would describe a JSON array of numbers.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))).into()
+    }
+}
+
+impl ToSchema for Binary {}
+
 /// `?as_of=`: the date a request is answered for (default today).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -48,7 +48,8 @@ fn day_bound(field: &str, value: Option<&str>, next: bool) -> Result<Option<Stri
 
 /// Changes within the caller's scope, newest first.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditParams),
-    responses((status = 200, body = Page<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "`unit` names no unit, or one outside your scope")))]
 async fn list_audit(
     State(state): State<AppState>,
     principal: Principal,

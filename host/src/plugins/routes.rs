@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::Kind;
 use super::bindings::{self, Binding, NewBinding};
 use super::registry::{self, PluginInfo};
-use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
+use crate::api::{Binary, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 
@@ -61,7 +61,7 @@ impl FromRequest<AppState> for ComponentUpload {
 /// a component of a supported interface version, imports nothing else, and declares valid
 /// metadata, then keeps it with its sha256. 201 when new, 200 when these exact bytes were
 /// already installed.
-#[utoipa::path(post, path = "/plugins", tag = "plugins", request_body(content = Vec<u8>, content_type = "application/wasm"),
+#[utoipa::path(post, path = "/plugins", tag = "plugins", request_body(content((inline(Binary) = "application/wasm"), (inline(Binary) = "application/octet-stream"))),
     responses((status = 201, body = PluginInfo), (status = 200, body = PluginInfo), (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 502, body = ErrorBody, description = "Reading the component's metadata broke a call limit")))]

@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ReportDocument, ReportRequest};
-use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
+use crate::api::{Binary, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
 use crate::auth::{Action, Principal};
 use crate::documents::Format;
 use crate::error::{Error, ErrorBody, Result};
@@ -74,8 +74,8 @@ pub struct FormatParams {
     params(("code" = String, Path), ("template" = String, Path), FormatParams), request_body = ReportRequest,
     responses((status = 200, description = "format=json (default): the document's text; html, docx and xlsx answer the file",
                content((ReportDocument = "application/json"), (String = "text/html"),
-                       (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-                       (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 502, body = ErrorBody)))]
 async fn render_report(

@@ -12,7 +12,7 @@ use super::{
     ImportOutcome, Member, MemberChange, MemberFilter, NewMember, NewTeam, Person, RosterFormat, Team,
     TeamChange, TeamDetail, TeamFilter, TeamSort,
 };
-use crate::api::{ApiBytes, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Page, PageRequest, as_of};
+use crate::api::{ApiBytes, Binary, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Page, PageRequest, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 use crate::vocab::{Affiliation, Position, TeamStatus, Vocab};
@@ -183,7 +183,7 @@ pub struct ImportParams {
 /// (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`). Every bad row is
 /// reported with its number; nothing is written unless all rows are valid or `skip_invalid`.
 #[utoipa::path(post, path = "/teams/import", tag = "teams", params(ImportParams),
-    request_body(content = Vec<u8>, content_type = "text/csv"),
+    request_body(content((inline(Binary) = "text/csv"), (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 200, body = ImportOutcome), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_teams(
     State(state): State<AppState>,

@@ -108,3 +108,22 @@ fn pages_start_at_one_and_defaults_are_any_value() {
     let default = &doc["components"]["schemas"]["ParamSpec"]["properties"]["default"];
     assert!(default.get("type").is_none_or(|t| t != "object"), "a default is a number, text or flag: {default}");
 }
+
+#[test]
+fn files_are_bytes_not_arrays_of_numbers() {
+    let doc = document();
+    let mut files = 0;
+    for (label, op) in operations(&doc) {
+        let bodies = std::iter::once(&op["requestBody"]).chain(op["responses"].as_object().unwrap().values());
+        for content in bodies.filter_map(|b| b["content"].as_object()) {
+            for (media, m) in content {
+                if !media.contains("json") && !media.starts_with("text/") {
+                    files += 1;
+                    assert_eq!(m["schema"]["type"], "string", "{label} {media}: {m}");
+                    assert_eq!(m["schema"]["format"], "binary", "{label} {media}: {m}");
+                }
+            }
+        }
+    }
+    assert!(files >= 5, "components, spreadsheets and documents ({files})");
+}
