@@ -112,16 +112,19 @@ pub async fn read_body(body: Body, limit: usize) -> Result<Bytes> {
 
 /// The 413 every body limit answers with, naming the limit.
 pub fn too_large(limit: usize) -> Error {
-    Error::PayloadTooLarge(format!("the request body is larger than the {} this server accepts", human_size(limit)))
+    Error::PayloadTooLarge(format!(
+        "the request body is larger than the {} this server accepts",
+        human_size(limit)
+    ))
 }
 
 /// A byte count as people read it: "8 MiB (8388608 bytes)".
 pub fn human_size(bytes: usize) -> String {
     const MIB: usize = 1 << 20;
     const KIB: usize = 1 << 10;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB ({bytes} bytes)", bytes / MIB)
-    } else if bytes >= KIB && bytes % KIB == 0 {
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
         format!("{} KiB ({bytes} bytes)", bytes / KIB)
     } else {
         format!("{bytes} bytes")
@@ -226,7 +229,10 @@ pub struct Binary;
 impl utoipa::PartialSchema for Binary {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))).into()
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
     }
 }
 
@@ -376,7 +382,10 @@ impl utoipa::Modify for CommonResponses {
                 ];
                 for (applies, status, description) in declared {
                     if applies {
-                        op.responses.responses.entry(status.to_string()).or_insert_with(|| error_response(description));
+                        op.responses
+                            .responses
+                            .entry(status.to_string())
+                            .or_insert_with(|| error_response(description));
                     }
                 }
             }
@@ -455,7 +464,10 @@ async fn json_errors(State(settings): State<Arc<Settings>>, req: Request<Body>, 
     let method = req.method().clone();
     let response = next.run(req).await;
     let status = response.status();
-    if !api || !(status.is_client_error() || status.is_server_error()) || is_json(&content_type(response.headers())) {
+    if !api
+        || !(status.is_client_error() || status.is_server_error())
+        || is_json(&content_type(response.headers()))
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::Kind;
 use super::bindings::{self, Binding, NewBinding};
 use super::registry::{self, PluginInfo};
-use crate::api::{Binary, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
+use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 
@@ -45,12 +45,10 @@ impl FromRequest<AppState> for ComponentUpload {
         }
         let limit = state.plugins.limits().max_component_bytes;
         let bytes = crate::api::read_body(req.into_body(), limit).await.map_err(|e| match e {
-            Error::PayloadTooLarge(_) => {
-                Error::PayloadTooLarge(format!(
-                    "a plugin component may have at most {}",
-                    crate::api::human_size(limit)
-                ))
-            }
+            Error::PayloadTooLarge(_) => Error::PayloadTooLarge(format!(
+                "a plugin component may have at most {}",
+                crate::api::human_size(limit)
+            )),
             e => e,
         })?;
         Ok(ComponentUpload(bytes))

@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ReportDocument, ReportRequest};
-use crate::api::{Binary, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
+use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, as_of};
 use crate::auth::{Action, Principal};
 use crate::documents::Format;
 use crate::error::{Error, ErrorBody, Result};

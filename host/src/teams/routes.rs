@@ -12,7 +12,9 @@ use super::{
     ImportOutcome, Member, MemberChange, MemberFilter, NewMember, NewTeam, Person, RosterFormat, Team,
     TeamChange, TeamDetail, TeamFilter, TeamSort,
 };
-use crate::api::{ApiBytes, Binary, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Page, PageRequest, as_of};
+use crate::api::{
+    ApiBytes, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, Page, PageRequest, as_of,
+};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 use crate::vocab::{Affiliation, Position, TeamStatus, Vocab};

@@ -320,7 +320,10 @@ async fn every_route_against_every_role() {
                     'V' => "422",
                     _ => continue,
                 };
-                assert!(responses.get(status).is_some(), "{route} can answer {status} but does not declare it");
+                assert!(
+                    responses.get(status).is_some(),
+                    "{route} can answer {status} but does not declare it"
+                );
             }
         }
 

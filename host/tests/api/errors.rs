@@ -118,11 +118,15 @@ async fn framework_rejections_get_the_error_shape() {
         app.get("/api/v1/teams?page=abc").await.assert_error(400, "bad_request");
         app.get("/api/v1/teams?page=0").await.assert_error(400, "bad_request");
         app.get("/api/v1/teams/abc").await.assert_error(400, "bad_request");
-        app.post_bytes("/api/v1/teams", "application/json", b"{".to_vec()).await.assert_error(400, "bad_request");
+        app.post_bytes("/api/v1/teams", "application/json", b"{".to_vec())
+            .await
+            .assert_error(400, "bad_request");
         let r = app.post("/api/v1/teams", json!({"unit_code": 21835})).await;
         r.assert_error(422, "validation_failed");
         assert_eq!(r.fields(), ["unit_code"]);
-        app.post_bytes("/api/v1/teams", "text/plain", b"{}".to_vec()).await.assert_error(415, "unsupported_media_type");
+        app.post_bytes("/api/v1/teams", "text/plain", b"{}".to_vec())
+            .await
+            .assert_error(415, "unsupported_media_type");
         let req = Request::post("/api/v1/teams").body(Body::from("{}")).unwrap();
         app.request(req).await.assert_error(415, "unsupported_media_type");
         assert_eq!(app.count("teams").await, 0);

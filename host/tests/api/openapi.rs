@@ -106,7 +106,10 @@ fn pages_start_at_one_and_defaults_are_any_value() {
     }
     assert!(pages >= 8, "every list has page and per_page ({pages})");
     let default = &doc["components"]["schemas"]["ParamSpec"]["properties"]["default"];
-    assert!(default.get("type").is_none_or(|t| t != "object"), "a default is a number, text or flag: {default}");
+    assert!(
+        default.get("type").is_none_or(|t| t != "object"),
+        "a default is a number, text or flag: {default}"
+    );
 }
 
 #[test]
