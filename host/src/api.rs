@@ -336,7 +336,8 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 ///
 /// - 400 when there is a path, query or body to be malformed (`ApiPath`, `ApiQuery`, `ApiJson`);
 /// - 401 unless the operation is public (`security(())` in its annotation, made `[]` here);
-/// - 403 on changes (roles, read-only and unit-limited tokens) unless public;
+/// - 403 on changes (a body to write, or a DELETE: roles, read-only and unit-limited tokens)
+///   unless public;
 /// - 404 when the path names an object (missing and out-of-scope objects look alike);
 /// - 409 on changes: a concurrent writer can hit a unique constraint first (`Error::Database`);
 /// - 413, 415 and 422 when there is a body (its limit, its type, its content);
@@ -350,14 +351,17 @@ impl utoipa::Modify for CommonResponses {
         use utoipa::openapi::path::ParameterIn;
         for item in openapi.paths.paths.values_mut() {
             let operations = [
-                (false, item.get.as_mut()),
-                (true, item.post.as_mut()),
-                (true, item.put.as_mut()),
-                (true, item.patch.as_mut()),
-                (true, item.delete.as_mut()),
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("patch", item.patch.as_mut()),
+                ("delete", item.delete.as_mut()),
             ];
-            for (change, op) in operations {
+            for (method, op) in operations {
                 let Some(op) = op else { continue };
+                // A POST without a body (checking a team, signing out) only reads or ends the
+                // caller's own session; it is no change that roles or constraints can refuse.
+                let change = method == "delete" || (method != "get" && op.request_body.is_some());
                 let public = op.security.as_ref().is_some_and(|s| {
                     s.iter().all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
                 });
