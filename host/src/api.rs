@@ -1,14 +1,20 @@
 //! The HTTP surface: application state, request extractors that answer in the one error
-//! shape, pagination, the router with its middleware, and the OpenAPI document.
+//! shape (bodies are read under a limit the 413 names), pagination, the router with its
+//! middleware (`json_errors` gives the framework's own answers under `/api/` the same shape),
+//! and the OpenAPI document (`CommonResponses` declares the statuses every operation shares).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, State};
-use axum::http::{HeaderName, Request, StatusCode};
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequest, FromRequestParts, State};
+use axum::http::{HeaderMap, HeaderName, Request, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -33,14 +39,95 @@ pub struct AppState {
     pub plugins: Arc<crate::plugins::Runtime>,
 }
 
-/// JSON body extractor whose rejections use the API's error shape.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(Error))]
+/// JSON body extractor whose rejections use the API's error shape. It reads the body itself,
+/// under `server.body_limit_bytes`, so that a 413 can name the limit.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request<Body>, state: &S) -> Result<Self> {
+        // Checked before reading, so a wrong type answers 415 however large the body.
+        let content_type = content_type(req.headers());
+        if !is_json(&content_type) {
+            return Err(Error::UnsupportedMediaType(format!(
+                "expected a body with Content-Type: application/json (got '{content_type}')"
+            )));
+        }
+        let limit = AppState::from_ref(state).settings.server.body_limit_bytes;
+        let bytes = read_body(req.into_body(), limit).await?;
+        Ok(ApiJson(Json::<T>::from_bytes(&bytes)?.0))
+    }
+}
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         Json(self.0).into_response()
+    }
+}
+
+/// A raw body (roster files) under `server.body_limit_bytes`; too large answers 413 naming it.
+#[derive(Debug)]
+pub struct ApiBytes(pub Bytes);
+
+impl<S> FromRequest<S> for ApiBytes
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request<Body>, state: &S) -> Result<Self> {
+        let limit = AppState::from_ref(state).settings.server.body_limit_bytes;
+        Ok(ApiBytes(read_body(req.into_body(), limit).await?))
+    }
+}
+
+/// The request's Content-Type, or "" when absent or not text.
+pub fn content_type(headers: &HeaderMap) -> String {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+}
+
+/// application/json, with parameters (`; charset=utf-8`) or a `+json` suffix.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads a whole body of at most `limit` bytes. Extractors call this instead of axum's
+/// `Bytes`, whose rejection is `text/plain` and does not say what the limit is.
+pub async fn read_body(body: Body, limit: usize) -> Result<Bytes> {
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(limit)),
+        Err(e) => Err(Error::BadRequest(format!("the request body could not be read: {e}"))),
+    }
+}
+
+/// The 413 every body limit answers with, naming the limit.
+pub fn too_large(limit: usize) -> Error {
+    Error::PayloadTooLarge(format!(
+        "the request body is larger than the {} this server accepts",
+        human_size(limit)
+    ))
+}
+
+/// A byte count as people read it: "8 MiB (8388608 bytes)".
+pub fn human_size(bytes: usize) -> String {
+    const MIB: usize = 1 << 20;
+    const KIB: usize = 1 << 10;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB ({bytes} bytes)", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB ({bytes} bytes)", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -70,9 +157,6 @@ impl From<JsonRejection> for Error {
             }
             JsonRejection::MissingJsonContentType(_) => {
                 Error::UnsupportedMediaType("expected a body with Content-Type: application/json".into())
-            }
-            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Error::PayloadTooLarge("request body is larger than the server accepts".into())
             }
             _ => Error::BadRequest(format!("malformed JSON body: {text}")),
         }
@@ -138,6 +222,22 @@ impl PageRequest {
     }
 }
 
+/// The bytes of a file (a component, a roster, a document) in the OpenAPI document: a binary
+/// string, where `Vec<u8>` would describe a JSON array of numbers.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for Binary {}
+
 /// `?as_of=`: the date a request is answered for (default today).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -165,7 +265,17 @@ pub fn as_of(value: Option<&str>) -> Result<String> {
                        Dates are ISO 8601 (yyyy-mm-dd); input also accepts dd/mm/yyyy. \
                        Errors share one shape: {\"error\": {\"code\", \"message\", \"details\"}}."
     ),
-    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError)),
+    // Query parameter types are referenced by name but, unlike bodies, not collected from the
+    // routes: they are listed here.
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorDetail,
+        crate::error::FieldError,
+        crate::teams::TeamSort,
+        crate::teams::members::MemberSort,
+        crate::teams::export::Language,
+        crate::units::UnitSort
+    )),
     modifiers(&SecuritySchemes),
     security(("session" = []), ("token" = [])),
     tags(
@@ -203,7 +313,7 @@ impl utoipa::Modify for SecuritySchemes {
 
 /// The routes and their OpenAPI description, before state and middleware.
 fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .nest(
             "/api/v1",
@@ -217,7 +327,83 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(crate::commendations::routes())
                 .merge(crate::audit::routes()),
         )
-        .split_for_parts()
+        .split_for_parts();
+    // After the split: `modifiers` on ApiDoc run before the routes add their operations.
+    utoipa::Modify::modify(&CommonResponses, &mut doc);
+    (routes, doc)
+}
+
+/// Declares, on every operation, the error statuses that come from the shared machinery
+/// rather than from the handler's own logic, so that no annotation has to repeat them:
+///
+/// - 400 when there is a path, query or body to be malformed (`ApiPath`, `ApiQuery`, `ApiJson`);
+/// - 401 unless the operation is public (`security(())` in its annotation, made `[]` here);
+/// - 403 on changes (a body to write, or a DELETE: roles, read-only and unit-limited tokens)
+///   unless public;
+/// - 404 when the path names an object (missing and out-of-scope objects look alike);
+/// - 409 on changes: a concurrent writer can hit a unique constraint first (`Error::Database`);
+/// - 413, 415 and 422 when there is a body (its limit, its type, its content);
+/// - 500 and 503 (database busy, request timeout) on every operation.
+///
+/// Statuses an annotation already declares (with its own body or description) are kept.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("patch", item.patch.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ];
+            for (method, op) in operations {
+                let Some(op) = op else { continue };
+                // A POST without a body (checking a team, signing out) only reads or ends the
+                // caller's own session; it is no change that roles or constraints can refuse.
+                let change = method == "delete" || (method != "get" && op.request_body.is_some());
+                let public = op.security.as_ref().is_some_and(|s| {
+                    s.iter().all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
+                });
+                if public {
+                    // `[]`: no credentials at all, rather than `[{}]` (credentials optional).
+                    op.security = Some(Vec::new());
+                }
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let in_path = params.iter().any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let body = op.request_body.is_some();
+                let declared = [
+                    (!params.is_empty() || body, "400", "The path, query string or body cannot be read"),
+                    (!public, "401", "Not signed in, or the session or token is invalid"),
+                    (!public && change, "403", "Your roles (or this token) do not allow this"),
+                    (in_path, "404", "Not found, or outside your scope"),
+                    (!public && change, "409", "The change conflicts with existing data"),
+                    (body, "413", "The body is larger than the limit the message names"),
+                    (body, "415", "The body's Content-Type is not one this operation reads"),
+                    (body, "422", "The body was read but its content is not acceptable"),
+                    (true, "500", "Internal error; the server log has the details"),
+                    (true, "503", "The database is busy (see Retry-After) or the request timed out"),
+                ];
+                for (applies, status, description) in declared {
+                    if applies {
+                        op.responses
+                            .responses
+                            .entry(status.to_string())
+                            .or_insert_with(|| error_response(description));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A response carrying the error shape.
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+    ResponseBuilder::new().description(description).content("application/json", content).build().into()
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
@@ -229,9 +415,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let (routes, doc) = api_routes();
     let doc = Arc::new(doc);
-    let request_id = HeaderName::from_static("x-request-id");
     let settings = state.settings.clone();
-    routes
+    let app = routes
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || {
@@ -248,25 +433,79 @@ pub fn router(state: AppState) -> Router {
                 crate::web::not_found(visitor).await
             }
         })
-        .method_not_allowed_fallback(|| async {
-            (StatusCode::METHOD_NOT_ALLOWED, Error::BadRequest("method not allowed on this route".into()))
-                .into_response()
-        })
-        .with_state(state)
+        .with_state(state);
+    middleware(app, settings)
+}
+
+/// The layers around every route: body limit, panics, timeout, the error shape, request ids
+/// and tracing (the last added is the outermost).
+fn middleware(app: Router, settings: Arc<Settings>) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    app
+        // For web forms; the API's extractors read bodies under their own limits (`read_body`).
         .layer(DefaultBodyLimit::max(settings.server.body_limit_bytes))
         .layer(CatchPanicLayer::custom(|_| {
             Error::Internal("a request handler panicked".into()).into_response()
         }))
         .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+            StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(settings.server.request_timeout_secs),
         ))
+        // Outside the timeout and the panic catcher, so that their answers are reshaped too.
+        .layer(axum::middleware::from_fn_with_state(settings, json_errors))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", id = %id, method = %req.method(), uri = %req.uri())
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The one place where answers the framework makes by itself under `/api/` get the API's
+/// error shape: axum's 405 (with its `Allow` header kept), the timeout's bare status, and any
+/// extractor rejection that is still `text/plain`. Handlers and the API's own extractors
+/// already answer [`Error`]s, which are JSON and pass through untouched; pages are left alone.
+async fn json_errors(State(settings): State<Arc<Settings>>, req: Request<Body>, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let method = req.method().clone();
+    let response = next.run(req).await;
+    let status = response.status();
+    if !api
+        || !(status.is_client_error() || status.is_server_error())
+        || is_json(&content_type(response.headers()))
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Framework rejections carry a short sentence; keep it when there is one.
+    let text = read_body(body, 16 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let or = |fallback: &str| if text.is_empty() { fallback.to_string() } else { text.clone() };
+    let error = match status {
+        StatusCode::BAD_REQUEST => Error::BadRequest(or("the request could not be read")),
+        StatusCode::NOT_FOUND => Error::NotFound("route".into()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = parts.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("");
+            Error::MethodNotAllowed(format!("{method} is not allowed on this route (allowed: {allowed})"))
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(settings.server.body_limit_bytes),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::UnsupportedMediaType(or("unsupported Content-Type")),
+        StatusCode::UNPROCESSABLE_ENTITY => Error::field("body", or("the request body is not acceptable")),
+        StatusCode::SERVICE_UNAVAILABLE => Error::Timeout(format!(
+            "the request took longer than {} seconds and was abandoned",
+            settings.server.request_timeout_secs
+        )),
+        _ if status.is_client_error() => Error::BadRequest(or("the request was refused")),
+        _ => Error::Internal(or("the server failed")),
+    };
+    let shaped = error.into_response();
+    // The status stays what the framework chose; only the body and its type change.
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in shaped.headers() {
+        parts.headers.insert(name, value.clone());
+    }
+    let (_, body) = shaped.into_parts();
+    Response::from_parts(parts, body)
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -278,7 +517,7 @@ pub struct Health {
 }
 
 /// Answers 200 when the database does, 503 otherwise.
-#[utoipa::path(get, path = "/health", tag = "system",
+#[utoipa::path(get, path = "/health", tag = "system", security(()),
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let up = state.db.ping().await;
@@ -296,4 +535,75 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
             version: env!("CARGO_PKG_VERSION").into(),
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::routing::{get, post};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn panics() -> &'static str {
+        panic!("on purpose")
+    }
+
+    /// Answers that no handler of the real API gives on purpose (a panic, a timeout, axum's
+    /// own `text/plain` rejections) still get the error shape under `/api/`, and only there.
+    #[tokio::test]
+    async fn framework_answers_under_api_get_the_error_shape() {
+        let overrides = vec![("server.request_timeout_secs", "1".to_string())];
+        let settings = Settings::load(&crate::config::Sources { overrides, ..Default::default() }).unwrap();
+        let slow = || async {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            "late"
+        };
+        let app = Router::new()
+            .route("/api/panic", get(panics))
+            .route("/api/slow", get(slow))
+            .route("/page/slow", get(slow))
+            // axum's own extractor, whose rejections are text/plain.
+            .route("/api/bytes", post(|body: Bytes| async move { body.len().to_string() }));
+        let app = middleware(app, Arc::new(settings));
+        let send = |method: &str, uri: &str, body: Vec<u8>| {
+            let req = Request::builder().method(method).uri(uri).body(Body::from(body)).unwrap();
+            app.clone().oneshot(req)
+        };
+        let shape = |response: Response| async move {
+            let status = response.status();
+            let json = content_type(response.headers());
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            (status.as_u16(), json, body["error"]["code"].as_str().unwrap_or("").to_string(), body)
+        };
+
+        let (status, json, code, _) = shape(send("GET", "/api/panic", vec![]).await.unwrap()).await;
+        assert_eq!((status, json.as_str(), code.as_str()), (500, "application/json", "internal"));
+
+        let (status, json, code, body) = shape(send("GET", "/api/slow", vec![]).await.unwrap()).await;
+        assert_eq!((status, json.as_str(), code.as_str()), (503, "application/json", "timeout"), "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("1 seconds"), "{body}");
+
+        let big = vec![b'x'; Settings::defaults().server.body_limit_bytes + 1];
+        let (status, json, code, body) = shape(send("POST", "/api/bytes", big).await.unwrap()).await;
+        assert_eq!((status, json.as_str(), code.as_str()), (413, "application/json", "payload_too_large"));
+        assert!(body["error"]["message"].as_str().unwrap().contains("8 MiB"), "{body}");
+
+        let response = send("GET", "/api/bytes", vec![]).await.unwrap();
+        assert!(response.headers().contains_key(header::ALLOW), "the Allow header is kept");
+        let (status, json, code, _) = shape(response).await;
+        assert_eq!((status, json.as_str(), code.as_str()), (405, "application/json", "method_not_allowed"));
+
+        // Pages keep their own answers.
+        let (status, json, _, _) = shape(send("GET", "/page/slow", vec![]).await.unwrap()).await;
+        assert_eq!(status, 503);
+        assert_ne!(json, "application/json");
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(human_size(8 << 20), "8 MiB (8388608 bytes)");
+        assert_eq!(human_size(2048), "2 KiB (2048 bytes)");
+        assert_eq!(human_size(1000), "1000 bytes");
+    }
 }

@@ -39,7 +39,7 @@ pub struct ServerSettings {
     pub listen: SocketAddr,
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
-    /// Requests running longer than this are cut off with 408.
+    /// Requests running longer than this are cut off (503 `timeout` on the API).
     pub request_timeout_secs: u64,
 }
 

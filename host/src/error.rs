@@ -1,7 +1,9 @@
 //! The one error type the service layer returns, and its single JSON shape on the wire:
 //! `{"error": {"code": "...", "message": "...", "details": [...]}}`.
 //!
-//! Internals (SQL text, driver messages) are logged, never sent to the client.
+//! Internals (SQL text, driver messages) are logged, never sent to the client. Answers the
+//! framework makes before or around a handler (405, timeouts, extractor rejections) are turned
+//! into an [`Error`] by `json_errors` in [`crate::api`], so they have this shape too.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -46,6 +48,9 @@ pub enum Error {
     /// The write would clash with existing data (duplicate code, closed unit...).
     #[error("{0}")]
     Conflict(String),
+    /// The route exists but not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -59,6 +64,9 @@ pub enum Error {
     Plugin(#[from] crate::plugins::PluginFailure),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The request ran longer than `server.request_timeout_secs` and was abandoned.
+    #[error("{0}")]
+    Timeout(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -93,6 +101,7 @@ impl Error {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Composition { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -107,6 +116,9 @@ impl Error {
             },
             Error::Database(e) if constraint_kind(e).is_some() => StatusCode::CONFLICT,
             Error::Database(e) if is_busy(e) => StatusCode::SERVICE_UNAVAILABLE,
+            // The server is the slow party, so not 408 (which blames the client's sending):
+            // 503, which every operation declares anyway for a busy database.
+            Error::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -121,6 +133,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::TooManyRequests { .. } => "rate_limited",
             Error::Conflict(_) => "conflict",
+            Error::MethodNotAllowed(_) => "method_not_allowed",
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
             Error::Composition { .. } => "composition_failed",
@@ -132,6 +145,7 @@ impl Error {
             Error::Plugin(_) => "plugin_failed",
             Error::Database(e) if constraint_kind(e).is_some() => "conflict",
             Error::Database(e) if is_busy(e) => "busy",
+            Error::Timeout(_) => "timeout",
             Error::Database(_) | Error::Internal(_) => "internal",
         }
     }
@@ -175,8 +189,9 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable code: bad_request, unauthorized, forbidden, validation_failed, not_found,
-    /// conflict, payload_too_large, unsupported_media_type, rate_limited, composition_failed,
-    /// plugin_invalid, plugin_refused, plugin_failed, busy, internal.
+    /// method_not_allowed, conflict, payload_too_large, unsupported_media_type, rate_limited,
+    /// composition_failed, plugin_invalid, plugin_refused, plugin_failed, busy, timeout,
+    /// internal.
     pub code: String,
     pub message: String,
     /// Per-field problems, for `validation_failed`.

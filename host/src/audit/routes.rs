@@ -30,7 +30,11 @@ pub struct AuditParams {
     from: Option<String>,
     /// Until this day, inclusive.
     to: Option<String>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Items per page (default `api.default_page_size`, at most `api.max_page_size`).
+    #[param(minimum = 1)]
     per_page: Option<u32>,
 }
 
@@ -44,7 +48,8 @@ fn day_bound(field: &str, value: Option<&str>, next: bool) -> Result<Option<Stri
 
 /// Changes within the caller's scope, newest first.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditParams),
-    responses((status = 200, body = Page<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "`unit` names no unit, or one outside your scope")))]
 async fn list_audit(
     State(state): State<AppState>,
     principal: Principal,

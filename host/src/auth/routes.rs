@@ -81,7 +81,7 @@ pub(crate) fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 
 /// Signs in: sets the session cookie (HttpOnly, SameSite=Lax). Failed attempts are limited per
 /// account and per address (429 with Retry-After).
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials, security(()),
     responses((status = 200, body = LoginReply), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,

@@ -21,7 +21,7 @@ pub struct ParamSpec {
     /// integer, number, text or flag.
     #[serde(rename = "type")]
     pub kind: String,
-    #[schema(value_type = Object)]
+    /// A value of `type`: a number, a string or a boolean.
     pub default: serde_json::Value,
 }
 
@@ -108,6 +108,15 @@ pub fn inspect(runtime: &Runtime, bytes: &[u8]) -> std::result::Result<Inspected
             bytes.len(),
             runtime.limits().max_component_bytes
         )));
+    }
+    // The engine would also take WebAssembly text, and explain random bytes as text that is
+    // not UTF-8; every binary module or component starts with these four bytes.
+    if !bytes.starts_with(b"\0asm") {
+        return Err(PluginFailure::Invalid(
+            "this is not a WebAssembly component (it does not start with the bytes \\0asm); \
+             build the plugin with `sohoa plugin build` and upload the .wasm file it makes"
+                .into(),
+        ));
     }
     let sha256 = sha256_hex(bytes);
     let loaded = runtime.load(&sha256, bytes)?;

@@ -1,8 +1,8 @@
 //! Installing, listing and binding plugins.
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, State};
+use axum::http::{Request, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::Kind;
 use super::bindings::{self, Binding, NewBinding};
 use super::registry::{self, PluginInfo};
-use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
+use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, as_of};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 
@@ -22,27 +22,57 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_bindings, bind_plugin))
 }
 
-/// Uploads a plugin component (`Content-Type: application/wasm`). The host checks that it is
+/// The body of `POST /plugins`: a component's bytes, sent as `application/wasm` (or
+/// `application/octet-stream`), up to `plugins.max_component_bytes` rather than the server's
+/// general body limit, since a component may well be larger than any JSON or roster.
+pub struct ComponentUpload(pub Bytes);
+
+/// Content types a component upload may declare.
+const COMPONENT_TYPES: [&str; 2] = ["application/wasm", "application/octet-stream"];
+
+impl FromRequest<AppState> for ComponentUpload {
+    type Rejection = Error;
+
+    async fn from_request(req: Request<Body>, state: &AppState) -> Result<Self> {
+        let content_type = crate::api::content_type(req.headers());
+        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        // Checked before reading, so a JSON or form body is told what to send instead.
+        if !COMPONENT_TYPES.contains(&essence.as_str()) {
+            return Err(Error::UnsupportedMediaType(format!(
+                "send the component's bytes as {} (got '{content_type}')",
+                COMPONENT_TYPES.join(" or ")
+            )));
+        }
+        let limit = state.plugins.limits().max_component_bytes;
+        let bytes = crate::api::read_body(req.into_body(), limit).await.map_err(|e| match e {
+            Error::PayloadTooLarge(_) => Error::PayloadTooLarge(format!(
+                "a plugin component may have at most {}",
+                crate::api::human_size(limit)
+            )),
+            e => e,
+        })?;
+        Ok(ComponentUpload(bytes))
+    }
+}
+
+/// Uploads a plugin component (`Content-Type: application/wasm` or `application/octet-stream`). The host checks that it is
 /// a component of a supported interface version, imports nothing else, and declares valid
 /// metadata, then keeps it with its sha256. 201 when new, 200 when these exact bytes were
 /// already installed.
-#[utoipa::path(post, path = "/plugins", tag = "plugins", request_body(content = Vec<u8>, content_type = "application/wasm"),
+#[utoipa::path(post, path = "/plugins", tag = "plugins", request_body(content((inline(Binary) = "application/wasm"), (inline(Binary) = "application/octet-stream"))),
     responses((status = 201, body = PluginInfo), (status = 200, body = PluginInfo), (status = 403, body = ErrorBody),
-              (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 502, body = ErrorBody, description = "Reading the component's metadata broke a call limit")))]
 async fn install_plugin(
     State(state): State<AppState>,
     principal: Principal,
-    body: Bytes,
+    ComponentUpload(body): ComponentUpload,
 ) -> Result<(StatusCode, ApiJson<PluginInfo>)> {
     let mut conn = state.db.pool.acquire().await?;
     if principal.roots(&mut conn, Action::PluginsInstall, None).await?.is_empty() {
         return Err(Error::Forbidden("only provincial administrators install plugins".into()));
     }
     drop(conn);
-    let limit = state.plugins.limits().max_component_bytes;
-    if body.len() > limit {
-        return Err(Error::PayloadTooLarge(format!("a component may have at most {limit} bytes")));
-    }
     let bytes = body.clone();
     let inspected = state.plugins.run(move |runtime| registry::inspect(runtime, &bytes)).await?;
     let mut tx = state.db.begin_write().await?;

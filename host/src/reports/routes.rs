@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ReportDocument, ReportRequest};
-use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, as_of};
+use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, as_of};
 use crate::auth::{Action, Principal};
 use crate::documents::Format;
 use crate::error::{Error, ErrorBody, Result};
@@ -72,7 +72,10 @@ pub struct FormatParams {
 /// out per Decree 30/2020. Changes nothing.
 #[utoipa::path(post, path = "/units/{code}/reports/{template}", tag = "reports",
     params(("code" = String, Path), ("template" = String, Path), FormatParams), request_body = ReportRequest,
-    responses((status = 200, body = ReportDocument, description = "json; html, docx and xlsx answer the file"),
+    responses((status = 200, description = "format=json (default): the document's text; html, docx and xlsx answer the file",
+               content((ReportDocument = "application/json"), (String = "text/html"),
+                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 502, body = ErrorBody)))]
 async fn render_report(

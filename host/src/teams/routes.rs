@@ -1,8 +1,7 @@
 //! HTTP handlers for teams, members, people and roster imports.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -13,7 +12,9 @@ use super::{
     ImportOutcome, Member, MemberChange, MemberFilter, NewMember, NewTeam, Person, RosterFormat, Team,
     TeamChange, TeamDetail, TeamFilter, TeamSort,
 };
-use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Page, PageRequest, as_of};
+use crate::api::{
+    ApiBytes, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, Page, PageRequest, as_of,
+};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 use crate::vocab::{Affiliation, Position, TeamStatus, Vocab};
@@ -77,7 +78,11 @@ pub struct TeamListParams {
     q: Option<String>,
     /// "id" (default), "name" or "unit".
     sort: Option<TeamSort>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Items per page (default `api.default_page_size`, at most `api.max_page_size`).
+    #[param(minimum = 1)]
     per_page: Option<u32>,
 }
 
@@ -149,7 +154,8 @@ async fn create_team(
 
 /// Changes a team's name, decision or status (suspend, dissolve, reactivate).
 #[utoipa::path(patch, path = "/teams/{id}", tag = "teams", params(("id" = i64, Path)), request_body = TeamChange,
-    responses((status = 200, body = Team), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Team), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 502, body = ErrorBody, description = "The team's composition rule (a plugin) failed")))]
 async fn update_team(
     State(state): State<AppState>,
     principal: Principal,
@@ -186,17 +192,17 @@ pub struct ImportParams {
 /// team left with new error findings is listed in `composition`, and nothing is written
 /// (422) unless `override_reason` is given. A file without member rows is a 422.
 #[utoipa::path(post, path = "/teams/import", tag = "teams", params(ImportParams),
-    request_body(content = Vec<u8>, content_type = "text/csv"),
+    request_body(content((inline(Binary) = "text/csv"), (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 200, body = ImportOutcome), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_teams(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<ImportParams>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, ApiJson<ImportOutcome>)> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let format = RosterFormat::from_content_type(content_type).ok_or_else(|| {
+    let content_type = crate::api::content_type(&headers);
+    let format = RosterFormat::from_content_type(&content_type).ok_or_else(|| {
         Error::UnsupportedMediaType(format!(
             "send the roster as text/csv or {} (got '{content_type}')",
             RosterFormat::XLSX_MIME
@@ -243,7 +249,7 @@ pub struct ExportParams {
 /// caller may not see is left blank.
 #[utoipa::path(get, path = "/teams/export", tag = "teams", params(ExportParams),
     responses((status = 200, description = "the roster file", content(
-                  (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                  (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                   (String = "text/csv"))),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn export_teams(
@@ -283,7 +289,11 @@ pub struct MemberListParams {
     q: Option<String>,
     /// "team" (default: team by team, leaders first) or "name" (Vietnamese order).
     sort: Option<super::members::MemberSort>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Items per page (default `api.default_page_size`, at most `api.max_page_size`).
+    #[param(minimum = 1)]
     per_page: Option<u32>,
 }
 
@@ -315,7 +325,9 @@ async fn list_members(
 
 /// Adds a member to a team: a new person, or `person_id` of someone already recorded.
 #[utoipa::path(post, path = "/members", tag = "members", request_body = NewMember,
-    responses((status = 201, body = Member), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Member), (status = 404, body = ErrorBody, description = "No such team, or outside your scope"),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 502, body = ErrorBody, description = "The team's composition rule (a plugin) failed")))]
 async fn create_member(
     State(state): State<AppState>,
     principal: Principal,
@@ -348,7 +360,8 @@ async fn get_member(
 
 /// Changes a membership (position, dates; `left_on` records leaving) and the person's details.
 #[utoipa::path(patch, path = "/members/{id}", tag = "members", params(("id" = i64, Path)), request_body = MemberChange,
-    responses((status = 200, body = Member), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Member), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 502, body = ErrorBody, description = "The team's composition rule (a plugin) failed")))]
 async fn update_member(
     State(state): State<AppState>,
     principal: Principal,

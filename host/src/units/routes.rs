@@ -45,7 +45,7 @@ pub struct ImportParams {
 /// reported with its row and nothing is written unless the whole file is valid. Provinces
 /// themselves come from the national registry on the command line (`sohoa units import`).
 #[utoipa::path(post, path = "/units/import", tag = "units", params(ImportParams),
-    request_body(content = Vec<u8>, content_type = "text/csv"),
+    request_body(content((inline(crate::api::Binary) = "text/csv"), (Object = "application/json"))),
     responses((status = 200, body = super::import::ImportReport), (status = 403, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_units(
@@ -53,7 +53,7 @@ async fn import_units(
     principal: Principal,
     ApiQuery(q): ApiQuery<ImportParams>,
     headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    crate::api::ApiBytes(body): crate::api::ApiBytes,
 ) -> Result<ApiJson<super::import::ImportReport>> {
     let content_type =
         headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -121,7 +121,11 @@ pub struct ListParams {
     q: Option<String>,
     /// "code" (default) or "name".
     sort: Option<UnitSort>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Items per page (default `api.default_page_size`, at most `api.max_page_size`).
+    #[param(minimum = 1)]
     per_page: Option<u32>,
 }
 

@@ -316,6 +316,23 @@ async fn every_route_against_every_role() {
         let stale: Vec<_> = listed.difference(&routes).collect();
         assert!(missing.is_empty(), "routes without a matrix entry: {missing:?}");
         assert!(stale.is_empty(), "matrix entries for routes that do not exist: {stale:?}");
+        // The document declares every outcome the matrix expects.
+        for (route, expected) in MATRIX {
+            let (method, path) = route.split_once(' ').unwrap();
+            let responses = &doc["paths"][path][method.to_lowercase()]["responses"];
+            for letter in expected.concat().chars() {
+                let status = match letter {
+                    'F' => "403",
+                    'H' => "404",
+                    'V' => "422",
+                    _ => continue,
+                };
+                assert!(
+                    responses.get(status).is_some(),
+                    "{route} can answer {status} but does not declare it"
+                );
+            }
+        }
 
         let w = world(&app).await;
         let mut failures = Vec::new();

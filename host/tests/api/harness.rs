@@ -34,6 +34,7 @@ pub struct TestApp {
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub body: Value,
 }
 
@@ -41,6 +42,25 @@ impl Reply {
     /// The error code of an error reply.
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The response's Content-Type ("" when there is none).
+    pub fn content_type(&self) -> &str {
+        self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The error message of an error reply.
+    pub fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the documented error shape: this status, JSON, this code, a message.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        assert_eq!(self.content_type(), "application/json", "{status} {code}: {:?}", self.body);
+        assert_eq!(self.code(), code, "{:?}", self.body);
+        assert!(!self.message().is_empty(), "{:?}", self.body);
     }
 
     /// The fields named in a validation error.
@@ -71,6 +91,7 @@ impl<'a> Client<'a> {
         }
         let response = self.app.router.clone().oneshot(req).await.expect("the router answers");
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("a body").to_bytes();
         let body = if bytes.is_empty() {
             Value::Null
@@ -78,7 +99,7 @@ impl<'a> Client<'a> {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply { status, body }
+        Reply { status, headers, body }
     }
 
     pub async fn get(&self, uri: &str) -> Reply {

@@ -9,6 +9,7 @@ mod errors;
 mod field_faults;
 mod imports;
 mod members;
+mod openapi;
 mod plugins;
 mod reports;
 mod roster;
