@@ -110,14 +110,22 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
         let all = stored.as_deref() != Some(crate::text::COLLATION_VERSION);
-        for (table, name) in [("people", "full_name"), ("teams", "name"), ("unit_versions", "name")] {
+        use crate::text::{person_sort_key, sort_key, unit_sort_key};
+        // (table, the name and a second column, how the key is made): the same as on insert.
+        let tables: [(&str, &str, fn(&str, &str) -> String); 3] = [
+            ("people", "full_name, ''", |name, _| person_sort_key(name)),
+            ("teams", "name, ''", |name, _| sort_key(name)),
+            ("unit_versions", "name, unit_type", unit_sort_key),
+        ];
+        for (table, columns, key) in tables {
             let filter = if all { "" } else { " WHERE sort_key = ''" };
-            let rows: Vec<(i64, String)> = sqlx::query_as(&format!("SELECT id, {name} FROM {table}{filter}"))
-                .fetch_all(&mut *tx)
-                .await?;
+            let rows: Vec<(i64, String, String)> =
+                sqlx::query_as(&format!("SELECT id, {columns} FROM {table}{filter}"))
+                    .fetch_all(&mut *tx)
+                    .await?;
             let update = format!("UPDATE {table} SET sort_key = $1 WHERE id = $2");
-            for (id, value) in rows {
-                sqlx::query(&update).bind(crate::text::sort_key(&value)).bind(id).execute(&mut *tx).await?;
+            for (id, name, second) in rows {
+                sqlx::query(&update).bind(key(&name, &second)).bind(id).execute(&mut *tx).await?;
             }
         }
         if all {

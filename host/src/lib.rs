@@ -17,6 +17,7 @@ pub mod auth;
 pub mod cli;
 pub mod commendations;
 pub mod config;
+pub mod csvfile;
 pub mod dates;
 pub mod db;
 pub mod demo;

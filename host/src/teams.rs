@@ -9,7 +9,7 @@
 //! closes (merged into another, or split with a named heir), the team goes on serving the
 //! successor from the closing day ([`transfer_all`]), and every question asked "as of" a date
 //! (lists, coverage, reports) places the team where it served on that date
-//! ([`push_unit_on`]). `teams.unit_id` is the latest placement: what authorization and the
+//! ([`push_placed_cte`]). `teams.unit_id` is the latest placement: what authorization and the
 //! team's own page use.
 
 pub(crate) mod access;
@@ -110,23 +110,38 @@ impl TeamRow {
     }
 }
 
-/// Team columns; `$today` must be bound first as the date for "serving today".
-fn team_select(today_param: &str) -> String {
+/// Team columns; `$today` must be bound first as the date for "serving today". `unit` is the
+/// SQL of the team's unit as the caller asks about it (`t.unit_id`, the latest; or
+/// [`PLACED_UNIT`], where it served on a list's date) and `join` what that SQL needs.
+fn team_select(today_param: &str, unit: &str, join: &str) -> String {
     format!(
-        "SELECT t.id, t.unit_id, u.code AS unit_code, lv.name AS unit_name, lv.level, t.name, \
+        "SELECT t.id, {unit} AS unit_id, u.code AS unit_code, lv.name AS unit_name, lv.level, t.name, \
            t.decision_number, t.decision_date, t.decision_signer, t.status, t.status_date, t.status_reason, \
            (SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.joined_on <= {today_param} \
               AND (m.left_on IS NULL OR m.left_on > {today_param})) AS member_count, \
            t.created_at, t.updated_at \
-         FROM teams t JOIN units u ON u.id = t.unit_id \
-         JOIN unit_versions lv ON lv.id = (SELECT MAX(v.id) FROM unit_versions v WHERE v.unit_id = t.unit_id)"
+         FROM teams t {join} JOIN units u ON u.id = {unit} \
+         JOIN unit_versions lv ON lv.id = (SELECT MAX(v.id) FROM unit_versions v WHERE v.unit_id = {unit})"
     )
+}
+
+/// The unit a team served on the date of a [`push_placed_cte`] (its latest if none).
+pub(crate) const PLACED_UNIT: &str = "COALESCE(pl.unit_id, t.unit_id)";
+/// The join [`PLACED_UNIT`] needs.
+pub(crate) const PLACED_JOIN: &str = "LEFT JOIN placed pl ON pl.team_id = t.id";
+
+/// Appends the CTE `placed(team_id, unit_id)`: where each team served on `date` (write it
+/// after `WITH` or a comma). Lists asked about a date name and filter teams by it.
+pub(crate) fn push_placed_cte(sql: &mut Sql, date: &str) {
+    sql.push("placed(team_id, unit_id) AS (SELECT tu.team_id, tu.unit_id FROM team_units tu WHERE ");
+    units::push_in_effect(sql, "tu", date);
+    sql.push(")");
 }
 
 async fn fetch_team(conn: &mut AnyConnection, id: i64) -> Result<Option<TeamRow>> {
     let mut sql = Sql::new("");
     sql.push("WITH today(d) AS (SELECT ").bind(crate::dates::today_iso()).push(") ");
-    sql.push(&team_select("(SELECT d FROM today)")).push(" WHERE t.id = ").bind(id);
+    sql.push(&team_select("(SELECT d FROM today)", "t.unit_id", "")).push(" WHERE t.id = ").bind(id);
     Ok(sql.query_as::<TeamRow>().fetch_optional(&mut *conn).await?)
 }
 
@@ -177,12 +192,12 @@ pub async fn list(
             sql.push("WITH ");
         }
     }
-    sql.push("today(d) AS (SELECT ").bind(crate::dates::today_iso()).push(") ");
-    sql.push(&team_select("(SELECT d FROM today)")).push(" WHERE 1 = 1");
+    sql.push("today(d) AS (SELECT ").bind(crate::dates::today_iso()).push("), ");
+    push_placed_cte(&mut sql, &f.as_of);
+    sql.push(" ");
+    sql.push(&team_select("(SELECT d FROM today)", PLACED_UNIT, PLACED_JOIN)).push(" WHERE 1 = 1");
     if f.roots.is_some() {
-        sql.push(" AND ");
-        push_unit_on(&mut sql, "t", &f.as_of);
-        sql.push(" IN (SELECT id FROM sub)");
+        sql.push(&format!(" AND {PLACED_UNIT} IN (SELECT id FROM sub)"));
     }
     if let Some(status) = f.status {
         sql.push(" AND t.status = ").bind(status.as_str());
@@ -203,6 +218,8 @@ pub async fn list(
 
 /// A new team, as received.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct NewTeam {
     /// Code of the commune or village the team serves.
     pub unit_code: Option<String>,
@@ -343,14 +360,6 @@ pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) ->
     })
 }
 
-/// Appends a scalar subquery: the unit that team `alias` (a `teams` row) served on `date`.
-pub(crate) fn push_unit_on(sql: &mut Sql, alias: &str, date: &str) {
-    sql.push(&format!("(SELECT tu.unit_id FROM team_units tu WHERE tu.team_id = {alias}.id AND "));
-    units::push_in_effect(sql, "tu", date);
-    // Placements do not overlap; the limit only keeps PostgreSQL safe if one ever did.
-    sql.push(" ORDER BY tu.id DESC LIMIT 1)");
-}
-
 /// The first day `team_id`'s unit is no longer in effect, when the team's latest unit has
 /// closed on or before `date` (a team stranded there by a closing that predates transfers).
 /// Writes that date a membership after it are refused with this day in the message.
@@ -489,6 +498,8 @@ pub(crate) async fn audit_team(
 
 /// Changes to a team; absent fields stay as they are.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct TeamChange {
     pub name: Option<String>,
     pub decision_number: Option<String>,

@@ -10,19 +10,20 @@ pub fn clean(input: &str) -> String {
 }
 
 /// The Vietnamese collator (ICU4X, CLDR's `vi` tailoring): the alphabet a ă â b c d đ e ê …
-/// with tones compared after letters, so "An" < "Ánh" < "Ân" < "Bình" < "Dũng" < "Đức".
+/// with tones compared after letters, so "An" < "Ánh" < "Ân" < "Bình" < "Dũng" < "Đức";
+/// numbers inside names compare as numbers ("Thôn 2" < "Thôn 10", UTS #10 numeric ordering).
 static VIETNAMESE: std::sync::LazyLock<icu_collator::CollatorBorrowed<'static>> =
     std::sync::LazyLock::new(|| {
-        icu_collator::CollatorBorrowed::try_new(
-            icu_locale_core::locale!("vi").into(),
-            icu_collator::options::CollatorOptions::default(),
-        )
-        .expect("the Vietnamese collation data is compiled in")
+        let mut prefs: icu_collator::CollatorPreferences = icu_locale_core::locale!("vi").into();
+        prefs.numeric_ordering = Some(icu_collator::preferences::CollationNumericOrdering::True);
+        icu_collator::CollatorBorrowed::try_new(prefs, icu_collator::options::CollatorOptions::default())
+            .expect("the Vietnamese collation data is compiled in")
     });
 
-/// What produced the stored sort keys; when it changes (a new ICU4X or CLDR), the host
-/// recomputes every key at start ([`crate::db::Db::migrate`]), as ICU4X asks of stored keys.
-pub const COLLATION_VERSION: &str = "icu_collator-2.4/vi/tertiary";
+/// What produced the stored sort keys; when it changes (a new ICU4X or CLDR, or how keys are
+/// made from names), the host recomputes every key at start ([`crate::db::Db::migrate`]), as
+/// ICU4X asks of stored keys.
+pub const COLLATION_VERSION: &str = "icu_collator-2.4/vi/tertiary/numeric/given-name-first/type-word-last";
 
 /// Compares two names in Vietnamese order (see [`sort_key`] for the order).
 pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
@@ -41,6 +42,29 @@ pub fn sort_key(name: &str) -> String {
         hex.push_str(&format!("{b:02x}"));
     }
     hex
+}
+
+/// A person's collation key: Vietnamese lists order people by given name (tên, the last
+/// word), then by the whole name, so "Nguyễn Văn An" < "Trần Thị Ánh" < "Lê Văn Bình".
+pub fn person_sort_key(full_name: &str) -> String {
+    let name = clean(full_name);
+    let given = name.rsplit(' ').next().unwrap_or("");
+    // "00" is below every byte of a key, so a shorter given name sorts first ("An" < "Anh").
+    format!("{}00{}", sort_key(given), sort_key(&name))
+}
+
+/// A unit's collation key, by its proper name: the type word that starts most official names
+/// ("Xã", "Thị trấn", "Huyện") goes last, so "Thị trấn Phú Phong" sorts among the P's and
+/// districts, towns and cities of a province interleave by name.
+pub fn unit_sort_key(name: &str, unit_type: &str) -> String {
+    let name = clean(name);
+    let unit_type = clean(unit_type);
+    match name.strip_prefix(&unit_type).map(str::trim_start) {
+        Some(proper) if !unit_type.is_empty() && !proper.is_empty() => {
+            format!("{}00{}", sort_key(proper), sort_key(&unit_type))
+        }
+        _ => sort_key(&name),
+    }
 }
 
 /// Lower case, diacritics removed (đ becomes d), white space collapsed: the search key.
@@ -144,6 +168,20 @@ mod collation_tests {
         ];
         let keys: Vec<String> = alphabet.iter().map(|l| sort_key(l)).collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "letters out of order");
+        // Numbers as numbers; people by given name; units by proper name.
+        let mut villages = vec!["Thôn 10", "Thôn 2", "Thôn 1"];
+        villages.sort_by_key(|n| sort_key(n));
+        assert_eq!(villages, ["Thôn 1", "Thôn 2", "Thôn 10"]);
+        let mut people = vec!["Lê Văn Bình", "Trần Thị Ánh", "Nguyễn Văn An", "Đỗ An"];
+        people.sort_by_key(|n| person_sort_key(n));
+        assert_eq!(people, ["Đỗ An", "Nguyễn Văn An", "Trần Thị Ánh", "Lê Văn Bình"]);
+        let mut units =
+            vec![("Xã Tây Giang", "Xã"), ("Thị trấn Phú Phong", "Thị trấn"), ("Xã Bình Tường", "Xã")];
+        units.sort_by_key(|(n, t)| unit_sort_key(n, t));
+        assert_eq!(
+            units.iter().map(|u| u.0).collect::<Vec<_>>(),
+            ["Xã Bình Tường", "Thị trấn Phú Phong", "Xã Tây Giang"]
+        );
         // NFD input sorts as its NFC form.
         assert_eq!(sort_key("Nguye\u{302}\u{303}n"), sort_key("Nguyễn"));
     }

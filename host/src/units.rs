@@ -396,6 +396,8 @@ pub async fn list(
 
 /// A new unit, as received.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct NewUnit {
     pub code: Option<String>,
     pub name: Option<String>,
@@ -538,7 +540,7 @@ pub(crate) async fn insert_version(
     .bind(level.as_str())
     .bind(parent_id)
     .bind(valid_from)
-    .bind(text::sort_key(name))
+    .bind(text::unit_sort_key(name, unit_type))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -546,6 +548,8 @@ pub(crate) async fn insert_version(
 
 /// A rename, retype or move, effective from a date.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct UnitChange {
     pub name: Option<String>,
     pub unit_type: Option<String>,
@@ -608,7 +612,7 @@ pub async fn change(conn: &mut AnyConnection, actor: &Actor, code: &str, input: 
         .bind(level.as_str())
         .bind(parent_id)
         .bind(id)
-        .bind(text::sort_key(&name))
+        .bind(text::unit_sort_key(&name, &unit_type))
         .execute(&mut *conn)
         .await?;
     } else {
@@ -640,6 +644,8 @@ async fn in_subtree(conn: &mut AnyConnection, root: i64, candidate: i64, date: &
 
 /// Closing a unit, optionally into the units that take over its territory.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct UnitClosure {
     /// First day the unit no longer exists (required).
     pub effective_on: Option<String>,
@@ -683,11 +689,39 @@ pub async fn close(
         match id_of(conn, s).await {
             Ok(sid) if sid == id => p.add("successors", "a unit cannot succeed itself"),
             Ok(sid) => match version_on(conn, sid, &on).await? {
+                // A commune merges into a commune, a village into a village: the teams it
+                // hands over keep serving the same kind of unit.
+                Some(v) if v.level() != current.level() => p.add(
+                    "successors",
+                    format!(
+                        "unit '{s}' is a {}, not a {} like '{code}'",
+                        v.level().as_str(),
+                        current.level().as_str()
+                    ),
+                ),
                 Some(_) => successor_ids.push(sid),
                 None => p.add("successors", format!("unit '{s}' does not exist on {on}")),
             },
             Err(_) => p.add("successors", format!("unit '{s}' does not exist")),
         }
+    }
+    // Another unit merging into this one later than `on` would hand its teams to a unit
+    // already gone (and chains of closings could loop): this one must close after it.
+    let heir_of: Option<(String, String)> = sqlx::query_as(
+        "SELECT u.code, s.effective_on FROM unit_successions s JOIN units u ON u.id = s.predecessor_id \
+         WHERE s.successor_id = $1 AND s.effective_on > $2 ORDER BY s.effective_on DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(&on)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((predecessor, from)) = heir_of {
+        p.add(
+            "effective_on",
+            format!(
+                "unit '{predecessor}' merges into '{code}' on {from}; '{code}' cannot close before that day"
+            ),
+        );
     }
     let serving: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM teams WHERE unit_id = $1 AND status <> 'dissolved'")

@@ -31,6 +31,8 @@ pub struct User {
 
 /// A role to hand out.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct NewRole {
     /// province_admin, district_culture, district_home_affairs, district_youth_union,
     /// commune_officer, team_leader or viewer.
@@ -42,6 +44,8 @@ pub struct NewRole {
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub username: Option<String>,
     pub display_name: Option<String>,
@@ -201,6 +205,15 @@ pub async fn remove_role(
     let Some(assignment) = before.roles.iter().find(|a| a.id == assignment_id) else {
         return Err(Error::NotFound(format!("role {assignment_id} of user {user_id}")));
     };
+    // An account without roles is out of every administrator's scope: nobody could see it,
+    // give it a role again or deactivate it, and its username would stay taken for good.
+    if before.roles.len() == 1 {
+        return Err(Error::Conflict(format!(
+            "'{}' holds only this role; give the account another role first, or deactivate it \
+             (PATCH /users/{user_id} with {{\"active\": false}})",
+            before.username
+        )));
+    }
     let unit_id = assignment.unit_id;
     let was_admin = assignment.role == Role::ProvinceAdmin;
     sqlx::query("DELETE FROM role_assignments WHERE id = $1").bind(assignment_id).execute(&mut *conn).await?;
@@ -246,6 +259,8 @@ async fn ensure_administered(conn: &mut AnyConnection, unit_id: i64) -> Result<(
 
 /// Changes to an account; a new password or deactivation also ends its sessions and tokens.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct UserChange {
     pub display_name: Option<String>,
     pub active: Option<bool>,

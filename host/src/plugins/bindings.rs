@@ -19,6 +19,8 @@ use crate::error::{Error, Problems, Result};
 
 /// Binding a plugin version to a unit.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct NewBinding {
     pub kind: Kind,
     /// The plugin; leave out (with version) to switch the rule off for the subtree. For

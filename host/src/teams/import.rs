@@ -186,71 +186,16 @@ fn map_headers(headers: &[String], how_read: &str) -> Result<Vec<Option<&'static
     Ok(mapped)
 }
 
-/// The text of a CSV file: UTF-8 (with or without the byte-order mark Excel writes) or
-/// UTF-16 with its byte-order mark ("Unicode Text"). Anything else is refused (400) with what
-/// to save instead: legacy code pages (Windows-1258, TCVN3, VNI) cannot be told apart reliably.
-pub(crate) fn decode_csv(bytes: &[u8]) -> Result<String> {
-    const SAVE_AS: &str = "save it from Excel as \"CSV UTF-8 (Comma delimited)\" or send the .xlsx workbook";
-    let utf16 = |le: bool| -> Result<String> {
-        let body = &bytes[2..];
-        if !body.len().is_multiple_of(2) {
-            return Err(Error::BadRequest(format!("the CSV file is cut short UTF-16 text; {SAVE_AS}")));
-        }
-        let units: Vec<u16> = body
-            .chunks_exact(2)
-            .map(|p| if le { u16::from_le_bytes([p[0], p[1]]) } else { u16::from_be_bytes([p[0], p[1]]) })
-            .collect();
-        String::from_utf16(&units)
-            .map_err(|_| Error::BadRequest(format!("the CSV file is not valid UTF-16 text; {SAVE_AS}")))
-    };
-    match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest).map(str::to_string).map_err(|e| {
-            Error::BadRequest(format!("the CSV file is not valid UTF-8 text (byte {}); {SAVE_AS}", e.valid_up_to() + 3))
-        }),
-        [0xFF, 0xFE, ..] => utf16(true),
-        [0xFE, 0xFF, ..] => utf16(false),
-        _ => std::str::from_utf8(bytes).map(str::to_string).map_err(|e| {
-            Error::BadRequest(format!(
-                "the CSV file is not UTF-8 text (byte {} is not; Windows-1258, TCVN3 and VNI files are not read): {SAVE_AS}",
-                e.valid_up_to() + 1
-            ))
-        }),
-    }
-}
-
-/// Separators spreadsheets write between CSV columns: ',' (or ';' where the comma is the
-/// decimal sign, as in Vietnamese settings) and tab.
-const SEPARATORS: [u8; 3] = [b',', b';', b'\t'];
-
-fn csv_reader(text: &str, separator: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .delimiter(separator)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes())
-}
-
 /// The separator under which the header row names the most roster columns.
 fn detect_separator(text: &str) -> u8 {
-    let recognised = |sep: u8| -> usize {
-        let mut reader = csv_reader(text, sep);
-        reader.headers().map(|h| h.iter().filter(|c| column_of(c).is_some()).count()).unwrap_or(0)
-    };
-    let mut best = (SEPARATORS[0], 0);
-    for sep in SEPARATORS {
-        let n = recognised(sep);
-        if n > best.1 {
-            best = (sep, n);
-        }
-    }
-    best.0
+    crate::csvfile::detect_separator(text, |c| column_of(c).is_some())
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
-    let text = decode_csv(bytes)?;
+    let text = crate::csvfile::decode(bytes)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let separator = detect_separator(text);
-    let mut reader = csv_reader(text, separator);
+    let mut reader = crate::csvfile::reader(text, separator);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| Error::BadRequest(format!("cannot read the CSV header: {e}")))?
@@ -729,15 +674,15 @@ mod tests {
 
     #[test]
     fn csv_text_from_utf8_utf16_or_a_clear_refusal() {
-        assert_eq!(decode_csv("Mã,Tên".as_bytes()).unwrap(), "Mã,Tên");
-        assert_eq!(decode_csv(b"\xEF\xBB\xBFa;b").unwrap(), "a;b");
+        assert_eq!(crate::csvfile::decode("Mã,Tên".as_bytes()).unwrap(), "Mã,Tên");
+        assert_eq!(crate::csvfile::decode(b"\xEF\xBB\xBFa;b").unwrap(), "a;b");
         let le: Vec<u8> =
             [0xFF, 0xFE].into_iter().chain("Họ;Tên".encode_utf16().flat_map(u16::to_le_bytes)).collect();
-        assert_eq!(decode_csv(&le).unwrap(), "Họ;Tên");
+        assert_eq!(crate::csvfile::decode(&le).unwrap(), "Họ;Tên");
         let be: Vec<u8> =
             [0xFE, 0xFF].into_iter().chain("Nữ".encode_utf16().flat_map(u16::to_be_bytes)).collect();
-        assert_eq!(decode_csv(&be).unwrap(), "Nữ");
-        let err = decode_csv(b"M\xE3 \xF0\xF5n v\xEB").unwrap_err().to_string();
+        assert_eq!(crate::csvfile::decode(&be).unwrap(), "Nữ");
+        let err = crate::csvfile::decode(b"M\xE3 \xF0\xF5n v\xEB").unwrap_err().to_string();
         assert!(err.contains("not UTF-8") && err.contains("byte 2"), "{err}");
     }
 

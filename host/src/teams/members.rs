@@ -83,10 +83,16 @@ impl MemberRow {
     }
 }
 
-const MEMBER_SELECT: &str = "SELECT m.id, m.team_id, t.unit_id, u.code AS unit_code, m.person_id, p.full_name, \
-       p.gender, p.birth_year, p.phone, p.email, m.position, m.affiliation, m.skills, m.joined_on, m.left_on \
-     FROM memberships m JOIN people p ON p.id = m.person_id JOIN teams t ON t.id = m.team_id \
-     JOIN units u ON u.id = t.unit_id";
+/// Member columns; `unit` and `join` as for the team columns (`t.unit_id`, or the unit the
+/// team served on a list's date, [`super::PLACED_UNIT`]).
+fn member_select(unit: &str, join: &str) -> String {
+    format!(
+        "SELECT m.id, m.team_id, {unit} AS unit_id, u.code AS unit_code, m.person_id, p.full_name, \
+           p.gender, p.birth_year, p.phone, p.email, m.position, m.affiliation, m.skills, m.joined_on, m.left_on \
+         FROM memberships m JOIN people p ON p.id = m.person_id JOIN teams t ON t.id = m.team_id {join} \
+         JOIN units u ON u.id = {unit}"
+    )
+}
 
 impl Member {
     /// Blanks the personal data (phone, email, year of birth).
@@ -133,14 +139,20 @@ pub async fn list(
 ) -> Result<(Vec<Member>, i64)> {
     let date = if f.as_of.is_empty() { crate::dates::today_iso() } else { f.as_of.clone() };
     let mut sql = Sql::default();
-    if let Some(roots) = &f.roots {
-        units::push_subtree_cte(&mut sql, roots, &date);
+    match &f.roots {
+        Some(roots) => {
+            units::push_subtree_cte(&mut sql, roots, &date);
+            sql.push(", ");
+        }
+        None => {
+            sql.push("WITH ");
+        }
     }
-    sql.push(MEMBER_SELECT).push(" WHERE 1 = 1");
+    super::push_placed_cte(&mut sql, &date);
+    sql.push(" ");
+    sql.push(&member_select(super::PLACED_UNIT, super::PLACED_JOIN)).push(" WHERE 1 = 1");
     if f.roots.is_some() {
-        sql.push(" AND ");
-        super::push_unit_on(&mut sql, "t", &date);
-        sql.push(" IN (SELECT id FROM sub)");
+        sql.push(&format!(" AND {} IN (SELECT id FROM sub)", super::PLACED_UNIT));
     }
     if let Some(team) = f.team {
         sql.push(" AND m.team_id = ").bind(team);
@@ -175,7 +187,7 @@ pub async fn list(
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Member> {
-    let mut sql = Sql::new(MEMBER_SELECT);
+    let mut sql = Sql::new(&member_select("t.unit_id", ""));
     sql.push(" WHERE m.id = ").bind(id);
     sql.query_as::<MemberRow>()
         .fetch_optional(&mut *conn)
@@ -237,6 +249,8 @@ pub async fn person(conn: &mut AnyConnection, id: i64) -> Result<Person> {
 
 /// A new membership; either `person_id` of someone already recorded, or their details.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct NewMember {
     pub team_id: Option<i64>,
     /// An existing person (e.g. serving on a second team). Leave the person fields out then.
@@ -438,7 +452,7 @@ pub(crate) async fn insert_person(conn: &mut AnyConnection, f: &PersonFields) ->
     .bind(f.phone.as_deref())
     .bind(f.email.as_deref())
     .bind(&stamp)
-    .bind(text::sort_key(&f.full_name))
+    .bind(text::person_sort_key(&f.full_name))
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -665,6 +679,8 @@ async fn touch_team(conn: &mut AnyConnection, team_id: i64) -> Result<()> {
 /// Changes to a membership and its person; absent fields stay. Person fields (name, phone...)
 /// are the person's, so they change on every team the person serves on.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+// A misspelt field is an error, not silently ignored (the change would not happen).
+#[serde(deny_unknown_fields)]
 pub struct MemberChange {
     pub full_name: Option<String>,
     pub gender: Option<String>,
@@ -724,7 +740,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
     .bind(person.email.as_deref())
     .bind(&stamp)
     .bind(cur.person_id)
-    .bind(text::sort_key(&person.full_name))
+    .bind(text::person_sort_key(&person.full_name))
     .execute(&mut *conn)
     .await?;
     sqlx::query(

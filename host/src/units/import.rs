@@ -203,9 +203,16 @@ impl UnitSource {
         }
     }
 
-    /// CSV with a header row: `code,name,type,parent_code` and optionally `level`.
+    /// CSV with a header row: `code,name,type,parent_code` and optionally `level`, in any
+    /// dialect a spreadsheet writes ([`crate::csvfile`]: UTF-8 or UTF-16, ',' ';' or tab).
     pub fn from_csv(bytes: &[u8]) -> Result<Self> {
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(bytes);
+        const COLUMNS: [&str; 5] = ["code", "name", "type", "parent_code", "level"];
+        let text = crate::csvfile::decode(bytes)?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let separator =
+            crate::csvfile::detect_separator(text, |h| COLUMNS.contains(&h.trim().to_lowercase().as_str()));
+        let bytes = text.as_bytes();
+        let mut reader = crate::csvfile::reader(text, separator);
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| Error::BadRequest(format!("cannot read the CSV header: {e}")))?
@@ -273,6 +280,8 @@ struct Known {
     unit_type: String,
     level: String,
     parent_code: Option<String>,
+    /// The day the unit closed, if it has.
+    valid_to: Option<String>,
 }
 
 const CHUNK: usize = 400;
@@ -289,7 +298,7 @@ pub async fn import_units(
     // The latest version of every known unit: at national scale this is ~11,000 rows, cheaper
     // than one lookup per row.
     let known: Vec<Known> = sqlx::query_as(
-        "SELECT u.id, u.code, v.name, v.unit_type, v.level, p.code AS parent_code \
+        "SELECT u.id, u.code, v.name, v.unit_type, v.level, p.code AS parent_code, v.valid_to \
          FROM units u JOIN unit_versions v ON v.unit_id = u.id LEFT JOIN units p ON p.id = v.parent_id \
          WHERE v.id = (SELECT MAX(v2.id) FROM unit_versions v2 WHERE v2.unit_id = u.id)",
     )
@@ -301,6 +310,7 @@ pub async fn import_units(
 
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
+    let starts = valid_from.map(str::to_string).unwrap_or_else(crate::dates::today_iso);
     let mut report = ImportReport::default();
     let mut fresh: Vec<&ImportUnit> = Vec::new();
     for u in units {
@@ -349,7 +359,17 @@ pub async fn import_units(
                         "parent_code",
                         format!("a {} cannot contain a {}", pl.as_str(), level.as_str()),
                     )),
-                    Some(_) => {}
+                    // A new unit under one that has closed by the day it starts would sit
+                    // outside the tree of every date (POST /units refuses it the same way).
+                    Some(_) => match known.get(pc.as_str()).and_then(|k| k.valid_to.as_deref()) {
+                        Some(closed) if closed <= starts.as_str() => problems.push(err(
+                            "parent_code",
+                            format!(
+                                "unit '{pc}' closed on {closed}, before this unit would start ({starts})"
+                            ),
+                        )),
+                        _ => {}
+                    },
                 }
             }
         }
@@ -397,7 +417,7 @@ pub async fn import_units(
                 .arg(u.level.as_str())
                 .arg(parent)
                 .arg(valid_from.map(str::to_string))
-                .arg(text::sort_key(&u.name));
+                .arg(text::unit_sort_key(&u.name, &u.unit_type));
         }
         versions.query().execute(&mut *conn).await?;
         report.created += chunk.len();

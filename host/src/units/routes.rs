@@ -222,6 +222,13 @@ async fn close_unit(
 ) -> Result<ApiJson<UnitDetail>> {
     let mut tx = state.db.begin_write().await?;
     may_change(&mut tx, &principal, &code).await?;
+    // The successors take the unit's teams: they must be within the caller's reach too (an
+    // unknown one is left to the validation, which names it).
+    for successor in input.successors.iter().chain(input.teams_to.iter()) {
+        if super::id_of(&mut tx, successor.trim()).await.is_ok() {
+            may_change(&mut tx, &principal, successor.trim()).await?;
+        }
+    }
     let detail = super::close(&mut tx, &principal.actor(), &code, input).await?;
     tx.commit().await?;
     Ok(ApiJson(detail))

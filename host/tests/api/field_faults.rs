@@ -133,6 +133,11 @@ async fn the_last_administrator_cannot_lock_the_province_out() {
     each_backend(|app| async move {
         app.seed_units().await;
         let (id, role) = admin_ids(&app).await;
+        // A second role, so that the province_admin role is not the account's only one.
+        let r = app
+            .post(&format!("/api/v1/users/{id}/roles"), json!({"role": "viewer", "unit_code": "547"}))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
         let r = app.send_json("DELETE", &format!("/api/v1/users/{id}/roles/{role}"), json!({})).await;
         assert_eq!(r.status, 409, "{}: {:?}", app.backend, r.body);
         assert!(
@@ -377,6 +382,117 @@ async fn an_import_takes_no_stint_after_the_unit_closed() {
         assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
         assert_eq!(r.body["errors"][0]["field"], "joined_on", "{:?}", r.body);
         assert_eq!(r.body["errors"][0]["row"], 2, "{:?}", r.body);
+    })
+    .await;
+}
+
+/// What a tester found next (issue 10, fault 2 and 4 follow-ups): a closing must keep teams
+/// where they can be seen and moved back; lists about a past date name the unit of that date.
+#[tokio::test]
+async fn closings_stay_within_reach_and_in_order() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let village = team(&app, "21835-01", "2022-06-15").await;
+        // A village does not merge into a commune, nor into a unit outside one's scope.
+        let r = app
+            .post(
+                "/api/v1/units/21835-01/close",
+                json!({"effective_on": "2024-01-01", "successors": ["21835"]}),
+            )
+            .await;
+        assert_eq!(
+            (r.status.as_u16(), r.fields()),
+            (422, vec!["successors".to_string()]),
+            "{}: {:?}",
+            app.backend,
+            r.body
+        );
+        let district = app.user("huyen.vh", "district_culture", Some("547"), None).await;
+        let r = app
+            .with_token(&district)
+            .post(
+                "/api/v1/units/21835-01/close",
+                json!({"effective_on": "2024-01-01", "successors": ["21550"]}),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}: {:?}", app.backend, r.body);
+        // Thôn Phú Thịnh merges into Hòa Hiệp in 2025; Hòa Hiệp cannot close into it earlier.
+        let r = app
+            .post(
+                "/api/v1/units/21835-01/close",
+                json!({"effective_on": "2025-01-01", "successors": ["21835-02"]}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let r = app
+            .post(
+                "/api/v1/units/21835-02/close",
+                json!({"effective_on": "2024-06-01", "successors": ["21820-01"]}),
+            )
+            .await;
+        assert_eq!(
+            (r.status.as_u16(), r.fields()),
+            (422, vec!["effective_on".to_string()]),
+            "{}: {:?}",
+            app.backend,
+            r.body
+        );
+        // Asked about 2024, the team is named after the village it served then.
+        let then = app.get("/api/v1/teams?unit=547&as_of=2024-06-01").await;
+        assert_eq!(then.body["items"][0]["unit_code"], "21835-01", "{:?}", then.body);
+        let now = app.get("/api/v1/teams?unit=547").await;
+        assert_eq!(now.body["items"][0]["unit_code"], "21835-02", "{:?}", now.body);
+        let m = app.post("/api/v1/members", member_body(&village["id"], 1, "Ngô Văn Tư")).await;
+        assert_eq!(m.status, 201);
+        let members = app.get("/api/v1/members?unit=547&as_of=2024-06-01").await;
+        assert_eq!(members.body["items"][0]["unit_code"], "21835-01", "{:?}", members.body);
+
+        // A new unit under a closed one is refused, as POST /units refuses it.
+        assert_eq!(
+            app.post("/api/v1/units/21808/close", json!({"effective_on": "2025-01-01"})).await.status,
+            200
+        );
+        let csv = "code;name;type;parent_code\n21808-09;Khu phố Mới;Khu phố;21808\n";
+        let r = app.post_bytes("/api/v1/units/import?valid_from=2025-02-01", "text/csv", csv.into()).await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        assert!(r.body.to_string().contains("closed on 2025-01-01"), "{:?}", r.body);
+        // ...while a ';'-separated file (Excel's in Vietnamese settings) reads like any other.
+        let csv =
+            "code;name;type;parent_code\r\n21820-10;Thôn 10;Thôn;21820\r\n21820-02;Thôn 2;Thôn;21820\r\n";
+        let r = app.post_bytes("/api/v1/units/import", "text/csv", csv.into()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        let units = app.get("/api/v1/units?parent=21820&sort=name").await;
+        let names: Vec<&str> =
+            units.body["items"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Thôn 1", "Thôn 2", "Thôn 10"], "numbers as numbers");
+    })
+    .await;
+}
+
+/// An account keeps at least one role (without one, no administrator could reach it again),
+/// and a misspelt field in a JSON body is refused rather than silently ignored.
+#[tokio::test]
+async fn accounts_keep_a_role_and_misspelt_fields_are_refused() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app
+            .post(
+                "/api/v1/users",
+                json!({"username": "xa.thu", "display_name": "Thử", "password": crate::harness::PASSWORD,
+                                          "roles": [{"role": "commune_officer", "unit_code": "21835"}]}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let uri = format!("/api/v1/users/{}/roles/{}", r.body["id"], r.body["roles"][0]["id"]);
+        let removed = app.send_json("DELETE", &uri, json!({})).await;
+        assert_eq!(removed.status, 409, "{}: {:?}", app.backend, removed.body);
+        assert_eq!(app.get(&format!("/api/v1/users/{}", r.body["id"])).await.status, 200, "still reachable");
+
+        let t = team(&app, "21835", "2022-06-15").await;
+        let r = app.patch(&format!("/api/v1/teams/{}", t["id"]), json!({"nmae": "Tổ mới"})).await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("nmae"), "{:?}", r.body);
+        assert_eq!(app.get(&format!("/api/v1/teams/{}", t["id"])).await.body["name"], t["name"]);
     })
     .await;
 }

@@ -59,9 +59,28 @@ async fn subtree_filter_level_filter_pagination_and_stable_sort() {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), 10);
-        // Sorting by name ignores diacritics: "Huyện" sorts among the h's, before "Phường".
-        let first = app.get("/api/v1/units?sort=name&per_page=1").await;
-        assert_eq!(first.body["items"][0]["name"], "Huyện Tây Sơn");
+        // Sorting by name follows the proper name (the type word last) in Vietnamese order,
+        // numbers as numbers: "Thôn 1", then Bình Định < Bình Tường (đ before t)...
+        let all = app.get("/api/v1/units?sort=name").await;
+        let names: Vec<&str> =
+            all.body["items"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "Thôn 1",
+                "Tỉnh Bình Định",
+                "Xã Bình Tường",
+                "Thôn Hòa Hiệp",
+                "Phường Nhơn Bình",
+                "Thị trấn Phú Phong",
+                "Thôn Phú Thịnh",
+                "Thành phố Quy Nhơn",
+                "Xã Tây Giang",
+                "Huyện Tây Sơn"
+            ],
+            "{}",
+            app.backend
+        );
     })
     .await;
 }

@@ -1,0 +1,67 @@
+//! CSV files as spreadsheets write them: the text's encoding (UTF-8 with or without Excel's
+//! byte-order mark, or UTF-16 with one) and the column separator (',' or, where the comma is
+//! the decimal sign as in Vietnamese settings, ';', or tab). Roster and unit imports read
+//! their files through here, so both accept the same dialects.
+
+use crate::error::{Error, Result};
+
+/// The text of a CSV file: UTF-8 (with or without the byte-order mark Excel writes) or
+/// UTF-16 with its byte-order mark ("Unicode Text"). Anything else is refused (400) with what
+/// to save instead: legacy code pages (Windows-1258, TCVN3, VNI) cannot be told apart reliably.
+pub fn decode(bytes: &[u8]) -> Result<String> {
+    const SAVE_AS: &str = "save it from Excel as \"CSV UTF-8 (Comma delimited)\" or send the .xlsx workbook";
+    let utf16 = |le: bool| -> Result<String> {
+        let body = &bytes[2..];
+        if !body.len().is_multiple_of(2) {
+            return Err(Error::BadRequest(format!("the CSV file is cut short UTF-16 text; {SAVE_AS}")));
+        }
+        let units: Vec<u16> = body
+            .chunks_exact(2)
+            .map(|p| if le { u16::from_le_bytes([p[0], p[1]]) } else { u16::from_be_bytes([p[0], p[1]]) })
+            .collect();
+        String::from_utf16(&units)
+            .map_err(|_| Error::BadRequest(format!("the CSV file is not valid UTF-16 text; {SAVE_AS}")))
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest).map(str::to_string).map_err(|e| {
+            Error::BadRequest(format!("the CSV file is not valid UTF-8 text (byte {}); {SAVE_AS}", e.valid_up_to() + 3))
+        }),
+        [0xFF, 0xFE, ..] => utf16(true),
+        [0xFE, 0xFF, ..] => utf16(false),
+        _ => std::str::from_utf8(bytes).map(str::to_string).map_err(|e| {
+            Error::BadRequest(format!(
+                "the CSV file is not UTF-8 text (byte {} is not; Windows-1258, TCVN3 and VNI files are not read): {SAVE_AS}",
+                e.valid_up_to() + 1
+            ))
+        }),
+    }
+}
+
+/// Separators spreadsheets write between CSV columns: ',' (or ';' where the comma is the
+/// decimal sign, as in Vietnamese settings) and tab.
+const SEPARATORS: [u8; 3] = [b',', b';', b'\t'];
+
+pub fn reader(text: &str, separator: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes())
+}
+
+/// The separator under which the header row holds the most columns that `known` recognises
+/// (',' when none does better).
+pub fn detect_separator(text: &str, known: impl Fn(&str) -> bool) -> u8 {
+    let recognised = |sep: u8| -> usize {
+        let mut reader = reader(text, sep);
+        reader.headers().map(|h| h.iter().filter(|c| known(c)).count()).unwrap_or(0)
+    };
+    let mut best = (SEPARATORS[0], 0);
+    for sep in SEPARATORS {
+        let n = recognised(sep);
+        if n > best.1 {
+            best = (sep, n);
+        }
+    }
+    best.0
+}
