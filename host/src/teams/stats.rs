@@ -150,6 +150,8 @@ pub struct Uncovered {
     pub code: String,
     pub name: String,
     pub level: String,
+    /// The commune of a village ("Thôn 1" repeats from commune to commune).
+    pub parent_name: Option<String>,
 }
 
 /// Communes and villages in the `roots` subtrees on `date` with no active team of their own
@@ -162,9 +164,11 @@ pub async fn without_team(
 ) -> Result<(Vec<Uncovered>, i64)> {
     let mut sql = Sql::default();
     units::push_subtree_cte(&mut sql, roots, date);
+    sql.push("SELECT u.code, v.name, v.level, (SELECT pv.name FROM unit_versions pv WHERE pv.unit_id = v.parent_id AND ");
+    units::push_in_effect(&mut sql, "pv", date);
     sql.push(
-        "SELECT u.code, v.name, v.level FROM unit_versions v JOIN sub ON sub.id = v.unit_id JOIN units u ON u.id = v.unit_id \
-         WHERE v.level IN ('commune', 'village') AND ",
+        " ORDER BY pv.id DESC LIMIT 1) AS parent_name FROM unit_versions v JOIN sub ON sub.id = v.unit_id \
+         JOIN units u ON u.id = v.unit_id WHERE v.level IN ('commune', 'village') AND ",
     );
     units::push_in_effect(&mut sql, "v", date);
     sql.push(
@@ -175,6 +179,15 @@ pub async fn without_team(
     sql.push(")");
     let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
     sql.push(" ORDER BY u.code LIMIT ").bind(limit);
-    let rows: Vec<(String, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
-    Ok((rows.into_iter().map(|(code, name, level)| Uncovered { code, name, level }).collect(), total))
+    let rows: Vec<(String, String, String, Option<String>)> = sql.query_as().fetch_all(&mut *conn).await?;
+    let uncovered = rows
+        .into_iter()
+        .map(|(code, name, level, parent)| Uncovered {
+            parent_name: parent.filter(|_| level == "village"),
+            code,
+            name,
+            level,
+        })
+        .collect();
+    Ok((uncovered, total))
 }

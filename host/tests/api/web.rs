@@ -133,7 +133,14 @@ async fn pages_need_signing_in_and_forms_need_their_token() {
             )
             .await;
         assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/home"));
-        assert!(b.get("/home").await.body.contains("Xin chào"));
+        let home = b.get("/home").await;
+        assert!(home.body.contains("Xin chào"));
+        // Villages without a team name their commune ("Thôn 1" repeats from commune to commune).
+        assert!(
+            home.body.contains("Thôn Phú Thịnh</a> <span class=\"muted\">· Xã Bình Tường</span>"),
+            "{}",
+            home.body
+        );
         // The same session works for the API.
         let session = b.cookies["sohoa_session"].clone();
         let me = app
