@@ -112,7 +112,8 @@ impl Db {
         let all = stored.as_deref() != Some(crate::text::COLLATION_VERSION);
         use crate::text::{person_sort_key, sort_key, unit_sort_key};
         // (table, the name and a second column, how the key is made): the same as on insert.
-        let tables: [(&str, &str, fn(&str, &str) -> String); 3] = [
+        type KeyOf = fn(&str, &str) -> String;
+        let tables: [(&str, &str, KeyOf); 3] = [
             ("people", "full_name, ''", |name, _| person_sort_key(name)),
             ("teams", "name, ''", |name, _| sort_key(name)),
             ("unit_versions", "name, unit_type", unit_sort_key),

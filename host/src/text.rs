@@ -169,14 +169,13 @@ mod collation_tests {
         let keys: Vec<String> = alphabet.iter().map(|l| sort_key(l)).collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "letters out of order");
         // Numbers as numbers; people by given name; units by proper name.
-        let mut villages = vec!["Thôn 10", "Thôn 2", "Thôn 1"];
+        let mut villages = ["Thôn 10", "Thôn 2", "Thôn 1"];
         villages.sort_by_key(|n| sort_key(n));
         assert_eq!(villages, ["Thôn 1", "Thôn 2", "Thôn 10"]);
-        let mut people = vec!["Lê Văn Bình", "Trần Thị Ánh", "Nguyễn Văn An", "Đỗ An"];
+        let mut people = ["Lê Văn Bình", "Trần Thị Ánh", "Nguyễn Văn An", "Đỗ An"];
         people.sort_by_key(|n| person_sort_key(n));
         assert_eq!(people, ["Đỗ An", "Nguyễn Văn An", "Trần Thị Ánh", "Lê Văn Bình"]);
-        let mut units =
-            vec![("Xã Tây Giang", "Xã"), ("Thị trấn Phú Phong", "Thị trấn"), ("Xã Bình Tường", "Xã")];
+        let mut units = [("Xã Tây Giang", "Xã"), ("Thị trấn Phú Phong", "Thị trấn"), ("Xã Bình Tường", "Xã")];
         units.sort_by_key(|(n, t)| unit_sort_key(n, t));
         assert_eq!(
             units.iter().map(|u| u.0).collect::<Vec<_>>(),
