@@ -91,6 +91,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("unit.see_dashboard", "Xem số liệu và biểu đồ", "See figures and charts"),
     ("unit.teams_here", "Tổ tại đơn vị này", "Teams of this unit"),
     ("unit.children", "Đơn vị trực thuộc", "Units below"),
+    ("unit.closed_since", "Đơn vị này không còn từ ngày", "This unit no longer exists since"),
+    ("unit.succeeded_by", "đơn vị kế thừa", "succeeded by"),
     ("unit.villages_covered", "Thôn có tổ", "Villages with a team"),
     ("report.title", "Lập báo cáo", "Make a report"),
     ("report.period", "Kỳ báo cáo", "Period"),

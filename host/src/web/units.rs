@@ -30,11 +30,13 @@ struct UnitView {
     code: String,
     name: String,
     level: &'static str,
+    /// The official type ("Thị trấn", "Phường"), which the level word ("Xã") would misname.
+    unit_type: String,
 }
 
 impl From<crate::units::Unit> for UnitView {
     fn from(u: crate::units::Unit) -> Self {
-        UnitView { code: u.code, name: u.name, level: u.level.as_str() }
+        UnitView { code: u.code, name: u.name, level: u.level.as_str(), unit_type: u.unit_type }
     }
 }
 
@@ -93,6 +95,13 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
         let unit_id = principal.authorize_unit(&mut conn, Action::TeamsRead, &code).await?;
         let target = Target { unit_id, team_id: None };
         let detail = crate::units::get(&mut conn, &code, &today).await?;
+        // A unit closed since (merged, split): say so, point to its successors, and offer no
+        // new reports for it; its teams and figures now live under the successors.
+        let closed_on = (!detail.in_effect)
+            .then(|| detail.unit.valid_to.as_deref().and_then(crate::dates::parse).map(crate::dates::display))
+            .flatten();
+        let successors: Vec<(String, String)> =
+            detail.successors.iter().map(|s| (s.code.clone(), s.name.clone())).collect();
         let lines: Vec<_> = stats::by_child(&mut conn, unit_id, &today)
             .await?
             .into_iter()
@@ -107,7 +116,9 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
         };
         let (teams, _) = crate::teams::list(&mut conn, &filter, i64::MAX, 0).await?;
         let teams: Vec<_> = teams.into_iter().filter(|t| t.unit_id == unit_id).collect();
-        let templates: Vec<TemplateView> = if principal.can(&mut conn, Action::ReportsIssue, target).await? {
+        let templates: Vec<TemplateView> = if closed_on.is_none()
+            && principal.can(&mut conn, Action::ReportsIssue, target).await?
+        {
             crate::plugins::bindings::templates(&mut conn, unit_id, &today)
                 .await?
                 .into_iter()
@@ -120,7 +131,8 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
         } else {
             Vec::new()
         };
-        let can_assess = principal.can(&mut conn, Action::CommendationsAssess, target).await?
+        let can_assess = closed_on.is_none()
+            && principal.can(&mut conn, Action::CommendationsAssess, target).await?
             && crate::plugins::bindings::resolve(
                 &mut conn,
                 unit_id,
@@ -134,7 +146,7 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
             &ctx,
             "unit.html",
             "units",
-            minijinja::context! { unit, path => detail.path, lines, teams, templates, can_assess },
+            minijinja::context! { unit, path => detail.path, lines, teams, templates, can_assess, closed_on, successors },
         ))
     }
     .await;

@@ -372,6 +372,26 @@ async fn reports_from_the_web_form() {
         let mut b = Browser::new(&app);
         b.sign_in("vhtt").await;
         assert!(b.get("/units/547").await.body.contains("/units/547/report?template=binh-dinh-bao-cao-quy"));
+        // A unit that has closed says so, names its successor, and offers no new report.
+        let link = "/units/21808/report?template=binh-dinh-bao-cao-quy";
+        assert!(b.get("/units/21808").await.body.contains(link), "offered while the town exists");
+        let r = app
+            .post(
+                "/api/v1/units/21808/close",
+                serde_json::json!({"effective_on": "2024-01-01", "successors": ["21820"]}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let mut closed = b.get("/units/21808").await;
+        assert_eq!(closed.status, StatusCode::OK);
+        closed.body = closed.body.replace("&#x2f;", "/");
+        assert!(
+            closed.body.contains("<h1>Thị trấn Phú Phong <span class=\"muted\">(Thị trấn · 21808)"),
+            "its own type word"
+        );
+        assert!(closed.body.contains("Đơn vị này không còn từ ngày 01/01/2024"), "{}", closed.body);
+        assert!(closed.body.contains("<a href=\"/units/21820\">Xã Tây Giang</a>"), "{}", closed.body);
+        assert!(!closed.body.contains(link), "no new report for a closed unit");
         let form = b.get("/units/547/report?template=binh-dinh-bao-cao-quy").await;
         assert_eq!(form.status, StatusCode::OK);
         assert!(
