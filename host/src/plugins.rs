@@ -14,6 +14,7 @@
 
 pub mod bindings;
 pub mod build;
+pub mod cache;
 pub mod registry;
 mod routes;
 pub mod runtime;

@@ -237,35 +237,36 @@ impl Runtime {
         if let Some(l) = self.loaded.lock().expect("not poisoned").get(sha256) {
             return Ok(l.clone());
         }
-        let cached =
-            self.cache_dir.as_ref().map(|d| d.join(format!("{sha256}-{:016x}.cwasm", self.engine_key())));
-        let component = match cached.as_ref().filter(|p| p.is_file()) {
-            // SAFETY: the file was written by `Component::serialize` of this same engine
-            // configuration (the engine hash is in its name) into the host's own cache folder.
-            Some(path) => unsafe { Component::deserialize_file(&self.engine, path) }.ok(),
+        let cache =
+            self.cache_dir.as_ref().map(|dir| super::cache::Entry::new(dir, sha256, self.engine_key()));
+        let component = match cache.as_ref().and_then(|entry| entry.read()) {
+            // SAFETY: `read` returns the bytes only when their keyed hash (HMAC-SHA256 with this
+            // installation's key, over the component's sha256, this engine's hash and the
+            // bytes) matches the tag written with them: they are what `Component::serialize`
+            // of this engine produced for this component, not something put there since.
+            Some(artifact) => unsafe { Component::deserialize(&self.engine, &artifact) }.ok(),
             None => None,
         };
+        let fresh = component.is_none();
         let component = match component {
             Some(c) => c,
-            None => {
-                let c = Component::new(&self.engine, bytes).map_err(|e| {
-                    let hint = if wasmparser_is_core_module(bytes) {
-                        " (this is a core module: build it with `sohoa plugin build`, which makes a component)"
-                    } else {
-                        ""
-                    };
-                    PluginFailure::Invalid(format!("{}{hint}", e.root_cause()))
-                })?;
-                if let (Some(path), Ok(serialized)) = (&cached, c.serialize()) {
-                    let _ = std::fs::write(path, serialized);
-                }
-                c
-            }
+            None => Component::new(&self.engine, bytes).map_err(|e| {
+                let hint = if wasmparser_is_core_module(bytes) {
+                    " (this is a core module: build it with `sohoa plugin build`, which makes a component)"
+                } else {
+                    ""
+                };
+                PluginFailure::Invalid(format!("{}{hint}", e.root_cause()))
+            })?,
         };
         check_interface(&self.engine, &component)?;
         let pre =
             self.linker.instantiate_pre(&component).map_err(|e| PluginFailure::Invalid(e.to_string()))?;
         let pre = wit::PluginPre::new(pre).map_err(|e| PluginFailure::Invalid(e.to_string()))?;
+        // Cached only once every check passed: a refused upload leaves nothing behind.
+        if fresh && let (Some(entry), Ok(serialized)) = (&cache, component.serialize()) {
+            entry.write(&serialized);
+        }
         let loaded = Arc::new(Loaded { pre, label: format!("sha256:{}", &sha256[..12.min(sha256.len())]) });
         self.loaded.lock().expect("not poisoned").insert(sha256.to_string(), loaded.clone());
         Ok(loaded)

@@ -297,3 +297,52 @@ async fn calls_beyond_the_instance_pool_wait_their_turn() {
     })
     .await;
 }
+
+/// Issue 11, fault 2: compiled code on disk is loaded only when its keyed hash verifies; a
+/// changed, or foreign, entry is compiled again and rewritten; a refused component leaves no
+/// entry behind.
+#[test]
+fn the_compiled_cache_is_used_only_when_its_tag_verifies() {
+    use sha2::Digest;
+    let settings = sohoa::config::Settings::load(&Default::default()).unwrap();
+    let runtime_in = |dir: &std::path::Path| {
+        sohoa::plugins::Runtime::new(settings.plugins.clone(), Some(dir.join("plugin-cache"))).unwrap()
+    };
+    let bytes = crate::harness::component("binh-dinh-ke-hoach-77");
+    let sha: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let describe = |runtime: &sohoa::plugins::Runtime| {
+        let loaded = runtime.load(&sha, &bytes).expect("loads");
+        format!("{:?}", runtime.metadata(&loaded).expect("describes itself").0)
+    };
+    let entries = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir.join("plugin-cache")).unwrap().map(|e| e.unwrap().path()).collect()
+    };
+
+    let home = tempfile::tempdir().unwrap();
+    let expected = describe(&runtime_in(home.path()));
+    let [entry] = entries(home.path()).try_into().expect("one cache entry");
+    // Six bytes changed in the middle of the artifact: not loaded, compiled again, rewritten.
+    let mut tampered = std::fs::read(&entry).unwrap();
+    let mid = tampered.len() / 2;
+    for b in &mut tampered[mid..mid + 6] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&entry, &tampered).unwrap();
+    assert_eq!(describe(&runtime_in(home.path())), expected);
+    let rewritten = std::fs::read(&entry).unwrap();
+    assert!(rewritten != tampered, "the tampered entry was replaced");
+    // An entry from another installation (another key) is not trusted either.
+    let elsewhere = tempfile::tempdir().unwrap();
+    describe(&runtime_in(elsewhere.path()));
+    let [foreign] = entries(elsewhere.path()).try_into().expect("one cache entry");
+    let foreign = std::fs::read(foreign).unwrap();
+    std::fs::write(&entry, &foreign).unwrap();
+    assert_eq!(describe(&runtime_in(home.path())), expected);
+    assert!(std::fs::read(&entry).unwrap() != foreign, "the foreign entry was replaced");
+
+    // A component of an unsupported interface is refused and leaves no entry.
+    let refused = crate::harness::component("future-interface");
+    let refused_sha: String = sha2::Sha256::digest(&refused).iter().map(|b| format!("{b:02x}")).collect();
+    assert!(runtime_in(home.path()).load(&refused_sha, &refused).is_err());
+    assert_eq!(entries(home.path()).len(), 1, "only the accepted component is cached");
+}
