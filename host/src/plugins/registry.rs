@@ -94,10 +94,21 @@ fn valid_id(id: &str) -> bool {
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// A semantic version (semver.org 2.0) in its one canonical spelling: `1.2.3`, `1.3.0-rc.1`;
+/// `01.0.0` or `1.0.00` are refused rather than stored as versions different from `1.0.0`.
 fn valid_version(v: &str) -> bool {
-    let parts: Vec<&str> = v.split('.').collect();
-    parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.len() <= 6 && p.chars().all(|c| c.is_ascii_digit()))
+    v.len() <= 64 && semver::Version::parse(v).is_ok_and(|parsed| parsed.to_string() == v)
+}
+
+/// Orders plugin versions as semantic versions (0.9.1 < 0.10.0 < 1.0.0-rc.1 < 1.0.0), not as
+/// text or install order; a version that does not parse (none should) sorts first.
+fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (semver::Version::parse(a), semver::Version::parse(b)) {
+        (Ok(a), Ok(b)) => a.cmp(&b),
+        (Err(_), Ok(_)) => std::cmp::Ordering::Less,
+        (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
 }
 
 /// Compiles the component and reads its metadata (CPU work: call from a blocking thread).
@@ -126,7 +137,10 @@ pub fn inspect(runtime: &Runtime, bytes: &[u8]) -> std::result::Result<Inspected
         return Err(bad(format!("id '{}' must be 2-64 lower-case letters, digits or '-'", meta.id)));
     }
     if !valid_version(&meta.version) {
-        return Err(bad(format!("version '{}' must look like 1.2.3", meta.version)));
+        return Err(bad(format!(
+            "version '{}' must be a semantic version in canonical form, such as 1.2.3 or 1.3.0-rc.1 (no leading zeros)",
+            meta.version
+        )));
     }
     if meta.name.trim().is_empty() || meta.kinds.is_empty() {
         return Err(bad("a name and at least one kind of rule are required".into()));
@@ -242,11 +256,14 @@ pub async fn find(conn: &mut AnyConnection, plugin_id: &str, version: &str) -> R
     Ok(row.map(info))
 }
 
+/// Every installed version, by plugin id, then by semantic version (oldest first).
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<PluginInfo>> {
     let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM plugins ORDER BY plugin_id, id"))
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows.into_iter().map(info).collect())
+    let mut plugins: Vec<PluginInfo> = rows.into_iter().map(info).collect();
+    plugins.sort_by(|a, b| a.plugin_id.cmp(&b.plugin_id).then_with(|| version_order(&a.version, &b.version)));
+    Ok(plugins)
 }
 
 /// The stored component bytes of a plugin version (by content hash).
@@ -255,4 +272,23 @@ pub async fn component(conn: &mut AnyConnection, sha256: &str) -> Result<Vec<u8>
         .bind(sha256)
         .fetch_one(&mut *conn)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11, fault 7: versions are semantic versions, in one spelling, ordered as such.
+    #[test]
+    fn versions_are_canonical_semantic_versions_in_semantic_order() {
+        for ok in ["1.0.0", "0.10.0", "1.0.0-rc.1", "2.3.4-beta.2+build.7"] {
+            assert!(valid_version(ok), "{ok}");
+        }
+        for bad in ["01.0.0", "1.0.00", "1.0", "v1.0.0", "1.0.0.0", "", "1.0.0-"] {
+            assert!(!valid_version(bad), "{bad}");
+        }
+        let mut versions = ["1.0.0", "0.10.0", "0.9.1", "1.0.0-rc.1", "1.0.0-alpha"];
+        versions.sort_by(|a, b| version_order(a, b));
+        assert_eq!(versions, ["0.9.1", "0.10.0", "1.0.0-alpha", "1.0.0-rc.1", "1.0.0"]);
+    }
 }
