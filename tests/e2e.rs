@@ -150,7 +150,6 @@ fn roster_errors_name_rows_and_fail_the_command() {
 /// open the demo's database (and say so), and the demo never erases a database it did not make.
 #[test]
 fn the_demo_and_the_other_commands_share_one_database_per_data_directory() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let demo =
         sohoa(dir.path()).args(["demo", "--no-serve", "--shared-data"]).arg(shared_data()).output().unwrap();
@@ -191,15 +190,7 @@ fn the_demo_and_the_other_commands_share_one_database_per_data_directory() {
     let units = own.path().join("units.csv");
     std::fs::write(&units, "code,name,type,parent_code\n52,Tỉnh Bình Định,Tỉnh,\n").unwrap();
     assert!(sohoa(own.path()).args(["units", "import"]).arg(&units).status().unwrap().success());
-    let mut child = sohoa(own.path())
-        .args(["user", "create", "--role", "province_admin", "--unit", "52", "--password-stdin", "admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "Sở TT&TT Bình Định 2026!").unwrap();
-    assert!(child.wait_with_output().unwrap().status.success());
+    assert!(create_admin(own.path(), "Sở TT&TT Bình Định 2026!").status.success());
     let refused =
         sohoa(own.path()).args(["demo", "--no-serve", "--shared-data"]).arg(shared_data()).output().unwrap();
     assert!(!refused.status.success());
@@ -228,24 +219,27 @@ fn unknown_configuration_keys_are_named() {
     assert!(stderr.contains("port") && stderr.contains("bad.toml"), "{stderr}");
 }
 
+/// `sohoa user create` of `admin`, province_admin of 52, with `password` on standard input.
+fn create_admin(data_dir: &std::path::Path, password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = sohoa(data_dir)
+        .args(["user", "create", "--role", "province_admin", "--unit", "52", "--password-stdin", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn user_create_from_the_command_line_checks_the_password() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let units = dir.path().join("units.csv");
     std::fs::write(&units, "code,name,type,parent_code\n52,Tỉnh Bình Định,Tỉnh,\n").unwrap();
     assert!(sohoa(dir.path()).args(["units", "import"]).arg(&units).status().unwrap().success());
-    let create = |password: &str| {
-        let mut child = sohoa(dir.path())
-            .args(["user", "create", "--role", "province_admin", "--unit", "52", "--password-stdin", "admin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let create = |password: &str| create_admin(dir.path(), password);
     let weak = create("123456");
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("password: must be at least 10 characters"));

@@ -41,6 +41,9 @@ pub struct AppState {
 
 /// JSON body extractor whose rejections use the API's error shape. It reads the body itself,
 /// under `server.body_limit_bytes`, so that a 413 can name the limit.
+///
+/// Request bodies are `#[serde(deny_unknown_fields)]`: a misspelt field ("nmae") answers 422
+/// naming it, instead of being ignored while the change the caller meant does not happen.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 

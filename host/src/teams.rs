@@ -218,7 +218,6 @@ pub async fn list(
 
 /// A new team, as received.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
     /// Code of the commune or village the team serves.
@@ -498,7 +497,6 @@ pub(crate) async fn audit_team(
 
 /// Changes to a team; absent fields stay as they are.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct TeamChange {
     pub name: Option<String>,

@@ -37,9 +37,10 @@ pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
 pub fn sort_key(name: &str) -> String {
     let mut key: Vec<u8> = Vec::with_capacity(name.len() * 3);
     let Ok(()) = VIETNAMESE.write_sort_key_to(&clean(name), &mut key);
+    use std::fmt::Write;
     let mut hex = String::with_capacity(key.len() * 2);
     for b in key {
-        hex.push_str(&format!("{b:02x}"));
+        let _ = write!(hex, "{b:02x}"); // writing to a String cannot fail
     }
     hex
 }

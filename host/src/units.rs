@@ -396,7 +396,6 @@ pub async fn list(
 
 /// A new unit, as received.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
     pub code: Option<String>,
@@ -548,7 +547,6 @@ pub(crate) async fn insert_version(
 
 /// A rename, retype or move, effective from a date.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct UnitChange {
     pub name: Option<String>,
@@ -644,7 +642,6 @@ async fn in_subtree(conn: &mut AnyConnection, root: i64, candidate: i64, date: &
 
 /// Closing a unit, optionally into the units that take over its territory.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct UnitClosure {
     /// First day the unit no longer exists (required).

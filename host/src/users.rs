@@ -31,7 +31,6 @@ pub struct User {
 
 /// A role to hand out.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
     /// province_admin, district_culture, district_home_affairs, district_youth_union,
@@ -44,7 +43,6 @@ pub struct NewRole {
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub username: Option<String>,
@@ -259,7 +257,6 @@ async fn ensure_administered(conn: &mut AnyConnection, unit_id: i64) -> Result<(
 
 /// Changes to an account; a new password or deactivation also ends its sessions and tokens.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
     pub display_name: Option<String>,

@@ -38,7 +38,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub username: String,

@@ -226,7 +226,6 @@ pub async fn revoke_session(conn: &mut AnyConnection, session_id: i64) -> Result
 
 /// Asking for an API token.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// What the token is for, e.g. "báo cáo tự động".

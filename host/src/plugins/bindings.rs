@@ -19,7 +19,6 @@ use crate::error::{Error, Problems, Result};
 
 /// Binding a plugin version to a unit.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct NewBinding {
     pub kind: Kind,

@@ -41,25 +41,23 @@ impl Entry {
         }
     }
 
-    fn tag(&self, artifact: &[u8]) -> Option<Vec<u8>> {
+    /// The keyed hash of `artifact` in this entry's context; None without a key.
+    fn mac(&self, artifact: &[u8]) -> Option<Hmac<Sha256>> {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.key.as_deref()?).ok()?;
         mac.update(&self.context);
         mac.update(artifact);
-        Some(mac.finalize().into_bytes().to_vec())
+        Some(mac)
     }
 
     /// The artifact, when the entry exists and its tag verifies; None otherwise (a tampered
     /// entry is logged, then ignored, and the caller compiles afresh).
     pub fn read(&self) -> Option<Vec<u8>> {
-        let key = self.key.as_deref()?;
+        self.key.as_ref()?;
         let bytes = std::fs::read(&self.path).ok()?;
         let verified = bytes.len() > TAG && {
             let (tag, artifact) = bytes.split_at(TAG);
-            let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
-            mac.update(&self.context);
-            mac.update(artifact);
             // Constant-time comparison, as a tag check should be.
-            mac.verify_slice(tag).is_ok()
+            self.mac(artifact).is_some_and(|mac| mac.verify_slice(tag).is_ok())
         };
         if verified {
             Some(bytes[TAG..].to_vec())
@@ -72,7 +70,7 @@ impl Entry {
     /// Stores `artifact` with its tag, atomically (temporary file, then rename). Failures
     /// only cost a compile next time, so they are logged, not returned.
     pub fn write(&self, artifact: &[u8]) {
-        let Some(tag) = self.tag(artifact) else { return };
+        let Some(tag) = self.mac(artifact).map(|mac| mac.finalize().into_bytes()) else { return };
         let tmp = self.path.with_extension(format!("tmp{}", std::process::id()));
         let written = std::fs::File::create(&tmp).and_then(|mut f| {
             f.write_all(&tag)?;

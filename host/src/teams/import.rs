@@ -525,18 +525,9 @@ pub async fn import_roster(
             && let Some(pid) = find_person(conn, &v.person, Some(team_id)).await?
             && let Err(Error::Conflict(_)) =
                 super::members::check_overlap(conn, team_id, pid, &v.membership, None).await
+            && same_stint(conn, team_id, pid, &v.membership.joined_on).await?.is_none()
         {
-            let same_stint: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM memberships WHERE team_id = $1 AND person_id = $2 AND joined_on = $3",
-            )
-            .bind(team_id)
-            .bind(pid)
-            .bind(&v.membership.joined_on)
-            .fetch_optional(&mut *conn)
-            .await?;
-            if same_stint.is_none() {
-                p.add("joined_on", "this person already serves on the team over an overlapping period");
-            }
+            p.add("joined_on", "this person already serves on the team over an overlapping period");
         }
         if p.is_empty() {
             to_write.push(v);
@@ -611,15 +602,7 @@ async fn write_rows(
         let row_numbers = rows.iter().map(|v| v.row).collect();
         for v in rows {
             let person_id = person_for(conn, &v.person, Some(team_id)).await?;
-            let exists: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM memberships WHERE team_id = $1 AND person_id = $2 AND joined_on = $3",
-            )
-            .bind(team_id)
-            .bind(person_id)
-            .bind(&v.membership.joined_on)
-            .fetch_optional(&mut *conn)
-            .await?;
-            if exists.is_some() {
+            if same_stint(conn, team_id, person_id, &v.membership.joined_on).await?.is_some() {
                 outcome.members_existing += 1;
             } else {
                 let id = insert_membership(conn, team_id, person_id, &v.membership).await?;
@@ -656,6 +639,24 @@ async fn write_rows(
         });
     }
     Ok(())
+}
+
+/// The membership of `person_id` on `team_id` starting on `joined_on`: the same stint as a
+/// row describes, which importing again must find rather than add.
+async fn same_stint(
+    conn: &mut AnyConnection,
+    team_id: i64,
+    person_id: i64,
+    joined_on: &str,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM memberships WHERE team_id = $1 AND person_id = $2 AND joined_on = $3",
+    )
+    .bind(team_id)
+    .bind(person_id)
+    .bind(joined_on)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 #[cfg(test)]

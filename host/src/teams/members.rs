@@ -249,7 +249,6 @@ pub async fn person(conn: &mut AnyConnection, id: i64) -> Result<Person> {
 
 /// A new membership; either `person_id` of someone already recorded, or their details.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct NewMember {
     pub team_id: Option<i64>,
@@ -679,7 +678,6 @@ async fn touch_team(conn: &mut AnyConnection, team_id: i64) -> Result<()> {
 /// Changes to a membership and its person; absent fields stay. Person fields (name, phone...)
 /// are the person's, so they change on every team the person serves on.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-// A misspelt field is an error, not silently ignored (the change would not happen).
 #[serde(deny_unknown_fields)]
 pub struct MemberChange {
     pub full_name: Option<String>,

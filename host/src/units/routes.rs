@@ -55,8 +55,7 @@ async fn import_units(
     headers: axum::http::HeaderMap,
     crate::api::ApiBytes(body): crate::api::ApiBytes,
 ) -> Result<ApiJson<super::import::ImportReport>> {
-    let content_type =
-        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = crate::api::content_type(&headers);
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let source = match mime.as_str() {
         "text/csv" | "application/csv" => super::UnitSource::from_csv(&body)?,
