@@ -546,12 +546,8 @@ async fn import_roster(
         .ok_or_else(|| anyhow::anyhow!("{}: expected a .xlsx or .csv file", file.display()))?;
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let runtime = crate::plugins::Runtime::for_settings(settings)?;
-    let mut tx = db.begin_write().await?;
     let actor = Actor::system("sohoa teams import");
-    let outcome = teams::import_roster(&mut tx, &runtime, &actor, None, &bytes, format, options).await?;
-    if outcome.written {
-        tx.commit().await?;
-    }
+    let outcome = teams::import_roster(db, &runtime, &actor, None, &bytes, format, options).await?;
     for e in &outcome.errors {
         eprintln!("row {}, {}: {}", e.row.unwrap_or(0), e.field, e.message);
     }
@@ -561,6 +557,9 @@ async fn import_roster(
         eprintln!("team '{}' ({}), rows {:?}: breaks {rule}, {verdict}:", t.team_name, t.unit_code, t.rows);
         for f in &t.findings {
             eprintln!("  {}: {}", f.code, f.message);
+        }
+        if let Some(failure) = &t.rule_failure {
+            eprintln!("  the rule could not run: {failure}");
         }
     }
     if outcome.composition.iter().any(|t| !t.accepted) {

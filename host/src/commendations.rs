@@ -70,11 +70,14 @@ struct Known {
 
 /// Assesses the candidates under unit `code` with the commendation criteria enabled there.
 pub async fn assess(
-    conn: &mut AnyConnection,
+    db: &crate::db::Db,
     runtime: &Arc<Runtime>,
     code: &str,
     request: AssessRequest,
 ) -> Result<Assessment> {
+    // Read with a pooled connection, given back before the plugin runs.
+    let mut pooled = db.pool.acquire().await?;
+    let conn: &mut AnyConnection = &mut pooled;
     let date = crate::dates::today_iso();
     let unit_id = crate::units::id_of(conn, code).await?;
     let resolved = bindings::resolve(conn, unit_id, Kind::Commendation, &date).await?.ok_or_else(|| {
@@ -137,14 +140,13 @@ pub async fn assess(
     p.into_result()?;
     let period = request.period.trim().to_string();
     let for_plugin = period.clone();
-    let (out, _) = crate::plugins::call(
-        conn,
-        runtime,
-        &resolved.plugin,
-        &resolved.params,
-        move |runtime, loaded, label, params| runtime.assess(loaded, label, &candidates, &for_plugin, params),
-    )
-    .await?;
+    let call = crate::plugins::prepare(conn, runtime, &resolved.plugin, &resolved.params).await?;
+    drop(pooled);
+    let (out, _) = call
+        .call(runtime, move |runtime, loaded, label, params| {
+            runtime.assess(loaded, label, &candidates, &for_plugin, params)
+        })
+        .await?;
     let mut verdicts = Vec::new();
     let mut seen = vec![false; known.len()];
     for a in out {

@@ -98,7 +98,25 @@ pub struct PluginSettings {
     pub max_output_bytes: usize,
     pub max_log_bytes: usize,
     pub max_component_bytes: usize,
-    pub pool_instances: u32,
+    /// Plugin calls that run at once (threads; 0: one per CPU core). See `plugins::workers`.
+    pub workers: u32,
+    /// Calls that may wait for a worker; one more is refused at once (503 `busy`).
+    pub queue_length: usize,
+    /// How long a call may wait for a worker before it gives up (503 `busy`), in ms.
+    pub queue_wait_ms: u64,
+    /// How long a request waits for its plugin to be compiled before it answers 503 `busy`
+    /// (the compile goes on), in ms.
+    pub compile_wait_ms: u64,
+}
+
+impl PluginSettings {
+    /// The number of plugin worker threads: `workers`, or one per CPU core when 0.
+    pub fn worker_count(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n as usize,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,10 +190,10 @@ impl Settings {
             return bad("auth", "failure limits must be at least 1");
         }
         let p = &self.plugins;
-        if p.fuel == 0 || p.timeout_ms < 10 || p.memory_bytes < 1 << 20 || p.pool_instances == 0 {
+        if p.fuel == 0 || p.timeout_ms < 10 || p.memory_bytes < 1 << 20 || p.queue_length == 0 {
             return bad(
                 "plugins",
-                "fuel, timeout_ms (at least 10), memory_bytes (at least 1 MiB) and pool_instances must be set",
+                "fuel, timeout_ms (at least 10), memory_bytes (at least 1 MiB) and queue_length must be set",
             );
         }
         if self.database.max_connections == 0 {

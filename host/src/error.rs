@@ -62,6 +62,11 @@ pub enum Error {
     Composition { message: String, findings: Vec<FieldError> },
     #[error(transparent)]
     Plugin(#[from] crate::plugins::PluginFailure),
+    /// The composition rule could not run on what a write would leave; nothing was written.
+    #[error(
+        "{0}; nothing was written: give override_reason to write it anyway (the override is recorded in the audit trail)"
+    )]
+    RuleFailed(crate::plugins::PluginFailure),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// The request ran longer than `server.request_timeout_secs` and was abandoned.
@@ -111,9 +116,12 @@ impl Error {
                 // The rule looked at the input and said no, in its own words (a month given
                 // to a quarterly report): the caller can act on it.
                 crate::plugins::PluginFailure::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                // Nothing ran: the host is at capacity for plugin work, try again.
+                crate::plugins::PluginFailure::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 // A rule plugin failing is an upstream failure, not the caller's mistake.
                 _ => StatusCode::BAD_GATEWAY,
             },
+            Error::RuleFailed(_) => StatusCode::BAD_GATEWAY,
             Error::Database(e) if constraint_kind(e).is_some() => StatusCode::CONFLICT,
             Error::Database(e) if is_busy(e) => StatusCode::SERVICE_UNAVAILABLE,
             // The server is the slow party, so not 408 (which blames the client's sending):
@@ -142,7 +150,8 @@ impl Error {
                 | crate::plugins::PluginFailure::Incompatible { .. },
             ) => "plugin_invalid",
             Error::Plugin(crate::plugins::PluginFailure::Refused { .. }) => "plugin_refused",
-            Error::Plugin(_) => "plugin_failed",
+            Error::Plugin(crate::plugins::PluginFailure::Busy { .. }) => "busy",
+            Error::Plugin(_) | Error::RuleFailed(_) => "plugin_failed",
             Error::Database(e) if constraint_kind(e).is_some() => "conflict",
             Error::Database(e) if is_busy(e) => "busy",
             Error::Timeout(_) => "timeout",
@@ -223,6 +232,9 @@ impl IntoResponse for Error {
         let retry_after = match self {
             Error::TooManyRequests { retry_after_secs, .. } => Some(retry_after_secs),
             Error::Database(ref e) if is_busy(e) => Some(1),
+            Error::Plugin(crate::plugins::PluginFailure::Busy { retry_after_secs, .. }) => {
+                Some(retry_after_secs)
+            }
             _ => None,
         };
         let body = ErrorBody { error: ErrorDetail { code: self.code().to_string(), message, details } };

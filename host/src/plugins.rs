@@ -18,43 +18,71 @@ pub mod cache;
 pub mod registry;
 mod routes;
 pub mod runtime;
+pub mod workers;
 
 pub use routes::routes;
 pub use runtime::{PluginFailure, Runtime};
 
-/// Runs `f` on a plugin version with its parameters (every declared one, defaults filled in)
-/// in the runtime's worker pool, loading the component from the database the first time this
-/// host instance needs it.
-pub async fn call<R: Send + 'static>(
+/// A plugin version ready to call: made with a database connection (the component's bytes are
+/// read from the database when this host instance has not compiled it yet), called without
+/// one, so no connection is held while a plugin runs.
+#[derive(Clone)]
+pub struct Prepared {
+    sha256: String,
+    /// The component, when it still has to be compiled here.
+    bytes: Option<std::sync::Arc<Vec<u8>>>,
+    /// "id@version", for messages.
+    pub label: String,
+    /// Every declared parameter, defaults filled in.
+    pub params: Vec<wit::Param>,
+}
+
+/// Prepares a call of `plugin` with `params`. Errors: the database's.
+pub async fn prepare(
     conn: &mut sqlx::AnyConnection,
-    runtime: &std::sync::Arc<Runtime>,
+    runtime: &Runtime,
     plugin: &registry::PluginInfo,
     params: &[wit::Param],
-    f: impl FnOnce(
-        &Runtime,
-        &runtime::Loaded,
-        &str,
-        &[wit::Param],
-    ) -> std::result::Result<(R, runtime::Usage), PluginFailure>
-    + Send
-    + 'static,
-) -> crate::error::Result<(R, runtime::Usage)> {
-    let sha = plugin.sha256.clone();
-    let bytes = match runtime.get(&sha) {
-        Some(_) => Vec::new(),
-        None => registry::component(conn, &sha).await?,
+) -> crate::error::Result<Prepared> {
+    let bytes = match runtime.get(&plugin.sha256) {
+        Some(_) => None,
+        None => Some(std::sync::Arc::new(registry::component(conn, &plugin.sha256).await?)),
     };
-    let label = format!("{}@{}", plugin.plugin_id, plugin.version);
-    let params = params.to_vec();
-    Ok(runtime
-        .run(move |runtime| {
-            let loaded = match runtime.get(&sha) {
-                Some(l) => l,
-                None => runtime.load(&sha, &bytes)?,
-            };
-            f(runtime, &loaded, &label, &params)
-        })
-        .await?)
+    Ok(Prepared {
+        sha256: plugin.sha256.clone(),
+        bytes,
+        label: format!("{}@{}", plugin.plugin_id, plugin.version),
+        params: params.to_vec(),
+    })
+}
+
+impl Prepared {
+    /// Runs `f` (given the runtime, the compiled component, the label and the parameters) on a
+    /// plugin worker, compiling the component first if need be. Errors: the plugin's failure
+    /// ([`PluginFailure::Busy`] when the host is at capacity).
+    pub async fn call<R: Send + 'static>(
+        &self,
+        runtime: &std::sync::Arc<Runtime>,
+        f: impl FnOnce(
+            &Runtime,
+            &runtime::Loaded,
+            &str,
+            &[wit::Param],
+        ) -> Result<(R, runtime::Usage), PluginFailure>
+        + Send
+        + 'static,
+    ) -> Result<(R, runtime::Usage), PluginFailure> {
+        let loaded = match (runtime.get(&self.sha256), &self.bytes) {
+            (Some(loaded), _) => loaded,
+            (None, Some(bytes)) => runtime.compile(&self.sha256, bytes.to_vec()).await?,
+            // Compiled when prepared, and dropped since (a refused upload of the same bytes).
+            (None, None) => {
+                return Err(PluginFailure::Invalid(format!("{} is no longer loaded; try again", self.label)));
+            }
+        };
+        let (label, params) = (self.label.clone(), self.params.clone());
+        runtime.run(move |runtime| f(runtime, &loaded, &label, &params)).await
+    }
 }
 
 /// The interface versions this host can run.

@@ -92,12 +92,15 @@ fn wit_date(d: NaiveDate) -> wit::Date {
 /// Renders the report `template` for the unit `code`. Fails with 404 when the template is
 /// not enabled there, 422 on unknown units or indicators in `values`, 502 when the plugin fails.
 pub async fn render(
-    conn: &mut AnyConnection,
+    db: &crate::db::Db,
     runtime: &Arc<Runtime>,
     code: &str,
     template: &str,
     request: ReportRequest,
 ) -> Result<Rendered> {
+    // Read with a pooled connection, given back before the plugin runs.
+    let mut pooled = db.pool.acquire().await?;
+    let conn: &mut AnyConnection = &mut pooled;
     let mut p = Problems::default();
     let issued_on = match request.issued_on.as_deref().filter(|d| !d.trim().is_empty()) {
         None => crate::dates::today(),
@@ -147,14 +150,13 @@ pub async fn render(
             .collect(),
     };
     let place = input.place.clone();
-    let (doc, usage) = crate::plugins::call(
-        conn,
-        runtime,
-        &resolved.plugin,
-        &resolved.params,
-        move |runtime, loaded, label, params| runtime.render_report(loaded, label, &input, params),
-    )
-    .await?;
+    let call = crate::plugins::prepare(conn, runtime, &resolved.plugin, &resolved.params).await?;
+    drop(pooled);
+    let (doc, usage) = call
+        .call(runtime, move |runtime, loaded, label, params| {
+            runtime.render_report(loaded, label, &input, params)
+        })
+        .await?;
     Ok(Rendered {
         plugin: AppliedPlugin::from(&resolved),
         letter: Letter { doc, place, date: issued_on },

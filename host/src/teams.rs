@@ -15,6 +15,7 @@
 pub(crate) mod access;
 pub mod composition;
 pub mod export;
+pub mod guarded;
 pub mod import;
 pub mod members;
 mod routes;

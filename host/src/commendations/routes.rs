@@ -27,5 +27,6 @@ async fn assess(
 ) -> Result<ApiJson<Assessment>> {
     let mut conn = state.db.pool.acquire().await?;
     principal.authorize_unit(&mut conn, Action::CommendationsAssess, &code).await?;
-    Ok(ApiJson(super::assess(&mut conn, &state.plugins, &code, request).await?))
+    drop(conn);
+    Ok(ApiJson(super::assess(&state.db, &state.plugins, &code, request).await?))
 }

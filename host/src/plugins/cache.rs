@@ -84,6 +84,13 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// Deletes the entry, if there is one.
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// This installation's cache key, next to the cache folder (not inside it), made on first use.
 fn installation_key(dir: &Path) -> Option<Vec<u8>> {
     let path = dir.with_extension("key");

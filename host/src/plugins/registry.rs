@@ -111,8 +111,9 @@ fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// Compiles the component and reads its metadata (CPU work: call from a blocking thread).
-pub fn inspect(runtime: &Runtime, bytes: &[u8]) -> std::result::Result<Inspected, PluginFailure> {
+/// The checks made before compiling: the size limit and the WebAssembly magic. Returns the
+/// component's sha256 (hex).
+fn precheck(runtime: &Runtime, bytes: &[u8]) -> std::result::Result<String, PluginFailure> {
     if bytes.len() > runtime.limits().max_component_bytes {
         return Err(PluginFailure::Invalid(format!(
             "{} bytes is larger than the {} bytes a component may have",
@@ -129,9 +130,53 @@ pub fn inspect(runtime: &Runtime, bytes: &[u8]) -> std::result::Result<Inspected
                 .into(),
         ));
     }
-    let sha256 = sha256_hex(bytes);
+    Ok(sha256_hex(bytes))
+}
+
+/// Compiles the component and reads its metadata, on the calling thread (the command line's
+/// `sohoa plugin test`). Errors: why the component is refused.
+pub fn inspect(runtime: &Runtime, bytes: &[u8]) -> std::result::Result<Inspected, PluginFailure> {
+    let sha256 = precheck(runtime, bytes)?;
     let loaded = runtime.load(&sha256, bytes)?;
-    let (meta, _) = runtime.metadata(&loaded)?;
+    let described = runtime.metadata(&loaded).and_then(|(meta, _)| validate(meta));
+    accept(runtime, sha256, described)
+}
+
+/// [`inspect`] for an upload to the server: compiled on the compiler thread (once, however
+/// many uploads of it arrive; see [`Runtime::compile`]), described on a plugin worker.
+/// Errors: why the component is refused; [`PluginFailure::Busy`] when the host is at capacity
+/// or the compile takes longer than `plugins.compile_wait_ms`.
+pub async fn inspect_upload(
+    runtime: &std::sync::Arc<Runtime>,
+    bytes: Vec<u8>,
+) -> std::result::Result<Inspected, PluginFailure> {
+    let sha256 = precheck(runtime, &bytes)?;
+    let loaded = runtime.compile(&sha256, bytes).await?;
+    let described =
+        runtime.run(move |runtime| runtime.metadata(&loaded)).await.and_then(|(meta, _)| validate(meta));
+    accept(runtime, sha256, described)
+}
+
+/// A component refused after it compiled leaves nothing behind: no compiled code in memory or
+/// in the disk cache.
+fn accept(
+    runtime: &Runtime,
+    sha256: String,
+    described: std::result::Result<wit::Metadata, PluginFailure>,
+) -> std::result::Result<Inspected, PluginFailure> {
+    match described {
+        Ok(meta) => Ok(Inspected { sha256, meta }),
+        Err(e @ PluginFailure::Busy { .. }) => Err(e),
+        Err(e) => {
+            runtime.forget(&sha256);
+            Err(e)
+        }
+    }
+}
+
+/// The metadata's own rules: id, canonical semantic version, a name and a kind, distinct
+/// parameter names.
+fn validate(meta: wit::Metadata) -> std::result::Result<wit::Metadata, PluginFailure> {
     let bad = |why: String| PluginFailure::Invalid(format!("metadata: {why}"));
     if !valid_id(&meta.id) {
         return Err(bad(format!("id '{}' must be 2-64 lower-case letters, digits or '-'", meta.id)));
@@ -149,7 +194,7 @@ pub fn inspect(runtime: &Runtime, bytes: &[u8]) -> std::result::Result<Inspected
     if let Some(p) = meta.params.iter().find(|p| !names.insert(p.name.as_str()) || p.name.is_empty()) {
         return Err(bad(format!("parameter '{}' is empty or declared twice", p.name)));
     }
-    Ok(Inspected { sha256, meta })
+    Ok(meta)
 }
 
 #[derive(sqlx::FromRow)]
@@ -256,6 +301,18 @@ pub async fn find(conn: &mut AnyConnection, plugin_id: &str, version: &str) -> R
     Ok(row.map(info))
 }
 
+/// Whether `version` is a semantic-version pre-release (`1.3.0-rc.1`).
+pub fn is_pre_release(version: &str) -> bool {
+    semver::Version::parse(version).is_ok_and(|v| !v.pre.is_empty())
+}
+
+/// The version a form offers first: the newest release (never a pre-release) of the first
+/// plugin, in the order of [`list`], that has one. None when every version is a pre-release.
+pub fn default_choice(installed: &[PluginInfo]) -> Option<&PluginInfo> {
+    let first = installed.iter().find(|p| !is_pre_release(&p.version))?;
+    installed.iter().rfind(|p| p.plugin_id == first.plugin_id && !is_pre_release(&p.version))
+}
+
 /// Every installed version, by plugin id, then by semantic version (oldest first).
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<PluginInfo>> {
     let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM plugins ORDER BY plugin_id, id"))
@@ -290,5 +347,29 @@ mod tests {
         let mut versions = ["1.0.0", "0.10.0", "0.9.1", "1.0.0-rc.1", "1.0.0-alpha"];
         versions.sort_by(|a, b| version_order(a, b));
         assert_eq!(versions, ["0.9.1", "0.10.0", "1.0.0-alpha", "1.0.0-rc.1", "1.0.0"]);
+    }
+
+    /// Pre-releases are offered but never chosen by default: the newest release is.
+    #[test]
+    fn the_default_choice_is_the_newest_release() {
+        let info = |id: &str, version: &str| PluginInfo {
+            plugin_id: id.into(),
+            version: version.into(),
+            name: String::new(),
+            description: String::new(),
+            interface_version: "0.1.0".into(),
+            kinds: vec![],
+            indicators: vec![],
+            params: vec![],
+            sha256: String::new(),
+            size: 0,
+            installed_at: String::new(),
+            installed_by: String::new(),
+        };
+        let installed = [info("a", "0.9.0"), info("a", "1.0.0"), info("a", "1.1.0-rc.1"), info("b", "2.0.0")];
+        assert_eq!(default_choice(&installed).map(|p| p.version.as_str()), Some("1.0.0"));
+        let only_pre = [info("a", "1.0.0-rc.1"), info("b", "0.1.0-alpha")];
+        assert!(default_choice(&only_pre).is_none());
+        assert!(is_pre_release("1.1.0-rc.1") && !is_pre_release("1.1.0"));
     }
 }

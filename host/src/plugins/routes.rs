@@ -73,8 +73,7 @@ async fn install_plugin(
         return Err(Error::Forbidden("only provincial administrators install plugins".into()));
     }
     drop(conn);
-    let bytes = body.clone();
-    let inspected = state.plugins.run(move |runtime| registry::inspect(runtime, &bytes)).await?;
+    let inspected = registry::inspect_upload(&state.plugins, body.to_vec()).await?;
     let mut tx = state.db.begin_write().await?;
     let (info, created) = registry::store(&mut tx, &principal.actor(), &inspected, &body).await?;
     tx.commit().await?;

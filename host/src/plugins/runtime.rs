@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 use wasmtime::component::{Component, Linker};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
@@ -27,6 +29,7 @@ use wasmtime::{
 };
 
 use super::wit;
+use super::workers::{Refusal, WorkQueue};
 use crate::config::PluginSettings;
 
 /// Why a plugin call or install did not give a result.
@@ -52,6 +55,11 @@ pub enum PluginFailure {
     Invalid(String),
     #[error("the component implements sohoa:plugin@{found}; this host supports {supported}")]
     Incompatible { found: String, supported: String },
+    /// The host is at capacity for plugin work (the queue is full, the call waited too long
+    /// for a worker, or the component is still being compiled): nothing ran, nothing was
+    /// written; the same request may be sent again after `retry_after_secs`.
+    #[error("{message}")]
+    Busy { message: String, retry_after_secs: u64 },
 }
 
 /// What a call used, for `sohoa plugin test` and the logs.
@@ -136,6 +144,9 @@ pub struct Loaded {
     pub label: String,
 }
 
+/// A compile's outcome, as the requests waiting on it receive it.
+type Compiled = Result<Arc<Loaded>, PluginFailure>;
+
 /// The plugin engine; one per process, shared by every request.
 pub struct Runtime {
     engine: Engine,
@@ -143,8 +154,15 @@ pub struct Runtime {
     limits: PluginSettings,
     cache_dir: Option<PathBuf>,
     loaded: Mutex<HashMap<String, Arc<Loaded>>>,
-    /// One permit per pooled instance slot: calls beyond the pool wait instead of failing.
-    slots: tokio::sync::Semaphore,
+    /// Calls: a few worker threads behind a bounded queue (see [`super::workers`]).
+    calls: WorkQueue,
+    /// Compiles, one at a time on their own thread, so a big component never holds a call
+    /// worker, and each component is compiled once however many requests want it.
+    compiler: Mutex<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+    /// Components being compiled: every request for one waits on the same compile.
+    compiling: Mutex<HashMap<String, watch::Receiver<Option<Compiled>>>>,
+    /// Components compiled from their bytes (not read from the disk cache) since start.
+    compiled: std::sync::atomic::AtomicUsize,
 }
 
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -159,10 +177,13 @@ impl Runtime {
         config.consume_fuel(true);
         config.epoch_interruption(true);
         config.max_wasm_stack(limits.stack_bytes);
+        // One core per compile: a big component must not take every core from the requests.
+        config.parallel_compilation(false);
         // A component made by wit-component instantiates a few core modules (the plugin, plus
         // shim and fixup modules for its imports), each with its own tables: size the pool per
         // component instance, not per core instance.
-        let slots = limits.pool_instances;
+        // A slot per worker, and one for synchronous callers (`sohoa plugin test`).
+        let slots = limits.worker_count() as u32 + 1;
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(slots)
             .total_core_instances(slots * CORE_INSTANCES_PER_PLUGIN)
@@ -192,8 +213,34 @@ impl Runtime {
         if let Some(dir) = &cache_dir {
             let _ = std::fs::create_dir_all(dir);
         }
-        let slots = tokio::sync::Semaphore::new(limits.pool_instances as usize);
-        Ok(Runtime { engine, linker, limits, cache_dir, loaded: Mutex::new(HashMap::new()), slots })
+        let calls = WorkQueue::new(
+            "sohoa-plugin",
+            limits.worker_count(),
+            limits.queue_length,
+            Duration::from_millis(limits.queue_wait_ms),
+            true,
+        )
+        .map_err(|e| PluginFailure::Invalid(format!("plugin workers: {e}")))?;
+        let (sender, receiver) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        std::thread::Builder::new()
+            .name("sohoa-plugin-compiler".into())
+            .spawn(move || {
+                while let Ok(job) = receiver.recv() {
+                    job();
+                }
+            })
+            .map_err(|e| PluginFailure::Invalid(format!("compiler thread: {e}")))?;
+        Ok(Runtime {
+            engine,
+            linker,
+            limits,
+            cache_dir,
+            loaded: Mutex::new(HashMap::new()),
+            calls,
+            compiler: Mutex::new(sender),
+            compiling: Mutex::new(HashMap::new()),
+            compiled: Default::default(),
+        })
     }
 
     /// The runtime for these settings, caching compiled code in `<data_dir>/plugin-cache`.
@@ -202,18 +249,94 @@ impl Runtime {
         Ok(Arc::new(Runtime::new(settings.plugins.clone(), Some(cache))?))
     }
 
-    /// Runs plugin work from async code: waits for a free instance slot, then runs `f` on a
-    /// blocking thread, since guest code is CPU work bounded by its own deadline.
+    /// Runs plugin work from async code on a plugin worker (see [`super::workers`]). Fails
+    /// with [`PluginFailure::Busy`] when the queue is full or `f` did not start within
+    /// `plugins.queue_wait_ms`; then `f` never runs.
     pub async fn run<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Runtime) -> Result<R, PluginFailure> + Send + 'static,
     ) -> Result<R, PluginFailure> {
-        let _permit =
-            self.slots.acquire().await.map_err(|_| PluginFailure::Invalid("runtime closed".into()))?;
         let runtime = self.clone();
-        tokio::task::spawn_blocking(move || f(&runtime))
-            .await
-            .map_err(|e| PluginFailure::Invalid(format!("plugin task: {e}")))?
+        match self.calls.run(move || f(&runtime)).await {
+            Ok(result) => result,
+            Err(Refusal::QueueFull { capacity }) => Err(self.busy(format!(
+                "the server is at capacity for plugin work ({capacity} calls already wait); nothing was done, try again in a moment"
+            ))),
+            Err(Refusal::Waited { waited }) => Err(self.busy(format!(
+                "no plugin worker came free within {} ms; nothing was done, try again in a moment",
+                waited.as_millis()
+            ))),
+            Err(Refusal::Lost) => Err(PluginFailure::Invalid("the plugin call was lost (see the server log)".into())),
+        }
+    }
+
+    /// A `Busy` failure, retry after about one call's deadline.
+    fn busy(&self, message: String) -> PluginFailure {
+        PluginFailure::Busy { message, retry_after_secs: self.limits.timeout_ms.div_ceil(1000).max(1) }
+    }
+
+    /// The compiled component with this content hash: from memory, else compiled (or read
+    /// from the disk cache) on the compiler thread. Concurrent requests for one component
+    /// share one compile. A caller waits at most `plugins.compile_wait_ms`, then gets
+    /// [`PluginFailure::Busy`] ("still being compiled"); the compile goes on and the next
+    /// request finds it done. A compile cannot be interrupted inside the process: its bound
+    /// is the component size (`plugins.max_component_bytes`) and this one thread.
+    pub async fn compile(
+        self: &Arc<Self>,
+        sha256: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Arc<Loaded>, PluginFailure> {
+        if let Some(loaded) = self.get(sha256) {
+            return Ok(loaded);
+        }
+        let mut done = {
+            let mut compiling = self.compiling.lock().expect("not poisoned");
+            match compiling.get(sha256) {
+                Some(rx) => rx.clone(),
+                None => {
+                    let (tx, rx) = watch::channel(None);
+                    compiling.insert(sha256.to_string(), rx.clone());
+                    let (runtime, sha) = (self.clone(), sha256.to_string());
+                    let job = Box::new(move || {
+                        let result = runtime.load(&sha, &bytes);
+                        runtime.compiling.lock().expect("not poisoned").remove(&sha);
+                        let _ = tx.send(Some(result));
+                    });
+                    if self.compiler.lock().expect("not poisoned").send(job).is_err() {
+                        compiling.remove(sha256);
+                        return Err(PluginFailure::Invalid("the compiler thread is gone".into()));
+                    }
+                    rx
+                }
+            }
+        };
+        let wait = Duration::from_millis(self.limits.compile_wait_ms);
+        match tokio::time::timeout(wait, done.wait_for(Option::is_some)).await {
+            Ok(Ok(result)) => result.clone().expect("waited for Some"),
+            Ok(Err(_)) => Err(PluginFailure::Invalid("the compile was lost (see the server log)".into())),
+            Err(_) => Err(PluginFailure::Busy {
+                message: format!(
+                    "the plugin component (sha256 {}) is still being compiled after {} ms; try again in a few seconds",
+                    &sha256[..12.min(sha256.len())],
+                    wait.as_millis()
+                ),
+                retry_after_secs: 5,
+            }),
+        }
+    }
+
+    /// Drops a component from memory and from the disk cache: an upload refused after it was
+    /// compiled (its metadata was invalid) leaves nothing behind.
+    pub fn forget(&self, sha256: &str) {
+        self.loaded.lock().expect("not poisoned").remove(sha256);
+        if let Some(dir) = &self.cache_dir {
+            super::cache::Entry::new(dir, sha256, self.engine_key()).remove();
+        }
+    }
+
+    /// How many components this runtime compiled from their bytes (not from the disk cache).
+    pub fn compiled(&self) -> usize {
+        self.compiled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn limits(&self) -> &PluginSettings {
@@ -250,7 +373,9 @@ impl Runtime {
         let fresh = component.is_none();
         let component = match component {
             Some(c) => c,
-            None => Component::new(&self.engine, bytes).map_err(|e| {
+            None => Component::new(&self.engine, bytes).inspect(|_| {
+                self.compiled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }).map_err(|e| {
                 let hint = if wasmparser_is_core_module(bytes) {
                     " (this is a core module: build it with `sohoa plugin build`, which makes a component)"
                 } else {

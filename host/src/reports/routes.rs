@@ -94,7 +94,8 @@ async fn render_report(
         };
     let mut conn = state.db.pool.acquire().await?;
     principal.authorize_unit(&mut conn, Action::ReportsIssue, &code).await?;
-    let rendered = super::render(&mut conn, &state.plugins, &code, &template, request).await?;
+    drop(conn);
+    let rendered = super::render(&state.db, &state.plugins, &code, &template, request).await?;
     let Some(format) = format else {
         return Ok(ApiJson(ReportDocument::from(&rendered)).into_response());
     };

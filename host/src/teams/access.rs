@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use sqlx::AnyConnection;
 
-use super::composition::Guard;
+use super::guarded::{self, Verdict, Written};
 use super::{Member, MemberChange, NewMember, Person};
 use crate::auth::{Action, Principal, Target};
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::plugins::Runtime;
 
@@ -88,46 +89,62 @@ pub(crate) async fn visible_person(
 }
 
 /// Adds a member, refusing (422 `composition_failed`) a change that breaks the team's
-/// composition rule unless `override_reason` is given. Call inside a transaction.
+/// composition rule, and (502 `plugin_failed`) one the rule cannot judge, unless
+/// `override_reason` is given; see [`guarded`]. Returns the member and the verdicts let
+/// through by the override.
 pub(crate) async fn add_member(
-    conn: &mut AnyConnection,
+    db: &Db,
     runtime: &Arc<Runtime>,
     principal: &Principal,
     input: NewMember,
     override_reason: Option<&str>,
-) -> Result<Member> {
-    // A team that does not exist is a validation error; one the caller cannot see is hidden.
-    let mut guard = None;
-    if let Some(team_id) = input.team_id
-        && super::find(conn, team_id).await.is_ok()
-    {
-        authorize_team(conn, principal, Action::MembersWrite, team_id).await?;
-        guard = Some(Guard::before(conn, runtime, team_id).await?);
-    }
-    if let Some(person_id) = input.person_id
-        && visible_person(conn, principal, person_id).await.is_err()
-    {
-        return Err(Error::field("person_id", format!("person {person_id} does not exist")));
-    }
-    let member = super::members::create(conn, &principal.actor(), input).await?;
-    if let Some(guard) = guard {
-        guard.after(conn, runtime, &principal.actor(), override_reason).await?;
-    }
-    Ok(member)
+) -> Result<(Member, Vec<Verdict>)> {
+    let actor = principal.actor();
+    let (who, input) = (principal.clone(), input);
+    let judged = guarded::write(db, runtime, &actor, override_reason, move |conn| {
+        let (principal, input) = (who.clone(), input.clone());
+        Box::pin(async move {
+            // A team that does not exist is a validation error; one the caller cannot see is
+            // hidden.
+            let mut teams = Vec::new();
+            if let Some(team_id) = input.team_id
+                && super::find(conn, team_id).await.is_ok()
+            {
+                authorize_team(conn, &principal, Action::MembersWrite, team_id).await?;
+                teams.push(team_id);
+            }
+            if let Some(person_id) = input.person_id
+                && visible_person(conn, &principal, person_id).await.is_err()
+            {
+                return Err(Error::field("person_id", format!("person {person_id} does not exist")));
+            }
+            let member = super::members::create(conn, &principal.actor(), input).await?;
+            Ok(Written { value: member, teams, keep: true })
+        })
+    })
+    .await?;
+    judged.into_result()
 }
 
 /// Changes a membership and the person's details, guarded like [`add_member`].
 pub(crate) async fn change_member(
-    conn: &mut AnyConnection,
+    db: &Db,
     runtime: &Arc<Runtime>,
     principal: &Principal,
     id: i64,
     input: MemberChange,
     override_reason: Option<&str>,
-) -> Result<Member> {
-    let current = visible_member(conn, principal, Action::MembersWrite, id).await?;
-    let guard = Guard::before(conn, runtime, current.team_id).await?;
-    let member = super::members::update(conn, &principal.actor(), id, input).await?;
-    guard.after(conn, runtime, &principal.actor(), override_reason).await?;
-    Ok(member)
+) -> Result<(Member, Vec<Verdict>)> {
+    let actor = principal.actor();
+    let (who, input) = (principal.clone(), input);
+    let judged = guarded::write(db, runtime, &actor, override_reason, move |conn| {
+        let (principal, input) = (who.clone(), input.clone());
+        Box::pin(async move {
+            let current = visible_member(conn, &principal, Action::MembersWrite, id).await?;
+            let member = super::members::update(conn, &principal.actor(), id, input).await?;
+            Ok(Written::team(member, current.team_id))
+        })
+    })
+    .await?;
+    judged.into_result()
 }

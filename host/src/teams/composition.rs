@@ -1,8 +1,7 @@
 //! Composition checks: the plugin bound to a team's unit (or the nearest ancestor) says what
-//! is wrong with the team. Writes that would introduce a new error finding are refused unless
-//! the caller gives a reason, which goes into the audit trail.
+//! is wrong with the team. A check reads with a database connection ([`gather`]) and runs the
+//! plugins without one ([`Gathered::judge`]). Writes are judged by [`super::guarded`].
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::Datelike;
@@ -11,7 +10,7 @@ use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
 use super::members::{MemberFilter, list as list_members};
-use crate::audit::{self, Actor, Change};
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::plugins::{Kind, Runtime, bindings, wit};
 use crate::vocab::{Affiliation, Gender, Position, TeamStatus};
@@ -62,8 +61,9 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    fn error_codes(&self) -> BTreeSet<String> {
-        self.findings.iter().filter(|f| f.severity == "error").map(|f| f.code.clone()).collect()
+    /// The codes of its error findings (those that block changes).
+    pub fn error_codes(&self) -> std::collections::BTreeSet<&str> {
+        self.findings.iter().filter(|f| f.severity == "error").map(|f| f.code.as_str()).collect()
     }
 }
 
@@ -142,34 +142,54 @@ pub async fn wit_team(conn: &mut AnyConnection, team: super::Team, as_of: &str) 
     })
 }
 
-/// Runs the composition rule that applies to the team on `as_of`.
-pub async fn check(
-    conn: &mut AnyConnection,
-    runtime: &Arc<Runtime>,
-    team_id: i64,
-    as_of: &str,
-) -> Result<CheckResult> {
-    check_many(conn, runtime, &[team_id], as_of)
-        .await?
-        .pop()
-        .ok_or_else(|| Error::Internal("a check gave no result".into()))
+/// One team as its composition rule sees it on a date.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub team_id: i64,
+    /// The rule that applies, None when none does.
+    pub rule: Option<bindings::Resolved>,
+    /// The team as the plugin interface describes it.
+    pub input: wit::Team,
 }
 
-/// Checks many teams on `as_of` (a district's, for the home page and the dashboard): the teams
-/// whose rule is the same plugin version with the same parameters go to it in one call, which
-/// is several times cheaper than one call per team (see docs/BENCHMARKS.md). Results are in
-/// the order of `team_ids`.
-pub async fn check_many(
+impl Subject {
+    /// What the rule judges, without database ids (the team's id becomes 0, members' ids their
+    /// positions): two subjects of the same shape get the same findings from the same rule. A
+    /// guarded write compares the shapes it judged with the ones it commits.
+    pub fn shape(&self) -> String {
+        let mut team = self.input.clone();
+        team.id = 0;
+        for (i, m) in team.members.iter_mut().enumerate() {
+            m.id = i as i64;
+        }
+        let rule = self.rule.as_ref().map(|r| (&r.plugin.sha256, format!("{:?}", r.params)));
+        format!("{rule:?}|{team:?}")
+    }
+}
+
+/// Teams gathered for their composition rules: read with a database connection, then judged
+/// without one ([`judge`](Gathered::judge)), so no connection (and no write lock) is held
+/// while a plugin runs.
+pub struct Gathered {
+    as_of: String,
+    pub subjects: Vec<Subject>,
+    /// The subjects (by index) that share a rule (the same component with the same
+    /// parameters), with the rule's prepared call: one call each.
+    groups: Vec<(crate::plugins::Prepared, Vec<usize>)>,
+}
+
+/// Reads the teams `team_ids` and the rules that apply to them on `as_of` (ISO date).
+/// Errors: 404 for an unknown team; the database's.
+pub async fn gather(
     conn: &mut AnyConnection,
-    runtime: &Arc<Runtime>,
+    runtime: &Runtime,
     team_ids: &[i64],
     as_of: &str,
-) -> Result<Vec<CheckResult>> {
+) -> Result<Gathered> {
     use std::collections::HashMap;
     let mut rules: HashMap<i64, Option<bindings::Resolved>> = HashMap::new();
-    // (sha, parameters) -> the rule and the teams it judges.
-    let mut groups: Vec<(bindings::Resolved, Vec<wit::Team>)> = Vec::new();
-    let mut results: HashMap<i64, CheckResult> = HashMap::new();
+    let mut subjects = Vec::with_capacity(team_ids.len());
+    let mut groups: Vec<(crate::plugins::Prepared, Vec<usize>)> = Vec::new();
     for &team_id in team_ids {
         let team = super::find(conn, team_id).await?;
         let rule = match rules.get(&team.unit_id) {
@@ -180,73 +200,134 @@ pub async fn check_many(
                 r
             }
         };
-        let Some(resolved) = rule else {
-            results.insert(
-                team_id,
-                CheckResult { team_id, as_of: as_of.into(), plugin: None, findings: vec![], fuel: 0 },
-            );
-            continue;
-        };
         let input = wit_team(conn, team, as_of).await?;
-        let same = |r: &bindings::Resolved| {
-            r.plugin.sha256 == resolved.plugin.sha256
-                && format!("{:?}", r.params) == format!("{:?}", resolved.params)
-        };
-        match groups.iter_mut().find(|(r, _)| same(r)) {
-            Some((_, teams)) => teams.push(input),
-            None => groups.push((resolved, vec![input])),
-        }
-    }
-    let date = wit_date(as_of);
-    for (resolved, teams) in groups {
-        let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
-        let (findings, usage) = crate::plugins::call(
-            conn,
-            runtime,
-            &resolved.plugin,
-            &resolved.params,
-            move |runtime, loaded, label, params| runtime.check_teams(loaded, label, &teams, date, params),
-        )
-        .await?;
-        let plugin = AppliedPlugin::from(&resolved);
-        let share = usage.fuel / ids.len().max(1) as u64;
-        for id in &ids {
-            results.insert(
-                *id,
-                CheckResult {
-                    team_id: *id,
-                    as_of: as_of.into(),
-                    plugin: Some(plugin.clone()),
-                    findings: vec![],
-                    fuel: share,
-                },
-            );
-        }
-        // A plugin may only report on the teams it was given.
-        for f in findings {
-            if let Some(r) = results.get_mut(&f.team_id).filter(|r| ids.contains(&r.team_id)) {
-                r.findings.push(finding(f));
+        let index = subjects.len();
+        if let Some(resolved) = &rule {
+            let same = |p: &crate::plugins::Prepared| {
+                p.label == resolved.label() && format!("{:?}", p.params) == format!("{:?}", resolved.params)
+            };
+            match groups.iter_mut().find(|(p, _)| same(p)) {
+                Some((_, members)) => members.push(index),
+                None => {
+                    let call =
+                        crate::plugins::prepare(conn, runtime, &resolved.plugin, &resolved.params).await?;
+                    groups.push((call, vec![index]));
+                }
             }
         }
+        subjects.push(Subject { team_id, rule, input });
     }
-    Ok(team_ids.iter().filter_map(|id| results.remove(id)).collect())
+    Ok(Gathered { as_of: as_of.to_string(), subjects, groups })
+}
+
+impl Gathered {
+    /// Runs the rules, one call per group of teams sharing one; per subject (in order) its
+    /// result, or why its rule could not run. Errors: 503 `busy` when the host is at capacity
+    /// for plugin work (nothing ran, so there is nothing to judge by).
+    pub async fn judge_each(
+        &self,
+        runtime: &Arc<Runtime>,
+    ) -> Result<Vec<std::result::Result<CheckResult, crate::plugins::PluginFailure>>> {
+        let mut results: Vec<std::result::Result<CheckResult, crate::plugins::PluginFailure>> = self
+            .subjects
+            .iter()
+            .map(|s| {
+                Ok(CheckResult {
+                    team_id: s.team_id,
+                    as_of: self.as_of.clone(),
+                    plugin: s.rule.as_ref().map(AppliedPlugin::from),
+                    findings: vec![],
+                    fuel: 0,
+                })
+            })
+            .collect();
+        let date = wit_date(&self.as_of);
+        for (call, members) in &self.groups {
+            let teams: Vec<wit::Team> = members.iter().map(|&i| self.subjects[i].input.clone()).collect();
+            let outcome = call
+                .call(runtime, move |runtime, loaded, label, params| {
+                    runtime.check_teams(loaded, label, &teams, date, params)
+                })
+                .await;
+            match outcome {
+                Ok((findings, usage)) => {
+                    let share = usage.fuel / members.len().max(1) as u64;
+                    for &i in members {
+                        if let Ok(r) = &mut results[i] {
+                            r.fuel = share;
+                        }
+                    }
+                    // A plugin may only report on the teams it was given.
+                    for f in findings {
+                        let target = members.iter().find(|&&i| self.subjects[i].team_id == f.team_id);
+                        if let Some(Ok(r)) = target.map(|&i| &mut results[i]) {
+                            r.findings.push(finding(f));
+                        }
+                    }
+                }
+                Err(busy @ crate::plugins::PluginFailure::Busy { .. }) => return Err(busy.into()),
+                Err(failure) => {
+                    for &i in members {
+                        results[i] = Err(failure.clone());
+                    }
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    /// [`judge_each`](Self::judge_each), failing with the first rule that could not run (502
+    /// `plugin_failed`, 422 `plugin_refused`).
+    pub async fn judge(&self, runtime: &Arc<Runtime>) -> Result<Vec<CheckResult>> {
+        self.judge_each(runtime).await?.into_iter().map(|r| r.map_err(Error::from)).collect()
+    }
+}
+
+/// Runs the composition rule that applies to the team on `as_of`, holding a pooled connection
+/// only while reading. Errors: 404, the plugin's (502, 422, 503).
+pub async fn check(db: &Db, runtime: &Arc<Runtime>, team_id: i64, as_of: &str) -> Result<CheckResult> {
+    check_many(db, runtime, &[team_id], as_of)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Internal("a check gave no result".into()))
+}
+
+/// Checks many teams on `as_of` (a district's, for the home page and the dashboard): the teams
+/// whose rule is the same plugin version with the same parameters go to it in one call, which
+/// is several times cheaper than one call per team (see docs/BENCHMARKS.md). Results are in
+/// the order of `team_ids`.
+pub async fn check_many(
+    db: &Db,
+    runtime: &Arc<Runtime>,
+    team_ids: &[i64],
+    as_of: &str,
+) -> Result<Vec<CheckResult>> {
+    let gathered = {
+        let mut conn = db.pool.acquire().await?;
+        gather(&mut conn, runtime, team_ids, as_of).await?
+    };
+    gathered.judge(runtime).await
 }
 
 /// Runs `plugin` (with its default parameters) on one team, whatever rule is bound there: the
 /// "try it on this team" of the plugin administration page. Changes nothing.
 pub async fn preview(
-    conn: &mut AnyConnection,
+    db: &Db,
     runtime: &Arc<Runtime>,
     team_id: i64,
     plugin: &crate::plugins::registry::PluginInfo,
     as_of: &str,
 ) -> Result<Vec<Finding>> {
     let params = bindings::params_for(&plugin.params, &Default::default())?;
-    let team = super::find(conn, team_id).await?;
-    let input = wit_team(conn, team, as_of).await?;
+    let (input, call) = {
+        let mut conn = db.pool.acquire().await?;
+        let team = super::find(&mut conn, team_id).await?;
+        let input = wit_team(&mut conn, team, as_of).await?;
+        (input, crate::plugins::prepare(&mut conn, runtime, plugin, &params).await?)
+    };
     let date = wit_date(as_of);
-    let (findings, _) =
-        crate::plugins::call(conn, runtime, plugin, &params, move |runtime, loaded, label, params| {
+    let (findings, _) = call
+        .call(runtime, move |runtime, loaded, label, params| {
             runtime.check_teams(loaded, label, std::slice::from_ref(&input), date, params)
         })
         .await?;
@@ -265,101 +346,5 @@ fn finding(f: wit::Finding) -> Finding {
         code: f.code,
         message: f.message,
         member_ids: f.member_ids,
-    }
-}
-
-/// Guards a write to a team: run [`before`](Guard::before) before it and
-/// [`after`](Guard::after) after it, in the same transaction. Every path that writes teams or
-/// members (API, web pages, roster import) goes through it, so the rule is judged the same way.
-pub struct Guard {
-    team_id: i64,
-    before: BTreeSet<String>,
-}
-
-/// What a guarded write did to its team's composition: the error findings it introduced.
-#[derive(Debug, Clone)]
-pub struct Verdict {
-    pub team_id: i64,
-    /// The rule that judged, None when none applies.
-    pub plugin: Option<AppliedPlugin>,
-    /// Error findings the team did not have before the write.
-    pub new_errors: Vec<Finding>,
-}
-
-impl Guard {
-    pub async fn before(conn: &mut AnyConnection, runtime: &Arc<Runtime>, team_id: i64) -> Result<Guard> {
-        let today = crate::dates::today_iso();
-        Ok(Guard { team_id, before: check(conn, runtime, team_id, &today).await?.error_codes() })
-    }
-
-    /// A guard for a team created by the write itself: every error finding is new.
-    pub fn new_team(team_id: i64) -> Guard {
-        Guard { team_id, before: BTreeSet::new() }
-    }
-
-    /// Runs the rule after the write and keeps the error findings it introduced.
-    pub async fn verdict(self, conn: &mut AnyConnection, runtime: &Arc<Runtime>) -> Result<Verdict> {
-        let today = crate::dates::today_iso();
-        let result = check(conn, runtime, self.team_id, &today).await?;
-        let new_errors = result
-            .findings
-            .into_iter()
-            .filter(|f| f.severity == "error" && !self.before.contains(&f.code))
-            .collect();
-        Ok(Verdict { team_id: self.team_id, plugin: result.plugin, new_errors })
-    }
-
-    /// Refuses (422 `composition_failed`) when the write introduced error findings, unless
-    /// `override_reason` is given; an override is recorded in the audit trail.
-    pub async fn after(
-        self,
-        conn: &mut AnyConnection,
-        runtime: &Arc<Runtime>,
-        actor: &Actor,
-        override_reason: Option<&str>,
-    ) -> Result<()> {
-        self.verdict(conn, runtime).await?.settle(conn, actor, override_reason).await
-    }
-}
-
-impl Verdict {
-    /// The override reason given, trimmed, if not blank.
-    pub fn reason(override_reason: Option<&str>) -> Option<&str> {
-        override_reason.map(str::trim).filter(|r| !r.is_empty())
-    }
-
-    /// Ok when the write introduced no error finding. Otherwise, with a reason, records the
-    /// override (the findings and the reason) in the audit trail; without one, the 422
-    /// `composition_failed` error naming the rule and its findings.
-    pub async fn settle(
-        self,
-        conn: &mut AnyConnection,
-        actor: &Actor,
-        override_reason: Option<&str>,
-    ) -> Result<()> {
-        if self.new_errors.is_empty() {
-            return Ok(());
-        }
-        let team = super::find(conn, self.team_id).await?;
-        match Self::reason(override_reason) {
-            Some(reason) => {
-                let mut change =
-                    Change::new("override", "team", self.team_id, Some(team.unit_id)).after(&self.new_errors);
-                change.reason = Some(reason.to_string());
-                audit::record(conn, actor, change).await
-            }
-            None => Err(Error::Composition {
-                message: format!(
-                    "the change breaks the composition rule {}: {} (give override_reason to proceed anyway)",
-                    self.plugin.map(|p| format!("{}@{}", p.plugin_id, p.version)).unwrap_or_default(),
-                    self.new_errors.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ")
-                ),
-                findings: self
-                    .new_errors
-                    .iter()
-                    .map(|f| crate::error::FieldError::new(f.code.clone(), f.message.clone()))
-                    .collect(),
-            }),
-        }
     }
 }

@@ -9,10 +9,10 @@
 //! and year of birth, and a phone, email or the team in common), and a membership with the same
 //! start day is the same membership.
 //!
-//! The writes always run, inside a savepoint of the caller's transaction, and the teams they
-//! touch are judged by their composition rule with the same [`Guard`] as every other write;
-//! a dry run, invalid rows or a rule broken without `override_reason` roll the savepoint back.
-//! So a dry run reports exactly what the import would do.
+//! The import is a [`guarded`] write like every other write to teams: the writes always run
+//! (rehearsed, then judged by the teams' composition rules with no connection held, then
+//! applied); a dry run, invalid rows, or a rule broken without `override_reason` leave
+//! nothing written. So a dry run reports exactly what the import would do.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
@@ -20,10 +20,11 @@ use std::sync::Arc;
 
 use calamine::{Data, Reader};
 use serde::Serialize;
-use sqlx::{AnyConnection, Connection};
+use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
-use super::composition::{AppliedPlugin, Finding, Guard, Verdict};
+use super::composition::{AppliedPlugin, Finding};
+use super::guarded::{self, Written};
 use super::members::{
     MembershipFields, PersonFields, check_against_team, find_person, insert_membership, membership_fields,
     person_fields, person_for,
@@ -31,6 +32,7 @@ use super::members::{
 use super::{CheckedTeam, NewTeam, check_new_team, insert_team};
 use crate::audit::Actor;
 use crate::auth::{Action, Principal, Target};
+use crate::db::Db;
 use crate::error::{Error, FieldError, Problems, Result};
 use crate::plugins::Runtime;
 use crate::text;
@@ -142,6 +144,10 @@ pub struct TeamFindings {
     /// The new error findings. Their ids are the import's own writes: when the import is not
     /// written, they name nothing stored.
     pub findings: Vec<Finding>,
+    /// Why the rule could not run on the team as imported, when it could not (then
+    /// `findings` is empty); like findings, accepted only with `override_reason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_failure: Option<String>,
     /// True when `override_reason` accepted them (the override is in the audit trail).
     pub accepted: bool,
 }
@@ -357,14 +363,14 @@ fn person_key(p: &PersonFields) -> String {
     )
 }
 
-/// Reads, checks and writes a roster into the open transaction (see the module
-/// documentation). `scope` is the caller, whose scope every team must be in (None for the
-/// command line). Errors: 400 for an unreadable file or header row, 413 beyond
-/// `options.max_rows`, 422 (validation) for a file without member rows; bad rows and broken
-/// composition rules are reported in the outcome. Commit the transaction only when
-/// `outcome.written` is true (nothing of the import is left in it otherwise).
+/// Reads, checks and writes a roster (see the module documentation). `scope` is the caller,
+/// whose scope every team must be in (None for the command line). Errors: 400 for an
+/// unreadable file or header row, 413 beyond `options.max_rows`, 422 (validation) for a file
+/// without member rows, 503 `busy` when the host is at capacity; bad rows and broken
+/// composition rules are reported in the outcome, and `outcome.written` says whether the
+/// import was committed.
 pub async fn import_roster(
-    conn: &mut AnyConnection,
+    db: &Db,
     runtime: &Arc<Runtime>,
     actor: &Actor,
     scope: Option<&Principal>,
@@ -376,7 +382,7 @@ pub async fn import_roster(
         RosterFormat::Csv => read_csv(bytes)?,
         RosterFormat::Xlsx => read_xlsx(bytes)?,
     };
-    let mut rows: Vec<Row> =
+    let rows: Vec<Row> =
         rows.into_iter().filter(|(_, cells)| cells.values().any(|v| !v.trim().is_empty())).collect();
     if rows.is_empty() {
         return Err(Error::field(
@@ -391,6 +397,56 @@ pub async fn import_roster(
             options.max_rows
         )));
     }
+    let (who, scope, settings) = (actor.clone(), scope.cloned(), options.clone());
+    let judged = guarded::write(db, runtime, actor, options.override_reason.as_deref(), move |conn| {
+        let (actor, scope, options, rows) = (who.clone(), scope.clone(), settings.clone(), rows.clone());
+        Box::pin(async move {
+            let (outcome, touched) = check_and_write(conn, &actor, scope.as_ref(), rows).await?;
+            let keep = !options.dry_run && (outcome.errors.is_empty() || options.skip_invalid);
+            let teams = touched.iter().map(|t| t.team_id).collect();
+            Ok(Written { value: (outcome, touched), teams, keep })
+        })
+    })
+    .await?;
+    let ((mut outcome, touched), verdicts) = (judged.value, judged.verdicts);
+    let accepted = guarded::reason(options.override_reason.as_deref()).is_some();
+    for v in verdicts {
+        let Some(t) = touched.iter().find(|t| t.team_id == v.team_id) else { continue };
+        outcome.composition.push(TeamFindings {
+            team_id: t.existed.then_some(t.team_id),
+            unit_code: t.unit_code.clone(),
+            team_name: t.team_name.clone(),
+            rows: t.rows.clone(),
+            plugin: v.plugin,
+            findings: v.new_errors,
+            rule_failure: v.rule_failure.map(|f| f.to_string()),
+            accepted,
+        });
+    }
+    let rows_refused = !outcome.errors.is_empty() && !options.skip_invalid;
+    outcome.refused = rows_refused || outcome.composition.iter().any(|t| !t.accepted);
+    outcome.written = judged.written;
+    Ok(outcome)
+}
+
+/// A team the import wrote to, with its rows.
+#[derive(Clone)]
+struct Touched {
+    unit_code: String,
+    team_name: String,
+    team_id: i64,
+    existed: bool,
+    rows: Vec<usize>,
+}
+
+/// Checks every row and writes the valid ones (see the module documentation): one run of the
+/// guarded write, so a function of the database and the rows alone.
+async fn check_and_write(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    scope: Option<&Principal>,
+    mut rows: Vec<Row>,
+) -> Result<(ImportOutcome, Vec<Touched>)> {
     restore_unit_codes(conn, &mut rows).await?;
     let mut outcome = ImportOutcome { rows: rows.len(), ..Default::default() };
     let mut bad_rows: HashSet<usize> = HashSet::new();
@@ -537,34 +593,20 @@ pub async fn import_roster(
     }
     outcome.errors.sort_by_key(|e| e.row);
     outcome.rows_skipped = bad_rows.len();
-    let rows_refused = !outcome.errors.is_empty() && !options.skip_invalid;
-
-    // The writes, always, in a savepoint: what a dry run reports is what the import does.
-    let mut sp = conn.begin().await?;
-    write_rows(&mut sp, runtime, actor, &checked, to_write, options, &mut outcome).await?;
-    let composition_refused = outcome.composition.iter().any(|t| !t.accepted);
-    outcome.refused = rows_refused || composition_refused;
-    outcome.written = !outcome.refused && !options.dry_run;
-    if outcome.written {
-        sp.commit().await?;
-    } else {
-        sp.rollback().await?;
-    }
-    Ok(outcome)
+    // The writes, always: what a dry run reports is what the import does.
+    let touched = write_rows(conn, actor, &checked, to_write, &mut outcome).await?;
+    Ok((outcome, touched))
 }
 
-/// Writes the valid rows team by team, each team guarded by its composition rule, and
-/// records in `outcome` the counts and the teams left breaking their rule. An override is
-/// audited only when the import is to be kept (not a dry run, no refused rows).
+/// Writes the valid rows team by team and records the counts in `outcome`; returns the teams
+/// written to, for their composition rules to judge.
 async fn write_rows(
     conn: &mut AnyConnection,
-    runtime: &Arc<Runtime>,
     actor: &Actor,
     checked: &HashMap<(String, String), CheckedTeam>,
     to_write: Vec<ValidRow>,
-    options: &Options,
     outcome: &mut ImportOutcome,
-) -> Result<()> {
+) -> Result<Vec<Touched>> {
     // Teams in the order of their first row, each with its rows.
     let mut order: Vec<(String, String)> = Vec::new();
     let mut by_team: HashMap<(String, String), Vec<ValidRow>> = HashMap::new();
@@ -574,29 +616,21 @@ async fn write_rows(
         }
         by_team.entry(v.team_key.clone()).or_default().push(v);
     }
-    /// A team the import wrote to, with its guard and its rows.
-    struct Touched {
-        unit_code: String,
-        team_id: i64,
-        existed: bool,
-        guard: Guard,
-        rows: Vec<usize>,
-    }
-    let mut guarded: Vec<Touched> = Vec::new();
+    let mut touched: Vec<Touched> = Vec::new();
     for key in order {
         let team = &checked[&key];
         let rows = by_team.remove(&key).unwrap_or_default();
-        let (team_id, guard) = match team.existing {
+        let team_id = match team.existing {
             Some(id) => {
                 outcome.teams_existing += 1;
-                (id, Guard::before(conn, runtime, id).await?)
+                id
             }
             None => {
                 outcome.teams_created += 1;
                 let id = insert_team(conn, team).await?;
                 let created = super::find(conn, id).await?;
                 super::audit_team(conn, actor, "import", None, &created).await?;
-                (id, Guard::new_team(id))
+                id
             }
         };
         let row_numbers = rows.iter().map(|v| v.row).collect();
@@ -611,34 +645,16 @@ async fn write_rows(
                 outcome.members_created += 1;
             }
         }
-        let existed = team.existing.is_some();
-        guarded.push(Touched { unit_code: key.0, team_id, existed, guard, rows: row_numbers });
-    }
-    let keep = !options.dry_run && (outcome.errors.is_empty() || options.skip_invalid);
-    let reason = Verdict::reason(options.override_reason.as_deref());
-    for Touched { unit_code, team_id, existed, guard, rows } in guarded {
-        let verdict = guard.verdict(conn, runtime).await?;
-        if verdict.new_errors.is_empty() {
-            continue;
-        }
-        let accepted = reason.is_some();
-        let findings = verdict.new_errors.clone();
-        let plugin = verdict.plugin.clone();
-        if accepted && keep {
-            verdict.settle(conn, actor, reason).await?;
-        }
-        let name = super::find(conn, team_id).await?.name;
-        outcome.composition.push(TeamFindings {
-            team_id: existed.then_some(team_id),
-            unit_code,
-            team_name: name,
-            rows,
-            plugin,
-            findings,
-            accepted,
+        let team_name = super::find(conn, team_id).await?.name;
+        touched.push(Touched {
+            unit_code: key.0,
+            team_name,
+            team_id,
+            existed: team.existing.is_some(),
+            rows: row_numbers,
         });
     }
-    Ok(())
+    Ok(touched)
 }
 
 /// The membership of `person_id` on `team_id` starting on `joined_on`: the same stint as a

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::composition::Guard;
+use super::guarded::{self, Written};
 use super::{
     ImportOutcome, Member, MemberChange, MemberFilter, NewMember, NewTeam, Person, RosterFormat, Team,
     TeamChange, TeamDetail, TeamFilter, TeamSort,
@@ -50,9 +50,14 @@ async fn check_team(
     ApiQuery(q): ApiQuery<AsOfParams>,
 ) -> Result<ApiJson<super::composition::CheckResult>> {
     let date = as_of(q.as_of.as_deref())?;
-    let mut conn = state.db.pool.acquire().await?;
-    super::access::authorize_team(&mut conn, &principal, Action::TeamsRead, id).await?;
-    Ok(ApiJson(super::composition::check(&mut conn, &state.plugins, id, &date).await?))
+    let gathered = {
+        let mut conn = state.db.pool.acquire().await?;
+        super::access::authorize_team(&mut conn, &principal, Action::TeamsRead, id).await?;
+        super::composition::gather(&mut conn, &state.plugins, &[id], &date).await?
+    };
+    // The connection is back in the pool while the plugin runs.
+    let mut results = gathered.judge(&state.plugins).await?;
+    Ok(ApiJson(results.pop().ok_or_else(|| Error::Internal("a check gave no result".into()))?))
 }
 
 fn vocab<V: Vocab>(field: &str, value: Option<&str>) -> Result<Option<V>> {
@@ -162,14 +167,24 @@ async fn update_team(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(o): ApiQuery<OverrideParams>,
     ApiJson(input): ApiJson<TeamChange>,
-) -> Result<ApiJson<Team>> {
-    let mut tx = state.db.begin_write().await?;
-    super::access::authorize_team(&mut tx, &principal, Action::TeamsWrite, id).await?;
-    let guard = Guard::before(&mut tx, &state.plugins, id).await?;
-    let team = super::update(&mut tx, &principal.actor(), id, input).await?;
-    guard.after(&mut tx, &state.plugins, &principal.actor(), o.override_reason.as_deref()).await?;
-    tx.commit().await?;
-    Ok(ApiJson(team))
+) -> Result<(HeaderMap, ApiJson<Team>)> {
+    let actor = principal.actor();
+    let who = principal.clone();
+    let judged =
+        guarded::write(&state.db, &state.plugins, &actor, o.override_reason.as_deref(), move |conn| {
+            let (principal, input) = (who.clone(), input.clone());
+            Box::pin(async move {
+                super::access::authorize_team(conn, &principal, Action::TeamsWrite, id).await?;
+                // A dissolved team has no composition to keep: dissolving never waits for its rule.
+                let dissolving =
+                    input.status.as_deref().and_then(TeamStatus::parse) == Some(TeamStatus::Dissolved);
+                let team = super::update(conn, &principal.actor(), id, input).await?;
+                Ok(if dissolving { Written::unjudged(team) } else { Written::team(team, id) })
+            })
+        })
+        .await?;
+    let (team, overridden) = judged.into_result()?;
+    Ok((warning(&overridden), ApiJson(team)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -208,10 +223,11 @@ async fn import_teams(
             RosterFormat::XLSX_MIME
         ))
     })?;
-    let mut tx = state.db.begin_write().await?;
-    if principal.roots(&mut tx, Action::TeamsWrite, None).await?.is_empty() {
+    let mut conn = state.db.pool.acquire().await?;
+    if principal.roots(&mut conn, Action::TeamsWrite, None).await?.is_empty() {
         return Err(Error::Forbidden("your roles do not include managing teams".into()));
     }
+    drop(conn);
     let options = super::import::Options {
         skip_invalid: q.skip_invalid.unwrap_or(false),
         dry_run: q.dry_run.unwrap_or(false),
@@ -220,11 +236,8 @@ async fn import_teams(
     };
     let actor = principal.actor();
     let outcome =
-        super::import_roster(&mut tx, &state.plugins, &actor, Some(&principal), &body, format, &options)
+        super::import_roster(&state.db, &state.plugins, &actor, Some(&principal), &body, format, &options)
             .await?;
-    if outcome.written {
-        tx.commit().await?;
-    }
     let status = if outcome.refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, ApiJson(outcome)))
 }
@@ -333,13 +346,11 @@ async fn create_member(
     principal: Principal,
     ApiQuery(o): ApiQuery<OverrideParams>,
     ApiJson(input): ApiJson<NewMember>,
-) -> Result<(StatusCode, ApiJson<Member>)> {
-    let mut tx = state.db.begin_write().await?;
-    let member =
-        super::access::add_member(&mut tx, &state.plugins, &principal, input, o.override_reason.as_deref())
+) -> Result<(StatusCode, HeaderMap, ApiJson<Member>)> {
+    let (member, overridden) =
+        super::access::add_member(&state.db, &state.plugins, &principal, input, o.override_reason.as_deref())
             .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, ApiJson(member)))
+    Ok((StatusCode::CREATED, warning(&overridden), ApiJson(member)))
 }
 
 /// One membership with the person's details.
@@ -368,10 +379,9 @@ async fn update_member(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(o): ApiQuery<OverrideParams>,
     ApiJson(input): ApiJson<MemberChange>,
-) -> Result<ApiJson<Member>> {
-    let mut tx = state.db.begin_write().await?;
-    let member = super::access::change_member(
-        &mut tx,
+) -> Result<(HeaderMap, ApiJson<Member>)> {
+    let (member, overridden) = super::access::change_member(
+        &state.db,
         &state.plugins,
         &principal,
         id,
@@ -379,8 +389,7 @@ async fn update_member(
         o.override_reason.as_deref(),
     )
     .await?;
-    tx.commit().await?;
-    Ok(ApiJson(member))
+    Ok((warning(&overridden), ApiJson(member)))
 }
 
 /// A person and every team they have served on.
@@ -393,4 +402,14 @@ async fn get_person(
 ) -> Result<ApiJson<Person>> {
     let mut conn = state.db.pool.acquire().await?;
     Ok(ApiJson(super::access::visible_person(&mut conn, &principal, id).await?))
+}
+
+/// The `Warning` header of a write let through by an override although its rule could not
+/// run (see [`guarded::rule_failure_warning`]); empty otherwise.
+fn warning(overridden: &[guarded::Verdict]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(value) = guarded::rule_failure_warning(overridden) {
+        headers.insert(axum::http::header::WARNING, value);
+    }
+    headers
 }

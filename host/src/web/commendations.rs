@@ -137,8 +137,8 @@ async fn assess(
         }
         let mut conn = state.db.pool.acquire().await?;
         ctx.principal().authorize_unit(&mut conn, Action::CommendationsAssess, &code).await?;
-        let assessment = crate::commendations::assess(&mut conn, &state.plugins, &code, request).await?;
         drop(conn);
+        let assessment = crate::commendations::assess(&state.db, &state.plugins, &code, request).await?;
         campaign_page(&state, &ctx, &code, typed, Some(assessment.verdicts)).await
     }
     .await;

@@ -90,11 +90,17 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         let unit = crate::units::get(&mut conn, &code, &today).await?.unit;
         let lines = stats::by_child(&mut conn, unit_id, &today).await?;
         let all_ids: Vec<i64> = lines.iter().flat_map(|l| l.team_ids.iter().copied()).collect();
-        let (checks, check_error) =
-            match composition::check_many(&mut conn, &state.plugins, &all_ids, &today).await {
-                Ok(c) => (c, None),
-                Err(e) => (Vec::new(), Some(e.to_string())),
-            };
+        let gathered = composition::gather(&mut conn, &state.plugins, &all_ids, &today).await;
+        // The connection goes back to the pool before any plugin runs.
+        drop(conn);
+        let checks = match gathered {
+            Ok(g) => g.judge(&state.plugins).await,
+            Err(e) => Err(e),
+        };
+        let (checks, check_error) = match checks {
+            Ok(c) => (c, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
         let failing_ids: Vec<i64> = checks
             .iter()
             .filter(|c| c.findings.iter().any(|f| f.severity == "error"))

@@ -52,11 +52,20 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
         let (teams, team_total) = crate::teams::list(&mut conn, &filter, i64::MAX, 0).await?;
         let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
         // A broken plugin must not take the home page down with it: show what failed instead.
-        let (checks, check_error) =
-            match composition::check_many(&mut conn, &state.plugins, &ids, &today).await {
-                Ok(c) => (c, None),
-                Err(e) => (Vec::new(), Some(e.to_string())),
-            };
+        let gathered = composition::gather(&mut conn, &state.plugins, &ids, &today).await;
+        let leaderless_ids = stats::leaderless(&mut conn, &ids, &today).await?;
+        let (uncovered, uncovered_total) =
+            stats::without_team(&mut conn, &roots, &today, UNCOVERED_SHOWN).await?;
+        // The connection goes back to the pool before any plugin runs.
+        drop(conn);
+        let checks = match gathered {
+            Ok(g) => g.judge(&state.plugins).await,
+            Err(e) => Err(e),
+        };
+        let (checks, check_error) = match checks {
+            Ok(c) => (c, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
         let mut failing = Vec::new();
         for (team, check) in teams.iter().zip(&checks) {
             let errors: Vec<_> = check.findings.iter().filter(|f| f.severity == "error").collect();
@@ -71,14 +80,11 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
                 });
             }
         }
-        let leaderless_ids = stats::leaderless(&mut conn, &ids, &today).await?;
         let leaderless: Vec<TeamRef> = teams
             .iter()
             .filter(|t| leaderless_ids.contains(&t.id))
             .map(|t| TeamRef { id: t.id, name: t.name.clone(), unit_name: t.unit_name.clone() })
             .collect();
-        let (uncovered, uncovered_total) =
-            stats::without_team(&mut conn, &roots, &today, UNCOVERED_SHOWN).await?;
         Ok(page(
             &ctx,
             "home.html",

@@ -44,6 +44,8 @@ struct BindForm {
 struct PluginView {
     plugin_id: String,
     version: String,
+    /// A pre-release (1.3.0-rc.1): offered, labelled, never preselected.
+    pre_release: bool,
     name: String,
     kinds: Vec<&'static str>,
     installed_vn: String,
@@ -89,10 +91,18 @@ async fn admin_page(state: &AppState, ctx: &Ctx, extra: Extra) -> WebResult {
     let today = crate::dates::today_iso();
     let mut conn = state.db.pool.acquire().await?;
     enabler(&mut conn, ctx).await?;
-    let plugins: Vec<PluginView> = registry::list(&mut conn)
-        .await?
+    let installed = registry::list(&mut conn).await?;
+    let mut form = extra.form;
+    if form.plugin.is_empty() {
+        // Preselect a release, never a pre-release; with none, nothing is preselected.
+        form.plugin = registry::default_choice(&installed)
+            .map(|p| format!("{}@{}", p.plugin_id, p.version))
+            .unwrap_or_default();
+    }
+    let plugins: Vec<PluginView> = installed
         .into_iter()
         .map(|p| PluginView {
+            pre_release: registry::is_pre_release(&p.version),
             plugin_id: p.plugin_id,
             version: p.version,
             name: p.name,
@@ -147,7 +157,7 @@ async fn admin_page(state: &AppState, ctx: &Ctx, extra: Extra) -> WebResult {
         "plugins.html",
         "plugins",
         minijinja::context! {
-            plugins, bindings => views, can_install, form => extra.form,
+            plugins, bindings => views, can_install, form,
             form_error => extra.error, form_problems => extra.problems,
             preview => extra.preview, preview_team => extra.preview_team,
             kinds => ["composition", "report", "commendation"],
@@ -211,7 +221,12 @@ async fn bind(State(state): State<AppState>, Signed(ctx): Signed, Form(form): Fo
         };
         let (plugin_id, version) = match form.plugin.split_once('@') {
             Some((id, v)) => (Some(id.to_string()), Some(v.to_string())),
-            None => (None, None),
+            None if form.plugin == "off" => (None, None),
+            // Nothing chosen is not "switch off": that needs the explicit choice.
+            None => {
+                let problem = format!("{}: {}", ctx.t("plugins.plugin"), ctx.t("plugins.choose_version"));
+                return admin_page(&state, &ctx, refuse(ctx.t("form.invalid"), vec![problem])).await;
+            }
         };
         let code = form.unit_code.trim().to_string();
         let mut tx = state.db.begin_write().await?;
@@ -282,11 +297,11 @@ async fn preview(
             plugin: format!("{} {}", info.plugin_id, info.version),
             ..Default::default()
         };
-        match composition::preview(&mut conn, &state.plugins, team_id, &info, &today).await {
+        drop(conn);
+        match composition::preview(&state.db, &state.plugins, team_id, &info, &today).await {
             Ok(findings) => preview.findings = findings,
             Err(e) => preview.error = Some(e.to_string()),
         }
-        drop(conn);
         admin_page(&state, &ctx, Extra { preview: Some(preview), preview_team: Some(team_id), ..blank() })
             .await
     }
@@ -314,9 +329,7 @@ async fn upload(State(state): State<AppState>, Signed(ctx): Signed, mut multipar
             return Err(WebError::App(Error::Forbidden("installing plugins".into())));
         }
         drop(conn);
-        let for_runtime = bytes.clone();
-        let inspected = match state.plugins.run(move |runtime| registry::inspect(runtime, &for_runtime)).await
-        {
+        let inspected = match registry::inspect_upload(&state.plugins, bytes.clone()).await {
             Ok(i) => i,
             Err(e) => {
                 let extra = Extra { error: Some(e.to_string()), ..blank() };

@@ -79,6 +79,12 @@ fn refusal(ctx: &Ctx, e: Error) -> WebResult<Refusal> {
             problems: findings.into_iter().map(|f| f.message).collect(),
             needs_override: true,
         }),
+        // The rule could not run: the same override lets the change through (audited).
+        Error::RuleFailed(failure) => Ok(Refusal {
+            error: Some(ctx.t("form.rule_failed")),
+            problems: vec![failure.to_string()],
+            needs_override: true,
+        }),
         Error::Conflict(m) | Error::BadRequest(m) => Ok(Refusal { error: Some(m), ..Default::default() }),
         other => Err(WebError::App(other)),
     }
@@ -109,8 +115,15 @@ async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, refus
     let can_edit = principal
         .can(&mut conn, Action::MembersWrite, Target { unit_id: team.unit_id, team_id: Some(id) })
         .await?;
-    let (check, check_error) = match composition::check(&mut conn, &state.plugins, id, &today).await {
-        Ok(c) => (Some(c), None),
+    let gathered = composition::gather(&mut conn, &state.plugins, &[id], &today).await;
+    // The connection goes back to the pool before the plugin runs.
+    drop(conn);
+    let check = match gathered {
+        Ok(g) => g.judge(&state.plugins).await.map(|mut c| c.pop()),
+        Err(e) => Err(e),
+    };
+    let (check, check_error) = match check {
+        Ok(c) => (c, None),
         Err(e) => (None, Some(e.to_string())),
     };
     let members: Vec<MemberView> = detail
@@ -190,15 +203,10 @@ async fn add_member(
             joined_on: non_empty(&form.joined_on),
             ..Default::default()
         };
-        let mut tx = state.db.begin_write().await?;
         let reason = non_empty(&form.override_reason);
-        match access::add_member(&mut tx, &state.plugins, ctx.principal(), input, reason.as_deref()).await {
-            Ok(_) => {
-                tx.commit().await?;
-                Ok(see_other(&format!("/teams/{id}"), "member.added"))
-            }
+        match access::add_member(&state.db, &state.plugins, ctx.principal(), input, reason.as_deref()).await {
+            Ok(_) => Ok(see_other(&format!("/teams/{id}"), "member.added")),
             Err(e) => {
-                drop(tx);
                 let refused = refusal(&ctx, e)?;
                 team_page(&state, &ctx, id, form.clone(), refused).await
             }
@@ -264,17 +272,12 @@ async fn save_member(
             left_on: Some(form.left_on.trim().to_string()),
             ..Default::default()
         };
-        let mut tx = state.db.begin_write().await?;
         let reason = non_empty(&form.override_reason);
-        match access::change_member(&mut tx, &state.plugins, ctx.principal(), id, change, reason.as_deref())
+        match access::change_member(&state.db, &state.plugins, ctx.principal(), id, change, reason.as_deref())
             .await
         {
-            Ok(member) => {
-                tx.commit().await?;
-                Ok(see_other(&format!("/teams/{}", member.team_id), "member.saved"))
-            }
+            Ok((member, _)) => Ok(see_other(&format!("/teams/{}", member.team_id), "member.saved")),
             Err(e) => {
-                drop(tx);
                 let refused = refusal(&ctx, e)?;
                 edit_page(&state, &ctx, id, Some(form.clone()), refused).await
             }

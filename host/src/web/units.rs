@@ -265,6 +265,7 @@ async fn report(
         let format = Format::parse(&form.format).unwrap_or(Format::Html);
         let mut conn = state.db.pool.acquire().await?;
         principal.authorize_unit(&mut conn, Action::ReportsIssue, &code).await?;
+        drop(conn);
         let request = ReportRequest {
             period: form.period.clone(),
             issued_on: form.issued_on.clone(),
@@ -272,7 +273,7 @@ async fn report(
             ..Default::default()
         };
         let rendered =
-            crate::reports::render(&mut conn, &state.plugins, &code, &form.template, request).await?;
+            crate::reports::render(&state.db, &state.plugins, &code, &form.template, request).await?;
         Ok(rendered.file_response(format)?)
     }
     .await;

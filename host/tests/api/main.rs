@@ -13,6 +13,7 @@ mod openapi;
 mod plugins;
 mod reports;
 mod roster;
+mod sandbox;
 mod teams;
 mod units;
 mod web;

@@ -276,8 +276,8 @@ async fn the_wall_clock_deadline_stops_what_fuel_would_not() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn calls_beyond_the_instance_pool_wait_their_turn() {
-    each_backend_with(vec![("plugins.pool_instances", "1".into())], |app| async move {
+async fn calls_beyond_the_workers_wait_their_turn() {
+    each_backend_with(vec![("plugins.workers", "1".into())], |app| async move {
         app.seed_units().await;
         let installed = install(&app, "hostile").await;
         assert_eq!(installed.status, 201, "{:?}", installed.body);
@@ -286,14 +286,14 @@ async fn calls_beyond_the_instance_pool_wait_their_turn() {
         assert_eq!(bound.status, 201, "{:?}", bound.body);
         let team_id = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
         let uri = format!("/api/v1/teams/{team_id}/check");
-        // Slow calls at once against a pool of one slot: they queue, none fails.
+        // Slow calls at once against one worker: they queue, none fails.
         let started = Instant::now();
         let replies = futures::future::join_all((0..4).map(|_| app.post(&uri, json!({})))).await;
         for r in replies {
             assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
             assert_eq!(r.body["findings"][0]["code"], "cham", "{:?}", r.body);
         }
-        eprintln!("4 slow calls through one slot took {:?}", started.elapsed());
+        eprintln!("4 slow calls through one worker took {:?}", started.elapsed());
     })
     .await;
 }

@@ -31,7 +31,8 @@ impl Plugin for Hostile {
             id: "hostile".into(),
             version: "0.1.0".into(),
             name: "Plugin phá hoại (chỉ để kiểm thử)".into(),
-            description: "loop, grow, recurse, panic, big-output, log-flood, fail, slow, or ok".into(),
+            description: "loop, grow, recurse, panic, big-output, log-flood, fail, slow, name-trap, or ok"
+                .into(),
             kinds: vec![RuleKind::Composition],
             indicators: vec![],
             params: vec![ParamSpec {
@@ -81,6 +82,16 @@ impl Plugin for Hostile {
                     x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
                 }
                 Ok(vec![Finding::warning(&teams[0], "cham", x.to_string())])
+            }
+            "name-trap" => {
+                // Crashes on one team's data only: a team named with BOOM.
+                if teams.iter().any(|t| t.name.contains("BOOM")) {
+                    panic!("không xử lý được tên tổ");
+                }
+                Ok(teams
+                    .iter()
+                    .map(|t| Finding::warning(t, "da-kiem-tra", format!("Đã kiểm tra {}", t.name)))
+                    .collect())
             }
             _ => Ok(teams
                 .iter()

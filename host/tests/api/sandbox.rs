@@ -1,0 +1,157 @@
+//! Issue 11, the sandbox under attack: hostile and slow plugins must not hurt anyone else.
+//! Faults 5 (a rule failure locking its team) and 6 (unbounded, repeated compiles) here;
+//! 1 (plugin calls holding shared resources) in `tests/load`, 2 and 7 in `plugins.rs`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::harness::{TestApp, component, each_backend_with};
+
+async fn install_hostile(app: &TestApp) {
+    let r = app.post_bytes("/api/v1/plugins", "application/wasm", component("hostile")).await;
+    assert!(r.status == 201 || r.status == 200, "{:?}", r.body);
+}
+
+async fn bind_hostile(app: &TestApp, unit: &str, mode: &str) {
+    let r = app
+        .post(
+            &format!("/api/v1/units/{unit}/plugins"),
+            json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": mode}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
+/// Fault 5: a plugin that crashes on one team's data (its name) must not lock that team. The
+/// write is refused with 502 naming the plugin and saying how to proceed; with an override
+/// reason it goes through (audited, and the response says the rule failed); dissolving never
+/// needs the rule. The same holds for roster imports.
+#[tokio::test]
+async fn a_rule_that_cannot_run_does_not_lock_its_team() {
+    each_backend_with(vec![], |app| async move {
+        app.seed_units().await;
+        install_hostile(&app).await;
+        bind_hostile(&app, "21820", "name-trap").await;
+        let created = app
+            .post(
+                "/api/v1/teams",
+                json!({"unit_code": "21820", "name": "Tổ BOOM", "decision_number": "1/QĐ", "decision_date": "2022-06-15", "decision_signer": "Nguyễn Văn A"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+        let id = created.body["id"].as_i64().unwrap();
+        let uri = format!("/api/v1/teams/{id}");
+
+        // Without a reason: refused, 502, naming the plugin and the way out.
+        let member = json!({"team_id": id, "full_name": "Trần Thị Bình", "gender": "female", "birth_year": 1990,
+                            "position": "member", "affiliation": "volunteer", "joined_on": "2022-07-01"});
+        let r = app.post("/api/v1/members", member.clone()).await;
+        r.assert_error(502, "plugin_failed");
+        assert!(r.message().contains("hostile@0.1.0") && r.message().contains("override_reason"), "{}", r.message());
+        let r = app.patch(&uri, json!({"decision_signer": "Lê Văn B"})).await;
+        r.assert_error(502, "plugin_failed");
+        assert_eq!(app.get(&uri).await.body["decision_signer"], "Nguyễn Văn A", "nothing written");
+
+        // With a reason: written, audited, and the response says the rule failed.
+        let r = app.post("/api/v1/members?override_reason=Quy%20t%E1%BA%AFc%20l%E1%BB%97i", member).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let warning = r.headers.get("warning").expect("a Warning header").to_str().unwrap().to_string();
+        assert!(warning.starts_with("299 sohoa") && warning.contains("hostile@0.1.0"), "{warning}");
+        let trail = app.get(&format!("/api/v1/audit?entity=team&entity_id={id}")).await;
+        let overridden = trail.body["items"].as_array().unwrap().iter().find(|e| e["action"] == "override").cloned();
+        let overridden = overridden.expect("an override in the audit trail");
+        assert_eq!(overridden["reason"], "Quy tắc lỗi");
+        assert!(overridden["after"]["rule_failed"].as_str().unwrap().contains("hostile@0.1.0"), "{overridden:?}");
+
+        // Renaming away from the trigger needs no reason: the rule judges the result, which it
+        // can. From then on the team is judged normally.
+        let r = app.patch(&uri, json!({"name": "Tổ Một"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert!(r.headers.get("warning").is_none());
+        let r = app.patch(&uri, json!({"decision_signer": "Lê Văn C"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert!(r.headers.get("warning").is_none());
+
+        // Dissolving never waits for, or fails with, the rule.
+        let trapped = app
+            .post(
+                "/api/v1/teams",
+                json!({"unit_code": "21820", "name": "Tổ BOOM hai", "decision_number": "2/QĐ", "decision_date": "2022-06-15", "decision_signer": "Nguyễn Văn A"}),
+            )
+            .await;
+        let trapped = trapped.body["id"].as_i64().unwrap();
+        let r = app
+            .patch(
+                &format!("/api/v1/teams/{trapped}"),
+                json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["status"], "dissolved");
+
+        // A roster import onto a team its rule cannot judge: reported per team, written only
+        // with a reason.
+        let csv = "unit_code,team_name,decision_number,decision_date,decision_signer,full_name,gender,birth_year,position,affiliation,joined_on\n\
+                   21820,Tổ BOOM ba,3/QĐ,15/06/2022,Nguyễn Văn A,Phạm Văn Dũng,nam,1988,tổ trưởng,công an xã,01/07/2022\n";
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", csv.as_bytes().to_vec()).await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        assert_eq!(r.body["written"], false);
+        let failure = r.body["composition"][0]["rule_failure"].as_str().unwrap_or_default();
+        assert!(failure.contains("hostile@0.1.0"), "{:?}", r.body);
+        let r = app
+            .post_bytes("/api/v1/teams/import?override_reason=Nh%E1%BA%ADp%20l%E1%BA%A1i", "text/csv", csv.as_bytes().to_vec())
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["written"], true);
+        assert_eq!(r.body["composition"][0]["accepted"], true);
+    })
+    .await;
+}
+
+/// Fault 6: concurrent first uses of a component compile it once (the others wait for that
+/// compile); a compile that outlasts `plugins.compile_wait_ms` answers 503 `busy` in the error
+/// shape, and the next request finds it done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_is_compiled_once_however_many_ask() {
+    let settings = sohoa::config::Settings::load(&Default::default()).unwrap();
+    let runtime = Arc::new(sohoa::plugins::Runtime::new(settings.plugins.clone(), None).unwrap());
+    let bytes = component("binh-dinh-ke-hoach-77");
+    let sha = sohoa::plugins::registry::sha256_hex(&bytes);
+    let asks: Vec<_> = (0..8)
+        .map(|_| {
+            let (runtime, sha, bytes) = (runtime.clone(), sha.clone(), bytes.clone());
+            tokio::spawn(async move { runtime.compile(&sha, bytes).await.map(|_| ()) })
+        })
+        .collect();
+    for a in asks {
+        a.await.unwrap().expect("compiles");
+    }
+    assert_eq!(runtime.compiled(), 1, "eight requests, one compile");
+
+    each_backend_with(vec![("plugins.compile_wait_ms", "1".to_string())], |app| async move {
+        app.seed_units().await;
+        let r =
+            app.post_bytes("/api/v1/plugins", "application/wasm", component("binh-dinh-ke-hoach-77")).await;
+        r.assert_error(503, "busy");
+        assert!(r.message().contains("still being compiled"), "{}", r.message());
+        assert!(r.headers.contains_key("retry-after"));
+        assert_eq!(app.count("plugins").await, 0);
+        // The compile went on: a moment later the same upload is installed.
+        let mut installed = None;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let r = app
+                .post_bytes("/api/v1/plugins", "application/wasm", component("binh-dinh-ke-hoach-77"))
+                .await;
+            if r.status == 201 {
+                installed = Some(r);
+                break;
+            }
+            r.assert_error(503, "busy");
+        }
+        assert!(installed.is_some(), "installed once compiled");
+    })
+    .await;
+}
