@@ -155,3 +155,22 @@ async fn a_component_is_compiled_once_however_many_ask() {
     })
     .await;
 }
+
+/// Fault 7's last part: simultaneous uploads of one component install it once (one 201, the
+/// rest 200), never 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_uploads_install_once() {
+    each_backend_with(vec![], |app| async move {
+        app.seed_units().await;
+        let bytes = component("binh-dinh-ke-hoach-77");
+        let replies = futures::future::join_all(
+            (0..6).map(|_| app.post_bytes("/api/v1/plugins", "application/wasm", bytes.clone())),
+        )
+        .await;
+        let mut statuses: Vec<u16> = replies.iter().map(|r| r.status.as_u16()).collect();
+        statuses.sort();
+        assert_eq!(statuses, [200, 200, 200, 200, 200, 201], "{}: {replies:?}", app.backend);
+        assert_eq!(app.count("plugins").await, 1);
+    })
+    .await;
+}
