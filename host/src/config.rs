@@ -96,7 +96,11 @@ pub struct PluginSettings {
     pub stack_bytes: usize,
     pub max_input_bytes: usize,
     pub max_output_bytes: usize,
+    /// Log budget of one call: each line costs [`LOG_LINE_BYTES`](crate::plugins::runtime::LOG_LINE_BYTES)
+    /// plus its length.
     pub max_log_bytes: usize,
+    /// Lines one call may log.
+    pub max_log_lines: usize,
     pub max_component_bytes: usize,
     pub pool_instances: u32,
 }

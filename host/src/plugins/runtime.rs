@@ -66,9 +66,70 @@ pub struct Usage {
 pub struct CallState {
     limits: StoreLimits,
     plugin: String,
-    log_left: usize,
-    log_truncated: bool,
+    log: LogBudget,
     peak_memory: usize,
+}
+
+/// What one line of a plugin's log costs on top of its bytes: a line is not free even when
+/// it is empty (issue 11, fault 4).
+pub const LOG_LINE_BYTES: usize = 64;
+
+/// What a call may still log: bytes (each line costing [`LOG_LINE_BYTES`] plus its length)
+/// and lines.
+struct LogBudget {
+    bytes_left: usize,
+    lines_left: usize,
+    truncated: bool,
+}
+
+impl LogBudget {
+    fn new(limits: &PluginSettings) -> Self {
+        LogBudget { bytes_left: limits.max_log_bytes, lines_left: limits.max_log_lines, truncated: false }
+    }
+
+    /// Takes a line of `len` bytes from the budget; false (and nothing taken) when it does
+    /// not fit.
+    fn take(&mut self, len: usize) -> bool {
+        let cost = LOG_LINE_BYTES.saturating_add(len);
+        if self.lines_left == 0 || cost > self.bytes_left {
+            return false;
+        }
+        self.lines_left -= 1;
+        self.bytes_left -= cost;
+        true
+    }
+}
+
+/// A plugin's log message as it may appear in the host's log: on one line, with nothing that
+/// could make it look like more than one line or like the host's own text. Escaped as
+/// `\n`, `\r`, `\t`, `\\` and `\u{..}`: every C0 and C1 control character and DEL, the
+/// Unicode line and paragraph separators (U+2028, U+2029), and the bidirectional marks,
+/// embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A-U+202E,
+/// U+2066-U+2069), plus the byte order mark. Everything else, Vietnamese letters and
+/// combining marks included, is kept as it is.
+pub fn escape_log_message(message: &str) -> std::borrow::Cow<'_, str> {
+    fn escaped(c: char) -> bool {
+        c == '\\'
+            || c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{FEFF}')
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    }
+    if !message.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len() + 16);
+    for c in message.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if escaped(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl wit::sohoa::plugin::types::Host for CallState {}
@@ -108,22 +169,26 @@ impl wasmtime::ResourceLimiter for CallState {
 }
 
 impl wit::sohoa::plugin::host::Host for CallState {
+    /// One line of the plugin's log, if its budget allows: each line costs
+    /// [`LOG_LINE_BYTES`] plus its length against `max_log_bytes`, at most `max_log_lines`
+    /// lines are written, and the message is a field escaped by [`escape_log_message`],
+    /// last on its line after the host's time, level, target and the plugin's name.
     fn log(&mut self, level: wit::sohoa::plugin::host::LogLevel, message: String) {
         use wit::sohoa::plugin::host::LogLevel;
-        if message.len() > self.log_left {
-            if !self.log_truncated {
-                tracing::warn!(plugin = %self.plugin, "plugin log budget used up; further lines dropped");
-                self.log_truncated = true;
+        if !self.log.take(message.len()) {
+            if !self.log.truncated {
+                tracing::warn!(plugin = %self.plugin, "plugin log budget used up (plugins.max_log_bytes or max_log_lines); further lines dropped");
+                self.log.truncated = true;
             }
             return;
         }
-        self.log_left -= message.len();
         let plugin = self.plugin.as_str();
+        let message = escape_log_message(&message);
         match level {
-            LogLevel::Debug => tracing::debug!(target: "sohoa::plugin", plugin, "{message}"),
-            LogLevel::Info => tracing::info!(target: "sohoa::plugin", plugin, "{message}"),
-            LogLevel::Warn => tracing::warn!(target: "sohoa::plugin", plugin, "{message}"),
-            LogLevel::Error => tracing::error!(target: "sohoa::plugin", plugin, "{message}"),
+            LogLevel::Debug => tracing::debug!(target: "sohoa::plugin", plugin, message = %message),
+            LogLevel::Info => tracing::info!(target: "sohoa::plugin", plugin, message = %message),
+            LogLevel::Warn => tracing::warn!(target: "sohoa::plugin", plugin, message = %message),
+            LogLevel::Error => tracing::error!(target: "sohoa::plugin", plugin, message = %message),
         }
     }
 }
@@ -290,8 +355,7 @@ impl Runtime {
         let state = CallState {
             limits,
             plugin: label.to_string(),
-            log_left: self.limits.max_log_bytes,
-            log_truncated: false,
+            log: LogBudget::new(&self.limits),
             peak_memory: 0,
         };
         let mut store = Store::new(&self.engine, state);
@@ -508,4 +572,105 @@ fn document_size(d: &wit::Document) -> usize {
         + d.title.len()
         + d.subject.len()
         + d.blocks.iter().map(block).sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use std::io::Write;
+
+    /// A log writer into a shared buffer.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The lines `f` logs, in the server's human-readable format (without colours).
+    fn logged(f: impl FnOnce()) -> Vec<String> {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber =
+            tracing_subscriber::fmt().compact().with_ansi(false).with_writer(move || writer.clone()).finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = buffer.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap().lines().map(str::to_string).collect()
+    }
+
+    fn call_state(limits: &PluginSettings) -> CallState {
+        CallState {
+            limits: StoreLimitsBuilder::new().build(),
+            plugin: "hostile@0.1.0".into(),
+            log: LogBudget::new(limits),
+            peak_memory: 0,
+        }
+    }
+
+    #[test]
+    fn log_messages_are_escaped_onto_one_line_and_vietnamese_is_kept() {
+        assert_eq!(escape_log_message("Đã kiểm tra Tổ công nghệ số"), "Đã kiểm tra Tổ công nghệ số");
+        // Combining marks (text typed in NFD) are letters too.
+        assert_eq!(escape_log_message("Tô\u{302}\u{309}"), "Tô\u{302}\u{309}");
+        assert!(matches!(escape_log_message("plain"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(escape_log_message("ok\n2026 INFO x"), "ok\\n2026 INFO x");
+        assert_eq!(escape_log_message("a\r\tb\\n"), "a\\r\\tb\\\\n");
+        assert_eq!(
+            escape_log_message("\u{1b}[31mred\u{7f}\u{85}\u{9b}"),
+            "\\u{1b}[31mred\\u{7f}\\u{85}\\u{9b}"
+        );
+        assert_eq!(escape_log_message("a\u{2028}b\u{2029}c"), "a\\u{2028}b\\u{2029}c");
+        assert_eq!(
+            escape_log_message("\u{202e}gnp.exe\u{202c}\u{2066}\u{2069}\u{200f}\u{61c}\u{feff}"),
+            "\\u{202e}gnp.exe\\u{202c}\\u{2066}\\u{2069}\\u{200f}\\u{61c}\\u{feff}"
+        );
+    }
+
+    #[test]
+    fn empty_log_lines_cost_and_lines_are_capped() {
+        use wit::sohoa::plugin::host::{Host, LogLevel};
+        let mut limits = Settings::defaults().plugins;
+        // The line cap: 200 lines of the default 16384 bytes, then one warning.
+        let mut state = call_state(&limits);
+        let lines = logged(|| (0..100_000).for_each(|_| state.log(LogLevel::Info, String::new())));
+        assert_eq!(lines.len(), limits.max_log_lines + 1, "{:?}", &lines[lines.len().saturating_sub(3)..]);
+        assert!(lines.last().unwrap().contains("plugin log budget used up"));
+        // The byte budget alone: an empty line still costs LOG_LINE_BYTES.
+        limits.max_log_lines = usize::MAX;
+        let mut state = call_state(&limits);
+        let lines = logged(|| (0..100_000).for_each(|_| state.log(LogLevel::Info, String::new())));
+        assert_eq!(lines.len(), limits.max_log_bytes / LOG_LINE_BYTES + 1);
+        // Text counts too: 36 bytes + 64 per line.
+        let mut state = call_state(&limits);
+        let lines = logged(|| (0..100_000).for_each(|_| state.log(LogLevel::Warn, "x".repeat(36))));
+        assert_eq!(lines.len(), limits.max_log_bytes / (LOG_LINE_BYTES + 36) + 1);
+    }
+
+    #[test]
+    fn a_plugin_message_cannot_forge_a_log_line() {
+        use wit::sohoa::plugin::host::{Host, LogLevel};
+        let limits = Settings::defaults().plugins;
+        let mut state = call_state(&limits);
+        let forged = "2026-11-30T00:00:00Z  INFO sohoa: forged";
+        let lines = logged(|| {
+            state.log(LogLevel::Info, format!("ok\n{forged}"));
+            state.log(LogLevel::Error, format!("ok\r{forged}\u{2028}{forged}\u{85}{forged}"));
+        });
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        for line in &lines {
+            assert!(!line.starts_with(forged), "{line}");
+        }
+        // The host's prefix and the plugin's name, then the message, last on its line.
+        let prefix = "sohoa::plugin: plugin=\"hostile@0.1.0\"";
+        assert!(lines[0].ends_with(&format!(" INFO {prefix} ok\\n{forged}")), "{}", lines[0]);
+        let escaped = format!("ok\\r{forged}\\u{{2028}}{forged}\\u{{85}}{forged}");
+        assert!(lines[1].ends_with(&format!("ERROR {prefix} {escaped}")), "{}", lines[1]);
+    }
 }

@@ -31,7 +31,9 @@ impl Plugin for Hostile {
             id: "hostile".into(),
             version: "0.1.0".into(),
             name: "Plugin phá hoại (chỉ để kiểm thử)".into(),
-            description: "loop, grow, recurse, panic, big-output, log-flood, fail, slow, or ok".into(),
+            description:
+                "loop, grow, recurse, panic, big-output, log-flood, log-empty, log-forge, fail, slow, or ok"
+                    .into(),
             kinds: vec![RuleKind::Composition],
             indicators: vec![],
             params: vec![ParamSpec {
@@ -71,6 +73,16 @@ impl Plugin for Hostile {
                 for i in 0..10_000 {
                     log(LogLevel::Info, &format!("dòng nhật ký số {i}"));
                 }
+                Ok(vec![])
+            }
+            "log-empty" => {
+                for _ in 0..100_000 {
+                    log(LogLevel::Info, "");
+                }
+                Ok(vec![])
+            }
+            "log-forge" => {
+                log(LogLevel::Info, "ok\n2026-11-30T00:00:00Z  INFO sohoa: forged");
                 Ok(vec![])
             }
             "fail" => Err(PluginError::Failed("từ chối xử lý".into())),
