@@ -29,6 +29,7 @@ pub struct Settings {
     pub import: ImportSettings,
     pub auth: AuthSettings,
     pub plugins: PluginSettings,
+    pub documents: DocumentSettings,
     pub log: LogSettings,
 }
 
@@ -101,8 +102,31 @@ pub struct PluginSettings {
     pub max_log_bytes: usize,
     /// Lines one call may log.
     pub max_log_lines: usize,
+    /// Blocks in one document.
+    pub max_blocks: usize,
+    /// Rows in one table (header excluded).
+    pub max_table_rows: usize,
+    /// Cells in a table's header or any one row.
+    pub max_table_columns: usize,
+    /// Cells of all a document's tables, headers included.
+    pub max_table_cells: usize,
+    /// Recipients of all a document's recipients blocks.
+    pub max_recipients: usize,
+    /// Items of any other list in an answer (findings, member ids, assessments, reasons,
+    /// metadata lists).
+    pub max_list_items: usize,
     pub max_component_bytes: usize,
     pub pool_instances: u32,
+}
+
+/// Laying documents out; see `config/default.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentSettings {
+    /// Layouts running at once on the blocking pool.
+    pub layout_concurrency: usize,
+    /// How long a layout waits for its turn before the answer is 503 `busy`.
+    pub layout_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +205,9 @@ impl Settings {
                 "plugins",
                 "fuel, timeout_ms (at least 10), memory_bytes (at least 1 MiB) and pool_instances must be set",
             );
+        }
+        if self.documents.layout_concurrency == 0 {
+            return bad("documents.layout_concurrency", "must be at least 1");
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");

@@ -428,3 +428,95 @@ fn plugin_logs_are_bounded_by_lines_and_cannot_forge_lines() {
         lines[0]
     );
 }
+
+/// Binds the hostile plugin as the report template of Tây Sơn (547) in `mode`.
+async fn hostile_report(app: &TestApp, mode: &str) {
+    let body = json!({"kind": "report", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": mode}});
+    let r = app.post("/api/v1/units/547/plugins", body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
+/// Issue 11, fault 3: a report of many empty elements is refused before it is laid out, with
+/// the element limit named; the host keeps serving.
+#[tokio::test]
+async fn report_plugins_answering_too_many_elements_fail_cleanly() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let installed = install(&app, "hostile").await;
+        assert_eq!(installed.status, 201, "{:?}", installed.body);
+        assert_eq!(installed.body["kinds"], json!(["composition", "report"]));
+        let cases = [
+            (
+                "many-recipients",
+                "answered 100000 recipients; at most 100 are accepted (plugins.max_recipients)",
+            ),
+            (
+                "many-cells",
+                "answered 60030 table cells; at most 20000 are accepted (plugins.max_table_cells)",
+            ),
+            ("many-blocks", "answered 100000 document blocks; at most 500 are accepted (plugins.max_blocks)"),
+        ];
+        for (mode, expected) in cases {
+            hostile_report(&app, mode).await;
+            for format in ["docx", "xlsx", "html", "json"] {
+                let started = Instant::now();
+                let r = app
+                    .post(
+                        &format!("/api/v1/units/547/reports/hostile?format={format}"),
+                        json!({"period": "2022-Q3"}),
+                    )
+                    .await;
+                r.assert_error(502, "plugin_failed");
+                assert_eq!(
+                    r.message(),
+                    format!("plugin hostile@0.1.0 {expected}"),
+                    "{mode} as {format} on {}",
+                    app.backend
+                );
+                eprintln!("{mode} as {format}: refused after {:?}", started.elapsed());
+            }
+        }
+        // A legal report from the same plugin still renders.
+        hostile_report(&app, "ok").await;
+        let r = app.post("/api/v1/units/547/reports/hostile", json!({"period": "2022-Q3"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert!(r.body["text"].as_str().unwrap().contains("Báo cáo của Huyện Tây Sơn."), "{:?}", r.body);
+        assert_eq!(app.anonymous().get("/health").await.status, 200);
+    })
+    .await;
+}
+
+/// Issue 11, fault 3: with the element caps raised out of the way, empty elements still count
+/// against max_output_bytes: 100,000 empty recipients are 32 bytes each.
+#[tokio::test]
+async fn empty_elements_count_against_the_output_budget() {
+    let caps = vec![("plugins.max_recipients", "1000000".into()), ("plugins.max_blocks", "1000000".into())];
+    each_backend_with(caps, |app| async move {
+        app.seed_units().await;
+        install(&app, "hostile").await;
+        hostile_report(&app, "many-recipients").await;
+        let r = app.post("/api/v1/units/547/reports/hostile?format=docx", json!({"period": "2022-Q3"})).await;
+        r.assert_error(502, "plugin_failed");
+        // The document, its one block and 100,000 recipients: (2 + 100000) * 32 bytes.
+        assert_eq!(
+            r.message(),
+            "plugin hostile@0.1.0 answered 3200064 bytes; at most 2097152 are accepted",
+            "{}",
+            app.backend
+        );
+        hostile_report(&app, "many-blocks").await;
+        let r = app.post("/api/v1/units/547/reports/hostile?format=docx", json!({"period": "2022-Q3"})).await;
+        r.assert_error(502, "plugin_failed");
+        let size = 32
+            + "UBND HUYỆN THỬ".len()
+            + "Số: 1/BC-TEST".len()
+            + "BÁO CÁO".len()
+            + "Thử sức chịu đựng".len()
+            + 100_000 * 32;
+        assert_eq!(
+            r.message(),
+            format!("plugin hostile@0.1.0 answered {size} bytes; at most 2097152 are accepted")
+        );
+    })
+    .await;
+}
