@@ -37,6 +37,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The plugin engine, shared by every request.
     pub plugins: Arc<crate::plugins::Runtime>,
+    /// Where reports are laid out (the blocking pool, a few at a time).
+    pub layouts: Arc<crate::documents::Layouts>,
 }
 
 /// JSON body extractor whose rejections use the API's error shape. It reads the body itself,

@@ -19,7 +19,15 @@ impl Application {
     pub async fn bind(settings: Settings, db: Db) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.server.listen).await?;
         let plugins = crate::plugins::Runtime::for_settings(&settings).map_err(std::io::Error::other)?;
-        Ok(Application { listener, state: AppState { db, settings: Arc::new(settings), plugins } })
+        Ok(Application {
+            listener,
+            state: AppState {
+                db,
+                layouts: Arc::new(crate::documents::Layouts::for_settings(&settings.documents)),
+                settings: Arc::new(settings),
+                plugins,
+            },
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

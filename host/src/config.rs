@@ -29,6 +29,7 @@ pub struct Settings {
     pub import: ImportSettings,
     pub auth: AuthSettings,
     pub plugins: PluginSettings,
+    pub documents: DocumentSettings,
     pub log: LogSettings,
 }
 
@@ -96,7 +97,24 @@ pub struct PluginSettings {
     pub stack_bytes: usize,
     pub max_input_bytes: usize,
     pub max_output_bytes: usize,
+    /// Log budget of one call: each line costs [`LOG_LINE_BYTES`](crate::plugins::runtime::LOG_LINE_BYTES)
+    /// plus its length.
     pub max_log_bytes: usize,
+    /// Lines one call may log.
+    pub max_log_lines: usize,
+    /// Blocks in one document.
+    pub max_blocks: usize,
+    /// Rows in one table (header excluded).
+    pub max_table_rows: usize,
+    /// Cells in a table's header or any one row.
+    pub max_table_columns: usize,
+    /// Cells of all a document's tables, headers included.
+    pub max_table_cells: usize,
+    /// Recipients of all a document's recipients blocks.
+    pub max_recipients: usize,
+    /// Items of any other list in an answer (findings, member ids, assessments, reasons,
+    /// metadata lists).
+    pub max_list_items: usize,
     pub max_component_bytes: usize,
     /// Plugin calls that run at once (threads; 0: one per CPU core). See `plugins::workers`.
     pub workers: u32,
@@ -117,6 +135,16 @@ impl PluginSettings {
             n => n as usize,
         }
     }
+}
+
+/// Laying documents out; see `config/default.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentSettings {
+    /// Layouts running at once on the blocking pool.
+    pub layout_concurrency: usize,
+    /// How long a layout waits for its turn before the answer is 503 `busy`.
+    pub layout_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +223,9 @@ impl Settings {
                 "plugins",
                 "fuel, timeout_ms (at least 10), memory_bytes (at least 1 MiB) and queue_length must be set",
             );
+        }
+        if self.documents.layout_concurrency == 0 {
+            return bad("documents.layout_concurrency", "must be at least 1");
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");

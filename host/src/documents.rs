@@ -117,6 +117,61 @@ pub fn render(letter: &Letter, format: Format) -> Result<Vec<u8>, String> {
     }
 }
 
+/// Lays documents out off the async workers: a layout is CPU work (a table of thousands of
+/// cells takes a while as DOCX), so it runs on tokio's blocking pool, at most
+/// `documents.layout_concurrency` at once. A layout waits for its turn at most
+/// `documents.layout_wait_ms`, then gives up with [`LayoutError::Busy`]; parallel renders
+/// queue instead of stalling the server (issue 11, fault 3: four parallel renders made
+/// `/health` take 1.97 s).
+pub struct Layouts {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    concurrency: usize,
+    wait: std::time::Duration,
+}
+
+/// Why a layout gave no file.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    #[error(
+        "{running} documents are being laid out and this one waited {waited_ms} ms for its turn; try again in a moment"
+    )]
+    Busy { running: usize, waited_ms: u64 },
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Layouts {
+    pub fn new(concurrency: usize, wait: std::time::Duration) -> Self {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
+        Layouts { permits, concurrency, wait }
+    }
+
+    pub fn for_settings(settings: &crate::config::DocumentSettings) -> Self {
+        Layouts::new(settings.layout_concurrency, std::time::Duration::from_millis(settings.layout_wait_ms))
+    }
+
+    /// [`render`] on the blocking pool, once a permit is free. The permit goes with the
+    /// layout, so a request given up on (its client gone, its deadline passed) still holds it
+    /// until the layout really ends: never more than `concurrency` at once.
+    pub async fn render(&self, letter: Letter, format: Format) -> Result<Vec<u8>, LayoutError> {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| LayoutError::Busy {
+                running: self.concurrency,
+                waited_ms: self.wait.as_millis() as u64,
+            })?
+            .map_err(|_| LayoutError::Failed("the layout queue is closed".into()))?;
+        tokio::task::spawn_blocking(move || {
+            let bytes = render(&letter, format);
+            drop(permit);
+            bytes
+        })
+        .await
+        .map_err(|e| LayoutError::Failed(format!("layout task: {e}")))?
+        .map_err(LayoutError::Failed)
+    }
+}
+
 /// The document's words, one block per line, table cells joined by ` | `: for tests and for
 /// `sohoa plugin test`'s expectations.
 pub fn plain_text(doc: &wit::Document) -> String {
@@ -186,5 +241,27 @@ mod tests {
         assert_eq!(&docx[..2], b"PK");
         let xlsx = render(&l, Format::Xlsx).unwrap();
         assert_eq!(&xlsx[..2], b"PK");
+    }
+
+    #[tokio::test]
+    async fn layouts_queue_and_answer_busy_past_their_wait() {
+        let layouts = Layouts::new(1, std::time::Duration::from_millis(50));
+        let html = layouts.render(sample(), Format::Html).await.unwrap();
+        assert!(String::from_utf8(html).unwrap().contains(NATIONAL_TITLE));
+        // The one permit taken (a long layout running): the next one waits 50 ms, then is busy.
+        let running = layouts.permits.clone().try_acquire_owned().unwrap();
+        let started = std::time::Instant::now();
+        let busy = layouts.render(sample(), Format::Docx).await.unwrap_err();
+        assert!(started.elapsed() >= std::time::Duration::from_millis(50));
+        assert!(matches!(busy, LayoutError::Busy { running: 1, waited_ms: 50 }), "{busy:?}");
+        assert!(busy.to_string().contains("waited 50 ms"), "{busy}");
+        // A layout that waits less than its bound goes ahead once the permit is back.
+        let queued = layouts.render(sample(), Format::Xlsx);
+        let release = async {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            drop(running);
+        };
+        let (xlsx, ()) = tokio::join!(queued, release);
+        assert_eq!(&xlsx.unwrap()[..2], b"PK");
     }
 }

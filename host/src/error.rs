@@ -57,6 +57,10 @@ pub enum Error {
     UnsupportedMediaType(String),
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
+    /// The server is at capacity for this kind of work (document layouts); nothing was done,
+    /// the same request can be sent again after `retry_after_secs`.
+    #[error("{message}")]
+    Busy { message: String, retry_after_secs: u64 },
     /// The write would break the team composition rule that applies.
     #[error("{message}")]
     Composition { message: String, findings: Vec<FieldError> },
@@ -105,6 +109,7 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -140,6 +145,7 @@ impl Error {
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
             Error::TooManyRequests { .. } => "rate_limited",
+            Error::Busy { .. } => "busy",
             Error::Conflict(_) => "conflict",
             Error::MethodNotAllowed(_) => "method_not_allowed",
             Error::PayloadTooLarge(_) => "payload_too_large",
@@ -230,7 +236,9 @@ impl IntoResponse for Error {
             _ => Vec::new(),
         };
         let retry_after = match self {
-            Error::TooManyRequests { retry_after_secs, .. } => Some(retry_after_secs),
+            Error::TooManyRequests { retry_after_secs, .. } | Error::Busy { retry_after_secs, .. } => {
+                Some(retry_after_secs)
+            }
             Error::Database(ref e) if is_busy(e) => Some(1),
             Error::Plugin(crate::plugins::PluginFailure::Busy { retry_after_secs, .. }) => {
                 Some(retry_after_secs)
@@ -261,5 +269,19 @@ impl Problems {
 
     pub fn into_result(self) -> Result<()> {
         if self.0.is_empty() { Ok(()) } else { Err(Error::Validation(self.0)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_is_503_with_retry_after() {
+        let e = Error::Busy { message: "2 documents are being laid out".into(), retry_after_secs: 1 };
+        assert_eq!((e.status(), e.code()), (StatusCode::SERVICE_UNAVAILABLE, "busy"));
+        let response = e.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[axum::http::header::RETRY_AFTER], "1");
     }
 }

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::documents::{Format, Letter};
+use crate::documents::{Format, LayoutError, Layouts, Letter};
 use crate::error::{Error, Problems, Result};
 use crate::plugins::{Runtime, bindings, wit};
 use crate::teams::composition::AppliedPlugin;
@@ -166,11 +166,16 @@ pub async fn render(
 
 impl Rendered {
     /// The document laid out in `format`, as an HTTP answer: HTML opens in the browser, DOCX and
-    /// XLSX download under a name made from the subject.
-    pub fn file_response(&self, format: Format) -> Result<Response> {
-        let bytes = crate::documents::render(&self.letter, format).map_err(Error::Internal)?;
+    /// XLSX download under a name made from the subject. The layout runs on the blocking pool
+    /// through `layouts` (at most `documents.layout_concurrency` at once); one that waits
+    /// longer than `documents.layout_wait_ms` for its turn answers 503 `busy`.
+    pub async fn file_response(self, format: Format, layouts: &Layouts) -> Result<Response> {
         let how = if format == Format::Html { "inline" } else { "attachment" };
         let disposition = format!("{how}; filename=\"{}.{}\"", self.letter.file_stem(), format.extension());
+        let bytes = layouts.render(self.letter, format).await.map_err(|e| match e {
+            LayoutError::Busy { .. } => Error::Busy { message: e.to_string(), retry_after_secs: 1 },
+            LayoutError::Failed(message) => Error::Internal(message),
+        })?;
         Ok((
             [
                 (header::CONTENT_TYPE, format.content_type().to_string()),

@@ -10,7 +10,11 @@
 //! - an epoch deadline (wall clock) against anything fuel does not see,
 //! - linear memory and table size (growth past them traps),
 //! - wasm stack (deep recursion traps),
-//! - input, output and log sizes.
+//! - input, output and log sizes, where every element (a block, row, cell, recipient, list
+//!   item, finding, member id, reason...) costs [`ELEMENT_BYTES`] besides its text and every
+//!   log line [`LOG_LINE_BYTES`] besides its bytes, so many empty things are not free;
+//! - element counts of an answer (blocks, table rows and cells, recipients, list items),
+//!   checked before the host does anything with it.
 //!
 //! Every failure becomes a [`PluginFailure`] naming the plugin and version; the host goes on.
 
@@ -49,6 +53,8 @@ pub enum PluginFailure {
     OutputTooLarge { plugin: String, size: usize, limit: usize },
     #[error("the input for plugin {plugin} is {size} bytes; at most {limit} may be sent")]
     InputTooLarge { plugin: String, size: usize, limit: usize },
+    #[error("plugin {plugin} answered {count} {what}; at most {limit} are accepted (plugins.{setting})")]
+    TooManyElements { plugin: String, what: &'static str, count: usize, limit: usize, setting: &'static str },
     #[error("plugin {plugin} refused: {message}")]
     Refused { plugin: String, message: String },
     #[error("not a usable plugin component: {0}")]
@@ -74,9 +80,70 @@ pub struct Usage {
 pub struct CallState {
     limits: StoreLimits,
     plugin: String,
-    log_left: usize,
-    log_truncated: bool,
+    log: LogBudget,
     peak_memory: usize,
+}
+
+/// What one line of a plugin's log costs on top of its bytes: a line is not free even when
+/// it is empty (issue 11, fault 4).
+pub const LOG_LINE_BYTES: usize = 64;
+
+/// What a call may still log: bytes (each line costing [`LOG_LINE_BYTES`] plus its length)
+/// and lines.
+struct LogBudget {
+    bytes_left: usize,
+    lines_left: usize,
+    truncated: bool,
+}
+
+impl LogBudget {
+    fn new(limits: &PluginSettings) -> Self {
+        LogBudget { bytes_left: limits.max_log_bytes, lines_left: limits.max_log_lines, truncated: false }
+    }
+
+    /// Takes a line of `len` bytes from the budget; false (and nothing taken) when it does
+    /// not fit.
+    fn take(&mut self, len: usize) -> bool {
+        let cost = LOG_LINE_BYTES.saturating_add(len);
+        if self.lines_left == 0 || cost > self.bytes_left {
+            return false;
+        }
+        self.lines_left -= 1;
+        self.bytes_left -= cost;
+        true
+    }
+}
+
+/// A plugin's log message as it may appear in the host's log: on one line, with nothing that
+/// could make it look like more than one line or like the host's own text. Escaped as
+/// `\n`, `\r`, `\t`, `\\` and `\u{..}`: every C0 and C1 control character and DEL, the
+/// Unicode line and paragraph separators (U+2028, U+2029), and the bidirectional marks,
+/// embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A-U+202E,
+/// U+2066-U+2069), plus the byte order mark. Everything else, Vietnamese letters and
+/// combining marks included, is kept as it is.
+pub fn escape_log_message(message: &str) -> std::borrow::Cow<'_, str> {
+    fn escaped(c: char) -> bool {
+        c == '\\'
+            || c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{FEFF}')
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    }
+    if !message.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len() + 16);
+    for c in message.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if escaped(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl wit::sohoa::plugin::types::Host for CallState {}
@@ -116,22 +183,26 @@ impl wasmtime::ResourceLimiter for CallState {
 }
 
 impl wit::sohoa::plugin::host::Host for CallState {
+    /// One line of the plugin's log, if its budget allows: each line costs
+    /// [`LOG_LINE_BYTES`] plus its length against `max_log_bytes`, at most `max_log_lines`
+    /// lines are written, and the message is a field escaped by [`escape_log_message`],
+    /// last on its line after the host's time, level, target and the plugin's name.
     fn log(&mut self, level: wit::sohoa::plugin::host::LogLevel, message: String) {
         use wit::sohoa::plugin::host::LogLevel;
-        if message.len() > self.log_left {
-            if !self.log_truncated {
-                tracing::warn!(plugin = %self.plugin, "plugin log budget used up; further lines dropped");
-                self.log_truncated = true;
+        if !self.log.take(message.len()) {
+            if !self.log.truncated {
+                tracing::warn!(plugin = %self.plugin, "plugin log budget used up (plugins.max_log_bytes or max_log_lines); further lines dropped");
+                self.log.truncated = true;
             }
             return;
         }
-        self.log_left -= message.len();
         let plugin = self.plugin.as_str();
+        let message = escape_log_message(&message);
         match level {
-            LogLevel::Debug => tracing::debug!(target: "sohoa::plugin", plugin, "{message}"),
-            LogLevel::Info => tracing::info!(target: "sohoa::plugin", plugin, "{message}"),
-            LogLevel::Warn => tracing::warn!(target: "sohoa::plugin", plugin, "{message}"),
-            LogLevel::Error => tracing::error!(target: "sohoa::plugin", plugin, "{message}"),
+            LogLevel::Debug => tracing::debug!(target: "sohoa::plugin", plugin, message = %message),
+            LogLevel::Info => tracing::info!(target: "sohoa::plugin", plugin, message = %message),
+            LogLevel::Warn => tracing::warn!(target: "sohoa::plugin", plugin, message = %message),
+            LogLevel::Error => tracing::error!(target: "sohoa::plugin", plugin, message = %message),
         }
     }
 }
@@ -415,8 +486,7 @@ impl Runtime {
         let state = CallState {
             limits,
             plugin: label.to_string(),
-            log_left: self.limits.max_log_bytes,
-            log_truncated: false,
+            log: LogBudget::new(&self.limits),
             peak_memory: 0,
         };
         let mut store = Store::new(&self.engine, state);
@@ -463,8 +533,8 @@ impl Runtime {
     pub fn metadata(&self, loaded: &Loaded) -> Result<(wit::Metadata, Usage), PluginFailure> {
         let (meta, usage) =
             self.call(loaded, &loaded.label, |p, s| p.sohoa_plugin_rules().call_describe(s))?;
-        let size = meta_size(&meta);
-        self.check_output(&loaded.label, size)?;
+        check_metadata_counts(&self.limits, &loaded.label, &meta)?;
+        self.check_output(&loaded.label, meta_size(&meta))?;
         Ok((meta, usage))
     }
 
@@ -483,9 +553,8 @@ impl Runtime {
         let (result, usage) = self
             .call(loaded, label, |p, s| p.sohoa_plugin_rules().call_check_teams(s, teams, as_of, params))?;
         let findings = result.map_err(|e| refused(label, e))?;
-        let size: usize =
-            findings.iter().map(|f| 32 + f.code.len() + f.message.len() + 8 * f.member_ids.len()).sum();
-        self.check_output(label, size)?;
+        check_findings_counts(&self.limits, label, &findings)?;
+        self.check_output(label, findings_size(&findings))?;
         Ok((findings, usage))
     }
 
@@ -497,9 +566,11 @@ impl Runtime {
         input: &wit::ReportInput,
         params: &[wit::Param],
     ) -> Result<(wit::Document, Usage), PluginFailure> {
+        self.check_input(label, report_input_size(input) + params.iter().map(param_size).sum::<usize>())?;
         let (result, usage) =
             self.call(loaded, label, |p, s| p.sohoa_plugin_rules().call_render_report(s, input, params))?;
         let doc = result.map_err(|e| refused(label, e))?;
+        check_document_counts(&self.limits, label, &doc)?;
         self.check_output(label, document_size(&doc))?;
         Ok((doc, usage))
     }
@@ -513,17 +584,15 @@ impl Runtime {
         period: &str,
         params: &[wit::Param],
     ) -> Result<(Vec<wit::Assessment>, Usage), PluginFailure> {
+        let size = candidates.iter().map(candidate_size).sum::<usize>()
+            + period.len()
+            + params.iter().map(param_size).sum::<usize>();
+        self.check_input(label, size)?;
         let (result, usage) = self
             .call(loaded, label, |p, s| p.sohoa_plugin_rules().call_assess(s, candidates, period, params))?;
         let out = result.map_err(|e| refused(label, e))?;
-        let size: usize = out
-            .iter()
-            .map(|a| {
-                32 + a.award.as_ref().map_or(0, String::len)
-                    + a.reasons.iter().map(String::len).sum::<usize>()
-            })
-            .sum();
-        self.check_output(label, size)?;
+        check_assessment_counts(&self.limits, label, &out)?;
+        self.check_output(label, assessments_size(&out))?;
         Ok((out, usage))
     }
 
@@ -591,46 +660,487 @@ fn check_interface(engine: &Engine, component: &Component) -> Result<(), PluginF
     Ok(())
 }
 
+/// What every element of an input or an answer costs in the size accounting besides its text:
+/// a team, member, skill, parameter, unit row, indicator value, candidate; a finding, member
+/// id, assessment, reason, metadata entry; a document block, table row, cell and recipient.
+/// The host's work and memory grow with the elements, not only with their bytes: 100,000
+/// empty recipients laid out as DOCX made 15.7 MB (issue 11, fault 3). With it, an answer
+/// holds at most `max_output_bytes / ELEMENT_BYTES` elements, whatever their text.
+pub const ELEMENT_BYTES: usize = 32;
+
+/// A list of texts: each costs [`ELEMENT_BYTES`] and its length.
+fn texts_size(items: &[String]) -> usize {
+    items.iter().map(|t| ELEMENT_BYTES + t.len()).sum()
+}
+
+fn indicator_values_size(values: &[wit::IndicatorValue]) -> usize {
+    values.iter().map(|v| ELEMENT_BYTES + v.code.len()).sum()
+}
+
+fn value_size(v: &wit::ParamValue) -> usize {
+    match v {
+        wit::ParamValue::Text(t) => t.len(),
+        _ => 8,
+    }
+}
+
 fn team_size(t: &wit::Team) -> usize {
-    64 + t.name.len()
+    // A team and a member are records of several fields: twice an element.
+    2 * ELEMENT_BYTES
+        + t.name.len()
         + t.unit_code.len()
         + t.unit_name.len()
         + t.members
             .iter()
-            .map(|m| 64 + m.full_name.len() + m.skills.iter().map(String::len).sum::<usize>())
+            .map(|m| 2 * ELEMENT_BYTES + m.full_name.len() + texts_size(&m.skills))
             .sum::<usize>()
 }
 
 fn param_size(p: &wit::Param) -> usize {
-    16 + p.name.len()
-        + match &p.value {
-            wit::ParamValue::Text(t) => t.len(),
-            _ => 8,
-        }
+    ELEMENT_BYTES + p.name.len() + value_size(&p.value)
+}
+
+fn report_input_size(i: &wit::ReportInput) -> usize {
+    ELEMENT_BYTES
+        + i.unit_code.len()
+        + i.unit_name.len()
+        + i.period.len()
+        + i.issuing_office.len()
+        + i.place.len()
+        + i.rows
+            .iter()
+            .map(|r| ELEMENT_BYTES + r.unit_code.len() + r.unit_name.len() + indicator_values_size(&r.values))
+            .sum::<usize>()
+}
+
+fn candidate_size(c: &wit::Candidate) -> usize {
+    ELEMENT_BYTES + c.name.len() + c.unit_code.len() + indicator_values_size(&c.values)
 }
 
 fn meta_size(m: &wit::Metadata) -> usize {
-    m.id.len()
+    ELEMENT_BYTES
+        + m.id.len()
         + m.version.len()
         + m.name.len()
         + m.description.len()
-        + m.indicators.iter().map(String::len).sum::<usize>()
-        + m.params.iter().map(|p| p.name.len() + p.description.len() + 16).sum::<usize>()
+        + ELEMENT_BYTES * m.kinds.len()
+        + texts_size(&m.indicators)
+        + m.params
+            .iter()
+            .map(|p| ELEMENT_BYTES + p.name.len() + p.description.len() + value_size(&p.default_value))
+            .sum::<usize>()
+}
+
+fn findings_size(findings: &[wit::Finding]) -> usize {
+    findings
+        .iter()
+        .map(|f| ELEMENT_BYTES + f.code.len() + f.message.len() + ELEMENT_BYTES * f.member_ids.len())
+        .sum()
+}
+
+fn assessments_size(out: &[wit::Assessment]) -> usize {
+    out.iter().map(|a| ELEMENT_BYTES + a.award.as_ref().map_or(0, String::len) + texts_size(&a.reasons)).sum()
 }
 
 fn document_size(d: &wit::Document) -> usize {
-    let block = |b: &wit::Block| match b {
-        wit::Block::Heading(t) | wit::Block::Paragraph(t) => t.len(),
-        wit::Block::Table(t) => {
-            t.header.iter().map(String::len).sum::<usize>()
-                + t.rows.iter().flat_map(|r| r.iter()).map(|c| c.len() + 4).sum::<usize>()
-        }
-        wit::Block::Signature(s) => s.authority.len() + s.title.len() + s.name.len(),
-        wit::Block::Recipients(r) => r.iter().map(String::len).sum(),
+    let block = |b: &wit::Block| {
+        ELEMENT_BYTES
+            + match b {
+                wit::Block::Heading(t) | wit::Block::Paragraph(t) => t.len(),
+                wit::Block::Table(t) => {
+                    texts_size(&t.header)
+                        + t.rows.iter().map(|r| ELEMENT_BYTES + texts_size(r)).sum::<usize>()
+                }
+                wit::Block::Signature(s) => s.authority.len() + s.title.len() + s.name.len(),
+                wit::Block::Recipients(r) => texts_size(r),
+            }
     };
-    d.issuer.len()
+    ELEMENT_BYTES
+        + d.issuer.len()
         + d.number.len()
         + d.title.len()
         + d.subject.len()
         + d.blocks.iter().map(block).sum::<usize>()
+}
+
+/// Fails when `count` elements of a kind exceed the setting `plugins.<setting>`.
+fn at_most(
+    plugin: &str,
+    what: &'static str,
+    count: usize,
+    limit: usize,
+    setting: &'static str,
+) -> Result<(), PluginFailure> {
+    if count > limit {
+        return Err(PluginFailure::TooManyElements { plugin: plugin.into(), what, count, limit, setting });
+    }
+    Ok(())
+}
+
+/// A document's element counts against the caps, before anything lays it out: blocks, rows
+/// and cells per table, cells of all tables, recipients of all recipients blocks.
+fn check_document_counts(
+    limits: &PluginSettings,
+    plugin: &str,
+    d: &wit::Document,
+) -> Result<(), PluginFailure> {
+    at_most(plugin, "document blocks", d.blocks.len(), limits.max_blocks, "max_blocks")?;
+    let (mut cells, mut recipients) = (0usize, 0usize);
+    for block in &d.blocks {
+        match block {
+            wit::Block::Table(t) => {
+                at_most(plugin, "rows in one table", t.rows.len(), limits.max_table_rows, "max_table_rows")?;
+                let widest = std::iter::once(&t.header).chain(&t.rows).map(Vec::len).max().unwrap_or(0);
+                at_most(
+                    plugin,
+                    "cells in one table row",
+                    widest,
+                    limits.max_table_columns,
+                    "max_table_columns",
+                )?;
+                cells += t.header.len() + t.rows.iter().map(Vec::len).sum::<usize>();
+            }
+            wit::Block::Recipients(r) => recipients += r.len(),
+            _ => {}
+        }
+    }
+    at_most(plugin, "table cells", cells, limits.max_table_cells, "max_table_cells")?;
+    at_most(plugin, "recipients", recipients, limits.max_recipients, "max_recipients")
+}
+
+fn check_findings_counts(
+    limits: &PluginSettings,
+    plugin: &str,
+    findings: &[wit::Finding],
+) -> Result<(), PluginFailure> {
+    let cap = limits.max_list_items;
+    at_most(plugin, "findings", findings.len(), cap, "max_list_items")?;
+    let most = findings.iter().map(|f| f.member_ids.len()).max().unwrap_or(0);
+    at_most(plugin, "member ids in one finding", most, cap, "max_list_items")
+}
+
+fn check_assessment_counts(
+    limits: &PluginSettings,
+    plugin: &str,
+    out: &[wit::Assessment],
+) -> Result<(), PluginFailure> {
+    let cap = limits.max_list_items;
+    at_most(plugin, "assessments", out.len(), cap, "max_list_items")?;
+    let most = out.iter().map(|a| a.reasons.len()).max().unwrap_or(0);
+    at_most(plugin, "reasons in one assessment", most, cap, "max_list_items")
+}
+
+fn check_metadata_counts(
+    limits: &PluginSettings,
+    plugin: &str,
+    m: &wit::Metadata,
+) -> Result<(), PluginFailure> {
+    let cap = limits.max_list_items;
+    at_most(plugin, "kinds of rule", m.kinds.len(), cap, "max_list_items")?;
+    at_most(plugin, "indicators", m.indicators.len(), cap, "max_list_items")?;
+    at_most(plugin, "parameters", m.params.len(), cap, "max_list_items")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use std::io::Write;
+
+    /// A log writer into a shared buffer.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The lines `f` logs, in the server's human-readable format (without colours).
+    fn logged(f: impl FnOnce()) -> Vec<String> {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber =
+            tracing_subscriber::fmt().compact().with_ansi(false).with_writer(move || writer.clone()).finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = buffer.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap().lines().map(str::to_string).collect()
+    }
+
+    fn call_state(limits: &PluginSettings) -> CallState {
+        CallState {
+            limits: StoreLimitsBuilder::new().build(),
+            plugin: "hostile@0.1.0".into(),
+            log: LogBudget::new(limits),
+            peak_memory: 0,
+        }
+    }
+
+    #[test]
+    fn log_messages_are_escaped_onto_one_line_and_vietnamese_is_kept() {
+        assert_eq!(escape_log_message("Đã kiểm tra Tổ công nghệ số"), "Đã kiểm tra Tổ công nghệ số");
+        // Combining marks (text typed in NFD) are letters too.
+        assert_eq!(escape_log_message("Tô\u{302}\u{309}"), "Tô\u{302}\u{309}");
+        assert!(matches!(escape_log_message("plain"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(escape_log_message("ok\n2026 INFO x"), "ok\\n2026 INFO x");
+        assert_eq!(escape_log_message("a\r\tb\\n"), "a\\r\\tb\\\\n");
+        assert_eq!(
+            escape_log_message("\u{1b}[31mred\u{7f}\u{85}\u{9b}"),
+            "\\u{1b}[31mred\\u{7f}\\u{85}\\u{9b}"
+        );
+        assert_eq!(escape_log_message("a\u{2028}b\u{2029}c"), "a\\u{2028}b\\u{2029}c");
+        assert_eq!(
+            escape_log_message("\u{202e}gnp.exe\u{202c}\u{2066}\u{2069}\u{200f}\u{61c}\u{feff}"),
+            "\\u{202e}gnp.exe\\u{202c}\\u{2066}\\u{2069}\\u{200f}\\u{61c}\\u{feff}"
+        );
+    }
+
+    #[test]
+    fn empty_log_lines_cost_and_lines_are_capped() {
+        use wit::sohoa::plugin::host::{Host, LogLevel};
+        let mut limits = Settings::defaults().plugins;
+        // The line cap: 200 lines of the default 16384 bytes, then one warning.
+        let mut state = call_state(&limits);
+        let lines = logged(|| (0..100_000).for_each(|_| state.log(LogLevel::Info, String::new())));
+        assert_eq!(lines.len(), limits.max_log_lines + 1, "{:?}", &lines[lines.len().saturating_sub(3)..]);
+        assert!(lines.last().unwrap().contains("plugin log budget used up"));
+        // The byte budget alone: an empty line still costs LOG_LINE_BYTES.
+        limits.max_log_lines = usize::MAX;
+        let mut state = call_state(&limits);
+        let lines = logged(|| (0..100_000).for_each(|_| state.log(LogLevel::Info, String::new())));
+        assert_eq!(lines.len(), limits.max_log_bytes / LOG_LINE_BYTES + 1);
+        // Text counts too: 36 bytes + 64 per line.
+        let mut state = call_state(&limits);
+        let lines = logged(|| (0..100_000).for_each(|_| state.log(LogLevel::Warn, "x".repeat(36))));
+        assert_eq!(lines.len(), limits.max_log_bytes / (LOG_LINE_BYTES + 36) + 1);
+    }
+
+    #[test]
+    fn a_plugin_message_cannot_forge_a_log_line() {
+        use wit::sohoa::plugin::host::{Host, LogLevel};
+        let limits = Settings::defaults().plugins;
+        let mut state = call_state(&limits);
+        let forged = "2026-11-30T00:00:00Z  INFO sohoa: forged";
+        let lines = logged(|| {
+            state.log(LogLevel::Info, format!("ok\n{forged}"));
+            state.log(LogLevel::Error, format!("ok\r{forged}\u{2028}{forged}\u{85}{forged}"));
+        });
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        for line in &lines {
+            assert!(!line.starts_with(forged), "{line}");
+        }
+        // The host's prefix and the plugin's name, then the message, last on its line.
+        let prefix = "sohoa::plugin: plugin=\"hostile@0.1.0\"";
+        assert!(lines[0].ends_with(&format!(" INFO {prefix} ok\\n{forged}")), "{}", lines[0]);
+        let escaped = format!("ok\\r{forged}\\u{{2028}}{forged}\\u{{85}}{forged}");
+        assert!(lines[1].ends_with(&format!("ERROR {prefix} {escaped}")), "{}", lines[1]);
+    }
+
+    fn doc(blocks: Vec<wit::Block>) -> wit::Document {
+        wit::Document {
+            issuer: String::new(),
+            number: String::new(),
+            title: String::new(),
+            subject: String::new(),
+            blocks,
+        }
+    }
+
+    fn table(columns: usize, rows: usize) -> wit::Block {
+        wit::Block::Table(wit::Table {
+            header: vec![String::new(); columns],
+            rows: vec![vec![String::new(); columns]; rows],
+        })
+    }
+
+    fn date() -> wit::Date {
+        wit::Date { year: 2022, month: 7, day: 1 }
+    }
+
+    #[test]
+    fn empty_elements_cost_per_element() {
+        let e = ELEMENT_BYTES;
+        assert_eq!(e, 32);
+        // Issue 11, fault 3: one recipients block of 100,000 empty strings.
+        let recipients = doc(vec![wit::Block::Recipients(vec![String::new(); 100_000])]);
+        assert_eq!(document_size(&recipients), 3_200_064);
+        assert!(document_size(&recipients) > Settings::defaults().plugins.max_output_bytes);
+        // The document, the block, the header's 2 cells, 3 rows of 2 cells; then the texts.
+        assert_eq!(document_size(&doc(vec![table(2, 3)])), e + e + 2 * e + 3 * (e + 2 * e));
+        let mut signed = doc(vec![wit::Block::Paragraph("Kính gửi".into())]);
+        signed.issuer = "UBND".into();
+        assert_eq!(document_size(&signed), e + 4 + e + "Kính gửi".len());
+
+        let finding = wit::Finding {
+            team_id: 1,
+            severity: wit::Severity::Warning,
+            code: String::new(),
+            message: String::new(),
+            member_ids: vec![7, 8],
+        };
+        assert_eq!(findings_size(&vec![finding; 1000]), 1000 * (e + 2 * e));
+        let assessment =
+            wit::Assessment { candidate_id: 1, score: 0.0, award: None, reasons: vec![String::new(); 3] };
+        assert_eq!(assessments_size(&vec![assessment; 10]), 10 * (e + 3 * e));
+
+        let member = wit::Member {
+            id: 1,
+            full_name: String::new(),
+            gender: wit::Gender::Female,
+            age: None,
+            position: wit::Position::Member,
+            affiliation: wit::Affiliation::Volunteer,
+            skills: vec![String::new(); 3],
+            joined_on: date(),
+            left_on: None,
+        };
+        let team = wit::Team {
+            id: 1,
+            name: String::new(),
+            unit_code: String::new(),
+            unit_name: String::new(),
+            kind: wit::UnitLevel::Village,
+            status: wit::TeamStatus::Active,
+            decision_date: date(),
+            members: vec![member; 2],
+        };
+        assert_eq!(team_size(&team), 2 * e + 2 * (2 * e + 3 * e));
+        let param = wit::Param { name: String::new(), value: wit::ParamValue::Integer(1) };
+        assert_eq!(param_size(&param), e + 8);
+
+        let meta = wit::Metadata {
+            id: String::new(),
+            version: String::new(),
+            name: String::new(),
+            description: String::new(),
+            kinds: vec![wit::RuleKind::Report; 2],
+            indicators: vec![String::new(); 3],
+            params: vec![wit::ParamSpec {
+                name: String::new(),
+                description: String::new(),
+                default_value: wit::ParamValue::Integer(0),
+            }],
+        };
+        assert_eq!(meta_size(&meta), e + 2 * e + 3 * e + (e + 8));
+        let value = wit::IndicatorValue { code: String::new(), value: 1.0 };
+        let row = wit::UnitRow {
+            unit_code: String::new(),
+            unit_name: String::new(),
+            team_count: 0,
+            member_count: 0,
+            values: vec![value.clone()],
+        };
+        let input = wit::ReportInput {
+            unit_code: String::new(),
+            unit_name: String::new(),
+            period: String::new(),
+            issuing_office: String::new(),
+            place: String::new(),
+            issued_on: date(),
+            rows: vec![row; 2],
+        };
+        assert_eq!(report_input_size(&input), e + 2 * (e + e));
+        let candidate = wit::Candidate {
+            id: 1,
+            kind: wit::CandidateKind::Team,
+            name: String::new(),
+            unit_code: String::new(),
+            values: vec![value; 2],
+        };
+        assert_eq!(candidate_size(&candidate), e + 2 * e);
+    }
+
+    #[test]
+    fn element_caps_name_the_plugin_what_and_the_limit() {
+        let limits = Settings::defaults().plugins;
+        let check = |blocks: Vec<wit::Block>| {
+            check_document_counts(&limits, "hostile@0.1.0", &doc(blocks)).map_err(|e| e.to_string())
+        };
+        let cells = |row_widths: &[usize]| {
+            let rows = row_widths.iter().map(|&n| vec![String::new(); n]).collect();
+            wit::Block::Table(wit::Table { header: vec![], rows })
+        };
+        // Every cap reached at once, none passed: 500 blocks, a table of 2000 rows with a row
+        // of 32 cells, 20000 cells in all, 100 recipients.
+        let at_caps = |extra: Vec<wit::Block>| {
+            let mut widths = vec![9; 2000];
+            widths[0] = 32;
+            let mut blocks = vec![
+                cells(&widths),
+                cells(&[1; 1977]),
+                wit::Block::Recipients(vec![String::new(); 60]),
+                wit::Block::Recipients(vec![String::new(); 40]),
+            ];
+            blocks.extend(std::iter::repeat_n(wit::Block::Paragraph(String::new()), 496 - extra.len()));
+            blocks.extend(extra);
+            blocks
+        };
+        assert_eq!(check(at_caps(vec![])), Ok(()));
+        let message = |count: usize, what: &str, limit: usize, setting: &str| {
+            Err(format!(
+                "plugin hostile@0.1.0 answered {count} {what}; at most {limit} are accepted (plugins.{setting})"
+            ))
+        };
+        let mut blocks = at_caps(vec![]);
+        blocks.push(wit::Block::Paragraph(String::new()));
+        assert_eq!(check(blocks), message(501, "document blocks", 500, "max_blocks"));
+        assert_eq!(
+            check(vec![cells(&[1; 2001])]),
+            message(2001, "rows in one table", 2000, "max_table_rows")
+        );
+        assert_eq!(check(vec![table(33, 1)]), message(33, "cells in one table row", 32, "max_table_columns"));
+        assert_eq!(
+            check(at_caps(vec![cells(&[1])])),
+            message(20001, "table cells", 20000, "max_table_cells")
+        );
+        assert_eq!(
+            check(at_caps(vec![wit::Block::Recipients(vec![String::new()])])),
+            message(101, "recipients", 100, "max_recipients")
+        );
+        // The hostile plugin's attacks.
+        assert_eq!(
+            check(vec![wit::Block::Recipients(vec![String::new(); 100_000])]),
+            message(100_000, "recipients", 100, "max_recipients")
+        );
+        assert_eq!(check(vec![table(30, 2000)]), message(60_030, "table cells", 20000, "max_table_cells"));
+
+        let finding = |ids: usize| wit::Finding {
+            team_id: 1,
+            severity: wit::Severity::Info,
+            code: String::new(),
+            message: String::new(),
+            member_ids: vec![1; ids],
+        };
+        let findings = |f: Vec<wit::Finding>| {
+            check_findings_counts(&limits, "hostile@0.1.0", &f).map_err(|e| e.to_string())
+        };
+        assert_eq!(findings(vec![finding(20_000); 1]), Ok(()));
+        assert_eq!(findings(vec![finding(0); 20_001]), message(20_001, "findings", 20_000, "max_list_items"));
+        assert_eq!(
+            findings(vec![finding(20_001)]),
+            message(20_001, "member ids in one finding", 20_000, "max_list_items")
+        );
+        let assessment = |reasons: usize| wit::Assessment {
+            candidate_id: 1,
+            score: 1.0,
+            award: None,
+            reasons: vec![String::new(); reasons],
+        };
+        let assessed = |a: Vec<wit::Assessment>| {
+            check_assessment_counts(&limits, "hostile@0.1.0", &a).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            assessed(vec![assessment(20_001)]),
+            message(20_001, "reasons in one assessment", 20_000, "max_list_items")
+        );
+        assert_eq!(
+            assessed(vec![assessment(0); 20_001]),
+            message(20_001, "assessments", 20_000, "max_list_items")
+        );
+    }
 }

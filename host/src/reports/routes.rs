@@ -77,7 +77,8 @@ pub struct FormatParams {
                        (inline(Binary) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
                        (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
-              (status = 502, body = ErrorBody)))]
+              (status = 502, body = ErrorBody, description = "The template failed: it crashed, ran out of a limit, or answered too much or too many elements"),
+              (status = 503, body = ErrorBody, description = "Busy (see Retry-After): the database, or the queue of document layouts (html, docx, xlsx); or the request timed out")))]
 async fn render_report(
     State(state): State<AppState>,
     principal: Principal,
@@ -99,5 +100,5 @@ async fn render_report(
     let Some(format) = format else {
         return Ok(ApiJson(ReportDocument::from(&rendered)).into_response());
     };
-    rendered.file_response(format)
+    rendered.file_response(format, &state.layouts).await
 }

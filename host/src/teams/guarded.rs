@@ -187,12 +187,12 @@ where
         tx.commit().await?;
         return Ok(Judged { value: applied.value, verdicts, written: true });
     }
-    Err(Error::Plugin(PluginFailure::Busy {
+    Err(Error::Busy {
         message: format!(
             "the teams changed {ATTEMPTS} times while their composition rule judged the change; nothing was written, try again"
         ),
         retry_after_secs: 1,
-    }))
+    })
 }
 
 /// The teams of `ids` that exist (a write may create some).

@@ -274,7 +274,7 @@ async fn report(
         };
         let rendered =
             crate::reports::render(&state.db, &state.plugins, &code, &form.template, request).await?;
-        Ok(rendered.file_response(format)?)
+        Ok(rendered.file_response(format, &state.layouts).await?)
     }
     .await;
     built.unwrap_or_else(|e| e.page(&ctx))

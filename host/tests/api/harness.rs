@@ -259,7 +259,8 @@ async fn start(settings: Settings, backend: &'static str) -> TestApp {
     let db = Db::connect(&settings).await.expect("connect");
     db.migrate().await.expect("migrate");
     let plugins = sohoa::plugins::Runtime::for_settings(&settings).expect("plugin runtime");
-    let router = router(AppState { db: db.clone(), settings: Arc::new(settings), plugins });
+    let layouts = Arc::new(sohoa::documents::Layouts::for_settings(&settings.documents));
+    let router = router(AppState { db: db.clone(), settings: Arc::new(settings), plugins, layouts });
     TestApp { router, db, admin: Default::default(), backend }
 }
 

@@ -346,3 +346,177 @@ fn the_compiled_cache_is_used_only_when_its_tag_verifies() {
     assert!(runtime_in(home.path()).load(&refused_sha, &refused).is_err());
     assert_eq!(entries(home.path()).len(), 1, "only the accepted component is cached");
 }
+
+/// Issue 11, fault 4: a plugin's log is bounded by lines, not only bytes (100,000 empty
+/// messages write at most `max_log_lines` lines, and each line costs 64 bytes of
+/// `max_log_bytes`), and a message with a newline cannot start a log line of its own.
+#[test]
+fn plugin_logs_are_bounded_by_lines_and_cannot_forge_lines() {
+    use sohoa::plugins::wit;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let mut settings = sohoa::config::Settings::load(&Default::default()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bytes = crate::harness::component("hostile");
+    let sha: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let team = wit::Team {
+        id: 1,
+        name: "Tổ công nghệ số cộng đồng thôn Phú Thịnh".into(),
+        unit_code: "21835-01".into(),
+        unit_name: "Thôn Phú Thịnh".into(),
+        kind: wit::UnitLevel::Village,
+        status: wit::TeamStatus::Active,
+        decision_date: wit::Date { year: 2022, month: 6, day: 15 },
+        members: vec![],
+    };
+    let as_of = wit::Date { year: 2023, month: 1, day: 1 };
+    // The lines a call in `mode` writes to a log in the server's human-readable format.
+    let logged = |plugins: &sohoa::config::PluginSettings, mode: &str| -> Vec<String> {
+        let runtime =
+            sohoa::plugins::Runtime::new(plugins.clone(), Some(home.path().join("plugin-cache"))).unwrap();
+        let loaded = runtime.load(&sha, &bytes).unwrap();
+        let params = [wit::Param { name: "mode".into(), value: wit::ParamValue::Text(mode.into()) }];
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber =
+            tracing_subscriber::fmt().compact().with_ansi(false).with_writer(move || writer.clone()).finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let (findings, _) = runtime
+                .check_teams(&loaded, "hostile@0.1.0", std::slice::from_ref(&team), as_of, &params)
+                .expect("logging too much is cut, not fatal");
+            assert!(findings.is_empty());
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_string).collect()
+    };
+
+    // 100,000 empty messages: the default 200 lines and one warning.
+    let lines = logged(&settings.plugins, "log-empty");
+    assert_eq!(settings.plugins.max_log_lines, 200);
+    assert_eq!(lines.len(), 201, "{:?}", &lines[lines.len().saturating_sub(3)..]);
+    assert!(lines[200].contains("plugin log budget used up"), "{}", lines[200]);
+    // Without the line cap, the bytes still bound them: 16384 / 64 = 256 empty lines.
+    settings.plugins.max_log_lines = 1_000_000;
+    let lines = logged(&settings.plugins, "log-empty");
+    assert_eq!(lines.len(), 16384 / 64 + 1);
+
+    // A newline in a message is written as \n, on the plugin's own line.
+    let lines = logged(&settings.plugins, "log-forge");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines.iter().all(|l| !l.starts_with("2026-11-30T00:00:00Z")), "{lines:?}");
+    assert!(
+        lines[0].ends_with(
+            " INFO sohoa::plugin: plugin=\"hostile@0.1.0\" ok\\n2026-11-30T00:00:00Z  INFO sohoa: forged"
+        ),
+        "{}",
+        lines[0]
+    );
+}
+
+/// Binds the hostile plugin as the report template of Tây Sơn (547) in `mode`.
+async fn hostile_report(app: &TestApp, mode: &str) {
+    let body = json!({"kind": "report", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": mode}});
+    let r = app.post("/api/v1/units/547/plugins", body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
+/// Issue 11, fault 3: a report of many empty elements is refused before it is laid out, with
+/// the element limit named; the host keeps serving.
+#[tokio::test]
+async fn report_plugins_answering_too_many_elements_fail_cleanly() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let installed = install(&app, "hostile").await;
+        assert_eq!(installed.status, 201, "{:?}", installed.body);
+        assert_eq!(installed.body["kinds"], json!(["composition", "report"]));
+        let cases = [
+            (
+                "many-recipients",
+                "answered 100000 recipients; at most 100 are accepted (plugins.max_recipients)",
+            ),
+            (
+                "many-cells",
+                "answered 60030 table cells; at most 20000 are accepted (plugins.max_table_cells)",
+            ),
+            ("many-blocks", "answered 100000 document blocks; at most 500 are accepted (plugins.max_blocks)"),
+        ];
+        for (mode, expected) in cases {
+            hostile_report(&app, mode).await;
+            for format in ["docx", "xlsx", "html", "json"] {
+                let started = Instant::now();
+                let r = app
+                    .post(
+                        &format!("/api/v1/units/547/reports/hostile?format={format}"),
+                        json!({"period": "2022-Q3"}),
+                    )
+                    .await;
+                r.assert_error(502, "plugin_failed");
+                assert_eq!(
+                    r.message(),
+                    format!("plugin hostile@0.1.0 {expected}"),
+                    "{mode} as {format} on {}",
+                    app.backend
+                );
+                eprintln!("{mode} as {format}: refused after {:?}", started.elapsed());
+            }
+        }
+        // A legal report from the same plugin still renders.
+        hostile_report(&app, "ok").await;
+        let r = app.post("/api/v1/units/547/reports/hostile", json!({"period": "2022-Q3"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert!(r.body["text"].as_str().unwrap().contains("Báo cáo của Huyện Tây Sơn."), "{:?}", r.body);
+        assert_eq!(app.anonymous().get("/health").await.status, 200);
+    })
+    .await;
+}
+
+/// Issue 11, fault 3: with the element caps raised out of the way, empty elements still count
+/// against max_output_bytes: 100,000 empty recipients are 32 bytes each.
+#[tokio::test]
+async fn empty_elements_count_against_the_output_budget() {
+    let caps = vec![("plugins.max_recipients", "1000000".into()), ("plugins.max_blocks", "1000000".into())];
+    each_backend_with(caps, |app| async move {
+        app.seed_units().await;
+        install(&app, "hostile").await;
+        hostile_report(&app, "many-recipients").await;
+        let r = app.post("/api/v1/units/547/reports/hostile?format=docx", json!({"period": "2022-Q3"})).await;
+        r.assert_error(502, "plugin_failed");
+        // The document, its one block and 100,000 recipients: (2 + 100000) * 32 bytes.
+        assert_eq!(
+            r.message(),
+            "plugin hostile@0.1.0 answered 3200064 bytes; at most 2097152 are accepted",
+            "{}",
+            app.backend
+        );
+        hostile_report(&app, "many-blocks").await;
+        let r = app.post("/api/v1/units/547/reports/hostile?format=docx", json!({"period": "2022-Q3"})).await;
+        r.assert_error(502, "plugin_failed");
+        let size = 32
+            + "UBND HUYỆN THỬ".len()
+            + "Số: 1/BC-TEST".len()
+            + "BÁO CÁO".len()
+            + "Thử sức chịu đựng".len()
+            + 100_000 * 32;
+        assert_eq!(
+            r.message(),
+            format!("plugin hostile@0.1.0 answered {size} bytes; at most 2097152 are accepted")
+        );
+    })
+    .await;
+}

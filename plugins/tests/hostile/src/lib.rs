@@ -31,9 +31,11 @@ impl Plugin for Hostile {
             id: "hostile".into(),
             version: "0.1.0".into(),
             name: "Plugin phá hoại (chỉ để kiểm thử)".into(),
-            description: "loop, grow, recurse, panic, big-output, log-flood, fail, slow, name-trap, or ok"
-                .into(),
-            kinds: vec![RuleKind::Composition],
+            description:
+                "team checks: loop, grow, recurse, panic, big-output, log-flood, log-empty, log-forge, fail, \
+                          slow, name-trap, or ok; reports: many-recipients, many-cells, many-blocks, big-table, or ok"
+                    .into(),
+            kinds: vec![RuleKind::Composition, RuleKind::Report],
             indicators: vec![],
             params: vec![ParamSpec {
                 name: "mode".into(),
@@ -74,6 +76,16 @@ impl Plugin for Hostile {
                 }
                 Ok(vec![])
             }
+            "log-empty" => {
+                for _ in 0..100_000 {
+                    log(LogLevel::Info, "");
+                }
+                Ok(vec![])
+            }
+            "log-forge" => {
+                log(LogLevel::Info, "ok\n2026-11-30T00:00:00Z  INFO sohoa: forged");
+                Ok(vec![])
+            }
             "fail" => Err(PluginError::Failed("từ chối xử lý".into())),
             "slow" => {
                 // A bounded spin (tens of milliseconds) that succeeds: for overlapping calls.
@@ -98,6 +110,46 @@ impl Plugin for Hostile {
                 .map(|t| Finding::warning(t, "da-kiem-tra", format!("Đã kiểm tra {}", t.name)))
                 .collect()),
         }
+    }
+
+    /// Documents of many (empty) elements, or a large legal one.
+    fn render_report(input: ReportInput, params: Vec<Param>) -> Result<Document, PluginError> {
+        let mode = Params(&params).text("mode")?;
+        let empty = |n: usize| vec![String::new(); n];
+        let blocks = match mode.as_str() {
+            // One recipients block of 100,000 empty strings: 15.7 MB as DOCX before the caps.
+            "many-recipients" => vec![Block::Recipients(empty(100_000))],
+            // A table of 2000 rows of 30 empty cells: 60,030 cells.
+            "many-cells" => vec![Block::Table(Table { header: empty(30), rows: vec![empty(30); 2000] })],
+            "many-blocks" => vec![Block::Paragraph(String::new()); 100_000],
+            // Large but within every default cap: 2000 rows of 10 cells (20,000 cells with the
+            // header), 100 recipients, 500 blocks.
+            "big-table" => {
+                let header = (1..=10).map(|c| format!("Cột {c}")).collect();
+                let rows = (1..2000).map(|r| (1..=10).map(|c| format!("{r}.{c}")).collect()).collect();
+                let mut blocks = vec![
+                    Block::Heading("I. SỐ LIỆU".into()),
+                    Block::Table(Table { header, rows }),
+                    Block::Recipients((1..=100).map(|i| format!("Nơi nhận số {i};")).collect()),
+                    Block::Signature(Signature {
+                        authority: "TM. ỦY BAN NHÂN DÂN".into(),
+                        title: "CHỦ TỊCH".into(),
+                        name: "Nguyễn Văn An".into(),
+                    }),
+                ];
+                blocks.extend((blocks.len()..500).map(|i| Block::Paragraph(format!("Đoạn {i}."))));
+                blocks
+            }
+            _ => vec![Block::Paragraph(format!("Báo cáo của {}.", input.unit_name))],
+        };
+        let text = |t: &str| if mode == "many-recipients" { String::new() } else { t.to_string() };
+        Ok(Document {
+            issuer: text("UBND HUYỆN THỬ"),
+            number: text("Số: 1/BC-TEST"),
+            title: text("BÁO CÁO"),
+            subject: text("Thử sức chịu đựng"),
+            blocks,
+        })
     }
 }
 
