@@ -25,8 +25,10 @@ pub enum Backend {
     Postgres,
 }
 
-/// The PostgreSQL advisory lock key that write transactions hold ("sohoa" in ASCII).
-const WRITE_LOCK_KEY: i64 = 0x0073_6f68_6f61;
+/// The PostgreSQL advisory lock that write transactions hold: this class ("soho" in ASCII)
+/// and the hash of the schema, so instances (and test runs) sharing one database in different
+/// schemas do not queue behind each other's writers.
+const WRITE_LOCK_CLASS: i32 = 0x736f_686f;
 
 /// A cheap-to-clone handle on the connection pool.
 #[derive(Debug, Clone)]
@@ -159,8 +161,8 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(WRITE_LOCK_KEY)
+                sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))")
+                    .bind(WRITE_LOCK_CLASS)
                     .execute(&mut *tx)
                     .await?;
                 Ok(tx)
