@@ -283,6 +283,12 @@ impl Gathered {
     }
 }
 
+/// The results of a gathering, or the error that stopped it: for pages that show a failed
+/// check instead of failing. Call after giving the connection back.
+pub async fn judge_gathered(gathered: Result<Gathered>, runtime: &Arc<Runtime>) -> Result<Vec<CheckResult>> {
+    gathered?.judge(runtime).await
+}
+
 /// Runs the composition rule that applies to the team on `as_of`, holding a pooled connection
 /// only while reading. Errors: 404, the plugin's (502, 422, 503).
 pub async fn check(db: &Db, runtime: &Arc<Runtime>, team_id: i64, as_of: &str) -> Result<CheckResult> {

@@ -93,11 +93,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         let gathered = composition::gather(&mut conn, &state.plugins, &all_ids, &today).await;
         // The connection goes back to the pool before any plugin runs.
         drop(conn);
-        let checks = match gathered {
-            Ok(g) => g.judge(&state.plugins).await,
-            Err(e) => Err(e),
-        };
-        let (checks, check_error) = match checks {
+        let (checks, check_error) = match composition::judge_gathered(gathered, &state.plugins).await {
             Ok(c) => (c, None),
             Err(e) => (Vec::new(), Some(e.to_string())),
         };

@@ -58,11 +58,7 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
             stats::without_team(&mut conn, &roots, &today, UNCOVERED_SHOWN).await?;
         // The connection goes back to the pool before any plugin runs.
         drop(conn);
-        let checks = match gathered {
-            Ok(g) => g.judge(&state.plugins).await,
-            Err(e) => Err(e),
-        };
-        let (checks, check_error) = match checks {
+        let (checks, check_error) = match composition::judge_gathered(gathered, &state.plugins).await {
             Ok(c) => (c, None),
             Err(e) => (Vec::new(), Some(e.to_string())),
         };

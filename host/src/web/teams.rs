@@ -118,12 +118,8 @@ async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, refus
     let gathered = composition::gather(&mut conn, &state.plugins, &[id], &today).await;
     // The connection goes back to the pool before the plugin runs.
     drop(conn);
-    let check = match gathered {
-        Ok(g) => g.judge(&state.plugins).await.map(|mut c| c.pop()),
-        Err(e) => Err(e),
-    };
-    let (check, check_error) = match check {
-        Ok(c) => (c, None),
+    let (check, check_error) = match composition::judge_gathered(gathered, &state.plugins).await {
+        Ok(mut c) => (c.pop(), None),
         Err(e) => (None, Some(e.to_string())),
     };
     let members: Vec<MemberView> = detail

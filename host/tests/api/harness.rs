@@ -361,3 +361,20 @@ pub fn component(name: &str) -> Vec<u8> {
     built.insert(name.to_string(), bytes.clone());
     bytes
 }
+
+/// Installs the hostile test plugin (`plugins/tests/hostile`); installed already is fine.
+pub async fn install_hostile(app: &TestApp) {
+    let r = app.post_bytes("/api/v1/plugins", "application/wasm", component("hostile")).await;
+    assert!(r.status == 201 || r.status == 200, "{:?}", r.body);
+}
+
+/// Binds the hostile plugin's composition rule, in `mode`, to `unit` from 2022.
+pub async fn bind_hostile(app: &TestApp, unit: &str, mode: &str) {
+    let r = app
+        .post(
+            &format!("/api/v1/units/{unit}/plugins"),
+            serde_json::json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": mode}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}

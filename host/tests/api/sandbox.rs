@@ -7,22 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::harness::{TestApp, component, each_backend_with};
-
-async fn install_hostile(app: &TestApp) {
-    let r = app.post_bytes("/api/v1/plugins", "application/wasm", component("hostile")).await;
-    assert!(r.status == 201 || r.status == 200, "{:?}", r.body);
-}
-
-async fn bind_hostile(app: &TestApp, unit: &str, mode: &str) {
-    let r = app
-        .post(
-            &format!("/api/v1/units/{unit}/plugins"),
-            json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": mode}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
-}
+use crate::harness::{bind_hostile, component, each_backend_with, install_hostile};
 
 /// Fault 5: a plugin that crashes on one team's data (its name) must not lock that team. The
 /// write is refused with 502 naming the plugin and saying how to proceed; with an override

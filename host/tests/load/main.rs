@@ -12,25 +12,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use harness::{TestApp, component, each_backend, each_backend_with};
+use harness::{TestApp, bind_hostile, component, each_backend, each_backend_with, install_hostile};
 
 /// Held for the whole of each test (an async mutex: each test has its own runtime).
 static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-async fn install_hostile(app: &TestApp) {
-    let r = app.post_bytes("/api/v1/plugins", "application/wasm", component("hostile")).await;
-    assert!(r.status == 201 || r.status == 200, "{:?}", r.body);
-}
-
-async fn bind_hostile(app: &TestApp, unit: &str, mode: &str) {
-    let r = app
-        .post(
-            &format!("/api/v1/units/{unit}/plugins"),
-            json!({"kind": "composition", "plugin_id": "hostile", "version": "0.1.0", "effective_from": "2022-01-01", "params": {"mode": mode}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
-}
 
 async fn team(app: &TestApp, unit: &str) -> i64 {
     let r = app
