@@ -1,11 +1,20 @@
 //! Browser tests: the real `sohoa demo` server, driven through headless Chromium by chromedriver
-//! (Debian's `chromium` and `chromium-driver`; `.ci/run` installs them), as the officials would
-//! use it: sign in, find a team failing its composition check, fix it; bind another plugin to a
-//! district and see that district's findings change; at 360 px wide nothing overflows.
+//! (Debian's `chromium` and `chromium-driver`; `.ci/run` installs them). One test per office,
+//! each walking its real task from the sign-in page by clicking, never typing an address: the
+//! commune officer adds a young member and records a departure; the district Culture and
+//! Information office fixes a failing team, makes the quarterly report and reads the dashboard;
+//! Home Affairs scores the emulation campaign; the province binds another rule version after
+//! seeing its impact, and undoes it. Along the way they assert what officials need: input kept
+//! after a refusal, focus on the error summary, `aria-invalid` on the field at fault, no plugin
+//! id or English sentence on a Vietnamese page, and nothing wider than a 360 px phone.
+//!
+//! Every page visited is checked with axe-core (the npm package's `axe.min.js`, injected into
+//! the page): zero violations. `.ci/run` installs it under `target/axe`; elsewhere set
+//! `SOHOA_AXE_JS` or run `npm install --prefix target/axe axe-core@4.10.3`.
 //!
 //! Screenshots go to `target/screenshots/` (or `$SOHOA_SCREENSHOTS`, e.g. `docs/screenshots`).
-//! Without chromedriver the test says so and passes, unless `SOHOA_REQUIRE_BROWSER` is set, as
-//! `.ci/run` does: in CI a missing browser is a failure.
+//! Without chromedriver (or axe-core) the tests say so and pass, unless `SOHOA_REQUIRE_BROWSER`
+//! is set, as `.ci/run` does: in CI a missing browser is a failure.
 
 mod common;
 
@@ -105,7 +114,7 @@ async fn text(c: &Client, css: &str) -> String {
 }
 
 async fn sign_in(c: &Client, base: &str, user: &str) {
-    c.goto(&format!("{base}/login")).await.unwrap();
+    c.goto(base).await.unwrap();
     c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(user).await.unwrap();
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
@@ -135,37 +144,272 @@ async fn finding_codes(c: &Client) -> Vec<String> {
     codes
 }
 
+
+/// One browser test at a time: each starts its own demo server and Chromium, and two at once
+/// on a small machine would only make both slow.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// axe-core's source, or None (with the reason printed) when it is not installed here.
+fn axe_source() -> Option<String> {
+    let path = std::env::var_os("SOHOA_AXE_JS").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/axe/node_modules/axe-core/axe.min.js")
+    });
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(_) => {
+            assert!(
+                std::env::var_os("SOHOA_REQUIRE_BROWSER").is_none(),
+                "{} is missing: npm install --prefix target/axe axe-core@4.10.3",
+                path.display()
+            );
+            eprintln!("skipping the axe-core checks: {} is not installed", path.display());
+            None
+        }
+    }
+}
+
+/// A walk through the pages as one user: the server, the browser, and the accessibility check.
+struct Walk {
+    c: Client,
+    base: String,
+    axe: Option<String>,
+    _server: Server,
+    _driver: Driver,
+    _dir: tempfile::TempDir,
+}
+
+impl Walk {
+    async fn start() -> Option<Walk> {
+        let driver = chromedriver().await?;
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = sohoa(dir.path());
+        cmd.args(["demo", "--listen", "127.0.0.1:0", "--shared-data"]).arg(shared_data());
+        let server = start(cmd);
+        let base = server.url.clone();
+        let c = browser(&driver).await;
+        Some(Walk { c, base, axe: axe_source(), _server: server, _driver: driver, _dir: dir })
+    }
+
+    /// axe-core on the page as it is: no violation of any rule it runs by default.
+    async fn accessible(&self, page: &str) {
+        let Some(axe) = &self.axe else { return };
+        self.c.execute(&format!("{axe}\nreturn true;"), vec![]).await.unwrap();
+        let found = self
+            .c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                    .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let violations: Vec<String> = serde_json::from_value(found).unwrap();
+        assert!(violations.is_empty(), "axe-core on {page}: {violations:#?}");
+    }
+
+    /// Clicks the link with exactly this text and waits for the next page.
+    async fn follow(&self, text: &str) {
+        self.c.find(Locator::LinkText(text)).await.unwrap_or_else(|e| panic!("a link '{text}': {e}")).click().await.unwrap();
+        self.c.wait().for_element(Locator::Css("main")).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        self.c.current_url().await.unwrap().path().to_string()
+    }
+
+    /// A Vietnamese page shows officials no plugin id and no English sentence (outside the
+    /// "chi tiết kỹ thuật" lines kept for those who administer the rules).
+    async fn in_officials_words(&self, page: &str) {
+        let body = self
+            .c
+            .execute(
+                "const b = document.body.cloneNode(true); b.querySelectorAll('.tech').forEach(e => e.remove()); return b.textContent;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let body = body.as_str().unwrap_or_default().to_string();
+        for machine in ["binh-dinh-", "tuyen-quang-", "da-nang-", "bao-cao-", "plugin", "refused", "offers no", " is not ", "Not saved"] {
+            assert!(!body.contains(machine), "'{machine}' on {page}:\n{body}");
+        }
+    }
+
+    /// The id of the focused element.
+    async fn focused(&self) -> String {
+        let v = self.c.execute("return document.activeElement ? document.activeElement.id : '';", vec![]).await.unwrap();
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).attr(name).await.unwrap()
+    }
+
+    async fn value(&self, css: &str) -> String {
+        self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        let select = self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        select.select_by_value(value).await.unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn submit(&self, css: &str) {
+        self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+        self.c.wait().for_element(Locator::Css("main")).await.unwrap();
+    }
+
+    /// At 360 px wide: nothing overflows; a screenshot to look at.
+    async fn on_a_phone(&self, name: &str) {
+        self.c.set_window_size(360, 800).await.unwrap();
+        assert!(fits(&self.c).await, "{} overflows at 360 px", self.path().await);
+        shot(&self.c, name).await;
+        self.c.set_window_size(1280, 900).await.unwrap();
+    }
+}
+
+/// Today in Viet Nam, as the pages write it.
+fn today_vn() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let days = (now + 7 * 3600).div_euclid(86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{d:02}/{m:02}/{y:04}")
+}
+
 #[tokio::test]
-async fn officials_fix_a_team_and_administrators_change_the_rules() {
-    let Some(driver) = chromedriver().await else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = sohoa(dir.path());
-    cmd.args(["demo", "--listen", "127.0.0.1:0", "--shared-data"]).arg(shared_data());
-    let server = start(cmd);
-    let base = server.url.clone();
-    let c = browser(&driver).await;
+async fn commune_officer_adds_a_young_member_and_records_a_departure() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(w) = Walk::start().await else { return };
+    let c = &w.c;
 
     // Signing in: Vietnamese by default, with correct diacritics.
-    c.goto(&base).await.unwrap();
+    c.goto(&w.base).await.unwrap();
     c.wait().for_element(Locator::Css("form[action='/login']")).await.unwrap();
-    assert_eq!(
-        c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref(),
-        Some("vi")
-    );
-    assert_eq!(text(&c, "h1").await, "Đăng nhập sohoa");
-    shot(&c, "01-dang-nhap").await;
-
+    assert_eq!(c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref(), Some("vi"));
+    assert_eq!(text(c, "h1").await, "Đăng nhập sohoa");
+    w.accessible("the sign-in page").await;
+    shot(c, "01-dang-nhap").await;
     // A wrong password is refused in Vietnamese.
-    c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("tayson.vhtt").await.unwrap();
+    c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("binhtuong.xa").await.unwrap();
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("sai mật khẩu").await.unwrap();
     c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
-    assert!(text(&c, ".flash.error").await.contains("không đúng"));
+    assert!(text(c, ".flash.error").await.contains("không đúng"));
 
-    // The Culture and Information officer of Tây Sơn sees the teams failing their check.
-    sign_in(&c, &base, "tayson.vhtt").await;
-    let failing = text(&c, "section[aria-labelledby=failing]").await;
+    // The commune's teams are one click from the home page, each with its check.
+    sign_in(c, &w.base, "binhtuong.xa").await;
+    w.accessible("the commune officer's home page").await;
+    w.in_officials_words("the home page").await;
+    w.follow("Các tổ của xã").await;
+    assert_eq!(w.path().await, "/teams");
+    let list = text(c, "table.team-list").await;
+    assert!(list.contains("Bình Tường"), "{list}");
+    w.accessible("the commune's team list").await;
+    w.on_a_phone("20-xa-cac-to").await;
+    let team_link = c.find(Locator::Css("table.team-list tbody tr:first-child a")).await.unwrap();
+    team_link.click().await.unwrap();
+    c.wait().for_element(Locator::Css("#add-member")).await.unwrap();
+    let team_path = w.path().await;
+    w.accessible("a team page").await;
+    w.in_officials_words("a team page").await;
+
+    // Nothing is preselected where a wrong default is likely.
+    assert_eq!(w.value("#f-gender").await, "", "no gender preselected");
+    assert_eq!(w.value("#f-affiliation").await, "", "no affiliation preselected");
+
+    // A refused form keeps what was typed, moves the focus to the error summary and marks
+    // the field at fault.
+    w.type_into("#f-full_name", "Nguyễn Thị Hoa").await;
+    w.select("#f-gender", "female").await;
+    w.type_into("#f-birth_year", "1850").await;
+    w.type_into("#f-phone", "0912 345 678").await;
+    w.select("#f-affiliation", "youth_union").await;
+    w.submit("#add-member button[type=submit]").await;
+    c.wait().for_element(Locator::Css("#error-summary")).await.unwrap();
+    assert_eq!(w.focused().await, "error-summary", "the error summary has the focus");
+    assert_eq!(w.attr("#f-birth_year", "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(w.attr("#f-birth_year", "aria-describedby").await.as_deref(), Some("e-birth_year"));
+    assert!(text(c, "#e-birth_year").await.contains("năm sinh không hợp lý"));
+    assert_eq!(w.value("#f-full_name").await, "Nguyễn Thị Hoa", "what was typed is kept");
+    assert_eq!(w.value("#f-gender").await, "female");
+    assert_eq!(w.value("#f-affiliation").await, "youth_union");
+    assert_eq!(w.attr("#f-full_name", "aria-invalid").await, None, "only the field at fault is marked");
+    w.accessible("a refused add-member form").await;
+    w.in_officials_words("a refused add-member form").await;
+    w.on_a_phone("21-xa-loi-nhap").await;
+
+    // Corrected, it is saved; the next page is a GET (F5 does not add her twice) and names her.
+    w.type_into("#f-birth_year", "2001").await;
+    w.submit("#add-member button[type=submit]").await;
+    c.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    assert_eq!(text(c, ".flash").await, "Đã thêm Nguyễn Thị Hoa vào tổ.");
+    assert_eq!(w.path().await, team_path, "redirected back to the team page");
+    assert!(text(c, "table.members").await.contains("Nguyễn Thị Hoa"));
+
+    // Every field can be corrected, with a way back.
+    let her_row = "//table[contains(@class, 'members')]//tr[td[1][normalize-space() = 'Nguyễn Thị Hoa']]";
+    let edit = c.find(Locator::XPath(&format!("{her_row}//a[contains(@href, '/edit')]"))).await;
+    edit.expect("an edit link for her").click().await.unwrap();
+    c.wait().for_element(Locator::Css("form[action^='/members/']")).await.unwrap();
+    for field in ["full_name", "gender", "birth_year", "phone", "email", "position", "affiliation", "joined_on"] {
+        c.find(Locator::Css(&format!("#f-{field}"))).await.unwrap_or_else(|_| panic!("{field} can be corrected"));
+    }
+    assert_eq!(w.value("#f-birth_year").await, "2001");
+    w.accessible("the edit page").await;
+    w.type_into("#f-email", "hoa.nguyen@binhtuong.gov.vn").await;
+    w.submit("form[action^='/members/'] button[type=submit]").await;
+    assert_eq!(text(c, ".flash").await, "Đã lưu thông tin của Nguyễn Thị Hoa.");
+
+    // Leaving the team is its own action, with a date and a reason, and says who and when.
+    let leave = c.find(Locator::XPath(&format!("{her_row}//a[contains(@href, '/leave')]"))).await;
+    leave.expect("a leave link for her").click().await.unwrap();
+    c.wait().for_element(Locator::Css("#leave")).await.unwrap();
+    assert_eq!(w.value("#f-left_on").await, today_vn(), "today in Viet Nam is the default");
+    w.accessible("the leave page").await;
+    w.on_a_phone("22-xa-roi-to").await;
+    w.type_into("#f-left_reason", "Chuyển công tác").await;
+    w.submit("#leave button[type=submit]").await;
+    c.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    assert_eq!(text(c, ".flash").await, format!("Đã ghi nhận Nguyễn Thị Hoa rời tổ từ ngày {}.", today_vn()));
+    assert!(!text(c, "table.members").await.contains("Nguyễn Thị Hoa"), "no longer listed as serving");
+
+    // Former members on request, with the date and the reason.
+    c.find(Locator::PartialLinkText("Xem thành viên đã rời tổ")).await.unwrap().click().await.unwrap();
+    let former = text(c, "table.former").await;
+    assert!(former.contains("Nguyễn Thị Hoa") && former.contains("Chuyển công tác"), "{former}");
+    w.accessible("the team page with former members").await;
+    shot(c, "23-xa-da-roi-to").await;
+    sign_out(c).await;
+}
+
+#[tokio::test]
+async fn district_culture_fixes_a_team_makes_the_report_and_reads_the_dashboard() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(w) = Walk::start().await else { return };
+    let c = &w.c;
+
+    sign_in(c, &w.base, "tayson.vhtt").await;
+    let failing = text(c, "section[aria-labelledby=failing]").await;
     assert!(failing.contains("Tây Giang"), "{failing}");
-    shot(&c, "02-trang-chu").await;
+    w.accessible("the district's home page").await;
+    w.in_officials_words("the district's home page").await;
+    shot(c, "02-trang-chu").await;
+    w.on_a_phone("07-dien-thoai-trang-chu").await;
 
     // Xã Tây Giang's team has no commune police officer; Plan 77 requires one.
     let mut team_link = None;
@@ -176,82 +420,117 @@ async fn officials_fix_a_team_and_administrators_change_the_rules() {
     }
     team_link.expect("Tây Giang's commune team is listed as failing").click().await.unwrap();
     c.wait().for_element(Locator::Css(".finding")).await.unwrap();
-    let team_url = c.current_url().await.unwrap();
-    assert!(finding_codes(&c).await.contains(&"thieu-cong-an-xa".to_string()));
-    let rule = text(&c, "section[aria-labelledby=check]").await;
-    assert!(rule.contains("binh-dinh-ke-hoach-77"), "the plugin's name and version are shown: {rule}");
-    shot(&c, "03-to-chua-dat").await;
+    let team_path = w.path().await;
+    assert!(finding_codes(c).await.contains(&"thieu-cong-an-xa".to_string()));
+    let rule = text(c, "section[aria-labelledby=check]").await;
+    assert!(rule.contains("Quy tắc áp dụng") && rule.contains("Tỉnh Bình Định"), "the rule by title and unit: {rule}");
+    w.in_officials_words("a failing team's page").await;
+    w.accessible("a failing team's page").await;
+    shot(c, "03-to-chua-dat").await;
+    w.on_a_phone("08-dien-thoai-to").await;
 
     // Adding the commune police officer fixes it.
-    let form = c.form(Locator::Css("#add-member")).await.unwrap();
-    form.set_by_name("full_name", "Trần Văn Công").await.unwrap();
-    form.set_by_name("birth_year", "1990").await.unwrap();
-    form.set_by_name("affiliation", "commune_police").await.unwrap();
-    form.submit().await.unwrap();
+    w.type_into("#f-full_name", "Trần Văn Công").await;
+    w.select("#f-gender", "male").await;
+    w.type_into("#f-birth_year", "1990").await;
+    w.select("#f-affiliation", "commune_police").await;
+    w.submit("#add-member button[type=submit]").await;
     c.wait().for_element(Locator::Css(".flash")).await.unwrap();
-    assert_eq!(text(&c, ".flash").await, "Đã thêm thành viên.");
-    assert!(!finding_codes(&c).await.contains(&"thieu-cong-an-xa".to_string()), "the finding is gone");
-    assert!(text(&c, "table.members").await.contains("Trần Văn Công"));
-    shot(&c, "04-da-bo-sung").await;
+    assert_eq!(text(c, ".flash").await, "Đã thêm Trần Văn Công vào tổ.");
+    assert!(!finding_codes(c).await.contains(&"thieu-cong-an-xa".to_string()), "the finding is gone");
+    shot(c, "04-da-bo-sung").await;
 
-    // The quarterly report: the host's counts beside a grid of figures, laid out per Decree 30.
-    c.goto(&format!("{base}/units/547")).await.unwrap();
-    c.find(Locator::Css("a[href='/units/547/report?template=binh-dinh-bao-cao-quy']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // The language switch keeps the page.
+    w.follow("English").await;
+    c.wait().for_element(Locator::Css("html[lang=en]")).await.unwrap();
+    assert_eq!(w.path().await, team_path, "English on a team page stays on that team");
+    w.follow("Tiếng Việt").await;
+    c.wait().for_element(Locator::Css("html[lang=vi]")).await.unwrap();
+    assert_eq!(w.path().await, team_path);
+
+    // The quarterly report from the menu: the period is chosen, never typed.
+    w.follow("Báo cáo").await;
+    w.accessible("the reports menu").await;
+    w.follow("Báo cáo quý về Tổ công nghệ số cộng đồng").await;
     c.wait().for_element(Locator::Css("form[action='/units/547/report']")).await.unwrap();
-    let form = c.form(Locator::Css("form[action='/units/547/report']")).await.unwrap();
-    form.set_by_name("period", "2022-Q3").await.unwrap();
-    form.set_by_name("issued_on", "05/10/2022").await.unwrap();
-    form.set_by_name("v.21808.ho_duoc_huong_dan", "1.234").await.unwrap();
-    form.set_by_name("v.21808.tk_vneid", "800").await.unwrap();
-    shot(&c, "13-lap-bao-cao").await;
-    form.submit().await.unwrap();
-    let sheet = text(&c, "article.sheet").await;
+    w.accessible("the report form").await;
+    w.in_officials_words("the report form").await;
+    w.select("#f-period_part", "Q3").await;
+    w.select("select[name=period_year]", "2022").await;
+    w.type_into("input[name=issued_on]", "05/10/2022").await;
+    w.type_into("input[name='v.21808.ho_duoc_huong_dan']", "1.234").await;
+    w.type_into("input[name='v.21808.tk_vneid']", "nhiều lắm").await;
+    shot(c, "13-lap-bao-cao").await;
+    w.submit("form[action='/units/547/report'] button[type=submit]").await;
+    // Refused: every figure is still there, the cell at fault is marked, the focus is on the
+    // summary, the words are Vietnamese.
+    c.wait().for_element(Locator::Css("#error-summary")).await.unwrap();
+    assert_eq!(w.focused().await, "error-summary");
+    assert_eq!(w.attr("input[name='v.21808.tk_vneid']", "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(w.value("input[name='v.21808.ho_duoc_huong_dan']").await, "1.234");
+    assert_eq!(w.value("input[name='v.21808.tk_vneid']").await, "nhiều lắm");
+    assert_eq!(w.value("#f-period_part").await, "Q3");
+    assert_eq!(w.value("select[name=period_year]").await, "2022");
+    assert!(text(c, "#error-summary").await.contains("không phải là số"));
+    w.in_officials_words("a refused report form").await;
+    w.accessible("a refused report form").await;
+    w.on_a_phone("15-bao-cao-loi").await;
+    // A month given to the quarterly template: its own refusal, beside the period.
+    w.type_into("input[name='v.21808.tk_vneid']", "800").await;
+    w.select("#f-period_part", "07").await;
+    w.submit("form[action='/units/547/report'] button[type=submit]").await;
+    c.wait().for_element(Locator::Css("#e-period_part")).await.unwrap();
+    assert!(text(c, "#e-period_part").await.contains("báo cáo quý cần kỳ là một quý"));
+    assert_eq!(w.value("input[name='v.21808.tk_vneid']").await, "800");
+    w.select("#f-period_part", "Q3").await;
+    w.submit("form[action='/units/547/report'] button[type=submit]").await;
+    let sheet = text(c, "article.sheet").await;
     assert!(sheet.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "{sheet}");
     assert!(sheet.contains("Tây Sơn, ngày 05 tháng 10 năm 2022") && sheet.contains("1.234"), "{sheet}");
-    shot(&c, "14-bao-cao-html").await;
+    shot(c, "14-bao-cao-html").await;
 
     // The tree is searchable without diacritics.
-    c.goto(&format!("{base}/units?q=tay%20giang")).await.unwrap();
-    let results = text(&c, "#results").await;
-    assert!(results.contains("Xã Tây Giang"), "{results}");
-    shot(&c, "05-tim-don-vi").await;
-
-    // The dashboard draws its charts.
-    c.goto(&format!("{base}/dashboard")).await.unwrap();
-    assert!(c.find_all(Locator::Css(".chart svg rect")).await.unwrap().len() > 10);
-    shot(&c, "06-so-lieu").await;
-
-    // At 360 px wide, nothing overflows.
-    c.set_window_size(360, 800).await.unwrap();
-    for (path, name) in [
-        ("/home", "07-dien-thoai-trang-chu"),
-        (team_url.path(), "08-dien-thoai-to"),
-        ("/dashboard", "09-dien-thoai-so-lieu"),
-        ("/units", "10-dien-thoai-don-vi"),
-    ] {
-        c.goto(&format!("{base}{path}")).await.unwrap();
-        assert!(fits(&c).await, "{path} overflows at 360 px");
-        shot(&c, name).await;
+    c.back().await.unwrap();
+    w.follow("Đơn vị").await;
+    w.type_into("input[name=q]", "tay giang").await;
+    w.submit("form[role=search] button").await;
+    // htmx swaps the results in place: wait for them.
+    let started = Instant::now();
+    let mut results = String::new();
+    while started.elapsed() < Duration::from_secs(10) && !results.contains("Xã Tây Giang") {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        results = c.find(Locator::Css("#results")).await.unwrap().text().await.unwrap_or_default();
     }
-    c.set_window_size(1280, 900).await.unwrap();
+    assert!(results.contains("Xã Tây Giang"), "{results}");
+    w.accessible("the unit search").await;
+    w.on_a_phone("10-dien-thoai-don-vi").await;
 
-    // English on request.
-    c.goto(&format!("{base}/home")).await.unwrap();
-    c.find(Locator::LinkText("English")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("html[lang=en]")).await.unwrap();
-    assert!(text(&c, "h1").await.starts_with("Hello"));
-    c.find(Locator::LinkText("Tiếng Việt")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("html[lang=vi]")).await.unwrap();
-    sign_out(&c).await;
+    // The dashboard: bars sorted, the extremes named, readable on a phone.
+    w.follow("Số liệu").await;
+    assert!(c.find_all(Locator::Css(".chart svg rect")).await.unwrap().len() > 10);
+    let chart = text(c, ".chart").await;
+    assert!(chart.contains("cao nhất") && chart.contains("thấp nhất"), "{chart}");
+    w.accessible("the dashboard").await;
+    shot(c, "06-so-lieu").await;
+    w.on_a_phone("09-dien-thoai-so-lieu").await;
+    sign_out(c).await;
+}
 
-    // The Home Affairs office scores the teams of the emulation campaign.
-    sign_in(&c, &base, "tayson.noivu").await;
-    c.goto(&format!("{base}/units/547/commendations")).await.unwrap();
+#[tokio::test]
+async fn home_affairs_scores_the_emulation_campaign() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(w) = Walk::start().await else { return };
+    let c = &w.c;
+
+    // Home Affairs' home page leads with its campaign.
+    sign_in(c, &w.base, "tayson.noivu").await;
+    assert!(text(c, "section[aria-labelledby=campaign]").await.contains("Chấm điểm các tổ"));
+    w.accessible("Home Affairs' home page").await;
+    w.follow("Chấm điểm thi đua").await;
+    c.wait().for_element(Locator::Css("form[action='/units/547/commendations']")).await.unwrap();
+    w.accessible("the campaign page").await;
+    w.in_officials_words("the campaign page").await;
+
     let first = |field: &str| format!("tbody tr:first-child input[name$='.{field}']");
     for (field, value) in [
         ("ho_gia_dinh", "200"),
@@ -259,47 +538,85 @@ async fn officials_fix_a_team_and_administrators_change_the_rules() {
         ("tk_vneid", "110"),
         ("ho_so_dvc_truc_tuyen", "44"),
         ("bao_cao_phai_nop", "4"),
-        ("bao_cao_dung_han", "4"),
+        ("bao_cao_dung_han", "bốn"),
     ] {
-        c.find(Locator::Css(&first(field))).await.unwrap().send_keys(value).await.unwrap();
+        w.type_into(&first(field), value).await;
     }
     // A second team that guided few households.
     for (field, value) in [("ho_gia_dinh", "300"), ("ho_duoc_huong_dan", "30")] {
-        let css = format!("tbody tr:nth-child(2) input[name$='.{field}']");
-        c.find(Locator::Css(&css)).await.unwrap().send_keys(value).await.unwrap();
+        w.type_into(&format!("tbody tr:nth-child(2) input[name$='.{field}']"), value).await;
     }
-    c.find(Locator::Css("input[name=period]")).await.unwrap().send_keys("2022").await.unwrap();
-    c.find(Locator::Css("form[action='/units/547/commendations'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let results = text(&c, "section[aria-labelledby=results]").await;
+    w.select("select[name=period]", "2022").await;
+    w.submit("form[action='/units/547/commendations'] button[type=submit]").await;
+    // "bốn" is not a number: everything typed comes back, the cell marked.
+    c.wait().for_element(Locator::Css("#error-summary")).await.unwrap();
+    assert_eq!(w.focused().await, "error-summary");
+    assert_eq!(w.attr(&first("bao_cao_dung_han"), "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(w.value(&first("ho_gia_dinh")).await, "200");
+    assert_eq!(w.value("tbody tr:nth-child(2) input[name$='.ho_duoc_huong_dan']").await, "30");
+    w.accessible("a refused campaign form").await;
+    w.in_officials_words("a refused campaign form").await;
+    w.type_into(&first("bao_cao_dung_han"), "4").await;
+    w.submit("form[action='/units/547/commendations'] button[type=submit]").await;
+    let results = text(c, "section[aria-labelledby=results]").await;
     assert!(results.contains("Bằng khen") && results.contains("Không đề xuất"), "{results}");
-    shot(&c, "17-thi-dua").await;
-    sign_out(&c).await;
+    w.accessible("the campaign results").await;
+    shot(c, "17-thi-dua").await;
+    w.on_a_phone("18-dien-thoai-thi-dua").await;
+    sign_out(c).await;
+}
 
-    // The provincial administrator binds Tuyên Quang's rules to Tây Sơn district, and Tây Sơn's
-    // teams are judged by them from then on.
-    sign_in(&c, &base, "tinh.admin").await;
-    c.goto(&format!("{base}/plugins")).await.unwrap();
-    let form = c.form(Locator::Css("form[action='/plugins/bind']")).await.unwrap();
-    form.set_by_name("unit_code", "547").await.unwrap();
-    form.set_by_name("kind", "composition").await.unwrap();
-    form.set_by_name("plugin", "tuyen-quang-2025@1.0.0").await.unwrap();
-    form.submit().await.unwrap();
+#[tokio::test]
+async fn province_sees_the_impact_binds_a_rule_and_undoes_it() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(w) = Walk::start().await else { return };
+    let c = &w.c;
+
+    sign_in(c, &w.base, "tinh.admin").await;
+    w.accessible("the province's home page").await;
+    w.follow("Quy tắc địa phương").await;
+    c.wait().for_element(Locator::Css("form[action='/plugins/bind']")).await.unwrap();
+    w.accessible("the rules page").await;
+
+    // Tried on a team picked by name.
+    w.type_into("form[action='/plugins/preview'] input[name=team]", "Tây Giang").await;
+    w.submit("form[action='/plugins/preview'] button[type=submit]").await;
+    let preview = text(c, "#preview").await;
+    assert!(preview.contains("Tây Giang"), "{preview}");
+    w.accessible("a trial on a team").await;
+
+    // A unit by name; the list offers each kind's plugins only.
+    let composition = c.find(Locator::Css("optgroup[label='Thành phần tổ']")).await.unwrap().text().await.unwrap();
+    assert!(!composition.contains("Báo cáo quý"), "a report template is not offered as a composition rule: {composition}");
+    w.type_into("#f-unit", "Tây Sơn").await;
+    w.select("#f-choice", "composition:tuyen-quang-2025@1.0.0").await;
+    w.submit("form[action='/plugins/bind'] button[type=submit]").await;
+
+    // Nothing is saved yet: the impact comes first.
+    c.wait().for_element(Locator::Css("#confirm-binding")).await.unwrap();
+    let impact = text(c, "#impact").await;
+    assert!(impact.contains(" tổ: ") && impact.contains("chưa đạt →"), "{impact}");
+    assert!(impact.contains("Kế hoạch 77") || impact.contains("Bình Định"), "the rule in force now: {impact}");
+    w.accessible("the impact before binding").await;
+    shot(c, "11-tac-dong").await;
+    w.on_a_phone("19-dien-thoai-tac-dong").await;
+    w.submit("#confirm-binding button[value=yes]").await;
     c.wait().for_element(Locator::Css(".flash")).await.unwrap();
-    assert_eq!(text(&c, ".flash").await, "Đã áp dụng quy tắc cho đơn vị.");
-    assert!(text(&c, "section[aria-labelledby=bindings]").await.contains("tuyen-quang-2025"));
-    shot(&c, "11-plugin").await;
+    assert_eq!(text(c, ".flash").await, "Đã áp dụng quy tắc cho đơn vị.");
+    let bindings = text(c, "section[aria-labelledby=bindings]").await;
+    assert!(bindings.contains("Huyện Tây Sơn"), "{bindings}");
+    shot(c, "12-quy-tac-moi").await;
 
-    c.goto(team_url.as_str()).await.unwrap();
-    let rule = text(&c, "section[aria-labelledby=check]").await;
-    assert!(rule.contains("tuyen-quang-2025"), "{rule}");
-    assert!(!rule.contains("binh-dinh-ke-hoach-77"), "{rule}");
-    shot(&c, "12-quy-tac-moi").await;
-
-    c.close().await.unwrap();
-    drop(server);
+    // Undone: the confirmation says what applies after, then Tây Sơn is back on Plan 77.
+    let row = "//section[@aria-labelledby = 'bindings']//tr[td[1][normalize-space() = 'Huyện Tây Sơn']]";
+    let remove = c.find(Locator::XPath(&format!("{row}//button"))).await;
+    remove.expect("a remove button on Tây Sơn's binding").click().await.unwrap();
+    let after = text(c, "dl.facts").await;
+    assert!(after.contains("Sau khi gỡ, áp dụng") && after.contains("Tỉnh Bình Định"), "{after}");
+    w.accessible("the removal confirmation").await;
+    w.submit("form[action='/plugins/unbind'] button[value=yes]").await;
+    c.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    assert!(text(c, ".flash").await.starts_with("Đã gỡ quy tắc"));
+    assert!(!text(c, "section[aria-labelledby=bindings]").await.contains("Huyện Tây Sơn"));
+    sign_out(c).await;
 }

@@ -33,6 +33,16 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().with_timezone(&vn).date_naive()
 }
 
+/// The day in Viet Nam (UTC+7) of a stored instant (`2026-11-30T20:00:00Z`, as
+/// [`crate::db::now`] writes them), as people read it: `01/12/2026`. None when `stamp` is not
+/// an RFC 3339 instant. Instants are stored in UTC; every date shown is Viet Nam's, so that a
+/// plugin installed at 03:00 on 1 December in Hà Nội does not read 30/11.
+pub fn display_instant(stamp: &str) -> Option<String> {
+    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
+    let at = chrono::DateTime::parse_from_rfc3339(stamp.trim()).ok()?;
+    Some(display(at.with_timezone(&vn).date_naive()))
+}
+
 /// Today in Viet Nam as stored (`yyyy-mm-dd`): the default "as of" of queries and checks.
 pub fn today_iso() -> String {
     iso(today())
@@ -54,5 +64,15 @@ mod tests {
         assert_eq!(parse("tomorrow"), None);
         assert_eq!(display(d), "05/07/2022");
         assert_eq!(iso(d), "2022-07-05");
+    }
+
+    #[test]
+    fn instants_read_as_the_day_in_viet_nam() {
+        // 20:00 UTC on 30 November is 03:00 on 1 December in Viet Nam.
+        assert_eq!(display_instant("2026-11-30T20:00:00Z").as_deref(), Some("01/12/2026"));
+        assert_eq!(display_instant("2026-11-30T16:59:59Z").as_deref(), Some("30/11/2026"));
+        assert_eq!(display_instant("2026-11-30T17:00:00Z").as_deref(), Some("01/12/2026"));
+        assert_eq!(display_instant("2026-12-01T03:00:00+07:00").as_deref(), Some("01/12/2026"));
+        assert_eq!(display_instant("hôm qua"), None);
     }
 }

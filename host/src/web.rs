@@ -15,9 +15,11 @@
 
 mod commendations;
 mod dashboard;
+pub mod forms;
 mod home;
 pub mod i18n;
 mod plugins;
+mod reports;
 mod session;
 mod teams;
 mod units;
@@ -51,9 +53,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("units.html", include_str!("../templates/web/units.html")),
     ("unit.html", include_str!("../templates/web/unit.html")),
     ("team.html", include_str!("../templates/web/team.html")),
-    ("member_errors.html", include_str!("../templates/web/member_errors.html")),
+    ("teams.html", include_str!("../templates/web/teams.html")),
+    ("reports.html", include_str!("../templates/web/reports.html")),
+    ("forms.html", include_str!("../templates/web/forms.html")),
+    ("form_errors.html", include_str!("../templates/web/form_errors.html")),
+    ("member_leave.html", include_str!("../templates/web/member_leave.html")),
     ("member_edit.html", include_str!("../templates/web/member_edit.html")),
     ("plugins.html", include_str!("../templates/web/plugins.html")),
+    ("plugins_confirm.html", include_str!("../templates/web/plugins_confirm.html")),
+    ("plugins_unbind.html", include_str!("../templates/web/plugins_unbind.html")),
     ("dashboard.html", include_str!("../templates/web/dashboard.html")),
     ("report.html", include_str!("../templates/web/report.html")),
     ("commendations.html", include_str!("../templates/web/commendations.html")),
@@ -79,6 +87,9 @@ pub struct Ctx {
     /// The request's path and query, for the language switch and sign-in redirects.
     pub path: String,
     pub user: Option<Principal>,
+    /// A message for this page worked out by its handler (it names a person or a date), shown
+    /// instead of the `?ok=` key's fixed words.
+    pub notice: Option<String>,
 }
 
 impl Ctx {
@@ -88,12 +99,32 @@ impl Ctx {
 
     /// The message named by this request's `?ok=` (only known message keys are shown).
     pub fn flash(&self) -> Option<String> {
+        if let Some(notice) = &self.notice {
+            return Some(notice.clone());
+        }
         let query = self.path.split_once('?').map(|(_, q)| q).unwrap_or("");
         query.split('&').find_map(|kv| kv.strip_prefix("ok=")).filter(|k| i18n::known(k)).map(|k| self.t(k))
     }
 
+    /// The value of `name` in this request's query string, percent-decoded.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let query = self.path.split_once('?').map(|(_, q)| q)?;
+        form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    }
+
     fn principal(&self) -> &Principal {
         self.user.as_ref().expect("a signed-in page has a user")
+    }
+
+    /// Whether technical detail (plugin ids and versions, unit codes, a rule's raw failure) is
+    /// shown: to those who administer plugins, on a "chi tiết kỹ thuật" line; officials see
+    /// titles and unit names only.
+    pub fn technical(&self) -> bool {
+        self.user.as_ref().is_some_and(|p| {
+            p.assignments
+                .iter()
+                .any(|a| crate::auth::grant(a.role, Action::PluginsEnable) != crate::auth::Reach::No)
+        })
     }
 }
 
@@ -102,6 +133,8 @@ struct UserView {
     display_name: String,
     roles: Vec<RoleView>,
     plugins_admin: bool,
+    /// May make reports somewhere: the menu offers "Báo cáo".
+    reports: bool,
 }
 
 #[derive(Serialize)]
@@ -129,10 +162,11 @@ fn page_with_status(
             .iter()
             .map(|a| RoleView { role: a.role.as_str(), unit_name: a.unit_name.clone() })
             .collect(),
-        plugins_admin: p
+        plugins_admin: ctx.technical(),
+        reports: p
             .assignments
             .iter()
-            .any(|a| crate::auth::grant(a.role, Action::PluginsEnable) != crate::auth::Reach::No),
+            .any(|a| crate::auth::grant(a.role, Action::ReportsIssue) != crate::auth::Reach::No),
     });
     let base = minijinja::context! {
         lang => ctx.lang.code(),
@@ -282,6 +316,7 @@ fn ctx_of(parts: &Parts, user: Option<Principal>) -> Ctx {
         csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
         path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
         user,
+        notice: None,
     }
 }
 
@@ -368,6 +403,7 @@ pub fn routes() -> Router<AppState> {
         .merge(units::routes())
         .merge(teams::routes())
         .merge(plugins::routes())
+        .merge(reports::routes())
         .merge(dashboard::routes())
         .merge(commendations::routes())
         .layer(axum::middleware::from_fn(csrf_layer))
@@ -402,8 +438,10 @@ mod tests {
             include_str!("web.rs"),
             include_str!("web/commendations.rs"),
             include_str!("web/dashboard.rs"),
+            include_str!("web/forms.rs"),
             include_str!("web/home.rs"),
             include_str!("web/plugins.rs"),
+            include_str!("web/reports.rs"),
             include_str!("web/session.rs"),
             include_str!("web/teams.rs"),
             include_str!("web/units.rs"),
@@ -419,7 +457,13 @@ mod tests {
     #[test]
     fn the_layout_renders_for_visitors() {
         let ctx =
-            Ctx { lang: Lang::Vi, csrf: "c".repeat(64), path: "/login?next=/teams/3".into(), user: None };
+            Ctx {
+            lang: Lang::Vi,
+            csrf: "c".repeat(64),
+            path: "/login?next=/teams/3".into(),
+            user: None,
+            notice: None,
+        };
         let response =
             page(&ctx, "login.html", "login", minijinja::context! { next => "/home", username => "" });
         assert_eq!(response.status(), StatusCode::OK);
@@ -429,7 +473,7 @@ mod tests {
 
     #[test]
     fn csrf_tokens_compare_exactly() {
-        let ctx = Ctx { lang: Lang::Vi, csrf: "ab".repeat(32), path: "/".into(), user: None };
+        let ctx = Ctx { lang: Lang::Vi, csrf: "ab".repeat(32), path: "/".into(), user: None, notice: None };
         assert!(check_csrf(&ctx, &"ab".repeat(32)).is_ok());
         assert!(check_csrf(&ctx, &"ab".repeat(31)).is_err());
         assert!(check_csrf(&ctx, "").is_err());

@@ -224,6 +224,56 @@ pub async fn bind(
     Ok(bound)
 }
 
+/// Which binding to remove: the one set at a unit for a kind (and, for reports, a template)
+/// from a day.
+#[derive(Debug, Clone, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BindingKey {
+    pub kind: Kind,
+    /// The report template's plugin_id (reports only).
+    pub template: Option<String>,
+    /// The binding's first day, `yyyy-mm-dd` or `dd/mm/yyyy`.
+    pub effective_from: String,
+}
+
+/// Removes a binding set at `unit_code` (the undo of [`bind`]): from then on the unit's
+/// subtree follows the binding before it, or the nearest one above. Audited as `unbind` with
+/// the removed binding. Errors: `NotFound` when no binding has that key; `Validation` for a
+/// date that is not one.
+pub async fn unbind(conn: &mut AnyConnection, actor: &Actor, unit_code: &str, key: &BindingKey) -> Result<Binding> {
+    let unit_id = crate::units::id_of(conn, unit_code).await?;
+    let from = crate::dates::parse(&key.effective_from)
+        .map(crate::dates::iso)
+        .ok_or_else(|| Error::field("effective_from", format!("'{}' is not a date", key.effective_from)))?;
+    let slot = if key.kind == Kind::Report { key.template.clone().unwrap_or_default() } else { String::new() };
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE b.unit_id = $1 AND b.kind = $2 AND b.slot = $3 AND b.effective_from = $4"
+    ))
+    .bind(unit_id)
+    .bind(key.kind.as_str())
+    .bind(&slot)
+    .bind(&from)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let removed = binding(row.ok_or_else(|| {
+        Error::NotFound(format!("a {} binding at unit '{unit_code}' from {from}", key.kind.as_str()))
+    })?);
+    sqlx::query("DELETE FROM plugin_bindings WHERE unit_id = $1 AND kind = $2 AND slot = $3 AND effective_from = $4")
+        .bind(unit_id)
+        .bind(key.kind.as_str())
+        .bind(&slot)
+        .bind(&from)
+        .execute(&mut *conn)
+        .await?;
+    let subject = match slot.as_str() {
+        "" => format!("{unit_code}/{}", key.kind.as_str()),
+        template => format!("{unit_code}/report/{template}"),
+    };
+    let change = Change::new("unbind", "plugin_binding", subject, Some(unit_id)).before(Some(&removed));
+    audit::record(conn, actor, change).await?;
+    Ok(removed)
+}
+
 /// Every binding, by unit code, kind and date (newest first): for the administration page.
 pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Binding>> {
     let rows: Vec<Row> =

@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Kind;
-use super::bindings::{self, Binding, NewBinding};
+use super::bindings::{self, Binding, BindingKey, NewBinding};
 use super::registry::{self, PluginInfo};
 use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, as_of};
 use crate::auth::{Action, Principal, Target};
@@ -19,7 +19,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_plugins, install_plugin))
         .routes(routes!(get_plugin))
-        .routes(routes!(list_bindings, bind_plugin))
+        .routes(routes!(list_bindings, bind_plugin, unbind_plugin))
 }
 
 /// The body of `POST /plugins`: a component's bytes, sent as `application/wasm` (or
@@ -176,4 +176,24 @@ async fn bind_plugin(
     let binding = bindings::bind(&mut tx, &principal.actor(), &code, input).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(binding)))
+}
+
+/// Removes a binding set at the unit (the undo of a binding): the subtree then follows the
+/// binding before it, or the nearest one above. Audited. Answers the removed binding.
+#[utoipa::path(delete, path = "/units/{code}/plugins", tag = "plugins", params(("code" = String, Path), BindingKey),
+    responses((status = 200, body = Binding), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn unbind_plugin(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(key): ApiQuery<BindingKey>,
+) -> Result<ApiJson<Binding>> {
+    let mut tx = state.db.begin_write().await?;
+    let unit_id = crate::units::id_of(&mut tx, &code).await?;
+    if !principal.can(&mut tx, Action::PluginsEnable, Target { unit_id, team_id: None }).await? {
+        return Err(Error::Forbidden(format!("your roles do not allow choosing plugins for unit '{code}'")));
+    }
+    let removed = bindings::unbind(&mut tx, &principal.actor(), &code, &key).await?;
+    tx.commit().await?;
+    Ok(ApiJson(removed))
 }

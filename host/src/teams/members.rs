@@ -39,6 +39,8 @@ pub struct Member {
     pub joined_on: String,
     /// Last stint day plus one; null while serving.
     pub left_on: Option<String>,
+    /// Why the member left, as recorded with `left_on`; null while serving or when not given.
+    pub left_reason: Option<String>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -58,6 +60,7 @@ struct MemberRow {
     skills: String,
     joined_on: String,
     left_on: Option<String>,
+    left_reason: Option<String>,
 }
 
 impl MemberRow {
@@ -79,6 +82,7 @@ impl MemberRow {
             skills: serde_json::from_str(&self.skills).unwrap_or_default(),
             joined_on: self.joined_on,
             left_on: self.left_on,
+            left_reason: self.left_reason,
         }
     }
 }
@@ -88,7 +92,7 @@ impl MemberRow {
 fn member_select(unit: &str, join: &str) -> String {
     format!(
         "SELECT m.id, m.team_id, {unit} AS unit_id, u.code AS unit_code, m.person_id, p.full_name, \
-           p.gender, p.birth_year, p.phone, p.email, m.position, m.affiliation, m.skills, m.joined_on, m.left_on \
+           p.gender, p.birth_year, p.phone, p.email, m.position, m.affiliation, m.skills, m.joined_on, m.left_on, m.left_reason \
          FROM memberships m JOIN people p ON p.id = m.person_id JOIN teams t ON t.id = m.team_id {join} \
          JOIN units u ON u.id = {unit}"
     )
@@ -693,6 +697,8 @@ pub struct MemberChange {
     pub joined_on: Option<String>,
     /// The day the member left; empty string if they never did.
     pub left_on: Option<String>,
+    /// Why they left (at most 500 characters); kept while `left_on` is set, cleared with it.
+    pub left_reason: Option<String>,
 }
 
 pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: MemberChange) -> Result<Member> {
@@ -720,11 +726,21 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
         let status = if m.joined_on == cur.joined_on { TeamStatus::Active } else { status };
         check_against_team(&mut p, &m, &decision_date, status, status_date.as_deref());
     }
+    if let Some(reason) = &input.left_reason {
+        if reason.trim().chars().count() > 500 {
+            p.add("left_reason", "must be at most 500 characters");
+        }
+    }
     p.into_result()?;
     if m.joined_on != cur.joined_on {
         refuse_after_closing(conn, cur.team_id, &m.joined_on).await?;
     }
     check_overlap(conn, cur.team_id, cur.person_id, &m, Some(id)).await?;
+    // A reason belongs to a departure: it goes when the member is back on the team.
+    let left_reason = m.left_on.as_ref().and(
+        input.left_reason.as_deref().map(str::trim).map(str::to_string).or(cur.left_reason.clone()),
+    );
+    let left_reason = left_reason.filter(|r| !r.is_empty());
     let stamp = now();
     sqlx::query(
         "UPDATE people SET full_name = $1, search_key = $2, gender = $3, birth_year = $4, phone = $5, email = $6, \
@@ -743,7 +759,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
     .await?;
     sqlx::query(
         "UPDATE memberships SET position = $1, affiliation = $2, skills = $3, joined_on = $4, left_on = $5, \
-           updated_at = $6 WHERE id = $7",
+           updated_at = $6, left_reason = $8 WHERE id = $7",
     )
     .bind(m.position.as_str())
     .bind(m.affiliation.as_str())
@@ -752,6 +768,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
     .bind(m.left_on.as_deref())
     .bind(&stamp)
     .bind(id)
+    .bind(left_reason.as_deref())
     .execute(&mut *conn)
     .await?;
     touch_team(conn, cur.team_id).await?;

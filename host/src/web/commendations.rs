@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde::Serialize;
 
+use super::forms::FormErrors;
 use super::{Ctx, Signed, WebResult, check_csrf, page};
 use crate::api::AppState;
 use crate::auth::Action;
@@ -46,6 +47,7 @@ async fn campaign_page(
     code: &str,
     typed: Typed,
     verdicts: Option<Vec<Verdict>>,
+    errors: FormErrors,
 ) -> WebResult {
     let principal = ctx.principal();
     let today = crate::dates::today_iso();
@@ -79,7 +81,9 @@ async fn campaign_page(
     let plugin = minijinja::context! {
         plugin_id => criteria.plugin.plugin_id, name => criteria.plugin.name, version => criteria.plugin.version,
     };
-    let period = typed.get("period").cloned().unwrap_or_default();
+    let this_year = chrono::Datelike::year(&crate::dates::today());
+    let period = typed.get("period").cloned().unwrap_or_else(|| (this_year - 1).to_string());
+    let years: Vec<String> = (2019..=this_year).rev().map(|y| y.to_string()).collect();
     // Scores as Vietnamese write them (86,3).
     let verdicts: Option<Vec<_>> = verdicts.map(|list| {
         list.into_iter()
@@ -92,16 +96,19 @@ async fn campaign_page(
             .collect()
     });
     let unit = minijinja::context! { code => unit.code, name => unit.name };
-    Ok(page(
+    let status = errors.status();
+    let mut response = page(
         ctx,
         "commendations.html",
         "units",
-        minijinja::context! { unit, plugin, rows, columns, typed, period, verdicts },
-    ))
+        minijinja::context! { unit, plugin, rows, columns, typed, period, years, verdicts, errors },
+    );
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 async fn form(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Path<String>) -> Response {
-    campaign_page(&state, &ctx, &code, Typed::new(), None).await.unwrap_or_else(|e| e.page(&ctx))
+    campaign_page(&state, &ctx, &code, Typed::new(), None, FormErrors::default()).await.unwrap_or_else(|e| e.page(&ctx))
 }
 
 async fn assess(
@@ -132,14 +139,48 @@ async fn assess(
                 None => unreadable.push(FieldError::new(name.clone(), format!("'{value}'"))),
             }
         }
-        if !unreadable.is_empty() {
-            return Err(Error::Validation(unreadable).into());
-        }
         let mut conn = state.db.pool.acquire().await?;
         ctx.principal().authorize_unit(&mut conn, Action::CommendationsAssess, &code).await?;
         drop(conn);
-        let assessment = crate::commendations::assess(&state.db, &state.plugins, &code, request).await?;
-        campaign_page(&state, &ctx, &code, typed, Some(assessment.verdicts)).await
+        // A figure that is not a number, or a refusal: the page comes back with every figure.
+        let label = |field: &str| if field == "period" { ctx.t("commend.period") } else { ctx.t("commend.figure") };
+        if !unreadable.is_empty() {
+            let mut errors = FormErrors::new(ctx.t("form.invalid"));
+            for f in unreadable {
+                let message = ctx.t("report.not_a_number").replace("{typed}", f.message.trim_matches('\''));
+                errors.field(&f.field, &label(&f.field), message);
+            }
+            return campaign_page(&state, &ctx, &code, typed, None, errors).await;
+        }
+        match crate::commendations::assess(&state.db, &state.plugins, &code, request).await {
+            Ok(assessment) => {
+                campaign_page(&state, &ctx, &code, typed, Some(assessment.verdicts), FormErrors::default()).await
+            }
+            Err(Error::Plugin(crate::plugins::PluginFailure::Refused { message, .. })) => {
+                let mut errors = FormErrors::new(ctx.t("commend.refused"));
+                errors.note(message);
+                campaign_page(&state, &ctx, &code, typed, None, errors).await
+            }
+            Err(e) => {
+                let e = match e {
+                    // The service names team figures `teams.<id>.<indicator>`; the form `t.<id>.<indicator>`.
+                    Error::Validation(fields) => Error::Validation(
+                        fields
+                            .into_iter()
+                            .map(|mut f| {
+                                if let Some(rest) = f.field.strip_prefix("teams.") {
+                                    f.field = format!("t.{rest}");
+                                }
+                                f
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                };
+                let errors = FormErrors::from_error(&ctx, e, label)?;
+                campaign_page(&state, &ctx, &code, typed, None, errors).await
+            }
+        }
     }
     .await;
     done.unwrap_or_else(|e| e.page(&ctx))

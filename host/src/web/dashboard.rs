@@ -1,5 +1,8 @@
-//! The dashboard: team coverage under a unit, one bar per unit below it, drawn as SVG on the
-//! server (no chart library, nothing to download), each chart with its numbers as a table too.
+//! The dashboard: team coverage under a unit, one bar per unit below it. Each chart is a table
+//! (unit, bar, value) so that its words are page text, readable at 360 px, with the bar a
+//! one-rectangle SVG sized in percent (no chart library, no script, no inline style). Bars are
+//! sorted by value (largest first) or by name (`?sort=name`), and the highest and lowest are
+//! marked in words, not only by length.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -20,45 +23,51 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize)]
 struct Params {
     unit: Option<String>,
+    /// `name` sorts the bars by unit name (Vietnamese order); anything else by value.
+    sort: Option<String>,
 }
 
 #[derive(Serialize)]
 struct Bar {
     label: String,
     value: String,
-    y: u32,
-    width: u32,
+    /// Bar length, percent of the largest value.
+    percent: u32,
+    /// `max`, `min` or empty: the extremes are marked in words.
+    mark: &'static str,
 }
 
 #[derive(Serialize)]
 struct Chart {
     title: String,
     color: &'static str,
-    height: u32,
     bars: Vec<Bar>,
 }
 
-/// Bars start at x = 200 and are at most this long, leaving room for the value on the right.
-const BAR_MAX: f64 = 290.0;
-const ROW: u32 = 24;
-
-fn chart(title: String, color: &'static str, rows: Vec<(String, f64, String)>) -> Chart {
-    let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
+/// One chart's bars, sorted and with the extremes marked (only when the values differ). Rows
+/// come in Vietnamese name order; `by_name` keeps it, otherwise the largest value comes first.
+fn chart(title: String, color: &'static str, mut rows: Vec<(String, f64, String)>, by_name: bool) -> Chart {
+    let max = rows.iter().map(|r| r.1).fold(f64::MIN, f64::max);
+    let min = rows.iter().map(|r| r.1).fold(f64::MAX, f64::min);
+    if !by_name {
+        // Stable: equal values stay in name order.
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    }
+    let differ = rows.len() > 1 && max > min;
     let bars: Vec<Bar> = rows
         .into_iter()
-        .enumerate()
-        .map(|(i, (label, v, shown))| Bar {
-            label: if label.chars().count() > 28 {
-                format!("{}…", label.chars().take(27).collect::<String>())
-            } else {
-                label
-            },
+        .map(|(label, v, shown)| Bar {
+            label,
             value: shown,
-            y: i as u32 * ROW + 4,
-            width: if max > 0.0 { (v / max * BAR_MAX).round() as u32 } else { 0 },
+            percent: if max > 0.0 { (v / max * 100.0).round().clamp(0.0, 100.0) as u32 } else { 0 },
+            mark: match () {
+                _ if differ && v == max => "max",
+                _ if differ && v == min => "min",
+                _ => "",
+            },
         })
         .collect();
-    Chart { title, color, height: bars.len() as u32 * ROW + 8, bars }
+    Chart { title, color, bars }
 }
 
 fn one_decimal(x: f64) -> String {
@@ -131,12 +140,13 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
                 (l.unit_name.clone(), n as f64, format!("{n}/{}", l.teams))
             })
             .collect();
+        let by_name = q.sort.as_deref() == Some("name");
         let mut charts = Vec::new();
         if !coverage_rows.is_empty() {
-            charts.push(chart(ctx.t("dashboard.chart_coverage"), "#1f7a4d", coverage_rows));
+            charts.push(chart(ctx.t("dashboard.chart_coverage"), "#1f7a4d", coverage_rows, by_name));
         }
-        charts.push(chart(ctx.t("dashboard.chart_members"), "#0b57a4", member_rows));
-        charts.push(chart(ctx.t("dashboard.chart_failing"), "#b3261e", failing_rows));
+        charts.push(chart(ctx.t("dashboard.chart_members"), "#0b57a4", member_rows, by_name));
+        charts.push(chart(ctx.t("dashboard.chart_failing"), "#b3261e", failing_rows, by_name));
 
         let villages: u32 = lines.iter().map(|l| l.villages).sum();
         let covered: u32 = lines.iter().map(|l| l.villages_with_team).sum();
@@ -154,9 +164,39 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
             &ctx,
             "dashboard.html",
             "dashboard",
-            minijinja::context! { unit, choices, charts, totals, check_error },
+            minijinja::context! { unit, choices, charts, totals, check_error, by_name },
         ))
     }
     .await;
     built.unwrap_or_else(|e| e.page(&ctx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chart;
+
+    fn rows() -> Vec<(String, f64, String)> {
+        [("Xã An", 2.0), ("Xã Bình", 5.0), ("Xã Cát", 2.0), ("Xã Đông", 1.0)]
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v, v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn bars_sort_by_value_and_mark_the_extremes() {
+        let c = chart("t".into(), "#000", rows(), false);
+        let order: Vec<&str> = c.bars.iter().map(|b| b.label.as_str()).collect();
+        assert_eq!(order, ["Xã Bình", "Xã An", "Xã Cát", "Xã Đông"], "largest first, ties in name order");
+        assert_eq!((c.bars[0].mark, c.bars[3].mark, c.bars[1].mark), ("max", "min", ""));
+        assert_eq!((c.bars[0].percent, c.bars[1].percent, c.bars[3].percent), (100, 40, 20));
+    }
+
+    #[test]
+    fn by_name_keeps_the_order_and_equal_values_mark_nothing() {
+        let c = chart("t".into(), "#000", rows(), true);
+        assert_eq!(c.bars[0].label, "Xã An");
+        assert_eq!(c.bars[1].mark, "max");
+        let flat = chart("t".into(), "#000", vec![("A".into(), 0.0, "0".into()), ("B".into(), 0.0, "0".into())], false);
+        assert!(flat.bars.iter().all(|b| b.mark.is_empty() && b.percent == 0));
+    }
 }

@@ -1,4 +1,6 @@
-//! The home page: what needs attention in the user's scope, with links to fix it.
+//! The home page: each office's first actions (Home Affairs' emulation campaign first for
+//! Home Affairs, reports for Culture and Information, the commune's teams for a commune), then
+//! what needs attention in the user's scope, each count a link to its list.
 
 use axum::Router;
 use axum::extract::State;
@@ -8,7 +10,7 @@ use serde::Serialize;
 
 use super::{Signed, WebResult, page};
 use crate::api::AppState;
-use crate::auth::Action;
+use crate::auth::{Action, Role, Target};
 use crate::teams::{TeamFilter, composition, stats};
 use crate::vocab::TeamStatus;
 
@@ -23,7 +25,21 @@ struct Failing {
     unit_name: String,
     errors: usize,
     first_message: String,
-    plugin: String,
+}
+
+/// A first action on the home page: where it goes and its words.
+#[derive(Serialize)]
+struct First {
+    href: String,
+    label: String,
+}
+
+/// An emulation campaign the user scores: the unit, and the criteria in force there.
+#[derive(Serialize)]
+struct Campaign {
+    unit_code: String,
+    unit_name: String,
+    criteria: String,
 }
 
 #[derive(Serialize)]
@@ -56,6 +72,32 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
         let leaderless_ids = stats::leaderless(&mut conn, &ids, &today).await?;
         let (uncovered, uncovered_total) =
             stats::without_team(&mut conn, &roots, &today, UNCOVERED_SHOWN).await?;
+        // Campaigns: the units where this user scores teams and criteria are in force.
+        let mut campaigns = Vec::new();
+        for a in &principal.assignments {
+            let target = Target { unit_id: a.unit_id, team_id: None };
+            if !principal.can(&mut conn, Action::CommendationsAssess, target).await? {
+                continue;
+            }
+            let rule = crate::plugins::bindings::resolve(
+                &mut conn,
+                a.unit_id,
+                crate::plugins::Kind::Commendation,
+                &today,
+            )
+            .await?;
+            if let Some(rule) = rule
+                && !campaigns.iter().any(|c: &Campaign| c.unit_code == a.unit_code)
+            {
+                campaigns.push(Campaign {
+                    unit_code: a.unit_code.clone(),
+                    unit_name: a.unit_name.clone(),
+                    criteria: rule.plugin.name,
+                });
+            }
+        }
+        let firsts = first_actions(&ctx, principal);
+
         // The connection goes back to the pool before any plugin runs.
         drop(conn);
         let (checks, check_error) = match composition::judge_gathered(gathered, &state.plugins).await {
@@ -65,14 +107,13 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
         let mut failing = Vec::new();
         for (team, check) in teams.iter().zip(&checks) {
             let errors: Vec<_> = check.findings.iter().filter(|f| f.severity == "error").collect();
-            if let (Some(first), Some(plugin)) = (errors.first(), &check.plugin) {
+            if let (Some(first), Some(_)) = (errors.first(), &check.plugin) {
                 failing.push(Failing {
                     team_id: team.id,
                     team_name: team.name.clone(),
                     unit_name: team.unit_name.clone(),
                     errors: errors.len(),
                     first_message: first.message.clone(),
-                    plugin: format!("{} {}", plugin.plugin_id, plugin.version),
                 });
             }
         }
@@ -85,9 +126,57 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
             &ctx,
             "home.html",
             "home",
-            minijinja::context! { failing, leaderless, uncovered, uncovered_total, team_total, check_error },
+            minijinja::context! {
+                failing, leaderless, uncovered, uncovered_total, team_total, check_error, campaigns, firsts,
+            },
         ))
     }
     .await;
     built.unwrap_or_else(|e| e.page(&ctx))
+}
+
+/// Each office's first actions, by its roles (a user with several gets each once).
+fn first_actions(ctx: &super::Ctx, principal: &crate::auth::Principal) -> Vec<First> {
+    let mut out: Vec<First> = Vec::new();
+    let mut add = |href: String, key: &str| {
+        if !out.iter().any(|f| f.href == href) {
+            out.push(First { href, label: ctx.t(key) });
+        }
+    };
+    for a in &principal.assignments {
+        match a.role {
+            Role::CommuneOfficer => {
+                add(format!("/teams?unit={}", a.unit_code), "home.first.commune_teams");
+                add(format!("/units/{}", a.unit_code), "home.first.commune_page");
+            }
+            Role::TeamLeader => {
+                if let Some(team) = a.team_id {
+                    add(format!("/teams/{team}"), "home.first.my_team");
+                }
+            }
+            Role::DistrictCulture => {
+                add("/reports".into(), "home.first.reports");
+                add("#failing".into(), "home.first.fix_teams");
+                add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
+            }
+            Role::DistrictHomeAffairs => {
+                add(format!("/units/{}/commendations", a.unit_code), "home.first.campaign");
+                add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
+            }
+            Role::DistrictYouthUnion => {
+                add(format!("/teams?unit={}", a.unit_code), "home.first.teams");
+                add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
+            }
+            Role::ProvinceAdmin => {
+                add("/plugins".into(), "home.first.rules");
+                add("/reports".into(), "home.first.reports");
+                add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
+            }
+            Role::Viewer => {
+                add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
+                add(format!("/teams?unit={}", a.unit_code), "home.first.teams");
+            }
+        }
+    }
+    out
 }

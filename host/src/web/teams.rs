@@ -1,32 +1,111 @@
-//! Team pages: members, the findings of the composition rule that applies (with the plugin's
-//! name and version), and forms to add and edit members. A change that would break the rule is
-//! refused with the plugin's findings, and can be saved anyway with a reason (audited), as in
-//! the API.
+//! Team pages: members (former ones on request), the findings of the composition rule that
+//! applies (named by its title and the unit that set it; plugin ids only on the technical line
+//! for administrators), and the member forms: add, correct every field, and record leaving the
+//! team with a date and a reason. A change that would break the rule is refused with the
+//! plugin's findings and can be saved anyway with a reason (audited), as in the API. Refusals
+//! come back filled in (see [`super::forms`]); successes redirect with a message naming the
+//! person.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Signed, WebError, WebResult, check_csrf, page, see_other};
+use super::forms::FormErrors;
+use super::{Ctx, Signed, WebResult, check_csrf, page, see_other};
 use crate::api::AppState;
 use crate::auth::{Action, Target};
 use crate::error::Error;
 use crate::teams::access;
-use crate::teams::{MemberChange, NewMember, composition};
+use crate::teams::{Member, MemberChange, NewMember, composition};
 use crate::vocab::{Affiliation, Gender, Position, Vocab};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/teams", get(team_list))
         .route("/teams/{id}", get(team))
         .route("/teams/{id}/members", post(add_member))
         .route("/members/{id}/edit", get(edit_member))
         .route("/members/{id}", post(save_member))
+        .route("/members/{id}/leave", get(leave_form).post(leave))
 }
 
-/// What the member forms send (and show again when refused).
+/// Teams per page of the team list.
+const LIST_PAGE: i64 = 50;
+
+#[derive(Serialize)]
+struct TeamLine {
+    id: i64,
+    name: String,
+    unit_name: String,
+    members: i64,
+    status: &'static str,
+    /// passes, fails, no_rule or unknown (the rule could not run).
+    check: &'static str,
+    errors: usize,
+}
+
+/// The teams in the user's scope (or under `?unit=`), searchable by name, 50 a page, each with
+/// its composition check: a commune officer's "my commune's teams".
+async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
+    let built: WebResult = async {
+        let principal = ctx.principal();
+        let today = crate::dates::today_iso();
+        let mut conn = state.db.pool.acquire().await?;
+        let (roots, unit) = match ctx.query("unit").filter(|c| !c.is_empty()) {
+            Some(code) => {
+                let id = principal.authorize_unit(&mut conn, Action::TeamsRead, &code).await?;
+                let unit = crate::units::get(&mut conn, &code, &today).await?.unit;
+                (vec![id], Some(minijinja::context! { code => unit.code, name => unit.name }))
+            }
+            None => (principal.roots(&mut conn, Action::TeamsRead, None).await?, None),
+        };
+        let q = ctx.query("q").map(|q| q.trim().to_string()).unwrap_or_default();
+        let page_no: i64 = ctx.query("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
+        let filter = crate::teams::TeamFilter {
+            roots: Some(roots),
+            as_of: today.clone(),
+            status: None,
+            q: Some(q.clone()).filter(|q| !q.is_empty()),
+            sort: Default::default(),
+        };
+        let (teams, total) = crate::teams::list(&mut conn, &filter, LIST_PAGE, (page_no - 1) * LIST_PAGE).await?;
+        let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
+        let gathered = composition::gather(&mut conn, &state.plugins, &ids, &today).await;
+        drop(conn);
+        let checks = composition::judge_gathered(gathered, &state.plugins).await.ok();
+        let lines: Vec<TeamLine> = teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let check = checks.as_ref().and_then(|c| c.get(i));
+                let errors = check.map_or(0, |c| c.findings.iter().filter(|f| f.severity == "error").count());
+                TeamLine {
+                    id: t.id,
+                    name: t.name.clone(),
+                    unit_name: t.unit_name.clone(),
+                    members: t.member_count,
+                    status: t.status.as_str(),
+                    check: match check {
+                        None => "unknown",
+                        Some(c) if c.plugin.is_none() => "no_rule",
+                        Some(_) if errors > 0 => "fails",
+                        Some(_) => "passes",
+                    },
+                    errors,
+                }
+            })
+            .collect();
+        let pages = (total + LIST_PAGE - 1) / LIST_PAGE;
+        Ok(page(&ctx, "teams.html", "teams", minijinja::context! { lines, total, q, unit, page_no, pages }))
+    }
+    .await;
+    built.unwrap_or_else(|e| e.page(&ctx))
+}
+
+/// What the member forms send (and show again when refused). Every field is text, so that
+/// whatever was typed comes back as it was typed.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct MemberForm {
     #[serde(default)]
@@ -40,6 +119,8 @@ struct MemberForm {
     #[serde(default)]
     phone: String,
     #[serde(default)]
+    email: String,
+    #[serde(default)]
     position: String,
     #[serde(default)]
     affiliation: String,
@@ -48,46 +129,50 @@ struct MemberForm {
     #[serde(default)]
     left_on: String,
     #[serde(default)]
+    left_reason: String,
+    #[serde(default)]
     override_reason: String,
 }
 
-/// Why a form was refused, in words for the page.
-#[derive(Default)]
-struct Refusal {
-    error: Option<String>,
-    problems: Vec<String>,
-    needs_override: bool,
+impl MemberForm {
+    /// The form filled with a member's current details, dates as people write them.
+    fn of(m: &Member) -> MemberForm {
+        MemberForm {
+            full_name: m.full_name.clone(),
+            gender: m.gender.as_str().into(),
+            birth_year: m.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+            phone: m.phone.clone().unwrap_or_default(),
+            email: m.email.clone().unwrap_or_default(),
+            position: m.position.as_str().into(),
+            affiliation: m.affiliation.as_str().into(),
+            joined_on: vn_date(&m.joined_on),
+            left_on: m.left_on.as_deref().map(vn_date).unwrap_or_default(),
+            left_reason: m.left_reason.clone().unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    /// The year of birth, or the refusal naming what was typed.
+    fn birth_year(&self, ctx: &Ctx) -> Result<Option<i64>, FormErrors> {
+        match self.birth_year.trim() {
+            "" => Ok(None),
+            y => y.parse::<i64>().map(Some).map_err(|_| {
+                let mut errors = FormErrors::new(ctx.t("form.invalid"));
+                errors.field("birth_year", &label(ctx, "birth_year"), format!("'{y}'"));
+                errors
+            }),
+        }
+    }
 }
 
-/// Turns a refused write into words for the form, or passes other failures on.
-fn refusal(ctx: &Ctx, e: Error) -> WebResult<Refusal> {
-    let label = |field: &str| {
-        let key = format!("member.{field}");
-        if super::i18n::known(&key) { ctx.t(&key) } else { field.to_string() }
-    };
-    match e {
-        Error::Validation(fields) => Ok(Refusal {
-            error: Some(ctx.t("form.invalid")),
-            problems: fields
-                .iter()
-                .map(|f| format!("{}: {}", label(&f.field), super::i18n::problem(ctx.lang, &f.message)))
-                .collect(),
-            needs_override: false,
-        }),
-        Error::Composition { findings, .. } => Ok(Refusal {
-            error: Some(ctx.t("form.breaks_rule")),
-            problems: findings.into_iter().map(|f| f.message).collect(),
-            needs_override: true,
-        }),
-        // The rule could not run: the same override lets the change through (audited).
-        Error::RuleFailed(failure) => Ok(Refusal {
-            error: Some(ctx.t("form.rule_failed")),
-            problems: vec![failure.to_string()],
-            needs_override: true,
-        }),
-        Error::Conflict(m) | Error::BadRequest(m) => Ok(Refusal { error: Some(m), ..Default::default() }),
-        other => Err(WebError::App(other)),
-    }
+/// A form field's name for people: `member.<field>` in the dictionary.
+fn label(ctx: &Ctx, field: &str) -> String {
+    let key = format!("member.{field}");
+    if super::i18n::known(&key) { ctx.t(&key) } else { field.to_string() }
+}
+
+fn refused(ctx: &Ctx, e: Error) -> WebResult<FormErrors> {
+    FormErrors::from_error(ctx, e, |f| label(ctx, f))
 }
 
 #[derive(Serialize)]
@@ -98,18 +183,50 @@ struct MemberView {
     affiliation: &'static str,
     birth_year: Option<i64>,
     joined_vn: String,
+    left_vn: String,
+    left_reason: Option<String>,
+}
+
+impl From<&Member> for MemberView {
+    fn from(m: &Member) -> Self {
+        MemberView {
+            id: m.id,
+            full_name: m.full_name.clone(),
+            position: m.position.as_str(),
+            affiliation: m.affiliation.as_str(),
+            birth_year: m.birth_year,
+            joined_vn: vn_date(&m.joined_on),
+            left_vn: m.left_on.as_deref().map(vn_date).unwrap_or_default(),
+            left_reason: m.left_reason.clone(),
+        }
+    }
 }
 
 fn vn_date(iso: &str) -> String {
     crate::dates::parse(iso).map(crate::dates::display).unwrap_or_else(|| iso.to_string())
 }
 
-async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, refused: Refusal) -> WebResult {
+/// The message after a member form succeeded, naming the person (`?ok=member.added&who=<id>`).
+fn notice(ctx: &Ctx, members: &[Member]) -> Option<String> {
+    let ok = ctx.query("ok")?;
+    let who: i64 = ctx.query("who")?.parse().ok()?;
+    let m = members.iter().find(|m| m.id == who)?;
+    let key = match ok.as_str() {
+        "member.added" => "member.added_named",
+        "member.saved" => "member.saved_named",
+        "member.left" => "member.left_named",
+        _ => return None,
+    };
+    let date = m.left_on.as_deref().map(vn_date).unwrap_or_default();
+    Some(ctx.t(key).replace("{name}", &m.full_name).replace("{date}", &date))
+}
+
+async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, errors: FormErrors) -> WebResult {
     let principal = ctx.principal();
     let today = crate::dates::today_iso();
     let mut conn = state.db.pool.acquire().await?;
     let team = access::authorize_team(&mut conn, principal, Action::TeamsRead, id).await?;
-    let mut detail = crate::teams::get(&mut conn, id, false).await?;
+    let mut detail = crate::teams::get(&mut conn, id, true).await?;
     access::redact(&mut conn, principal, &mut detail.members).await?;
     let path = crate::units::get(&mut conn, &team.unit_code, &today).await?.path;
     let can_edit = principal
@@ -122,31 +239,43 @@ async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, refus
         Ok(mut c) => (c.pop(), None),
         Err(e) => (None, Some(e.to_string())),
     };
-    let members: Vec<MemberView> = detail
-        .members
-        .iter()
-        .map(|m| MemberView {
-            id: m.id,
-            full_name: m.full_name.clone(),
-            position: m.position.as_str(),
-            affiliation: m.affiliation.as_str(),
-            birth_year: m.birth_year,
-            joined_vn: vn_date(&m.joined_on),
-        })
-        .collect();
-    let status = if refused.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    // The rule in officials' words: its title, and the unit that set it (the team's own unit or
+    // one above it, all on the breadcrumb path).
+    let rule = check.as_ref().and_then(|c| c.plugin.as_ref()).map(|p| {
+        let unit = path
+            .iter()
+            .map(|u| (u.code.as_str(), u.name.as_str()))
+            .chain([(team.unit_code.as_str(), team.unit_name.as_str())])
+            .find(|(code, _)| *code == p.bound_at)
+            .map(|(_, name)| name.to_string())
+            .unwrap_or_else(|| p.bound_at.clone());
+        let set_by =
+            ctx.t("team.rule_from").replace("{unit}", &unit).replace("{date}", &vn_date(&p.effective_from));
+        minijinja::context! {
+            name => p.name, set_by,
+            technical => format!("{} {} · {} {}", p.plugin_id, p.version, ctx.t("team.bound_at"), p.bound_at),
+        }
+    });
+    let serving = |m: &&Member| m.left_on.as_deref().is_none_or(|d| d > today.as_str());
+    let members: Vec<MemberView> = detail.members.iter().filter(serving).map(MemberView::from).collect();
+    let former: Vec<MemberView> =
+        detail.members.iter().filter(|m| !serving(m)).map(MemberView::from).collect();
+    let mut ctx = ctx.clone();
+    ctx.notice = notice(&ctx, &detail.members);
+    let show_former = ctx.query("former").is_some();
     let team_view = minijinja::context! {
         id => team.id, name => team.name, unit_code => team.unit_code, unit_name => team.unit_name,
         decision_number => team.decision_number, decision_date_vn => vn_date(&team.decision_date),
         decision_signer => team.decision_signer, status => team.status.as_str(),
     };
+    let status = errors.status();
     let mut response = page(
-        ctx,
+        &ctx,
         "team.html",
         "units",
         minijinja::context! {
-            team => team_view, path, members, can_edit, check, check_error, form,
-            form_error => refused.error, form_problems => refused.problems, needs_override => refused.needs_override,
+            team => team_view, path, members, former, show_former, can_edit, rule,
+            findings => check.map(|c| c.findings).unwrap_or_default(), check_error, form, errors,
             positions => Position::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             affiliations => Affiliation::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
             genders => Gender::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
@@ -157,8 +286,10 @@ async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, refus
 }
 
 async fn team(State(state): State<AppState>, Signed(ctx): Signed, Path(id): Path<i64>) -> Response {
-    let form = MemberForm { position: "member".into(), gender: "male".into(), ..Default::default() };
-    team_page(&state, &ctx, id, form, Refusal::default()).await.unwrap_or_else(|e| e.page(&ctx))
+    // Nothing preselected where a wrong default is likely (gender, affiliation); "member" is
+    // what nearly everyone added is.
+    let form = MemberForm { position: "member".into(), ..Default::default() };
+    team_page(&state, &ctx, id, form, FormErrors::default()).await.unwrap_or_else(|e| e.page(&ctx))
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -174,19 +305,9 @@ async fn add_member(
 ) -> Response {
     let done: WebResult = async {
         check_csrf(&ctx, &form.csrf)?;
-        let birth_year = match form.birth_year.trim() {
-            "" => None,
-            y => match y.parse::<i64>() {
-                Ok(y) => Some(y),
-                Err(_) => {
-                    let refused = Refusal {
-                        error: Some(ctx.t("form.invalid")),
-                        problems: vec![format!("{}: '{y}'", ctx.t("member.birth_year"))],
-                        ..Default::default()
-                    };
-                    return team_page(&state, &ctx, id, form.clone(), refused).await;
-                }
-            },
+        let birth_year = match form.birth_year(&ctx) {
+            Ok(y) => y,
+            Err(errors) => return team_page(&state, &ctx, id, form.clone(), errors).await,
         };
         let input = NewMember {
             team_id: Some(id),
@@ -194,6 +315,7 @@ async fn add_member(
             gender: non_empty(&form.gender),
             birth_year,
             phone: non_empty(&form.phone),
+            email: non_empty(&form.email),
             position: non_empty(&form.position),
             affiliation: non_empty(&form.affiliation),
             joined_on: non_empty(&form.joined_on),
@@ -201,10 +323,10 @@ async fn add_member(
         };
         let reason = non_empty(&form.override_reason);
         match access::add_member(&state.db, &state.plugins, ctx.principal(), input, reason.as_deref()).await {
-            Ok(_) => Ok(see_other(&format!("/teams/{id}"), "member.added")),
+            Ok((m, _)) => Ok(see_other(&format!("/teams/{id}?who={}", m.id), "member.added")),
             Err(e) => {
-                let refused = refusal(&ctx, e)?;
-                team_page(&state, &ctx, id, form.clone(), refused).await
+                let errors = refused(&ctx, e)?;
+                team_page(&state, &ctx, id, form.clone(), errors).await
             }
         }
     }
@@ -212,35 +334,34 @@ async fn add_member(
     done.unwrap_or_else(|e| e.page(&ctx))
 }
 
-async fn edit_page(
+/// The edit page (`template` member_edit.html) or the leave page (member_leave.html).
+async fn member_page(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
+    template: &str,
     form: Option<MemberForm>,
-    refused: Refusal,
+    errors: FormErrors,
 ) -> WebResult {
     let principal = ctx.principal();
     let mut conn = state.db.pool.acquire().await?;
     let member = access::visible_member(&mut conn, principal, Action::MembersWrite, id).await?;
     let team = crate::teams::find(&mut conn, member.team_id).await?;
-    let form = form.unwrap_or_else(|| MemberForm {
-        full_name: member.full_name.clone(),
-        phone: member.phone.clone().unwrap_or_default(),
-        position: member.position.as_str().into(),
-        affiliation: member.affiliation.as_str().into(),
-        left_on: member.left_on.as_deref().map(vn_date).unwrap_or_default(),
-        ..Default::default()
-    });
-    let status = if refused.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let form = form.unwrap_or_else(|| MemberForm::of(&member));
+    let status = errors.status();
     let mut response = page(
         ctx,
-        "member_edit.html",
+        template,
         "units",
         minijinja::context! {
-            member => minijinja::context! { id => member.id, full_name => member.full_name, team_id => team.id, team_name => team.name },
-            form, form_error => refused.error, form_problems => refused.problems, needs_override => refused.needs_override,
+            member => minijinja::context! {
+                id => member.id, full_name => member.full_name, team_id => team.id, team_name => team.name,
+                has_left => member.left_on.is_some(), personal_data_hidden => member.personal_data_hidden,
+            },
+            form, errors,
             positions => Position::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             affiliations => Affiliation::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            genders => Gender::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         },
     );
     *response.status_mut() = status;
@@ -248,7 +369,9 @@ async fn edit_page(
 }
 
 async fn edit_member(State(state): State<AppState>, Signed(ctx): Signed, Path(id): Path<i64>) -> Response {
-    edit_page(&state, &ctx, id, None, Refusal::default()).await.unwrap_or_else(|e| e.page(&ctx))
+    member_page(&state, &ctx, id, "member_edit.html", None, FormErrors::default())
+        .await
+        .unwrap_or_else(|e| e.page(&ctx))
 }
 
 async fn save_member(
@@ -259,23 +382,92 @@ async fn save_member(
 ) -> Response {
     let done: WebResult = async {
         check_csrf(&ctx, &form.csrf)?;
+        let birth_year = match form.birth_year(&ctx) {
+            Ok(y) => y,
+            Err(errors) => {
+                return member_page(&state, &ctx, id, "member_edit.html", Some(form.clone()), errors).await;
+            }
+        };
+        let mut conn = state.db.pool.acquire().await?;
+        let current = access::visible_member(&mut conn, ctx.principal(), Action::MembersWrite, id).await?;
+        drop(conn);
+        // Hidden personal data comes back empty: leave it as it is rather than clear it.
+        let personal = |typed: &str| (!current.personal_data_hidden).then(|| typed.trim().to_string());
         let change = MemberChange {
             full_name: non_empty(&form.full_name),
-            // An emptied phone field clears the number.
-            phone: Some(form.phone.trim().to_string()),
+            gender: non_empty(&form.gender),
+            birth_year: if current.personal_data_hidden { None } else { birth_year },
+            // An emptied phone or email field clears it.
+            phone: personal(&form.phone),
+            email: personal(&form.email),
             position: non_empty(&form.position),
             affiliation: non_empty(&form.affiliation),
-            left_on: Some(form.left_on.trim().to_string()),
+            joined_on: non_empty(&form.joined_on),
+            // Leaving is its own action; here only a recorded departure can be corrected.
+            left_on: current.left_on.is_some().then(|| form.left_on.trim().to_string()),
+            left_reason: current.left_on.is_some().then(|| form.left_reason.trim().to_string()),
             ..Default::default()
         };
         let reason = non_empty(&form.override_reason);
         match access::change_member(&state.db, &state.plugins, ctx.principal(), id, change, reason.as_deref())
             .await
         {
-            Ok((member, _)) => Ok(see_other(&format!("/teams/{}", member.team_id), "member.saved")),
+            Ok((member, _)) => {
+                Ok(see_other(&format!("/teams/{}?who={}", member.team_id, member.id), "member.saved"))
+            }
             Err(e) => {
-                let refused = refusal(&ctx, e)?;
-                edit_page(&state, &ctx, id, Some(form.clone()), refused).await
+                let errors = refused(&ctx, e)?;
+                member_page(&state, &ctx, id, "member_edit.html", Some(form.clone()), errors).await
+            }
+        }
+    }
+    .await;
+    done.unwrap_or_else(|e| e.page(&ctx))
+}
+
+async fn leave_form(State(state): State<AppState>, Signed(ctx): Signed, Path(id): Path<i64>) -> Response {
+    let form = MemberForm { left_on: crate::dates::display(crate::dates::today()), ..Default::default() };
+    member_page(&state, &ctx, id, "member_leave.html", Some(form), FormErrors::default())
+        .await
+        .unwrap_or_else(|e| e.page(&ctx))
+}
+
+/// Records that a member leaves the team on a date, for a reason; they move to the team's
+/// former members. The composition rule judges the team without them, as for any change.
+async fn leave(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberForm>,
+) -> Response {
+    let done: WebResult = async {
+        check_csrf(&ctx, &form.csrf)?;
+        let mut errors = FormErrors::new(ctx.t("form.invalid"));
+        if form.left_on.trim().is_empty() {
+            errors.field("left_on", &ctx.t("member.leave_on"), super::i18n::problem(ctx.lang, "is required"));
+        }
+        if form.left_reason.trim().is_empty() {
+            let message = super::i18n::problem(ctx.lang, "is required");
+            errors.field("left_reason", &ctx.t("member.left_reason"), message);
+        }
+        if !errors.problems.is_empty() {
+            return member_page(&state, &ctx, id, "member_leave.html", Some(form.clone()), errors).await;
+        }
+        let change = MemberChange {
+            left_on: Some(form.left_on.trim().to_string()),
+            left_reason: Some(form.left_reason.trim().to_string()),
+            ..Default::default()
+        };
+        let reason = non_empty(&form.override_reason);
+        match access::change_member(&state.db, &state.plugins, ctx.principal(), id, change, reason.as_deref())
+            .await
+        {
+            Ok((member, _)) => {
+                Ok(see_other(&format!("/teams/{}?who={}", member.team_id, member.id), "member.left"))
+            }
+            Err(e) => {
+                let errors = refused(&ctx, e)?;
+                member_page(&state, &ctx, id, "member_leave.html", Some(form.clone()), errors).await
             }
         }
     }

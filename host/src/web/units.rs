@@ -7,9 +7,12 @@ use axum::routing::get;
 use axum::{Form, Router};
 use std::collections::BTreeMap;
 
+use chrono::Datelike;
+
 use serde::{Deserialize, Serialize};
 
-use super::{Signed, WebResult, check_csrf, page};
+use super::forms::FormErrors;
+use super::{Ctx, Signed, WebResult, check_csrf, page};
 use crate::api::AppState;
 use crate::auth::{Action, Target};
 use crate::documents::Format;
@@ -44,6 +47,9 @@ impl From<crate::units::Unit> for UnitView {
 struct TreeParams {
     q: Option<String>,
 }
+
+/// Teams listed on a unit page; past this, the page links to the team list instead.
+const TEAMS_SHOWN: i64 = 200;
 
 /// Results shown for one search.
 const SEARCH_LIMIT: i64 = 50;
@@ -114,8 +120,10 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
             q: None,
             sort: Default::default(),
         };
-        let (teams, _) = crate::teams::list(&mut conn, &filter, i64::MAX, 0).await?;
-        let teams: Vec<_> = teams.into_iter().filter(|t| t.unit_id == unit_id).collect();
+        // Every team of the unit and the units below (a commune and its villages), with its
+        // check; a district or a province has too many for one page and links to the list.
+        let (teams, teams_total) = crate::teams::list(&mut conn, &filter, TEAMS_SHOWN, 0).await?;
+        let teams = if teams_total <= TEAMS_SHOWN { teams } else { Vec::new() };
         let templates: Vec<TemplateView> = if closed_on.is_none()
             && principal.can(&mut conn, Action::ReportsIssue, target).await?
         {
@@ -141,12 +149,36 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
             )
             .await?
             .is_some();
+        let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
+        let gathered = crate::teams::composition::gather(&mut conn, &state.plugins, &ids, &today).await;
+        drop(conn);
+        let checks = crate::teams::composition::judge_gathered(gathered, &state.plugins).await.ok();
+        let teams: Vec<_> = teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let check = checks.as_ref().and_then(|c| c.get(i));
+                let errors = check.map_or(0, |c| c.findings.iter().filter(|f| f.severity == "error").count());
+                minijinja::context! {
+                    id => t.id, name => t.name, unit_name => t.unit_name, members => t.member_count,
+                    status => crate::vocab::Vocab::as_str(t.status), errors,
+                    check => match check {
+                        None => "unknown",
+                        Some(c) if c.plugin.is_none() => "no_rule",
+                        Some(_) if errors > 0 => "fails",
+                        Some(_) => "passes",
+                    },
+                }
+            })
+            .collect();
         let unit: UnitView = detail.unit.into();
         Ok(page(
             &ctx,
             "unit.html",
             "units",
-            minijinja::context! { unit, path => detail.path, lines, teams, templates, can_assess, closed_on, successors },
+            minijinja::context! {
+                unit, path => detail.path, lines, teams, teams_total, templates, can_assess, closed_on, successors,
+            },
         ))
     }
     .await;
@@ -164,41 +196,63 @@ struct IndicatorView {
     label: String,
 }
 
-/// The report form for one template: the period, and a grid of figures (one row per unit
-/// below, one column per indicator the template reads), with the teams and members the host
-/// counts shown beside them.
+/// The years offered for a report period: from the start of the teams (2019) to this year.
+const FIRST_REPORT_YEAR: i32 = 2019;
+
+/// The report form for one template: the period (a quarter or a month, and a year, chosen from
+/// lists), and a grid of figures (one row per unit below, one column per indicator the
+/// template reads), with the teams and members the host counts shown beside them. A refused
+/// form comes back with every figure as it was typed and each problem beside its cell.
+async fn report_page(state: &AppState, ctx: &Ctx, code: &str, form: ReportForm, errors: FormErrors) -> WebResult {
+    let principal = ctx.principal();
+    let today = crate::dates::today_iso();
+    let mut conn = state.db.pool.acquire().await?;
+    let unit_id = principal.authorize_unit(&mut conn, Action::ReportsIssue, code).await?;
+    let template = crate::plugins::bindings::resolve_template(&mut conn, unit_id, &form.template, &today)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("report template '{}'", form.template)))?;
+    let unit: UnitView = crate::units::get(&mut conn, code, &today).await?.unit.into();
+    let lines = stats::by_child(&mut conn, unit_id, &today).await?;
+    let indicators = indicator_views(ctx, &template.plugin.indicators);
+    let template = minijinja::context! {
+        plugin_id => template.plugin.plugin_id, name => template.plugin.name, version => template.plugin.version,
+    };
+    let this_year = crate::dates::today().year();
+    let years: Vec<i32> = (FIRST_REPORT_YEAR..=this_year).rev().collect();
+    let year = if form.year.is_empty() { this_year.to_string() } else { form.year.clone() };
+    let status = errors.status();
+    let mut response = page(
+        ctx,
+        "report.html",
+        "reports",
+        minijinja::context! {
+            unit, template, lines, indicators, errors, years, year, part => form.part,
+            months => (1..=12).map(|m| format!("{m:02}")).collect::<Vec<_>>(),
+            issued_on => form.issued_on, format => form.format, typed => form.typed,
+        },
+    );
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+fn indicator_views(ctx: &Ctx, codes: &[String]) -> Vec<IndicatorView> {
+    codes
+        .iter()
+        .map(|c| {
+            let key = format!("indicator.{c}");
+            IndicatorView { code: c.clone(), label: if super::i18n::known(&key) { ctx.t(&key) } else { c.clone() } }
+        })
+        .collect()
+}
+
 async fn report_form(
     State(state): State<AppState>,
     Signed(ctx): Signed,
     Path(code): Path<String>,
     Query(q): Query<TemplateParam>,
 ) -> Response {
-    let built: WebResult = async {
-        let principal = ctx.principal();
-        let today = crate::dates::today_iso();
-        let mut conn = state.db.pool.acquire().await?;
-        let unit_id = principal.authorize_unit(&mut conn, Action::ReportsIssue, &code).await?;
-        let template = crate::plugins::bindings::resolve_template(&mut conn, unit_id, &q.template, &today)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("report template '{}'", q.template)))?;
-        let unit: UnitView = crate::units::get(&mut conn, &code, &today).await?.unit.into();
-        let lines = stats::by_child(&mut conn, unit_id, &today).await?;
-        let indicators: Vec<IndicatorView> = template
-            .plugin
-            .indicators
-            .iter()
-            .map(|c| {
-                let key = format!("indicator.{c}");
-                IndicatorView { code: c.clone(), label: if super::i18n::known(&key) { ctx.t(&key) } else { c.clone() } }
-            })
-            .collect();
-        let template = minijinja::context! {
-            plugin_id => template.plugin.plugin_id, name => template.plugin.name, version => template.plugin.version,
-        };
-        Ok(page(&ctx, "report.html", "units", minijinja::context! { unit, template, lines, indicators }))
-    }
-    .await;
-    built.unwrap_or_else(|e| e.page(&ctx))
+    let form = ReportForm { template: q.template, ..Default::default() };
+    report_page(&state, &ctx, &code, form, FormErrors::default()).await.unwrap_or_else(|e| e.page(&ctx))
 }
 
 /// The report form's fields: the fixed ones, and `v.<unit code>.<indicator>` for each figure.
@@ -206,12 +260,19 @@ async fn report_form(
 struct ReportForm {
     csrf: String,
     template: String,
+    /// The period's year, as chosen.
+    year: String,
+    /// `Q1`..`Q4` or `01`..`12`, as chosen.
+    part: String,
+    /// A whole period (`2022-Q3`), as API-minded clients send it; wins over year and part.
     period: String,
-    issued_on: Option<String>,
+    issued_on: String,
     format: String,
     values: BTreeMap<String, BTreeMap<String, f64>>,
-    /// Figures that are not numbers: (unit, indicator, what was typed).
-    unreadable: Vec<String>,
+    /// Every figure as typed, by field name, to fill the form again after a refusal.
+    typed: BTreeMap<String, String>,
+    /// Figures that are not numbers: (field name, what was typed).
+    unreadable: Vec<(String, String)>,
 }
 
 impl ReportForm {
@@ -223,7 +284,9 @@ impl ReportForm {
                 "csrf" => form.csrf = value,
                 "template" => form.template = value,
                 "period" => form.period = value,
-                "issued_on" => form.issued_on = Some(value).filter(|v| !v.is_empty()),
+                "period_year" => form.year = value,
+                "period_part" => form.part = value,
+                "issued_on" => form.issued_on = value,
                 "format" => form.format = value,
                 figure => {
                     let Some((unit, indicator)) = figure.strip_prefix("v.").and_then(|f| f.split_once('.'))
@@ -233,20 +296,33 @@ impl ReportForm {
                     if value.is_empty() {
                         continue;
                     }
+                    form.typed.insert(figure.to_string(), value.clone());
                     match crate::text::parse_number(&value) {
                         Some(v) => {
                             form.values.entry(unit.to_string()).or_default().insert(indicator.to_string(), v);
                         }
-                        None => form.unreadable.push(format!("{unit} / {indicator}: '{value}'")),
+                        None => form.unreadable.push((figure.to_string(), value)),
                     }
                 }
             }
         }
         form
     }
+
+    /// The period as the templates read it (`2022-Q3`, `2022-07`), or None when none was
+    /// chosen or it is not a quarter or a month of a year.
+    fn period(&self) -> Option<String> {
+        let period = if self.period.is_empty() { format!("{}-{}", self.year, self.part) } else { self.period.clone() };
+        let (year, part) = period.split_once('-')?;
+        let year_ok = year.len() == 4 && year.chars().all(|c| c.is_ascii_digit());
+        let part_ok = matches!(part, "Q1" | "Q2" | "Q3" | "Q4")
+            || (part.len() == 2 && part.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)));
+        (year_ok && part_ok).then_some(period)
+    }
 }
 
-/// Renders a report and answers the file (HTML opens in the browser, DOCX and XLSX download).
+/// Renders a report and answers the file (HTML opens in the browser, DOCX and XLSX download);
+/// a refusal shows the form again, filled in.
 async fn report(
     State(state): State<AppState>,
     Signed(ctx): Signed,
@@ -256,25 +332,87 @@ async fn report(
     let form = ReportForm::read(fields);
     let built: WebResult = async {
         check_csrf(&ctx, &form.csrf)?;
-        if !form.unreadable.is_empty() {
-            let problems =
-                form.unreadable.iter().map(|u| crate::error::FieldError::new("values", u.clone())).collect();
-            return Err(Error::Validation(problems).into());
-        }
         let principal = ctx.principal();
-        let format = Format::parse(&form.format).unwrap_or(Format::Html);
         let mut conn = state.db.pool.acquire().await?;
         principal.authorize_unit(&mut conn, Action::ReportsIssue, &code).await?;
+        let today = crate::dates::today_iso();
+        let unit_id = crate::units::id_of(&mut conn, &code).await?;
+        let lines = stats::by_child(&mut conn, unit_id, &today).await?;
+        let indicators = match crate::plugins::bindings::resolve_template(&mut conn, unit_id, &form.template, &today)
+            .await?
+        {
+            Some(t) => indicator_views(&ctx, &t.plugin.indicators),
+            None => Vec::new(),
+        };
         drop(conn);
+        // A cell's name for people: "Xã Tây Giang: Hộ gia đình được hướng dẫn".
+        let label = |field: &str| -> String {
+            let Some((unit, indicator)) = field.strip_prefix("v.").and_then(|f| f.split_once('.')) else {
+                return match field {
+                    "period" => ctx.t("report.period"),
+                    "issued_on" => ctx.t("report.issued_on"),
+                    other => other.to_string(),
+                };
+            };
+            let unit = lines.iter().find(|l| l.unit_code == unit).map_or(unit, |l| l.unit_name.as_str());
+            let indicator = indicators.iter().find(|i| i.code == indicator).map_or(indicator, |i| i.label.as_str());
+            format!("{unit}: {indicator}")
+        };
+        let mut errors = FormErrors::new(ctx.t("form.report_invalid"));
+        let period = form.period();
+        if period.is_none() {
+            errors.field("period_part", &label("period"), ctx.t("report.choose_period"));
+        }
+        for (field, typed) in &form.unreadable {
+            errors.field(field, &label(field), ctx.t("report.not_a_number").replace("{typed}", typed));
+        }
+        if !errors.problems.is_empty() {
+            return report_page(&state, &ctx, &code, form, errors).await;
+        }
+        let format = Format::parse(&form.format).unwrap_or(Format::Html);
         let request = ReportRequest {
-            period: form.period.clone(),
-            issued_on: form.issued_on.clone(),
+            period: period.unwrap_or_default(),
+            issued_on: Some(form.issued_on.clone()).filter(|d| !d.is_empty()),
             values: form.values.clone(),
             ..Default::default()
         };
-        let rendered =
-            crate::reports::render(&state.db, &state.plugins, &code, &form.template, request).await?;
-        Ok(rendered.file_response(format, &state.layouts).await?)
+        match crate::reports::render(&state.db, &state.plugins, &code, &form.template, request).await {
+            Ok(rendered) => match rendered.file_response(format, &state.layouts).await {
+                Ok(response) => Ok(response),
+                Err(e) => {
+                    let errors = FormErrors::from_error(&ctx, e, &label)?;
+                    report_page(&state, &ctx, &code, form, errors).await
+                }
+            },
+            // The template's own refusal (a month given to a quarterly report) is in its words.
+            Err(Error::Plugin(crate::plugins::PluginFailure::Refused { message, .. })) => {
+                let mut errors = FormErrors::new(ctx.t("report.refused"));
+                errors.field("period_part", &label("period"), message);
+                report_page(&state, &ctx, &code, form, errors).await
+            }
+            Err(e) => {
+                // The service names figures `values.<unit>.<indicator>`; the form, `v.<unit>.<indicator>`.
+                let e = match e {
+                    Error::Validation(fields) => Error::Validation(
+                        fields
+                            .into_iter()
+                            .map(|mut f| {
+                                if let Some(rest) = f.field.strip_prefix("values.") {
+                                    f.field = format!("v.{rest}");
+                                }
+                                if f.field == "period" {
+                                    f.field = "period_part".into();
+                                }
+                                f
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                };
+                let errors = FormErrors::from_error(&ctx, e, &label)?;
+                report_page(&state, &ctx, &code, form, errors).await
+            }
+        }
     }
     .await;
     built.unwrap_or_else(|e| e.page(&ctx))
@@ -303,7 +441,27 @@ mod tests {
         assert_eq!(form.values["21808"]["tk_vneid"], 1234.0);
         assert_eq!(form.values["21808"]["ty_le"], 12.5);
         assert!(!form.values.contains_key("21835"), "empty cells are not sent");
-        assert_eq!(form.unreadable, ["21835 / ho: 'nhiều'", "21841 / ho: '12.5'"]);
-        assert_eq!(form.issued_on, None);
+        let unreadable: Vec<_> = form.unreadable.iter().map(|(f, v)| format!("{f}={v}")).collect();
+        assert_eq!(unreadable, ["v.21835.ho=nhiều", "v.21841.ho=12.5"]);
+        assert_eq!(form.typed["v.21835.ho"], "nhiều", "kept as typed, to show again");
+        assert_eq!(form.issued_on, "");
+        assert_eq!(form.period().as_deref(), Some("2022-Q3"));
+    }
+
+    #[test]
+    fn periods_are_a_quarter_or_a_month_of_a_year() {
+        let form = |year: &str, part: &str, period: &str| super::ReportForm {
+            year: year.into(),
+            part: part.into(),
+            period: period.into(),
+            ..Default::default()
+        };
+        assert_eq!(form("2022", "Q3", "").period().as_deref(), Some("2022-Q3"));
+        assert_eq!(form("2024", "07", "").period().as_deref(), Some("2024-07"));
+        for (year, part, period) in
+            [("2022", "", ""), ("", "Q3", ""), ("2022", "Q5", ""), ("2022", "13", ""), ("2022", "7", ""), ("", "", "Quý 3/2022")]
+        {
+            assert_eq!(form(year, part, period).period(), None, "{year} {part} {period}");
+        }
     }
 }

@@ -186,7 +186,7 @@ async fn pages_show_only_what_the_role_may_see() {
         assert_eq!(p.status, StatusCode::FORBIDDEN);
         assert!(p.body.contains("Không có quyền"));
         let p = b
-            .post("/plugins/bind", &[("unit_code", "21835"), ("kind", "composition"), ("plugin", "off")])
+            .post("/plugins/bind", &[("unit", "21835"), ("choice", "composition:off"), ("confirm", "yes")])
             .await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
         assert_eq!(app.count("plugin_bindings").await, 0);
@@ -286,9 +286,11 @@ async fn member_forms_explain_refusals_and_keep_what_was_typed() {
         let mut with_reason = add.to_vec();
         with_reason.push(("override_reason", "Học sinh giỏi tin học, có cha mẹ đồng ý"));
         let p = b.post(&path, &with_reason).await;
-        assert_eq!(
-            (p.status, p.location.as_str()),
-            (StatusCode::SEE_OTHER, format!("/teams/{village}?ok=member.added").as_str())
+        assert_eq!(p.status, StatusCode::SEE_OTHER);
+        assert!(
+            p.location.starts_with(&format!("/teams/{village}?who=")) && p.location.ends_with("&ok=member.added"),
+            "post/redirect/get to the team page, naming the member: {}",
+            p.location
         );
         assert_eq!(app.count("memberships").await, before + 1);
         let overrides: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'override'")
@@ -296,9 +298,12 @@ async fn member_forms_explain_refusals_and_keep_what_was_typed() {
             .await
             .unwrap();
         assert_eq!(overrides, 1, "the override is audited");
-        let p = b.get(&format!("/teams/{village}?ok=member.added")).await;
-        assert!(p.body.contains("Đã thêm thành viên.") && p.body.contains("Trần Văn Nhỏ"));
-        assert!(p.body.contains("binh-dinh-ke-hoach-77"), "the rule's plugin is named");
+        let p = b.get(&p.location).await;
+        assert!(p.body.contains("Đã thêm Trần Văn Nhỏ vào tổ."), "{}", p.body);
+        assert!(p.body.contains("Bình Định — Kế hoạch 77/KH-UBND"), "the rule is named by its title");
+        // Its id and version only on the technical line, for those who administer rules.
+        let technical = p.body.split("class=\"tech\"").nth(1).unwrap_or_default();
+        assert!(technical.starts_with(">Chi tiết kỹ thuật: binh-dinh-ke-hoach-77 1.0.0"), "{technical}");
     })
     .await;
 }
@@ -314,6 +319,15 @@ async fn english_on_request() {
         assert!(p.body.contains("<html lang=\"en\">") && p.body.contains("Sign in to sohoa"));
         b.get("/lang/vi?next=/login").await;
         assert!(b.get("/login").await.body.contains("Đăng nhập sohoa"));
+        // The switch keeps the page, its query included.
+        app.seed_units().await;
+        let own = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        b.sign_in("vhtt").await;
+        let page = b.get(&format!("/teams/{own}?former=1")).await;
+        let link = page.body.split("href=\"/lang/en?next=").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+        let p = b.get(&format!("/lang/en?next={link}")).await;
+        assert_eq!(p.location, format!("/teams/{own}?former=1"));
     })
     .await;
 }
@@ -334,11 +348,8 @@ async fn home_and_dashboard_show_what_needs_attention() {
             home[start..].split("</section>").next().unwrap().to_string()
         };
         let failing = section("failing");
-        assert!(
-            failing.contains(&format!("/teams/{}", empty["id"]))
-                && failing.contains("binh-dinh-ke-hoach-77 1.0.0"),
-            "{failing}"
-        );
+        assert!(failing.contains(&format!("/teams/{}", empty["id"])), "{failing}");
+        assert!(!failing.contains("binh-dinh-ke-hoach-77"), "officials read findings, not plugin ids: {failing}");
         assert!(section("leaderless").contains("Tổ công nghệ số cộng đồng xã Bình Tường"));
         // Every commune and village of the district but Bình Tường has no team.
         let uncovered = section("uncovered");
@@ -506,6 +517,167 @@ async fn home_affairs_assesses_teams_on_the_campaign_page() {
         assert!(!v.get("/units/547").await.body.contains("/commendations"));
         assert_eq!(v.get("/units/547/commendations").await.status, StatusCode::FORBIDDEN);
         assert_eq!(v.post("/units/547/commendations", &fields).await.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn leaving_a_team_keeps_the_person_the_date_and_the_reason() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let own = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
+        app.user("binhtuong", "commune_officer", Some("21835"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("binhtuong").await;
+        let add = [
+            ("full_name", "Lê Thị Mai"),
+            ("gender", "female"),
+            ("birth_year", "1995"),
+            ("email", "mai.le@binhtuong.gov.vn"),
+            ("position", "member"),
+            ("affiliation", "youth_union"),
+            ("joined_on", "01/07/2022"),
+        ];
+        let p = b.post(&format!("/teams/{own}/members"), &add).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let member: i64 = p.location.split("who=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
+        assert!(b.get(&p.location).await.body.contains("Đã thêm Lê Thị Mai vào tổ."));
+
+        // The add form preselects neither gender nor affiliation.
+        let form = b.get(&format!("/teams/{own}")).await.body;
+        let add_form = form.split("id=\"add-member\"").nth(1).unwrap();
+        assert!(!add_form.contains("value=\"male\" selected") && !add_form.contains("value=\"commune_leadership\" selected"));
+
+        // A reason is required, and the form keeps the date typed.
+        let leave = format!("/members/{member}/leave");
+        assert_eq!(b.get(&leave).await.status, StatusCode::OK);
+        let p = b.post(&leave, &[("left_on", "15/08/2022"), ("left_reason", "  ")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("id=\"f-left_reason\"") && p.body.contains("aria-invalid=\"true\" aria-describedby=\"e-left_reason\""), "{}", p.body);
+        assert!(p.body.contains("value=\"15/08/2022\"") && p.body.contains("autofocus"));
+        // A day before she joined is refused beside the date, in Vietnamese.
+        let p = b.post(&leave, &[("left_on", "15/06/2022"), ("left_reason", "Chuyển công tác")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("không được trước ngày tham gia") && p.body.contains("value=\"Chuyển công tác\""), "{}", p.body);
+
+        let p = b.post(&leave, &[("left_on", "15/08/2022"), ("left_reason", "Chuyển công tác")]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let page = b.get(&p.location).await.body;
+        assert!(page.contains("Đã ghi nhận Lê Thị Mai rời tổ từ ngày 15/08/2022."), "{page}");
+        let serving = page.split("id=\"members\"").nth(1).unwrap().split("</table>").next().unwrap();
+        assert!(!serving.contains("Lê Thị Mai"), "no longer among the serving members");
+        let former = b.get(&format!("/teams/{own}?former=1")).await.body;
+        let former = former.split("id=\"former\"").nth(1).unwrap();
+        assert!(former.contains("Lê Thị Mai") && former.contains("15/08/2022") && former.contains("Chuyển công tác"));
+
+        // The API shows the reason, and the audit trail has the change.
+        let r = app.get(&format!("/api/v1/members/{member}")).await;
+        assert_eq!(r.body["left_reason"], "Chuyển công tác", "{:?}", r.body);
+        let audited: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'member' AND action = 'update' AND after_json LIKE '%Chuyển công tác%'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(audited, 1);
+
+        // Every field can be corrected, and a correction keeps the reason.
+        let edit = b.get(&format!("/members/{member}/edit")).await.body;
+        for field in ["gender", "birth_year", "email", "joined_on", "left_on", "left_reason"] {
+            assert!(edit.contains(&format!("name=\"{field}\"")), "{field} is editable");
+        }
+        let p = b
+            .post(
+                &format!("/members/{member}"),
+                &[
+                    ("full_name", "Lê Thị Mai"),
+                    ("gender", "female"),
+                    ("birth_year", "1996"),
+                    ("email", ""),
+                    ("phone", ""),
+                    ("position", "member"),
+                    ("affiliation", "youth_union"),
+                    ("joined_on", "01/07/2022"),
+                    ("left_on", "15/08/2022"),
+                    ("left_reason", "Chuyển công tác"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let r = app.get(&format!("/api/v1/members/{member}")).await;
+        assert_eq!((r.body["birth_year"].as_i64(), r.body["email"].is_null()), (Some(1996), true), "{:?}", r.body);
+        assert_eq!(r.body["left_reason"], "Chuyển công tác");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_binding_shows_its_impact_before_it_is_saved_and_can_be_undone() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        enable(&app, "binh-dinh-ke-hoach-77", "composition").await;
+        let r = app.post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component("tuyen-quang-2025")).await;
+        assert_eq!(r.status, 201);
+        // One commune team with nobody on it: failing under Plan 77.
+        team(&app, "21835", "2022-06-15").await;
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("vhtt").await;
+        let page = b.get("/plugins").await.body;
+        // Each kind offers only the plugins that have it.
+        let composition = page.split("label=\"Thành phần tổ\"").nth(1).unwrap().split("</optgroup>").next().unwrap();
+        assert!(composition.contains("composition:tuyen-quang-2025@1.0.0") && !composition.contains("bao-cao"));
+        let before = app.count("plugin_bindings").await;
+
+        // A name that is not a unit, and one outside the district: refused beside the field.
+        let p = b.post("/plugins/bind", &[("unit", "Không Có"), ("choice", "composition:tuyen-quang-2025@1.0.0")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("không tìm thấy đơn vị &#x27;Không Có&#x27;") && p.body.contains("aria-describedby=\"e-unit\""), "{}", p.body);
+        let p = b.post("/plugins/bind", &[("unit", "Tỉnh Bình Định"), ("choice", "composition:off"), ("confirm", "yes")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "the province is not the district's to change");
+        assert_eq!(app.count("plugin_bindings").await, before);
+
+        // By name: the impact, and nothing saved yet.
+        let p = b.post("/plugins/bind", &[("unit", "tay son"), ("choice", "composition:tuyen-quang-2025@1.0.0")]).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert!(p.body.contains("Huyện Tây Sơn") && p.body.contains("1 tổ</strong>: 1 chưa đạt →"), "{}", p.body);
+        assert!(p.body.contains("name=\"param.max_commune_members\""), "parameters as typed fields");
+        assert_eq!(app.count("plugin_bindings").await, before, "seeing the impact saves nothing");
+        // A parameter that is not a number comes back beside its field.
+        let p = b
+            .post(
+                "/plugins/bind",
+                &[("unit", "547"), ("choice", "composition:tuyen-quang-2025@1.0.0"), ("param.max_commune_members", "mười"), ("confirm", "yes")],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("aria-describedby=\"e-param.max_commune_members\""), "{}", p.body);
+        assert_eq!(app.count("plugin_bindings").await, before);
+
+        let p = b
+            .post("/plugins/bind", &[("unit", "547"), ("choice", "composition:tuyen-quang-2025@1.0.0"), ("effective_from", "01/01/2021"), ("confirm", "yes")])
+            .await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/plugins?ok=plugins.bound"), "{}", p.body);
+        assert_eq!(app.count("plugin_bindings").await, before + 1);
+
+        // Undo: first what applies after, then the removal, audited.
+        let key = [("unit_code", "547"), ("kind", "composition"), ("template", ""), ("effective_from", "2021-01-01")];
+        let p = b.post("/plugins/unbind", &key).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("Sau khi gỡ, áp dụng") && p.body.contains("Kế hoạch 77") && p.body.contains("Tỉnh Bình Định"), "{}", p.body);
+        assert_eq!(app.count("plugin_bindings").await, before + 1, "the confirmation removes nothing");
+        let mut confirmed = key.to_vec();
+        confirmed.push(("confirm", "yes"));
+        let p = b.post("/plugins/unbind", &confirmed).await;
+        assert_eq!(p.location, "/plugins?ok=plugins.unbound");
+        assert_eq!(app.count("plugin_bindings").await, before);
+        let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'unbind'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(audited, 1);
+        // Removing it again: not found, as a page.
+        assert_eq!(b.post("/plugins/unbind", &confirmed).await.status, StatusCode::NOT_FOUND);
     })
     .await;
 }
