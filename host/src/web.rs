@@ -143,6 +143,9 @@ struct RoleView {
     unit_name: String,
 }
 
+/// The names the layout (`base.html`) gives every page; a page's own context may not use them.
+const BASE_NAMES: [&str; 7] = ["lang", "csrf", "request_path", "user", "section", "today", "flash"];
+
 /// Renders `template` with the page context plus `extra` (a serializable value or `context!`).
 pub fn page(ctx: &Ctx, template: &str, section: &str, extra: impl Serialize) -> Response {
     page_with_status(ctx, StatusCode::OK, template, section, extra)
@@ -171,13 +174,20 @@ fn page_with_status(
     let base = minijinja::context! {
         lang => ctx.lang.code(),
         csrf => ctx.csrf,
-        path => ctx.path,
+        request_path => ctx.path,
         user => user,
         section => section,
         today => crate::dates::display(crate::dates::today()),
         flash => ctx.flash(),
     };
-    let context = minijinja::context! { ..minijinja::Value::from_serialize(&extra), ..base };
+    let extra = minijinja::Value::from_serialize(&extra);
+    // The layout's names are the layout's: a page that reused one (a breadcrumb `path` once
+    // replaced the request path, so the language switch lost the page) is a bug caught here.
+    if let Some(clash) = BASE_NAMES.iter().find(|name| extra.get_attr(name).is_ok_and(|v| !v.is_undefined())) {
+        tracing::error!(template, name = clash, "a page's context reuses a layout name");
+        debug_assert!(false, "{template}: the page context reuses the layout's name '{clash}'");
+    }
+    let context = minijinja::context! { ..base, ..extra };
     match ENV.get_template(template).and_then(|t| t.render(context)) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -469,6 +479,29 @@ mod tests {
         assert_eq!(response.status(), StatusCode::OK);
         let response = page(&ctx, "error.html", "", minijinja::context! { heading => "x", message => "y" });
         assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn the_language_switch_keeps_the_page_whatever_the_page_calls_path() {
+        let ctx = Ctx {
+            lang: Lang::Vi,
+            csrf: "c".repeat(64),
+            path: "/teams/3?former=1".into(),
+            user: None,
+            notice: None,
+        };
+        // A page with a breadcrumb trail named `path`, as the team page has.
+        let response = page(&ctx, "error.html", "", minijinja::context! { heading => "x", message => "y", path => ["52", "547"] });
+        let body = futures::executor::block_on(axum::body::to_bytes(response.into_body(), 1 << 20)).unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("/lang/en?next=&#x2f;teams&#x2f;3%3Fformer%3D1"), "{body}");
+    }
+
+    #[test]
+    #[should_panic(expected = "reuses the layout's name 'user'")]
+    fn a_page_may_not_reuse_a_layout_name() {
+        let ctx = Ctx { lang: Lang::Vi, csrf: String::new(), path: "/".into(), user: None, notice: None };
+        page(&ctx, "error.html", "", minijinja::context! { heading => "x", message => "y", user => "mallory" });
     }
 
     #[test]

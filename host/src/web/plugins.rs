@@ -576,9 +576,19 @@ async fn bind(State(state): State<AppState>, Signed(ctx): Signed, Form(fields): 
             }
         };
         let params = read_params(&ctx, plugin.as_ref().map_or(&[][..], |p| &p.params), &form, &mut errors);
-        let (Some((unit_id, code, unit_name)), Some(choice), true) = (unit, choice, errors.problems.is_empty()) else {
+        // Parameters are typed on the confirmation, so their problems are shown there; the
+        // rest belong to the first form.
+        let on_confirmation = errors.fields.keys().all(|f| f.starts_with("param."));
+        let (Some((unit_id, code, unit_name)), Some(choice)) = (unit, choice) else {
             return admin_page(&state, &ctx, Extra { form: form.clone(), errors, ..blank() }).await;
         };
+        if !errors.problems.is_empty() {
+            if on_confirmation {
+                let impact = Impact::default();
+                return confirm_page(&ctx, &form, &code, &unit_name, &choice, plugin.as_ref(), &effective_from, impact, errors);
+            }
+            return admin_page(&state, &ctx, Extra { form: form.clone(), errors, ..blank() }).await;
+        }
         if form.confirm != "yes" {
             let impact = impact(&state, &ctx, unit_id, &choice, plugin.as_ref(), &params).await?;
             return confirm_page(&ctx, &form, &code, &unit_name, &choice, plugin.as_ref(), &effective_from, impact, FormErrors::default());

@@ -300,7 +300,7 @@ async fn member_forms_explain_refusals_and_keep_what_was_typed() {
         assert_eq!(overrides, 1, "the override is audited");
         let p = b.get(&p.location).await;
         assert!(p.body.contains("Đã thêm Trần Văn Nhỏ vào tổ."), "{}", p.body);
-        assert!(p.body.contains("Bình Định — Kế hoạch 77/KH-UBND"), "the rule is named by its title");
+        assert!(p.body.contains("Bình Định — Kế hoạch 77"), "the rule is named by its title");
         // Its id and version only on the technical line, for those who administer rules.
         let technical = p.body.split("class=\"tech\"").nth(1).unwrap_or_default();
         assert!(technical.starts_with(">Chi tiết kỹ thuật: binh-dinh-ke-hoach-77 1.0.0"), "{technical}");
@@ -325,7 +325,7 @@ async fn english_on_request() {
         app.user("vhtt", "district_culture", Some("547"), None).await;
         b.sign_in("vhtt").await;
         let page = b.get(&format!("/teams/{own}?former=1")).await;
-        let link = page.body.split("href=\"/lang/en?next=").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+        let link = page.body.split("href=\"/lang/en?next=").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&").replace("&#x2f;", "/");
         let p = b.get(&format!("/lang/en?next={link}")).await;
         assert_eq!(p.location, format!("/teams/{own}?former=1"));
     })
@@ -554,7 +554,7 @@ async fn leaving_a_team_keeps_the_person_the_date_and_the_reason() {
         let p = b.post(&leave, &[("left_on", "15/08/2022"), ("left_reason", "  ")]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(p.body.contains("id=\"f-left_reason\"") && p.body.contains("aria-invalid=\"true\" aria-describedby=\"e-left_reason\""), "{}", p.body);
-        assert!(p.body.contains("value=\"15/08/2022\"") && p.body.contains("autofocus"));
+        assert!(p.body.contains("value=\"15&#x2f;08&#x2f;2022\"") && p.body.contains("autofocus"));
         // A day before she joined is refused beside the date, in Vietnamese.
         let p = b.post(&leave, &[("left_on", "15/06/2022"), ("left_reason", "Chuyển công tác")]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -563,12 +563,12 @@ async fn leaving_a_team_keeps_the_person_the_date_and_the_reason() {
         let p = b.post(&leave, &[("left_on", "15/08/2022"), ("left_reason", "Chuyển công tác")]).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
         let page = b.get(&p.location).await.body;
-        assert!(page.contains("Đã ghi nhận Lê Thị Mai rời tổ từ ngày 15/08/2022."), "{page}");
+        assert!(page.contains("Đã ghi nhận Lê Thị Mai rời tổ từ ngày 15&#x2f;08&#x2f;2022."), "{page}");
         let serving = page.split("id=\"members\"").nth(1).unwrap().split("</table>").next().unwrap();
         assert!(!serving.contains("Lê Thị Mai"), "no longer among the serving members");
         let former = b.get(&format!("/teams/{own}?former=1")).await.body;
         let former = former.split("id=\"former\"").nth(1).unwrap();
-        assert!(former.contains("Lê Thị Mai") && former.contains("15/08/2022") && former.contains("Chuyển công tác"));
+        assert!(former.contains("Lê Thị Mai") && former.contains("15&#x2f;08&#x2f;2022") && former.contains("Chuyển công tác"));
 
         // The API shows the reason, and the audit trail has the change.
         let r = app.get(&format!("/api/v1/members/{member}")).await;
