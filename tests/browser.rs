@@ -144,7 +144,6 @@ async fn finding_codes(c: &Client) -> Vec<String> {
     codes
 }
 
-
 /// One browser test at a time: each starts its own demo server and Chromium, and two at once
 /// on a small machine would only make both slow.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -211,7 +210,13 @@ impl Walk {
 
     /// Clicks the link with exactly this text and waits for the next page.
     async fn follow(&self, text: &str) {
-        self.c.find(Locator::LinkText(text)).await.unwrap_or_else(|e| panic!("a link '{text}': {e}")).click().await.unwrap();
+        self.c
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|e| panic!("a link '{text}': {e}"))
+            .click()
+            .await
+            .unwrap();
         self.c.wait().for_element(Locator::Css("main")).await.unwrap();
     }
 
@@ -231,23 +236,50 @@ impl Walk {
             .await
             .unwrap();
         let body = body.as_str().unwrap_or_default().to_string();
-        for machine in ["binh-dinh-", "tuyen-quang-", "da-nang-", "bao-cao-", "plugin", "refused", "offers no", " is not ", "Not saved"] {
+        for machine in [
+            "binh-dinh-",
+            "tuyen-quang-",
+            "da-nang-",
+            "bao-cao-",
+            "plugin",
+            "refused",
+            "offers no",
+            " is not ",
+            "Not saved",
+        ] {
             assert!(!body.contains(machine), "'{machine}' on {page}:\n{body}");
         }
     }
 
     /// The id of the focused element.
     async fn focused(&self) -> String {
-        let v = self.c.execute("return document.activeElement ? document.activeElement.id : '';", vec![]).await.unwrap();
+        let v = self
+            .c
+            .execute("return document.activeElement ? document.activeElement.id : '';", vec![])
+            .await
+            .unwrap();
         v.as_str().unwrap_or_default().to_string()
     }
 
     async fn attr(&self, css: &str, name: &str) -> Option<String> {
-        self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).attr(name).await.unwrap()
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .attr(name)
+            .await
+            .unwrap()
     }
 
     async fn value(&self, css: &str) -> String {
-        self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).prop("value").await.unwrap().unwrap_or_default()
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
     }
 
     async fn select(&self, css: &str, value: &str) {
@@ -269,9 +301,20 @@ impl Walk {
 
     /// At 360 px wide: nothing overflows; a screenshot to look at.
     async fn on_a_phone(&self, name: &str) {
+        self.on_a_phone_at(name, "body").await;
+    }
+
+    /// As [`on_a_phone`](Self::on_a_phone), scrolled to the first element matching `css`.
+    async fn on_a_phone_at(&self, name: &str, css: &str) {
         self.c.set_window_size(360, 800).await.unwrap();
         assert!(fits(&self.c).await, "{} overflows at 360 px", self.path().await);
+        let target = self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.c
+            .execute("arguments[0].scrollIntoView();", vec![serde_json::to_value(&target).unwrap()])
+            .await
+            .unwrap();
         shot(&self.c, name).await;
+        self.c.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
         self.c.set_window_size(1280, 900).await.unwrap();
     }
 }
@@ -302,7 +345,10 @@ async fn commune_officer_adds_a_young_member_and_records_a_departure() {
     // Signing in: Vietnamese by default, with correct diacritics.
     c.goto(&w.base).await.unwrap();
     c.wait().for_element(Locator::Css("form[action='/login']")).await.unwrap();
-    assert_eq!(c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref(), Some("vi"));
+    assert_eq!(
+        c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref(),
+        Some("vi")
+    );
     assert_eq!(text(c, "h1").await, "Đăng nhập sohoa");
     w.accessible("the sign-in page").await;
     shot(c, "01-dang-nhap").await;
@@ -322,6 +368,18 @@ async fn commune_officer_adds_a_young_member_and_records_a_departure() {
     assert!(list.contains("Bình Tường"), "{list}");
     w.accessible("the commune's team list").await;
     w.on_a_phone("20-xa-cac-to").await;
+    // The commune's own page lists every team of the commune and its villages, with status.
+    w.follow("Trang chủ").await;
+    w.follow("Trang của xã").await;
+    let teams = text(c, "section[aria-labelledby=own-teams]").await;
+    assert!(
+        teams.contains("xã Bình Tường") && teams.contains("Thôn"),
+        "the commune's and its villages' teams: {teams}"
+    );
+    assert!(teams.contains("Đạt yêu cầu") || teams.contains("lỗi"), "each with its check: {teams}");
+    w.accessible("the commune's page").await;
+    w.in_officials_words("the commune's page").await;
+    w.follow("Các tổ").await;
     let team_link = c.find(Locator::Css("table.team-list tbody tr:first-child a")).await.unwrap();
     team_link.click().await.unwrap();
     c.wait().for_element(Locator::Css("#add-member")).await.unwrap();
@@ -367,8 +425,12 @@ async fn commune_officer_adds_a_young_member_and_records_a_departure() {
     let edit = c.find(Locator::XPath(&format!("{her_row}//a[contains(@href, '/edit')]"))).await;
     edit.expect("an edit link for her").click().await.unwrap();
     c.wait().for_element(Locator::Css("form[action^='/members/']")).await.unwrap();
-    for field in ["full_name", "gender", "birth_year", "phone", "email", "position", "affiliation", "joined_on"] {
-        c.find(Locator::Css(&format!("#f-{field}"))).await.unwrap_or_else(|_| panic!("{field} can be corrected"));
+    for field in
+        ["full_name", "gender", "birth_year", "phone", "email", "position", "affiliation", "joined_on"]
+    {
+        c.find(Locator::Css(&format!("#f-{field}")))
+            .await
+            .unwrap_or_else(|_| panic!("{field} can be corrected"));
     }
     assert_eq!(w.value("#f-birth_year").await, "2001");
     w.accessible("the edit page").await;
@@ -424,7 +486,10 @@ async fn district_culture_fixes_a_team_makes_the_report_and_reads_the_dashboard(
     let team_path = w.path().await;
     assert!(finding_codes(c).await.contains(&"thieu-cong-an-xa".to_string()));
     let rule = text(c, "section[aria-labelledby=check]").await;
-    assert!(rule.contains("Quy tắc áp dụng") && rule.contains("Tỉnh Bình Định"), "the rule by title and unit: {rule}");
+    assert!(
+        rule.contains("Quy tắc áp dụng") && rule.contains("Tỉnh Bình Định"),
+        "the rule by title and unit: {rule}"
+    );
     w.in_officials_words("a failing team's page").await;
     w.accessible("a failing team's page").await;
     shot(c, "03-to-chua-dat").await;
@@ -505,6 +570,9 @@ async fn district_culture_fixes_a_team_makes_the_report_and_reads_the_dashboard(
     assert!(results.contains("Xã Tây Giang"), "{results}");
     w.accessible("the unit search").await;
     w.on_a_phone("10-dien-thoai-don-vi").await;
+    w.follow("Xã Tây Giang").await;
+    assert!(text(c, "section[aria-labelledby=own-teams]").await.contains("Tây Giang"));
+    w.accessible("a commune's page").await;
 
     // The dashboard: bars sorted, the extremes named, readable on a phone.
     w.follow("Số liệu").await;
@@ -513,7 +581,16 @@ async fn district_culture_fixes_a_team_makes_the_report_and_reads_the_dashboard(
     assert!(chart.contains("cao nhất") && chart.contains("thấp nhất"), "{chart}");
     w.accessible("the dashboard").await;
     shot(c, "06-so-lieu").await;
-    w.on_a_phone("09-dien-thoai-so-lieu").await;
+    w.on_a_phone_at("09-dien-thoai-so-lieu", ".chart").await;
+    // In English too, and a page that does not exist.
+    w.follow("English").await;
+    c.wait().for_element(Locator::Css("html[lang=en]")).await.unwrap();
+    w.accessible("the dashboard in English").await;
+    c.goto(&format!("{}/khong-co", w.base)).await.unwrap();
+    w.accessible("the English not-found page").await;
+    w.follow("Tiếng Việt").await;
+    c.wait().for_element(Locator::Css("html[lang=vi]")).await.unwrap();
+    w.accessible("the Vietnamese not-found page").await;
     sign_out(c).await;
 }
 
@@ -587,8 +664,12 @@ async fn province_sees_the_impact_binds_a_rule_and_undoes_it() {
     w.accessible("a trial on a team").await;
 
     // A unit by name; the list offers each kind's plugins only.
-    let composition = c.find(Locator::Css("optgroup[label='Thành phần tổ']")).await.unwrap().text().await.unwrap();
-    assert!(!composition.contains("Báo cáo quý"), "a report template is not offered as a composition rule: {composition}");
+    let composition =
+        c.find(Locator::Css("optgroup[label='Thành phần tổ']")).await.unwrap().text().await.unwrap();
+    assert!(
+        !composition.contains("Báo cáo quý"),
+        "a report template is not offered as a composition rule: {composition}"
+    );
     w.type_into("#f-unit", "Tây Sơn").await;
     w.select("#f-choice", "composition:tuyen-quang-2025@1.0.0").await;
     w.submit("form[action='/plugins/bind'] button[type=submit]").await;
@@ -597,10 +678,13 @@ async fn province_sees_the_impact_binds_a_rule_and_undoes_it() {
     c.wait().for_element(Locator::Css("#confirm-binding")).await.unwrap();
     let impact = text(c, "#impact").await;
     assert!(impact.contains(" tổ: ") && impact.contains("chưa đạt →"), "{impact}");
-    assert!(impact.contains("Kế hoạch 77") || impact.contains("Bình Định"), "the rule in force now: {impact}");
+    assert!(
+        impact.contains("Kế hoạch 77") || impact.contains("Bình Định"),
+        "the rule in force now: {impact}"
+    );
     w.accessible("the impact before binding").await;
     shot(c, "11-tac-dong").await;
-    w.on_a_phone("19-dien-thoai-tac-dong").await;
+    w.on_a_phone_at("19-dien-thoai-tac-dong", "#impact").await;
     w.submit("#confirm-binding button[value=yes]").await;
     c.wait().for_element(Locator::Css(".flash")).await.unwrap();
     assert_eq!(text(c, ".flash").await, "Đã áp dụng quy tắc cho đơn vị.");

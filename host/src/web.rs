@@ -183,7 +183,8 @@ fn page_with_status(
     let extra = minijinja::Value::from_serialize(&extra);
     // The layout's names are the layout's: a page that reused one (a breadcrumb `path` once
     // replaced the request path, so the language switch lost the page) is a bug caught here.
-    if let Some(clash) = BASE_NAMES.iter().find(|name| extra.get_attr(name).is_ok_and(|v| !v.is_undefined())) {
+    if let Some(clash) = BASE_NAMES.iter().find(|name| extra.get_attr(name).is_ok_and(|v| !v.is_undefined()))
+    {
         tracing::error!(template, name = clash, "a page's context reuses a layout name");
         debug_assert!(false, "{template}: the page context reuses the layout's name '{clash}'");
     }
@@ -297,8 +298,7 @@ async fn csrf_layer(mut req: Request, next: Next) -> Response {
         let ctx = ctx_of(&parts, None);
         return WebError::Csrf.page(&ctx);
     }
-    let existing = cookie_value(&parts, CSRF_COOKIE)
-        .filter(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()));
+    let existing = valid_csrf(cookie_value(&parts, CSRF_COOKIE));
     let fresh = existing.is_none();
     let token = existing.unwrap_or_else(crate::auth::sessions::random_secret);
     parts.extensions.insert(CsrfToken(token.clone()));
@@ -313,6 +313,11 @@ async fn csrf_layer(mut req: Request, next: Next) -> Response {
     response
 }
 
+/// A CSRF cookie as this server makes them (64 hex digits), or None.
+fn valid_csrf(token: Option<String>) -> Option<String> {
+    token.filter(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// An `Origin` header, when the browser sends one, must name this host.
 fn same_origin(parts: &Parts) -> bool {
     let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
@@ -323,7 +328,15 @@ fn same_origin(parts: &Parts) -> bool {
 fn ctx_of(parts: &Parts, user: Option<Principal>) -> Ctx {
     Ctx {
         lang: cookie_value(parts, LANG_COOKIE).as_deref().and_then(Lang::parse).unwrap_or_default(),
-        csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+        // Pages under `routes()` get the token from `csrf_layer`; the not-found page (the
+        // application's fallback, outside that layer) reads the browser's cookie, so that its
+        // header forms (sign-out) work too.
+        csrf: parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .or_else(|| valid_csrf(cookie_value(parts, CSRF_COOKIE)))
+            .unwrap_or_default(),
         path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
         user,
         notice: None,
@@ -466,8 +479,7 @@ mod tests {
 
     #[test]
     fn the_layout_renders_for_visitors() {
-        let ctx =
-            Ctx {
+        let ctx = Ctx {
             lang: Lang::Vi,
             csrf: "c".repeat(64),
             path: "/login?next=/teams/3".into(),
@@ -491,7 +503,12 @@ mod tests {
             notice: None,
         };
         // A page with a breadcrumb trail named `path`, as the team page has.
-        let response = page(&ctx, "error.html", "", minijinja::context! { heading => "x", message => "y", path => ["52", "547"] });
+        let response = page(
+            &ctx,
+            "error.html",
+            "",
+            minijinja::context! { heading => "x", message => "y", path => ["52", "547"] },
+        );
         let body = futures::executor::block_on(axum::body::to_bytes(response.into_body(), 1 << 20)).unwrap();
         let body = String::from_utf8(body.to_vec()).unwrap();
         assert!(body.contains("/lang/en?next=&#x2f;teams&#x2f;3%3Fformer%3D1"), "{body}");
@@ -501,7 +518,12 @@ mod tests {
     #[should_panic(expected = "reuses the layout's name 'user'")]
     fn a_page_may_not_reuse_a_layout_name() {
         let ctx = Ctx { lang: Lang::Vi, csrf: String::new(), path: "/".into(), user: None, notice: None };
-        page(&ctx, "error.html", "", minijinja::context! { heading => "x", message => "y", user => "mallory" });
+        page(
+            &ctx,
+            "error.html",
+            "",
+            minijinja::context! { heading => "x", message => "y", user => "mallory" },
+        );
     }
 
     #[test]

@@ -240,12 +240,18 @@ pub struct BindingKey {
 /// subtree follows the binding before it, or the nearest one above. Audited as `unbind` with
 /// the removed binding. Errors: `NotFound` when no binding has that key; `Validation` for a
 /// date that is not one.
-pub async fn unbind(conn: &mut AnyConnection, actor: &Actor, unit_code: &str, key: &BindingKey) -> Result<Binding> {
+pub async fn unbind(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    unit_code: &str,
+    key: &BindingKey,
+) -> Result<Binding> {
     let unit_id = crate::units::id_of(conn, unit_code).await?;
     let from = crate::dates::parse(&key.effective_from)
         .map(crate::dates::iso)
         .ok_or_else(|| Error::field("effective_from", format!("'{}' is not a date", key.effective_from)))?;
-    let slot = if key.kind == Kind::Report { key.template.clone().unwrap_or_default() } else { String::new() };
+    let slot =
+        if key.kind == Kind::Report { key.template.clone().unwrap_or_default() } else { String::new() };
     let row: Option<Row> = sqlx::query_as(&format!(
         "{SELECT} WHERE b.unit_id = $1 AND b.kind = $2 AND b.slot = $3 AND b.effective_from = $4"
     ))
@@ -258,13 +264,15 @@ pub async fn unbind(conn: &mut AnyConnection, actor: &Actor, unit_code: &str, ke
     let removed = binding(row.ok_or_else(|| {
         Error::NotFound(format!("a {} binding at unit '{unit_code}' from {from}", key.kind.as_str()))
     })?);
-    sqlx::query("DELETE FROM plugin_bindings WHERE unit_id = $1 AND kind = $2 AND slot = $3 AND effective_from = $4")
-        .bind(unit_id)
-        .bind(key.kind.as_str())
-        .bind(&slot)
-        .bind(&from)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM plugin_bindings WHERE unit_id = $1 AND kind = $2 AND slot = $3 AND effective_from = $4",
+    )
+    .bind(unit_id)
+    .bind(key.kind.as_str())
+    .bind(&slot)
+    .bind(&from)
+    .execute(&mut *conn)
+    .await?;
     let subject = match slot.as_str() {
         "" => format!("{unit_code}/{}", key.kind.as_str()),
         template => format!("{unit_code}/report/{template}"),

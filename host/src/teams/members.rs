@@ -737,9 +737,10 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
     }
     check_overlap(conn, cur.team_id, cur.person_id, &m, Some(id)).await?;
     // A reason belongs to a departure: it goes when the member is back on the team.
-    let left_reason = m.left_on.as_ref().and(
-        input.left_reason.as_deref().map(str::trim).map(str::to_string).or(cur.left_reason.clone()),
-    );
+    let left_reason = m
+        .left_on
+        .as_ref()
+        .and(input.left_reason.as_deref().map(str::trim).map(str::to_string).or(cur.left_reason.clone()));
     let left_reason = left_reason.filter(|r| !r.is_empty());
     let stamp = now();
     sqlx::query(

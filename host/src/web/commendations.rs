@@ -108,7 +108,9 @@ async fn campaign_page(
 }
 
 async fn form(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Path<String>) -> Response {
-    campaign_page(&state, &ctx, &code, Typed::new(), None, FormErrors::default()).await.unwrap_or_else(|e| e.page(&ctx))
+    campaign_page(&state, &ctx, &code, Typed::new(), None, FormErrors::default())
+        .await
+        .unwrap_or_else(|e| e.page(&ctx))
 }
 
 async fn assess(
@@ -143,7 +145,8 @@ async fn assess(
         ctx.principal().authorize_unit(&mut conn, Action::CommendationsAssess, &code).await?;
         drop(conn);
         // A figure that is not a number, or a refusal: the page comes back with every figure.
-        let label = |field: &str| if field == "period" { ctx.t("commend.period") } else { ctx.t("commend.figure") };
+        let label =
+            |field: &str| if field == "period" { ctx.t("commend.period") } else { ctx.t("commend.figure") };
         if !unreadable.is_empty() {
             let mut errors = FormErrors::new(ctx.t("form.invalid"));
             for f in unreadable {
@@ -154,7 +157,8 @@ async fn assess(
         }
         match crate::commendations::assess(&state.db, &state.plugins, &code, request).await {
             Ok(assessment) => {
-                campaign_page(&state, &ctx, &code, typed, Some(assessment.verdicts), FormErrors::default()).await
+                campaign_page(&state, &ctx, &code, typed, Some(assessment.verdicts), FormErrors::default())
+                    .await
             }
             Err(Error::Plugin(crate::plugins::PluginFailure::Refused { message, .. })) => {
                 let mut errors = FormErrors::new(ctx.t("commend.refused"));

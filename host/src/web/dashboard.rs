@@ -196,7 +196,12 @@ mod tests {
         let c = chart("t".into(), "#000", rows(), true);
         assert_eq!(c.bars[0].label, "Xã An");
         assert_eq!(c.bars[1].mark, "max");
-        let flat = chart("t".into(), "#000", vec![("A".into(), 0.0, "0".into()), ("B".into(), 0.0, "0".into())], false);
+        let flat = chart(
+            "t".into(),
+            "#000",
+            vec![("A".into(), 0.0, "0".into()), ("B".into(), 0.0, "0".into())],
+            false,
+        );
         assert!(flat.bars.iter().all(|b| b.mark.is_empty() && b.percent == 0));
     }
 }

@@ -46,9 +46,17 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("teams.next", "Trang sau", "Next"),
     ("teams.none", "Không có tổ nào.", "No teams."),
     ("reports.title", "Lập báo cáo định kỳ", "Periodic reports"),
-    ("reports.none", "Bạn chưa có mẫu báo cáo nào để lập. Mẫu báo cáo do Sở áp dụng cho đơn vị.", "You have no report to make yet; the province enables report templates for units."),
+    (
+        "reports.none",
+        "Bạn chưa có mẫu báo cáo nào để lập. Mẫu báo cáo do Sở áp dụng cho đơn vị.",
+        "You have no report to make yet; the province enables report templates for units.",
+    ),
     ("commend.figure", "Số liệu", "Figure"),
-    ("commend.refused", "Tiêu chí thi đua không nhận các số liệu này:", "The criteria do not accept these figures:"),
+    (
+        "commend.refused",
+        "Tiêu chí thi đua không nhận các số liệu này:",
+        "The criteria do not accept these figures:",
+    ),
     ("dashboard.sort", "Sắp xếp", "Sort"),
     ("dashboard.sort_value", "Theo số liệu, lớn trước", "By value, largest first"),
     ("dashboard.sort_name", "Theo tên đơn vị", "By unit name"),
@@ -68,9 +76,21 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("report.quarter_Q3", "Quý III", "Quarter 3"),
     ("report.quarter_Q4", "Quý IV", "Quarter 4"),
     ("report.choose_period", "chọn quý hoặc tháng, và năm", "choose a quarter or a month, and a year"),
-    ("report.not_a_number", "'{typed}' không phải là số (ví dụ 1.234 hoặc 12,5)", "'{typed}' is not a number (e.g. 1,234 or 12.5)"),
-    ("form.report_invalid", "Chưa lập được báo cáo. Vui lòng kiểm tra:", "The report was not made. Please check:"),
-    ("report.refused", "Mẫu báo cáo không nhận các thông tin này:", "The report template does not accept this:"),
+    (
+        "report.not_a_number",
+        "'{typed}' không phải là số (ví dụ 1.234 hoặc 12,5)",
+        "'{typed}' is not a number (e.g. 1,234 or 12.5)",
+    ),
+    (
+        "form.report_invalid",
+        "Chưa lập được báo cáo. Vui lòng kiểm tra:",
+        "The report was not made. Please check:",
+    ),
+    (
+        "report.refused",
+        "Mẫu báo cáo không nhận các thông tin này:",
+        "The report template does not accept this:",
+    ),
     ("nav.plugins", "Quy tắc địa phương", "Local rules"),
     ("other_language", "English", "Tiếng Việt"),
     ("sign_in", "Đăng nhập", "Sign in"),
@@ -102,7 +122,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("member.left_reason_hint", "ví dụ: chuyển công tác, xin thôi", "e.g. moved to another post, resigned"),
     ("member.leave", "Rời tổ", "Leaves the team"),
     ("member.leave_title", "Ghi nhận rời tổ", "Record leaving the team"),
-    ("member.leave_lead", "Thành viên vẫn được lưu trong danh sách đã rời tổ, kèm ngày và lý do.", "The member stays on the list of former members, with the date and the reason."),
+    (
+        "member.leave_lead",
+        "Thành viên vẫn được lưu trong danh sách đã rời tổ, kèm ngày và lý do.",
+        "The member stays on the list of former members, with the date and the reason.",
+    ),
     ("member.leave_on", "Ngày rời tổ", "Leaves on"),
     ("member.leave_confirm", "Ghi nhận rời tổ", "Record leaving"),
     ("member.left", "Đã ghi nhận rời tổ.", "Leaving recorded."),
@@ -116,7 +140,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("member.left_vn", "Rời tổ ngày", "Left on"),
     ("member.left_correction", "Ngày rời tổ (sửa nếu ghi nhầm)", "Left on (correct if wrong)"),
     ("team.rule_from", "do {unit} áp dụng từ ngày {date}", "set by {unit} from {date}"),
-    ("form.busy", "Chưa lưu: hệ thống đang bận. Thông tin bạn nhập vẫn còn, vui lòng bấm lại sau ít giây.", "Not saved: the system is busy. What you typed is still here; please try again in a few seconds."),
+    (
+        "form.busy",
+        "Chưa lưu: hệ thống đang bận. Thông tin bạn nhập vẫn còn, vui lòng bấm lại sau ít giây.",
+        "Not saved: the system is busy. What you typed is still here; please try again in a few seconds.",
+    ),
     ("form.not_saved", "Chưa lưu được:", "Not saved:"),
     ("edit", "Sửa", "Edit"),
     ("actions", "Thao tác", "Actions"),
@@ -162,7 +190,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("units.your_units", "Đơn vị của bạn", "Your units"),
     ("units.path", "Đường dẫn đơn vị", "Unit path"),
     ("unit.see_dashboard", "Xem số liệu và biểu đồ", "See figures and charts"),
-    ("unit.teams_here", "Các tổ của đơn vị và các đơn vị trực thuộc", "Teams of this unit and the units below"),
+    (
+        "unit.teams_here",
+        "Các tổ của đơn vị và các đơn vị trực thuộc",
+        "Teams of this unit and the units below",
+    ),
     ("unit.children", "Đơn vị trực thuộc", "Units below"),
     ("unit.closed_since", "Đơn vị này không còn từ ngày", "This unit no longer exists since"),
     ("unit.succeeded_by", "đơn vị kế thừa", "succeeded by"),
@@ -255,11 +287,31 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("plugins.unit_hint", "gõ tên, ví dụ Huyện Tây Sơn", "type its name, e.g. Huyện Tây Sơn"),
     ("plugins.rule", "Quy tắc", "Rule"),
     ("plugins.next", "Tiếp tục: xem tác động", "Next: see the impact"),
-    ("plugins.bind_lead", "Chưa có gì thay đổi cho đến khi bạn xem tác động và xác nhận.", "Nothing changes until you have seen the impact and confirmed."),
-    ("plugins.not_bound", "Chưa áp dụng được quy tắc. Vui lòng kiểm tra:", "The rule was not bound. Please check:"),
-    ("plugins.unit_not_found", "không tìm thấy đơn vị '{typed}' trong phạm vi của bạn", "no unit '{typed}' in your scope"),
-    ("plugins.unit_not_yours", "bạn không có quyền chọn quy tắc cho {unit}", "you may not choose rules for {unit}"),
-    ("plugins.unit_ambiguous", "có nhiều đơn vị khớp với '{typed}': {names}; gõ đủ tên (ví dụ Huyện Tây Sơn) hoặc mã", "several units match '{typed}': {names}; type the full name (e.g. Huyện Tây Sơn) or the code"),
+    (
+        "plugins.bind_lead",
+        "Chưa có gì thay đổi cho đến khi bạn xem tác động và xác nhận.",
+        "Nothing changes until you have seen the impact and confirmed.",
+    ),
+    (
+        "plugins.not_bound",
+        "Chưa áp dụng được quy tắc. Vui lòng kiểm tra:",
+        "The rule was not bound. Please check:",
+    ),
+    (
+        "plugins.unit_not_found",
+        "không tìm thấy đơn vị '{typed}' trong phạm vi của bạn",
+        "no unit '{typed}' in your scope",
+    ),
+    (
+        "plugins.unit_not_yours",
+        "bạn không có quyền chọn quy tắc cho {unit}",
+        "you may not choose rules for {unit}",
+    ),
+    (
+        "plugins.unit_ambiguous",
+        "có nhiều đơn vị khớp với '{typed}': {names}; gõ đủ tên (ví dụ Huyện Tây Sơn) hoặc mã",
+        "several units match '{typed}': {names}; type the full name (e.g. Huyện Tây Sơn) or the code",
+    ),
     ("plugins.not_installed", "chưa được cài", "is not installed"),
     ("plugins.not_installed_upload", "Chưa cài được plugin:", "The plugin was not installed:"),
     ("plugins.param_type.integer", "không phải số nguyên", "is not a whole number"),
@@ -276,7 +328,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("plugins.unbind_title", "Gỡ quy tắc đã áp dụng", "Remove a binding"),
     ("plugins.removed_rule", "Quy tắc sẽ gỡ", "Rule removed"),
     ("plugins.after_removal", "Sau khi gỡ, áp dụng", "Applies after removal"),
-    ("plugins.unbound", "Đã gỡ quy tắc; đơn vị theo quy tắc trước đó hoặc của cấp trên.", "Binding removed; the unit follows the earlier rule or the one above."),
+    (
+        "plugins.unbound",
+        "Đã gỡ quy tắc; đơn vị theo quy tắc trước đó hoặc của cấp trên.",
+        "Binding removed; the unit follows the earlier rule or the one above.",
+    ),
     ("plugins.none", "chưa có quy tắc", "no rule"),
     ("plugins.confirm_title", "Xem tác động trước khi áp dụng", "See the impact before binding"),
     ("plugins.confirm", "Xác nhận áp dụng", "Bind it"),
@@ -287,11 +343,23 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("plugins.failing", "chưa đạt", "failing"),
     ("plugins.passes", "đạt", "passes"),
     ("plugins.fails", "chưa đạt", "fails"),
-    ("plugins.impact_note", "Tính trên các tổ đang hoạt động hôm nay, với quy tắc đang áp dụng và quy tắc mới.", "Computed on today's active teams, with the rule in force and the new one."),
+    (
+        "plugins.impact_note",
+        "Tính trên các tổ đang hoạt động hôm nay, với quy tắc đang áp dụng và quy tắc mới.",
+        "Computed on today's active teams, with the rule in force and the new one.",
+    ),
     ("plugins.team", "Tổ", "Team"),
     ("plugins.team_hint", "gõ tên tổ hoặc tên xã, thôn", "type the team's or its unit's name"),
-    ("plugins.team_not_found", "Không tìm thấy tổ '{typed}' trong phạm vi của bạn.", "No team '{typed}' in your scope."),
-    ("plugins.team_choose", "Có nhiều tổ khớp; chọn một tổ để chạy thử:", "Several teams match; choose one to try:"),
+    (
+        "plugins.team_not_found",
+        "Không tìm thấy tổ '{typed}' trong phạm vi của bạn.",
+        "No team '{typed}' in your scope.",
+    ),
+    (
+        "plugins.team_choose",
+        "Có nhiều tổ khớp; chọn một tổ để chạy thử:",
+        "Several teams match; choose one to try:",
+    ),
     ("plugins.installed", "Các plugin đã cài", "Installed plugins"),
     ("plugins.plugin", "Plugin", "Plugin"),
     (
@@ -478,6 +546,15 @@ pub fn problem(lang: Lang, message: &str) -> String {
     if let Some(n) = after("must be at most ").and_then(|r| r.strip_suffix(" characters")) {
         return format!("tối đa {n} ký tự");
     }
+    if let Some((plugin, kind)) =
+        message.split_once(" offers no ").and_then(|(p, k)| Some((p, k.strip_suffix(" rule")?)))
+    {
+        let kind = t(lang, &format!("kind.{kind}"));
+        return format!("{plugin} không có quy tắc loại {}", kind.to_lowercase());
+    }
+    if let Some(plugin) = before("is not installed") {
+        return format!("{plugin} chưa được cài");
+    }
     // A vocabulary refusal lists "Vietnamese label (stored word)", already readable.
     if let Some((value, accepted)) = message.split_once(" is not one of ") {
         return format!("{value} không thuộc các giá trị được chấp nhận: {accepted}");
@@ -535,6 +612,11 @@ mod tests {
             "trước ngày thành lập tổ (2022-06-15)"
         );
         assert_eq!(vi("must be at most 100 characters"), "tối đa 100 ký tự");
+        assert_eq!(
+            vi("bao-cao-thang-xa@1.0.0 offers no composition rule"),
+            "bao-cao-thang-xa@1.0.0 không có quy tắc loại thành phần tổ"
+        );
+        assert_eq!(vi("x@2.0.0 is not installed"), "x@2.0.0 chưa được cài");
         assert_eq!(
             vi("'CA' is not one of Công an xã (commune_police), Khác (other)"),
             "'CA' không thuộc các giá trị được chấp nhận: Công an xã (commune_police), Khác (other)"

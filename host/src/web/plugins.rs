@@ -172,11 +172,20 @@ struct Extra {
 }
 
 fn blank() -> Extra {
-    Extra { form: BindForm::default(), errors: FormErrors::default(), preview: None, preview_team: String::new() }
+    Extra {
+        form: BindForm::default(),
+        errors: FormErrors::default(),
+        preview: None,
+        preview_team: String::new(),
+    }
 }
 
 fn plugin_label(p: &PluginInfo, ctx: &Ctx) -> String {
-    let pre = if registry::is_pre_release(&p.version) { format!(" ({})", ctx.t("plugins.pre_release")) } else { String::new() };
+    let pre = if registry::is_pre_release(&p.version) {
+        format!(" ({})", ctx.t("plugins.pre_release"))
+    } else {
+        String::new()
+    };
     format!("{} — {} {}{pre}", p.name, ctx.t("version"), p.version)
 }
 
@@ -215,11 +224,16 @@ fn groups(ctx: &Ctx, installed: &[PluginInfo]) -> Vec<GroupView> {
 }
 
 /// "description: value" for each parameter given (values as people write them).
-fn params_shown(specs: &[ParamSpec], given: &serde_json::Map<String, serde_json::Value>, ctx: &Ctx) -> Vec<String> {
+fn params_shown(
+    specs: &[ParamSpec],
+    given: &serde_json::Map<String, serde_json::Value>,
+    ctx: &Ctx,
+) -> Vec<String> {
     given
         .iter()
         .map(|(name, value)| {
-            let label = specs.iter().find(|s| &s.name == name).map_or(name.as_str(), |s| s.description.as_str());
+            let label =
+                specs.iter().find(|s| &s.name == name).map_or(name.as_str(), |s| s.description.as_str());
             let value = match value {
                 serde_json::Value::Bool(true) => ctx.t("yes"),
                 serde_json::Value::Bool(false) => ctx.t("no"),
@@ -281,7 +295,8 @@ async fn admin_page(state: &AppState, ctx: &Ctx, extra: Extra) -> WebResult {
         let plugin = installed
             .iter()
             .find(|p| Some(&p.plugin_id) == b.plugin_id.as_ref() && Some(&p.version) == b.version.as_ref());
-        let template = if b.kind == Kind::Report { b.plugin_id.clone().unwrap_or_default() } else { String::new() };
+        let template =
+            if b.kind == Kind::Report { b.plugin_id.clone().unwrap_or_default() } else { String::new() };
         views.push(BindingView {
             unit_code: b.unit_code,
             unit_name,
@@ -304,8 +319,14 @@ async fn admin_page(state: &AppState, ctx: &Ctx, extra: Extra) -> WebResult {
     for root in principal.roots(&mut conn, Action::PluginsEnable, None).await? {
         let code = crate::units::code_of(&mut conn, root).await?;
         unit_names.push(crate::units::get(&mut conn, &code, &today).await?.unit.name);
-        let filter = UnitFilter { as_of: today.clone(), parent: Some(code), sort: UnitSort::Name, ..Default::default() };
-        unit_names.extend(crate::units::list(&mut conn, &filter, 500, 0).await?.0.into_iter().map(|u| u.name));
+        let filter = UnitFilter {
+            as_of: today.clone(),
+            parent: Some(code),
+            sort: UnitSort::Name,
+            ..Default::default()
+        };
+        unit_names
+            .extend(crate::units::list(&mut conn, &filter, 500, 0).await?.0.into_iter().map(|u| u.name));
     }
     let can_install = !principal.roots(&mut conn, Action::PluginsInstall, None).await?.is_empty();
     let status = extra.errors.status();
@@ -332,7 +353,11 @@ async fn admin(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
 
 /// A unit the user may bind rules at, from its name (diacritics optional, with or without
 /// "Huyện", "Xã"…) or its official code. Errors are the words for the form's unit field.
-async fn find_unit(conn: &mut sqlx::AnyConnection, ctx: &Ctx, typed: &str) -> WebResult<Result<(i64, String, String), String>> {
+async fn find_unit(
+    conn: &mut sqlx::AnyConnection,
+    ctx: &Ctx,
+    typed: &str,
+) -> WebResult<Result<(i64, String, String), String>> {
     let principal = ctx.principal();
     let today = crate::dates::today_iso();
     if typed.is_empty() {
@@ -382,8 +407,12 @@ async fn find_unit(conn: &mut sqlx::AnyConnection, ctx: &Ctx, typed: &str) -> We
             Ok(Ok((*id, code.clone(), name.clone())))
         }
         many => {
-            let names: Vec<String> = many.iter().take(8).map(|(_, code, name)| format!("{name} ({code})")).collect();
-            Ok(Err(ctx.t("plugins.unit_ambiguous").replace("{typed}", typed).replace("{names}", &names.join("; "))))
+            let names: Vec<String> =
+                many.iter().take(8).map(|(_, code, name)| format!("{name} ({code})")).collect();
+            Ok(Err(ctx
+                .t("plugins.unit_ambiguous")
+                .replace("{typed}", typed)
+                .replace("{names}", &names.join("; "))))
         }
     }
 }
@@ -511,7 +540,8 @@ async fn impact(
     };
     let after: Vec<bool> = match plugin {
         None => vec![false; ids.len()],
-        Some(info) => match composition::preview(&state.db, &state.plugins, &ids, info, params, &today).await {
+        Some(info) => match composition::preview(&state.db, &state.plugins, &ids, info, params, &today).await
+        {
             Ok(found) => found.iter().map(|f| fails(f)).collect(),
             Err(e) => {
                 impact.error = Some(if ctx.technical() { e.to_string() } else { ctx.t("home.check_failed") });
@@ -533,7 +563,11 @@ async fn impact(
     Ok(impact)
 }
 
-async fn bind(State(state): State<AppState>, Signed(ctx): Signed, Form(fields): Form<Vec<(String, String)>>) -> Response {
+async fn bind(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     let form = BindForm::read(fields);
     let done: WebResult = async {
         check_csrf(&ctx, &form.csrf)?;
@@ -556,7 +590,11 @@ async fn bind(State(state): State<AppState>, Signed(ctx): Signed, Form(fields): 
             Some(Choice { plugin_id: Some(id), version: Some(v), .. }) => {
                 let found = registry::find(&mut conn, id, v).await?;
                 if found.is_none() {
-                    errors.field("choice", &ctx.t("plugins.rule"), format!("{id} {v}: {}", ctx.t("plugins.not_installed")));
+                    errors.field(
+                        "choice",
+                        &ctx.t("plugins.rule"),
+                        format!("{id} {v}: {}", ctx.t("plugins.not_installed")),
+                    );
                 }
                 found
             }
@@ -569,7 +607,10 @@ async fn bind(State(state): State<AppState>, Signed(ctx): Signed, Form(fields): 
             match crate::dates::parse(&form.effective_from) {
                 Some(d) => crate::dates::iso(d),
                 None => {
-                    let message = super::i18n::problem(ctx.lang, &format!("{} is not a valid date", form.effective_from));
+                    let message = super::i18n::problem(
+                        ctx.lang,
+                        &format!("{} is not a valid date", form.effective_from),
+                    );
                     errors.field("effective_from", &ctx.t("plugins.from"), message);
                     String::new()
                 }
@@ -585,13 +626,33 @@ async fn bind(State(state): State<AppState>, Signed(ctx): Signed, Form(fields): 
         if !errors.problems.is_empty() {
             if on_confirmation {
                 let impact = Impact::default();
-                return confirm_page(&ctx, &form, &code, &unit_name, &choice, plugin.as_ref(), &effective_from, impact, errors);
+                return confirm_page(
+                    &ctx,
+                    &form,
+                    &code,
+                    &unit_name,
+                    &choice,
+                    plugin.as_ref(),
+                    &effective_from,
+                    impact,
+                    errors,
+                );
             }
             return admin_page(&state, &ctx, Extra { form: form.clone(), errors, ..blank() }).await;
         }
         if form.confirm != "yes" {
             let impact = impact(&state, &ctx, unit_id, &choice, plugin.as_ref(), &params).await?;
-            return confirm_page(&ctx, &form, &code, &unit_name, &choice, plugin.as_ref(), &effective_from, impact, FormErrors::default());
+            return confirm_page(
+                &ctx,
+                &form,
+                &code,
+                &unit_name,
+                &choice,
+                plugin.as_ref(),
+                &effective_from,
+                impact,
+                FormErrors::default(),
+            );
         }
         let input = NewBinding {
             kind: choice.kind,
@@ -613,7 +674,17 @@ async fn bind(State(state): State<AppState>, Signed(ctx): Signed, Form(fields): 
                     let name = f.field.replace("params.", "param.");
                     errors.field(&name, &name, super::i18n::problem(ctx.lang, &f.message));
                 }
-                confirm_page(&ctx, &form, &code, &unit_name, &choice, plugin.as_ref(), &effective_from, Impact::default(), errors)
+                confirm_page(
+                    &ctx,
+                    &form,
+                    &code,
+                    &unit_name,
+                    &choice,
+                    plugin.as_ref(),
+                    &effective_from,
+                    Impact::default(),
+                    errors,
+                )
             }
             Err(e) => Err(e.into()),
         }
@@ -656,7 +727,11 @@ fn confirm_page(
 }
 
 /// Removing a binding: first what applies after, then (with `confirm=yes`) the removal.
-async fn unbind(State(state): State<AppState>, Signed(ctx): Signed, Form(fields): Form<Vec<(String, String)>>) -> Response {
+async fn unbind(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let done: WebResult = async {
         check_csrf(&ctx, &get("csrf"))?;
@@ -708,8 +783,14 @@ async fn unbind(State(state): State<AppState>, Signed(ctx): Signed, Form(fields)
 
 /// Trying a version on one team, picked by name (or number); several matches are offered to
 /// choose from.
-async fn preview(State(state): State<AppState>, Signed(ctx): Signed, Form(fields): Form<Vec<(String, String)>>) -> Response {
-    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+async fn preview(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |name: &str| {
+        fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+    };
     let done: WebResult = async {
         check_csrf(&ctx, &get("csrf"))?;
         let typed = get("team");
@@ -726,7 +807,10 @@ async fn preview(State(state): State<AppState>, Signed(ctx): Signed, Form(fields
             sort: Default::default(),
         };
         let team = match typed.parse::<i64>() {
-            Ok(id) => Some(crate::teams::access::authorize_team(&mut conn, ctx.principal(), Action::TeamsRead, id).await?),
+            Ok(id) => Some(
+                crate::teams::access::authorize_team(&mut conn, ctx.principal(), Action::TeamsRead, id)
+                    .await?,
+            ),
             Err(_) if typed.is_empty() => None,
             Err(_) => {
                 let (found, _) = crate::teams::list(&mut conn, &filter, 20, 0).await?;
@@ -756,15 +840,21 @@ async fn preview(State(state): State<AppState>, Signed(ctx): Signed, Form(fields
             let preview = Preview { error: Some(ctx.t("plugins.team_choose")), ..Default::default() };
             return admin_page(&state, &ctx, Extra { preview: Some(preview), ..blank() }).await;
         };
-        let (id, version) = chosen.split_once('@').ok_or_else(|| Error::field("plugin", "choose a plugin version"))?;
+        let (id, version) =
+            chosen.split_once('@').ok_or_else(|| Error::field("plugin", "choose a plugin version"))?;
         let info = registry::find(&mut conn, id, version)
             .await?
             .ok_or_else(|| Error::NotFound(format!("plugin {id}@{version}")))?;
         drop(conn);
-        let mut preview = Preview { team_name: team.name.clone(), plugin: plugin_label(&info, &ctx), ..Default::default() };
-        match composition::preview(&state.db, &state.plugins, &[team.id], &info, &Default::default(), &today).await {
+        let mut preview =
+            Preview { team_name: team.name.clone(), plugin: plugin_label(&info, &ctx), ..Default::default() };
+        match composition::preview(&state.db, &state.plugins, &[team.id], &info, &Default::default(), &today)
+            .await
+        {
             Ok(mut findings) => preview.findings = findings.pop().unwrap_or_default(),
-            Err(e) => preview.error = Some(if ctx.technical() { e.to_string() } else { ctx.t("home.check_failed") }),
+            Err(e) => {
+                preview.error = Some(if ctx.technical() { e.to_string() } else { ctx.t("home.check_failed") })
+            }
         }
         admin_page(&state, &ctx, Extra { preview: Some(preview), preview_team: team.name, ..blank() }).await
     }
@@ -816,26 +906,61 @@ mod tests {
     #[test]
     fn choices_name_the_kind_and_the_version() {
         let c = parse_choice("composition:binh-dinh-ke-hoach-77@1.0.0").unwrap();
-        assert_eq!((c.kind, c.plugin_id.as_deref(), c.version.as_deref()), (Kind::Composition, Some("binh-dinh-ke-hoach-77"), Some("1.0.0")));
+        assert_eq!(
+            (c.kind, c.plugin_id.as_deref(), c.version.as_deref()),
+            (Kind::Composition, Some("binh-dinh-ke-hoach-77"), Some("1.0.0"))
+        );
         let off = parse_choice("commendation:off").unwrap();
         assert_eq!((off.kind, off.plugin_id, off.version), (Kind::Commendation, None, None));
         let template_off = parse_choice("report:bao-cao-thang-xa:off").unwrap();
-        assert_eq!((template_off.plugin_id.as_deref(), template_off.version), (Some("bao-cao-thang-xa"), None));
+        assert_eq!(
+            (template_off.plugin_id.as_deref(), template_off.version),
+            (Some("bao-cao-thang-xa"), None)
+        );
         for bad in ["", "composition", "nothing:x@1", "composition:x", "report:off"] {
-            assert!(parse_choice(bad).is_none() || bad == "report:off" && parse_choice(bad).unwrap().version.is_none(), "{bad}");
+            assert!(
+                parse_choice(bad).is_none()
+                    || bad == "report:off" && parse_choice(bad).unwrap().version.is_none(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn parameters_read_by_their_declared_type() {
         let specs = vec![
-            ParamSpec { name: "toi_thieu".into(), description: "Số thành viên tối thiểu".into(), kind: "integer".into(), default: 5.into() },
-            ParamSpec { name: "ty_le".into(), description: "Tỷ lệ".into(), kind: "number".into(), default: 0.5.into() },
-            ParamSpec { name: "bat_buoc".into(), description: "Bắt buộc".into(), kind: "flag".into(), default: false.into() },
+            ParamSpec {
+                name: "toi_thieu".into(),
+                description: "Số thành viên tối thiểu".into(),
+                kind: "integer".into(),
+                default: 5.into(),
+            },
+            ParamSpec {
+                name: "ty_le".into(),
+                description: "Tỷ lệ".into(),
+                kind: "number".into(),
+                default: 0.5.into(),
+            },
+            ParamSpec {
+                name: "bat_buoc".into(),
+                description: "Bắt buộc".into(),
+                kind: "flag".into(),
+                default: false.into(),
+            },
         ];
-        let ctx = Ctx { lang: super::super::Lang::Vi, csrf: String::new(), path: "/".into(), user: None, notice: None };
+        let ctx = Ctx {
+            lang: super::super::Lang::Vi,
+            csrf: String::new(),
+            path: "/".into(),
+            user: None,
+            notice: None,
+        };
         let form = BindForm {
-            params: vec![("toi_thieu".into(), "7".into()), ("ty_le".into(), "0,5".into()), ("bat_buoc".into(), "true".into())],
+            params: vec![
+                ("toi_thieu".into(), "7".into()),
+                ("ty_le".into(), "0,5".into()),
+                ("bat_buoc".into(), "true".into()),
+            ],
             ..Default::default()
         };
         let mut errors = FormErrors::default();

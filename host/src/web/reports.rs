@@ -36,19 +36,24 @@ async fn reports(State(state): State<AppState>, Signed(ctx): Signed) -> Response
         for root in principal.roots(&mut conn, Action::ReportsIssue, None).await? {
             let code = crate::units::code_of(&mut conn, root).await?;
             let mut candidates = vec![crate::units::get(&mut conn, &code, &today).await?.unit];
-            let filter =
-                UnitFilter { as_of: today.clone(), parent: Some(code), sort: UnitSort::Name, ..Default::default() };
+            let filter = UnitFilter {
+                as_of: today.clone(),
+                parent: Some(code),
+                sort: UnitSort::Name,
+                ..Default::default()
+            };
             candidates.extend(crate::units::list(&mut conn, &filter, CHILDREN_SHOWN, 0).await?.0);
             for unit in candidates {
                 let unit_id = crate::units::id_of(&mut conn, &unit.code).await?;
                 if !principal.can(&mut conn, Action::ReportsIssue, Target { unit_id, team_id: None }).await? {
                     continue;
                 }
-                let templates: Vec<(String, String)> = crate::plugins::bindings::templates(&mut conn, unit_id, &today)
-                    .await?
-                    .into_iter()
-                    .map(|r| (r.plugin.plugin_id, r.plugin.name))
-                    .collect();
+                let templates: Vec<(String, String)> =
+                    crate::plugins::bindings::templates(&mut conn, unit_id, &today)
+                        .await?
+                        .into_iter()
+                        .map(|r| (r.plugin.plugin_id, r.plugin.name))
+                        .collect();
                 if !templates.is_empty() {
                     units.push(UnitReports { code: unit.code, name: unit.name, templates });
                 }

@@ -70,7 +70,8 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
             q: Some(q.clone()).filter(|q| !q.is_empty()),
             sort: Default::default(),
         };
-        let (teams, total) = crate::teams::list(&mut conn, &filter, LIST_PAGE, (page_no - 1) * LIST_PAGE).await?;
+        let (teams, total) =
+            crate::teams::list(&mut conn, &filter, LIST_PAGE, (page_no - 1) * LIST_PAGE).await?;
         let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
         let gathered = composition::gather(&mut conn, &state.plugins, &ids, &today).await;
         drop(conn);

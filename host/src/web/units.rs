@@ -203,7 +203,13 @@ const FIRST_REPORT_YEAR: i32 = 2019;
 /// lists), and a grid of figures (one row per unit below, one column per indicator the
 /// template reads), with the teams and members the host counts shown beside them. A refused
 /// form comes back with every figure as it was typed and each problem beside its cell.
-async fn report_page(state: &AppState, ctx: &Ctx, code: &str, form: ReportForm, errors: FormErrors) -> WebResult {
+async fn report_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    form: ReportForm,
+    errors: FormErrors,
+) -> WebResult {
     let principal = ctx.principal();
     let today = crate::dates::today_iso();
     let mut conn = state.db.pool.acquire().await?;
@@ -240,7 +246,10 @@ fn indicator_views(ctx: &Ctx, codes: &[String]) -> Vec<IndicatorView> {
         .iter()
         .map(|c| {
             let key = format!("indicator.{c}");
-            IndicatorView { code: c.clone(), label: if super::i18n::known(&key) { ctx.t(&key) } else { c.clone() } }
+            IndicatorView {
+                code: c.clone(),
+                label: if super::i18n::known(&key) { ctx.t(&key) } else { c.clone() },
+            }
         })
         .collect()
 }
@@ -312,7 +321,8 @@ impl ReportForm {
     /// The period as the templates read it (`2022-Q3`, `2022-07`), or None when none was
     /// chosen or it is not a quarter or a month of a year.
     fn period(&self) -> Option<String> {
-        let period = if self.period.is_empty() { format!("{}-{}", self.year, self.part) } else { self.period.clone() };
+        let period =
+            if self.period.is_empty() { format!("{}-{}", self.year, self.part) } else { self.period.clone() };
         let (year, part) = period.split_once('-')?;
         let year_ok = year.len() == 4 && year.chars().all(|c| c.is_ascii_digit());
         let part_ok = matches!(part, "Q1" | "Q2" | "Q3" | "Q4")
@@ -338,12 +348,13 @@ async fn report(
         let today = crate::dates::today_iso();
         let unit_id = crate::units::id_of(&mut conn, &code).await?;
         let lines = stats::by_child(&mut conn, unit_id, &today).await?;
-        let indicators = match crate::plugins::bindings::resolve_template(&mut conn, unit_id, &form.template, &today)
-            .await?
-        {
-            Some(t) => indicator_views(&ctx, &t.plugin.indicators),
-            None => Vec::new(),
-        };
+        let indicators =
+            match crate::plugins::bindings::resolve_template(&mut conn, unit_id, &form.template, &today)
+                .await?
+            {
+                Some(t) => indicator_views(&ctx, &t.plugin.indicators),
+                None => Vec::new(),
+            };
         drop(conn);
         // A cell's name for people: "Xã Tây Giang: Hộ gia đình được hướng dẫn".
         let label = |field: &str| -> String {
@@ -355,7 +366,8 @@ async fn report(
                 };
             };
             let unit = lines.iter().find(|l| l.unit_code == unit).map_or(unit, |l| l.unit_name.as_str());
-            let indicator = indicators.iter().find(|i| i.code == indicator).map_or(indicator, |i| i.label.as_str());
+            let indicator =
+                indicators.iter().find(|i| i.code == indicator).map_or(indicator, |i| i.label.as_str());
             format!("{unit}: {indicator}")
         };
         let mut errors = FormErrors::new(ctx.t("form.report_invalid"));
@@ -458,9 +470,14 @@ mod tests {
         };
         assert_eq!(form("2022", "Q3", "").period().as_deref(), Some("2022-Q3"));
         assert_eq!(form("2024", "07", "").period().as_deref(), Some("2024-07"));
-        for (year, part, period) in
-            [("2022", "", ""), ("", "Q3", ""), ("2022", "Q5", ""), ("2022", "13", ""), ("2022", "7", ""), ("", "", "Quý 3/2022")]
-        {
+        for (year, part, period) in [
+            ("2022", "", ""),
+            ("", "Q3", ""),
+            ("2022", "Q5", ""),
+            ("2022", "13", ""),
+            ("2022", "7", ""),
+            ("", "", "Quý 3/2022"),
+        ] {
             assert_eq!(form(year, part, period).period(), None, "{year} {part} {period}");
         }
     }

@@ -205,6 +205,8 @@ async fn pages_show_only_what_the_role_may_see() {
         let p = b.get("/khong-co").await;
         assert_eq!(p.status, StatusCode::NOT_FOUND);
         assert!(p.body.contains("<html"));
+        // Its sign-out form carries the browser's token, so signing out from it works.
+        assert!(p.body.contains(&format!("name=\"csrf\" value=\"{}\"", b.csrf())), "{}", p.body);
         let p = b.get("/api/v1/khong-co").await;
         assert!(p.body.starts_with("{\"error\""));
     })
@@ -288,7 +290,8 @@ async fn member_forms_explain_refusals_and_keep_what_was_typed() {
         let p = b.post(&path, &with_reason).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER);
         assert!(
-            p.location.starts_with(&format!("/teams/{village}?who=")) && p.location.ends_with("&ok=member.added"),
+            p.location.starts_with(&format!("/teams/{village}?who="))
+                && p.location.ends_with("&ok=member.added"),
             "post/redirect/get to the team page, naming the member: {}",
             p.location
         );
@@ -325,7 +328,16 @@ async fn english_on_request() {
         app.user("vhtt", "district_culture", Some("547"), None).await;
         b.sign_in("vhtt").await;
         let page = b.get(&format!("/teams/{own}?former=1")).await;
-        let link = page.body.split("href=\"/lang/en?next=").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&").replace("&#x2f;", "/");
+        let link = page
+            .body
+            .split("href=\"/lang/en?next=")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+            .replace("&#x2f;", "/");
         let p = b.get(&format!("/lang/en?next={link}")).await;
         assert_eq!(p.location, format!("/teams/{own}?former=1"));
     })
@@ -349,7 +361,10 @@ async fn home_and_dashboard_show_what_needs_attention() {
         };
         let failing = section("failing");
         assert!(failing.contains(&format!("/teams/{}", empty["id"])), "{failing}");
-        assert!(!failing.contains("binh-dinh-ke-hoach-77"), "officials read findings, not plugin ids: {failing}");
+        assert!(
+            !failing.contains("binh-dinh-ke-hoach-77"),
+            "officials read findings, not plugin ids: {failing}"
+        );
         assert!(section("leaderless").contains("Tổ công nghệ số cộng đồng xã Bình Tường"));
         // Every commune and village of the district but Bình Tường has no team.
         let uncovered = section("uncovered");
@@ -616,7 +631,9 @@ async fn a_binding_shows_its_impact_before_it_is_saved_and_can_be_undone() {
     each_backend(|app| async move {
         app.seed_units().await;
         enable(&app, "binh-dinh-ke-hoach-77", "composition").await;
-        let r = app.post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component("tuyen-quang-2025")).await;
+        let r = app
+            .post_bytes("/api/v1/plugins", "application/wasm", crate::harness::component("tuyen-quang-2025"))
+            .await;
         assert_eq!(r.status, 201);
         // One commune team with nobody on it: failing under Plan 77.
         team(&app, "21835", "2022-06-15").await;
@@ -625,29 +642,59 @@ async fn a_binding_shows_its_impact_before_it_is_saved_and_can_be_undone() {
         b.sign_in("vhtt").await;
         let page = b.get("/plugins").await.body;
         // Each kind offers only the plugins that have it.
-        let composition = page.split("label=\"Thành phần tổ\"").nth(1).unwrap().split("</optgroup>").next().unwrap();
-        assert!(composition.contains("composition:tuyen-quang-2025@1.0.0") && !composition.contains("bao-cao"));
+        let composition =
+            page.split("label=\"Thành phần tổ\"").nth(1).unwrap().split("</optgroup>").next().unwrap();
+        assert!(
+            composition.contains("composition:tuyen-quang-2025@1.0.0") && !composition.contains("bao-cao")
+        );
         let before = app.count("plugin_bindings").await;
 
         // A name that is not a unit, and one outside the district: refused beside the field.
-        let p = b.post("/plugins/bind", &[("unit", "Không Có"), ("choice", "composition:tuyen-quang-2025@1.0.0")]).await;
+        let p = b
+            .post("/plugins/bind", &[("unit", "Không Có"), ("choice", "composition:tuyen-quang-2025@1.0.0")])
+            .await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(p.body.contains("không tìm thấy đơn vị &#x27;Không Có&#x27;") && p.body.contains("aria-describedby=\"e-unit\""), "{}", p.body);
-        let p = b.post("/plugins/bind", &[("unit", "Tỉnh Bình Định"), ("choice", "composition:off"), ("confirm", "yes")]).await;
-        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "the province is not the district's to change");
+        assert!(
+            p.body.contains("không tìm thấy đơn vị &#x27;Không Có&#x27;")
+                && p.body.contains("aria-describedby=\"e-unit\""),
+            "{}",
+            p.body
+        );
+        let p = b
+            .post(
+                "/plugins/bind",
+                &[("unit", "Tỉnh Bình Định"), ("choice", "composition:off"), ("confirm", "yes")],
+            )
+            .await;
+        assert_eq!(
+            p.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the province is not the district's to change"
+        );
         assert_eq!(app.count("plugin_bindings").await, before);
 
         // By name: the impact, and nothing saved yet.
-        let p = b.post("/plugins/bind", &[("unit", "tay son"), ("choice", "composition:tuyen-quang-2025@1.0.0")]).await;
+        let p = b
+            .post("/plugins/bind", &[("unit", "tay son"), ("choice", "composition:tuyen-quang-2025@1.0.0")])
+            .await;
         assert_eq!(p.status, StatusCode::OK, "{}", p.body);
-        assert!(p.body.contains("Huyện Tây Sơn") && p.body.contains("1 tổ</strong>: 1 chưa đạt →"), "{}", p.body);
+        assert!(
+            p.body.contains("Huyện Tây Sơn") && p.body.contains("1 tổ</strong>: 1 chưa đạt →"),
+            "{}",
+            p.body
+        );
         assert!(p.body.contains("name=\"param.max_commune_members\""), "parameters as typed fields");
         assert_eq!(app.count("plugin_bindings").await, before, "seeing the impact saves nothing");
         // A parameter that is not a number comes back beside its field.
         let p = b
             .post(
                 "/plugins/bind",
-                &[("unit", "547"), ("choice", "composition:tuyen-quang-2025@1.0.0"), ("param.max_commune_members", "mười"), ("confirm", "yes")],
+                &[
+                    ("unit", "547"),
+                    ("choice", "composition:tuyen-quang-2025@1.0.0"),
+                    ("param.max_commune_members", "mười"),
+                    ("confirm", "yes"),
+                ],
             )
             .await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -655,16 +702,40 @@ async fn a_binding_shows_its_impact_before_it_is_saved_and_can_be_undone() {
         assert_eq!(app.count("plugin_bindings").await, before);
 
         let p = b
-            .post("/plugins/bind", &[("unit", "547"), ("choice", "composition:tuyen-quang-2025@1.0.0"), ("effective_from", "01/01/2021"), ("confirm", "yes")])
+            .post(
+                "/plugins/bind",
+                &[
+                    ("unit", "547"),
+                    ("choice", "composition:tuyen-quang-2025@1.0.0"),
+                    ("effective_from", "01/01/2021"),
+                    ("confirm", "yes"),
+                ],
+            )
             .await;
-        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/plugins?ok=plugins.bound"), "{}", p.body);
+        assert_eq!(
+            (p.status, p.location.as_str()),
+            (StatusCode::SEE_OTHER, "/plugins?ok=plugins.bound"),
+            "{}",
+            p.body
+        );
         assert_eq!(app.count("plugin_bindings").await, before + 1);
 
         // Undo: first what applies after, then the removal, audited.
-        let key = [("unit_code", "547"), ("kind", "composition"), ("template", ""), ("effective_from", "2021-01-01")];
+        let key = [
+            ("unit_code", "547"),
+            ("kind", "composition"),
+            ("template", ""),
+            ("effective_from", "2021-01-01"),
+        ];
         let p = b.post("/plugins/unbind", &key).await;
         assert_eq!(p.status, StatusCode::OK);
-        assert!(p.body.contains("Sau khi gỡ, áp dụng") && p.body.contains("Kế hoạch 77") && p.body.contains("Tỉnh Bình Định"), "{}", p.body);
+        assert!(
+            p.body.contains("Sau khi gỡ, áp dụng")
+                && p.body.contains("Kế hoạch 77")
+                && p.body.contains("Tỉnh Bình Định"),
+            "{}",
+            p.body
+        );
         assert_eq!(app.count("plugin_bindings").await, before + 1, "the confirmation removes nothing");
         let mut confirmed = key.to_vec();
         confirmed.push(("confirm", "yes"));
