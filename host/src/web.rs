@@ -80,7 +80,7 @@ static ENV: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
 });
 
 /// Who is looking, in which language, with which CSRF token: what every page needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Ctx {
     pub lang: Lang,
     pub csrf: String,
@@ -90,6 +90,9 @@ pub struct Ctx {
     /// A message for this page worked out by its handler (it names a person or a date), shown
     /// instead of the `?ok=` key's fixed words.
     pub notice: Option<String>,
+    /// Where the language switch returns: this page, or for a page answering a form (a POST,
+    /// which cannot be opened again by address) the page the form was on.
+    pub here: String,
 }
 
 impl Ctx {
@@ -174,7 +177,7 @@ fn page_with_status(
     let base = minijinja::context! {
         lang => ctx.lang.code(),
         csrf => ctx.csrf,
-        request_path => ctx.path,
+        request_path => if ctx.here.is_empty() { ctx.path.clone() } else { ctx.here.clone() },
         user => user,
         section => section,
         today => crate::dates::display(crate::dates::today()),
@@ -318,6 +321,36 @@ fn valid_csrf(token: Option<String>) -> Option<String> {
     token.filter(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// Axum's own refusals of a page request (an id in the address that is not a number, a
+/// missing query field, a form body it cannot read, a method the address does not take) are
+/// short English text; on the site they become the error page in the user's language: an
+/// address that does not parse names nothing (404), a form that cannot be read is bad input,
+/// and a form's address opened directly says so.
+async fn rejections_as_pages(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let ctx = ctx_of(&parts, None);
+    let is_get = parts.method == Method::GET;
+    let response = next.run(Request::from_parts(parts, body)).await;
+    // Axum's refusals are plain text, or (405) no body at all; pages are HTML.
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| t.starts_with("text/plain"));
+    let status = response.status();
+    if !plain || !status.is_client_error() {
+        return response;
+    }
+    let (status, heading, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (status, ctx.t("error.not_a_page"), ctx.t("error.not_a_page_text")),
+        StatusCode::BAD_REQUEST if is_get => {
+            (StatusCode::NOT_FOUND, ctx.t("error.not_found"), ctx.t("error.not_found_text"))
+        }
+        other => (other, ctx.t("error.bad_input"), ctx.t("error.unreadable_form")),
+    };
+    page_with_status(&ctx, status, "error.html", "", minijinja::context! { heading, message })
+}
+
 /// An `Origin` header, when the browser sends one, must name this host.
 fn same_origin(parts: &Parts) -> bool {
     let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
@@ -326,7 +359,24 @@ fn same_origin(parts: &Parts) -> bool {
 }
 
 fn ctx_of(parts: &Parts, user: Option<Principal>) -> Ctx {
+    let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let here = if parts.method == Method::GET {
+        path.clone()
+    } else {
+        // The form's page, from the Referer when it is this site's; else the home page.
+        let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        parts
+            .headers
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| r.split_once("://"))
+            .and_then(|(_, rest)| rest.strip_prefix(host))
+            .filter(|p| p.starts_with('/'))
+            .map(str::to_string)
+            .unwrap_or_else(|| "/home".into())
+    };
     Ctx {
+        here,
         lang: cookie_value(parts, LANG_COOKIE).as_deref().and_then(Lang::parse).unwrap_or_default(),
         // Pages under `routes()` get the token from `csrf_layer`; the not-found page (the
         // application's fallback, outside that layer) reads the browser's cookie, so that its
@@ -337,7 +387,7 @@ fn ctx_of(parts: &Parts, user: Option<Principal>) -> Ctx {
             .map(|t| t.0.clone())
             .or_else(|| valid_csrf(cookie_value(parts, CSRF_COOKIE)))
             .unwrap_or_default(),
-        path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+        path,
         user,
         notice: None,
     }
@@ -378,6 +428,33 @@ pub fn check_csrf(ctx: &Ctx, given: &str) -> WebResult<()> {
     let same =
         a.len() == b.len() && !a.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
     if same { Ok(()) } else { Err(WebError::Csrf) }
+}
+
+/// One step of a breadcrumb trail: a link only where the user may open that unit's page (a
+/// commune officer sees the province and district names, but their pages are not theirs).
+#[derive(Serialize)]
+pub struct Crumb {
+    pub code: String,
+    pub name: String,
+    pub link: bool,
+}
+
+/// The breadcrumb trail of `path` (root first) for the signed-in user.
+pub async fn crumbs(
+    conn: &mut sqlx::AnyConnection,
+    ctx: &Ctx,
+    path: &[crate::units::UnitRef],
+) -> WebResult<Vec<Crumb>> {
+    let mut out = Vec::with_capacity(path.len());
+    for u in path {
+        let unit_id = crate::units::id_of(conn, &u.code).await?;
+        let link = ctx
+            .principal()
+            .can(conn, Action::TeamsRead, crate::auth::Target { unit_id, team_id: None })
+            .await?;
+        out.push(Crumb { code: u.code.clone(), name: u.name.clone(), link });
+    }
+    Ok(out)
 }
 
 /// A redirect after a successful POST, with a message for the next page.
@@ -429,6 +506,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(dashboard::routes())
         .merge(commendations::routes())
+        .layer(axum::middleware::from_fn(rejections_as_pages))
         .layer(axum::middleware::from_fn(csrf_layer))
 }
 
@@ -485,6 +563,7 @@ mod tests {
             path: "/login?next=/teams/3".into(),
             user: None,
             notice: None,
+            here: String::new(),
         };
         let response =
             page(&ctx, "login.html", "login", minijinja::context! { next => "/home", username => "" });
@@ -501,6 +580,7 @@ mod tests {
             path: "/teams/3?former=1".into(),
             user: None,
             notice: None,
+            here: String::new(),
         };
         // A page with a breadcrumb trail named `path`, as the team page has.
         let response = page(
@@ -517,7 +597,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "reuses the layout's name 'user'")]
     fn a_page_may_not_reuse_a_layout_name() {
-        let ctx = Ctx { lang: Lang::Vi, csrf: String::new(), path: "/".into(), user: None, notice: None };
+        let ctx = Ctx { lang: Lang::Vi, path: "/".into(), ..Default::default() };
         page(
             &ctx,
             "error.html",
@@ -528,7 +608,7 @@ mod tests {
 
     #[test]
     fn csrf_tokens_compare_exactly() {
-        let ctx = Ctx { lang: Lang::Vi, csrf: "ab".repeat(32), path: "/".into(), user: None, notice: None };
+        let ctx = Ctx { lang: Lang::Vi, csrf: "ab".repeat(32), path: "/".into(), ..Default::default() };
         assert!(check_csrf(&ctx, &"ab".repeat(32)).is_ok());
         assert!(check_csrf(&ctx, &"ab".repeat(31)).is_err());
         assert!(check_csrf(&ctx, "").is_err());

@@ -152,9 +152,24 @@ pub async fn bind(
         }
         _ => String::new(),
     };
+    if let Some(d) = crate::dates::parse(&effective_from)
+        && !(2000..=2100).contains(&chrono::Datelike::year(&d))
+    {
+        p.add("effective_from", "must be a day between 2000 and 2100");
+    }
     let plugin = match (&input.plugin_id, &input.version) {
         (None, None) => None,
-        (Some(_), None) if input.kind == Kind::Report => None,
+        (Some(id), None) if input.kind == Kind::Report => {
+            // Switching off a template that is not one would store a binding nothing reads.
+            let offered = registry::list(conn)
+                .await?
+                .iter()
+                .any(|p| &p.plugin_id == id && p.kinds.contains(&Kind::Report));
+            if !offered {
+                p.add("plugin_id", format!("{id} is not an installed report template"));
+            }
+            None
+        }
         (Some(id), Some(version)) => match registry::find(conn, id, version).await? {
             None => {
                 p.add("plugin_id", format!("{id}@{version} is not installed"));

@@ -61,11 +61,19 @@ impl PluginInfo {
                 );
             } else if !value.is_finite() || *value < 0.0 {
                 p.add(format!("{field}.{code}"), "must be a number, zero or more");
+            } else if *value > MAX_FIGURE {
+                // Past this no count of households or accounts is real, and a plugin turning
+                // it into an integer would print i64::MAX instead.
+                p.add(format!("{field}.{code}"), "must be at most 1000000000000");
             }
         }
         values.iter().map(|(code, value)| wit::IndicatorValue { code: code.clone(), value: *value }).collect()
     }
 }
+
+/// The largest figure accepted for an indicator (10^12): larger than any real count of people,
+/// households or accounts in the country, and well inside what a plugin can hold exactly.
+pub const MAX_FIGURE: f64 = 1e12;
 
 /// What a component says about itself, checked.
 #[derive(Debug, Clone)]

@@ -28,6 +28,10 @@ pub struct Coverage {
     pub villages_with_team: u32,
     /// The active teams' ids, for checks that need them.
     pub team_ids: Vec<i64>,
+    /// The unit's collation key ([`crate::text::unit_sort_key`]), to list lines by name in
+    /// Vietnamese order.
+    #[serde(skip)]
+    pub sort_key: String,
 }
 
 /// Coverage of each child of `unit_id` on `date`, in code order; when teams sit on the unit
@@ -37,12 +41,13 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
     let mut sql = Sql::default();
     units::push_subtree_cte(&mut sql, &[unit_id], date);
     sql.push(
-        "SELECT v.unit_id, v.parent_id, v.level, u.code, v.name FROM unit_versions v \
+        "SELECT v.unit_id, v.parent_id, v.level, u.code, v.name, v.sort_key FROM unit_versions v \
          JOIN sub ON sub.id = v.unit_id JOIN units u ON u.id = v.unit_id WHERE ",
     );
     units::push_in_effect(&mut sql, "v", date);
     sql.push(" ORDER BY u.code");
-    let tree: Vec<(i64, Option<i64>, String, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+    let tree: Vec<(i64, Option<i64>, String, String, String, String)> =
+        sql.query_as().fetch_all(&mut *conn).await?;
 
     let mut sql = Sql::default();
     units::push_subtree_cte(&mut sql, &[unit_id], date);
@@ -74,9 +79,11 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
     let mut lines: HashMap<i64, Coverage> = HashMap::new();
     // The children, in code order, then (if it has teams of its own) the unit itself.
     let mut order = Vec::new();
-    for (id, p, l, code, name) in &tree {
+    for (id, p, l, code, name, key) in &tree {
         if *p == Some(unit_id) || *id == unit_id {
-            lines.insert(*id, blank(code.clone(), name.clone(), level(l)));
+            let mut line = blank(code.clone(), name.clone(), level(l));
+            line.sort_key = key.clone();
+            lines.insert(*id, line);
             if *id != unit_id {
                 order.push(*id);
             }
@@ -123,6 +130,7 @@ fn blank(unit_code: String, unit_name: String, level: Level) -> Coverage {
         villages: 0,
         villages_with_team: 0,
         team_ids: Vec::new(),
+        sort_key: String::new(),
     }
 }
 

@@ -45,10 +45,17 @@ struct Chart {
 }
 
 /// One chart's bars, sorted and with the extremes marked (only when the values differ). Rows
-/// come in Vietnamese name order; `by_name` keeps it, otherwise the largest value comes first.
-fn chart(title: String, color: &'static str, mut rows: Vec<(String, f64, String)>, by_name: bool) -> Chart {
+/// are (label, value, value as shown, collation key): `by_name` orders them by the key
+/// (Vietnamese order of the proper name), otherwise the largest value comes first, ties by name.
+fn chart(
+    title: String,
+    color: &'static str,
+    mut rows: Vec<(String, f64, String, String)>,
+    by_name: bool,
+) -> Chart {
     let max = rows.iter().map(|r| r.1).fold(f64::MIN, f64::max);
     let min = rows.iter().map(|r| r.1).fold(f64::MAX, f64::min);
+    rows.sort_by(|a, b| a.3.cmp(&b.3));
     if !by_name {
         // Stable: equal values stay in name order.
         rows.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -56,7 +63,7 @@ fn chart(title: String, color: &'static str, mut rows: Vec<(String, f64, String)
     let differ = rows.len() > 1 && max > min;
     let bars: Vec<Bar> = rows
         .into_iter()
-        .map(|(label, v, shown)| Bar {
+        .map(|(label, v, shown, _)| Bar {
             label,
             value: shown,
             percent: if max > 0.0 { (v / max * 100.0).round().clamp(0.0, 100.0) as u32 } else { 0 },
@@ -112,7 +119,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
             .map(|c| c.team_id)
             .collect();
 
-        let coverage_rows: Vec<(String, f64, String)> = lines
+        let coverage_rows: Vec<(String, f64, String, String)> = lines
             .iter()
             .filter(|l| l.villages > 0)
             .map(|l| {
@@ -121,6 +128,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
                     l.unit_name.clone(),
                     share,
                     format!("{}% ({}/{})", one_decimal(share), l.villages_with_team, l.villages),
+                    l.sort_key.clone(),
                 )
             })
             .collect();
@@ -129,7 +137,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
             .filter(|l| l.teams > 0)
             .map(|l| {
                 let avg = f64::from(l.members) / f64::from(l.teams);
-                (l.unit_name.clone(), avg, one_decimal(avg))
+                (l.unit_name.clone(), avg, one_decimal(avg), l.sort_key.clone())
             })
             .collect();
         let failing_rows = lines
@@ -137,7 +145,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
             .filter(|l| l.teams > 0)
             .map(|l| {
                 let n = l.team_ids.iter().filter(|id| failing_ids.contains(id)).count();
-                (l.unit_name.clone(), n as f64, format!("{n}/{}", l.teams))
+                (l.unit_name.clone(), n as f64, format!("{n}/{}", l.teams), l.sort_key.clone())
             })
             .collect();
         let by_name = q.sort.as_deref() == Some("name");
@@ -175,10 +183,18 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
 mod tests {
     use super::chart;
 
-    fn rows() -> Vec<(String, f64, String)> {
-        [("Xã An", 2.0), ("Xã Bình", 5.0), ("Xã Cát", 2.0), ("Xã Đông", 1.0)]
+    fn rows() -> Vec<(String, f64, String, String)> {
+        // Given out of order: the chart sorts them.
+        [("Xã Đông", 1.0), ("Xã Cát", 2.0), ("Xã Bình", 5.0), ("Thị trấn An", 2.0)]
             .into_iter()
-            .map(|(n, v)| (n.to_string(), v, v.to_string()))
+            .map(|(n, v)| {
+                (
+                    n.to_string(),
+                    v,
+                    v.to_string(),
+                    crate::text::unit_sort_key(n, n.rsplitn(2, ' ').nth(1).unwrap_or("")),
+                )
+            })
             .collect()
     }
 
@@ -186,7 +202,11 @@ mod tests {
     fn bars_sort_by_value_and_mark_the_extremes() {
         let c = chart("t".into(), "#000", rows(), false);
         let order: Vec<&str> = c.bars.iter().map(|b| b.label.as_str()).collect();
-        assert_eq!(order, ["Xã Bình", "Xã An", "Xã Cát", "Xã Đông"], "largest first, ties in name order");
+        assert_eq!(
+            order,
+            ["Xã Bình", "Thị trấn An", "Xã Cát", "Xã Đông"],
+            "largest first, ties in name order"
+        );
         assert_eq!((c.bars[0].mark, c.bars[3].mark, c.bars[1].mark), ("max", "min", ""));
         assert_eq!((c.bars[0].percent, c.bars[1].percent, c.bars[3].percent), (100, 40, 20));
     }

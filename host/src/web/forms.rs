@@ -116,7 +116,7 @@ mod tests {
     use crate::web::Lang;
 
     fn ctx() -> Ctx {
-        Ctx { lang: Lang::Vi, csrf: String::new(), path: "/".into(), user: None, notice: None }
+        Ctx { lang: Lang::Vi, path: "/".into(), ..Default::default() }
     }
 
     #[test]

@@ -65,6 +65,56 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("dashboard.mark_max", "cao nhất", "highest"),
     ("dashboard.mark_min", "thấp nhất", "lowest"),
     ("unit.all_teams", "Xem tất cả các tổ", "See every team"),
+    ("error.not_a_page", "Trang này chỉ mở từ biểu mẫu", "This address answers a form"),
+    (
+        "error.not_a_page_text",
+        "Địa chỉ này nhận thông tin gửi từ một biểu mẫu, không mở trực tiếp được. Hãy quay lại trang trước.",
+        "This address takes what a form sends and cannot be opened directly. Please go back to the previous page.",
+    ),
+    (
+        "error.unreadable_form",
+        "Không đọc được thông tin gửi lên. Hãy mở lại trang và nhập lại.",
+        "What was sent could not be read. Please open the page again and fill it in.",
+    ),
+    (
+        "report.not_enabled_on",
+        "mẫu báo cáo này chưa được áp dụng cho đơn vị vào ngày {date}",
+        "this template was not enabled for the unit on {date}",
+    ),
+    (
+        "plugins.already_removed",
+        "Quy tắc này không còn (có thể đã được gỡ trước đó).",
+        "That binding is no longer there (it may have been removed already).",
+    ),
+    (
+        "plugins.wrong_kind",
+        "quy tắc này không dùng được cho loại đã chọn",
+        "this rule does not offer the chosen kind",
+    ),
+    (
+        "plugins.impact_later",
+        "Tác động sẽ được tính khi các tham số hợp lệ.",
+        "The impact is computed once the parameters are valid.",
+    ),
+    (
+        "plugins.type_team",
+        "Gõ tên tổ, hoặc tên xã, thôn của tổ.",
+        "Type the team's name, or its commune's or village's.",
+    ),
+    (
+        "plugins.more_teams",
+        "Chỉ hiện 20 tổ đầu; gõ tên cụ thể hơn để thu hẹp.",
+        "Only the first 20 teams are shown; type more of the name to narrow it.",
+    ),
+    ("plugins.choose_rule", "Chọn một quy tắc để chạy thử.", "Choose a rule to try."),
+    ("plugins.switched_off", "Tắt", "Off"),
+    ("home.coverage_by_unit", "Xem độ phủ theo từng đơn vị", "See coverage by unit"),
+    ("unit.code", "mã đơn vị", "unit code"),
+    (
+        "reports.not_yours",
+        "Vai trò của bạn không lập báo cáo; báo cáo do UBND xã và Phòng Văn hóa và Thông tin lập.",
+        "Your role does not make reports; communes and the Culture and Information office do.",
+    ),
     ("nav.reports", "Báo cáo", "Reports"),
     ("report.period_part", "Quý hoặc tháng", "Quarter or month"),
     ("report.year", "Năm", "Year"),
@@ -75,7 +125,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("report.quarter_Q2", "Quý II", "Quarter 2"),
     ("report.quarter_Q3", "Quý III", "Quarter 3"),
     ("report.quarter_Q4", "Quý IV", "Quarter 4"),
-    ("report.choose_period", "chọn quý hoặc tháng, và năm", "choose a quarter or a month, and a year"),
+    (
+        "report.choose_period",
+        "chọn quý hoặc tháng, và năm (từ 2019 đến kỳ hiện tại)",
+        "choose a quarter or a month, and a year (from 2019 to the current period)",
+    ),
     (
         "report.not_a_number",
         "'{typed}' không phải là số (ví dụ 1.234 hoặc 12,5)",
@@ -130,6 +184,14 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("member.leave_on", "Ngày rời tổ", "Leaves on"),
     ("member.leave_confirm", "Ghi nhận rời tổ", "Record leaving"),
     ("member.left", "Đã ghi nhận rời tổ.", "Leaving recorded."),
+    (
+        "member.already_left",
+        "Thành viên này đã rời tổ; muốn sửa ngày hoặc lý do, hãy dùng trang sửa thông tin.",
+        "This member has already left; correct the date or the reason on the edit page.",
+    ),
+    ("member.left_already_on", "Thành viên này đã rời tổ từ ngày", "This member left the team on"),
+    ("member.correct_departure", "Sửa ngày hoặc lý do rời tổ", "Correct the date or the reason"),
+    ("member.back_to_team", "Về trang của tổ", "Back to the team"),
     ("member.added_named", "Đã thêm {name} vào tổ.", "{name} was added to the team."),
     ("member.saved_named", "Đã lưu thông tin của {name}.", "{name}'s details were saved."),
     ("member.left_named", "Đã ghi nhận {name} rời tổ từ ngày {date}.", "{name} left the team on {date}."),
@@ -500,6 +562,52 @@ pub fn problem(lang: Lang, message: &str) -> String {
     if lang == Lang::En {
         return message.to_string();
     }
+    // Dates in the services' messages are ISO (2022-06-15); people read 15/06/2022.
+    people_dates(&problem_vi(message))
+}
+
+/// Every `yyyy-mm-dd` in `text` written `dd/mm/yyyy`; stored words in parentheses after a
+/// Vietnamese label ("Công an xã (commune_police)") dropped.
+fn people_dates(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let date = rest
+            .get(..10)
+            .filter(|d| d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-')
+            .and_then(crate::dates::parse);
+        if let (Some(d), true) = (date, !out.ends_with(|c: char| c.is_ascii_digit())) {
+            out.push_str(&crate::dates::display(d));
+            rest = &rest[10..];
+        } else {
+            let c = rest.chars().next().expect("not empty");
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    // " (commune_police)": a stored word after its label.
+    let mut cleaned = String::with_capacity(out.len());
+    let mut parts = out.split(" (").peekable();
+    if let Some(first) = parts.next() {
+        cleaned.push_str(first);
+    }
+    for part in parts {
+        match part.split_once(')') {
+            Some((word, after))
+                if !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase() || c == '_') =>
+            {
+                cleaned.push_str(after);
+            }
+            _ => {
+                cleaned.push_str(" (");
+                cleaned.push_str(part);
+            }
+        }
+    }
+    cleaned
+}
+
+fn problem_vi(message: &str) -> String {
     // (English fixed part, how it ends or begins, Vietnamese): `{}` keeps the variable part.
     let after = |prefix: &str| message.strip_prefix(prefix).map(str::trim);
     let before = |suffix: &str| message.strip_suffix(suffix).map(str::trim);
@@ -549,11 +657,32 @@ pub fn problem(lang: Lang, message: &str) -> String {
     if let Some((plugin, kind)) =
         message.split_once(" offers no ").and_then(|(p, k)| Some((p, k.strip_suffix(" rule")?)))
     {
-        let kind = t(lang, &format!("kind.{kind}"));
+        let kind = t(Lang::Vi, &format!("kind.{kind}"));
         return format!("{plugin} không có quy tắc loại {}", kind.to_lowercase());
     }
     if let Some(plugin) = before("is not installed") {
         return format!("{plugin} chưa được cài");
+    }
+    if let Some(rest) = after("this person already serves on team ")
+        && let Some((_, rest)) = rest.split_once(" from ")
+    {
+        let joined = rest.split(" (").next().unwrap_or("");
+        return format!("người này đã là thành viên của tổ từ ngày {joined}");
+    }
+    if let Some(d) = before("is not a date") {
+        return format!("{d} không phải ngày hợp lệ (dd/mm/yyyy)");
+    }
+    if message == "must be a number, zero or more" {
+        return "phải là số, từ 0 trở lên".into();
+    }
+    if message == "must be a day between 2000 and 2100" {
+        return "phải là một ngày từ năm 2000 đến năm 2100".into();
+    }
+    if let Some(id) = before("is not an installed report template") {
+        return format!("{id} không phải mẫu báo cáo đã cài");
+    }
+    if message == "must be at most 1000000000000" {
+        return "tối đa 1.000.000.000.000".into();
     }
     // A vocabulary refusal lists "Vietnamese label (stored word)", already readable.
     if let Some((value, accepted)) = message.split_once(" is not one of ") {
@@ -617,6 +746,20 @@ mod tests {
             "bao-cao-thang-xa@1.0.0 không có quy tắc loại thành phần tổ"
         );
         assert_eq!(vi("x@2.0.0 is not installed"), "x@2.0.0 chưa được cài");
+        assert_eq!(
+            vi("this person already serves on team 67 from 2022-06-15 (member 279)"),
+            "người này đã là thành viên của tổ từ ngày 15/06/2022"
+        );
+        assert_eq!(
+            vi("is before the team was established (2022-06-15)"),
+            "trước ngày thành lập tổ (15/06/2022)"
+        );
+        assert_eq!(vi("'99/99/9999' is not a date"), "'99/99/9999' không phải ngày hợp lệ (dd/mm/yyyy)");
+        assert_eq!(vi("must be a number, zero or more"), "phải là số, từ 0 trở lên");
+        assert_eq!(
+            vi("is required (Lãnh đạo UBND xã (commune_leadership), Công an xã (commune_police))"),
+            "chưa chọn (bắt buộc: Lãnh đạo UBND xã, Công an xã)"
+        );
         assert_eq!(
             vi("'CA' is not one of Công an xã (commune_police), Khác (other)"),
             "'CA' không thuộc các giá trị được chấp nhận: Công an xã (commune_police), Khác (other)"

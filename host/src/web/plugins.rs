@@ -147,6 +147,8 @@ struct Preview {
     findings: Vec<composition::Finding>,
     /// Teams matching what was typed, when it named more than one.
     candidates: Vec<TeamChoice>,
+    /// More teams matched than are listed.
+    more: bool,
 }
 
 #[derive(Serialize)]
@@ -169,6 +171,8 @@ struct Extra {
     errors: FormErrors,
     preview: Option<Preview>,
     preview_team: String,
+    /// The rule chosen for the trial (`id@version`), kept selected.
+    trial_choice: String,
 }
 
 fn blank() -> Extra {
@@ -177,8 +181,12 @@ fn blank() -> Extra {
         errors: FormErrors::default(),
         preview: None,
         preview_team: String::new(),
+        trial_choice: String::new(),
     }
 }
+
+/// Teams offered to choose from when a trial's name matches several.
+const TRIAL_CANDIDATES: i64 = 20;
 
 fn plugin_label(p: &PluginInfo, ctx: &Ctx) -> String {
     let pre = if registry::is_pre_release(&p.version) {
@@ -297,11 +305,17 @@ async fn admin_page(state: &AppState, ctx: &Ctx, extra: Extra) -> WebResult {
             .find(|p| Some(&p.plugin_id) == b.plugin_id.as_ref() && Some(&p.version) == b.version.as_ref());
         let template =
             if b.kind == Kind::Report { b.plugin_id.clone().unwrap_or_default() } else { String::new() };
+        // A report template switched off is named by its title too.
+        let switched_off = b
+            .plugin_id
+            .as_ref()
+            .and_then(|id| installed.iter().find(|p| &p.plugin_id == id))
+            .map(|p| format!("{}: {}", ctx.t("plugins.switched_off"), p.name));
         views.push(BindingView {
             unit_code: b.unit_code,
             unit_name,
             kind: b.kind.as_str(),
-            rule: plugin.map(|p| plugin_label(p, ctx)),
+            rule: plugin.map(|p| plugin_label(p, ctx)).or(switched_off),
             technical: match (&b.plugin_id, &b.version) {
                 (Some(id), Some(v)) => format!("{id} {v}"),
                 (Some(id), None) => id.clone(),
@@ -337,7 +351,7 @@ async fn admin_page(state: &AppState, ctx: &Ctx, extra: Extra) -> WebResult {
         minijinja::context! {
             plugins, bindings => views, can_install, form, unit_names,
             groups => groups(ctx, &installed), errors => extra.errors,
-            preview => extra.preview, preview_team => extra.preview_team,
+            preview => extra.preview, preview_team => extra.preview_team, trial_choice => extra.trial_choice,
             trial_plugins => installed.iter().filter(|p| p.kinds.contains(&Kind::Composition))
                 .map(|p| OptionView { value: format!("{}@{}", p.plugin_id, p.version), label: plugin_label(p, ctx) })
                 .collect::<Vec<_>>(),
@@ -364,7 +378,9 @@ async fn find_unit(
         return Ok(Err(super::i18n::problem(ctx.lang, "is required")));
     }
     let mut found = Vec::new();
-    if typed.chars().all(|c| c.is_ascii_digit())
+    // An official code: digits, and for villages a dash (21811-01).
+    if typed.starts_with(|c: char| c.is_ascii_digit())
+        && typed.chars().all(|c| c.is_ascii_digit() || c == '-')
         && let Ok(id) = crate::units::id_of(conn, typed).await
     {
         let u = crate::units::get(conn, typed, &today).await?.unit;
@@ -429,7 +445,10 @@ fn read_params(
         let Some(typed) = form.typed(&spec.name) else { continue };
         let field = format!("param.{}", spec.name);
         let value = match spec.kind.as_str() {
-            "integer" => typed.replace('.', "").parse::<i64>().ok().map(serde_json::Value::from),
+            // As people write numbers (1.000 is a thousand); a whole number only.
+            "integer" => crate::text::parse_number(typed)
+                .filter(|n| n.fract() == 0.0 && n.abs() < 1e15)
+                .map(|n| serde_json::Value::from(n as i64)),
             "number" => crate::text::parse_number(typed).map(serde_json::Value::from),
             "flag" => match typed {
                 "true" => Some(serde_json::Value::Bool(true)),
@@ -587,16 +606,19 @@ async fn bind(
                 errors.field("choice", &ctx.t("plugins.rule"), ctx.t("plugins.choose_version"));
                 None
             }
-            Some(Choice { plugin_id: Some(id), version: Some(v), .. }) => {
+            Some(Choice { kind, plugin_id: Some(id), version: Some(v) }) => {
                 let found = registry::find(&mut conn, id, v).await?;
-                if found.is_none() {
-                    errors.field(
-                        "choice",
-                        &ctx.t("plugins.rule"),
-                        format!("{id} {v}: {}", ctx.t("plugins.not_installed")),
-                    );
+                match &found {
+                    None => {
+                        let message = format!("{id} {v}: {}", ctx.t("plugins.not_installed"));
+                        errors.field("choice", &ctx.t("plugins.rule"), message);
+                    }
+                    Some(p) if !p.kinds.contains(kind) => {
+                        errors.field("choice", &ctx.t("plugins.rule"), ctx.t("plugins.wrong_kind"));
+                    }
+                    Some(_) => {}
                 }
-                found
+                found.filter(|p| p.kinds.contains(kind))
             }
             Some(_) => None,
         };
@@ -625,7 +647,6 @@ async fn bind(
         };
         if !errors.problems.is_empty() {
             if on_confirmation {
-                let impact = Impact::default();
                 return confirm_page(
                     &ctx,
                     &form,
@@ -634,7 +655,7 @@ async fn bind(
                     &choice,
                     plugin.as_ref(),
                     &effective_from,
-                    impact,
+                    None,
                     errors,
                 );
             }
@@ -650,7 +671,7 @@ async fn bind(
                 &choice,
                 plugin.as_ref(),
                 &effective_from,
-                impact,
+                Some(impact),
                 FormErrors::default(),
             );
         }
@@ -682,7 +703,7 @@ async fn bind(
                     &choice,
                     plugin.as_ref(),
                     &effective_from,
-                    Impact::default(),
+                    None,
                     errors,
                 )
             }
@@ -702,7 +723,7 @@ fn confirm_page(
     choice: &Choice,
     plugin: Option<&PluginInfo>,
     effective_from: &str,
-    impact: Impact,
+    impact: Option<Impact>,
     errors: FormErrors,
 ) -> WebResult {
     let rule = match (plugin, &choice.plugin_id) {
@@ -736,7 +757,9 @@ async fn unbind(
     let done: WebResult = async {
         check_csrf(&ctx, &get("csrf"))?;
         let code = get("unit_code");
-        let kind = Kind::parse(&get("kind")).ok_or_else(|| Error::field("kind", "unknown kind of rule"))?;
+        let Some(kind) = Kind::parse(&get("kind")) else {
+            return Ok(see_other("/plugins", "plugins.already_removed"));
+        };
         let template = Some(get("template")).filter(|t| !t.is_empty());
         let key = BindingKey { kind, template: template.clone(), effective_from: get("effective_from") };
         let today = crate::dates::today_iso();
@@ -745,7 +768,12 @@ async fn unbind(
         if !ctx.principal().can(&mut tx, Action::PluginsEnable, Target { unit_id, team_id: None }).await? {
             return Err(WebError::App(Error::Forbidden(format!("choosing plugins for unit '{code}'"))));
         }
-        let removed = bindings::unbind(&mut tx, &ctx.principal().actor(), &code, &key).await?;
+        let removed = match bindings::unbind(&mut tx, &ctx.principal().actor(), &code, &key).await {
+            Ok(removed) => removed,
+            // Removed already (a second click, another tab): say so on the rules page.
+            Err(Error::NotFound(_)) => return Ok(see_other("/plugins", "plugins.already_removed")),
+            Err(e) => return Err(e.into()),
+        };
         if get("confirm") == "yes" {
             tx.commit().await?;
             return Ok(see_other("/plugins", "plugins.unbound"));
@@ -806,45 +834,54 @@ async fn preview(
             q: Some(typed.clone()).filter(|q| !q.is_empty()),
             sort: Default::default(),
         };
+        // Anything short of a team and a rule to run comes back as a message in the trial
+        // box, with what was typed and chosen kept.
+        let refuse = |message: String, candidates: Vec<TeamChoice>, more: bool| Extra {
+            preview: Some(Preview { error: Some(message), candidates, more, ..Default::default() }),
+            preview_team: typed.clone(),
+            trial_choice: chosen.clone(),
+            ..blank()
+        };
+        let info = match chosen.split_once('@') {
+            Some((id, version)) => {
+                registry::find(&mut conn, id, version).await?.filter(|p| p.kinds.contains(&Kind::Composition))
+            }
+            None => None,
+        };
+        let Some(info) = info else {
+            drop(conn);
+            return admin_page(&state, &ctx, refuse(ctx.t("plugins.choose_rule"), vec![], false)).await;
+        };
+        if typed.is_empty() {
+            drop(conn);
+            return admin_page(&state, &ctx, refuse(ctx.t("plugins.type_team"), vec![], false)).await;
+        }
         let team = match typed.parse::<i64>() {
-            Ok(id) => Some(
-                crate::teams::access::authorize_team(&mut conn, ctx.principal(), Action::TeamsRead, id)
-                    .await?,
-            ),
-            Err(_) if typed.is_empty() => None,
+            Ok(id) => crate::teams::access::authorize_team(&mut conn, ctx.principal(), Action::TeamsRead, id)
+                .await
+                .ok(),
             Err(_) => {
-                let (found, _) = crate::teams::list(&mut conn, &filter, 20, 0).await?;
+                let (found, total) = crate::teams::list(&mut conn, &filter, TRIAL_CANDIDATES, 0).await?;
                 if found.len() == 1 {
                     found.into_iter().next()
+                } else if found.is_empty() {
+                    None
                 } else {
-                    let preview = Preview {
-                        error: Some(if found.is_empty() {
-                            ctx.t("plugins.team_not_found").replace("{typed}", &typed)
-                        } else {
-                            ctx.t("plugins.team_choose")
-                        }),
-                        candidates: found
-                            .into_iter()
-                            .map(|t| TeamChoice { id: t.id, name: t.name, unit_name: t.unit_name })
-                            .collect(),
-                        ..Default::default()
-                    };
                     drop(conn);
-                    let extra = Extra { preview: Some(preview), preview_team: typed, ..blank() };
+                    let candidates = found
+                        .into_iter()
+                        .map(|t| TeamChoice { id: t.id, name: t.name, unit_name: t.unit_name })
+                        .collect();
+                    let extra = refuse(ctx.t("plugins.team_choose"), candidates, total > TRIAL_CANDIDATES);
                     return admin_page(&state, &ctx, extra).await;
                 }
             }
         };
         let Some(team) = team else {
             drop(conn);
-            let preview = Preview { error: Some(ctx.t("plugins.team_choose")), ..Default::default() };
-            return admin_page(&state, &ctx, Extra { preview: Some(preview), ..blank() }).await;
+            let message = ctx.t("plugins.team_not_found").replace("{typed}", &typed);
+            return admin_page(&state, &ctx, refuse(message, vec![], false)).await;
         };
-        let (id, version) =
-            chosen.split_once('@').ok_or_else(|| Error::field("plugin", "choose a plugin version"))?;
-        let info = registry::find(&mut conn, id, version)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("plugin {id}@{version}")))?;
         drop(conn);
         let mut preview =
             Preview { team_name: team.name.clone(), plugin: plugin_label(&info, &ctx), ..Default::default() };
@@ -856,7 +893,13 @@ async fn preview(
                 preview.error = Some(if ctx.technical() { e.to_string() } else { ctx.t("home.check_failed") })
             }
         }
-        admin_page(&state, &ctx, Extra { preview: Some(preview), preview_team: team.name, ..blank() }).await
+        let extra = Extra {
+            preview: Some(preview),
+            preview_team: team.name,
+            trial_choice: chosen.clone(),
+            ..blank()
+        };
+        admin_page(&state, &ctx, extra).await
     }
     .await;
     done.unwrap_or_else(|e| e.page(&ctx))
@@ -948,13 +991,7 @@ mod tests {
                 default: false.into(),
             },
         ];
-        let ctx = Ctx {
-            lang: super::super::Lang::Vi,
-            csrf: String::new(),
-            path: "/".into(),
-            user: None,
-            notice: None,
-        };
+        let ctx = Ctx { lang: super::super::Lang::Vi, path: "/".into(), ..Default::default() };
         let form = BindForm {
             params: vec![
                 ("toi_thieu".into(), "7".into()),

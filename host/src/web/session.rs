@@ -25,10 +25,32 @@ struct NextParam {
     next: Option<String>,
 }
 
-/// Only paths on this site: never an open redirect.
+/// Only paths on this site: never an open redirect. A path starts with one `/`, and holds no
+/// backslash, control character or whitespace but the plain space: browsers drop tabs and
+/// newlines from a URL (`/<TAB>/evil.example` becomes `//evil.example`, another site). What
+/// is left is percent-encoded where a `Location` header needs it (spaces, Vietnamese letters of
+/// a search), so any accepted path can be redirected to.
 fn safe_next(next: Option<&str>) -> String {
+    let acceptable = |n: &str| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.chars().any(|c| c == '\\' || c.is_control() || (c.is_whitespace() && c != ' '))
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if acceptable(n) => {
+            let mut out = String::with_capacity(n.len());
+            for c in n.chars() {
+                if c.is_ascii_graphic() {
+                    out.push(c);
+                } else {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("%{b:02X}"));
+                    }
+                }
+            }
+            out
+        }
         _ => "/home".into(),
     }
 }
@@ -136,6 +158,14 @@ mod tests {
         assert_eq!(super::safe_next(Some("//evil.example")), "/home");
         assert_eq!(super::safe_next(Some("https://evil.example")), "/home");
         assert_eq!(super::safe_next(Some("/\\evil")), "/home");
+        // Browsers strip tabs and newlines: "/\t/evil.example" would be "//evil.example".
+        for hostile in
+            ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=1", "/\u{0}x", "/\u{2028}/evil"]
+        {
+            assert_eq!(super::safe_next(Some(hostile)), "/home", "{hostile:?}");
+        }
+        // A search keeps its words, encoded for the header.
+        assert_eq!(super::safe_next(Some("/units?q=tây sơn")), "/units?q=t%C3%A2y%20s%C6%A1n");
         assert_eq!(super::safe_next(None), "/home");
         assert_eq!(super::after_sign_in(Some("/login?next=/x")), "/home");
         assert_eq!(super::safe_next(Some("/login")), "/login");

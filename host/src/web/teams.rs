@@ -62,7 +62,9 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
             None => (principal.roots(&mut conn, Action::TeamsRead, None).await?, None),
         };
         let q = ctx.query("q").map(|q| q.trim().to_string()).unwrap_or_default();
-        let page_no: i64 = ctx.query("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
+        // Any number typed into the address is clamped: no page before the first, none past
+        // the last (counted below), and no arithmetic overflow on the way.
+        let asked: i64 = ctx.query("page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, 1_000_000);
         let filter = crate::teams::TeamFilter {
             roots: Some(roots),
             as_of: today.clone(),
@@ -70,8 +72,10 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
             q: Some(q.clone()).filter(|q| !q.is_empty()),
             sort: Default::default(),
         };
-        let (teams, total) =
-            crate::teams::list(&mut conn, &filter, LIST_PAGE, (page_no - 1) * LIST_PAGE).await?;
+        let (_, total) = crate::teams::list(&mut conn, &filter, 0, 0).await?;
+        let pages = ((total + LIST_PAGE - 1) / LIST_PAGE).max(1);
+        let page_no = asked.min(pages);
+        let (teams, _) = crate::teams::list(&mut conn, &filter, LIST_PAGE, (page_no - 1) * LIST_PAGE).await?;
         let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
         let gathered = composition::gather(&mut conn, &state.plugins, &ids, &today).await;
         drop(conn);
@@ -98,7 +102,6 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
                 }
             })
             .collect();
-        let pages = (total + LIST_PAGE - 1) / LIST_PAGE;
         Ok(page(&ctx, "teams.html", "teams", minijinja::context! { lines, total, q, unit, page_no, pages }))
     }
     .await;
@@ -159,7 +162,8 @@ impl MemberForm {
             "" => Ok(None),
             y => y.parse::<i64>().map(Some).map_err(|_| {
                 let mut errors = FormErrors::new(ctx.t("form.invalid"));
-                errors.field("birth_year", &label(ctx, "birth_year"), format!("'{y}'"));
+                let message = super::i18n::problem(ctx.lang, &format!("'{y}' is not a year"));
+                errors.field("birth_year", &label(ctx, "birth_year"), message);
                 errors
             }),
         }
@@ -230,6 +234,7 @@ async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, error
     let mut detail = crate::teams::get(&mut conn, id, true).await?;
     access::redact(&mut conn, principal, &mut detail.members).await?;
     let path = crate::units::get(&mut conn, &team.unit_code, &today).await?.path;
+    let trail = super::crumbs(&mut conn, ctx, &path).await?;
     let can_edit = principal
         .can(&mut conn, Action::MembersWrite, Target { unit_id: team.unit_id, team_id: Some(id) })
         .await?;
@@ -275,7 +280,7 @@ async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, error
         "team.html",
         "units",
         minijinja::context! {
-            team => team_view, path, members, former, show_former, can_edit, rule,
+            team => team_view, path => trail, members, former, show_former, can_edit, rule,
             findings => check.map(|c| c.findings).unwrap_or_default(), check_error, form, errors,
             positions => Position::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             affiliations => Affiliation::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
@@ -289,7 +294,11 @@ async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, error
 async fn team(State(state): State<AppState>, Signed(ctx): Signed, Path(id): Path<i64>) -> Response {
     // Nothing preselected where a wrong default is likely (gender, affiliation); "member" is
     // what nearly everyone added is.
-    let form = MemberForm { position: "member".into(), ..Default::default() };
+    let form = MemberForm {
+        position: "member".into(),
+        joined_on: crate::dates::display(crate::dates::today()),
+        ..Default::default()
+    };
     team_page(&state, &ctx, id, form, FormErrors::default()).await.unwrap_or_else(|e| e.page(&ctx))
 }
 
@@ -358,6 +367,7 @@ async fn member_page(
             member => minijinja::context! {
                 id => member.id, full_name => member.full_name, team_id => team.id, team_name => team.name,
                 has_left => member.left_on.is_some(), personal_data_hidden => member.personal_data_hidden,
+                left_vn => member.left_on.as_deref().map(vn_date).unwrap_or_default(),
             },
             form, errors,
             positions => Position::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
@@ -392,6 +402,29 @@ async fn save_member(
         let mut conn = state.db.pool.acquire().await?;
         let current = access::visible_member(&mut conn, ctx.principal(), Action::MembersWrite, id).await?;
         drop(conn);
+        // An emptied required field is a mistake to point at, not "leave it as it was".
+        let mut errors = FormErrors::new(ctx.t("form.invalid"));
+        let mut required = vec![
+            ("full_name", &form.full_name),
+            ("gender", &form.gender),
+            ("position", &form.position),
+            ("affiliation", &form.affiliation),
+            ("joined_on", &form.joined_on),
+        ];
+        if !current.personal_data_hidden {
+            required.insert(2, ("birth_year", &form.birth_year));
+        }
+        if current.left_on.is_some() && !form.left_on.trim().is_empty() {
+            required.push(("left_reason", &form.left_reason));
+        }
+        for (field, value) in required {
+            if value.trim().is_empty() {
+                errors.field(field, &label(&ctx, field), super::i18n::problem(ctx.lang, "is required"));
+            }
+        }
+        if !errors.problems.is_empty() {
+            return member_page(&state, &ctx, id, "member_edit.html", Some(form.clone()), errors).await;
+        }
         // Hidden personal data comes back empty: leave it as it is rather than clear it.
         let personal = |typed: &str| (!current.personal_data_hidden).then(|| typed.trim().to_string());
         let change = MemberChange {
@@ -443,7 +476,16 @@ async fn leave(
 ) -> Response {
     let done: WebResult = async {
         check_csrf(&ctx, &form.csrf)?;
+        let mut conn = state.db.pool.acquire().await?;
+        let current = access::visible_member(&mut conn, ctx.principal(), Action::MembersWrite, id).await?;
+        drop(conn);
         let mut errors = FormErrors::new(ctx.t("form.invalid"));
+        if current.left_on.is_some() {
+            // Recorded already: a correction is made on the edit page, knowingly.
+            let mut errors = FormErrors::new(ctx.t("form.not_saved"));
+            errors.note(ctx.t("member.already_left"));
+            return member_page(&state, &ctx, id, "member_leave.html", Some(form.clone()), errors).await;
+        }
         if form.left_on.trim().is_empty() {
             errors.field("left_on", &ctx.t("member.leave_on"), super::i18n::problem(ctx.lang, "is required"));
         }

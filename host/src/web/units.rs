@@ -124,21 +124,20 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
         // check; a district or a province has too many for one page and links to the list.
         let (teams, teams_total) = crate::teams::list(&mut conn, &filter, TEAMS_SHOWN, 0).await?;
         let teams = if teams_total <= TEAMS_SHOWN { teams } else { Vec::new() };
-        let templates: Vec<TemplateView> = if closed_on.is_none()
-            && principal.can(&mut conn, Action::ReportsIssue, target).await?
-        {
-            crate::plugins::bindings::templates(&mut conn, unit_id, &today)
-                .await?
-                .into_iter()
-                .map(|r| TemplateView {
-                    plugin_id: r.plugin.plugin_id,
-                    name: r.plugin.name,
-                    version: r.plugin.version,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let templates: Vec<TemplateView> =
+            if closed_on.is_none() && principal.can(&mut conn, Action::ReportsIssue, target).await? {
+                crate::plugins::bindings::templates(&mut conn, unit_id, &today)
+                    .await?
+                    .into_iter()
+                    .map(|r| TemplateView {
+                        plugin_id: r.plugin.plugin_id,
+                        name: r.plugin.name,
+                        version: r.plugin.version,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
         let can_assess = closed_on.is_none()
             && principal.can(&mut conn, Action::CommendationsAssess, target).await?
             && crate::plugins::bindings::resolve(
@@ -149,6 +148,7 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
             )
             .await?
             .is_some();
+        let trail = super::crumbs(&mut conn, &ctx, &detail.path).await?;
         let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
         let gathered = crate::teams::composition::gather(&mut conn, &state.plugins, &ids, &today).await;
         drop(conn);
@@ -177,7 +177,7 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
             "unit.html",
             "units",
             minijinja::context! {
-                unit, path => detail.path, lines, teams, teams_total, templates, can_assess, closed_on, successors,
+                unit, path => trail, lines, teams, teams_total, templates, can_assess, closed_on, successors,
             },
         ))
     }
@@ -331,6 +331,36 @@ impl ReportForm {
     }
 }
 
+/// Whether the template is enabled for the unit on `day`.
+async fn template_on(
+    state: &AppState,
+    unit_id: i64,
+    template: &str,
+    day: chrono::NaiveDate,
+) -> WebResult<bool> {
+    let mut conn = state.db.pool.acquire().await?;
+    let found =
+        crate::plugins::bindings::resolve_template(&mut conn, unit_id, template, &crate::dates::iso(day))
+            .await?;
+    Ok(found.is_some())
+}
+
+/// Whether `period` (`2022-Q3`, `2022-07`) is within the years offered and has begun by
+/// `today`: a report on a quarter to come, or on year 0, is a tampered form, not a report.
+fn period_has_begun(period: &str, today: chrono::NaiveDate) -> bool {
+    let Some((year, part)) = period.split_once('-') else { return false };
+    let Ok(year) = year.parse::<i32>() else { return false };
+    let month = match part {
+        "Q1" => 1,
+        "Q2" => 4,
+        "Q3" => 7,
+        "Q4" => 10,
+        m => m.parse::<u32>().unwrap_or(13),
+    };
+    let Some(first_day) = chrono::NaiveDate::from_ymd_opt(year, month, 1) else { return false };
+    year >= FIRST_REPORT_YEAR && first_day <= today
+}
+
 /// Renders a report and answers the file (HTML opens in the browser, DOCX and XLSX download);
 /// a refusal shows the form again, filled in.
 async fn report(
@@ -371,9 +401,30 @@ async fn report(
             format!("{unit}: {indicator}")
         };
         let mut errors = FormErrors::new(ctx.t("form.report_invalid"));
-        let period = form.period();
+        let today = crate::dates::today();
+        let period = form.period().filter(|p| period_has_begun(p, today));
         if period.is_none() {
             errors.field("period_part", &label("period"), ctx.t("report.choose_period"));
+        }
+        // The date of issue: a real day, not in the future, on which the template was enabled.
+        if !form.issued_on.is_empty() {
+            match crate::dates::parse(&form.issued_on) {
+                None => {
+                    let message =
+                        super::i18n::problem(ctx.lang, &format!("'{}' is not a date", form.issued_on));
+                    errors.field("issued_on", &label("issued_on"), message);
+                }
+                Some(d) if d > today => {
+                    let message =
+                        super::i18n::problem(ctx.lang, &format!("{} is in the future", form.issued_on));
+                    errors.field("issued_on", &label("issued_on"), message);
+                }
+                Some(d) if !template_on(&state, unit_id, &form.template, d).await? => {
+                    let message = ctx.t("report.not_enabled_on").replace("{date}", &crate::dates::display(d));
+                    errors.field("issued_on", &label("issued_on"), message);
+                }
+                Some(_) => {}
+            }
         }
         for (field, typed) in &form.unreadable {
             errors.field(field, &label(field), ctx.t("report.not_a_number").replace("{typed}", typed));
@@ -479,6 +530,12 @@ mod tests {
             ("", "", "Quý 3/2022"),
         ] {
             assert_eq!(form(year, part, period).period(), None, "{year} {part} {period}");
+        }
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert!(super::period_has_begun("2026-Q4", today) && super::period_has_begun("2026-12", today));
+        assert!(super::period_has_begun("2019-Q1", today));
+        for tampered in ["2027-Q1", "2099-Q1", "0000-Q1", "1999-Q4", "2018-12"] {
+            assert!(!super::period_has_begun(tampered, today), "{tampered}");
         }
     }
 }

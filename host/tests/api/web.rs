@@ -411,10 +411,7 @@ async fn reports_from_the_web_form() {
         let mut closed = b.get("/units/21808").await;
         assert_eq!(closed.status, StatusCode::OK);
         closed.body = closed.body.replace("&#x2f;", "/");
-        assert!(
-            closed.body.contains("<h1>Thị trấn Phú Phong <span class=\"muted\">(Thị trấn · 21808)"),
-            "its own type word"
-        );
+        assert!(closed.body.contains("<h1>Thị trấn Phú Phong</h1>"), "its own type word");
         assert!(closed.body.contains("Đơn vị này không còn từ ngày 01/01/2024"), "{}", closed.body);
         assert!(closed.body.contains("<a href=\"/units/21820\">Xã Tây Giang</a>"), "{}", closed.body);
         assert!(!closed.body.contains(link), "no new report for a closed unit");
@@ -747,8 +744,148 @@ async fn a_binding_shows_its_impact_before_it_is_saved_and_can_be_undone() {
             .await
             .unwrap();
         assert_eq!(audited, 1);
-        // Removing it again: not found, as a page.
-        assert_eq!(b.post("/plugins/unbind", &confirmed).await.status, StatusCode::NOT_FOUND);
+        // Removing it again (a second click): back to the rules page, saying so.
+        assert_eq!(
+            b.post("/plugins/unbind", &confirmed).await.location,
+            "/plugins?ok=plugins.already_removed"
+        );
+    })
+    .await;
+}
+
+/// What a tester broke on the first version of these pages, kept broken-proof.
+#[tokio::test]
+async fn hostile_and_mistaken_requests_get_pages_not_faults() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        enable(&app, "binh-dinh-ke-hoach-77", "composition").await;
+        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
+        let own = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("vhtt").await;
+
+        // The language switch and the sign-in never send the browser to another site, and a
+        // newline in `next` is not a server fault.
+        for next in
+            ["/%09/evil.example", "/%0A/evil.example", "/%0D%0ASet-Cookie:x=1", "//evil.example", "/%5Cevil"]
+        {
+            let p = b.get(&format!("/lang/vi?next={next}")).await;
+            assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/home"), "{next}");
+        }
+        let p = b.get("/lang/vi?next=/units%3Fq%3Dt%C3%A2y%20s%C6%A1n").await;
+        assert_eq!(p.location, "/units?q=t%C3%A2y%20s%C6%A1n", "a search keeps its words");
+
+        // Addresses that do not parse are Vietnamese pages, not framework text.
+        for path in ["/teams/abc", "/members/abc/edit", "/teams/99999999999999999999", "/units/547/report"] {
+            let p = b.get(path).await;
+            assert_eq!(p.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(p.body.contains("<html") && p.body.contains("Không tìm thấy"), "{path}: {}", p.body);
+        }
+        let p = b.get(&format!("/teams/{own}/members")).await;
+        assert_eq!(p.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(p.body.contains("chỉ mở từ biểu mẫu"), "{}", p.body);
+        // Any page number: no overflow, no page past the last.
+        for page in ["9223372036854775807", "-5", "5"] {
+            let p = b.get(&format!("/teams?page={page}")).await;
+            assert_eq!(p.status, StatusCode::OK, "page {page}");
+            assert!(
+                p.body.contains("Tổ công nghệ số cộng đồng xã Bình Tường"),
+                "page {page} shows the last page"
+            );
+        }
+
+        // A member form with its required fields emptied is refused, not "saved" unchanged.
+        let add = [
+            ("full_name", "Võ Văn Nam"),
+            ("gender", "male"),
+            ("birth_year", "1988"),
+            ("position", "leader"),
+            ("affiliation", "commune_leadership"),
+            ("joined_on", "01/07/2022"),
+        ];
+        let p = b.post(&format!("/teams/{own}/members"), &add).await;
+        let member: i64 =
+            p.location.split("who=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
+        let empty = [
+            ("full_name", ""),
+            ("gender", ""),
+            ("birth_year", ""),
+            ("position", ""),
+            ("affiliation", ""),
+            ("joined_on", ""),
+        ];
+        let p = b.post(&format!("/members/{member}"), &empty).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            p.body.contains("Họ và tên: chưa nhập") && p.body.contains("aria-describedby=\"e-birth_year\""),
+            "{}",
+            p.body
+        );
+        // Leaving twice: the second is refused and points to the edit page.
+        let leave = format!("/members/{member}/leave");
+        let override_reason = ("override_reason", "Tổ sẽ bầu tổ trưởng mới");
+        let p =
+            b.post(&leave, &[("left_on", "01/09/2022"), ("left_reason", "Nghỉ hưu"), override_reason]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let p = b.post(&leave, &[("left_on", "01/10/2022"), ("left_reason", "Khác")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("đã rời tổ") && p.body.contains(&format!("/members/{member}/edit")));
+        let r = app.get(&format!("/api/v1/members/{member}")).await;
+        assert_eq!(
+            (r.body["left_on"].as_str(), r.body["left_reason"].as_str()),
+            (Some("2022-09-01"), Some("Nghỉ hưu"))
+        );
+
+        // Report periods and dates that cannot be: refused beside their fields, figures kept.
+        let report = |year: &'static str, issued: &'static str, figure: &'static str| {
+            vec![
+                ("template", "binh-dinh-bao-cao-quy"),
+                ("period_part", "Q1"),
+                ("period_year", year),
+                ("issued_on", issued),
+                ("format", "html"),
+                ("v.21835.ho_duoc_huong_dan", figure),
+            ]
+        };
+        for (year, issued, figure, field) in [
+            ("2099", "", "12", "e-period_part"),
+            ("0000", "", "12", "e-period_part"),
+            ("2022", "01/01/2030", "12", "e-issued_on"),
+            ("2022", "01/01/2019", "12", "e-issued_on"),
+            ("2022", "", "99999999999999999999", "e-v.21835.ho_duoc_huong_dan"),
+        ] {
+            let p = b.post("/units/547/report", &report(year, issued, figure)).await;
+            assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{year} {issued} {figure}: {}", p.body);
+            assert!(
+                p.body.contains(&format!("id=\"{field}\"")),
+                "{year} {issued} {figure}: {field} in {}",
+                p.body
+            );
+            assert!(p.body.contains(&format!("value=\"{figure}\"")), "the figure is kept");
+        }
+
+        // Bindings: a template that is not one, a plugin for a kind it lacks, a second removal.
+        let before = app.count("plugin_bindings").await;
+        let p = b
+            .post("/plugins/bind", &[("unit", "547"), ("choice", "report:khong-co:off"), ("confirm", "yes")])
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+        let p = b
+            .post("/plugins/bind", &[("unit", "547"), ("choice", "composition:binh-dinh-bao-cao-quy@1.0.0")])
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "refused at the first step");
+        assert!(p.body.contains("aria-describedby=\"e-choice\""));
+        assert_eq!(app.count("plugin_bindings").await, before);
+        let gone = [
+            ("unit_code", "547"),
+            ("kind", "composition"),
+            ("template", ""),
+            ("effective_from", "2021-01-01"),
+            ("confirm", "yes"),
+        ];
+        let p = b.post("/plugins/unbind", &gone).await;
+        assert_eq!(p.location, "/plugins?ok=plugins.already_removed");
     })
     .await;
 }
