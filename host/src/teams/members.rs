@@ -726,10 +726,10 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
         let status = if m.joined_on == cur.joined_on { TeamStatus::Active } else { status };
         check_against_team(&mut p, &m, &decision_date, status, status_date.as_deref());
     }
-    if let Some(reason) = &input.left_reason {
-        if reason.trim().chars().count() > 500 {
-            p.add("left_reason", "must be at most 500 characters");
-        }
+    if let Some(reason) = &input.left_reason
+        && reason.trim().chars().count() > 500
+    {
+        p.add("left_reason", "must be at most 500 characters");
     }
     p.into_result()?;
     if m.joined_on != cur.joined_on {

@@ -192,7 +192,7 @@ mod tests {
                     n.to_string(),
                     v,
                     v.to_string(),
-                    crate::text::unit_sort_key(n, n.rsplitn(2, ' ').nth(1).unwrap_or("")),
+                    crate::text::unit_sort_key(n, n.rsplit_once(' ').map_or("", |x| x.0)),
                 )
             })
             .collect()
@@ -219,7 +219,7 @@ mod tests {
         let flat = chart(
             "t".into(),
             "#000",
-            vec![("A".into(), 0.0, "0".into()), ("B".into(), 0.0, "0".into())],
+            vec![("A".into(), 0.0, "0".into(), "a".into()), ("B".into(), 0.0, "0".into(), "b".into())],
             false,
         );
         assert!(flat.bars.iter().all(|b| b.mark.is_empty() && b.percent == 0));

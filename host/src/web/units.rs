@@ -443,7 +443,7 @@ async fn report(
             Ok(rendered) => match rendered.file_response(format, &state.layouts).await {
                 Ok(response) => Ok(response),
                 Err(e) => {
-                    let errors = FormErrors::from_error(&ctx, e, &label)?;
+                    let errors = FormErrors::from_error(&ctx, e, label)?;
                     report_page(&state, &ctx, &code, form, errors).await
                 }
             },
@@ -472,7 +472,7 @@ async fn report(
                     ),
                     other => other,
                 };
-                let errors = FormErrors::from_error(&ctx, e, &label)?;
+                let errors = FormErrors::from_error(&ctx, e, label)?;
                 report_page(&state, &ctx, &code, form, errors).await
             }
         }
