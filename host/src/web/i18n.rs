@@ -738,7 +738,7 @@ mod tests {
         );
         assert_eq!(
             vi("is before the team was established (2022-06-15)"),
-            "trước ngày thành lập tổ (2022-06-15)"
+            "trước ngày thành lập tổ (15/06/2022)"
         );
         assert_eq!(vi("must be at most 100 characters"), "tối đa 100 ký tự");
         assert_eq!(
@@ -762,7 +762,7 @@ mod tests {
         );
         assert_eq!(
             vi("'CA' is not one of Công an xã (commune_police), Khác (other)"),
-            "'CA' không thuộc các giá trị được chấp nhận: Công an xã (commune_police), Khác (other)"
+            "'CA' không thuộc các giá trị được chấp nhận: Công an xã, Khác"
         );
         assert_eq!(
             vi(
