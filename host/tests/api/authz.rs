@@ -59,6 +59,7 @@ const MATRIX: &[(&str, [&str; 7])] = &[
     ("GET /api/v1/plugins/{plugin_id}/{version}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
     ("GET /api/v1/units/{code}/plugins", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
     ("POST /api/v1/units/{code}/plugins", ["AAA", "AAF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("DELETE /api/v1/units/{code}/plugins", ["AAA", "AAF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
     ("POST /api/v1/teams/{id}/check", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
     ("GET /api/v1/units/{code}/reports", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
     ("POST /api/v1/units/{code}/reports/{template}", ["AAA", "AAH", "FFH", "FFH", "AHH", "FHH", "FFH"]),
@@ -274,6 +275,13 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
             let body = json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0",
                               "effective_from": format!("2020-01-{:02}", 1 + n % 28)});
             client.post(&format!("/api/v1/units/{}/plugins", t.commune), body).await
+        }
+        "DELETE /api/v1/units/{code}/plugins" => {
+            // A binding to remove, set by the administrator; the role then tries to remove it.
+            let from = format!("2019-02-{:02}", 1 + n % 28);
+            let body = json!({"kind": "composition", "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0", "effective_from": from});
+            assert_eq!(app.post(&format!("/api/v1/units/{}/plugins", t.commune), body).await.status, 201);
+            client.delete(&format!("/api/v1/units/{}/plugins?kind=composition&effective_from={from}", t.commune)).await
         }
         "POST /api/v1/teams/{id}/check" => client.post(&format!("/api/v1/teams/{}/check", t.team), json!({})).await,
         "GET /api/v1/units/{code}/reports" => client.get(&format!("/api/v1/units/{}/reports", t.commune)).await,

@@ -124,6 +124,10 @@ impl<'a> Client<'a> {
         self.send_json("PATCH", uri, body).await
     }
 
+    pub async fn delete(&self, uri: &str) -> Reply {
+        self.request(Request::delete(uri).body(Body::empty()).unwrap()).await
+    }
+
     pub async fn post_bytes(&self, uri: &str, content_type: &str, body: Vec<u8>) -> Reply {
         let req =
             Request::post(uri).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap();
