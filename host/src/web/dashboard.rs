@@ -215,7 +215,11 @@ mod tests {
     fn by_name_sorts_in_vietnamese_order_and_equal_values_mark_nothing() {
         let c = chart("t".into(), "#000", rows(), true);
         let order: Vec<&str> = c.bars.iter().map(|b| b.label.as_str()).collect();
-        assert_eq!(order, ["Thị trấn An", "Xã Bình", "Xã Cát", "Xã Đông"], "by proper name, the type word aside");
+        assert_eq!(
+            order,
+            ["Thị trấn An", "Xã Bình", "Xã Cát", "Xã Đông"],
+            "by proper name, the type word aside"
+        );
         assert_eq!(c.bars[1].mark, "max");
         let flat = chart(
             "t".into(),

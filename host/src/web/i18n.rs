@@ -171,6 +171,12 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("technical_detail", "Chi tiết kỹ thuật", "Technical detail"),
     ("choose", "— Chọn —", "— Choose —"),
     ("member.email", "Thư điện tử", "Email"),
+    ("member.skills", "Kỹ năng", "Skills"),
+    (
+        "member.skills_hint",
+        "không bắt buộc; cách nhau bằng dấu chấm phẩy, ví dụ: VNeID; Thương mại điện tử",
+        "optional; separated by semicolons, e.g. VNeID; e-commerce",
+    ),
     ("member.email_hint", "không bắt buộc", "optional"),
     ("member.left_reason", "Lý do rời tổ", "Why they left"),
     ("member.left_reason_hint", "ví dụ: chuyển công tác, xin thôi", "e.g. moved to another post, resigned"),

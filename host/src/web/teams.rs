@@ -130,6 +130,9 @@ struct MemberForm {
     affiliation: String,
     #[serde(default)]
     joined_on: String,
+    /// Skills, separated by semicolons ("Thương mại điện tử; VNeID").
+    #[serde(default)]
+    skills: String,
     #[serde(default)]
     left_on: String,
     #[serde(default)]
@@ -150,6 +153,7 @@ impl MemberForm {
             position: m.position.as_str().into(),
             affiliation: m.affiliation.as_str().into(),
             joined_on: vn_date(&m.joined_on),
+            skills: m.skills.join("; "),
             left_on: m.left_on.as_deref().map(vn_date).unwrap_or_default(),
             left_reason: m.left_reason.clone().unwrap_or_default(),
             ..Default::default()
@@ -168,6 +172,12 @@ impl MemberForm {
             }),
         }
     }
+}
+
+/// The skills typed in one field, split on semicolons (commas may be part of a skill:
+/// "Thương mại điện tử (Postmart, Voso)").
+fn skills(typed: &str) -> Vec<String> {
+    typed.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 /// A form field's name for people: `member.<field>` in the dictionary.
@@ -329,6 +339,7 @@ async fn add_member(
             position: non_empty(&form.position),
             affiliation: non_empty(&form.affiliation),
             joined_on: non_empty(&form.joined_on),
+            skills: skills(&form.skills),
             ..Default::default()
         };
         let reason = non_empty(&form.override_reason);
@@ -437,10 +448,10 @@ async fn save_member(
             position: non_empty(&form.position),
             affiliation: non_empty(&form.affiliation),
             joined_on: non_empty(&form.joined_on),
+            skills: Some(skills(&form.skills)),
             // Leaving is its own action; here only a recorded departure can be corrected.
             left_on: current.left_on.is_some().then(|| form.left_on.trim().to_string()),
             left_reason: current.left_on.is_some().then(|| form.left_reason.trim().to_string()),
-            ..Default::default()
         };
         let reason = non_empty(&form.override_reason);
         match access::change_member(&state.db, &state.plugins, ctx.principal(), id, change, reason.as_deref())

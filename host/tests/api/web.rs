@@ -595,7 +595,7 @@ async fn leaving_a_team_keeps_the_person_the_date_and_the_reason() {
 
         // Every field can be corrected, and a correction keeps the reason.
         let edit = b.get(&format!("/members/{member}/edit")).await.body;
-        for field in ["gender", "birth_year", "email", "joined_on", "left_on", "left_reason"] {
+        for field in ["gender", "birth_year", "email", "skills", "joined_on", "left_on", "left_reason"] {
             assert!(edit.contains(&format!("name=\"{field}\"")), "{field} is editable");
         }
         let p = b
@@ -610,6 +610,7 @@ async fn leaving_a_team_keeps_the_person_the_date_and_the_reason() {
                     ("position", "member"),
                     ("affiliation", "youth_union"),
                     ("joined_on", "01/07/2022"),
+                    ("skills", "VNeID; Thương mại điện tử (Postmart, Voso)"),
                     ("left_on", "15/08/2022"),
                     ("left_reason", "Chuyển công tác"),
                 ],
@@ -619,6 +620,7 @@ async fn leaving_a_team_keeps_the_person_the_date_and_the_reason() {
         let r = app.get(&format!("/api/v1/members/{member}")).await;
         assert_eq!((r.body["birth_year"].as_i64(), r.body["email"].is_null()), (Some(1996), true), "{:?}", r.body);
         assert_eq!(r.body["left_reason"], "Chuyển công tác");
+        assert_eq!(r.body["skills"], serde_json::json!(["VNeID", "Thương mại điện tử (Postmart, Voso)"]));
     })
     .await;
 }
