@@ -115,6 +115,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Vai trò của bạn không lập báo cáo; báo cáo do UBND xã và Phòng Văn hóa và Thông tin lập.",
         "Your role does not make reports; communes and the Culture and Information office do.",
     ),
+    (
+        "plugins.replaces",
+        "Đơn vị đã có quy tắc loại này áp dụng từ cùng ngày; xác nhận sẽ thay thế quy tắc đó",
+        "The unit already has a rule of this kind from the same day; confirming replaces it",
+    ),
     ("nav.reports", "Báo cáo", "Reports"),
     ("report.period_part", "Quý hoặc tháng", "Quarter or month"),
     ("report.year", "Năm", "Year"),

@@ -514,6 +514,9 @@ struct Impact {
     more_changes: usize,
     /// Why the chosen version could not be run on the teams.
     error: Option<String>,
+    /// A binding set at this unit for this kind (and template) from the same day, which saving
+    /// replaces (its rule's title, or "off").
+    replaces: Option<String>,
 }
 
 async fn impact(
@@ -662,7 +665,23 @@ async fn bind(
             return admin_page(&state, &ctx, Extra { form: form.clone(), errors, ..blank() }).await;
         }
         if form.confirm != "yes" {
-            let impact = impact(&state, &ctx, unit_id, &choice, plugin.as_ref(), &params).await?;
+            let mut impact = impact(&state, &ctx, unit_id, &choice, plugin.as_ref(), &params).await?;
+            let mut conn = state.db.pool.acquire().await?;
+            let same_day = bindings::at_unit(&mut conn, unit_id).await?.into_iter().find(|b| {
+                b.kind == choice.kind
+                    && b.effective_from == effective_from
+                    && (choice.kind != Kind::Report || b.plugin_id == choice.plugin_id)
+            });
+            if let Some(b) = same_day {
+                let rule = match (&b.plugin_id, &b.version) {
+                    (Some(id), Some(v)) => {
+                        registry::find(&mut conn, id, v).await?.map(|p| plugin_label(&p, &ctx))
+                    }
+                    _ => None,
+                };
+                impact.replaces = Some(rule.unwrap_or_else(|| ctx.t("plugins.off")));
+            }
+            drop(conn);
             return confirm_page(
                 &ctx,
                 &form,

@@ -718,6 +718,15 @@ async fn a_binding_shows_its_impact_before_it_is_saved_and_can_be_undone() {
             p.body
         );
         assert_eq!(app.count("plugin_bindings").await, before + 1);
+        // Binding again from the same day says what it replaces before anything is saved.
+        let p = b
+            .post(
+                "/plugins/bind",
+                &[("unit", "547"), ("choice", "composition:off"), ("effective_from", "01/01/2021")],
+            )
+            .await;
+        assert!(p.body.contains("thay thế quy tắc đó") && p.body.contains("Tuyên Quang 2025"), "{}", p.body);
+        assert_eq!(app.count("plugin_bindings").await, before + 1);
 
         // Undo: first what applies after, then the removal, audited.
         let key = [
