@@ -54,6 +54,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("unit.html", include_str!("../templates/web/unit.html")),
     ("team.html", include_str!("../templates/web/team.html")),
     ("teams.html", include_str!("../templates/web/teams.html")),
+    ("team_table.html", include_str!("../templates/web/team_table.html")),
     ("reports.html", include_str!("../templates/web/reports.html")),
     ("forms.html", include_str!("../templates/web/forms.html")),
     ("form_errors.html", include_str!("../templates/web/form_errors.html")),

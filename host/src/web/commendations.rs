@@ -166,21 +166,10 @@ async fn assess(
                 campaign_page(&state, &ctx, &code, typed, None, errors).await
             }
             Err(e) => {
-                let e = match e {
-                    // The service names team figures `teams.<id>.<indicator>`; the form `t.<id>.<indicator>`.
-                    Error::Validation(fields) => Error::Validation(
-                        fields
-                            .into_iter()
-                            .map(|mut f| {
-                                if let Some(rest) = f.field.strip_prefix("teams.") {
-                                    f.field = format!("t.{rest}");
-                                }
-                                f
-                            })
-                            .collect(),
-                    ),
-                    other => other,
-                };
+                // The service names team figures `teams.<id>.<indicator>`; the form `t.<id>.<indicator>`.
+                let e = super::forms::rename_fields(e, |f| {
+                    f.strip_prefix("teams.").map(|rest| format!("t.{rest}"))
+                });
                 let errors = FormErrors::from_error(&ctx, e, label)?;
                 campaign_page(&state, &ctx, &code, typed, None, errors).await
             }

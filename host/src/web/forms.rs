@@ -109,6 +109,27 @@ impl FormErrors {
     }
 }
 
+/// The service's validation error with its field names as the form names them (`rename`
+/// returns the form's name, or None to keep the service's): a service speaks of
+/// `values.<unit>.<indicator>`, the report form of `v.<unit>.<indicator>`. Other errors pass
+/// unchanged.
+pub fn rename_fields(e: Error, rename: impl Fn(&str) -> Option<String>) -> Error {
+    match e {
+        Error::Validation(fields) => Error::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    if let Some(name) = rename(&f.field) {
+                        f.field = name;
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,8 +34,9 @@ pub fn routes() -> Router<AppState> {
 /// Teams per page of the team list.
 const LIST_PAGE: i64 = 50;
 
+/// One line of a team list (the team list, a unit's page), with its check.
 #[derive(Serialize)]
-struct TeamLine {
+pub(super) struct TeamLine {
     id: i64,
     name: String,
     unit_name: String,
@@ -76,36 +77,48 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
         let pages = ((total + LIST_PAGE - 1) / LIST_PAGE).max(1);
         let page_no = asked.min(pages);
         let (teams, _) = crate::teams::list(&mut conn, &filter, LIST_PAGE, (page_no - 1) * LIST_PAGE).await?;
-        let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
-        let gathered = composition::gather(&mut conn, &state.plugins, &ids, &today).await;
-        drop(conn);
-        let checks = composition::judge_gathered(gathered, &state.plugins).await.ok();
-        let lines: Vec<TeamLine> = teams
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let check = checks.as_ref().and_then(|c| c.get(i));
-                let errors = check.map_or(0, |c| c.findings.iter().filter(|f| f.severity == "error").count());
-                TeamLine {
-                    id: t.id,
-                    name: t.name.clone(),
-                    unit_name: t.unit_name.clone(),
-                    members: t.member_count,
-                    status: t.status.as_str(),
-                    check: match check {
-                        None => "unknown",
-                        Some(c) if c.plugin.is_none() => "no_rule",
-                        Some(_) if errors > 0 => "fails",
-                        Some(_) => "passes",
-                    },
-                    errors,
-                }
-            })
-            .collect();
+        let lines = team_lines(state.plugins.clone(), conn, &teams, &today).await;
         Ok(page(&ctx, "teams.html", "teams", minijinja::context! { lines, total, q, unit, page_no, pages }))
     }
     .await;
     built.unwrap_or_else(|e| e.page(&ctx))
+}
+
+/// The lines of a team list, each judged by its rule on `today`. Takes the connection and
+/// gives it back to the pool before any plugin runs. A rule that cannot run marks its teams
+/// `unknown` rather than failing the page.
+pub(super) async fn team_lines(
+    runtime: std::sync::Arc<crate::plugins::Runtime>,
+    mut conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    teams: &[crate::teams::Team],
+    today: &str,
+) -> Vec<TeamLine> {
+    let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
+    let gathered = composition::gather(&mut conn, &runtime, &ids, today).await;
+    drop(conn);
+    let checks = composition::judge_gathered(gathered, &runtime).await.ok();
+    teams
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let check = checks.as_ref().and_then(|c| c.get(i));
+            let errors = check.map_or(0, |c| c.findings.iter().filter(|f| f.severity == "error").count());
+            TeamLine {
+                id: t.id,
+                name: t.name.clone(),
+                unit_name: t.unit_name.clone(),
+                members: t.member_count,
+                status: t.status.as_str(),
+                check: match check {
+                    None => "unknown",
+                    Some(c) if c.plugin.is_none() => "no_rule",
+                    Some(_) if errors > 0 => "fails",
+                    Some(_) => "passes",
+                },
+                errors,
+            }
+        })
+        .collect()
 }
 
 /// What the member forms send (and show again when refused). Every field is text, so that
@@ -429,9 +442,7 @@ async fn save_member(
             required.push(("left_reason", &form.left_reason));
         }
         for (field, value) in required {
-            if value.trim().is_empty() {
-                errors.field(field, &label(&ctx, field), super::i18n::problem(ctx.lang, "is required"));
-            }
+            require(&ctx, &mut errors, field, &label(&ctx, field), value);
         }
         if !errors.problems.is_empty() {
             return member_page(&state, &ctx, id, "member_edit.html", Some(form.clone()), errors).await;
@@ -453,21 +464,41 @@ async fn save_member(
             left_on: current.left_on.is_some().then(|| form.left_on.trim().to_string()),
             left_reason: current.left_on.is_some().then(|| form.left_reason.trim().to_string()),
         };
-        let reason = non_empty(&form.override_reason);
-        match access::change_member(&state.db, &state.plugins, ctx.principal(), id, change, reason.as_deref())
-            .await
-        {
-            Ok((member, _)) => {
-                Ok(see_other(&format!("/teams/{}?who={}", member.team_id, member.id), "member.saved"))
-            }
-            Err(e) => {
-                let errors = refused(&ctx, e)?;
-                member_page(&state, &ctx, id, "member_edit.html", Some(form.clone()), errors).await
-            }
-        }
+        apply_change(&state, &ctx, id, "member_edit.html", &form, change, "member.saved").await
     }
     .await;
     done.unwrap_or_else(|e| e.page(&ctx))
+}
+
+/// "Chưa nhập" beside `field` when nothing was typed in it.
+fn require(ctx: &Ctx, errors: &mut FormErrors, field: &str, label: &str, typed: &str) {
+    if typed.trim().is_empty() {
+        errors.field(field, label, super::i18n::problem(ctx.lang, "is required"));
+    }
+}
+
+/// Saves a change to a member through the service (the composition rule judges it, an
+/// override reason lets a refused change through, audited), then goes back to the team page
+/// with `ok_key`'s message naming the member; a refusal shows `template` again, filled in.
+async fn apply_change(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    template: &str,
+    form: &MemberForm,
+    change: MemberChange,
+    ok_key: &str,
+) -> WebResult {
+    let reason = non_empty(&form.override_reason);
+    match access::change_member(&state.db, &state.plugins, ctx.principal(), id, change, reason.as_deref())
+        .await
+    {
+        Ok((member, _)) => Ok(see_other(&format!("/teams/{}?who={}", member.team_id, member.id), ok_key)),
+        Err(e) => {
+            let errors = refused(ctx, e)?;
+            member_page(state, ctx, id, template, Some(form.clone()), errors).await
+        }
+    }
 }
 
 async fn leave_form(State(state): State<AppState>, Signed(ctx): Signed, Path(id): Path<i64>) -> Response {
@@ -497,13 +528,8 @@ async fn leave(
             errors.note(ctx.t("member.already_left"));
             return member_page(&state, &ctx, id, "member_leave.html", Some(form.clone()), errors).await;
         }
-        if form.left_on.trim().is_empty() {
-            errors.field("left_on", &ctx.t("member.leave_on"), super::i18n::problem(ctx.lang, "is required"));
-        }
-        if form.left_reason.trim().is_empty() {
-            let message = super::i18n::problem(ctx.lang, "is required");
-            errors.field("left_reason", &ctx.t("member.left_reason"), message);
-        }
+        require(&ctx, &mut errors, "left_on", &ctx.t("member.leave_on"), &form.left_on);
+        require(&ctx, &mut errors, "left_reason", &ctx.t("member.left_reason"), &form.left_reason);
         if !errors.problems.is_empty() {
             return member_page(&state, &ctx, id, "member_leave.html", Some(form.clone()), errors).await;
         }
@@ -512,18 +538,7 @@ async fn leave(
             left_reason: Some(form.left_reason.trim().to_string()),
             ..Default::default()
         };
-        let reason = non_empty(&form.override_reason);
-        match access::change_member(&state.db, &state.plugins, ctx.principal(), id, change, reason.as_deref())
-            .await
-        {
-            Ok((member, _)) => {
-                Ok(see_other(&format!("/teams/{}?who={}", member.team_id, member.id), "member.left"))
-            }
-            Err(e) => {
-                let errors = refused(&ctx, e)?;
-                member_page(&state, &ctx, id, "member_leave.html", Some(form.clone()), errors).await
-            }
-        }
+        apply_change(&state, &ctx, id, "member_leave.html", &form, change, "member.left").await
     }
     .await;
     done.unwrap_or_else(|e| e.page(&ctx))

@@ -149,35 +149,14 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
             .await?
             .is_some();
         let trail = super::crumbs(&mut conn, &ctx, &detail.path).await?;
-        let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
-        let gathered = crate::teams::composition::gather(&mut conn, &state.plugins, &ids, &today).await;
-        drop(conn);
-        let checks = crate::teams::composition::judge_gathered(gathered, &state.plugins).await.ok();
-        let teams: Vec<_> = teams
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let check = checks.as_ref().and_then(|c| c.get(i));
-                let errors = check.map_or(0, |c| c.findings.iter().filter(|f| f.severity == "error").count());
-                minijinja::context! {
-                    id => t.id, name => t.name, unit_name => t.unit_name, members => t.member_count,
-                    status => crate::vocab::Vocab::as_str(t.status), errors,
-                    check => match check {
-                        None => "unknown",
-                        Some(c) if c.plugin.is_none() => "no_rule",
-                        Some(_) if errors > 0 => "fails",
-                        Some(_) => "passes",
-                    },
-                }
-            })
-            .collect();
+        let lines_of_teams = super::teams::team_lines(state.plugins.clone(), conn, &teams, &today).await;
         let unit: UnitView = detail.unit.into();
         Ok(page(
             &ctx,
             "unit.html",
             "units",
             minijinja::context! {
-                unit, path => trail, lines, teams, teams_total, templates, can_assess, closed_on, successors,
+                unit, path => trail, lines, teams => lines_of_teams, teams_total, templates, can_assess, closed_on, successors,
             },
         ))
     }
@@ -455,23 +434,10 @@ async fn report(
             }
             Err(e) => {
                 // The service names figures `values.<unit>.<indicator>`; the form, `v.<unit>.<indicator>`.
-                let e = match e {
-                    Error::Validation(fields) => Error::Validation(
-                        fields
-                            .into_iter()
-                            .map(|mut f| {
-                                if let Some(rest) = f.field.strip_prefix("values.") {
-                                    f.field = format!("v.{rest}");
-                                }
-                                if f.field == "period" {
-                                    f.field = "period_part".into();
-                                }
-                                f
-                            })
-                            .collect(),
-                    ),
-                    other => other,
-                };
+                let e = super::forms::rename_fields(e, |field| match field {
+                    "period" => Some("period_part".into()),
+                    f => f.strip_prefix("values.").map(|rest| format!("v.{rest}")),
+                });
                 let errors = FormErrors::from_error(&ctx, e, label)?;
                 report_page(&state, &ctx, &code, form, errors).await
             }
