@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use sohoa::config::{Settings, Sources};
-use sohoa::plugins::{Runtime, build, registry, wit};
+use sohoa::plugins::types as wit;
+use sohoa::plugins::{Runtime, build, registry};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -31,6 +32,10 @@ fn time_per_call(rounds: usize, per_round: usize, mut f: impl FnMut()) -> Durati
     median(samples)
 }
 
+fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
 fn team(id: i64) -> wit::Team {
     use wit::{Affiliation as A, Position as P};
     let member = |i: i64, position, affiliation, age| wit::Member {
@@ -41,7 +46,7 @@ fn team(id: i64) -> wit::Team {
         position,
         affiliation,
         skills: vec!["VNeID".into(), "Dịch vụ công trực tuyến".into()],
-        joined_on: wit::Date { year: 2022, month: 6, day: 15 },
+        joined_on: day(2022, 6, 15),
         left_on: None,
     };
     wit::Team {
@@ -49,9 +54,9 @@ fn team(id: i64) -> wit::Team {
         name: format!("Tổ công nghệ số cộng đồng số {id}"),
         unit_code: format!("218{id:02}"),
         unit_name: "Xã Bình Tường".into(),
-        kind: wit::UnitLevel::Commune,
+        kind: wit::Level::Commune,
         status: wit::TeamStatus::Active,
-        decision_date: wit::Date { year: 2022, month: 6, day: 15 },
+        decision_date: day(2022, 6, 15),
         members: vec![
             member(1, P::Leader, A::CommuneLeadership, 48),
             member(2, P::Deputy, A::YouthUnion, 29),
@@ -99,7 +104,7 @@ fn main() {
         &Default::default(),
     )
     .unwrap();
-    let as_of = wit::Date { year: 2026, month: 11, day: 28 };
+    let as_of = day(2026, 11, 28);
     let one = vec![team(1)];
     let hundred: Vec<wit::Team> = (1..=100).map(team).collect();
     let label = "binh-dinh-ke-hoach-77@1.0.0";
@@ -153,26 +158,47 @@ fn main() {
     let input = wit::ReportInput {
         unit_code: "547".into(),
         unit_name: "Huyện Tây Sơn".into(),
-        period: "2022-Q3".into(),
+        period: wit::Period::parse("2022-Q3", wit::CutOff::Decree092019).unwrap(),
         issuing_office: String::new(),
         place: "Tây Sơn".into(),
-        issued_on: wit::Date { year: 2022, month: 10, day: 5 },
+        issued_on: day(2022, 10, 5),
         rows: (1..=15)
             .map(|i| wit::UnitRow {
                 unit_code: format!("218{i:02}"),
                 unit_name: format!("Xã Số {i}"),
                 team_count: 8,
                 member_count: 35,
+                status: wit::SubmissionStatus::OnTime,
+                submitted_on: Some(day(2022, 9, 16)),
                 values: ["ho_duoc_huong_dan", "tk_vneid", "tk_dvc", "ho_so_dvc_truc_tuyen", "tk_thanh_toan"]
                     .iter()
                     .map(|c| wit::IndicatorValue { code: c.to_string(), value: 100.0 * i as f64 })
                     .collect(),
             })
             .collect(),
+        totals: vec![],
+        previous_totals: vec![],
     };
-    let qlabel = "binh-dinh-bao-cao-quy@1.0.0";
+    let qlabel = "binh-dinh-bao-cao-quy@1.1.0";
     let render_call = time_per_call(rounds, 50, || {
         runtime.render_report(&qloaded, qlabel, &input, &qparams).unwrap();
+    });
+    // Interface 0.2.0's new hook: one commune's figures with the previous quarter's.
+    let figures = |scale: f64| -> Vec<wit::IndicatorValue> {
+        ["ho_duoc_huong_dan", "tk_vneid", "tk_dvc", "ho_so_dvc_truc_tuyen", "tk_thanh_toan"]
+            .iter()
+            .map(|c| wit::IndicatorValue { code: c.to_string(), value: 100.0 * scale })
+            .collect()
+    };
+    let submission = wit::Submission {
+        unit_code: "21835".into(),
+        unit_name: "Xã Bình Tường".into(),
+        period: input.period.clone(),
+        values: figures(1.0),
+        previous: Some(figures(3.0)),
+    };
+    let validate_call = time_per_call(rounds, 200, || {
+        runtime.validate_submission(&qloaded, qlabel, &submission, &qparams).unwrap();
     });
     let (doc, _) = runtime.render_report(&qloaded, qlabel, &input, &qparams).unwrap();
     let letter = sohoa::documents::Letter {
@@ -194,6 +220,10 @@ fn main() {
     println!("| quarterly report, 15 communes x 5 indicators | time | ratio |");
     println!("| --- | --- | --- |");
     println!("| plugin `render-report` call (fresh instance) | {render_call:.2?} | 1.0 |");
+    println!(
+        "| plugin `validate-submission` call, 5 figures and the previous quarter's (interface 0.2.0) | {validate_call:.2?} | {:.2}x |",
+        ratio(validate_call, render_call)
+    );
     for (format, t, size) in &layouts {
         println!(
             "| host layout: {} ({} KB) | {t:.2?} | {:.1}x |",

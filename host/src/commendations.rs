@@ -16,7 +16,9 @@ use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
 use crate::error::{Error, Problems, Result};
-use crate::plugins::{Kind, Runtime, bindings, wit};
+use crate::periods::{CutOff, Period};
+use crate::plugins::types::{Candidate, CandidateKind};
+use crate::plugins::{Kind, Runtime, bindings};
 use crate::teams::composition::AppliedPlugin;
 
 pub use routes::routes;
@@ -25,7 +27,7 @@ pub use routes::routes;
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessRequest {
-    /// The campaign period, e.g. `2022` or `2022-Q3`.
+    /// The campaign period: `2022` (year), `2022-H1`, `2022-Q3` or `2022-07` (calendar days).
     pub period: String,
     /// Team id to its figures, e.g. `{"12": {"ho_gia_dinh": 320, "ho_duoc_huong_dan": 250}}`.
     #[serde(default)]
@@ -62,7 +64,7 @@ pub struct Assessment {
 
 struct Known {
     id: i64,
-    kind: wit::CandidateKind,
+    kind: CandidateKind,
     name: String,
     unit_code: String,
     unit_name: String,
@@ -84,9 +86,13 @@ pub async fn assess(
         Error::NotFound(format!("commendation criteria (none are enabled for unit '{code}')"))
     })?;
     let mut p = Problems::default();
-    if request.period.trim().is_empty() {
-        p.add("period", "give the campaign period, e.g. 2022");
-    }
+    let campaign = match request.period.trim() {
+        "" => {
+            p.add("period", "give the campaign period, e.g. 2022");
+            None
+        }
+        given => Period::parse(given, CutOff::Calendar).map_err(|e| p.add("period", e.to_string())).ok(),
+    };
     if request.teams.is_empty() && request.members.is_empty() {
         p.add("teams", "name at least one team or member to assess");
     }
@@ -95,16 +101,16 @@ pub async fn assess(
     // cannot be confused; `known` maps the numbers back.
     let mut known: Vec<Known> = Vec::new();
     for (kind, field, figures) in [
-        (wit::CandidateKind::Team, "teams", &request.teams),
-        (wit::CandidateKind::Person, "members", &request.members),
+        (CandidateKind::Team, "teams", &request.teams),
+        (CandidateKind::Person, "members", &request.members),
     ] {
         for (id, values) in figures {
             let found = match kind {
-                wit::CandidateKind::Team => crate::teams::find(conn, *id)
+                CandidateKind::Team => crate::teams::find(conn, *id)
                     .await
                     .ok()
                     .map(|t| (t.unit_id, t.name, t.unit_code, t.unit_name)),
-                wit::CandidateKind::Person => match crate::teams::members::get(conn, *id).await {
+                CandidateKind::Person => match crate::teams::members::get(conn, *id).await {
                     Ok(m) => {
                         let team = crate::teams::find(conn, m.team_id).await?;
                         Some((team.unit_id, m.full_name, team.unit_code, team.unit_name))
@@ -127,7 +133,7 @@ pub async fn assess(
                 continue;
             }
             let values = resolved.plugin.figures(&mut p, &format!("{field}.{id}"), values);
-            candidates.push(wit::Candidate {
+            candidates.push(Candidate {
                 id: known.len() as i64,
                 kind,
                 name: name.clone(),
@@ -138,8 +144,8 @@ pub async fn assess(
         }
     }
     p.into_result()?;
-    let period = request.period.trim().to_string();
-    let for_plugin = period.clone();
+    let for_plugin = campaign.expect("checked above");
+    let period = for_plugin.id.clone();
     let call = crate::plugins::prepare(conn, runtime, &resolved.plugin, &resolved.params).await?;
     drop(pooled);
     let (out, _) = call
@@ -160,7 +166,7 @@ pub async fn assess(
             continue;
         };
         verdicts.push(Verdict {
-            kind: if k.kind == wit::CandidateKind::Team { "team".into() } else { "member".into() },
+            kind: if k.kind == CandidateKind::Team { "team".into() } else { "member".into() },
             id: k.id,
             name: k.name.clone(),
             unit_code: k.unit_code.clone(),

@@ -1,4 +1,4 @@
-//! Laying out a plugin's [`Document`](wit::Document) as an official document per Decree
+//! Laying out a plugin's [`Document`](crate::plugins::types::Document) as an official document per Decree
 //! 30/2020/NĐ-CP: HTML (preview in the browser), DOCX (to sign and file) and XLSX (the table, for
 //! people who keep working on the numbers).
 //!
@@ -17,7 +17,7 @@ mod xlsx;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::plugins::wit;
+use crate::plugins::types::{Block, Document, Signature};
 
 pub const NATIONAL_TITLE: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
 pub const MOTTO: &str = "Độc lập - Tự do - Hạnh phúc";
@@ -25,7 +25,7 @@ pub const MOTTO: &str = "Độc lập - Tự do - Hạnh phúc";
 /// A document with what the host adds to the plugin's content: where and when it is issued.
 #[derive(Debug, Clone)]
 pub struct Letter {
-    pub doc: wit::Document,
+    pub doc: Document,
     /// Place name of the date line, e.g. "Tây Sơn".
     pub place: String,
     pub date: NaiveDate,
@@ -48,20 +48,20 @@ impl Letter {
     }
 
     /// The blocks of the body, without the closing recipients and signature (laid out together).
-    pub fn body(&self) -> impl Iterator<Item = &wit::Block> {
-        self.doc.blocks.iter().filter(|b| !matches!(b, wit::Block::Signature(_) | wit::Block::Recipients(_)))
+    pub fn body(&self) -> impl Iterator<Item = &Block> {
+        self.doc.blocks.iter().filter(|b| !matches!(b, Block::Signature(_) | Block::Recipients(_)))
     }
 
     pub fn recipients(&self) -> Option<&[String]> {
         self.doc.blocks.iter().find_map(|b| match b {
-            wit::Block::Recipients(r) => Some(r.as_slice()),
+            Block::Recipients(r) => Some(r.as_slice()),
             _ => None,
         })
     }
 
-    pub fn signature(&self) -> Option<&wit::Signature> {
+    pub fn signature(&self) -> Option<&Signature> {
         self.doc.blocks.iter().find_map(|b| match b {
-            wit::Block::Signature(s) => Some(s),
+            Block::Signature(s) => Some(s),
             _ => None,
         })
     }
@@ -174,17 +174,17 @@ impl Layouts {
 
 /// The document's words, one block per line, table cells joined by ` | `: for tests and for
 /// `sohoa plugin test`'s expectations.
-pub fn plain_text(doc: &wit::Document) -> String {
+pub fn plain_text(doc: &Document) -> String {
     let mut out = vec![doc.issuer.clone(), doc.number.clone(), doc.title.clone(), doc.subject.clone()];
     for block in &doc.blocks {
         match block {
-            wit::Block::Heading(t) | wit::Block::Paragraph(t) => out.push(t.clone()),
-            wit::Block::Table(t) => {
+            Block::Heading(t) | Block::Paragraph(t) => out.push(t.clone()),
+            Block::Table(t) => {
                 out.push(t.header.join(" | "));
                 out.extend(t.rows.iter().map(|r| r.join(" | ")));
             }
-            wit::Block::Signature(s) => out.push(format!("{} {} {}", s.authority, s.title, s.name)),
-            wit::Block::Recipients(r) => out.extend(r.iter().cloned()),
+            Block::Signature(s) => out.push(format!("{} {} {}", s.authority, s.title, s.name)),
+            Block::Recipients(r) => out.extend(r.iter().cloned()),
         }
     }
     out.join("\n")
@@ -196,23 +196,23 @@ mod tests {
 
     pub(crate) fn sample() -> Letter {
         Letter {
-            doc: wit::Document {
+            doc: Document {
                 issuer: "UBND HUYỆN TÂY SƠN\nPHÒNG VĂN HÓA VÀ THÔNG TIN".into(),
                 number: "Số:      /BC-VHTT".into(),
                 title: "BÁO CÁO".into(),
                 subject: "Kết quả hoạt động của Tổ công nghệ số cộng đồng quý III năm 2022".into(),
                 blocks: vec![
-                    wit::Block::Paragraph("Thực hiện Kế hoạch số 77/KH-UBND <của tỉnh> & huyện".into()),
-                    wit::Block::Heading("I. TÌNH HÌNH TỔ CHỨC".into()),
-                    wit::Block::Table(wit::Table {
+                    Block::Paragraph("Thực hiện Kế hoạch số 77/KH-UBND <của tỉnh> & huyện".into()),
+                    Block::Heading("I. TÌNH HÌNH TỔ CHỨC".into()),
+                    Block::Table(crate::plugins::types::Table {
                         header: vec!["TT".into(), "Đơn vị".into(), "Số hộ".into()],
                         rows: vec![
                             vec!["1".into(), "Thị trấn Phú Phong".into(), "1.234".into()],
                             vec!["".into(), "Tổng cộng".into(), "1.234,5".into()],
                         ],
                     }),
-                    wit::Block::Recipients(vec!["UBND huyện (b/c);".into(), "Lưu: VT.".into()]),
-                    wit::Block::Signature(wit::Signature {
+                    Block::Recipients(vec!["UBND huyện (b/c);".into(), "Lưu: VT.".into()]),
+                    Block::Signature(Signature {
                         authority: "KT. TRƯỞNG PHÒNG".into(),
                         title: "PHÓ TRƯỞNG PHÒNG".into(),
                         name: "Nguyễn Văn An".into(),

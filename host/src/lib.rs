@@ -23,6 +23,7 @@ pub mod db;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod periods;
 pub mod plugins;
 pub mod reports;
 pub mod teams;

@@ -8,16 +8,22 @@
 //! - [`bindings`]: which plugin version applies to which unit, for which kind of rule, from
 //!   which date; resolution walks up the unit tree.
 //! - [`build`]: the developer tools (new, build, test).
+//! - [`interface`]: every supported version of the plugin interface, side by side, each
+//!   converting between its generated bindings and the host's own [`types`]; [`size`] bounds
+//!   what crosses.
 //!
-//! The runtime knows nothing of teams or reports: domain modules convert their data to the
-//! interface's records (`wit`) and call it.
+//! The runtime knows nothing of teams or reports: domain modules build [`types`] records and
+//! call it; no module outside [`interface`] names a generated type.
 
 pub mod bindings;
 pub mod build;
 pub mod cache;
+pub mod interface;
 pub mod registry;
 mod routes;
 pub mod runtime;
+mod size;
+pub mod types;
 pub mod workers;
 
 pub use routes::routes;
@@ -34,7 +40,7 @@ pub struct Prepared {
     /// "id@version", for messages.
     pub label: String,
     /// Every declared parameter, defaults filled in.
-    pub params: Vec<wit::Param>,
+    pub params: Vec<types::Param>,
 }
 
 /// Prepares a call of `plugin` with `params`. Errors: the database's.
@@ -42,7 +48,7 @@ pub async fn prepare(
     conn: &mut sqlx::AnyConnection,
     runtime: &Runtime,
     plugin: &registry::PluginInfo,
-    params: &[wit::Param],
+    params: &[types::Param],
 ) -> crate::error::Result<Prepared> {
     let bytes = match runtime.get(&plugin.sha256) {
         Some(_) => None,
@@ -67,7 +73,7 @@ impl Prepared {
             &Runtime,
             &runtime::Loaded,
             &str,
-            &[wit::Param],
+            &[types::Param],
         ) -> Result<(R, runtime::Usage), PluginFailure>
         + Send
         + 'static,
@@ -83,19 +89,6 @@ impl Prepared {
         let (label, params) = (self.label.clone(), self.params.clone());
         runtime.run(move |runtime| f(runtime, &loaded, &label, &params)).await
     }
-}
-
-/// The interface versions this host can run.
-pub const SUPPORTED_INTERFACES: &[&str] = &["0.1.0"];
-
-/// The bindings of `sdk/wit/plugin.wit`, generated at compile time.
-pub mod wit {
-    wasmtime::component::bindgen!({
-        path: "../sdk/wit",
-        world: "plugin",
-    });
-
-    pub use self::sohoa::plugin::types::*;
 }
 
 /// The three kinds of rule a plugin may offer.
@@ -118,13 +111,5 @@ impl Kind {
 
     pub fn parse(s: &str) -> Option<Kind> {
         [Kind::Composition, Kind::Report, Kind::Commendation].into_iter().find(|k| k.as_str() == s)
-    }
-
-    pub fn from_wit(k: wit::RuleKind) -> Kind {
-        match k {
-            wit::RuleKind::Composition => Kind::Composition,
-            wit::RuleKind::Report => Kind::Report,
-            wit::RuleKind::Commendation => Kind::Commendation,
-        }
     }
 }

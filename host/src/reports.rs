@@ -7,12 +7,12 @@
 //! values per child unit). Storing submitted reports and their workflow comes with the
 //! reporting issue; rendering is stateless and changes nothing.
 
+pub mod form;
 mod routes;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
@@ -22,7 +22,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::documents::{Format, LayoutError, Layouts, Letter};
 use crate::error::{Error, Problems, Result};
-use crate::plugins::{Runtime, bindings, wit};
+use crate::periods::{CutOff, Period};
+use crate::plugins::types as h;
+use crate::plugins::{Runtime, bindings};
 use crate::teams::composition::AppliedPlugin;
 
 pub use routes::routes;
@@ -31,7 +33,8 @@ pub use routes::routes;
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
-    /// The period: `2022-Q3` (a quarter) or `2022-07` (a month).
+    /// The period: `2022-07` (month), `2022-Q3` (quarter), `2022-H1` (half-year) or `2022`
+    /// (year); which ones a template accepts is its own rule.
     pub period: String,
     /// Date of issue, yyyy-mm-dd or dd/mm/yyyy (default today). Teams and members are counted
     /// on this date.
@@ -85,10 +88,6 @@ fn place_name(name: &str, unit_type: &str) -> String {
     name.strip_prefix(unit_type).map(str::trim).filter(|s| !s.is_empty()).unwrap_or(name).to_string()
 }
 
-fn wit_date(d: NaiveDate) -> wit::Date {
-    wit::Date { year: d.year() as u16, month: d.month() as u8, day: d.day() as u8 }
-}
-
 /// Renders the report `template` for the unit `code`. Fails with 404 when the template is
 /// not enabled there, 422 on unknown units or indicators in `values`, 502 when the plugin fails.
 pub async fn render(
@@ -109,9 +108,6 @@ pub async fn render(
             crate::dates::today()
         }),
     };
-    if request.period.trim().is_empty() {
-        p.add("period", "give the period, e.g. 2022-Q3 or 2022-07");
-    }
     let date = crate::dates::iso(issued_on);
     let unit_id = crate::units::id_of(conn, code).await?;
     let unit = crate::units::get(conn, code, &date).await?.unit;
@@ -129,25 +125,55 @@ pub async fn render(
         }
         figures.insert(child.clone(), resolved.plugin.figures(&mut p, &format!("values.{child}"), values));
     }
+    let form = resolved.plugin.report_form.clone();
+    let cut_off = form.as_ref().map_or(CutOff::Calendar, |f| f.cut_off);
+    let period = match request.period.trim() {
+        "" => {
+            p.add("period", "give the period, e.g. 2022-Q3 or 2022-07");
+            None
+        }
+        given => Period::parse(given, cut_off).map_err(|e| p.add("period", e.to_string())).ok(),
+    };
+    // A template that declares its form reports by one period type: the host refuses the
+    // others (a 0.1.0 template refuses them itself).
+    if let (Some(form), Some(period)) = (&form, &period)
+        && form.period_type != period.period_type
+    {
+        p.add(
+            "period",
+            format!("{} reports by {}, not '{}'", template, form.period_type.example(), period.id),
+        );
+    }
     p.into_result()?;
+    let period = period.expect("checked above");
 
-    let input = wit::ReportInput {
-        unit_code: unit.code.clone(),
-        unit_name: unit.name.clone(),
-        period: request.period.trim().to_string(),
-        issuing_office: request.issuing_office.clone().unwrap_or_default(),
-        place: request.place.clone().unwrap_or_else(|| place_name(&unit.name, &unit.unit_type)),
-        issued_on: wit_date(issued_on),
-        rows: coverage
-            .iter()
-            .map(|c| wit::UnitRow {
+    let rows: Vec<h::UnitRow> = coverage
+        .iter()
+        .map(|c| {
+            let values = figures.remove(&c.unit_code).unwrap_or_default();
+            h::UnitRow {
                 unit_code: c.unit_code.clone(),
                 unit_name: c.unit_name.clone(),
                 team_count: c.teams,
                 member_count: c.members,
-                values: figures.remove(&c.unit_code).unwrap_or_default(),
-            })
-            .collect(),
+                // Figures typed into the request are not submissions: no status but this.
+                status: if values.is_empty() { h::SubmissionStatus::Missing } else { h::SubmissionStatus::Entered },
+                submitted_on: None,
+                values,
+            }
+        })
+        .collect();
+    let input = h::ReportInput {
+        unit_code: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        period,
+        issuing_office: request.issuing_office.clone().unwrap_or_default(),
+        place: request.place.clone().unwrap_or_else(|| place_name(&unit.name, &unit.unit_type)),
+        issued_on,
+        totals: form.as_ref().map(|f| self::form::totals(f, &rows)).unwrap_or_default(),
+        // Nothing is stored yet to compare with (the reporting workflow stores submissions).
+        previous_totals: vec![],
+        rows,
     };
     let place = input.place.clone();
     let call = crate::plugins::prepare(conn, runtime, &resolved.plugin, &resolved.params).await?;

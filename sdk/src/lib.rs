@@ -2,9 +2,10 @@
 //!
 //! Everything a locality needs to write its rules for sohoa as a sandboxed WebAssembly plugin.
 //! Implement [`Plugin`] (only the hooks your rules need; the others answer "unsupported"),
-//! register it with [`register_plugin!`], and build with `sohoa plugin build`. The interface
-//! is `sdk/wit/plugin.wit` (`sohoa:plugin@0.1.0`); the host refuses components built against
-//! a version it does not support.
+//! register it with [`register_plugin!`], and build with `sohoa plugin build`. This SDK builds
+//! interface 0.2.0 (`sdk/wit/since_v0.2.0/plugin.wit`, `sohoa:plugin@0.2.0`); hosts that run
+//! 0.2.0 also run plugins built for 0.1.0, and refuse components of versions they do not
+//! support. See `sdk/README.md` for what each version offers.
 //!
 //! ```ignore
 //! use sohoa_sdk::*;
@@ -27,7 +28,7 @@
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "wit",
+        path: "wit/since_v0.2.0",
         world: "plugin",
         pub_export_macro: true,
         export_macro_name: "__export_plugin",
@@ -40,13 +41,14 @@ pub mod text;
 
 pub use bindings::sohoa::plugin::host::LogLevel;
 pub use bindings::sohoa::plugin::types::{
-    Affiliation, Assessment, Block, Candidate, CandidateKind, Date, Document, Finding, Gender,
-    IndicatorValue, Member, Metadata, Param, ParamSpec, ParamValue, PluginError, Position, ReportInput,
-    RuleKind, Severity, Signature, Table, Team, TeamStatus, UnitLevel, UnitRow,
+    Affiliation, Aggregation, Assessment, Block, Candidate, CandidateKind, CutOff, Date, Document,
+    Finding, Gender, Indicator, IndicatorValue, Member, Metadata, Param, ParamSpec, ParamValue, Period,
+    PeriodType, PluginError, Position, ReportForm, ReportInput, RuleKind, Severity, Signature, Submission,
+    SubmissionFinding, SubmissionStatus, Table, Team, TeamStatus, UnitLevel, UnitRow, ValueType,
 };
 
 /// The version of the plugin interface this SDK builds against.
-pub const INTERFACE_VERSION: &str = "0.1.0";
+pub const INTERFACE_VERSION: &str = "0.2.0";
 
 /// A locality's rules. Implement what your plugin offers and list it in `metadata().kinds`.
 pub trait Plugin {
@@ -63,15 +65,31 @@ pub trait Plugin {
         Err(PluginError::Unsupported("composition checks".into()))
     }
 
-    /// Report template: the document for a report's data, as structure.
+    /// Report template: the document for a report's data, as structure. The input carries the
+    /// period (its type and the days it covers), each unit below with its submission status
+    /// and figures, the totals rolled up by the declared form, and the previous period's.
     fn render_report(_input: ReportInput, _params: Vec<Param>) -> Result<Document, PluginError> {
         Err(PluginError::Unsupported("report templates".into()))
     }
 
-    /// Commendation criteria: a score, a recommended award or none, and the reasons.
+    /// Report template: judges one unit's figures for a period before they are submitted
+    /// (with the previous period's, when there are any). The host has already checked them
+    /// against the declared form (types, bounds, required indicators); return what only the
+    /// locality's rules know: errors block the submission ("VNeID accounts cannot exceed the
+    /// households guided"), warnings ask the officer to confirm ("fell by more than half").
+    /// The default finds nothing.
+    fn validate_submission(
+        _submission: Submission,
+        _params: Vec<Param>,
+    ) -> Result<Vec<SubmissionFinding>, PluginError> {
+        Ok(vec![])
+    }
+
+    /// Commendation criteria: a score, a recommended award or none, and the reasons, for the
+    /// campaign `period` (calendar days).
     fn assess(
         _candidates: Vec<Candidate>,
-        _period: String,
+        _period: Period,
         _params: Vec<Param>,
     ) -> Result<Vec<Assessment>, PluginError> {
         Err(PluginError::Unsupported("commendation criteria".into()))
@@ -102,9 +120,15 @@ macro_rules! register_plugin {
             ) -> Result<$crate::Document, $crate::PluginError> {
                 <$plugin as $crate::Plugin>::render_report(input, params)
             }
+            fn validate_submission(
+                submission: $crate::Submission,
+                params: Vec<$crate::Param>,
+            ) -> Result<Vec<$crate::SubmissionFinding>, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::validate_submission(submission, params)
+            }
             fn assess(
                 candidates: Vec<$crate::Candidate>,
-                period: String,
+                period: $crate::Period,
                 params: Vec<$crate::Param>,
             ) -> Result<Vec<$crate::Assessment>, $crate::PluginError> {
                 <$plugin as $crate::Plugin>::assess(candidates, period, params)
@@ -224,6 +248,125 @@ impl UnitRow {
     pub fn value(&self, code: &str) -> Option<f64> {
         value_of(&self.values, code)
     }
+
+    /// Whether the unit's figures are in: submitted (on time or late) or entered directly.
+    pub fn reported(&self) -> bool {
+        matches!(self.status, SubmissionStatus::OnTime | SubmissionStatus::Late | SubmissionStatus::Entered)
+    }
+}
+
+impl ReportInput {
+    /// An indicator's total over the units below, rolled up by the declared form.
+    pub fn total(&self, code: &str) -> Option<f64> {
+        value_of(&self.totals, code)
+    }
+
+    /// The same indicator's total for the previous period; none when there was none.
+    pub fn previous_total(&self, code: &str) -> Option<f64> {
+        value_of(&self.previous_totals, code)
+    }
+}
+
+impl Period {
+    /// The calendar period written `id` (`2022-07`, `2022-Q3`, `2022-H1`, `2022`), for a
+    /// plugin's own unit tests (the host passes periods ready made, cut-off applied). None when
+    /// `id` is none of these.
+    pub fn calendar(id: &str) -> Option<Period> {
+        let year: u16 = id.get(..4)?.parse().ok()?;
+        let rest = id.get(4..)?;
+        let (period_type, first, months) = match rest {
+            "" => (PeriodType::Year, 1, 12),
+            _ if rest.starts_with("-Q") => (PeriodType::Quarter, 3 * (rest[2..].parse::<u8>().ok().filter(|q| (1..=4).contains(q))? - 1) + 1, 3),
+            _ if rest.starts_with("-H") => (PeriodType::HalfYear, 6 * (rest[2..].parse::<u8>().ok().filter(|h| (1..=2).contains(h))? - 1) + 1, 6),
+            _ => (PeriodType::Month, rest.strip_prefix('-')?.parse::<u8>().ok().filter(|m| (1..=12).contains(m))?, 1),
+        };
+        let last = first + months - 1;
+        let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+        let days = match last {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        Some(Period { id: id.into(), period_type, start: Date::new(year, first, 1), end: Date::new(year, last, days) })
+    }
+
+    /// The year the period belongs to.
+    pub fn year(&self) -> u16 {
+        self.id.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0)
+    }
+
+    /// The month (1-12), quarter (1-4) or half (1-2) within the year; 1 for a year.
+    pub fn number(&self) -> u8 {
+        let digits = self.id.get(5..).unwrap_or("").trim_start_matches(['Q', 'H']);
+        digits.parse().unwrap_or(1)
+    }
+
+    /// `tháng 7 năm 2022`, `quý III năm 2022`, `6 tháng đầu năm 2022`, `năm 2022`: as a
+    /// document's subject says it.
+    pub fn vietnamese(&self) -> String {
+        let (year, n) = (self.year(), self.number());
+        match self.period_type {
+            PeriodType::Month => format!("tháng {n} năm {year}"),
+            PeriodType::Quarter => format!("quý {} năm {year}", text::roman(n as u32)),
+            PeriodType::HalfYear if n == 1 => format!("6 tháng đầu năm {year}"),
+            PeriodType::HalfYear => format!("6 tháng cuối năm {year}"),
+            PeriodType::Year => format!("năm {year}"),
+        }
+    }
+}
+
+impl Submission {
+    /// The submitted value of an indicator; none when left out.
+    pub fn value(&self, code: &str) -> Option<f64> {
+        value_of(&self.values, code)
+    }
+
+    /// The same unit's value for the previous period; none when there is none.
+    pub fn previous_value(&self, code: &str) -> Option<f64> {
+        self.previous.as_deref().and_then(|values| value_of(values, code))
+    }
+}
+
+impl SubmissionFinding {
+    /// Blocks the submission.
+    pub fn error(indicator: &str, code: &str, message: impl Into<String>) -> Self {
+        SubmissionFinding { severity: Severity::Error, code: code.into(), indicator: indicator.into(), message: message.into() }
+    }
+
+    /// Asks the officer to confirm before submitting.
+    pub fn warning(indicator: &str, code: &str, message: impl Into<String>) -> Self {
+        SubmissionFinding {
+            severity: Severity::Warning,
+            code: code.into(),
+            indicator: indicator.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Indicator {
+    /// A count (households, accounts), added up by sum, optional, without bounds: the usual
+    /// indicator. `name` is Vietnamese, `unit` the unit of measure ("hộ").
+    pub fn count(code: &str, name: &str, name_en: &str, unit: &str) -> Self {
+        Indicator {
+            code: code.into(),
+            name: name.into(),
+            name_en: name_en.into(),
+            unit: unit.into(),
+            value_type: ValueType::Count,
+            aggregation: Aggregation::Sum,
+            min: None,
+            max: None,
+            required: false,
+        }
+    }
+
+    /// The same indicator, required in every submission.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
 }
 
 impl Candidate {
@@ -272,6 +415,25 @@ mod tests {
         assert_eq!(d.vietnamese(), "ngày 05 tháng 7 năm 2022");
         assert_eq!(Date::new(2022, 2, 1).vietnamese(), "ngày 01 tháng 02 năm 2022");
         assert!(Date::new(2022, 6, 30) < d);
+    }
+
+    #[test]
+    fn periods_read_vietnamese() {
+        let period = |id: &str, period_type| Period {
+            id: id.into(),
+            period_type,
+            start: Date::new(2022, 1, 1),
+            end: Date::new(2022, 1, 1),
+        };
+        assert_eq!(period("2022-07", PeriodType::Month).vietnamese(), "tháng 7 năm 2022");
+        assert_eq!(period("2022-Q3", PeriodType::Quarter).vietnamese(), "quý III năm 2022");
+        assert_eq!(period("2022-H2", PeriodType::HalfYear).vietnamese(), "6 tháng cuối năm 2022");
+        assert_eq!(period("2022", PeriodType::Year).vietnamese(), "năm 2022");
+        assert_eq!(period("2022-Q3", PeriodType::Quarter).number(), 3);
+        let q1 = Period::calendar("2024-Q1").unwrap();
+        assert_eq!((q1.period_type, q1.start, q1.end), (PeriodType::Quarter, Date::new(2024, 1, 1), Date::new(2024, 3, 31)));
+        assert_eq!(Period::calendar("2024-02").unwrap().end, Date::new(2024, 2, 29));
+        assert!(Period::calendar("2022-Q5").is_none() && Period::calendar("2022-13").is_none());
     }
 
     #[test]

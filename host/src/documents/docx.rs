@@ -8,7 +8,7 @@ use docx_rs::{
 };
 
 use super::{Letter, MOTTO, NATIONAL_TITLE};
-use crate::plugins::wit;
+use crate::plugins::types as model;
 
 /// Twips (1/1440 inch) per millimetre.
 const MM: f64 = 56.692;
@@ -83,7 +83,7 @@ fn header(letter: &Letter) -> Table {
 }
 
 /// Data tables: bordered, header bold and centred, numbers right-aligned, last row (totals) bold.
-fn data_table(t: &wit::Table) -> Table {
+fn data_table(t: &model::Table) -> Table {
     let total = text_width();
     let columns = t.header.len().max(1);
     // TT is narrow, the unit name wide, the figures share the rest.
@@ -171,10 +171,10 @@ pub fn build(letter: &Letter) -> Result<Vec<u8>, String> {
         .add_paragraph(Paragraph::new());
     for block in letter.body() {
         docx = match block {
-            wit::Block::Heading(t) => {
+            model::Block::Heading(t) => {
                 docx.add_paragraph(Paragraph::new().add_run(run(t, BODY).bold()).keep_next(true))
             }
-            wit::Block::Paragraph(t) => {
+            model::Block::Paragraph(t) => {
                 docx.add_paragraph(Paragraph::new().add_run(run(t, BODY)).align(AlignmentType::Both).indent(
                     None,
                     Some(SpecialIndentType::FirstLine(twips(10.0))),
@@ -182,8 +182,8 @@ pub fn build(letter: &Letter) -> Result<Vec<u8>, String> {
                     None,
                 ))
             }
-            wit::Block::Table(t) => docx.add_table(data_table(t)).add_paragraph(Paragraph::new()),
-            wit::Block::Signature(_) | wit::Block::Recipients(_) => docx,
+            model::Block::Table(t) => docx.add_table(data_table(t)).add_paragraph(Paragraph::new()),
+            model::Block::Signature(_) | model::Block::Recipients(_) => docx,
         };
     }
     docx = docx.add_paragraph(Paragraph::new()).add_table(footer(letter));

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Letter, MOTTO, NATIONAL_TITLE};
-use crate::plugins::wit;
+use crate::plugins::types as model;
 
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -26,9 +26,9 @@ pub fn page(letter: &Letter) -> String {
     let body: Vec<Block> = letter
         .body()
         .filter_map(|b| match b {
-            wit::Block::Heading(t) => Some(Block::Heading { text: t }),
-            wit::Block::Paragraph(t) => Some(Block::Paragraph { text: t }),
-            wit::Block::Table(t) => Some(Block::Table { header: &t.header, rows: &t.rows }),
+            model::Block::Heading(t) => Some(Block::Heading { text: t }),
+            model::Block::Paragraph(t) => Some(Block::Paragraph { text: t }),
+            model::Block::Table(t) => Some(Block::Table { header: &t.header, rows: &t.rows }),
             _ => None,
         })
         .collect();

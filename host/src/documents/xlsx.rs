@@ -4,7 +4,7 @@
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 use super::{Letter, MOTTO, NATIONAL_TITLE};
-use crate::plugins::wit;
+use crate::plugins::types as model;
 
 const A4: u8 = 9;
 
@@ -23,7 +23,7 @@ pub fn build(letter: &Letter) -> Result<Vec<u8>, String> {
     let columns = letter
         .body()
         .filter_map(|b| match b {
-            wit::Block::Table(t) => Some(t.header.len()),
+            model::Block::Table(t) => Some(t.header.len()),
             _ => None,
         })
         .max()
@@ -55,7 +55,7 @@ pub fn build(letter: &Letter) -> Result<Vec<u8>, String> {
 
     let mut row = 7u32;
     for block in letter.body() {
-        let wit::Block::Table(t) = block else { continue };
+        let model::Block::Table(t) = block else { continue };
         for (c, h) in t.header.iter().enumerate() {
             sheet.write_string_with_format(row, c as u16, h, &head).map_err(e)?;
         }

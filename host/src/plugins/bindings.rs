@@ -12,7 +12,8 @@ use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
 use super::registry::{self, ParamSpec, PluginInfo};
-use super::{Kind, wit};
+use super::Kind;
+use super::types as h;
 use crate::audit::{self, Actor, Change};
 use crate::db::now;
 use crate::error::{Error, Problems, Result};
@@ -55,7 +56,7 @@ pub struct Resolved {
     pub binding: Binding,
     pub plugin: PluginInfo,
     /// Every declared parameter, defaults filled in.
-    pub params: Vec<wit::Param>,
+    pub params: Vec<h::Param>,
 }
 
 impl Resolved {
@@ -98,7 +99,7 @@ const SELECT: &str = "SELECT u.code AS unit_code, b.kind, b.slot, p.plugin_id, p
 pub fn params_for(
     specs: &[ParamSpec],
     given: &serde_json::Map<String, serde_json::Value>,
-) -> Result<Vec<wit::Param>> {
+) -> Result<Vec<h::Param>> {
     let mut p = Problems::default();
     for name in given.keys() {
         if !specs.iter().any(|s| &s.name == name) {
@@ -110,14 +111,14 @@ pub fn params_for(
     for spec in specs {
         let v = given.get(&spec.name).unwrap_or(&spec.default);
         let value = match spec.kind.as_str() {
-            "integer" => v.as_i64().map(wit::ParamValue::Integer),
-            "number" => v.as_f64().map(wit::ParamValue::Number),
-            "text" => v.as_str().map(|s| wit::ParamValue::Text(s.to_string())),
-            "flag" => v.as_bool().map(wit::ParamValue::Flag),
+            "integer" => v.as_i64().map(h::ParamValue::Integer),
+            "number" => v.as_f64().map(h::ParamValue::Number),
+            "text" => v.as_str().map(|s| h::ParamValue::Text(s.to_string())),
+            "flag" => v.as_bool().map(h::ParamValue::Flag),
             _ => None,
         };
         match value {
-            Some(value) => out.push(wit::Param { name: spec.name.clone(), value }),
+            Some(value) => out.push(h::Param { name: spec.name.clone(), value }),
             None => p.add(format!("params.{}", spec.name), format!("must be of type {}", spec.kind)),
         }
     }

@@ -9,7 +9,10 @@ use std::process::Command;
 use serde::Deserialize;
 
 use super::runtime::{PluginFailure, Runtime, Usage};
-use super::{registry, wit};
+use super::types as h;
+use super::registry;
+use crate::periods::{CutOff, Period};
+use crate::vocab::Vocab;
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -181,13 +184,19 @@ pub struct Case {
     pub teams: Vec<FixtureTeam>,
     /// Report cases: the data the host would pass.
     pub report: Option<FixtureReport>,
+    /// Submission cases (interface 0.2.0): one unit's figures for a period.
+    pub submission: Option<FixtureSubmission>,
     /// Commendation cases: the period and the candidates.
     pub period: Option<String>,
     #[serde(rename = "candidate", default)]
     pub candidates: Vec<FixtureCandidate>,
     /// Composition: the finding codes over all teams, in any order. Report: text every one of
     /// which appears in the document. Commendation: `ID=award` (a part of the award's text) or
-    /// `ID=-` (no award), one per candidate.
+    /// `ID=-` (no award), one per candidate. Submission: the finding codes, the host's
+    /// structural ones and the plugin's, in any order (`code@indicator` to name the indicator
+    /// too). Form: facts the declared form must have: `period_type=quarter`, `level=commune`,
+    /// `cut_off=decree_09_2019`, `deadline_days=4`, `indicator=CODE`, `required=CODE`,
+    /// `aggregation.CODE=sum` (or `weighted_mean:BY`).
     #[serde(default)]
     pub expect: Vec<String>,
     /// The case expects the plugin to refuse, with this text in its message.
@@ -211,6 +220,27 @@ pub struct FixtureReport {
     pub issued_on: String,
     #[serde(rename = "row", default)]
     pub rows: Vec<FixtureRow>,
+    /// The previous period's totals.
+    #[serde(default)]
+    pub previous: std::collections::BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureSubmission {
+    #[serde(default = "fixture_unit")]
+    pub unit_code: String,
+    #[serde(default)]
+    pub unit_name: String,
+    pub period: String,
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, f64>,
+    /// The previous period's figures, when the unit has any.
+    pub previous: Option<std::collections::BTreeMap<String, f64>>,
+}
+
+fn fixture_unit() -> String {
+    "fixture".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,6 +254,11 @@ pub struct FixtureRow {
     pub members: u32,
     #[serde(default)]
     pub values: std::collections::BTreeMap<String, f64>,
+    /// on_time, late, missing, returned or entered (default: entered with figures, missing
+    /// without).
+    pub status: Option<String>,
+    /// yyyy-mm-dd.
+    pub submitted_on: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,8 +273,8 @@ pub struct FixtureCandidate {
     pub values: std::collections::BTreeMap<String, f64>,
 }
 
-fn indicator_values(values: &std::collections::BTreeMap<String, f64>) -> Vec<wit::IndicatorValue> {
-    values.iter().map(|(code, value)| wit::IndicatorValue { code: code.clone(), value: *value }).collect()
+fn indicator_values(values: &std::collections::BTreeMap<String, f64>) -> Vec<h::IndicatorValue> {
+    values.iter().map(|(code, value)| h::IndicatorValue { code: code.clone(), value: *value }).collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -275,70 +310,47 @@ pub struct FixtureMember {
     pub left_on: Option<String>,
 }
 
-fn date(s: &str) -> Result<wit::Date, BuildError> {
-    let d = crate::dates::parse(s).ok_or_else(|| BuildError::Fixture(format!("'{s}' is not a date")))?;
-    use chrono::Datelike;
-    Ok(wit::Date { year: d.year() as u16, month: d.month() as u8, day: d.day() as u8 })
+fn date(s: &str) -> Result<chrono::NaiveDate, BuildError> {
+    crate::dates::parse(s).ok_or_else(|| BuildError::Fixture(format!("'{s}' is not a date")))
 }
 
-fn enum_of<T: Copy>(value: &str, options: &[(&str, T)], what: &str) -> Result<T, BuildError> {
-    options
-        .iter()
-        .find(|(name, _)| *name == value)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| BuildError::Fixture(format!("unknown {what} '{value}'")))
+fn period(s: &str, cut_off: CutOff) -> Result<Period, BuildError> {
+    Period::parse(s, cut_off).map_err(|e| BuildError::Fixture(e.to_string()))
 }
 
-pub fn to_wit_team(t: &FixtureTeam) -> Result<wit::Team, BuildError> {
-    use wit::{Affiliation as A, Gender as G, Position as P, UnitLevel as L};
-    let kind = enum_of(&t.kind, &[("commune", L::Commune), ("village", L::Village)], "kind")?;
+/// A vocabulary word of a fixture (`leader`, `youth_union`, or the Vietnamese label).
+fn word<T: Vocab>(value: &str, what: &str) -> Result<T, BuildError> {
+    T::parse(value).ok_or_else(|| BuildError::Fixture(format!("unknown {what} '{value}'")))
+}
+
+/// A fixture's team as the host would pass it to a plugin.
+pub fn fixture_team(t: &FixtureTeam) -> Result<h::Team, BuildError> {
+    let kind = match t.kind.as_str() {
+        "commune" => h::Level::Commune,
+        "village" => h::Level::Village,
+        other => return Err(BuildError::Fixture(format!("unknown kind '{other}'"))),
+    };
     let mut members = Vec::new();
     for m in &t.members {
-        members.push(wit::Member {
+        members.push(h::Member {
             id: m.id,
             full_name: if m.name.is_empty() { format!("Thành viên {}", m.id) } else { m.name.clone() },
-            gender: enum_of(
-                m.gender.as_deref().unwrap_or("male"),
-                &[("male", G::Male), ("female", G::Female), ("other", G::Other)],
-                "gender",
-            )?,
+            gender: word(m.gender.as_deref().unwrap_or("male"), "gender")?,
             age: m.age,
-            position: enum_of(
-                &m.position,
-                &[("leader", P::Leader), ("deputy", P::Deputy), ("member", P::Member)],
-                "position",
-            )?,
-            affiliation: enum_of(
-                &m.affiliation,
-                &[
-                    ("commune_leadership", A::CommuneLeadership),
-                    ("commune_police", A::CommunePolice),
-                    ("cultural_social_officer", A::CulturalSocialOfficer),
-                    ("youth_union", A::YouthUnion),
-                    ("womens_union", A::WomensUnion),
-                    ("farmers_union", A::FarmersUnion),
-                    ("veterans_association", A::VeteransAssociation),
-                    ("fatherland_front", A::FatherlandFront),
-                    ("village_head", A::VillageHead),
-                    ("telecom_postal", A::TelecomPostal),
-                    ("teacher", A::Teacher),
-                    ("volunteer", A::Volunteer),
-                    ("other", A::Other),
-                ],
-                "affiliation",
-            )?,
+            position: word(&m.position, "position")?,
+            affiliation: word(&m.affiliation, "affiliation")?,
             skills: m.skills.clone(),
             joined_on: date(m.joined_on.as_deref().unwrap_or("2022-01-01"))?,
             left_on: m.left_on.as_deref().map(date).transpose()?,
         });
     }
-    Ok(wit::Team {
+    Ok(h::Team {
         id: t.id,
         name: if t.name.is_empty() { format!("Tổ {}", t.id) } else { t.name.clone() },
         unit_code: format!("fixture-{}", t.id),
         unit_name: "Đơn vị thử".into(),
         kind,
-        status: wit::TeamStatus::Active,
+        status: h::TeamStatus::Active,
         decision_date: date("2022-01-01")?,
         members,
     })
@@ -386,7 +398,7 @@ pub fn run_fixtures(dir: &Path, component: &[u8], runtime: &Runtime) -> Result<V
                 .unwrap_or_default();
             let params = super::bindings::params_for(&specs, &given)
                 .map_err(|e| BuildError::Fixture(format!("{file_name}, {}: {e}", case.name)))?;
-            let (passed, detail, usage) = match run_case(runtime, &loaded, &label, &case, &params)? {
+            let (passed, detail, usage) = match run_case(runtime, &loaded, &inspected, &label, &case, &params)? {
                 Ok((outcome, usage)) => match (&case.expect_error, outcome) {
                     (Some(want), _) => {
                         (false, format!("expected the plugin to refuse with '{want}', it answered"), usage)
@@ -422,15 +434,18 @@ struct Outcome {
 fn run_case(
     runtime: &Runtime,
     loaded: &super::runtime::Loaded,
+    inspected: &registry::Inspected,
     label: &str,
     case: &Case,
-    params: &[wit::Param],
+    params: &[h::Param],
 ) -> Result<Result<(Outcome, Usage), PluginFailure>, BuildError> {
+    let form = inspected.meta.report_form.as_ref();
+    let cut_off = form.map_or(CutOff::Calendar, |f| f.cut_off);
     let missing =
         |what: &str| BuildError::Fixture(format!("case '{}' ({}) needs {what}", case.name, case.kind));
     match case.kind.as_str() {
         "composition" => {
-            let teams = case.teams.iter().map(to_wit_team).collect::<Result<Vec<_>, _>>()?;
+            let teams = case.teams.iter().map(fixture_team).collect::<Result<Vec<_>, _>>()?;
             let as_of = date(case.as_of.as_deref().ok_or_else(|| missing("as_of"))?)?;
             Ok(runtime.check_teams(loaded, label, &teams, as_of, params).map(|(findings, usage)| {
                 let mut got: Vec<String> = findings.iter().map(|f| f.code.clone()).collect();
@@ -445,24 +460,39 @@ fn run_case(
         }
         "report" => {
             let r = case.report.as_ref().ok_or_else(|| missing("[case.report]"))?;
-            let input = wit::ReportInput {
+            let mut rows = Vec::new();
+            for row in &r.rows {
+                let values = indicator_values(&row.values);
+                let status = match row.status.as_deref() {
+                    None if values.is_empty() => h::SubmissionStatus::Missing,
+                    None => h::SubmissionStatus::Entered,
+                    Some(s) => serde_json::from_value(serde_json::Value::String(s.into())).map_err(|_| {
+                        BuildError::Fixture(format!(
+                            "case '{}': status '{s}' is not on_time, late, missing, returned or entered",
+                            case.name
+                        ))
+                    })?,
+                };
+                rows.push(h::UnitRow {
+                    unit_code: row.unit_code.clone(),
+                    unit_name: row.unit_name.clone(),
+                    team_count: row.teams,
+                    member_count: row.members,
+                    status,
+                    submitted_on: row.submitted_on.as_deref().map(date).transpose()?,
+                    values,
+                });
+            }
+            let input = h::ReportInput {
                 unit_code: r.unit_code.clone(),
                 unit_name: r.unit_name.clone(),
-                period: r.period.clone(),
+                period: period(&r.period, cut_off)?,
                 issuing_office: r.issuing_office.clone(),
                 place: r.place.clone(),
                 issued_on: date(&r.issued_on)?,
-                rows: r
-                    .rows
-                    .iter()
-                    .map(|row| wit::UnitRow {
-                        unit_code: row.unit_code.clone(),
-                        unit_name: row.unit_name.clone(),
-                        team_count: row.teams,
-                        member_count: row.members,
-                        values: indicator_values(&row.values),
-                    })
-                    .collect(),
+                totals: form.map(|f| crate::reports::form::totals(f, &rows)).unwrap_or_default(),
+                previous_totals: indicator_values(&r.previous),
+                rows,
             };
             Ok(runtime.render_report(loaded, label, &input, params).map(|(doc, usage)| {
                 let text = crate::documents::plain_text(&doc);
@@ -476,15 +506,15 @@ fn run_case(
             }))
         }
         "commendation" => {
-            let period = case.period.as_deref().ok_or_else(|| missing("period"))?;
+            let campaign = period(case.period.as_deref().ok_or_else(|| missing("period"))?, CutOff::Calendar)?;
             let mut candidates = Vec::new();
             for c in &case.candidates {
-                let kind = enum_of(
-                    &c.kind,
-                    &[("team", wit::CandidateKind::Team), ("person", wit::CandidateKind::Person)],
-                    "candidate kind",
-                )?;
-                candidates.push(wit::Candidate {
+                let kind = match c.kind.as_str() {
+                    "team" => h::CandidateKind::Team,
+                    "person" => h::CandidateKind::Person,
+                    other => return Err(BuildError::Fixture(format!("unknown candidate kind '{other}'"))),
+                };
+                candidates.push(h::Candidate {
                     id: c.id,
                     kind,
                     name: if c.name.is_empty() { format!("Ứng viên {}", c.id) } else { c.name.clone() },
@@ -502,7 +532,7 @@ fn run_case(
                     })?;
                 expected.push((id, award));
             }
-            Ok(runtime.assess(loaded, label, &candidates, period, params).map(|(out, usage)| {
+            Ok(runtime.assess(loaded, label, &candidates, &campaign, params).map(|(out, usage)| {
                 let mut failures = Vec::new();
                 for (id, want) in &expected {
                     let got = out.iter().find(|a| a.candidate_id == *id);
@@ -524,9 +554,84 @@ fn run_case(
                 (Outcome { failures, shown: shown.join("; ") }, usage)
             }))
         }
+        "submission" => {
+            let given = case.submission.as_ref().ok_or_else(|| missing("[case.submission]"))?;
+            let form = form.ok_or_else(|| {
+                BuildError::Fixture(format!("case '{}': the plugin declares no report form", case.name))
+            })?;
+            let submission = h::Submission {
+                unit_code: given.unit_code.clone(),
+                unit_name: if given.unit_name.is_empty() { "Đơn vị thử".into() } else { given.unit_name.clone() },
+                period: period(&given.period, form.cut_off)?,
+                values: indicator_values(&given.values),
+                previous: given.previous.as_ref().map(indicator_values),
+            };
+            // What the host would do: its structural checks, then the plugin's judgement.
+            let mut found = crate::reports::form::check_figures(form, &submission.values);
+            let usage = match runtime.validate_submission(loaded, label, &submission, params) {
+                Ok((more, usage)) => {
+                    found.extend(more);
+                    usage
+                }
+                Err(e) => return Ok(Err(e)),
+            };
+            let named = case.expect.iter().any(|e| e.contains('@'));
+            let mut got: Vec<String> = found
+                .iter()
+                .map(|f| if named { format!("{}@{}", f.code, f.indicator) } else { f.code.clone() })
+                .collect();
+            let mut want = case.expect.clone();
+            got.sort();
+            want.sort();
+            let failures = if got == want { vec![] } else { vec![format!("expected {want:?}, got {got:?}")] };
+            let shown = found.iter().map(|f| format!("{} {}: {}", f.severity.as_str(), f.code, f.message));
+            Ok(Ok((Outcome { failures, shown: shown.collect::<Vec<_>>().join("; ") }, usage)))
+        }
+        "form" => {
+            let facts = match form {
+                Some(f) => form_facts(f),
+                None => vec![],
+            };
+            let failures = case
+                .expect
+                .iter()
+                .filter(|want| !facts.contains(want))
+                .map(|w| {
+                    if form.is_none() { format!("'{w}': the plugin declares no report form") } else { format!("missing '{w}'") }
+                })
+                .collect();
+            Ok(Ok((Outcome { failures, shown: facts.join(", ") }, Usage::default())))
+        }
         other => Err(BuildError::Fixture(format!(
-            "case '{}': kind '{other}' is not composition, report or commendation",
+            "case '{}': kind '{other}' is not composition, report, submission, form or commendation",
             case.name
         ))),
     }
+}
+
+/// A declared form as the facts a `form` case can expect (see [`Case::expect`]).
+fn form_facts(f: &h::ReportForm) -> Vec<String> {
+    let mut facts = vec![
+        format!("period_type={}", serde_word(&f.period_type)),
+        format!("level={}", f.level.as_str()),
+        format!("cut_off={}", serde_word(&f.cut_off)),
+        format!("deadline_days={}", f.deadline_days),
+    ];
+    for i in &f.indicators {
+        facts.push(format!("indicator={}", i.code));
+        if i.required {
+            facts.push(format!("required={}", i.code));
+        }
+        let aggregation = match &i.aggregation {
+            h::Aggregation::WeightedMean { by } => format!("weighted_mean:{by}"),
+            other => serde_word(other),
+        };
+        facts.push(format!("aggregation.{}={aggregation}", i.code));
+    }
+    facts
+}
+
+/// The serde name of a unit variant (`quarter`, `decree_09_2019`, `sum`).
+fn serde_word<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }

@@ -8,7 +8,8 @@ use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
 use super::runtime::{PluginFailure, Runtime};
-use super::{Kind, wit};
+use super::Kind;
+use super::types as h;
 use crate::audit::{self, Actor, Change};
 use crate::db::now;
 use crate::error::{Error, Result};
@@ -32,10 +33,13 @@ pub struct PluginInfo {
     pub version: String,
     pub name: String,
     pub description: String,
+    /// The version of the plugin interface the component was built for, e.g. "0.2.0".
     pub interface_version: String,
     pub kinds: Vec<Kind>,
     pub indicators: Vec<String>,
     pub params: Vec<ParamSpec>,
+    /// The report form a report template declares (interface 0.2.0 and later).
+    pub report_form: Option<h::ReportForm>,
     pub sha256: String,
     pub size: i64,
     pub installed_at: String,
@@ -51,7 +55,7 @@ impl PluginInfo {
         p: &mut crate::error::Problems,
         field: &str,
         values: &std::collections::BTreeMap<String, f64>,
-    ) -> Vec<wit::IndicatorValue> {
+    ) -> Vec<h::IndicatorValue> {
         for (code, value) in values {
             if !self.indicators.contains(code) {
                 let known = self.indicators.join(", ");
@@ -67,7 +71,7 @@ impl PluginInfo {
                 p.add(format!("{field}.{code}"), "must be at most 1000000000000");
             }
         }
-        values.iter().map(|(code, value)| wit::IndicatorValue { code: code.clone(), value: *value }).collect()
+        values.iter().map(|(code, value)| h::IndicatorValue { code: code.clone(), value: *value }).collect()
     }
 }
 
@@ -79,21 +83,23 @@ pub const MAX_FIGURE: f64 = 1e12;
 #[derive(Debug, Clone)]
 pub struct Inspected {
     pub sha256: String,
-    pub meta: wit::Metadata,
+    /// The interface version it was built for.
+    pub interface: &'static str,
+    pub meta: h::Metadata,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn param_value_json(v: &wit::ParamValue) -> (String, serde_json::Value) {
+pub fn param_value_json(v: &h::ParamValue) -> (String, serde_json::Value) {
     match v {
-        wit::ParamValue::Integer(i) => ("integer".into(), (*i).into()),
-        wit::ParamValue::Number(n) => {
+        h::ParamValue::Integer(i) => ("integer".into(), (*i).into()),
+        h::ParamValue::Number(n) => {
             ("number".into(), serde_json::Number::from_f64(*n).map(Into::into).unwrap_or_default())
         }
-        wit::ParamValue::Text(t) => ("text".into(), t.clone().into()),
-        wit::ParamValue::Flag(b) => ("flag".into(), (*b).into()),
+        h::ParamValue::Text(t) => ("text".into(), t.clone().into()),
+        h::ParamValue::Flag(b) => ("flag".into(), (*b).into()),
     }
 }
 
@@ -147,7 +153,7 @@ pub fn inspect(runtime: &Runtime, bytes: &[u8]) -> std::result::Result<Inspected
     let sha256 = precheck(runtime, bytes)?;
     let loaded = runtime.load(&sha256, bytes)?;
     let described = runtime.metadata(&loaded).and_then(|(meta, _)| validate(meta));
-    accept(runtime, sha256, described)
+    accept(runtime, sha256, loaded.interface(), described)
 }
 
 /// [`inspect`] for an upload to the server: compiled on the compiler thread (once, however
@@ -160,9 +166,10 @@ pub async fn inspect_upload(
 ) -> std::result::Result<Inspected, PluginFailure> {
     let sha256 = precheck(runtime, &bytes)?;
     let loaded = runtime.compile(&sha256, bytes).await?;
+    let interface = loaded.interface();
     let described =
         runtime.run(move |runtime| runtime.metadata(&loaded)).await.and_then(|(meta, _)| validate(meta));
-    accept(runtime, sha256, described)
+    accept(runtime, sha256, interface, described)
 }
 
 /// A component refused after it compiled leaves nothing behind: no compiled code in memory or
@@ -170,10 +177,11 @@ pub async fn inspect_upload(
 fn accept(
     runtime: &Runtime,
     sha256: String,
-    described: std::result::Result<wit::Metadata, PluginFailure>,
+    interface: &'static str,
+    described: std::result::Result<h::Metadata, PluginFailure>,
 ) -> std::result::Result<Inspected, PluginFailure> {
     match described {
-        Ok(meta) => Ok(Inspected { sha256, meta }),
+        Ok(meta) => Ok(Inspected { sha256, interface, meta }),
         Err(e @ PluginFailure::Busy { .. }) => Err(e),
         Err(e) => {
             runtime.forget(&sha256);
@@ -184,7 +192,7 @@ fn accept(
 
 /// The metadata's own rules: id, canonical semantic version, a name and a kind, distinct
 /// parameter names.
-fn validate(meta: wit::Metadata) -> std::result::Result<wit::Metadata, PluginFailure> {
+fn validate(meta: h::Metadata) -> std::result::Result<h::Metadata, PluginFailure> {
     let bad = |why: String| PluginFailure::Invalid(format!("metadata: {why}"));
     if !valid_id(&meta.id) {
         return Err(bad(format!("id '{}' must be 2-64 lower-case letters, digits or '-'", meta.id)));
@@ -202,7 +210,63 @@ fn validate(meta: wit::Metadata) -> std::result::Result<wit::Metadata, PluginFai
     if let Some(p) = meta.params.iter().find(|p| !names.insert(p.name.as_str()) || p.name.is_empty()) {
         return Err(bad(format!("parameter '{}' is empty or declared twice", p.name)));
     }
+    if let Some(form) = &meta.report_form {
+        validate_form(&meta, form).map_err(|why| bad(format!("report form: {why}")))?;
+    }
     Ok(meta)
+}
+
+/// The longest deadline a form may declare, in days after its period: a year.
+const MAX_DEADLINE_DAYS: u16 = 366;
+
+/// A declared report form's own rules: only report templates declare one; it is reported by
+/// villages, communes or districts; its indicators have distinct codes (the plugin's
+/// `indicators` list each), names, sound bounds, and weights that are other indicators of the
+/// form; the deadline is at most a year after the period.
+fn validate_form(meta: &h::Metadata, form: &h::ReportForm) -> std::result::Result<(), String> {
+    if !meta.kinds.contains(&Kind::Report) {
+        return Err("only a report template declares one (add the report kind)".into());
+    }
+    if form.level == h::Level::Province {
+        return Err("the reporting level must be village, commune or district".into());
+    }
+    if form.indicators.is_empty() {
+        return Err("it has no indicators".into());
+    }
+    if form.deadline_days > MAX_DEADLINE_DAYS {
+        return Err(format!("deadline_days {} is more than {MAX_DEADLINE_DAYS}", form.deadline_days));
+    }
+    let mut codes = std::collections::HashSet::new();
+    for i in &form.indicators {
+        if !valid_indicator_code(&i.code) || !codes.insert(i.code.as_str()) {
+            return Err(format!(
+                "indicator '{}' must be 1-64 lower-case letters, digits or '_', and declared once",
+                i.code
+            ));
+        }
+        if !meta.indicators.contains(&i.code) {
+            return Err(format!("indicator '{}' is missing from the plugin's indicators", i.code));
+        }
+        if i.name.trim().is_empty() {
+            return Err(format!("indicator '{}' has no Vietnamese name", i.code));
+        }
+        let bounds = [i.min, i.max];
+        if bounds.iter().flatten().any(|b| !b.is_finite()) || matches!(bounds, [Some(lo), Some(hi)] if lo > hi) {
+            return Err(format!("indicator '{}' has bounds that are not numbers or cross", i.code));
+        }
+    }
+    for i in &form.indicators {
+        if let h::Aggregation::WeightedMean { by } = &i.aggregation
+            && (by == &i.code || !codes.contains(by.as_str()))
+        {
+            return Err(format!("indicator '{}' is weighted by '{by}', which is not another indicator of the form", i.code));
+        }
+    }
+    Ok(())
+}
+
+fn valid_indicator_code(code: &str) -> bool {
+    (1..=64).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 #[derive(sqlx::FromRow)]
@@ -227,11 +291,14 @@ fn info(row: Row) -> PluginInfo {
         kinds: Vec<Kind>,
         indicators: Vec<String>,
         params: Vec<ParamSpec>,
+        #[serde(default)]
+        report_form: Option<h::ReportForm>,
     }
     let stored: Stored = serde_json::from_str(&row.metadata).unwrap_or(Stored {
         kinds: vec![],
         indicators: vec![],
         params: vec![],
+        report_form: None,
     });
     PluginInfo {
         plugin_id: row.plugin_id,
@@ -242,6 +309,7 @@ fn info(row: Row) -> PluginInfo {
         kinds: stored.kinds,
         indicators: stored.indicators,
         params: stored.params,
+        report_form: stored.report_form,
         sha256: row.sha256,
         size: row.size,
         installed_at: row.installed_at,
@@ -274,8 +342,10 @@ pub async fn store(
             ParamSpec { name: p.name.clone(), description: p.description.clone(), kind, default }
         })
         .collect();
-    let kinds: Vec<Kind> = meta.kinds.iter().map(|k| Kind::from_wit(*k)).collect();
-    let stored = serde_json::json!({"kinds": kinds, "indicators": meta.indicators, "params": params});
+    let kinds = &meta.kinds;
+    let stored = serde_json::json!({
+        "kinds": kinds, "indicators": meta.indicators, "params": params, "report_form": meta.report_form,
+    });
     sqlx::query(&format!(
         "INSERT INTO plugins ({COLUMNS}, kinds, component) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
@@ -283,13 +353,13 @@ pub async fn store(
     .bind(&meta.version)
     .bind(&meta.name)
     .bind(&meta.description)
-    .bind(super::SUPPORTED_INTERFACES[0])
+    .bind(inspected.interface)
     .bind(stored.to_string())
     .bind(&inspected.sha256)
     .bind(bytes.len() as i64)
     .bind(now())
     .bind(&actor.name)
-    .bind(serde_json::to_string(&kinds).expect("serialisable"))
+    .bind(serde_json::to_string(kinds).expect("serialisable"))
     .bind(bytes)
     .execute(&mut *conn)
     .await?;
@@ -369,6 +439,7 @@ mod tests {
             kinds: vec![],
             indicators: vec![],
             params: vec![],
+            report_form: None,
             sha256: String::new(),
             size: 0,
             installed_at: String::new(),

@@ -26,13 +26,15 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::Component;
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
     StoreLimitsBuilder, Trap,
 };
 
-use super::wit;
+use super::interface::{Hook, Linkers, Pre};
+use super::size::*;
+use super::types as h;
 use super::workers::{Refusal, WorkQueue};
 use crate::config::PluginSettings;
 
@@ -61,6 +63,9 @@ pub enum PluginFailure {
     Invalid(String),
     #[error("the component implements sohoa:plugin@{found}; this host supports {supported}")]
     Incompatible { found: String, supported: String },
+    /// The plugin's interface version predates the hook asked for.
+    #[error("plugin {plugin} is built for interface {interface}, which has no {what} (added in {since}); install a version of it built with a newer SDK")]
+    Unsupported { plugin: String, interface: &'static str, what: &'static str, since: &'static str },
     /// The host is at capacity for plugin work (the queue is full, the call waited too long
     /// for a worker, or the component is still being compiled): nothing ran, nothing was
     /// written; the same request may be sent again after `retry_after_secs`.
@@ -146,8 +151,6 @@ pub fn escape_log_message(message: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-impl wit::sohoa::plugin::types::Host for CallState {}
-
 /// Enforces the limits through `StoreLimits` and remembers the largest memory asked for.
 impl wasmtime::ResourceLimiter for CallState {
     fn memory_growing(
@@ -182,13 +185,21 @@ impl wasmtime::ResourceLimiter for CallState {
     }
 }
 
-impl wit::sohoa::plugin::host::Host for CallState {
+/// A plugin's log level, whatever its interface version.
+#[derive(Debug, Clone, Copy)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl CallState {
     /// One line of the plugin's log, if its budget allows: each line costs
     /// [`LOG_LINE_BYTES`] plus its length against `max_log_bytes`, at most `max_log_lines`
     /// lines are written, and the message is a field escaped by [`escape_log_message`],
     /// last on its line after the host's time, level, target and the plugin's name.
-    fn log(&mut self, level: wit::sohoa::plugin::host::LogLevel, message: String) {
-        use wit::sohoa::plugin::host::LogLevel;
+    pub fn log_line(&mut self, level: LogLevel, message: String) {
         if !self.log.take(message.len()) {
             if !self.log.truncated {
                 tracing::warn!(plugin = %self.plugin, "plugin log budget used up (plugins.max_log_bytes or max_log_lines); further lines dropped");
@@ -209,10 +220,18 @@ impl wit::sohoa::plugin::host::Host for CallState {
 
 /// A compiled component, ready to instantiate.
 pub struct Loaded {
-    pre: wit::PluginPre<CallState>,
+    /// Pre-instantiated in the interface version the component was built for.
+    pre: Pre,
     /// The content hash's prefix: names the component in errors before its metadata is read
     /// (later calls pass "id@version" explicitly).
     pub label: String,
+}
+
+impl Loaded {
+    /// The interface version the component was built for, e.g. "0.2.0".
+    pub fn interface(&self) -> &'static str {
+        self.pre.version()
+    }
 }
 
 /// A compile's outcome, as the requests waiting on it receive it.
@@ -221,7 +240,7 @@ type Compiled = Result<Arc<Loaded>, PluginFailure>;
 /// The plugin engine; one per process, shared by every request.
 pub struct Runtime {
     engine: Engine,
-    linker: Linker<CallState>,
+    linkers: Linkers,
     limits: PluginSettings,
     cache_dir: Option<PathBuf>,
     loaded: Mutex<HashMap<String, Arc<Loaded>>>,
@@ -266,9 +285,7 @@ impl Runtime {
             .linear_memory_keep_resident(64 * 1024);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| PluginFailure::Invalid(format!("engine: {e}")))?;
-        let mut linker = Linker::new(&engine);
-        wit::Plugin::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(&mut linker, |s| s)
-            .map_err(|e| PluginFailure::Invalid(format!("linker: {e}")))?;
+        let linkers = Linkers::new(&engine).map_err(|e| PluginFailure::Invalid(format!("linker: {e}")))?;
         // The wall clock for deadlines: a tick every 5 ms while the engine lives.
         let weak = engine.weak();
         std::thread::Builder::new()
@@ -303,7 +320,7 @@ impl Runtime {
             .map_err(|e| PluginFailure::Invalid(format!("compiler thread: {e}")))?;
         Ok(Runtime {
             engine,
-            linker,
+            linkers,
             limits,
             cache_dir,
             loaded: Mutex::new(HashMap::new()),
@@ -455,10 +472,9 @@ impl Runtime {
                 PluginFailure::Invalid(format!("{}{hint}", e.root_cause()))
             })?,
         };
-        check_interface(&self.engine, &component)?;
+        let version = check_interface(&self.engine, &component)?;
         let pre =
-            self.linker.instantiate_pre(&component).map_err(|e| PluginFailure::Invalid(e.to_string()))?;
-        let pre = wit::PluginPre::new(pre).map_err(|e| PluginFailure::Invalid(e.to_string()))?;
+            self.linkers.prepare(&component, &version).map_err(|e| PluginFailure::Invalid(format!("{e:#}")))?;
         // Cached only once every check passed: a refused upload leaves nothing behind.
         if fresh && let (Some(entry), Ok(serialized)) = (&cache, component.serialize()) {
             entry.write(&serialized);
@@ -473,7 +489,7 @@ impl Runtime {
         &self,
         loaded: &Loaded,
         label: &str,
-        f: impl FnOnce(&wit::Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&super::interface::Instance, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<(R, Usage), PluginFailure> {
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.memory_bytes)
@@ -529,29 +545,42 @@ impl Runtime {
         }
     }
 
-    /// The plugin's metadata.
-    pub fn metadata(&self, loaded: &Loaded) -> Result<(wit::Metadata, Usage), PluginFailure> {
-        let (meta, usage) =
-            self.call(loaded, &loaded.label, |p, s| p.sohoa_plugin_rules().call_describe(s))?;
+    /// The plugin's metadata, whatever its interface version (a 0.1.0 plugin declares no
+    /// report form).
+    pub fn metadata(&self, loaded: &Loaded) -> Result<(h::Metadata, Usage), PluginFailure> {
+        let (meta, usage) = self.call(loaded, &loaded.label, |p, s| p.describe(s))?;
         check_metadata_counts(&self.limits, &loaded.label, &meta)?;
         self.check_output(&loaded.label, meta_size(&meta))?;
         Ok((meta, usage))
     }
 
-    /// Composition check of many teams in one call.
+    /// Fails with [`PluginFailure::Unsupported`] when the component's interface version
+    /// predates `hook`.
+    fn require(&self, loaded: &Loaded, label: &str, hook: Hook) -> Result<(), PluginFailure> {
+        if loaded.pre.offers(hook) {
+            return Ok(());
+        }
+        Err(PluginFailure::Unsupported {
+            plugin: label.into(),
+            interface: loaded.pre.version(),
+            what: hook.label(),
+            since: hook.since(),
+        })
+    }
+
+    /// Composition check of many teams in one call, on `as_of`.
     pub fn check_teams(
         &self,
         loaded: &Loaded,
         label: &str,
-        teams: &[wit::Team],
-        as_of: wit::Date,
-        params: &[wit::Param],
-    ) -> Result<(Vec<wit::Finding>, Usage), PluginFailure> {
+        teams: &[h::Team],
+        as_of: chrono::NaiveDate,
+        params: &[h::Param],
+    ) -> Result<(Vec<h::Finding>, Usage), PluginFailure> {
         let size: usize =
             teams.iter().map(team_size).sum::<usize>() + params.iter().map(param_size).sum::<usize>();
         self.check_input(label, size)?;
-        let (result, usage) = self
-            .call(loaded, label, |p, s| p.sohoa_plugin_rules().call_check_teams(s, teams, as_of, params))?;
+        let (result, usage) = self.call(loaded, label, |p, s| p.check_teams(s, teams, as_of, params))?;
         let findings = result.map_err(|e| refused(label, e))?;
         check_findings_counts(&self.limits, label, &findings)?;
         self.check_output(label, findings_size(&findings))?;
@@ -563,33 +592,50 @@ impl Runtime {
         &self,
         loaded: &Loaded,
         label: &str,
-        input: &wit::ReportInput,
-        params: &[wit::Param],
-    ) -> Result<(wit::Document, Usage), PluginFailure> {
+        input: &h::ReportInput,
+        params: &[h::Param],
+    ) -> Result<(h::Document, Usage), PluginFailure> {
         self.check_input(label, report_input_size(input) + params.iter().map(param_size).sum::<usize>())?;
-        let (result, usage) =
-            self.call(loaded, label, |p, s| p.sohoa_plugin_rules().call_render_report(s, input, params))?;
+        let (result, usage) = self.call(loaded, label, |p, s| p.render_report(s, input, params))?;
         let doc = result.map_err(|e| refused(label, e))?;
         check_document_counts(&self.limits, label, &doc)?;
         self.check_output(label, document_size(&doc))?;
         Ok((doc, usage))
     }
 
-    /// Commendation criteria.
+    /// A report template's judgement of one unit's figures for a period (interface 0.2.0 and
+    /// later; [`PluginFailure::Unsupported`] for older plugins, before anything runs).
+    pub fn validate_submission(
+        &self,
+        loaded: &Loaded,
+        label: &str,
+        submission: &h::Submission,
+        params: &[h::Param],
+    ) -> Result<(Vec<h::SubmissionFinding>, Usage), PluginFailure> {
+        self.require(loaded, label, Hook::ValidateSubmission)?;
+        self.check_input(label, submission_size(submission) + params.iter().map(param_size).sum::<usize>())?;
+        let (result, usage) =
+            self.call(loaded, label, |p, s| p.validate_submission(s, submission, params))?;
+        let found = result.map_err(|e| refused(label, e))?;
+        check_submission_counts(&self.limits, label, &found)?;
+        self.check_output(label, submission_findings_size(&found))?;
+        Ok((found, usage))
+    }
+
+    /// Commendation criteria over `candidates` for the campaign `period`.
     pub fn assess(
         &self,
         loaded: &Loaded,
         label: &str,
-        candidates: &[wit::Candidate],
-        period: &str,
-        params: &[wit::Param],
-    ) -> Result<(Vec<wit::Assessment>, Usage), PluginFailure> {
+        candidates: &[h::Candidate],
+        period: &h::Period,
+        params: &[h::Param],
+    ) -> Result<(Vec<h::Assessment>, Usage), PluginFailure> {
         let size = candidates.iter().map(candidate_size).sum::<usize>()
-            + period.len()
+            + period.id.len()
             + params.iter().map(param_size).sum::<usize>();
         self.check_input(label, size)?;
-        let (result, usage) = self
-            .call(loaded, label, |p, s| p.sohoa_plugin_rules().call_assess(s, candidates, period, params))?;
+        let (result, usage) = self.call(loaded, label, |p, s| p.assess(s, candidates, period, params))?;
         let out = result.map_err(|e| refused(label, e))?;
         check_assessment_counts(&self.limits, label, &out)?;
         self.check_output(label, assessments_size(&out))?;
@@ -619,11 +665,11 @@ impl Runtime {
     }
 }
 
-fn refused(plugin: &str, e: wit::PluginError) -> PluginFailure {
+fn refused(plugin: &str, e: h::PluginError) -> PluginFailure {
     let message = match e {
-        wit::PluginError::InvalidParams(m) => format!("invalid parameters: {m}"),
-        wit::PluginError::Unsupported(m) => format!("not supported: {m}"),
-        wit::PluginError::Failed(m) => m,
+        h::PluginError::InvalidParams(m) => format!("invalid parameters: {m}"),
+        h::PluginError::Unsupported(m) => format!("not supported: {m}"),
+        h::PluginError::Failed(m) => m,
     };
     PluginFailure::Refused { plugin: plugin.into(), message }
 }
@@ -634,19 +680,19 @@ fn wasmparser_is_core_module(bytes: &[u8]) -> bool {
 }
 
 /// The component must export `sohoa:plugin/rules` of a supported version and import nothing
-/// but `sohoa:plugin/host` and `sohoa:plugin/types` of that version.
-fn check_interface(engine: &Engine, component: &Component) -> Result<(), PluginFailure> {
+/// but `sohoa:plugin/host` and `sohoa:plugin/types` of that version. Returns the version.
+fn check_interface(engine: &Engine, component: &Component) -> Result<String, PluginFailure> {
     let ty = component.component_type();
     let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
     let found = exports.iter().find_map(|name| name.strip_prefix("sohoa:plugin/rules@")).map(str::to_string);
-    let supported = super::SUPPORTED_INTERFACES.join(", ");
+    let supported = super::interface::SUPPORTED.join(", ");
     let Some(version) = found else {
         return Err(PluginFailure::Invalid(format!(
             "it does not export sohoa:plugin/rules (exports: {}); build it with the sohoa SDK",
             if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") }
         )));
     };
-    if !super::SUPPORTED_INTERFACES.contains(&version.as_str()) {
+    if !super::interface::SUPPORTED.contains(&version.as_str()) {
         return Err(PluginFailure::Incompatible { found: version, supported });
     }
     for (name, _) in ty.imports(engine) {
@@ -657,188 +703,7 @@ fn check_interface(engine: &Engine, component: &Component) -> Result<(), PluginF
             )));
         }
     }
-    Ok(())
-}
-
-/// What every element of an input or an answer costs in the size accounting besides its text:
-/// a team, member, skill, parameter, unit row, indicator value, candidate; a finding, member
-/// id, assessment, reason, metadata entry; a document block, table row, cell and recipient.
-/// The host's work and memory grow with the elements, not only with their bytes: 100,000
-/// empty recipients laid out as DOCX made 15.7 MB (issue 11, fault 3). With it, an answer
-/// holds at most `max_output_bytes / ELEMENT_BYTES` elements, whatever their text.
-pub const ELEMENT_BYTES: usize = 32;
-
-/// A list of texts: each costs [`ELEMENT_BYTES`] and its length.
-fn texts_size(items: &[String]) -> usize {
-    items.iter().map(|t| ELEMENT_BYTES + t.len()).sum()
-}
-
-fn indicator_values_size(values: &[wit::IndicatorValue]) -> usize {
-    values.iter().map(|v| ELEMENT_BYTES + v.code.len()).sum()
-}
-
-fn value_size(v: &wit::ParamValue) -> usize {
-    match v {
-        wit::ParamValue::Text(t) => t.len(),
-        _ => 8,
-    }
-}
-
-fn team_size(t: &wit::Team) -> usize {
-    // A team and a member are records of several fields: twice an element.
-    2 * ELEMENT_BYTES
-        + t.name.len()
-        + t.unit_code.len()
-        + t.unit_name.len()
-        + t.members
-            .iter()
-            .map(|m| 2 * ELEMENT_BYTES + m.full_name.len() + texts_size(&m.skills))
-            .sum::<usize>()
-}
-
-fn param_size(p: &wit::Param) -> usize {
-    ELEMENT_BYTES + p.name.len() + value_size(&p.value)
-}
-
-fn report_input_size(i: &wit::ReportInput) -> usize {
-    ELEMENT_BYTES
-        + i.unit_code.len()
-        + i.unit_name.len()
-        + i.period.len()
-        + i.issuing_office.len()
-        + i.place.len()
-        + i.rows
-            .iter()
-            .map(|r| ELEMENT_BYTES + r.unit_code.len() + r.unit_name.len() + indicator_values_size(&r.values))
-            .sum::<usize>()
-}
-
-fn candidate_size(c: &wit::Candidate) -> usize {
-    ELEMENT_BYTES + c.name.len() + c.unit_code.len() + indicator_values_size(&c.values)
-}
-
-fn meta_size(m: &wit::Metadata) -> usize {
-    ELEMENT_BYTES
-        + m.id.len()
-        + m.version.len()
-        + m.name.len()
-        + m.description.len()
-        + ELEMENT_BYTES * m.kinds.len()
-        + texts_size(&m.indicators)
-        + m.params
-            .iter()
-            .map(|p| ELEMENT_BYTES + p.name.len() + p.description.len() + value_size(&p.default_value))
-            .sum::<usize>()
-}
-
-fn findings_size(findings: &[wit::Finding]) -> usize {
-    findings
-        .iter()
-        .map(|f| ELEMENT_BYTES + f.code.len() + f.message.len() + ELEMENT_BYTES * f.member_ids.len())
-        .sum()
-}
-
-fn assessments_size(out: &[wit::Assessment]) -> usize {
-    out.iter().map(|a| ELEMENT_BYTES + a.award.as_ref().map_or(0, String::len) + texts_size(&a.reasons)).sum()
-}
-
-fn document_size(d: &wit::Document) -> usize {
-    let block = |b: &wit::Block| {
-        ELEMENT_BYTES
-            + match b {
-                wit::Block::Heading(t) | wit::Block::Paragraph(t) => t.len(),
-                wit::Block::Table(t) => {
-                    texts_size(&t.header)
-                        + t.rows.iter().map(|r| ELEMENT_BYTES + texts_size(r)).sum::<usize>()
-                }
-                wit::Block::Signature(s) => s.authority.len() + s.title.len() + s.name.len(),
-                wit::Block::Recipients(r) => texts_size(r),
-            }
-    };
-    ELEMENT_BYTES
-        + d.issuer.len()
-        + d.number.len()
-        + d.title.len()
-        + d.subject.len()
-        + d.blocks.iter().map(block).sum::<usize>()
-}
-
-/// Fails when `count` elements of a kind exceed the setting `plugins.<setting>`.
-fn at_most(
-    plugin: &str,
-    what: &'static str,
-    count: usize,
-    limit: usize,
-    setting: &'static str,
-) -> Result<(), PluginFailure> {
-    if count > limit {
-        return Err(PluginFailure::TooManyElements { plugin: plugin.into(), what, count, limit, setting });
-    }
-    Ok(())
-}
-
-/// A document's element counts against the caps, before anything lays it out: blocks, rows
-/// and cells per table, cells of all tables, recipients of all recipients blocks.
-fn check_document_counts(
-    limits: &PluginSettings,
-    plugin: &str,
-    d: &wit::Document,
-) -> Result<(), PluginFailure> {
-    at_most(plugin, "document blocks", d.blocks.len(), limits.max_blocks, "max_blocks")?;
-    let (mut cells, mut recipients) = (0usize, 0usize);
-    for block in &d.blocks {
-        match block {
-            wit::Block::Table(t) => {
-                at_most(plugin, "rows in one table", t.rows.len(), limits.max_table_rows, "max_table_rows")?;
-                let widest = std::iter::once(&t.header).chain(&t.rows).map(Vec::len).max().unwrap_or(0);
-                at_most(
-                    plugin,
-                    "cells in one table row",
-                    widest,
-                    limits.max_table_columns,
-                    "max_table_columns",
-                )?;
-                cells += t.header.len() + t.rows.iter().map(Vec::len).sum::<usize>();
-            }
-            wit::Block::Recipients(r) => recipients += r.len(),
-            _ => {}
-        }
-    }
-    at_most(plugin, "table cells", cells, limits.max_table_cells, "max_table_cells")?;
-    at_most(plugin, "recipients", recipients, limits.max_recipients, "max_recipients")
-}
-
-fn check_findings_counts(
-    limits: &PluginSettings,
-    plugin: &str,
-    findings: &[wit::Finding],
-) -> Result<(), PluginFailure> {
-    let cap = limits.max_list_items;
-    at_most(plugin, "findings", findings.len(), cap, "max_list_items")?;
-    let most = findings.iter().map(|f| f.member_ids.len()).max().unwrap_or(0);
-    at_most(plugin, "member ids in one finding", most, cap, "max_list_items")
-}
-
-fn check_assessment_counts(
-    limits: &PluginSettings,
-    plugin: &str,
-    out: &[wit::Assessment],
-) -> Result<(), PluginFailure> {
-    let cap = limits.max_list_items;
-    at_most(plugin, "assessments", out.len(), cap, "max_list_items")?;
-    let most = out.iter().map(|a| a.reasons.len()).max().unwrap_or(0);
-    at_most(plugin, "reasons in one assessment", most, cap, "max_list_items")
-}
-
-fn check_metadata_counts(
-    limits: &PluginSettings,
-    plugin: &str,
-    m: &wit::Metadata,
-) -> Result<(), PluginFailure> {
-    let cap = limits.max_list_items;
-    at_most(plugin, "kinds of rule", m.kinds.len(), cap, "max_list_items")?;
-    at_most(plugin, "indicators", m.indicators.len(), cap, "max_list_items")?;
-    at_most(plugin, "parameters", m.params.len(), cap, "max_list_items")
+    Ok(version)
 }
 
 #[cfg(test)]
@@ -902,33 +767,31 @@ mod tests {
 
     #[test]
     fn empty_log_lines_cost_and_lines_are_capped() {
-        use wit::sohoa::plugin::host::{Host, LogLevel};
         let mut limits = Settings::defaults().plugins;
         // The line cap: 200 lines of the default 16384 bytes, then one warning.
         let mut state = call_state(&limits);
-        let lines = logged(|| (0..100_000).for_each(|_| state.log(LogLevel::Info, String::new())));
+        let lines = logged(|| (0..100_000).for_each(|_| state.log_line(LogLevel::Info, String::new())));
         assert_eq!(lines.len(), limits.max_log_lines + 1, "{:?}", &lines[lines.len().saturating_sub(3)..]);
         assert!(lines.last().unwrap().contains("plugin log budget used up"));
         // The byte budget alone: an empty line still costs LOG_LINE_BYTES.
         limits.max_log_lines = usize::MAX;
         let mut state = call_state(&limits);
-        let lines = logged(|| (0..100_000).for_each(|_| state.log(LogLevel::Info, String::new())));
+        let lines = logged(|| (0..100_000).for_each(|_| state.log_line(LogLevel::Info, String::new())));
         assert_eq!(lines.len(), limits.max_log_bytes / LOG_LINE_BYTES + 1);
         // Text counts too: 36 bytes + 64 per line.
         let mut state = call_state(&limits);
-        let lines = logged(|| (0..100_000).for_each(|_| state.log(LogLevel::Warn, "x".repeat(36))));
+        let lines = logged(|| (0..100_000).for_each(|_| state.log_line(LogLevel::Warn, "x".repeat(36))));
         assert_eq!(lines.len(), limits.max_log_bytes / (LOG_LINE_BYTES + 36) + 1);
     }
 
     #[test]
     fn a_plugin_message_cannot_forge_a_log_line() {
-        use wit::sohoa::plugin::host::{Host, LogLevel};
         let limits = Settings::defaults().plugins;
         let mut state = call_state(&limits);
         let forged = "2026-11-30T00:00:00Z  INFO sohoa: forged";
         let lines = logged(|| {
-            state.log(LogLevel::Info, format!("ok\n{forged}"));
-            state.log(LogLevel::Error, format!("ok\r{forged}\u{2028}{forged}\u{85}{forged}"));
+            state.log_line(LogLevel::Info, format!("ok\n{forged}"));
+            state.log_line(LogLevel::Error, format!("ok\r{forged}\u{2028}{forged}\u{85}{forged}"));
         });
         assert_eq!(lines.len(), 2, "{lines:?}");
         for line in &lines {
@@ -939,208 +802,5 @@ mod tests {
         assert!(lines[0].ends_with(&format!(" INFO {prefix} ok\\n{forged}")), "{}", lines[0]);
         let escaped = format!("ok\\r{forged}\\u{{2028}}{forged}\\u{{85}}{forged}");
         assert!(lines[1].ends_with(&format!("ERROR {prefix} {escaped}")), "{}", lines[1]);
-    }
-
-    fn doc(blocks: Vec<wit::Block>) -> wit::Document {
-        wit::Document {
-            issuer: String::new(),
-            number: String::new(),
-            title: String::new(),
-            subject: String::new(),
-            blocks,
-        }
-    }
-
-    fn table(columns: usize, rows: usize) -> wit::Block {
-        wit::Block::Table(wit::Table {
-            header: vec![String::new(); columns],
-            rows: vec![vec![String::new(); columns]; rows],
-        })
-    }
-
-    fn date() -> wit::Date {
-        wit::Date { year: 2022, month: 7, day: 1 }
-    }
-
-    #[test]
-    fn empty_elements_cost_per_element() {
-        let e = ELEMENT_BYTES;
-        assert_eq!(e, 32);
-        // Issue 11, fault 3: one recipients block of 100,000 empty strings.
-        let recipients = doc(vec![wit::Block::Recipients(vec![String::new(); 100_000])]);
-        assert_eq!(document_size(&recipients), 3_200_064);
-        assert!(document_size(&recipients) > Settings::defaults().plugins.max_output_bytes);
-        // The document, the block, the header's 2 cells, 3 rows of 2 cells; then the texts.
-        assert_eq!(document_size(&doc(vec![table(2, 3)])), e + e + 2 * e + 3 * (e + 2 * e));
-        let mut signed = doc(vec![wit::Block::Paragraph("Kính gửi".into())]);
-        signed.issuer = "UBND".into();
-        assert_eq!(document_size(&signed), e + 4 + e + "Kính gửi".len());
-
-        let finding = wit::Finding {
-            team_id: 1,
-            severity: wit::Severity::Warning,
-            code: String::new(),
-            message: String::new(),
-            member_ids: vec![7, 8],
-        };
-        assert_eq!(findings_size(&vec![finding; 1000]), 1000 * (e + 2 * e));
-        let assessment =
-            wit::Assessment { candidate_id: 1, score: 0.0, award: None, reasons: vec![String::new(); 3] };
-        assert_eq!(assessments_size(&vec![assessment; 10]), 10 * (e + 3 * e));
-
-        let member = wit::Member {
-            id: 1,
-            full_name: String::new(),
-            gender: wit::Gender::Female,
-            age: None,
-            position: wit::Position::Member,
-            affiliation: wit::Affiliation::Volunteer,
-            skills: vec![String::new(); 3],
-            joined_on: date(),
-            left_on: None,
-        };
-        let team = wit::Team {
-            id: 1,
-            name: String::new(),
-            unit_code: String::new(),
-            unit_name: String::new(),
-            kind: wit::UnitLevel::Village,
-            status: wit::TeamStatus::Active,
-            decision_date: date(),
-            members: vec![member; 2],
-        };
-        assert_eq!(team_size(&team), 2 * e + 2 * (2 * e + 3 * e));
-        let param = wit::Param { name: String::new(), value: wit::ParamValue::Integer(1) };
-        assert_eq!(param_size(&param), e + 8);
-
-        let meta = wit::Metadata {
-            id: String::new(),
-            version: String::new(),
-            name: String::new(),
-            description: String::new(),
-            kinds: vec![wit::RuleKind::Report; 2],
-            indicators: vec![String::new(); 3],
-            params: vec![wit::ParamSpec {
-                name: String::new(),
-                description: String::new(),
-                default_value: wit::ParamValue::Integer(0),
-            }],
-        };
-        assert_eq!(meta_size(&meta), e + 2 * e + 3 * e + (e + 8));
-        let value = wit::IndicatorValue { code: String::new(), value: 1.0 };
-        let row = wit::UnitRow {
-            unit_code: String::new(),
-            unit_name: String::new(),
-            team_count: 0,
-            member_count: 0,
-            values: vec![value.clone()],
-        };
-        let input = wit::ReportInput {
-            unit_code: String::new(),
-            unit_name: String::new(),
-            period: String::new(),
-            issuing_office: String::new(),
-            place: String::new(),
-            issued_on: date(),
-            rows: vec![row; 2],
-        };
-        assert_eq!(report_input_size(&input), e + 2 * (e + e));
-        let candidate = wit::Candidate {
-            id: 1,
-            kind: wit::CandidateKind::Team,
-            name: String::new(),
-            unit_code: String::new(),
-            values: vec![value; 2],
-        };
-        assert_eq!(candidate_size(&candidate), e + 2 * e);
-    }
-
-    #[test]
-    fn element_caps_name_the_plugin_what_and_the_limit() {
-        let limits = Settings::defaults().plugins;
-        let check = |blocks: Vec<wit::Block>| {
-            check_document_counts(&limits, "hostile@0.1.0", &doc(blocks)).map_err(|e| e.to_string())
-        };
-        let cells = |row_widths: &[usize]| {
-            let rows = row_widths.iter().map(|&n| vec![String::new(); n]).collect();
-            wit::Block::Table(wit::Table { header: vec![], rows })
-        };
-        // Every cap reached at once, none passed: 500 blocks, a table of 2000 rows with a row
-        // of 32 cells, 20000 cells in all, 100 recipients.
-        let at_caps = |extra: Vec<wit::Block>| {
-            let mut widths = vec![9; 2000];
-            widths[0] = 32;
-            let mut blocks = vec![
-                cells(&widths),
-                cells(&[1; 1977]),
-                wit::Block::Recipients(vec![String::new(); 60]),
-                wit::Block::Recipients(vec![String::new(); 40]),
-            ];
-            blocks.extend(std::iter::repeat_n(wit::Block::Paragraph(String::new()), 496 - extra.len()));
-            blocks.extend(extra);
-            blocks
-        };
-        assert_eq!(check(at_caps(vec![])), Ok(()));
-        let message = |count: usize, what: &str, limit: usize, setting: &str| {
-            Err(format!(
-                "plugin hostile@0.1.0 answered {count} {what}; at most {limit} are accepted (plugins.{setting})"
-            ))
-        };
-        let mut blocks = at_caps(vec![]);
-        blocks.push(wit::Block::Paragraph(String::new()));
-        assert_eq!(check(blocks), message(501, "document blocks", 500, "max_blocks"));
-        assert_eq!(
-            check(vec![cells(&[1; 2001])]),
-            message(2001, "rows in one table", 2000, "max_table_rows")
-        );
-        assert_eq!(check(vec![table(33, 1)]), message(33, "cells in one table row", 32, "max_table_columns"));
-        assert_eq!(
-            check(at_caps(vec![cells(&[1])])),
-            message(20001, "table cells", 20000, "max_table_cells")
-        );
-        assert_eq!(
-            check(at_caps(vec![wit::Block::Recipients(vec![String::new()])])),
-            message(101, "recipients", 100, "max_recipients")
-        );
-        // The hostile plugin's attacks.
-        assert_eq!(
-            check(vec![wit::Block::Recipients(vec![String::new(); 100_000])]),
-            message(100_000, "recipients", 100, "max_recipients")
-        );
-        assert_eq!(check(vec![table(30, 2000)]), message(60_030, "table cells", 20000, "max_table_cells"));
-
-        let finding = |ids: usize| wit::Finding {
-            team_id: 1,
-            severity: wit::Severity::Info,
-            code: String::new(),
-            message: String::new(),
-            member_ids: vec![1; ids],
-        };
-        let findings = |f: Vec<wit::Finding>| {
-            check_findings_counts(&limits, "hostile@0.1.0", &f).map_err(|e| e.to_string())
-        };
-        assert_eq!(findings(vec![finding(20_000); 1]), Ok(()));
-        assert_eq!(findings(vec![finding(0); 20_001]), message(20_001, "findings", 20_000, "max_list_items"));
-        assert_eq!(
-            findings(vec![finding(20_001)]),
-            message(20_001, "member ids in one finding", 20_000, "max_list_items")
-        );
-        let assessment = |reasons: usize| wit::Assessment {
-            candidate_id: 1,
-            score: 1.0,
-            award: None,
-            reasons: vec![String::new(); reasons],
-        };
-        let assessed = |a: Vec<wit::Assessment>| {
-            check_assessment_counts(&limits, "hostile@0.1.0", &a).map_err(|e| e.to_string())
-        };
-        assert_eq!(
-            assessed(vec![assessment(20_001)]),
-            message(20_001, "reasons in one assessment", 20_000, "max_list_items")
-        );
-        assert_eq!(
-            assessed(vec![assessment(0); 20_001]),
-            message(20_001, "assessments", 20_000, "max_list_items")
-        );
     }
 }

@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use super::members::{MemberFilter, list as list_members};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::plugins::{Kind, Runtime, bindings, wit};
-use crate::vocab::{Affiliation, Gender, Position, TeamStatus};
+use crate::plugins::types as h;
+use crate::plugins::{Kind, Runtime, bindings};
 
 /// The plugin version a check (or report, or assessment) ran with.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -67,76 +67,41 @@ impl CheckResult {
     }
 }
 
-fn wit_date(iso: &str) -> wit::Date {
-    let d = crate::dates::parse(iso).unwrap_or_else(crate::dates::today);
-    wit::Date { year: d.year() as u16, month: d.month() as u8, day: d.day() as u8 }
+fn day(iso: &str) -> chrono::NaiveDate {
+    crate::dates::parse(iso).unwrap_or_else(crate::dates::today)
 }
 
-fn position(p: Position) -> wit::Position {
-    match p {
-        Position::Leader => wit::Position::Leader,
-        Position::Deputy => wit::Position::Deputy,
-        Position::Member => wit::Position::Member,
-    }
-}
-
-fn affiliation(a: Affiliation) -> wit::Affiliation {
-    use wit::Affiliation as W;
-    match a {
-        Affiliation::CommuneLeadership => W::CommuneLeadership,
-        Affiliation::CommunePolice => W::CommunePolice,
-        Affiliation::CulturalSocialOfficer => W::CulturalSocialOfficer,
-        Affiliation::YouthUnion => W::YouthUnion,
-        Affiliation::WomensUnion => W::WomensUnion,
-        Affiliation::FarmersUnion => W::FarmersUnion,
-        Affiliation::VeteransAssociation => W::VeteransAssociation,
-        Affiliation::FatherlandFront => W::FatherlandFront,
-        Affiliation::VillageHead => W::VillageHead,
-        Affiliation::TelecomPostal => W::TelecomPostal,
-        Affiliation::Teacher => W::Teacher,
-        Affiliation::Volunteer => W::Volunteer,
-        Affiliation::Other => W::Other,
-    }
-}
-
-/// The team as the plugin interface describes it, on `as_of`.
-pub async fn wit_team(conn: &mut AnyConnection, team: super::Team, as_of: &str) -> Result<wit::Team> {
+/// The team as a plugin sees it on `as_of` (ISO date): every member it has had, with ages
+/// instead of years of birth. Errors: the database's.
+pub async fn plugin_team(conn: &mut AnyConnection, team: super::Team, as_of: &str) -> Result<h::Team> {
     let filter = MemberFilter { team: Some(team.id), include_left: true, ..Default::default() };
     let (members, _) = list_members(conn, &filter, i64::MAX, 0).await?;
-    let year = i64::from(wit_date(as_of).year);
-    Ok(wit::Team {
+    let year = i64::from(day(as_of).year());
+    Ok(h::Team {
         id: team.id,
         name: team.name,
         unit_code: team.unit_code,
         unit_name: team.unit_name,
         kind: if team.kind == crate::units::Level::Village {
-            wit::UnitLevel::Village
+            crate::units::Level::Village
         } else {
-            wit::UnitLevel::Commune
+            crate::units::Level::Commune
         },
-        status: match team.status {
-            TeamStatus::Active => wit::TeamStatus::Active,
-            TeamStatus::Suspended => wit::TeamStatus::Suspended,
-            TeamStatus::Dissolved => wit::TeamStatus::Dissolved,
-        },
-        decision_date: wit_date(&team.decision_date),
+        status: team.status,
+        decision_date: day(&team.decision_date),
         members: members
             .into_iter()
-            .map(|m| wit::Member {
+            .map(|m| h::Member {
                 id: m.id,
                 full_name: m.full_name,
-                gender: match m.gender {
-                    Gender::Male => wit::Gender::Male,
-                    Gender::Female => wit::Gender::Female,
-                    Gender::Other => wit::Gender::Other,
-                },
+                gender: m.gender,
                 // Age in whole years is all the plugin needs; the year of birth stays home.
                 age: m.birth_year.map(|b| (year - b).max(0) as u32),
-                position: position(m.position),
-                affiliation: affiliation(m.affiliation),
+                position: m.position,
+                affiliation: m.affiliation,
                 skills: m.skills,
-                joined_on: wit_date(&m.joined_on),
-                left_on: m.left_on.as_deref().map(wit_date),
+                joined_on: day(&m.joined_on),
+                left_on: m.left_on.as_deref().map(day),
             })
             .collect(),
     })
@@ -149,7 +114,7 @@ pub struct Subject {
     /// The rule that applies, None when none does.
     pub rule: Option<bindings::Resolved>,
     /// The team as the plugin interface describes it.
-    pub input: wit::Team,
+    pub input: h::Team,
 }
 
 impl Subject {
@@ -200,7 +165,7 @@ pub async fn gather(
                 r
             }
         };
-        let input = wit_team(conn, team, as_of).await?;
+        let input = plugin_team(conn, team, as_of).await?;
         let index = subjects.len();
         if let Some(resolved) = &rule {
             let same = |p: &crate::plugins::Prepared| {
@@ -241,9 +206,9 @@ impl Gathered {
                 })
             })
             .collect();
-        let date = wit_date(&self.as_of);
+        let date = day(&self.as_of);
         for (call, members) in &self.groups {
-            let teams: Vec<wit::Team> = members.iter().map(|&i| self.subjects[i].input.clone()).collect();
+            let teams: Vec<h::Team> = members.iter().map(|&i| self.subjects[i].input.clone()).collect();
             let outcome = call
                 .call(runtime, move |runtime, loaded, label, params| {
                     runtime.check_teams(loaded, label, &teams, date, params)
@@ -337,11 +302,11 @@ pub async fn preview(
         let mut inputs = Vec::with_capacity(team_ids.len());
         for id in team_ids {
             let team = super::find(&mut conn, *id).await?;
-            inputs.push(wit_team(&mut conn, team, as_of).await?);
+            inputs.push(plugin_team(&mut conn, team, as_of).await?);
         }
         (inputs, crate::plugins::prepare(&mut conn, runtime, plugin, &params).await?)
     };
-    let date = wit_date(as_of);
+    let date = day(as_of);
     // A province's teams in calls of a few hundred, each well inside the input size limit.
     let mut findings = Vec::new();
     for chunk in inputs.chunks(PREVIEW_BATCH) {
@@ -356,15 +321,10 @@ pub async fn preview(
     Ok(team_ids.iter().map(|id| findings.iter().filter(|f| f.team_id == *id).cloned().collect()).collect())
 }
 
-fn finding(f: wit::Finding) -> Finding {
+fn finding(f: h::Finding) -> Finding {
     Finding {
         team_id: f.team_id,
-        severity: match f.severity {
-            wit::Severity::Error => "error",
-            wit::Severity::Warning => "warning",
-            wit::Severity::Info => "info",
-        }
-        .into(),
+        severity: f.severity.as_str().into(),
         code: f.code,
         message: f.message,
         member_ids: f.member_ids,

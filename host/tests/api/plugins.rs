@@ -73,7 +73,7 @@ async fn install_validates_components_and_keeps_every_version() {
         let r = install(&app, "future-interface").await;
         assert_eq!(r.status, 422, "{:?}", r.body);
         let message = r.body["error"]["message"].as_str().unwrap();
-        assert!(message.contains("0.2.0") && message.contains("supports 0.1.0"), "{message}");
+        assert!(message.contains("0.3.0") && message.contains("supports 0.1.0, 0.2.0"), "{message}");
         assert_eq!(app.count("plugins").await, 1);
 
         let viewer = app.with_token(&app.user("xem.plugin", "district_culture", Some("547"), None).await);
@@ -352,7 +352,7 @@ fn the_compiled_cache_is_used_only_when_its_tag_verifies() {
 /// `max_log_bytes`), and a message with a newline cannot start a log line of its own.
 #[test]
 fn plugin_logs_are_bounded_by_lines_and_cannot_forge_lines() {
-    use sohoa::plugins::wit;
+    use sohoa::plugins::types as wit;
     use std::io::Write;
     use std::sync::{Arc, Mutex};
 
@@ -380,12 +380,12 @@ fn plugin_logs_are_bounded_by_lines_and_cannot_forge_lines() {
         name: "Tổ công nghệ số cộng đồng thôn Phú Thịnh".into(),
         unit_code: "21835-01".into(),
         unit_name: "Thôn Phú Thịnh".into(),
-        kind: wit::UnitLevel::Village,
+        kind: wit::Level::Village,
         status: wit::TeamStatus::Active,
-        decision_date: wit::Date { year: 2022, month: 6, day: 15 },
+        decision_date: chrono::NaiveDate::from_ymd_opt(2022, 6, 15).unwrap(),
         members: vec![],
     };
-    let as_of = wit::Date { year: 2023, month: 1, day: 1 };
+    let as_of = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
     // The lines a call in `mode` writes to a log in the server's human-readable format.
     let logged = |plugins: &sohoa::config::PluginSettings, mode: &str| -> Vec<String> {
         let runtime =

@@ -4,7 +4,7 @@
 //! No province publishes a national form for it (see the plugin README); the columns and the
 //! signing office are parameters.
 
-use sohoa_sdk::document::{DocumentBuilder, Period};
+use sohoa_sdk::document::DocumentBuilder;
 use sohoa_sdk::text::{decimal, in_sentence, number};
 use sohoa_sdk::*;
 
@@ -30,7 +30,7 @@ impl Plugin for BaoCaoThangXa {
     fn metadata() -> Metadata {
         Metadata {
             id: "bao-cao-thang-xa".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             name: "Báo cáo tháng của UBND xã về Tổ công nghệ số cộng đồng".into(),
             description: "UBND xã báo cáo Phòng Văn hóa và Thông tin huyện kết quả hoạt động hằng tháng \
                           của các Tổ CNSCĐ, theo từng thôn."
@@ -52,20 +52,19 @@ impl Plugin for BaoCaoThangXa {
                     default_value: ParamValue::Integer(20),
                 },
             ],
+            report_form: Some(report_form()),
         }
     }
 
     fn render_report(input: ReportInput, params: Vec<Param>) -> Result<Document, PluginError> {
         let p = Params(&params);
-        let period = match Period::parse(&input.period)? {
-            m @ Period::Month { .. } => m,
-            Period::Quarter { .. } => {
-                return Err(PluginError::Failed(format!(
-                    "báo cáo tháng cần kỳ là một tháng (ví dụ 2022-07), không phải '{}'",
-                    input.period
-                )));
-            }
-        };
+        let period = &input.period;
+        if period.period_type != PeriodType::Month {
+            return Err(PluginError::Failed(format!(
+                "báo cáo tháng cần kỳ là một tháng (ví dụ 2022-07), không phải '{}'",
+                period.id
+            )));
+        }
         let target = p.integer("muc_tieu_ho_moi_to")?;
         if target < 0 {
             return Err(PluginError::InvalidParams("muc_tieu_ho_moi_to không được âm".into()));
@@ -142,6 +141,27 @@ impl Plugin for BaoCaoThangXa {
     }
 }
 
+/// The form: each village's figures for a calendar month, due by the 5th of the next month.
+/// No national form exists (see the README); a province changes these by shipping a version.
+fn report_form() -> ReportForm {
+    let units = ["hộ", "tài khoản", "hồ sơ", "tài khoản", "lượt"];
+    let english = ["households guided", "VNeID accounts", "online public service files", "payment accounts", "outreach sessions"];
+    ReportForm {
+        period_type: PeriodType::Month,
+        level: UnitLevel::Village,
+        cut_off: CutOff::Calendar,
+        deadline_days: 5,
+        indicators: INDICATORS
+            .iter()
+            .zip(units.iter().zip(english))
+            .map(|((code, name), (unit, en))| {
+                let indicator = Indicator::count(code, name, en, unit);
+                if *code == "ho_duoc_huong_dan" { indicator.required() } else { indicator }
+            })
+            .collect(),
+    }
+}
+
 register_plugin!(BaoCaoThangXa);
 
 #[cfg(test)]
@@ -162,6 +182,8 @@ mod tests {
             unit_name: name.into(),
             team_count: teams,
             member_count: members,
+            status: if guided.is_some() { SubmissionStatus::Entered } else { SubmissionStatus::Missing },
+            submitted_on: None,
             values: guided
                 .map(|v| IndicatorValue { code: "ho_duoc_huong_dan".into(), value: v })
                 .into_iter()
@@ -170,11 +192,13 @@ mod tests {
         ReportInput {
             unit_code: "21835".into(),
             unit_name: "Xã Bình Tường".into(),
-            period: period.into(),
+            period: Period::calendar(period).unwrap(),
             issuing_office: String::new(),
             place: "Bình Tường".into(),
             issued_on: Date::new(2022, 8, 2),
             rows: vec![row("Thôn Hòa Hiệp", 1, 5, Some(25.0)), row("Thôn Phú Lạc", 1, 4, Some(12.0))],
+            totals: vec![],
+            previous_totals: vec![],
         }
     }
 

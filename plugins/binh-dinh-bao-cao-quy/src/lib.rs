@@ -5,7 +5,7 @@
 //! The plugin writes the words and the table; the host lays the document out per Decree 30/2020
 //! (national title, motto, issuer, number, place and date, signature, recipients).
 
-use sohoa_sdk::document::{DocumentBuilder, Period};
+use sohoa_sdk::document::DocumentBuilder;
 use sohoa_sdk::text::{decimal, in_sentence, number};
 use sohoa_sdk::*;
 
@@ -37,7 +37,7 @@ impl Plugin for BaoCaoQuy {
     fn metadata() -> Metadata {
         Metadata {
             id: "binh-dinh-bao-cao-quy".into(),
-            version: "1.0.0".into(),
+            version: "1.1.0".into(),
             name: "Bình Định — Báo cáo quý về Tổ công nghệ số cộng đồng (cấp huyện)".into(),
             description: "Báo cáo kết quả hoạt động của Tổ CNSCĐ theo quý của Phòng Văn hóa và Thông tin \
                           gửi UBND huyện và Sở Thông tin và Truyền thông, bảng chỉ tiêu theo từng xã."
@@ -73,21 +73,34 @@ impl Plugin for BaoCaoQuy {
                     default_value: ParamValue::Flag(false),
                 },
                 text_param("nguoi_ky", "Họ và tên người ký", ""),
+                ParamSpec {
+                    name: "vneid_toi_da_moi_ho".into(),
+                    description: "Số tài khoản VNeID kích hoạt tối đa cho mỗi hộ được hướng dẫn (vượt là số liệu sai)".into(),
+                    default_value: ParamValue::Integer(4),
+                },
+                ParamSpec {
+                    name: "giam_canh_bao".into(),
+                    description: "Chỉ tiêu giảm quá bao nhiêu phần trăm so với quý trước thì hỏi lại người nhập".into(),
+                    default_value: ParamValue::Integer(50),
+                },
             ],
+            report_form: Some(report_form()),
         }
+    }
+
+    fn validate_submission(submission: Submission, params: Vec<Param>) -> Result<Vec<SubmissionFinding>, PluginError> {
+        validate(&submission, &params)
     }
 
     fn render_report(input: ReportInput, params: Vec<Param>) -> Result<Document, PluginError> {
         let p = Params(&params);
-        let period = match Period::parse(&input.period)? {
-            q @ Period::Quarter { .. } => q,
-            Period::Month { .. } => {
-                return Err(PluginError::Failed(format!(
-                    "báo cáo quý cần kỳ là một quý (ví dụ 2022-Q3), không phải '{}'",
-                    input.period
-                )));
-            }
-        };
+        let period = &input.period;
+        if period.period_type != PeriodType::Quarter {
+            return Err(PluginError::Failed(format!(
+                "báo cáo quý cần kỳ là một quý (ví dụ 2022-Q3), không phải '{}'",
+                period.id
+            )));
+        }
         let columns = columns(&p.text("chi_tieu")?)?;
         let office = if input.issuing_office.trim().is_empty() {
             p.text("co_quan")?
@@ -156,6 +169,20 @@ impl Plugin for BaoCaoQuy {
         rows.push(total);
         doc = doc.table(&header, rows);
 
+        let reported = input.rows.iter().filter(|r| r.reported()).count();
+        let mut progress =
+            format!("{reported}/{} đơn vị cấp xã đã gửi số liệu trong kỳ", input.rows.len());
+        if let (Some(now), Some(before)) = (input.total("ho_duoc_huong_dan"), input.previous_total("ho_duoc_huong_dan"))
+            && before > 0.0
+        {
+            let change = (now - before) / before * 100.0;
+            let word = if change >= 0.0 { "tăng" } else { "giảm" };
+            progress.push_str(&format!(
+                "; số hộ gia đình được hướng dẫn {word} {}% so với quý trước",
+                decimal(change.abs(), 1)
+            ));
+        }
+        doc = doc.paragraph(&format!("{progress}."));
         let silent: Vec<&str> =
             input.rows.iter().filter(|r| r.values.is_empty()).map(|r| r.unit_name.as_str()).collect();
         if !silent.is_empty() {
@@ -196,6 +223,81 @@ impl Plugin for BaoCaoQuy {
     }
 }
 
+/// The form: each commune's figures for a quarter, counted as Decree 09/2019/NĐ-CP counts
+/// (15th of the month before the quarter to the 14th of its last month), due 4 days later (the
+/// 18th). Households guided is required.
+fn report_form() -> ReportForm {
+    const UNITS: &[(&str, &str)] = &[
+        ("người", "members trained"),
+        ("hộ", "households guided"),
+        ("tài khoản", "VNeID accounts activated"),
+        ("tài khoản", "national public service portal accounts"),
+        ("hồ sơ", "online public service files"),
+        ("tài khoản", "electronic payment accounts"),
+        ("tài khoản", "e-commerce accounts or shops"),
+        ("lượt", "outreach sessions"),
+    ];
+    ReportForm {
+        period_type: PeriodType::Quarter,
+        level: UnitLevel::Commune,
+        cut_off: CutOff::AdministrativeRegime,
+        deadline_days: 4,
+        indicators: INDICATORS
+            .iter()
+            .zip(UNITS)
+            .map(|((code, name), (unit, en))| {
+                let indicator = Indicator::count(code, name, en, unit);
+                if *code == "ho_duoc_huong_dan" { indicator.required() } else { indicator }
+            })
+            .collect(),
+    }
+}
+
+/// Bình Định's own checks of a commune's quarterly figures: more VNeID accounts than
+/// `vneid_toi_da_moi_ho` per household guided is an error (the figures are wrong); an
+/// indicator falling by more than `giam_canh_bao` percent since the last quarter is a warning.
+fn validate(submission: &Submission, params: &[Param]) -> Result<Vec<SubmissionFinding>, PluginError> {
+    let p = Params(params);
+    let per_household = p.integer("vneid_toi_da_moi_ho")?;
+    let drop = p.integer("giam_canh_bao")?;
+    if per_household < 1 || !(1..=100).contains(&drop) {
+        return Err(PluginError::InvalidParams(
+            "vneid_toi_da_moi_ho phải từ 1 trở lên, giam_canh_bao từ 1 đến 100".into(),
+        ));
+    }
+    let mut found = Vec::new();
+    if let (Some(vneid), Some(guided)) = (submission.value("tk_vneid"), submission.value("ho_duoc_huong_dan"))
+        && vneid > guided * per_household as f64
+    {
+        found.push(SubmissionFinding::error(
+            "tk_vneid",
+            "vneid-vuot-so-ho",
+            format!(
+                "Tài khoản VNeID kích hoạt ({}) vượt quá {per_household} tài khoản cho mỗi hộ được hướng dẫn ({} hộ).",
+                decimal(vneid, 0),
+                decimal(guided, 0)
+            ),
+        ));
+    }
+    for (code, name) in INDICATORS {
+        if let (Some(now), Some(before)) = (submission.value(code), submission.previous_value(code))
+            && before > 0.0
+            && now < before * (100 - drop) as f64 / 100.0
+        {
+            found.push(SubmissionFinding::warning(
+                code,
+                "giam-manh",
+                format!(
+                    "{name}: {} so với {} quý trước, giảm hơn {drop}%. Đề nghị kiểm tra lại trước khi gửi.",
+                    decimal(now, 0),
+                    decimal(before, 0)
+                ),
+            ));
+        }
+    }
+    Ok(found)
+}
+
 /// The columns the `chi_tieu` parameter asks for, in its order.
 fn columns(spec: &str) -> Result<Vec<(&'static str, &'static str)>, PluginError> {
     let mut out = Vec::new();
@@ -226,6 +328,8 @@ mod tests {
             unit_name: name.into(),
             team_count: teams,
             member_count: members,
+            status: if values.is_empty() { SubmissionStatus::Missing } else { SubmissionStatus::Entered },
+            submitted_on: None,
             values: values.iter().map(|(c, v)| IndicatorValue { code: c.to_string(), value: *v }).collect(),
         }
     }
@@ -242,7 +346,7 @@ mod tests {
         ReportInput {
             unit_code: "547".into(),
             unit_name: "Huyện Tây Sơn".into(),
-            period: period.into(),
+            period: Period::calendar(period).unwrap(),
             issuing_office: String::new(),
             place: "Tây Sơn".into(),
             issued_on: Date::new(2022, 10, 5),
@@ -257,6 +361,8 @@ mod tests {
                 row("21835", "Xã Bình Tường", 12, 60, &[("ho_duoc_huong_dan", 950.0)]),
                 row("21841", "Xã Vĩnh An", 0, 0, &[]),
             ],
+            totals: vec![IndicatorValue { code: "ho_duoc_huong_dan".into(), value: 2184.0 }],
+            previous_totals: vec![IndicatorValue { code: "ho_duoc_huong_dan".into(), value: 1950.0 }],
         }
     }
 
@@ -283,6 +389,33 @@ mod tests {
         assert!(t.contains(" | Tổng cộng | 21 | 105 | 2.184 | 800"), "{t}");
         assert!(t.contains("Đơn vị chưa thành lập Tổ: Xã Vĩnh An."), "{t}");
         assert!(t.contains("Thị trấn Phú Phong (1.234 hộ)"), "{t}");
+        // (2184 - 1950) / 1950 = 12%.
+        assert!(
+            t.contains("2/3 đơn vị cấp xã đã gửi số liệu trong kỳ; số hộ gia đình được hướng dẫn tăng 12% so với quý trước."),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn submissions_are_judged_by_the_provinces_rules() {
+        let submission = |values: &[(&str, f64)], previous: Option<&[(&str, f64)]>| Submission {
+            unit_code: "21835".into(),
+            unit_name: "Xã Bình Tường".into(),
+            period: Period::calendar("2022-Q3").unwrap(),
+            values: values.iter().map(|(c, v)| IndicatorValue { code: c.to_string(), value: *v }).collect(),
+            previous: previous
+                .map(|p| p.iter().map(|(c, v)| IndicatorValue { code: c.to_string(), value: *v }).collect()),
+        };
+        let codes = |s: Submission| {
+            validate(&s, &params()).unwrap().into_iter().map(|f| format!("{}@{}", f.code, f.indicator)).collect::<Vec<_>>()
+        };
+        assert!(codes(submission(&[("ho_duoc_huong_dan", 100.0), ("tk_vneid", 400.0)], None)).is_empty());
+        assert_eq!(
+            codes(submission(&[("ho_duoc_huong_dan", 100.0), ("tk_vneid", 401.0)], Some(&[("ho_duoc_huong_dan", 201.0)]))),
+            ["vneid-vuot-so-ho@tk_vneid", "giam-manh@ho_duoc_huong_dan"]
+        );
+        // Exactly half is not "more than half".
+        assert!(codes(submission(&[("ho_duoc_huong_dan", 100.0)], Some(&[("ho_duoc_huong_dan", 200.0)]))).is_empty());
     }
 
     #[test]

@@ -38,6 +38,7 @@ impl Plugin for KeHoach77 {
                     default_value: ParamValue::Integer(16),
                 },
             ],
+            report_form: None,
         }
     }
 

@@ -196,14 +196,16 @@ impl Plugin for ThiDuaCds {
                 number_param("muc_tieu_buoi_ca_nhan", "Mục tiêu cá nhân: số buổi tuyên truyền", 6.0),
                 integer_param("so_ca_nhan_toi_da", "Số cá nhân được khen tối đa trong một đợt", 5),
             ],
+            report_form: None,
         }
     }
 
     fn assess(
         candidates: Vec<Candidate>,
-        period: String,
+        period: Period,
         params: Vec<Param>,
     ) -> Result<Vec<Assessment>, PluginError> {
+        let period = period.id;
         let rules = Rules::read(&params)?;
         let mut out = Vec::new();
         for kind in [CandidateKind::Team, CandidateKind::Person] {
@@ -271,6 +273,10 @@ register_plugin!(ThiDuaCds);
 mod tests {
     use super::*;
 
+    fn year_2022() -> Period {
+        Period { id: "2022".into(), period_type: PeriodType::Year, start: Date::new(2022, 1, 1), end: Date::new(2022, 12, 31) }
+    }
+
     fn params() -> Vec<Param> {
         ThiDuaCds::metadata()
             .params
@@ -303,7 +309,7 @@ mod tests {
             ],
         );
         let weak = team(2, &[("ho_gia_dinh", 300.0), ("ho_duoc_huong_dan", 30.0)]);
-        let out = ThiDuaCds::assess(vec![weak, strong], "2022".into(), params()).unwrap();
+        let out = ThiDuaCds::assess(vec![weak, strong], year_2022(), params()).unwrap();
         assert_eq!(out[0].candidate_id, 1);
         assert_eq!(out[0].score, 100.0);
         assert_eq!(out[0].award.as_deref(), Some(BANG_KHEN));
@@ -315,6 +321,6 @@ mod tests {
     fn weights_must_add_up() {
         let mut p = params();
         p[0].value = ParamValue::Number(50.0);
-        assert!(matches!(ThiDuaCds::assess(vec![], "2022".into(), p), Err(PluginError::InvalidParams(_))));
+        assert!(matches!(ThiDuaCds::assess(vec![], year_2022(), p), Err(PluginError::InvalidParams(_))));
     }
 }

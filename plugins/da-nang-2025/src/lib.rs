@@ -22,6 +22,7 @@ impl Plugin for DaNang2025 {
                 description: "Số thành viên tối thiểu".into(),
                 default_value: ParamValue::Integer(7),
             }],
+            report_form: None,
         }
     }
 

@@ -25,6 +25,7 @@ impl Plugin for TuyenQuang2025 {
                     default_value: ParamValue::Integer(5),
                 },
             ],
+            report_form: None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! The same plugin as the SDK would make, but against interface version 0.2.0: the host must
+//! The same plugin as the SDK would make, but against interface version 0.3.0: the host must
 //! refuse it and name the versions it supports.
 
 wit_bindgen::generate!({ path: "wit", world: "plugin" });

@@ -42,6 +42,7 @@ impl Plugin for Hostile {
                 description: "Cách phá hoại".into(),
                 default_value: ParamValue::Text("ok".into()),
             }],
+            report_form: None,
         }
     }
 
