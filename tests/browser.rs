@@ -541,12 +541,12 @@ async fn district_culture_fixes_a_team_makes_the_report_and_reads_the_dashboard(
     w.in_officials_words("a refused report form").await;
     w.accessible("a refused report form").await;
     w.on_a_phone("15-bao-cao-loi").await;
-    // A month given to the quarterly template: its own refusal, beside the period.
+    // A month given to the quarterly template: its declared form refuses it, beside the period.
     w.type_into("input[name='v.21808.tk_vneid']", "800").await;
     w.select("#f-period_part", "07").await;
     w.submit("form[action='/units/547/report'] button[type=submit]").await;
     c.wait().for_element(Locator::Css("#e-period_part")).await.unwrap();
-    assert!(text(c, "#e-period_part").await.contains("báo cáo quý cần kỳ là một quý"));
+    assert!(text(c, "#e-period_part").await.contains("mẫu báo cáo này lập theo quý"));
     assert_eq!(w.value("input[name='v.21808.tk_vneid']").await, "800");
     w.select("#f-period_part", "Q3").await;
     w.submit("form[action='/units/547/report'] button[type=submit]").await;

@@ -375,7 +375,7 @@ fn the_report_template_builds_and_passes_its_fixtures() {
         .unwrap();
     let report = String::from_utf8_lossy(&tested.stdout);
     assert!(
-        tested.status.success() && report.contains("2 passed, 0 failed"),
+        tested.status.success() && report.contains("3 passed, 0 failed"),
         "{report}{}",
         String::from_utf8_lossy(&tested.stderr)
     );

@@ -121,6 +121,8 @@ impl Error {
                 // The rule looked at the input and said no, in its own words (a month given
                 // to a quarterly report): the caller can act on it.
                 crate::plugins::PluginFailure::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                // The plugin's interface version lacks the hook: the caller must pick another.
+                crate::plugins::PluginFailure::Unsupported { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 // Nothing ran: the host is at capacity for plugin work, try again.
                 crate::plugins::PluginFailure::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 // A rule plugin failing is an upstream failure, not the caller's mistake.
@@ -156,6 +158,7 @@ impl Error {
                 | crate::plugins::PluginFailure::Incompatible { .. },
             ) => "plugin_invalid",
             Error::Plugin(crate::plugins::PluginFailure::Refused { .. }) => "plugin_refused",
+            Error::Plugin(crate::plugins::PluginFailure::Unsupported { .. }) => "plugin_unsupported",
             Error::Plugin(crate::plugins::PluginFailure::Busy { .. }) => "busy",
             Error::Plugin(_) | Error::RuleFailed(_) => "plugin_failed",
             Error::Database(e) if constraint_kind(e).is_some() => "conflict",

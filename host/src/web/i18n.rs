@@ -440,6 +440,7 @@ const WORDS: &[(&str, &str, &str)] = &[
         "choose a version, or switch the rule off",
     ),
     ("plugins.pre_release", "bản thử nghiệm", "pre-release"),
+    ("plugins.interface", "giao diện plugin", "plugin interface"),
     ("plugins.kinds", "Loại quy tắc", "Kinds of rule"),
     ("plugins.kind", "Loại quy tắc", "Kind of rule"),
     ("plugins.installed_at", "Ngày cài", "Installed"),
@@ -621,6 +622,19 @@ fn problem_vi(message: &str) -> String {
             "{} không phải ngày hợp lệ (dd/mm/yyyy)",
             message.split(" is not").next().unwrap_or("")
         );
+    }
+    if let Some((_, rest)) = message.split_once(" reports by ") {
+        // "binh-dinh-bao-cao-quy reports by quarter (e.g. 2022-Q3), not '2022-07'"
+        let kind = match rest.split(' ').next().unwrap_or("") {
+            "month" => "theo tháng (ví dụ 2022-07)",
+            "quarter" => "theo quý (ví dụ 2022-Q3)",
+            "half-year" => "theo 6 tháng (ví dụ 2022-H1)",
+            _ => "theo năm (ví dụ 2022)",
+        };
+        return format!("mẫu báo cáo này lập {kind}, không lập cho kỳ đã chọn");
+    }
+    if message.contains("is not a period; write") {
+        return "kỳ báo cáo không hợp lệ (ví dụ 2022-07, 2022-Q3, 2022-H1 hoặc 2022)".into();
     }
     if message.contains("is not a plausible year of birth") {
         let range = message.split('(').nth(1).unwrap_or(")").trim_end_matches(')');

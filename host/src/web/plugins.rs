@@ -109,6 +109,8 @@ struct PluginView {
     name: String,
     kinds: Vec<&'static str>,
     installed_vn: String,
+    /// The plugin interface version it was built for ("0.1.0", "0.2.0").
+    interface_version: String,
 }
 
 #[derive(Serialize)]
@@ -279,6 +281,7 @@ async fn admin_page(state: &AppState, ctx: &Ctx, extra: Extra) -> WebResult {
             name: p.name.clone(),
             kinds: p.kinds.iter().map(|k| k.as_str()).collect(),
             installed_vn: crate::dates::display_instant(&p.installed_at).unwrap_or_default(),
+            interface_version: p.interface_version.clone(),
         })
         .collect();
     // The bindings that matter to this user: in the units they may read, and above them.

@@ -339,7 +339,7 @@ async fn sweep_stale_schemas(admin: &mut sqlx::PgConnection) {
 pub async fn enable(app: &TestApp, plugin: &str, kind: &str) {
     let r = app.post_bytes("/api/v1/plugins", "application/wasm", component(plugin)).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
-    let body = serde_json::json!({"kind": kind, "plugin_id": plugin, "version": "1.0.0", "effective_from": "2020-01-01"});
+    let body = serde_json::json!({"kind": kind, "plugin_id": plugin, "version": r.body["version"].clone(), "effective_from": "2020-01-01"});
     let r = app.post("/api/v1/units/52/plugins", body).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
 }

@@ -45,7 +45,7 @@ async fn install_validates_components_and_keeps_every_version() {
         let r = install(&app, "binh-dinh-ke-hoach-77").await;
         assert_eq!(r.status, 201, "{}: {:?}", app.backend, r.body);
         assert_eq!(r.body["plugin_id"], "binh-dinh-ke-hoach-77");
-        assert_eq!(r.body["interface_version"], "0.1.0");
+        assert_eq!(r.body["interface_version"], "0.2.0");
         assert_eq!(r.body["kinds"], json!(["composition"]));
         assert_eq!(r.body["params"][0]["name"], "min_village_members");
         assert_eq!(r.body["params"][0]["type"], "integer");
@@ -519,4 +519,131 @@ async fn empty_elements_count_against_the_output_budget() {
         );
     })
     .await;
+}
+
+/// Issue 12: a plugin built for the frozen interface 0.1.0 (`plugins/tests/interface-v0-1-0`,
+/// from `sdk/wit/since_v0.1.0`, without today's SDK) installs, binds, checks teams and renders
+/// a report next to the bundled 0.2.0 plugins; each reports its own interface version.
+#[tokio::test]
+async fn interface_0_1_0_plugins_run_beside_0_2_0_ones() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let old = install(&app, "interface-v0-1-0").await;
+        assert_eq!(old.status, 201, "{}: {:?}", app.backend, old.body);
+        assert_eq!(old.body["interface_version"], "0.1.0");
+        assert!(old.body["report_form"].is_null(), "0.1.0 has no report forms");
+        let new = install(&app, "binh-dinh-bao-cao-quy").await;
+        assert_eq!(new.status, 201, "{:?}", new.body);
+        assert_eq!(new.body["interface_version"], "0.2.0");
+        assert_eq!(new.body["report_form"]["period_type"], "quarter");
+        assert_eq!(new.body["report_form"]["cut_off"], "decree_09_2019");
+        let listed = app.get("/api/v1/plugins").await;
+        let versions: Vec<(String, String)> = listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["plugin_id"].as_str().unwrap().into(), p["interface_version"].as_str().unwrap().into()))
+            .collect();
+        assert_eq!(
+            versions,
+            [("binh-dinh-bao-cao-quy".into(), "0.2.0".into()), ("interface-v0-1-0".into(), "0.1.0".into())]
+        );
+
+        // The 0.1.0 rule checks a team: one member is fewer than the default two.
+        let r = app
+            .post(
+                "/api/v1/units/21835/plugins",
+                json!({"kind": "composition", "plugin_id": "interface-v0-1-0", "version": "0.1.0", "effective_from": "2022-01-01"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let t = team(&app, "21835", "2022-06-15").await;
+        let r = app
+            .post(
+                "/api/v1/members",
+                json!({"team_id": t["id"], "full_name": "Nguyễn Văn An", "gender": "male", "birth_year": 1985,
+                       "phone": "0905123001", "position": "leader", "affiliation": "commune_leadership",
+                       "joined_on": "2022-06-15", "reason": "thử quy tắc 0.1.0"}),
+            )
+            .await;
+        assert!(r.status == 201 || r.status == 422, "{:?}", r.body);
+        let r = app.post(&format!("/api/v1/teams/{}/check?as_of=2022-07-01", t["id"]), json!({})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["plugin"]["plugin_id"], "interface-v0-1-0");
+        assert_eq!(r.body["findings"][0]["code"], "it-thanh-vien", "{:?}", r.body);
+
+        // Both report templates render at the district, each through its own interface.
+        for (template, version, wanted) in
+            [("interface-v0-1-0", "0.1.0", "Kỳ 2022-Q3"), ("binh-dinh-bao-cao-quy", "1.1.0", "quý III năm 2022")]
+        {
+            let r = app
+                .post(
+                    "/api/v1/units/547/plugins",
+                    json!({"kind": "report", "plugin_id": template, "version": version, "effective_from": "2022-01-01"}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+            let r = app
+                .post(
+                    &format!("/api/v1/units/547/reports/{template}?format=json"),
+                    json!({"period": "2022-Q3", "issued_on": "2022-10-05", "values": {"21835": {"ho_duoc_huong_dan": 120}}}),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{template}: {:?}", r.body);
+            assert!(r.body["subject"].as_str().unwrap().contains(wanted), "{:?}", r.body);
+        }
+        // The quarterly template declares quarters: the host refuses a month itself.
+        let r = app
+            .post(
+                "/api/v1/units/547/reports/binh-dinh-bao-cao-quy?format=json",
+                json!({"period": "2022-07", "issued_on": "2022-10-05"}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        assert!(r.body.to_string().contains("quarter (e.g. 2022-Q3)"), "{:?}", r.body);
+    })
+    .await;
+}
+
+/// Issue 12: a hook newer than a plugin's interface is refused before anything runs, naming
+/// the version that added it; the 0.2.0 plugin's `validate-submission` answers.
+#[test]
+fn a_hook_newer_than_the_plugins_interface_is_unsupported() {
+    use sohoa::plugins::types as h;
+    let settings = sohoa::config::Settings::load(&Default::default()).unwrap();
+    let runtime = sohoa::plugins::Runtime::new(settings.plugins.clone(), None).unwrap();
+    let submission = h::Submission {
+        unit_code: "21835".into(),
+        unit_name: "Xã Bình Tường".into(),
+        period: h::Period::parse("2022-Q3", h::CutOff::Decree092019).unwrap(),
+        values: vec![
+            h::IndicatorValue { code: "ho_duoc_huong_dan".into(), value: 100.0 },
+            h::IndicatorValue { code: "tk_vneid".into(), value: 401.0 },
+        ],
+        previous: None,
+    };
+    let load = |name: &str| {
+        let bytes = component(name);
+        let inspected = sohoa::plugins::registry::inspect(&runtime, &bytes).unwrap();
+        (runtime.load(&inspected.sha256, &bytes).unwrap(), inspected)
+    };
+    let (old, _) = load("interface-v0-1-0");
+    assert_eq!(old.interface(), "0.1.0");
+    let err = runtime.validate_submission(&old, "interface-v0-1-0@0.1.0", &submission, &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin interface-v0-1-0@0.1.0 is built for interface 0.1.0, which has no submission validation (added in 0.2.0); install a version of it built with a newer SDK"
+    );
+    let (new, inspected) = load("binh-dinh-bao-cao-quy");
+    assert_eq!(new.interface(), "0.2.0");
+    let params: Vec<h::Param> = inspected
+        .meta
+        .params
+        .iter()
+        .map(|p| h::Param { name: p.name.clone(), value: p.default_value.clone() })
+        .collect();
+    let (found, _) = runtime.validate_submission(&new, "binh-dinh-bao-cao-quy@1.1.0", &submission, &params).unwrap();
+    assert_eq!(found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["vneid-vuot-so-ho"]);
+    assert_eq!(found[0].severity, h::Severity::Error);
 }

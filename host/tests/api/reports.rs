@@ -121,10 +121,13 @@ async fn bad_report_requests_are_refused_clearly() {
         assert_eq!(r.fields(), ["values.21550", "values.21835.so_ho"]);
         let r = app.post(QUARTERLY, q3(json!({"21835": {"tk_vneid": -5}}))).await;
         assert_eq!(r.fields(), ["values.21835.tk_vneid"]);
-        // A month is not a quarter: the template says so in its own words.
+        // A month is not a quarter: the template's declared form says so (interface 0.2.0),
+        // and periods are written one way.
         let r = app.post(QUARTERLY, json!({"period": "2022-07"})).await;
-        assert_eq!((r.status.as_u16(), r.code()), (422, "plugin_refused"), "{:?}", r.body);
-        assert!(r.body["error"]["message"].as_str().unwrap().contains("báo cáo quý cần kỳ là một quý"));
+        assert_eq!(r.fields(), ["period"], "{:?}", r.body);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("reports by quarter (e.g. 2022-Q3)"));
+        let r = app.post(QUARTERLY, json!({"period": "2022-q3"})).await;
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("is not a period"), "{:?}", r.body);
         let r = app.post(QUARTERLY, json!({"period": "2022-Q3", "issued_on": "31/02/2022"})).await;
         assert_eq!(r.fields(), ["issued_on"]);
         let r = app.post(&format!("{QUARTERLY}?format=pdf"), q3(json!({}))).await;

@@ -445,7 +445,7 @@ async fn reports_from_the_web_form() {
         month[1] = ("period", "2022-07");
         let p = b.post("/units/547/report", &month).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(p.body.contains("báo cáo quý cần kỳ là một quý"), "the template's own words");
+        assert!(p.body.contains("mẫu báo cáo này lập theo quý (ví dụ 2022-Q3)"), "the declared form's period type");
 
         // Home Affairs reads the district but does not issue its reports.
         let mut h = Browser::new(&app);
@@ -883,7 +883,7 @@ async fn hostile_and_mistaken_requests_get_pages_not_faults() {
             .await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
         let p = b
-            .post("/plugins/bind", &[("unit", "547"), ("choice", "composition:binh-dinh-bao-cao-quy@1.0.0")])
+            .post("/plugins/bind", &[("unit", "547"), ("choice", "composition:binh-dinh-bao-cao-quy@1.1.0")])
             .await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "refused at the first step");
         assert!(p.body.contains("aria-describedby=\"e-choice\""));
