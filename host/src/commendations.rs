@@ -100,10 +100,9 @@ pub async fn assess(
     // The plugin sees candidates numbered 0, 1, ... so a team and a membership with the same id
     // cannot be confused; `known` maps the numbers back.
     let mut known: Vec<Known> = Vec::new();
-    for (kind, field, figures) in [
-        (CandidateKind::Team, "teams", &request.teams),
-        (CandidateKind::Person, "members", &request.members),
-    ] {
+    for (kind, field, figures) in
+        [(CandidateKind::Team, "teams", &request.teams), (CandidateKind::Person, "members", &request.members)]
+    {
         for (id, values) in figures {
             let found = match kind {
                 CandidateKind::Team => crate::teams::find(conn, *id)

@@ -85,7 +85,9 @@ pub struct Period {
 
 /// A period identifier that is not one of the four spellings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a period; write 2022-07 (month), 2022-Q3 (quarter), 2022-H1 (half-year) or 2022 (year)")]
+#[error(
+    "'{0}' is not a period; write 2022-07 (month), 2022-Q3 (quarter), 2022-H1 (half-year) or 2022 (year)"
+)]
 pub struct BadPeriod(pub String);
 
 /// The years a period may fall in: wide enough for any report, narrow enough that every date
@@ -110,7 +112,12 @@ impl Period {
             return Err(bad());
         }
         let number = |digits: &str, max: u32| {
-            digits.bytes().all(|b| b.is_ascii_digit()).then(|| digits.parse::<u32>().ok()).flatten().filter(|n| (1..=max).contains(n))
+            digits
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| digits.parse::<u32>().ok())
+                .flatten()
+                .filter(|n| (1..=max).contains(n))
         };
         let (period_type, first_month) = match rest {
             None => (PeriodType::Year, 1),
@@ -234,14 +241,30 @@ mod tests {
 
     #[test]
     fn only_the_four_spellings_are_periods() {
-        for bad in ["2022-7", "2022-q3", "2022-Q5", "2022-Q0", "2022-H3", "2022-13", "2022-00", "22-Q1", "1999", "2101-01", "2022-", "", "2022-Q3 ", "２０２２"] {
+        for bad in [
+            "2022-7",
+            "2022-q3",
+            "2022-Q5",
+            "2022-Q0",
+            "2022-H3",
+            "2022-13",
+            "2022-00",
+            "22-Q1",
+            "1999",
+            "2101-01",
+            "2022-",
+            "",
+            "2022-Q3 ",
+            "２０２２",
+        ] {
             assert_eq!(Period::parse(bad, CutOff::Calendar), Err(BadPeriod(bad.into())), "{bad}");
         }
     }
 
     #[test]
     fn previous_periods_cross_years_and_deadlines_count_from_the_cut_off() {
-        let prev = |id: &str| Period::parse(id, CutOff::Calendar).unwrap().previous(CutOff::Calendar).unwrap().id;
+        let prev =
+            |id: &str| Period::parse(id, CutOff::Calendar).unwrap().previous(CutOff::Calendar).unwrap().id;
         assert_eq!(prev("2022-Q1"), "2021-Q4");
         assert_eq!(prev("2022-01"), "2021-12");
         assert_eq!(prev("2022-H1"), "2021-H2");

@@ -157,7 +157,11 @@ pub async fn render(
                 team_count: c.teams,
                 member_count: c.members,
                 // Figures typed into the request are not submissions: no status but this.
-                status: if values.is_empty() { h::SubmissionStatus::Missing } else { h::SubmissionStatus::Entered },
+                status: if values.is_empty() {
+                    h::SubmissionStatus::Missing
+                } else {
+                    h::SubmissionStatus::Entered
+                },
                 submitted_on: None,
                 values,
             }

@@ -41,9 +41,9 @@ pub mod text;
 
 pub use bindings::sohoa::plugin::host::LogLevel;
 pub use bindings::sohoa::plugin::types::{
-    Affiliation, Aggregation, Assessment, Block, Candidate, CandidateKind, CutOff, Date, Document,
-    Finding, Gender, Indicator, IndicatorValue, Member, Metadata, Param, ParamSpec, ParamValue, Period,
-    PeriodType, PluginError, Position, ReportForm, ReportInput, RuleKind, Severity, Signature, Submission,
+    Affiliation, Aggregation, Assessment, Block, Candidate, CandidateKind, CutOff, Date, Document, Finding,
+    Gender, Indicator, IndicatorValue, Member, Metadata, Param, ParamSpec, ParamValue, Period, PeriodType,
+    PluginError, Position, ReportForm, ReportInput, RuleKind, Severity, Signature, Submission,
     SubmissionFinding, SubmissionStatus, Table, Team, TeamStatus, UnitLevel, UnitRow, ValueType,
 };
 
@@ -276,9 +276,21 @@ impl Period {
         let rest = id.get(4..)?;
         let (period_type, first, months) = match rest {
             "" => (PeriodType::Year, 1, 12),
-            _ if rest.starts_with("-Q") => (PeriodType::Quarter, 3 * (rest[2..].parse::<u8>().ok().filter(|q| (1..=4).contains(q))? - 1) + 1, 3),
-            _ if rest.starts_with("-H") => (PeriodType::HalfYear, 6 * (rest[2..].parse::<u8>().ok().filter(|h| (1..=2).contains(h))? - 1) + 1, 6),
-            _ => (PeriodType::Month, rest.strip_prefix('-')?.parse::<u8>().ok().filter(|m| (1..=12).contains(m))?, 1),
+            _ if rest.starts_with("-Q") => (
+                PeriodType::Quarter,
+                3 * (rest[2..].parse::<u8>().ok().filter(|q| (1..=4).contains(q))? - 1) + 1,
+                3,
+            ),
+            _ if rest.starts_with("-H") => (
+                PeriodType::HalfYear,
+                6 * (rest[2..].parse::<u8>().ok().filter(|h| (1..=2).contains(h))? - 1) + 1,
+                6,
+            ),
+            _ => (
+                PeriodType::Month,
+                rest.strip_prefix('-')?.parse::<u8>().ok().filter(|m| (1..=12).contains(m))?,
+                1,
+            ),
         };
         let last = first + months - 1;
         let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
@@ -288,7 +300,12 @@ impl Period {
             4 | 6 | 9 | 11 => 30,
             _ => 31,
         };
-        Some(Period { id: id.into(), period_type, start: Date::new(year, first, 1), end: Date::new(year, last, days) })
+        Some(Period {
+            id: id.into(),
+            period_type,
+            start: Date::new(year, first, 1),
+            end: Date::new(year, last, days),
+        })
     }
 
     /// The year the period belongs to.
@@ -331,7 +348,12 @@ impl Submission {
 impl SubmissionFinding {
     /// Blocks the submission.
     pub fn error(indicator: &str, code: &str, message: impl Into<String>) -> Self {
-        SubmissionFinding { severity: Severity::Error, code: code.into(), indicator: indicator.into(), message: message.into() }
+        SubmissionFinding {
+            severity: Severity::Error,
+            code: code.into(),
+            indicator: indicator.into(),
+            message: message.into(),
+        }
     }
 
     /// Asks the officer to confirm before submitting.
@@ -431,7 +453,10 @@ mod tests {
         assert_eq!(period("2022", PeriodType::Year).vietnamese(), "năm 2022");
         assert_eq!(period("2022-Q3", PeriodType::Quarter).number(), 3);
         let q1 = Period::calendar("2024-Q1").unwrap();
-        assert_eq!((q1.period_type, q1.start, q1.end), (PeriodType::Quarter, Date::new(2024, 1, 1), Date::new(2024, 3, 31)));
+        assert_eq!(
+            (q1.period_type, q1.start, q1.end),
+            (PeriodType::Quarter, Date::new(2024, 1, 1), Date::new(2024, 3, 31))
+        );
         assert_eq!(Period::calendar("2024-02").unwrap().end, Date::new(2024, 2, 29));
         assert!(Period::calendar("2022-Q5").is_none() && Period::calendar("2022-13").is_none());
     }

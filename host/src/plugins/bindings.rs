@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
-use super::registry::{self, ParamSpec, PluginInfo};
 use super::Kind;
+use super::registry::{self, ParamSpec, PluginInfo};
 use super::types as h;
 use crate::audit::{self, Actor, Change};
 use crate::db::now;

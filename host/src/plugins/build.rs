@@ -8,9 +8,9 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+use super::registry;
 use super::runtime::{PluginFailure, Runtime, Usage};
 use super::types as h;
-use super::registry;
 use crate::periods::{CutOff, Period};
 use crate::vocab::Vocab;
 
@@ -398,23 +398,28 @@ pub fn run_fixtures(dir: &Path, component: &[u8], runtime: &Runtime) -> Result<V
                 .unwrap_or_default();
             let params = super::bindings::params_for(&specs, &given)
                 .map_err(|e| BuildError::Fixture(format!("{file_name}, {}: {e}", case.name)))?;
-            let (passed, detail, usage) = match run_case(runtime, &loaded, &inspected, &label, &case, &params)? {
-                Ok((outcome, usage)) => match (&case.expect_error, outcome) {
-                    (Some(want), _) => {
-                        (false, format!("expected the plugin to refuse with '{want}', it answered"), usage)
-                    }
-                    (None, Outcome { failures, .. }) if failures.is_empty() => (true, String::new(), usage),
-                    (None, Outcome { failures, shown }) => {
-                        (false, format!("{} ({shown})", failures.join("; ")), usage)
-                    }
-                },
-                Err(e) => match &case.expect_error {
-                    Some(want) if e.to_string().contains(want.as_str()) => {
-                        (true, String::new(), Usage::default())
-                    }
-                    _ => (false, e.to_string(), Usage::default()),
-                },
-            };
+            let (passed, detail, usage) =
+                match run_case(runtime, &loaded, &inspected, &label, &case, &params)? {
+                    Ok((outcome, usage)) => match (&case.expect_error, outcome) {
+                        (Some(want), _) => (
+                            false,
+                            format!("expected the plugin to refuse with '{want}', it answered"),
+                            usage,
+                        ),
+                        (None, Outcome { failures, .. }) if failures.is_empty() => {
+                            (true, String::new(), usage)
+                        }
+                        (None, Outcome { failures, shown }) => {
+                            (false, format!("{} ({shown})", failures.join("; ")), usage)
+                        }
+                    },
+                    Err(e) => match &case.expect_error {
+                        Some(want) if e.to_string().contains(want.as_str()) => {
+                            (true, String::new(), Usage::default())
+                        }
+                        _ => (false, e.to_string(), Usage::default()),
+                    },
+                };
             results.push(CaseResult { file: file_name.clone(), name: case.name, passed, detail, usage });
         }
     }
@@ -506,7 +511,8 @@ fn run_case(
             }))
         }
         "commendation" => {
-            let campaign = period(case.period.as_deref().ok_or_else(|| missing("period"))?, CutOff::Calendar)?;
+            let campaign =
+                period(case.period.as_deref().ok_or_else(|| missing("period"))?, CutOff::Calendar)?;
             let mut candidates = Vec::new();
             for c in &case.candidates {
                 let kind = match c.kind.as_str() {
@@ -561,7 +567,11 @@ fn run_case(
             })?;
             let submission = h::Submission {
                 unit_code: given.unit_code.clone(),
-                unit_name: if given.unit_name.is_empty() { "Đơn vị thử".into() } else { given.unit_name.clone() },
+                unit_name: if given.unit_name.is_empty() {
+                    "Đơn vị thử".into()
+                } else {
+                    given.unit_name.clone()
+                },
                 period: period(&given.period, form.cut_off)?,
                 values: indicator_values(&given.values),
                 previous: given.previous.as_ref().map(indicator_values),
@@ -597,7 +607,11 @@ fn run_case(
                 .iter()
                 .filter(|want| !facts.contains(want))
                 .map(|w| {
-                    if form.is_none() { format!("'{w}': the plugin declares no report form") } else { format!("missing '{w}'") }
+                    if form.is_none() {
+                        format!("'{w}': the plugin declares no report form")
+                    } else {
+                        format!("missing '{w}'")
+                    }
                 })
                 .collect();
             Ok(Ok((Outcome { failures, shown: facts.join(", ") }, Usage::default())))

@@ -47,7 +47,11 @@ macro_rules! shared_conversions {
         pub(super) fn date(d: chrono::NaiveDate) -> w::Date {
             // Years outside u16 never reach a plugin: dates are checked to 2000-2100 (periods)
             // or come from the store.
-            w::Date { year: d.year().clamp(0, u16::MAX as i32) as u16, month: d.month() as u8, day: d.day() as u8 }
+            w::Date {
+                year: d.year().clamp(0, u16::MAX as i32) as u16,
+                month: d.month() as u8,
+                day: d.day() as u8,
+            }
         }
 
         fn level(l: h::Level) -> w::UnitLevel {
@@ -165,7 +169,11 @@ macro_rules! shared_conversions {
         }
 
         fn param_decl(p: w::ParamSpec) -> h::ParamDecl {
-            h::ParamDecl { name: p.name, description: p.description, default_value: param_value_from(p.default_value) }
+            h::ParamDecl {
+                name: p.name,
+                description: p.description,
+                default_value: param_value_from(p.default_value),
+            }
         }
 
         fn kind(k: w::RuleKind) -> h::Kind {

@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
-use super::runtime::{PluginFailure, Runtime};
 use super::Kind;
+use super::runtime::{PluginFailure, Runtime};
 use super::types as h;
 use crate::audit::{self, Actor, Change};
 use crate::db::now;
@@ -251,7 +251,9 @@ fn validate_form(meta: &h::Metadata, form: &h::ReportForm) -> std::result::Resul
             return Err(format!("indicator '{}' has no Vietnamese name", i.code));
         }
         let bounds = [i.min, i.max];
-        if bounds.iter().flatten().any(|b| !b.is_finite()) || matches!(bounds, [Some(lo), Some(hi)] if lo > hi) {
+        if bounds.iter().flatten().any(|b| !b.is_finite())
+            || matches!(bounds, [Some(lo), Some(hi)] if lo > hi)
+        {
             return Err(format!("indicator '{}' has bounds that are not numbers or cross", i.code));
         }
     }
@@ -259,14 +261,18 @@ fn validate_form(meta: &h::Metadata, form: &h::ReportForm) -> std::result::Resul
         if let h::Aggregation::WeightedMean { by } = &i.aggregation
             && (by == &i.code || !codes.contains(by.as_str()))
         {
-            return Err(format!("indicator '{}' is weighted by '{by}', which is not another indicator of the form", i.code));
+            return Err(format!(
+                "indicator '{}' is weighted by '{by}', which is not another indicator of the form",
+                i.code
+            ));
         }
     }
     Ok(())
 }
 
 fn valid_indicator_code(code: &str) -> bool {
-    (1..=64).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    (1..=64).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 #[derive(sqlx::FromRow)]

@@ -64,7 +64,9 @@ pub enum PluginFailure {
     #[error("the component implements sohoa:plugin@{found}; this host supports {supported}")]
     Incompatible { found: String, supported: String },
     /// The plugin's interface version predates the hook asked for.
-    #[error("plugin {plugin} is built for interface {interface}, which has no {what} (added in {since}); install a version of it built with a newer SDK")]
+    #[error(
+        "plugin {plugin} is built for interface {interface}, which has no {what} (added in {since}); install a version of it built with a newer SDK"
+    )]
     Unsupported { plugin: String, interface: &'static str, what: &'static str, since: &'static str },
     /// The host is at capacity for plugin work (the queue is full, the call waited too long
     /// for a worker, or the component is still being compiled): nothing ran, nothing was
@@ -473,8 +475,10 @@ impl Runtime {
             })?,
         };
         let version = check_interface(&self.engine, &component)?;
-        let pre =
-            self.linkers.prepare(&component, &version).map_err(|e| PluginFailure::Invalid(format!("{e:#}")))?;
+        let pre = self
+            .linkers
+            .prepare(&component, &version)
+            .map_err(|e| PluginFailure::Invalid(format!("{e:#}")))?;
         // Cached only once every check passed: a refused upload leaves nothing behind.
         if fresh && let (Some(entry), Ok(serialized)) = (&cache, component.serialize()) {
             entry.write(&serialized);

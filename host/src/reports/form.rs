@@ -31,7 +31,11 @@ pub fn check_figures(form: &ReportForm, values: &[IndicatorValue]) -> Vec<Submis
     let mut out = Vec::new();
     for v in values {
         let Some(indicator) = form.indicators.iter().find(|i| i.code == v.code) else {
-            out.push(error("chi-tieu-khong-co", &v.code, format!("Biểu mẫu không có chỉ tiêu '{}'.", v.code)));
+            out.push(error(
+                "chi-tieu-khong-co",
+                &v.code,
+                format!("Biểu mẫu không có chỉ tiêu '{}'.", v.code),
+            ));
             continue;
         };
         let name = &indicator.name;
@@ -211,7 +215,14 @@ mod tests {
             values: values(pairs),
         };
         let rows = [
-            row(&[("ho", 100.0), ("ty_le", 50.0), ("tb", 1.0), ("diem", 3.0), ("rieng", 7.0), ("it_nhat", 4.0)]),
+            row(&[
+                ("ho", 100.0),
+                ("ty_le", 50.0),
+                ("tb", 1.0),
+                ("diem", 3.0),
+                ("rieng", 7.0),
+                ("it_nhat", 4.0),
+            ]),
             row(&[("ho", 300.0), ("ty_le", 90.0), ("tb", 2.0), ("diem", 9.0), ("it_nhat", 2.0)]),
             // A unit without figures counts for nothing.
             row(&[]),

@@ -643,7 +643,8 @@ fn a_hook_newer_than_the_plugins_interface_is_unsupported() {
         .iter()
         .map(|p| h::Param { name: p.name.clone(), value: p.default_value.clone() })
         .collect();
-    let (found, _) = runtime.validate_submission(&new, "binh-dinh-bao-cao-quy@1.1.0", &submission, &params).unwrap();
+    let (found, _) =
+        runtime.validate_submission(&new, "binh-dinh-bao-cao-quy@1.1.0", &submission, &params).unwrap();
     assert_eq!(found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["vneid-vuot-so-ho"]);
     assert_eq!(found[0].severity, h::Severity::Error);
 }

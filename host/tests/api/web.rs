@@ -445,7 +445,10 @@ async fn reports_from_the_web_form() {
         month[1] = ("period", "2022-07");
         let p = b.post("/units/547/report", &month).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(p.body.contains("mẫu báo cáo này lập theo quý (ví dụ 2022-Q3)"), "the declared form's period type");
+        assert!(
+            p.body.contains("mẫu báo cáo này lập theo quý (ví dụ 2022-Q3)"),
+            "the declared form's period type"
+        );
 
         // Home Affairs reads the district but does not issue its reports.
         let mut h = Browser::new(&app);

@@ -145,7 +145,13 @@ impl Plugin for BaoCaoThangXa {
 /// No national form exists (see the README); a province changes these by shipping a version.
 fn report_form() -> ReportForm {
     let units = ["hộ", "tài khoản", "hồ sơ", "tài khoản", "lượt"];
-    let english = ["households guided", "VNeID accounts", "online public service files", "payment accounts", "outreach sessions"];
+    let english = [
+        "households guided",
+        "VNeID accounts",
+        "online public service files",
+        "payment accounts",
+        "outreach sessions",
+    ];
     ReportForm {
         period_type: PeriodType::Month,
         level: UnitLevel::Village,

@@ -75,12 +75,15 @@ impl Plugin for BaoCaoQuy {
                 text_param("nguoi_ky", "Họ và tên người ký", ""),
                 ParamSpec {
                     name: "vneid_toi_da_moi_ho".into(),
-                    description: "Số tài khoản VNeID kích hoạt tối đa cho mỗi hộ được hướng dẫn (vượt là số liệu sai)".into(),
+                    description:
+                        "Số tài khoản VNeID kích hoạt tối đa cho mỗi hộ được hướng dẫn (vượt là số liệu sai)"
+                            .into(),
                     default_value: ParamValue::Integer(4),
                 },
                 ParamSpec {
                     name: "giam_canh_bao".into(),
-                    description: "Chỉ tiêu giảm quá bao nhiêu phần trăm so với quý trước thì hỏi lại người nhập".into(),
+                    description:
+                        "Chỉ tiêu giảm quá bao nhiêu phần trăm so với quý trước thì hỏi lại người nhập".into(),
                     default_value: ParamValue::Integer(50),
                 },
             ],
@@ -88,7 +91,10 @@ impl Plugin for BaoCaoQuy {
         }
     }
 
-    fn validate_submission(submission: Submission, params: Vec<Param>) -> Result<Vec<SubmissionFinding>, PluginError> {
+    fn validate_submission(
+        submission: Submission,
+        params: Vec<Param>,
+    ) -> Result<Vec<SubmissionFinding>, PluginError> {
         validate(&submission, &params)
     }
 
@@ -170,9 +176,9 @@ impl Plugin for BaoCaoQuy {
         doc = doc.table(&header, rows);
 
         let reported = input.rows.iter().filter(|r| r.reported()).count();
-        let mut progress =
-            format!("{reported}/{} đơn vị cấp xã đã gửi số liệu trong kỳ", input.rows.len());
-        if let (Some(now), Some(before)) = (input.total("ho_duoc_huong_dan"), input.previous_total("ho_duoc_huong_dan"))
+        let mut progress = format!("{reported}/{} đơn vị cấp xã đã gửi số liệu trong kỳ", input.rows.len());
+        if let (Some(now), Some(before)) =
+            (input.total("ho_duoc_huong_dan"), input.previous_total("ho_duoc_huong_dan"))
             && before > 0.0
         {
             let change = (now - before) / before * 100.0;
@@ -407,15 +413,25 @@ mod tests {
                 .map(|p| p.iter().map(|(c, v)| IndicatorValue { code: c.to_string(), value: *v }).collect()),
         };
         let codes = |s: Submission| {
-            validate(&s, &params()).unwrap().into_iter().map(|f| format!("{}@{}", f.code, f.indicator)).collect::<Vec<_>>()
+            validate(&s, &params())
+                .unwrap()
+                .into_iter()
+                .map(|f| format!("{}@{}", f.code, f.indicator))
+                .collect::<Vec<_>>()
         };
         assert!(codes(submission(&[("ho_duoc_huong_dan", 100.0), ("tk_vneid", 400.0)], None)).is_empty());
         assert_eq!(
-            codes(submission(&[("ho_duoc_huong_dan", 100.0), ("tk_vneid", 401.0)], Some(&[("ho_duoc_huong_dan", 201.0)]))),
+            codes(submission(
+                &[("ho_duoc_huong_dan", 100.0), ("tk_vneid", 401.0)],
+                Some(&[("ho_duoc_huong_dan", 201.0)])
+            )),
             ["vneid-vuot-so-ho@tk_vneid", "giam-manh@ho_duoc_huong_dan"]
         );
         // Exactly half is not "more than half".
-        assert!(codes(submission(&[("ho_duoc_huong_dan", 100.0)], Some(&[("ho_duoc_huong_dan", 200.0)]))).is_empty());
+        assert!(
+            codes(submission(&[("ho_duoc_huong_dan", 100.0)], Some(&[("ho_duoc_huong_dan", 200.0)])))
+                .is_empty()
+        );
     }
 
     #[test]

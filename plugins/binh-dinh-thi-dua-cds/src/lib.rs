@@ -274,7 +274,12 @@ mod tests {
     use super::*;
 
     fn year_2022() -> Period {
-        Period { id: "2022".into(), period_type: PeriodType::Year, start: Date::new(2022, 1, 1), end: Date::new(2022, 12, 31) }
+        Period {
+            id: "2022".into(),
+            period_type: PeriodType::Year,
+            start: Date::new(2022, 1, 1),
+            end: Date::new(2022, 12, 31),
+        }
     }
 
     fn params() -> Vec<Param> {

@@ -29,7 +29,12 @@ fn period_type(t: h::PeriodType) -> w::PeriodType {
 }
 
 fn period(p: &h::Period) -> w::Period {
-    w::Period { id: p.id.clone(), period_type: period_type(p.period_type), start: date(p.start), end: date(p.end) }
+    w::Period {
+        id: p.id.clone(),
+        period_type: period_type(p.period_type),
+        start: date(p.start),
+        end: date(p.end),
+    }
 }
 
 fn form(f: w::ReportForm) -> h::ReportForm {

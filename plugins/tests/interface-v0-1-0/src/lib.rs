@@ -61,7 +61,11 @@ impl Guest for Legacy {
             .iter()
             .map(|r| {
                 let guided = r.values.iter().find(|v| v.code == "ho_duoc_huong_dan").map(|v| v.value);
-                vec![r.unit_name.clone(), r.team_count.to_string(), guided.map_or("-".into(), |v| format!("{v}"))]
+                vec![
+                    r.unit_name.clone(),
+                    r.team_count.to_string(),
+                    guided.map_or("-".into(), |v| format!("{v}")),
+                ]
             })
             .collect();
         Ok(Document {
