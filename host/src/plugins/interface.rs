@@ -20,9 +20,10 @@ use wasmtime::{Engine, Store};
 use super::runtime::CallState;
 use super::types::*;
 
-/// Conversions of the records every version so far shares, written once and expanded in each
-/// version's module, where `w` names that version's generated `types`. A version that changes
-/// one of these records writes its own conversion instead.
+/// Conversions of the records every version so far shares, and the calls whose shape has not
+/// changed (the linker, `check-teams`), written once and expanded in each version's module,
+/// where `w` names that version's generated `types`. A version that changes one of these
+/// writes its own instead.
 macro_rules! shared_conversions {
     () => {
         use super::super::runtime::{CallState, LogLevel};
@@ -42,6 +43,27 @@ macro_rules! shared_conversions {
                 };
                 self.log_line(level, message);
             }
+        }
+
+        pub(super) fn linker(
+            engine: &wasmtime::Engine,
+        ) -> wasmtime::Result<wasmtime::component::Linker<CallState>> {
+            let mut linker = wasmtime::component::Linker::new(engine);
+            Plugin::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(&mut linker, |s| s)?;
+            Ok(linker)
+        }
+
+        pub(super) fn check_teams(
+            p: &Plugin,
+            store: &mut wasmtime::Store<CallState>,
+            teams: &[h::Team],
+            as_of: chrono::NaiveDate,
+            given: &[h::Param],
+        ) -> super::Answer<Vec<h::Finding>> {
+            let teams: Vec<w::Team> = teams.iter().map(team).collect();
+            let answer =
+                p.sohoa_plugin_rules().call_check_teams(store, &teams, date(as_of), &params(given))?;
+            Ok(answer.map(|f| f.into_iter().map(finding).collect()).map_err(error))
         }
 
         pub(super) fn date(d: chrono::NaiveDate) -> w::Date {

@@ -13,12 +13,6 @@ pub const VERSION: &str = "0.2.0";
 
 shared_conversions!();
 
-pub(super) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<wasmtime::component::Linker<CallState>> {
-    let mut linker = wasmtime::component::Linker::new(engine);
-    Plugin::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(&mut linker, |s| s)?;
-    Ok(linker)
-}
-
 fn period_type(t: h::PeriodType) -> w::PeriodType {
     match t {
         h::PeriodType::Month => w::PeriodType::Month,
@@ -89,18 +83,6 @@ pub(super) fn describe(p: &Plugin, store: &mut Store<CallState>) -> wasmtime::Re
         params: m.params.into_iter().map(param_decl).collect(),
         report_form: m.report_form.map(form),
     })
-}
-
-pub(super) fn check_teams(
-    p: &Plugin,
-    store: &mut Store<CallState>,
-    teams: &[h::Team],
-    as_of: chrono::NaiveDate,
-    given: &[h::Param],
-) -> super::Answer<Vec<h::Finding>> {
-    let teams: Vec<w::Team> = teams.iter().map(team).collect();
-    let answer = p.sohoa_plugin_rules().call_check_teams(store, &teams, date(as_of), &params(given))?;
-    Ok(answer.map(|f| f.into_iter().map(finding).collect()).map_err(error))
 }
 
 pub(super) fn render_report(
