@@ -292,6 +292,7 @@ pub fn as_of(value: Option<&str>) -> Result<String> {
         (name = "teams", description = "Community Digital Technology Teams"),
         (name = "members", description = "Team members and their history"),
         (name = "reports", description = "Periodic reports from the enabled templates (HTML, DOCX, XLSX)"),
+        (name = "reporting", description = "The reporting workflow: submissions, review, unlocks, compiled reports, approval and completeness"),
         (name = "commendations", description = "Scoring teams and members with the commendation criteria"),
         (name = "system", description = "Health and metadata"),
     )

@@ -38,6 +38,8 @@ pub enum Role {
     DistrictHomeAffairs,
     /// Huyện đoàn: nominates young members; reads teams.
     DistrictYouthUnion,
+    /// Lãnh đạo UBND huyện: approves the reports compiled for the district People's Committee.
+    DistrictLeader,
     /// UBND xã: manages the teams of the commune and its villages.
     CommuneOfficer,
     /// Tổ trưởng: edits the members of their own team.
@@ -47,11 +49,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::ProvinceAdmin,
         Role::DistrictCulture,
         Role::DistrictHomeAffairs,
         Role::DistrictYouthUnion,
+        Role::DistrictLeader,
         Role::CommuneOfficer,
         Role::TeamLeader,
         Role::Viewer,
@@ -63,6 +66,7 @@ impl Role {
             Role::DistrictCulture => "district_culture",
             Role::DistrictHomeAffairs => "district_home_affairs",
             Role::DistrictYouthUnion => "district_youth_union",
+            Role::DistrictLeader => "district_leader",
             Role::CommuneOfficer => "commune_officer",
             Role::TeamLeader => "team_leader",
             Role::Viewer => "viewer",
@@ -79,6 +83,7 @@ impl Role {
             Role::DistrictCulture => "Phòng Văn hóa và Thông tin",
             Role::DistrictHomeAffairs => "Phòng Nội vụ",
             Role::DistrictYouthUnion => "Huyện đoàn",
+            Role::DistrictLeader => "Lãnh đạo UBND huyện",
             Role::CommuneOfficer => "Cán bộ UBND xã",
             Role::TeamLeader => "Tổ trưởng",
             Role::Viewer => "Người xem",
@@ -107,8 +112,17 @@ pub enum Action {
     PluginsInstall,
     /// Choose which plugin versions apply in the subtree.
     PluginsEnable,
-    /// Render periodic reports with the templates enabled in the subtree.
+    /// Render periodic reports with the templates enabled in the subtree; read stored
+    /// submissions, compiled reports and completeness.
     ReportsIssue,
+    /// Enter and submit a unit's figures for a period (the unit is the target).
+    ReportsSubmit,
+    /// Accept or return the submissions of the units below, open a closed form again for one
+    /// of them, compile the report from the accepted figures and send it once approved; return
+    /// a report sent up from below. The target is the unit that compiles (or receives).
+    ReportsReview,
+    /// Approve a compiled report for the People's Committee of its unit (the target).
+    ReportsApprove,
     /// Score teams and members with the commendation criteria.
     CommendationsAssess,
 }
@@ -149,10 +163,18 @@ pub fn grant(role: Role, action: Action) -> Reach {
             TeamsRead | TeamsWrite | MembersWrite | PersonalRead | AuditRead,
         ) => Subtree,
         (DistrictCulture, PluginsEnable) => Subtree,
-        (DistrictCulture | CommuneOfficer, ReportsIssue) => Subtree,
+        (DistrictCulture | CommuneOfficer | DistrictLeader, ReportsIssue) => Subtree,
+        // The commune enters its figures (the district office may enter them for it); the level
+        // above reviews and compiles: the district office for communes, the commune for its
+        // villages. A commune officer's grant reaches only compiling units in its own subtree,
+        // so it cannot accept its own commune's figures.
+        (DistrictCulture | CommuneOfficer, ReportsSubmit | ReportsReview) => Subtree,
+        // The district leadership signs for the district People's Committee, the commune's
+        // officers for the commune's (its villages' reports).
+        (DistrictLeader | CommuneOfficer, ReportsApprove) => Subtree,
         // The Home Affairs office runs the emulation movement, with Culture and Information.
         (DistrictHomeAffairs | DistrictCulture, CommendationsAssess) => Subtree,
-        (DistrictHomeAffairs | DistrictYouthUnion | Viewer, TeamsRead) => Subtree,
+        (DistrictHomeAffairs | DistrictYouthUnion | DistrictLeader | Viewer, TeamsRead) => Subtree,
         (TeamLeader, TeamsRead) => Subtree,
         (TeamLeader, MembersWrite | PersonalRead) => OwnTeam,
         _ => No,
@@ -346,6 +368,11 @@ mod tests {
         assert_eq!(grant(Role::DistrictHomeAffairs, Action::ReportsIssue), Reach::No);
         assert_eq!(grant(Role::DistrictHomeAffairs, Action::CommendationsAssess), Reach::Subtree);
         assert_eq!(grant(Role::CommuneOfficer, Action::CommendationsAssess), Reach::No);
+        assert_eq!(grant(Role::DistrictLeader, Action::ReportsApprove), Reach::Subtree);
+        assert_eq!(grant(Role::DistrictCulture, Action::ReportsApprove), Reach::No);
+        assert_eq!(grant(Role::DistrictLeader, Action::ReportsReview), Reach::No);
+        assert_eq!(grant(Role::TeamLeader, Action::ReportsSubmit), Reach::No);
+        assert_eq!(grant(Role::Viewer, Action::ReportsSubmit), Reach::No);
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
             assert_ne!(grant(role, Action::TeamsRead), Reach::No, "{role:?} reads its subtree");

@@ -133,7 +133,7 @@ enum UserCommand {
     Create {
         username: String,
         /// province_admin, district_culture, district_home_affairs, district_youth_union,
-        /// commune_officer, team_leader or viewer.
+        /// district_leader, commune_officer, team_leader or viewer.
         #[arg(long)]
         role: String,
         /// Code of the unit the role is held at.

@@ -76,6 +76,7 @@ const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("tayson.vhtt", "Phòng Văn hóa và Thông tin Tây Sơn", "district_culture", TAY_SON),
     ("tayson.noivu", "Phòng Nội vụ Tây Sơn", "district_home_affairs", TAY_SON),
     ("tayson.doan", "Huyện đoàn Tây Sơn", "district_youth_union", TAY_SON),
+    ("tayson.lanhdao", "Lãnh đạo UBND huyện Tây Sơn", "district_leader", TAY_SON),
     ("binhtuong.xa", "UBND xã Bình Tường", "commune_officer", "21835"),
     ("binhtuong.totruong", "Tổ trưởng Tổ CNSCĐ xã Bình Tường", "team_leader", "21835"),
     ("tayson.xem", "Người xem Tây Sơn", "viewer", TAY_SON),

@@ -23,11 +23,20 @@ pub struct FieldError {
     /// 1-based row number in an uploaded file, as a spreadsheet shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<usize>,
+    /// A stable code for the problem, where there is one (a report check's finding code such
+    /// as `ngoai-gioi-han`), so that clients translate codes rather than sentences.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into(), row: None }
+        Self { field: field.into(), message: message.into(), row: None, code: None }
+    }
+
+    /// A problem with a stable `code`.
+    pub fn coded(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into(), row: None, code: Some(code.into()) }
     }
 }
 
@@ -64,6 +73,20 @@ pub enum Error {
     /// The write would break the team composition rule that applies.
     #[error("{message}")]
     Composition { message: String, findings: Vec<FieldError> },
+    /// A report's figures failed their checks (the host's structural ones or the template's
+    /// `validate-submission`): one detail per error finding, `field` the indicator's code,
+    /// `code` the finding's. Nothing was written.
+    #[error("{message}")]
+    Submission { message: String, findings: Vec<FieldError> },
+    /// The figures raise warnings the submitter has not confirmed (one detail per warning);
+    /// nothing was written. Sending them again with the warnings confirmed submits them.
+    #[error("{message}")]
+    ConfirmationRequired { message: String, findings: Vec<FieldError> },
+    /// A report form is closed for the change: past its deadline with no unlock in force, or
+    /// the figures were accepted, or the report above was approved. The message says until
+    /// when it was open and who can open it again.
+    #[error("{0}")]
+    Locked(String),
     #[error(transparent)]
     Plugin(#[from] crate::plugins::PluginFailure),
     /// The composition rule could not run on what a write would leave; nothing was written.
@@ -115,6 +138,8 @@ impl Error {
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Composition { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Submission { .. } | Error::ConfirmationRequired { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Locked(_) => StatusCode::CONFLICT,
             Error::Plugin(p) => match p {
                 crate::plugins::PluginFailure::Invalid(_)
                 | crate::plugins::PluginFailure::Incompatible { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -153,6 +178,9 @@ impl Error {
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
             Error::Composition { .. } => "composition_failed",
+            Error::Submission { .. } => "submission_invalid",
+            Error::ConfirmationRequired { .. } => "confirmation_required",
+            Error::Locked(_) => "locked",
             Error::Plugin(
                 crate::plugins::PluginFailure::Invalid(_)
                 | crate::plugins::PluginFailure::Incompatible { .. },
@@ -208,7 +236,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable code: bad_request, unauthorized, forbidden, validation_failed, not_found,
     /// method_not_allowed, conflict, payload_too_large, unsupported_media_type, rate_limited,
-    /// composition_failed, plugin_invalid, plugin_refused, plugin_failed, busy, timeout,
+    /// composition_failed, submission_invalid, confirmation_required, locked, plugin_invalid, plugin_refused, plugin_failed, busy, timeout,
     /// internal.
     pub code: String,
     pub message: String,
@@ -235,7 +263,10 @@ impl IntoResponse for Error {
             self.to_string()
         };
         let details = match self {
-            Error::Validation(ref errors) | Error::Composition { findings: ref errors, .. } => errors.clone(),
+            Error::Validation(ref errors)
+            | Error::Composition { findings: ref errors, .. }
+            | Error::Submission { findings: ref errors, .. }
+            | Error::ConfirmationRequired { findings: ref errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
         let retry_after = match self {

@@ -73,7 +73,7 @@ pub enum CutOff {
 }
 
 /// One period of a period type, with the days it covers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Period {
     /// `2022-07`, `2022-Q3`, `2022-H1` or `2022`.
     pub id: String,
@@ -150,16 +150,19 @@ impl Period {
     /// None before 2000.
     pub fn previous(&self, cut_off: CutOff) -> Option<Period> {
         let (year, month) = self.first_month();
-        let months = self.period_type.months();
-        let index = year * 12 + month as i32 - 1 - months as i32;
-        let (year, month) = (index.div_euclid(12), index.rem_euclid(12) as u32 + 1);
-        let id = match self.period_type {
-            PeriodType::Year => format!("{year}"),
-            PeriodType::Month => format!("{year}-{month:02}"),
-            PeriodType::Quarter => format!("{year}-Q{}", (month - 1) / 3 + 1),
-            PeriodType::HalfYear => format!("{year}-H{}", (month - 1) / 6 + 1),
-        };
-        Period::parse(&id, cut_off).ok()
+        let index = year * 12 + month as i32 - 1 - self.period_type.months() as i32;
+        Period::parse(&id_at(self.period_type, index), cut_off).ok()
+    }
+
+    /// The period of `period_type` whose counted days include `date` under `cut_off`:
+    /// 20/09/2022 is in 2022-Q3 by the calendar and in 2022-Q4 under Decree 09/2019 (whose
+    /// third quarter ends on 14/09). None outside the years 2000-2100.
+    pub fn containing(date: NaiveDate, period_type: PeriodType, cut_off: CutOff) -> Option<Period> {
+        let mut index = date.year() * 12 + date.month0() as i32;
+        if cut_off == CutOff::Decree092019 && date.day() >= 15 {
+            index += 1;
+        }
+        Period::parse(&id_at(period_type, index), cut_off).ok()
     }
 
     /// The day a report for this period is due: `deadline_days` after its last counted day.
@@ -179,6 +182,18 @@ impl Period {
             PeriodType::HalfYear => format!("6 tháng cuối năm {year}"),
             PeriodType::Year => format!("năm {year}"),
         }
+    }
+}
+
+/// The identifier of the period of `period_type` holding the month `index` (year * 12 +
+/// month - 1).
+fn id_at(period_type: PeriodType, index: i32) -> String {
+    let (year, month) = (index.div_euclid(12), index.rem_euclid(12) as u32 + 1);
+    match period_type {
+        PeriodType::Year => format!("{year}"),
+        PeriodType::Month => format!("{year}-{month:02}"),
+        PeriodType::Quarter => format!("{year}-Q{}", (month - 1) / 3 + 1),
+        PeriodType::HalfYear => format!("{year}-H{}", (month - 1) / 6 + 1),
     }
 }
 
@@ -275,5 +290,30 @@ mod tests {
         assert_eq!(q3.deadline(4), d("2022-09-18"));
         assert_eq!(q3.label_vi(), "quý III năm 2022");
         assert_eq!(Period::parse("2022-H1", CutOff::Calendar).unwrap().label_vi(), "6 tháng đầu năm 2022");
+    }
+
+    #[test]
+    fn a_day_falls_in_one_period_of_each_type_by_the_cut_off() {
+        let at = |date: &str, t: PeriodType, c: CutOff| Period::containing(d(date), t, c).unwrap().id;
+        use CutOff::{Calendar as C, Decree092019 as D};
+        use PeriodType::*;
+        assert_eq!(at("2022-09-20", Quarter, C), "2022-Q3");
+        assert_eq!(at("2022-09-20", Quarter, D), "2022-Q4");
+        assert_eq!(at("2022-09-14", Quarter, D), "2022-Q3");
+        assert_eq!(at("2022-12-15", Year, D), "2023");
+        assert_eq!(at("2022-12-15", Month, D), "2023-01");
+        assert_eq!(at("2022-06-14", HalfYear, D), "2022-H1");
+        assert_eq!(at("2022-06-15", HalfYear, D), "2022-H2");
+        assert_eq!(at("2024-02-29", Month, C), "2024-02");
+        // Every day of a period is in it, under both rules.
+        for cut_off in [C, D] {
+            let q = Period::parse("2022-Q1", cut_off).unwrap();
+            let mut day = q.start;
+            while day <= q.end {
+                assert_eq!(Period::containing(day, Quarter, cut_off).unwrap(), q);
+                day = day.succ_opt().unwrap();
+            }
+        }
+        assert!(Period::containing(d("2100-12-20"), Month, D).is_none());
     }
 }

@@ -2,13 +2,22 @@
 //! [`bindings::templates`]) turns the unit's figures into a document, which
 //! [`documents`](crate::documents) lays out as HTML, DOCX or XLSX.
 //!
-//! The host supplies what it knows (each child unit's teams and serving members, from
-//! [`teams::stats`](crate::teams::stats)); the caller supplies what was reported (indicator
-//! values per child unit). Storing submitted reports and their workflow comes with the
-//! reporting issue; rendering is stateless and changes nothing.
+//! Two ways to a report:
+//! - **ad hoc** ([`render`]): the caller supplies the figures per child unit with the request;
+//!   the host adds what it knows (each child's teams and serving members, from
+//!   [`teams::stats`](crate::teams::stats)). Nothing is stored.
+//! - **the reporting workflow**, for templates that declare a report form (interface 0.2.0):
+//!   each unit of the form's level enters and submits its figures ([`submissions`]), the level
+//!   above accepts or returns them, then compiles, approves and sends its report
+//!   ([`compiled`]), made from the accepted figures rolled up over the tree as of the period
+//!   ([`rollup`], which also counts completeness). A compiled report keeps a snapshot of its
+//!   input, so its documents can be made again byte for byte.
 
+pub mod compiled;
 pub mod form;
+pub mod rollup;
 mod routes;
+pub mod submissions;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -84,7 +93,7 @@ impl From<&Rendered> for ReportDocument {
 }
 
 /// "Huyện Tây Sơn" gives "Tây Sơn": the date line names the place without its type.
-fn place_name(name: &str, unit_type: &str) -> String {
+pub(crate) fn place_name(name: &str, unit_type: &str) -> String {
     name.strip_prefix(unit_type).map(str::trim).filter(|s| !s.is_empty()).unwrap_or(name).to_string()
 }
 

@@ -34,7 +34,7 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
     /// province_admin, district_culture, district_home_affairs, district_youth_union,
-    /// commune_officer, team_leader or viewer.
+    /// district_leader, commune_officer, team_leader or viewer.
     pub role: String,
     /// The unit the role is held at (for a team leader: leave out, the team's unit is used).
     pub unit_code: Option<String>,

@@ -1,7 +1,8 @@
 //! The XLSX layout (rust_xlsxwriter): the heading lines, then every table of the document with
 //! figures as numbers (so sums and charts work), one sheet, A4.
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+use chrono::Datelike;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
 
 use super::{Letter, MOTTO, NATIONAL_TITLE};
 use crate::plugins::types as model;
@@ -33,6 +34,15 @@ pub fn build(letter: &Letter) -> Result<Vec<u8>, String> {
     let split = columns / 2 - 1;
 
     let mut book = Workbook::new();
+    // The file's creation time is the letter's date, not the clock's: the same letter gives the
+    // same bytes, so a stored report can be made again identical.
+    let created = ExcelDateTime::from_ymd(
+        letter.date.year() as u16,
+        letter.date.month() as u8,
+        letter.date.day() as u8,
+    )
+    .map_err(e)?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let sheet = book.add_worksheet();
     sheet.set_name("Báo cáo").map_err(e)?;
     sheet.set_paper_size(A4);

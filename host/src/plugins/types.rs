@@ -180,7 +180,7 @@ pub struct Metadata {
 }
 
 /// One indicator's figure.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorValue {
     pub code: String,
     pub value: f64,
@@ -199,7 +199,7 @@ pub enum SubmissionStatus {
 }
 
 /// One child unit's line in a report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitRow {
     pub unit_code: String,
     pub unit_name: String,
@@ -210,8 +210,10 @@ pub struct UnitRow {
     pub values: Vec<IndicatorValue>,
 }
 
-/// What a report template renders.
-#[derive(Debug, Clone, PartialEq)]
+/// What a report template renders. A compiled report stores it as JSON (its snapshot, see
+/// [`crate::reports::compiled`]) to render it again: fields added later must take
+/// `#[serde(default)]` so that stored snapshots still read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportInput {
     pub unit_code: String,
     pub unit_name: String,
@@ -239,7 +241,7 @@ pub struct Submission {
 }
 
 /// A problem with a submission's figures: error blocks it, warning asks to confirm.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SubmissionFinding {
     pub severity: Severity,
     pub code: String,

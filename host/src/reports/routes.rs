@@ -7,6 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::compiled::{self, Decision, ReportView};
+use super::rollup::{self, CompletenessReport};
+use super::submissions::{self, Review, SubmissionInput, SubmissionView, UnlockInput};
 use super::{ReportDocument, ReportRequest};
 use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, as_of};
 use crate::auth::{Action, Principal};
@@ -15,7 +18,16 @@ use crate::error::{Error, ErrorBody, Result};
 use crate::plugins::bindings;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_templates)).routes(routes!(render_report))
+    OpenApiRouter::new()
+        .routes(routes!(list_templates))
+        .routes(routes!(render_report))
+        .routes(routes!(get_submission, save_submission))
+        .routes(routes!(review_submission))
+        .routes(routes!(unlock_submission))
+        .routes(routes!(get_compiled, compile_report))
+        .routes(routes!(decide_report))
+        .routes(routes!(compiled_document))
+        .routes(routes!(get_completeness))
 }
 
 /// A report template enabled at a unit.
@@ -86,13 +98,7 @@ async fn render_report(
     ApiQuery(q): ApiQuery<FormatParams>,
     ApiJson(request): ApiJson<ReportRequest>,
 ) -> Result<Response> {
-    let format =
-        match q.format.as_deref().unwrap_or("json") {
-            "json" => None,
-            other => Some(Format::parse(other).ok_or_else(|| {
-                Error::BadRequest(format!("format '{other}' is not json, html, docx or xlsx"))
-            })?),
-        };
+    let format = parse_format(q.format.as_deref())?;
     let mut conn = state.db.pool.acquire().await?;
     principal.authorize_unit(&mut conn, Action::ReportsIssue, &code).await?;
     drop(conn);
@@ -101,4 +107,198 @@ async fn render_report(
         return Ok(ApiJson(ReportDocument::from(&rendered)).into_response());
     };
     rendered.file_response(format, &state.layouts).await
+}
+
+/// The path of one unit's report for one period of one template.
+type ReportPath = ApiPath<(String, String, String)>;
+
+fn parse_format(given: Option<&str>) -> Result<Option<Format>> {
+    match given.unwrap_or("json") {
+        "json" => Ok(None),
+        other => Format::parse(other)
+            .map(Some)
+            .ok_or_else(|| Error::BadRequest(format!("format '{other}' is not json, html, docx or xlsx"))),
+    }
+}
+
+/// A unit's report for a period on a template's form: figures, status, deadline, whether it is
+/// open, the previous period's figures and the history of the report.
+#[utoipa::path(get, path = "/units/{code}/submissions/{template}/{period}", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path, description = "2022-Q3, 2022-07, 2022-H1 or 2022")),
+    responses((status = 200, body = SubmissionView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_submission(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+) -> Result<ApiJson<SubmissionView>> {
+    let today = crate::dates::today();
+    Ok(ApiJson(submissions::get(&state.db, Some(&principal), &code, &template, &period, today).await?))
+}
+
+/// Saves a unit's figures as a draft, or submits them (`submit: true`) to the unit above after
+/// the host's checks and the template's `validate-submission`: errors refuse
+/// (`submission_invalid`), warnings must be confirmed (`confirmation_required` lists them as
+/// `code@indicator`). Closed after the deadline (`locked`, naming the deadline and who can
+/// open it again) unless opened again or returned.
+#[utoipa::path(put, path = "/units/{code}/submissions/{template}/{period}", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path)), request_body = SubmissionInput,
+    responses((status = 200, body = SubmissionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "locked: past the deadline, or accepted, or the report above is approved"),
+              (status = 422, body = ErrorBody, description = "submission_invalid, confirmation_required or validation_failed"),
+              (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn save_submission(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+    ApiJson(input): ApiJson<SubmissionInput>,
+) -> Result<ApiJson<SubmissionView>> {
+    let today = crate::dates::today();
+    let actor = principal.actor();
+    let view = submissions::save(
+        &state.db,
+        &state.plugins,
+        Some(&principal),
+        &actor,
+        &code,
+        &template,
+        &period,
+        input,
+        today,
+    )
+    .await?;
+    Ok(ApiJson(view))
+}
+
+/// The unit above accepts a submitted report (`{"decision": "accept"}`) or returns it with a
+/// reason (`{"decision": "return", "reason": "..."}`), which reopens it for the unit.
+#[utoipa::path(post, path = "/units/{code}/submissions/{template}/{period}/review", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path)), request_body = Review,
+    responses((status = 200, body = SubmissionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn review_submission(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+    ApiJson(decision): ApiJson<Review>,
+) -> Result<ApiJson<SubmissionView>> {
+    let actor = principal.actor();
+    Ok(ApiJson(
+        submissions::review(&state.db, Some(&principal), &actor, &code, &template, &period, decision).await?,
+    ))
+}
+
+/// The unit above opens a closed form again for this unit until a day, with a reason (audited).
+#[utoipa::path(post, path = "/units/{code}/submissions/{template}/{period}/unlock", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path)), request_body = UnlockInput,
+    responses((status = 200, body = SubmissionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn unlock_submission(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+    ApiJson(input): ApiJson<UnlockInput>,
+) -> Result<ApiJson<SubmissionView>> {
+    let actor = principal.actor();
+    let today = crate::dates::today();
+    let view =
+        submissions::unlock(&state.db, Some(&principal), &actor, &code, &template, &period, input, today)
+            .await?;
+    Ok(ApiJson(view))
+}
+
+/// The report compiled at a unit for a period (`not_compiled` when none yet), its lines and
+/// totals as compiled, the completeness of the reports below now, and its history.
+#[utoipa::path(get, path = "/units/{code}/compiled/{template}/{period}", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path)),
+    responses((status = 200, body = ReportView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_compiled(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+) -> Result<ApiJson<ReportView>> {
+    Ok(ApiJson(compiled::get(&state.db, Some(&principal), &code, &template, &period).await?))
+}
+
+/// Compiles (again) the unit's report for the period from the accepted figures below it, with
+/// the template version in force for the period; stores the snapshot it was made from.
+#[utoipa::path(post, path = "/units/{code}/compiled/{template}/{period}", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path)),
+    responses((status = 200, body = ReportView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "locked: approved or sent"), (status = 422, body = ErrorBody),
+              (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn compile_report(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+) -> Result<ApiJson<ReportView>> {
+    let actor = principal.actor();
+    let today = crate::dates::today();
+    let view = compiled::compile(
+        &state.db,
+        &state.plugins,
+        Some(&principal),
+        &actor,
+        &code,
+        &template,
+        &period,
+        today,
+    )
+    .await?;
+    Ok(ApiJson(view))
+}
+
+/// Approves (`{"step": "approve"}`, the leadership), sends (`{"step": "send"}`) or, from the
+/// level above, returns (`{"step": "return", "reason": "..."}`) a compiled report.
+#[utoipa::path(post, path = "/units/{code}/compiled/{template}/{period}/decision", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path)), request_body = Decision,
+    responses((status = 200, body = ReportView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn decide_report(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+    ApiJson(decision): ApiJson<Decision>,
+) -> Result<ApiJson<ReportView>> {
+    let actor = principal.actor();
+    Ok(ApiJson(
+        compiled::decide(&state.db, Some(&principal), &actor, &code, &template, &period, decision).await?,
+    ))
+}
+
+/// The compiled report's document, made again from its snapshot with the template version that
+/// compiled it: the same bytes every time.
+#[utoipa::path(get, path = "/units/{code}/compiled/{template}/{period}/document", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path), FormatParams),
+    responses((status = 200, description = "format=json (default): the document's text; html, docx and xlsx answer the file",
+               content((ReportDocument = "application/json"), (String = "text/html"),
+                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
+async fn compiled_document(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+    ApiQuery(q): ApiQuery<FormatParams>,
+) -> Result<Response> {
+    let format = parse_format(q.format.as_deref())?;
+    let rendered =
+        compiled::document(&state.db, &state.plugins, Some(&principal), &code, &template, &period).await?;
+    let Some(format) = format else {
+        return Ok(ApiJson(ReportDocument::from(&rendered)).into_response());
+    };
+    rendered.file_response(format, &state.layouts).await
+}
+
+/// Completeness and timeliness of the reports expected below a unit for a period: counts and
+/// rates, per child, each unit's report with its officers, and the periods before.
+#[utoipa::path(get, path = "/units/{code}/completeness/{template}/{period}", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path)),
+    responses((status = 200, body = CompletenessReport), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_completeness(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+) -> Result<ApiJson<CompletenessReport>> {
+    Ok(ApiJson(rollup::completeness(&state.db, Some(&principal), &code, &template, &period).await?))
 }

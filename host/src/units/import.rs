@@ -235,7 +235,7 @@ impl UnitSource {
                 Ok(r) => r,
                 Err(e) => {
                     let row = e.position().map(|p| p.line() as usize);
-                    problems.push(FieldError { field: "row".into(), message: e.to_string(), row });
+                    problems.push(FieldError { row, ..FieldError::new("row", e.to_string()) });
                     continue;
                 }
             };
@@ -249,9 +249,11 @@ impl UnitSource {
             };
             let Some(level) = level else {
                 problems.push(FieldError {
-                    field: "type".into(),
-                    message: format!("cannot tell the level of type '{unit_type}'; add a level column"),
                     row: Some(row),
+                    ..FieldError::new(
+                        "type",
+                        format!("cannot tell the level of type '{unit_type}'; add a level column"),
+                    )
                 });
                 continue;
             };
@@ -315,7 +317,7 @@ pub async fn import_units(
     let mut fresh: Vec<&ImportUnit> = Vec::new();
     for u in units {
         let err =
-            |field: &str, message: String| FieldError { field: field.into(), message, row: Some(u.row) };
+            |field: &str, message: String| FieldError { row: Some(u.row), ..FieldError::new(field, message) };
         if !super::valid_code(&u.code) {
             problems.push(err("code", format!("'{}' is not a valid unit code", u.code)));
             continue;

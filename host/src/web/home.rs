@@ -163,6 +163,10 @@ fn first_actions(ctx: &super::Ctx, principal: &crate::auth::Principal) -> Vec<Fi
                 add(format!("/units/{}/commendations", a.unit_code), "home.first.campaign");
                 add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
             }
+            Role::DistrictLeader => {
+                add("/reports".into(), "home.first.reports");
+                add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
+            }
             Role::DistrictYouthUnion => {
                 add(format!("/teams?unit={}", a.unit_code), "home.first.teams");
                 add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");

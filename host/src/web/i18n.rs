@@ -521,6 +521,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("role.district_culture", "", "District Culture and Information office"),
     ("role.district_home_affairs", "", "District Home Affairs office"),
     ("role.district_youth_union", "", "District Youth Union"),
+    ("role.district_leader", "", "District People's Committee leadership"),
     ("role.commune_officer", "", "Commune officer"),
     ("role.team_leader", "", "Team leader"),
     ("role.viewer", "", "Viewer"),

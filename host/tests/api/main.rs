@@ -11,6 +11,7 @@ mod imports;
 mod members;
 mod openapi;
 mod plugins;
+mod reporting;
 mod reports;
 mod roster;
 mod sandbox;

@@ -1,0 +1,466 @@
+//! The reporting workflow: submissions with their checks and deadlines, review up the tree,
+//! compiled reports with their approval, roll-up over the tree as of the period, and documents
+//! made again byte for byte.
+
+use serde_json::{Value, json};
+use sohoa::periods::{CutOff, Period, PeriodType};
+
+use crate::harness::{TestApp, component, each_backend, enable};
+
+/// The test template (`plugins/tests/report-template-v*`): communes, calendar quarters, due 10
+/// days after the quarter; households guided (required, summed) and a percentage weighted by it.
+const TEMPLATE: &str = "bao-cao-thu-nghiem";
+
+/// Installs a version of the test template and binds it at the province from `from`.
+async fn install_template(app: &TestApp, crate_name: &str, from: &str) -> String {
+    let r = app.post_bytes("/api/v1/plugins", "application/wasm", component(crate_name)).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let version = r.body["version"].as_str().unwrap().to_string();
+    let body = json!({"kind": "report", "plugin_id": TEMPLATE, "version": version, "effective_from": from});
+    let r = app.post("/api/v1/units/52/plugins", body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    version
+}
+
+/// The calendar quarter of today: open for submissions until 10 days after it ends.
+fn this_quarter() -> String {
+    Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Calendar).unwrap().id
+}
+
+fn submission(unit: &str, template: &str, period: &str) -> String {
+    format!("/api/v1/units/{unit}/submissions/{template}/{period}")
+}
+
+fn compiled(unit: &str, template: &str, period: &str) -> String {
+    format!("/api/v1/units/{unit}/compiled/{template}/{period}")
+}
+
+fn codes(body: &Value) -> Vec<String> {
+    body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{}@{}", d["code"].as_str().unwrap_or(""), d["field"].as_str().unwrap()))
+        .collect()
+}
+
+fn actions(body: &Value) -> Vec<&str> {
+    body["timeline"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect()
+}
+
+fn in_days(days: i64) -> String {
+    sohoa::dates::display(sohoa::dates::today() + chrono::Duration::days(days))
+}
+
+#[tokio::test]
+async fn a_commune_report_goes_up_is_returned_corrected_accepted_compiled_approved_and_sent() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        install_template(&app, "report-template-v1", "2020-01-01").await;
+        let q = this_quarter();
+        let xa = app.user("xa.binhtuong", "commune_officer", Some("21835"), None).await;
+        let xa = app.with_token(&xa);
+        let phu_phong = app.user("xa.phuphong", "commune_officer", Some("21808"), None).await;
+        let phu_phong = app.with_token(&phu_phong);
+        let vhtt = app.user("vhtt.tayson", "district_culture", Some("547"), None).await;
+        let vhtt = app.with_token(&vhtt);
+        let lanhdao = app.user("lanhdao.tayson", "district_leader", Some("547"), None).await;
+        let lanhdao = app.with_token(&lanhdao);
+        let url = submission("21835", TEMPLATE, &q);
+
+        let r = xa.get(&url).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!((r.body["status"].as_str(), r.body["open"].as_bool()), (Some("not_started"), Some(true)));
+        assert_eq!(r.body["reviewer_code"], "547");
+        let end = Period::parse(&q, CutOff::Calendar).unwrap().end;
+        assert_eq!(r.body["deadline"], sohoa::dates::iso(end + chrono::Duration::days(10)));
+
+        // A draft keeps what is typed; only indicators the form lacks are refused.
+        let r = xa.send_json("PUT", &url, json!({"figures": {"ho_duoc_huong_dan": 120}})).await;
+        assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (200, Some("draft")), "{:?}", r.body);
+        let r = xa.send_json("PUT", &url, json!({"figures": {"khong_co": 1}})).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(codes(&r.body), ["chi-tieu-khong-co@figures.khong_co"]);
+
+        // Submitting runs every check: a percentage over 100 and a missing required figure.
+        let r =
+            xa.send_json("PUT", &url, json!({"figures": {"ty_le_co_tai_khoan": 140}, "submit": true})).await;
+        r.assert_error(422, "submission_invalid");
+        assert_eq!(
+            codes(&r.body),
+            ["ngoai-gioi-han@figures.ty_le_co_tai_khoan", "thieu-chi-tieu@figures.ho_duoc_huong_dan"]
+        );
+        let r = xa.get(&url).await;
+        assert_eq!(r.body["status"], "draft", "a refused submission changes nothing");
+        assert_eq!(r.body["figures"], json!({"ho_duoc_huong_dan": 120.0}));
+
+        let r = xa
+            .send_json(
+                "PUT",
+                &url,
+                json!({"figures": {"ho_duoc_huong_dan": 120, "ty_le_co_tai_khoan": 50}, "submit": true}),
+            )
+            .await;
+        assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (200, Some("submitted")), "{:?}", r.body);
+        assert_eq!(r.body["late"], false);
+
+        // The commune cannot judge its own figures; the district office can.
+        xa.post(&format!("{url}/review"), json!({"decision": "accept"})).await.assert_error(404, "not_found");
+        let r = vhtt.post(&format!("{url}/review"), json!({"decision": "return", "reason": "  "})).await;
+        r.assert_error(422, "validation_failed");
+        let reason = "Số hộ chưa khớp sổ theo dõi của thôn";
+        let r = vhtt.post(&format!("{url}/review"), json!({"decision": "return", "reason": reason})).await;
+        assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (200, Some("returned")), "{:?}", r.body);
+        assert_eq!(r.body["return_reason"], reason);
+        assert_eq!(xa.get(&url).await.body["open"], true, "a return reopens the form");
+
+        let r = xa
+            .send_json(
+                "PUT",
+                &url,
+                json!({"figures": {"ho_duoc_huong_dan": 100, "ty_le_co_tai_khoan": 60}, "submit": true}),
+            )
+            .await;
+        assert_eq!(r.body["status"], "submitted", "{:?}", r.body);
+        let r = vhtt.post(&format!("{url}/review"), json!({"decision": "accept"})).await;
+        assert_eq!(r.body["status"], "accepted", "{:?}", r.body);
+        let r = xa.send_json("PUT", &url, json!({"figures": {"ho_duoc_huong_dan": 1}})).await;
+        r.assert_error(409, "locked");
+        assert!(r.message().contains("accepted by Huyện Tây Sơn"), "{}", r.message());
+
+        let other = submission("21808", TEMPLATE, &q);
+        let r = phu_phong
+            .send_json(
+                "PUT",
+                &other,
+                json!({"figures": {"ho_duoc_huong_dan": 300, "ty_le_co_tai_khoan": 20}, "submit": true}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        vhtt.post(&format!("{other}/review"), json!({"decision": "accept"})).await;
+
+        // The district compiles from the accepted figures: 100 + 300 households, and the share
+        // weighted by households, (100 × 60 + 300 × 20) / 400 = 30.
+        let report = compiled("547", TEMPLATE, &q);
+        xa.post(&report, json!({})).await.assert_error(404, "not_found");
+        let r = vhtt.post(&report, json!({})).await;
+        assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (200, Some("compiled")), "{:?}", r.body);
+        assert_eq!(r.body["totals"], json!({"ho_duoc_huong_dan": 400.0, "ty_le_co_tai_khoan": 30.0}));
+        let c = &r.body["completeness"];
+        assert_eq!(
+            (c["expected"].as_u64(), c["received"].as_u64(), c["missing"].as_u64()),
+            (Some(3), Some(2), Some(1))
+        );
+        let lines: Vec<(&str, &str)> = r.body["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["unit_code"].as_str().unwrap(), l["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines.contains(&("21820", "missing")) && lines.contains(&("21835", "on_time")), "{lines:?}");
+        let doc = vhtt.get(&format!("{report}/document")).await;
+        assert_eq!(doc.status, 200, "{:?}", doc.body);
+        assert!(
+            doc.body["text"].as_str().unwrap().contains("Tổng cộng | 400 | 30\n"),
+            "{}",
+            doc.body["text"]
+        );
+
+        // The leadership approves; then the figures below are frozen.
+        let decide = format!("{report}/decision");
+        vhtt.post(&decide, json!({"step": "approve"})).await.assert_error(403, "forbidden");
+        let r = lanhdao.post(&decide, json!({"step": "approve"})).await;
+        assert_eq!(r.body["status"], "approved", "{:?}", r.body);
+        let r = vhtt.post(&format!("{url}/review"), json!({"decision": "return", "reason": "sửa lại"})).await;
+        r.assert_error(409, "locked");
+        vhtt.post(&report, json!({})).await.assert_error(409, "locked");
+        lanhdao.post(&decide, json!({"step": "send"})).await.assert_error(403, "forbidden");
+        let r = vhtt.post(&decide, json!({"step": "send"})).await;
+        assert_eq!(r.body["status"], "sent", "{:?}", r.body);
+        vhtt.post(&decide, json!({"step": "send"})).await.assert_error(409, "conflict");
+
+        // Only the province returns it, with a reason; that reopens what is below.
+        vhtt.post(&decide, json!({"step": "return", "reason": "x"})).await.assert_error(404, "not_found");
+        let r = app
+            .admin()
+            .await
+            .post(&decide, json!({"step": "return", "reason": "Bổ sung số liệu xã Tây Giang"}))
+            .await;
+        assert_eq!(r.body["status"], "returned", "{:?}", r.body);
+        assert_eq!(r.body["return_reason"], "Bổ sung số liệu xã Tây Giang");
+        let r = vhtt
+            .post(
+                &format!("{url}/review"),
+                json!({"decision": "return", "reason": "Bổ sung theo yêu cầu của Sở"}),
+            )
+            .await;
+        assert_eq!(r.body["status"], "returned", "{:?}", r.body);
+
+        // Every step is in the audit trail, shown as the timelines.
+        assert_eq!(
+            actions(&xa.get(&url).await.body),
+            ["save", "submit", "return", "submit", "accept", "return"]
+        );
+        assert_eq!(actions(&vhtt.get(&report).await.body), ["compile", "approve", "send", "return"]);
+        let audit = app.get("/api/v1/audit?entity=report_submission").await;
+        assert_eq!(audit.status, 200, "{:?}", audit.body);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn past_the_deadline_the_form_is_locked_until_the_district_opens_it_and_the_report_is_late() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
+        let xa = app.user("xa.binhtuong", "commune_officer", Some("21835"), None).await;
+        let xa = app.with_token(&xa);
+        let vhtt = app.user("vhtt.tayson", "district_culture", Some("547"), None).await;
+        let vhtt = app.with_token(&vhtt);
+        let viewer = app.user("xem.tayson", "viewer", Some("547"), None).await;
+        let template = "binh-dinh-bao-cao-quy";
+        let q2 = submission("21835", template, "2022-Q2");
+        let q3 = submission("21835", template, "2022-Q3");
+
+        // Decree 09/2019: the third quarter counts to 14/09/2022, due 4 days later.
+        let r = xa.send_json("PUT", &q3, json!({"figures": {"ho_duoc_huong_dan": 100}})).await;
+        r.assert_error(409, "locked");
+        assert!(r.message().contains("due by 18/09/2022"), "{}", r.message());
+        assert!(r.message().contains("Huyện Tây Sơn"), "{}", r.message());
+        assert_eq!(app.count("report_submissions").await, 0);
+        app.with_token(&viewer)
+            .send_json("PUT", &q3, json!({"figures": {}}))
+            .await
+            .assert_error(403, "forbidden");
+
+        // Opening it again needs a reason and a day from today to 90 days ahead.
+        let unlock = |url: &str, body: Value| {
+            let (url, vhtt) = (format!("{url}/unlock"), &vhtt);
+            async move { vhtt.post(&url, body).await }
+        };
+        unlock(&q3, json!({"reason": "", "open_until": in_days(3)}))
+            .await
+            .assert_error(422, "validation_failed");
+        unlock(&q3, json!({"reason": "Ốm", "open_until": in_days(-1)}))
+            .await
+            .assert_error(422, "validation_failed");
+        unlock(&q3, json!({"reason": "Ốm", "open_until": in_days(91)}))
+            .await
+            .assert_error(422, "validation_failed");
+        xa.post(&format!("{q3}/unlock"), json!({"reason": "tự mở", "open_until": in_days(3)}))
+            .await
+            .assert_error(404, "not_found");
+        let r = unlock(&q3, json!({"reason": "Cán bộ xã nghỉ ốm", "open_until": in_days(3)})).await;
+        assert_eq!((r.status.as_u16(), r.body["open"].as_bool()), (200, Some(true)), "{:?}", r.body);
+        let r = unlock(&q2, json!({"reason": "Bổ sung quý II", "open_until": in_days(3)})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+
+        // Quarter II, then accepted: the comparison quarter III's check reads.
+        let r =
+            xa.send_json("PUT", &q2, json!({"figures": {"ho_duoc_huong_dan": 1000}, "submit": true})).await;
+        assert_eq!((r.status.as_u16(), r.body["late"].as_bool()), (200, Some(true)), "{:?}", r.body);
+        vhtt.post(&format!("{q2}/review"), json!({"decision": "accept"})).await;
+
+        // The template's own error: more VNeID accounts than 4 per household guided.
+        let r = xa
+            .send_json(
+                "PUT",
+                &q3,
+                json!({"figures": {"ho_duoc_huong_dan": 100, "tk_vneid": 500}, "submit": true}),
+            )
+            .await;
+        r.assert_error(422, "submission_invalid");
+        assert_eq!(codes(&r.body), ["vneid-vuot-so-ho@figures.tk_vneid"]);
+        // Its warning: households guided fell by more than half since quarter II.
+        let figures = json!({"ho_duoc_huong_dan": 100, "tk_vneid": 300});
+        let r = xa.send_json("PUT", &q3, json!({"figures": figures, "submit": true})).await;
+        r.assert_error(422, "confirmation_required");
+        assert_eq!(codes(&r.body), ["giam-manh@figures.ho_duoc_huong_dan"]);
+        let r = xa
+            .send_json(
+                "PUT",
+                &q3,
+                json!({"figures": figures, "submit": true, "confirm": ["giam-manh@tk_vneid"]}),
+            )
+            .await;
+        r.assert_error(422, "confirmation_required");
+        let r = xa
+            .send_json(
+                "PUT",
+                &q3,
+                json!({"figures": figures, "submit": true, "confirm": ["giam-manh@ho_duoc_huong_dan"]}),
+            )
+            .await;
+        assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (200, Some("submitted")), "{:?}", r.body);
+        assert_eq!(r.body["late"], true, "submitted through an unlock after the deadline");
+        assert_eq!(r.body["confirmed"][0]["code"], "giam-manh");
+        assert_eq!(r.body["previous"], json!({"ho_duoc_huong_dan": 1000.0}));
+        assert_eq!(actions(&r.body), ["unlock", "submit"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stored_report_renders_byte_identical_after_its_template_is_upgraded() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        install_template(&app, "report-template-v1", "2020-01-01").await;
+        let q = this_quarter();
+        let url = submission("21835", TEMPLATE, &q);
+        let r =
+            app.send_json("PUT", &url, json!({"figures": {"ho_duoc_huong_dan": 75}, "submit": true})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        app.post(&format!("{url}/review"), json!({"decision": "accept"})).await;
+        let report = compiled("547", TEMPLATE, &q);
+        let r = app.post(&report, json!({})).await;
+        assert_eq!(r.body["version"], "1.0.0", "{:?}", r.body);
+
+        let mut before = Vec::new();
+        for format in ["docx", "xlsx", "html"] {
+            let (status, _, bytes) =
+                app.admin().await.get_file(&format!("{report}/document?format={format}")).await;
+            assert_eq!(status, 200);
+            before.push(bytes);
+        }
+        // A second later (zip entries carry times to the second), with version 2 in force.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(install_template(&app, "report-template-v2", "2021-01-01").await, "2.0.0");
+        for (format, bytes) in ["docx", "xlsx", "html"].iter().zip(&before) {
+            let (status, _, again) =
+                app.admin().await.get_file(&format!("{report}/document?format={format}")).await;
+            assert_eq!(status, 200);
+            assert!(
+                again == *bytes,
+                "{format} made again differs ({} and {} bytes)",
+                again.len(),
+                bytes.len()
+            );
+        }
+        let text = app.get(&format!("{report}/document")).await.body["subject"].as_str().unwrap().to_string();
+        assert!(text.ends_with("(mẫu 1.0.0)"), "{text}");
+
+        // A new compilation takes the version now in force for the period.
+        let r = app.post(&report, json!({})).await;
+        assert_eq!(r.body["version"], "2.0.0", "{:?}", r.body);
+        let text = app.get(&format!("{report}/document")).await.body["subject"].as_str().unwrap().to_string();
+        assert!(text.ends_with("(mẫu 2.0.0)"), "{text}");
+        assert_eq!(actions(&app.get(&report).await.body), ["compile", "compile"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_unit_outside_the_forms_level_or_a_template_without_a_form_is_refused() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        install_template(&app, "report-template-v1", "2020-01-01").await;
+        let q = this_quarter();
+        // A district does not submit a commune form, a commune does not compile it.
+        let r = app.send_json("PUT", &submission("547", TEMPLATE, &q), json!({"figures": {}})).await;
+        r.assert_error(422, "validation_failed");
+        app.post(&compiled("21835", TEMPLATE, &q), json!({})).await.assert_error(422, "validation_failed");
+        // A month for a quarterly form; a malformed period; a template not enabled.
+        app.get(&submission("21835", TEMPLATE, "2022-07")).await.assert_error(422, "validation_failed");
+        app.get(&submission("21835", TEMPLATE, "2022-Q9")).await.assert_error(422, "validation_failed");
+        app.get(&submission("21835", "khong-co", &q)).await.assert_error(404, "not_found");
+        // Before the binding's first day the template is not in force.
+        app.get(&submission("21835", TEMPLATE, "2019-Q4")).await.assert_error(404, "not_found");
+        // Nothing compiled yet: no document.
+        app.get(&format!("{}/document", compiled("547", TEMPLATE, &q))).await.assert_error(404, "not_found");
+        let r = app.get(&compiled("547", TEMPLATE, &q)).await;
+        assert_eq!(r.body["status"], "not_compiled", "{:?}", r.body);
+        assert_eq!(app.count("report_submissions").await + app.count("compiled_reports").await, 0);
+    })
+    .await;
+}
+
+/// Reports for 2024 add up over 2024's tree (communes under districts), those for 2025-Q3 over
+/// the tree after the reform of 01/07/2025 (new communes under the province).
+#[tokio::test]
+async fn quarters_before_and_after_the_2025_reform_roll_up_over_their_own_trees() {
+    use sohoa::audit::Actor;
+    use sohoa::units::{self, UnitSource};
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/binh-dinh-2022-with-2025-mapping.json");
+    let source = UnitSource::read(&path).expect("the shared Bình Định mapping beside the repository");
+    each_backend(move |app| {
+        let units = source.units.clone();
+        let mapping = source.reform_2025.clone().unwrap();
+        async move {
+            let mut tx = app.db.begin_write().await.unwrap();
+            units::import_units(&mut tx, &Actor::system("test"), &units, None, &|_, _| {}).await.unwrap();
+            units::apply_2025_reform(&mut tx, &Actor::system("test"), "52", &mapping).await.unwrap();
+            tx.commit().await.unwrap();
+            install_template(&app, "report-template-v1", "2020-01-01").await;
+            let binh_phu = app.get("/api/v1/units/21835").await.body["successors"][0]["code"]
+                .as_str()
+                .unwrap()
+                .to_string();
+
+            // Reports long past their deadlines: opened, submitted and accepted by the province.
+            let report = |unit: String, period: &'static str, households: u32| {
+                let app = &app;
+                async move {
+                    let url = submission(&unit, TEMPLATE, period);
+                    let r = app
+                        .post(
+                            &format!("{url}/unlock"),
+                            json!({"reason": "nhập bù", "open_until": in_days(1)}),
+                        )
+                        .await;
+                    assert_eq!(r.status, 200, "{unit} {period}: {:?}", r.body);
+                    let figures = json!({"figures": {"ho_duoc_huong_dan": households}, "submit": true});
+                    let r = app.send_json("PUT", &url, figures).await;
+                    assert_eq!(r.status, 200, "{unit} {period}: {:?}", r.body);
+                    let r = app.post(&format!("{url}/review"), json!({"decision": "accept"})).await;
+                    assert_eq!(r.body["status"], "accepted", "{unit} {period}: {:?}", r.body);
+                }
+            };
+            report("21835".into(), "2024-Q4", 10).await;
+            report("21841".into(), "2024-Q4", 20).await;
+            report("21550".into(), "2024-Q4", 40).await;
+            report(binh_phu.clone(), "2025-Q3", 100).await;
+            // A 2024 commune does not report for 2025-Q3: it no longer exists then.
+            let r =
+                app.send_json("PUT", &submission("21841", TEMPLATE, "2025-Q3"), json!({"figures": {}})).await;
+            r.assert_error(422, "validation_failed");
+
+            let c = app.get(&format!("/api/v1/units/52/completeness/{TEMPLATE}/2024-Q4")).await;
+            assert_eq!(c.status, 200, "{:?}", c.body);
+            assert_eq!(
+                (c.body["summary"]["expected"].as_u64(), c.body["summary"]["received"].as_u64()),
+                (Some(159), Some(3))
+            );
+            let tay_son =
+                c.body["by_child"].as_array().unwrap().iter().find(|d| d["unit_code"] == "547").unwrap();
+            assert_eq!(
+                (tay_son["summary"]["expected"].as_u64(), tay_son["summary"]["received"].as_u64()),
+                (Some(15), Some(2))
+            );
+            let r = app.post(&compiled("52", TEMPLATE, "2024-Q4"), json!({})).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            assert_eq!(r.body["totals"]["ho_duoc_huong_dan"], 70.0, "2024's three communes, not 2025's");
+            let lines = r.body["lines"].as_array().unwrap();
+            assert_eq!(lines.len(), 11, "2024's eleven districts");
+            let line = lines.iter().find(|l| l["unit_code"] == "547").unwrap();
+            assert_eq!(line["figures"]["ho_duoc_huong_dan"], 30.0, "Bình Tường and Vĩnh An under Tây Sơn");
+
+            let c = app.get(&format!("/api/v1/units/52/completeness/{TEMPLATE}/2025-Q3")).await;
+            let expected = c.body["summary"]["expected"].as_u64().unwrap();
+            assert!((58..159).contains(&expected), "2025's communes: {expected}");
+            assert_eq!(c.body["summary"]["received"], 1);
+            let r = app.post(&compiled("52", TEMPLATE, "2025-Q3"), json!({})).await;
+            assert_eq!(r.body["totals"]["ho_duoc_huong_dan"], 100.0, "{:?}", r.body["totals"]);
+            assert_eq!(
+                r.body["lines"].as_array().unwrap().len() as u64,
+                expected,
+                "communes directly under the province"
+            );
+            // Tây Sơn's own report for 2024-Q4 adds up its two communes.
+            let r = app.post(&compiled("547", TEMPLATE, "2024-Q4"), json!({})).await;
+            assert_eq!(r.body["totals"]["ho_duoc_huong_dan"], 30.0, "{:?}", r.body);
+        }
+    })
+    .await;
+}
