@@ -206,7 +206,7 @@ async fn compiling(conn: &mut AnyConnection, code: &str, template: &str, period:
 }
 
 /// The compiled report of unit `code` for the period (status `not_compiled` when there is
-/// none yet), with the completeness of the reports below as it stands. Needs `ReportsIssue`.
+/// none yet), with the completeness of the reports below as it stands. Needs `TeamsRead`.
 pub async fn get(
     db: &Db,
     scope: Option<&Principal>,
@@ -216,7 +216,7 @@ pub async fn get(
 ) -> Result<ReportView> {
     let mut conn = db.pool.acquire().await?;
     let unit_id = crate::units::id_of(&mut conn, code).await?;
-    allow(&mut conn, scope, Action::ReportsIssue, unit_id, &format!("unit '{code}'")).await?;
+    allow(&mut conn, scope, Action::TeamsRead, unit_id, &format!("unit '{code}'")).await?;
     let ctx = compiling(&mut conn, code, template, period).await?;
     view(&mut conn, &ctx).await
 }
@@ -568,7 +568,7 @@ pub async fn document(
     let mut pooled = db.pool.acquire().await?;
     let conn: &mut AnyConnection = &mut pooled;
     let unit_id = crate::units::id_of(conn, code).await?;
-    allow(conn, scope, Action::ReportsIssue, unit_id, &format!("unit '{code}'")).await?;
+    allow(conn, scope, Action::TeamsRead, unit_id, &format!("unit '{code}'")).await?;
     let row = load(conn, unit_id, template, period).await?.ok_or_else(|| {
         Error::NotFound(format!("compiled {template} report of unit '{code}' for '{period}'"))
     })?;

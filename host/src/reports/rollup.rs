@@ -297,7 +297,7 @@ pub struct UnitStatus {
     pub officers: Vec<String>,
 }
 
-/// Completeness of `template`'s reports for `period` below unit `code`. Needs `ReportsIssue`
+/// Completeness of `template`'s reports for `period` below unit `code`. Needs `TeamsRead`
 /// at the unit. Errors: those of [`super::submissions::in_force`].
 pub async fn completeness(
     db: &crate::db::Db,
@@ -311,7 +311,7 @@ pub async fn completeness(
     super::submissions::allow(
         &mut conn,
         scope,
-        crate::auth::Action::ReportsIssue,
+        crate::auth::Action::TeamsRead,
         unit_id,
         &format!("unit '{code}'"),
     )

@@ -407,8 +407,8 @@ async fn received_figures(
     Ok(row.filter(|r| r.status().received()).map(|r| r.figures()))
 }
 
-/// The unit's report for the period, as it stands on `today`. Needs `ReportsIssue` (reading
-/// reports) at the unit. Errors: those of [`in_force`], 404/403.
+/// The unit's report for the period, as it stands on `today`. Needs `TeamsRead` at the unit
+/// (whoever sees the unit sees its reports). Errors: those of [`in_force`], 404/403.
 pub async fn get(
     db: &Db,
     scope: Option<&Principal>,
@@ -419,7 +419,7 @@ pub async fn get(
 ) -> Result<SubmissionView> {
     let mut conn = db.pool.acquire().await?;
     let unit_id = crate::units::id_of(&mut conn, code).await?;
-    allow(&mut conn, scope, Action::ReportsIssue, unit_id, &format!("unit '{code}'")).await?;
+    allow(&mut conn, scope, Action::TeamsRead, unit_id, &format!("unit '{code}'")).await?;
     let ctx = in_force(&mut conn, code, template, period).await?;
     view(&mut conn, &ctx, today).await
 }

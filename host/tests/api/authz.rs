@@ -11,59 +11,102 @@ use serde_json::{Value, json};
 use crate::harness::{Client, TestApp, each_backend};
 use crate::teams::team;
 
-const ROLES: [&str; 7] = [
+const ROLES: [&str; 8] = [
     "province_admin",
     "district_culture",
     "district_home_affairs",
     "district_youth_union",
+    "district_leader",
     "commune_officer",
     "team_leader",
     "viewer",
 ];
 
 /// (route, expectations in ROLES order).
-const MATRIX: &[(&str, [&str; 7])] = &[
-    ("GET /health", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("POST /api/v1/auth/login", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("POST /api/v1/auth/logout", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("GET /api/v1/auth/me", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("GET /api/v1/auth/tokens", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("POST /api/v1/auth/tokens", ["AAA", "AAV", "AAV", "AAV", "AVV", "AVV", "AAV"]),
-    ("DELETE /api/v1/auth/tokens/{id}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("GET /api/v1/users", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("POST /api/v1/users", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("GET /api/v1/users/{id}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("PATCH /api/v1/users/{id}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("POST /api/v1/users/{id}/roles", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("DELETE /api/v1/users/{id}/roles/{role_id}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("GET /api/v1/units", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("POST /api/v1/units", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("GET /api/v1/units/{code}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("PATCH /api/v1/units/{code}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("POST /api/v1/units/{code}/close", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("POST /api/v1/units/import", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("GET /api/v1/teams", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("POST /api/v1/teams", ["AAA", "AAF", "FFF", "FFF", "AFF", "FFF", "FFF"]),
-    ("GET /api/v1/teams/{id}", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
-    ("PATCH /api/v1/teams/{id}", ["AAA", "AAH", "FFH", "FFH", "AHH", "FHH", "FFH"]),
-    ("POST /api/v1/teams/import", ["AAA", "AAV", "FFF", "FFF", "AVV", "FFF", "FFF"]),
-    ("GET /api/v1/teams/export", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("GET /api/v1/members", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("POST /api/v1/members", ["AAA", "AAH", "FFH", "FFH", "AHH", "AHH", "FFH"]),
-    ("GET /api/v1/members/{id}", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
-    ("PATCH /api/v1/members/{id}", ["AAA", "AAH", "FFH", "FFH", "AHH", "AHH", "FFH"]),
-    ("GET /api/v1/people/{id}", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
-    ("GET /api/v1/audit", ["AAA", "AAA", "FFF", "FFF", "AAA", "FFF", "FFF"]),
-    ("GET /api/v1/plugins", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("POST /api/v1/plugins", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("GET /api/v1/plugins/{plugin_id}/{version}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("GET /api/v1/units/{code}/plugins", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
-    ("POST /api/v1/units/{code}/plugins", ["AAA", "AAF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("DELETE /api/v1/units/{code}/plugins", ["AAA", "AAF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
-    ("POST /api/v1/teams/{id}/check", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
-    ("GET /api/v1/units/{code}/reports", ["AAA", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
-    ("POST /api/v1/units/{code}/reports/{template}", ["AAA", "AAH", "FFH", "FFH", "AHH", "FHH", "FFH"]),
-    ("POST /api/v1/units/{code}/commendations/assess", ["AAA", "AAH", "AAH", "FFH", "FHH", "FHH", "FFH"]),
+const MATRIX: &[(&str, [&str; 8])] = &[
+    ("GET /health", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/auth/login", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/auth/logout", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/auth/me", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/auth/tokens", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/auth/tokens", ["AAA", "AAV", "AAV", "AAV", "AAV", "AVV", "AVV", "AAV"]),
+    ("DELETE /api/v1/auth/tokens/{id}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/users", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("POST /api/v1/users", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/users/{id}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("PATCH /api/v1/users/{id}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("POST /api/v1/users/{id}/roles", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("DELETE /api/v1/users/{id}/roles/{role_id}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/units", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/units", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/units/{code}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("PATCH /api/v1/units/{code}", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("POST /api/v1/units/{code}/close", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("POST /api/v1/units/import", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/teams", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/teams", ["AAA", "AAF", "FFF", "FFF", "FFF", "AFF", "FFF", "FFF"]),
+    ("GET /api/v1/teams/{id}", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("PATCH /api/v1/teams/{id}", ["AAA", "AAH", "FFH", "FFH", "FFH", "AHH", "FHH", "FFH"]),
+    ("POST /api/v1/teams/import", ["AAA", "AAV", "FFF", "FFF", "FFF", "AVV", "FFF", "FFF"]),
+    ("GET /api/v1/teams/export", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/members", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/members", ["AAA", "AAH", "FFH", "FFH", "FFH", "AHH", "AHH", "FFH"]),
+    ("GET /api/v1/members/{id}", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("PATCH /api/v1/members/{id}", ["AAA", "AAH", "FFH", "FFH", "FFH", "AHH", "AHH", "FFH"]),
+    ("GET /api/v1/people/{id}", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("GET /api/v1/audit", ["AAA", "AAA", "FFF", "FFF", "FFF", "AAA", "FFF", "FFF"]),
+    ("GET /api/v1/plugins", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/plugins", ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("GET /api/v1/plugins/{plugin_id}/{version}", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/units/{code}/plugins", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("POST /api/v1/units/{code}/plugins", ["AAA", "AAF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("DELETE /api/v1/units/{code}/plugins", ["AAA", "AAF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+    ("POST /api/v1/teams/{id}/check", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("GET /api/v1/units/{code}/reports", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    (
+        "POST /api/v1/units/{code}/reports/{template}",
+        ["AAA", "AAH", "FFH", "FFH", "AAH", "AHH", "FHH", "FFH"],
+    ),
+    (
+        "POST /api/v1/units/{code}/commendations/assess",
+        ["AAA", "AAH", "AAH", "FFH", "FFH", "FHH", "FHH", "FFH"],
+    ),
+    (
+        "GET /api/v1/units/{code}/submissions/{template}/{period}",
+        ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"],
+    ),
+    (
+        "PUT /api/v1/units/{code}/submissions/{template}/{period}",
+        ["AAA", "AAH", "FFH", "FFH", "FFH", "AHH", "FHH", "FFH"],
+    ),
+    (
+        "POST /api/v1/units/{code}/submissions/{template}/{period}/review",
+        ["AAA", "AAH", "FFH", "FFH", "FFH", "AHH", "FHH", "FFH"],
+    ),
+    (
+        "POST /api/v1/units/{code}/submissions/{template}/{period}/unlock",
+        ["AAA", "AAH", "FFH", "FFH", "FFH", "AHH", "FHH", "FFH"],
+    ),
+    (
+        "GET /api/v1/units/{code}/compiled/{template}/{period}",
+        ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"],
+    ),
+    (
+        "POST /api/v1/units/{code}/compiled/{template}/{period}",
+        ["AAA", "AAH", "FFH", "FFH", "FFH", "AHH", "FHH", "FFH"],
+    ),
+    (
+        "POST /api/v1/units/{code}/compiled/{template}/{period}/decision",
+        ["AAA", "FFH", "FFH", "FFH", "AAH", "AHH", "FHH", "FFH"],
+    ),
+    (
+        "GET /api/v1/units/{code}/compiled/{template}/{period}/document",
+        ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"],
+    ),
+    (
+        "GET /api/v1/units/{code}/completeness/{template}/{period}",
+        ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"],
+    ),
 ];
 
 /// What each target is: units, a village, a team, a member, a person, a user.
@@ -293,10 +336,57 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
             let body = json!({"period": "2022", "teams": {t.team.to_string(): {"ho_gia_dinh": 100, "ho_duoc_huong_dan": 70}}});
             client.post(&format!("/api/v1/units/{}/commendations/assess", t.commune), body).await
         }
+        "GET /api/v1/units/{code}/submissions/{template}/{period}" => client.get(&monthly(t.village, "submissions")).await,
+        "PUT /api/v1/units/{code}/submissions/{template}/{period}" => {
+            client.send_json("PUT", &monthly(t.village, "submissions"), json!({"figures": {"ho_duoc_huong_dan": 7}})).await
+        }
+        "POST /api/v1/units/{code}/submissions/{template}/{period}/review" => {
+            // Submitted by the administrator, then returned by the role (so the next role finds
+            // it submitted again).
+            let url = monthly(t.village, "submissions");
+            let figures = json!({"figures": {"ho_duoc_huong_dan": 10}, "submit": true});
+            assert_eq!(app.send_json("PUT", &url, figures).await.status, 200);
+            client.post(&format!("{url}/review"), json!({"decision": "return", "reason": "kiểm tra lại"})).await
+        }
+        "POST /api/v1/units/{code}/submissions/{template}/{period}/unlock" => {
+            let body = json!({"reason": "bổ sung", "open_until": sohoa::dates::today_iso()});
+            client.post(&format!("{}/unlock", monthly(t.village, "submissions")), body).await
+        }
+        "GET /api/v1/units/{code}/compiled/{template}/{period}" => client.get(&monthly(t.commune, "compiled")).await,
+        "POST /api/v1/units/{code}/compiled/{template}/{period}" => {
+            client.post(&monthly(t.commune, "compiled"), json!({})).await
+        }
+        "POST /api/v1/units/{code}/compiled/{template}/{period}/decision" => {
+            // Compiled afresh by the administrator (sent and returned first when approved).
+            let url = monthly(t.commune, "compiled");
+            let status = app.get(&url).await.body["status"].as_str().unwrap_or("").to_string();
+            if status == "approved" {
+                app.post(&format!("{url}/decision"), json!({"step": "send"})).await;
+            }
+            if status == "approved" || status == "sent" {
+                app.post(&format!("{url}/decision"), json!({"step": "return", "reason": "làm lại"})).await;
+            }
+            assert_eq!(app.post(&url, json!({})).await.status, 200);
+            client.post(&format!("{url}/decision"), json!({"step": "approve"})).await
+        }
+        "GET /api/v1/units/{code}/compiled/{template}/{period}/document" => {
+            client.get(&format!("{}/document", monthly(t.commune, "compiled"))).await
+        }
+        "GET /api/v1/units/{code}/completeness/{template}/{period}" => {
+            client.get(&monthly(t.commune, "completeness")).await
+        }
         other => panic!("the matrix has no request for {other}"),
     };
     assert!(r.status.as_u16() != 500, "{route}: {:?}", r.body);
     r.status.as_u16()
+}
+
+/// The monthly report of `unit` for this month under `kind` (submissions, compiled or
+/// completeness): open for submissions until 5 days after the month.
+fn monthly(unit: &str, kind: &str) -> String {
+    use sohoa::periods::{CutOff, Period, PeriodType};
+    let month = Period::containing(sohoa::dates::today(), PeriodType::Month, CutOff::Calendar).unwrap().id;
+    format!("/api/v1/units/{unit}/{kind}/bao-cao-thang-xa/{month}")
 }
 
 fn outcome(status: u16) -> char {
@@ -374,7 +464,8 @@ async fn every_route_against_every_role() {
         }
 
         // Lists hold exactly what each role may see.
-        let expect_teams: [&[usize]; 7] = [&[0, 1, 2], &[0, 1], &[0, 1], &[0, 1], &[0], &[0], &[0, 1]];
+        let expect_teams: [&[usize]; 8] =
+            [&[0, 1, 2], &[0, 1], &[0, 1], &[0, 1], &[0, 1], &[0], &[0], &[0, 1]];
         for (r, role) in ROLES.iter().enumerate() {
             let client = app.with_token(&w.tokens[r]);
             let listed = client.get("/api/v1/teams?per_page=500").await.body;
@@ -397,8 +488,9 @@ async fn every_route_against_every_role() {
 async fn personal_data_only_for_those_who_manage_the_team() {
     each_backend(|app| async move {
         let w = world(&app).await;
-        // province_admin, district_culture, home_affairs, youth, commune_officer, team_leader, viewer
-        let sees_phone = [true, true, false, false, true, true, false];
+        // province_admin, district_culture, home_affairs, youth, leader, commune_officer, team_leader,
+        // viewer
+        let sees_phone = [true, true, false, false, false, true, true, false];
         for (r, role) in ROLES.iter().enumerate() {
             let client = app.with_token(&w.tokens[r]);
             let m = client.get(&format!("/api/v1/members/{}", w.targets[0].member)).await.body;
@@ -416,7 +508,7 @@ async fn personal_data_only_for_those_who_manage_the_team() {
 async fn commune_officer_of_binh_tuong_cannot_reach_tay_giang() {
     each_backend(|app| async move {
         let w = world(&app).await;
-        let officer = app.with_token(&w.tokens[4]);
+        let officer = app.with_token(&w.tokens[5]);
         let tay_giang = &w.targets[1];
         let listed = officer.get("/api/v1/teams?unit=21820").await;
         assert_eq!(listed.body["total"], 0, "{}: cannot list", app.backend);
