@@ -95,6 +95,31 @@ async fn demo_serves_tay_son_teams() {
     assert_eq!(verdicts[1].1, "da-nang-2025");
     assert_eq!(verdicts[1].2, ["thieu-thanh-vien", "thieu-cong-an-khu-vuc"], "Đà Nẵng asks for more");
 
+    // The demo's reporting: Tây Sơn's 2022-Q3 report was compiled from 14 of 15 communes, and
+    // its totals are the sums of the accepted communes' figures.
+    let report = format!("{}/api/v1/units/547/compiled/binh-dinh-bao-cao-quy/2022-Q3", server.url);
+    let report = json(client.get(&report), &cookie).await;
+    assert_eq!(report["status"], "sent", "{report}");
+    let c = &report["completeness"];
+    assert_eq!((c["received"].as_u64(), c["expected"].as_u64()), (Some(14), Some(15)), "{c}");
+    assert_eq!((c["late"].as_u64(), c["missing"].as_u64()), (Some(2), Some(1)));
+    let mut sums = std::collections::BTreeMap::<String, f64>::new();
+    for unit in report["units"].as_array().unwrap().iter().filter(|u| u["status"] == "accepted") {
+        let code = unit["unit_code"].as_str().unwrap();
+        let url = format!("{}/api/v1/units/{code}/submissions/binh-dinh-bao-cao-quy/2022-Q3", server.url);
+        let submission = json(client.get(&url), &cookie).await;
+        for (indicator, value) in submission["figures"].as_object().unwrap() {
+            *sums.entry(indicator.clone()).or_default() += value.as_f64().unwrap();
+        }
+    }
+    let totals: std::collections::BTreeMap<String, f64> =
+        serde_json::from_value(report["totals"].clone()).unwrap();
+    assert_eq!(totals, sums, "the district's totals are the communes' accepted figures added up");
+    assert!(totals["ho_duoc_huong_dan"] > 0.0);
+    let timeline: Vec<&str> =
+        report["timeline"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
+    assert_eq!(timeline, ["compile", "approve", "send"]);
+
     // Signing out ends the session.
     let out = client
         .post(format!("{}/api/v1/auth/logout", server.url))

@@ -656,6 +656,13 @@ async fn demo(
     for info in &installed {
         eprintln!("plugin {}@{}: {}", info.plugin_id, info.version, info.name);
     }
+    if installed.iter().any(|p| p.plugin_id == crate::demo::DEMO_REPORT) {
+        let seeded = crate::demo::seed_reports(&db, &runtime).await?;
+        eprintln!(
+            "{} quarterly reports of Tây Sơn's communes for 2022-Q3 and 2022-Q4; the district's 2022-Q3 report compiled, approved and sent",
+            seeded.submissions
+        );
+    }
     eprintln!("{bound} plugin binding(s): Bình Định (52) and Đà Nẵng (48) each under their own rules");
     eprintln!(
         "demo ready in {:.1}s: {} units (Bình Định, Đà Nẵng), {} villages, {} teams and {} members in Tây Sơn (code {})",

@@ -520,3 +520,147 @@ async fn add_member(
     .await?;
     Ok(member.id)
 }
+
+/// The quarterly template whose reports the demo seeds.
+pub const DEMO_REPORT: &str = "binh-dinh-bao-cao-quy";
+
+/// What [`seed_reports`] stored.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReportsSeeded {
+    /// Submissions stored (both quarters).
+    pub submissions: usize,
+    /// The compiled and sent report: (unit, period).
+    pub sent: Option<(String, String)>,
+}
+
+fn day(s: &str) -> chrono::NaiveDate {
+    crate::dates::parse(s).expect("a demo date")
+}
+
+/// One commune's figures for a quarter on Bình Định's form: households guided grow with the
+/// commune's place in the list; the other indicators follow from them.
+fn demo_figures(i: usize, quarter: u32) -> std::collections::BTreeMap<String, f64> {
+    let households = (180 + 23 * i) as f64 * if quarter == 4 { 1.15 } else { 1.0 };
+    let households = households.round();
+    [
+        ("thanh_vien_tap_huan", (8 + i % 5) as f64),
+        ("ho_duoc_huong_dan", households),
+        ("tk_vneid", households * 2.0 + (7 * i) as f64),
+        ("tk_dvc", (households / 2.0).round()),
+        ("ho_so_dvc_truc_tuyen", (households / 3.0).round()),
+        ("tk_thanh_toan", (households * 0.6).round()),
+        ("tk_tmdt", (2 * (i % 3)) as f64),
+        ("luot_tuyen_truyen", (3 + i % 4) as f64),
+    ]
+    .into_iter()
+    .map(|(code, value)| (code.to_string(), value))
+    .collect()
+}
+
+/// Tây Sơn's reports on Bình Định's quarterly form (Decree 09/2019 quarters, due on the 18th),
+/// entered through the same services as the API with the days they happened on:
+/// - 2022-Q3: 14 of 15 communes reported (the last one did not); two came late through an
+///   unlock by the district office; one was returned and corrected; all received were
+///   accepted, and the district's report was compiled on 26/09/2022, approved by the
+///   leadership and sent to the province.
+/// - 2022-Q4: one late, one returned and not yet corrected, one waiting for review, one whose
+///   households guided and VNeID accounts fell by more than half (the warnings confirmed); the rest accepted. Not
+///   compiled yet: the district's work to do.
+///
+/// Needs the bundled plugins installed and bound ([`bind_bundled`]).
+pub async fn seed_reports(
+    db: &crate::db::Db,
+    runtime: &std::sync::Arc<crate::plugins::Runtime>,
+) -> Result<ReportsSeeded> {
+    use crate::reports::compiled::{self, Decision};
+    use crate::reports::submissions::{self, Review, SubmissionInput, UnlockInput};
+    let mut conn = db.pool.acquire().await?;
+    let filter =
+        UnitFilter { as_of: "2022-09-14".into(), parent: Some(TAY_SON.into()), ..Default::default() };
+    let (communes, _) = units::list(&mut conn, &filter, 100, 0).await?;
+    drop(conn);
+    let mut communes: Vec<(String, String)> = communes.into_iter().map(|c| (c.code, c.name)).collect();
+    communes.sort();
+    let office = Actor::system("tayson.vhtt");
+    let leader = Actor::system("tayson.lanhdao");
+    let mut seeded = ReportsSeeded::default();
+    for (quarter, deadline_day) in [(3u32, 18u32), (4, 18)] {
+        let period = format!("2022-Q{quarter}");
+        let month = if quarter == 3 { 9 } else { 12 };
+        let on = |d: u32| day(&format!("2022-{month:02}-{d:02}"));
+        let (late, returned, waiting, dropped, missing): (
+            &[usize],
+            usize,
+            Option<usize>,
+            Option<usize>,
+            Option<usize>,
+        ) = if quarter == 3 {
+            (&[4, 10], 6, None, None, Some(14))
+        } else {
+            (&[2], 9, Some(12), Some(7), None)
+        };
+        for (i, (code, name)) in communes.iter().enumerate() {
+            if missing == Some(i) {
+                continue;
+            }
+            let commune = Actor::system(&format!("UBND {name}"));
+            let mut figures = demo_figures(i, quarter);
+            let mut confirm = Vec::new();
+            if dropped == Some(i) {
+                figures.insert("ho_duoc_huong_dan".into(), 60.0);
+                figures.insert("tk_vneid".into(), 150.0);
+                confirm.extend(["giam-manh@ho_duoc_huong_dan".to_string(), "giam-manh@tk_vneid".to_string()]);
+            }
+            let submit = |figures: std::collections::BTreeMap<String, f64>, confirm: Vec<String>, when| {
+                let (commune, code, period) = (&commune, code.as_str(), period.as_str());
+                async move {
+                    let input = SubmissionInput { figures, submit: true, confirm };
+                    submissions::save(db, runtime, None, commune, code, DEMO_REPORT, period, input, when)
+                        .await
+                }
+            };
+            if late.contains(&i) {
+                let input = UnlockInput {
+                    reason: "Xã đề nghị gia hạn: cán bộ phụ trách đi tập huấn chuyển đổi số của tỉnh".into(),
+                    open_until: crate::dates::iso(on(deadline_day + 7)),
+                };
+                submissions::unlock(
+                    db,
+                    None,
+                    &office,
+                    code,
+                    DEMO_REPORT,
+                    &period,
+                    input,
+                    on(deadline_day + 2),
+                )
+                .await?;
+                submit(figures.clone(), confirm, on(deadline_day + 3)).await?;
+            } else {
+                submit(figures.clone(), confirm, on(15 + (i % 4) as u32)).await?;
+            }
+            seeded.submissions += 1;
+            if i == returned {
+                let reason = "Số tài khoản VNeID chưa khớp với số liệu của Công an xã; đề nghị rà soát lại"
+                    .to_string();
+                submissions::review(db, None, &office, code, DEMO_REPORT, &period, Review::Return { reason })
+                    .await?;
+                if quarter == 4 {
+                    continue;
+                }
+                let mut corrected = figures;
+                corrected.insert("tk_vneid".into(), corrected["tk_vneid"] - 40.0);
+                submit(corrected, Vec::new(), on(17)).await?;
+            }
+            if waiting == Some(i) {
+                continue;
+            }
+            submissions::review(db, None, &office, code, DEMO_REPORT, &period, Review::Accept).await?;
+        }
+    }
+    compiled::compile(db, runtime, None, &office, TAY_SON, DEMO_REPORT, "2022-Q3", day("2022-09-26")).await?;
+    compiled::decide(db, None, &leader, TAY_SON, DEMO_REPORT, "2022-Q3", Decision::Approve).await?;
+    compiled::decide(db, None, &office, TAY_SON, DEMO_REPORT, "2022-Q3", Decision::Send).await?;
+    seeded.sent = Some((TAY_SON.to_string(), "2022-Q3".to_string()));
+    Ok(seeded)
+}
