@@ -705,3 +705,146 @@ async fn province_sees_the_impact_binds_a_rule_and_undoes_it() {
     assert!(!text(c, "section[aria-labelledby=bindings]").await.contains("Huyện Tây Sơn"));
     sign_out(c).await;
 }
+
+/// Waits (up to 10 s) until the page's main part shows `words`: after a form's button the
+/// next page may still be loading, and the old one's elements go stale under the finder.
+async fn shows(c: &Client, words: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(main) = c.find(Locator::Css("main")).await
+            && let Ok(t) = main.text().await
+        {
+            if t.contains(words) {
+                return;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("'{words}' never showed; the page says:\n{last}");
+}
+
+#[tokio::test]
+async fn a_quarterly_report_goes_from_the_commune_through_the_district_to_the_province() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(w) = Walk::start().await else { return };
+    let c = &w.c;
+
+    // The commune officer opens this quarter's form from the reports page.
+    sign_in(c, &w.base, "binhtuong.xa").await;
+    c.goto(&format!("{}/reports", w.base)).await.unwrap();
+    w.accessible("the reports page with periodic reports").await;
+    w.in_officials_words("the reports page").await;
+    let form_link = c
+        .find(Locator::Css(
+            "section[aria-labelledby=periodic] a[href^='/reporting/21835/binh-dinh-bao-cao-quy/']",
+        ))
+        .await
+        .expect("this quarter's form for Bình Tường");
+    let form = form_link.attr("href").await.unwrap().unwrap();
+    let period = form.rsplit('/').next().unwrap().to_string();
+    form_link.click().await.unwrap();
+    c.wait().for_element(Locator::Css("input[name='f.ho_duoc_huong_dan']")).await.unwrap();
+    w.accessible("the commune's form").await;
+    w.in_officials_words("the commune's form").await;
+
+    // Figures typed the Vietnamese way; more VNeID accounts than 4 per household is refused
+    // by Bình Định's rule, and everything typed comes back.
+    w.type_into("input[name='f.ho_duoc_huong_dan']", "1.234").await;
+    w.type_into("input[name='f.tk_vneid']", "9.000").await;
+    w.submit("button[name=action][value=submit]").await;
+    c.wait().for_element(Locator::Css("#error-summary")).await.unwrap();
+    assert_eq!(w.attr("input[name='f.tk_vneid']", "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(w.value("input[name='f.ho_duoc_huong_dan']").await, "1.234");
+    let summary = text(c, "#error-summary").await;
+    assert!(
+        summary.contains("Tài khoản VNeID kích hoạt (9.000) vượt quá 4"),
+        "the rule's own words: {summary}"
+    );
+    assert!(!summary.contains("tk_vneid"), "no indicator codes: {summary}");
+    w.accessible("a refused submission").await;
+    w.on_a_phone_at("27-dien-thoai-bao-cao-xa", "#error-summary").await;
+    w.type_into("input[name='f.tk_vneid']", "2.000").await;
+    w.submit("button[name=action][value=submit]").await;
+    shows(c, "Đã gửi báo cáo.").await;
+    assert_eq!(w.value("input[name='f.tk_vneid']").await, "2.000");
+    sign_out(c).await;
+
+    // The district office returns it with a reason.
+    sign_in(c, &w.base, "tayson.vhtt").await;
+    c.goto(&format!("{}{form}", w.base)).await.unwrap();
+    w.type_into("textarea[name=reason]", "Số hộ chưa khớp với sổ theo dõi của các thôn").await;
+    w.submit("button[name=decision][value=return]").await;
+    shows(c, "Đã trả lại cho đơn vị.").await;
+    sign_out(c).await;
+
+    // The commune sees why, corrects and submits again.
+    sign_in(c, &w.base, "binhtuong.xa").await;
+    c.goto(&format!("{}{form}", w.base)).await.unwrap();
+    shows(c, "Số hộ chưa khớp với sổ theo dõi của các thôn").await;
+    w.type_into("input[name='f.ho_duoc_huong_dan']", "1.300").await;
+    w.submit("button[name=action][value=submit]").await;
+    shows(c, "Đã gửi báo cáo.").await;
+    sign_out(c).await;
+
+    // The district office accepts, then compiles the district's report.
+    sign_in(c, &w.base, "tayson.vhtt").await;
+    c.goto(&format!("{}{form}", w.base)).await.unwrap();
+    w.submit("button[name=decision][value=accept]").await;
+    shows(c, "Đã tiếp nhận số liệu.").await;
+    let report = format!("/reporting/547/binh-dinh-bao-cao-quy/{period}");
+    c.goto(&format!("{}{report}", w.base)).await.unwrap();
+    assert!(
+        text(c, "section[aria-labelledby=completeness]").await.contains("1/15"),
+        "one commune of 15 so far"
+    );
+    w.submit(&format!("form[action='{report}/compile'] button")).await;
+    shows(c, "Đã tổng hợp báo cáo.").await;
+    let compiled = text(c, "section[aria-labelledby=report]").await;
+    assert!(compiled.contains("1.300") && compiled.contains("2.000"), "{compiled}");
+    w.accessible("the district's report page").await;
+    w.in_officials_words("the district's report page").await;
+    w.on_a_phone_at("28-dien-thoai-bao-cao-huyen", "section[aria-labelledby=report]").await;
+    sign_out(c).await;
+
+    // The leadership approves; the documents download.
+    sign_in(c, &w.base, "tayson.lanhdao").await;
+    c.goto(&format!("{}{report}", w.base)).await.unwrap();
+    w.submit("button[name=step][value=approve]").await;
+    shows(c, "Đã phê duyệt báo cáo.").await;
+    for (format, kind) in [("docx", "wordprocessingml"), ("xlsx", "spreadsheetml"), ("html", "text/html")] {
+        let link = c
+            .find(Locator::Css(&format!("a[href$='document?format={format}']")))
+            .await
+            .unwrap_or_else(|e| panic!("the {format} link: {e}"));
+        let href = link.attr("href").await.unwrap().unwrap();
+        let got = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0]).then(r => r.blob().then(b => done([r.status, r.headers.get('content-type'), b.size])));",
+                vec![serde_json::json!(href)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(got[0], 200, "{format}: {got}");
+        assert!(got[1].as_str().unwrap().contains(kind), "{format}: {got}");
+        assert!(got[2].as_u64().unwrap() > 1000, "{format}: {got}");
+    }
+    shot(c, "29-bao-cao-huyen-phe-duyet").await;
+    sign_out(c).await;
+
+    // The office sends it to the province; the history shows every step.
+    sign_in(c, &w.base, "tayson.vhtt").await;
+    c.goto(&format!("{}{report}", w.base)).await.unwrap();
+    w.submit("button[name=step][value=send]").await;
+    shows(c, "Đã gửi báo cáo lên cấp trên.").await;
+    let history = text(c, "section[aria-labelledby=history]").await;
+    for step in ["Tổng hợp", "Phê duyệt", "Gửi cấp trên"] {
+        assert!(history.contains(step), "{history}");
+    }
+    c.goto(&format!("{}{form}", w.base)).await.unwrap();
+    let history = text(c, "section[aria-labelledby=history]").await;
+    assert_eq!(history.matches("Gửi báo cáo").count(), 2, "{history}");
+    assert!(history.contains("Trả lại") && history.contains("Tiếp nhận"), "{history}");
+    sign_out(c).await;
+}

@@ -8,6 +8,8 @@
 //! - [`plugins`]: installed plugins, bindings, upload, "try it on this team".
 //! - [`dashboard`]: coverage charts as server-drawn SVG.
 //! - [`commendations`]: the emulation campaign: teams' figures in, awards and reasons out.
+//! - [`reports`], [`reporting`]: ad hoc reports, and the periodic reporting workflow (enter and
+//!   submit, review, unlock, compile, approve, send, completeness).
 //!
 //! Every form carries a CSRF token (a random per-browser cookie, compared with the form field),
 //! and POSTs from another origin are refused. Pages ask the same services and the same
@@ -19,6 +21,7 @@ pub mod forms;
 mod home;
 pub mod i18n;
 mod plugins;
+mod reporting;
 mod reports;
 mod session;
 mod teams;
@@ -66,6 +69,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("dashboard.html", include_str!("../templates/web/dashboard.html")),
     ("report.html", include_str!("../templates/web/report.html")),
     ("commendations.html", include_str!("../templates/web/commendations.html")),
+    ("reporting_form.html", include_str!("../templates/web/reporting_form.html")),
+    ("reporting_report.html", include_str!("../templates/web/reporting_report.html")),
 ];
 
 static ENV: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
@@ -505,6 +510,7 @@ pub fn routes() -> Router<AppState> {
         .merge(teams::routes())
         .merge(plugins::routes())
         .merge(reports::routes())
+        .merge(reporting::routes())
         .merge(dashboard::routes())
         .merge(commendations::routes())
         .layer(axum::middleware::from_fn(rejections_as_pages))

@@ -19,7 +19,7 @@ fn error(code: &str, indicator: &str, message: String) -> SubmissionFinding {
 }
 
 /// `1.234,5`, as figures read in Viet Nam (up to three decimals, no trailing zeros).
-fn shown(v: f64) -> String {
+pub(crate) fn shown(v: f64) -> String {
     let text = sohoa_sdk::text::decimal(v, 3);
     if text.contains(',') { text.trim_end_matches('0').to_string() } else { text }
 }

@@ -45,7 +45,7 @@ pub struct UnitReport {
     pub return_reason: Option<String>,
     #[serde(skip)]
     pub figures: BTreeMap<String, f64>,
-    #[serde(skip)]
+    /// The day it was first submitted (lateness counts from it).
     pub first_submitted_on: Option<NaiveDate>,
     #[serde(skip)]
     sort_key: String,

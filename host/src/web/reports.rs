@@ -1,6 +1,7 @@
-//! The reports menu: every report template the user may make, for their own units and the
-//! ones right below, so that reports are one click from the menu instead of Đơn vị → Huyện.
-//! The form itself is the unit's report page ([`super::units`]).
+//! The reports menu: first the periodic reports of the user's units (to enter, review or
+//! compile, [`super::reporting`]), then every report template the user may make ad hoc, for
+//! their own units and the ones right below, so that reports are one click from the menu
+//! instead of Đơn vị → Huyện. The ad hoc form is the unit's report page ([`super::units`]).
 
 use axum::Router;
 use axum::extract::State;
@@ -59,7 +60,9 @@ async fn reports(State(state): State<AppState>, Signed(ctx): Signed) -> Response
                 }
             }
         }
-        Ok(page(&ctx, "reports.html", "reports", minijinja::context! { units }))
+        drop(conn);
+        let work = super::reporting::work(&state, &ctx).await?;
+        Ok(page(&ctx, "reports.html", "reports", minijinja::context! { units, work }))
     }
     .await;
     built.unwrap_or_else(|e| e.page(&ctx))
