@@ -10,9 +10,11 @@
 //!   each unit of the form's level enters and submits its figures ([`submissions`]), the level
 //!   above accepts or returns them, then compiles, approves and sends its report
 //!   ([`compiled`]), made from the accepted figures rolled up over the tree as of the period
-//!   ([`rollup`], which also counts completeness). A compiled report keeps a snapshot of its
+//!   ([`rollup`], which also counts completeness). Figures can also come in bulk, from the
+//!   form exported as a spreadsheet ([`bulk`]). A compiled report keeps a snapshot of its
 //!   input, so its documents can be made again byte for byte.
 
+pub mod bulk;
 pub mod compiled;
 pub mod form;
 pub mod rollup;

@@ -11,7 +11,7 @@ use super::compiled::{self, Decision, ReportView};
 use super::rollup::{self, CompletenessReport};
 use super::submissions::{self, Review, SubmissionInput, SubmissionView, UnlockInput};
 use super::{ReportDocument, ReportRequest};
-use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, as_of};
+use crate::api::{ApiBytes, ApiJson, ApiPath, ApiQuery, AppState, AsOfParams, Binary, as_of};
 use crate::auth::{Action, Principal};
 use crate::documents::Format;
 use crate::error::{Error, ErrorBody, Result};
@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(decide_report))
         .routes(routes!(compiled_document))
         .routes(routes!(get_completeness))
+        .routes(routes!(export_form, import_form))
 }
 
 /// A report template enabled at a unit.
@@ -301,4 +302,92 @@ async fn get_completeness(
     ApiPath((code, template, period)): ReportPath,
 ) -> Result<ApiJson<CompletenessReport>> {
     Ok(ApiJson(rollup::completeness(&state.db, Some(&principal), &code, &template, &period).await?))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The form as a spreadsheet for bulk entry: one row per unit (the unit itself when it
+/// reports on the form, else every unit below it that does, as of the period), with the
+/// figures saved so far. Import it back with POST.
+#[utoipa::path(get, path = "/units/{code}/submissions/{template}/{period}/xlsx", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path)),
+    responses((status = 200, content((inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn export_form(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+) -> Result<Response> {
+    let bytes = super::bulk::export(&state.db, Some(&principal), &code, &template, &period).await?;
+    let disposition = format!("attachment; filename=\"{template}-{code}-{period}.xlsx\"");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, XLSX.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Submit each row after every check (default: save drafts).
+    submit: Option<bool>,
+    /// Confirm every warning the checks raise; they are kept with each submission.
+    confirm_warnings: Option<bool>,
+}
+
+/// Imports the form's spreadsheet (as GET exports it), row by row through the same checks as
+/// the form: each row is saved (or submitted) or refused on its own, with its row number and
+/// messages. Answers 200 with the outcome of every row (422 when every row with figures was
+/// refused).
+#[utoipa::path(post, path = "/units/{code}/submissions/{template}/{period}/xlsx", tag = "reporting",
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path), ImportParams),
+    request_body(content((inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, body = super::bulk::ImportOutcome), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn import_form(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((code, template, period)): ReportPath,
+    ApiQuery(q): ApiQuery<ImportParams>,
+    headers: axum::http::HeaderMap,
+    ApiBytes(body): ApiBytes,
+) -> Result<(axum::http::StatusCode, ApiJson<super::bulk::ImportOutcome>)> {
+    let content_type = crate::api::content_type(&headers);
+    if content_type != XLSX {
+        return Err(Error::UnsupportedMediaType(format!("send the form as {XLSX} (got '{content_type}')")));
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    if principal.roots(&mut conn, crate::auth::Action::ReportsSubmit, None).await?.is_empty() {
+        return Err(Error::Forbidden("your roles do not include entering report figures".into()));
+    }
+    drop(conn);
+    let options = super::bulk::ImportOptions {
+        submit: q.submit.unwrap_or(false),
+        confirm_warnings: q.confirm_warnings.unwrap_or(false),
+    };
+    let actor = principal.actor();
+    let today = crate::dates::today();
+    let outcome = super::bulk::import(
+        &state.db,
+        &state.plugins,
+        Some(&principal),
+        &actor,
+        &code,
+        &template,
+        &period,
+        &body,
+        options,
+        today,
+    )
+    .await?;
+    let all_refused = outcome.refused > 0 && outcome.saved + outcome.submitted == 0;
+    let status =
+        if all_refused { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    Ok((status, ApiJson(outcome)))
 }

@@ -81,6 +81,17 @@ impl Status {
         }
     }
 
+    /// "Đã tiếp nhận": for documents and files (pages use their own words, in either language).
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Status::NotStarted => "Chưa nhập",
+            Status::Draft => "Đang nhập",
+            Status::Submitted => "Đã gửi",
+            Status::Accepted => "Đã tiếp nhận",
+            Status::Returned => "Bị trả lại",
+        }
+    }
+
     /// Received by the level above: submitted or accepted.
     pub fn received(self) -> bool {
         matches!(self, Status::Submitted | Status::Accepted)

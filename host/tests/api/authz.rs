@@ -107,6 +107,14 @@ const MATRIX: &[(&str, [&str; 8])] = &[
         "GET /api/v1/units/{code}/completeness/{template}/{period}",
         ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"],
     ),
+    (
+        "GET /api/v1/units/{code}/submissions/{template}/{period}/xlsx",
+        ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"],
+    ),
+    (
+        "POST /api/v1/units/{code}/submissions/{template}/{period}/xlsx",
+        ["AAA", "AAH", "FFF", "FFF", "FFF", "AHH", "FFF", "FFF"],
+    ),
 ];
 
 /// What each target is: units, a village, a team, a member, a person, a user.
@@ -371,6 +379,16 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
         }
         "GET /api/v1/units/{code}/compiled/{template}/{period}/document" => {
             client.get(&format!("{}/document", monthly(t.commune, "compiled"))).await
+        }
+        "GET /api/v1/units/{code}/submissions/{template}/{period}/xlsx" => {
+            client.get(&format!("{}/xlsx", monthly(t.village, "submissions"))).await
+        }
+        "POST /api/v1/units/{code}/submissions/{template}/{period}/xlsx" => {
+            // The form as exported (to the administrator), its one row given a figure.
+            let url = format!("{}/xlsx", monthly(t.village, "submissions"));
+            let (_, _, bytes) = app.admin().await.get_file(&url).await;
+            let file = crate::reporting::filled(&bytes, "ho_duoc_huong_dan", "12");
+            client.post_bytes(&url, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file).await
         }
         "GET /api/v1/units/{code}/completeness/{template}/{period}" => {
             client.get(&monthly(t.commune, "completeness")).await

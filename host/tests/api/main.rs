@@ -11,7 +11,7 @@ mod imports;
 mod members;
 mod openapi;
 mod plugins;
-mod reporting;
+pub mod reporting;
 mod reports;
 mod roster;
 mod sandbox;

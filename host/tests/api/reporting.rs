@@ -464,3 +464,141 @@ async fn quarters_before_and_after_the_2025_reform_roll_up_over_their_own_trees(
     })
     .await;
 }
+
+/// A workbook as an official would fill it: the exported header, then rows.
+fn workbook(header: &[String], rows: &[Vec<&str>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, v) in cells.iter().enumerate() {
+            match v.parse::<f64>() {
+                Ok(n) if !v.contains('.') && !v.contains(',') => {
+                    sheet.write_number(r as u32 + 1, c as u16, n).unwrap()
+                }
+                _ => sheet.write_string(r as u32 + 1, c as u16, *v).unwrap(),
+            };
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_district_enters_its_communes_figures_from_a_spreadsheet_row_by_row() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
+        let q =
+            Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Decree092019).unwrap().id;
+        let xlsx = format!("/api/v1/units/547/submissions/binh-dinh-bao-cao-quy/{q}/xlsx");
+        let (status, headers, bytes) = app.admin().await.get_file(&xlsx).await;
+        assert_eq!(status, 200);
+        assert!(headers["content-type"].to_str().unwrap().contains("spreadsheetml"));
+        // The export: one row per commune of Tây Sơn, the indicators named with their codes.
+        use calamine::Reader;
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("Số liệu").unwrap();
+        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        assert_eq!(&header[..3], ["Mã đơn vị", "Đơn vị", "Tình trạng"]);
+        assert!(
+            header.contains(&"Hộ gia đình được hướng dẫn (hộ) [ho_duoc_huong_dan]".to_string()),
+            "{header:?}"
+        );
+        let codes: Vec<String> = range.rows().skip(1).map(|r| r[0].to_string()).collect();
+        assert_eq!(codes.len(), 3, "{codes:?}");
+        assert!(codes.contains(&"21835".into()) && codes.contains(&"21808".into()));
+
+        // Filled in: a good row with Vietnamese text numbers, a row the rule refuses, a row
+        // with a word for a number, a unit from another district, an empty row.
+        let col = |code: &str| header.iter().position(|h| h.ends_with(&format!("[{code}]"))).unwrap();
+        let mut rows = Vec::new();
+        for (unit, households, vneid) in [
+            ("21835", "1.234", "2.000"),
+            ("21808", "100", "900"),
+            ("21820", "một trăm", ""),
+            ("21550", "10", ""),
+            ("", "", ""),
+        ] {
+            let mut cells = vec![""; header.len()];
+            cells[0] = unit;
+            cells[col("ho_duoc_huong_dan")] = households;
+            cells[col("tk_vneid")] = vneid;
+            rows.push(cells);
+        }
+        let file = workbook(&header, &rows);
+        let r = app
+            .post_bytes(
+                &format!("{xlsx}?submit=true"),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                file,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(
+            (r.body["submitted"].as_u64(), r.body["refused"].as_u64()),
+            (Some(1), Some(3)),
+            "{:?}",
+            r.body
+        );
+        let outcome =
+            |row: u64| r.body["rows"].as_array().unwrap().iter().find(|o| o["row"] == row).unwrap().clone();
+        assert_eq!(outcome(2)["outcome"], "submitted");
+        assert_eq!(outcome(3)["messages"][0]["code"], "vneid-vuot-so-ho");
+        assert_eq!(outcome(3)["messages"][0]["row"], 3);
+        assert!(
+            outcome(4)["messages"][0]["message"].as_str().unwrap().contains("'một trăm' is not a number")
+        );
+        assert!(outcome(5)["messages"][0]["message"].as_str().unwrap().contains("'21550' is not a unit"));
+        assert_eq!(r.body["rows"].as_array().unwrap().len(), 4, "the empty row is no row");
+
+        let saved = app.get(&submission("21835", "binh-dinh-bao-cao-quy", &q)).await;
+        assert_eq!(saved.body["status"], "submitted");
+        assert_eq!(saved.body["figures"], json!({"ho_duoc_huong_dan": 1234.0, "tk_vneid": 2000.0}));
+        assert_eq!(
+            app.get(&submission("21808", "binh-dinh-bao-cao-quy", &q)).await.body["status"],
+            "not_started"
+        );
+
+        // Not a workbook; a workbook without the layout.
+        let r = app
+            .post_bytes(
+                &xlsx,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                b"PK not".to_vec(),
+            )
+            .await;
+        r.assert_error(400, "bad_request");
+        let r = app
+            .post_bytes(
+                &xlsx,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                workbook(&["A".into()], &[]),
+            )
+            .await;
+        r.assert_error(422, "validation_failed");
+        app.post_bytes(&xlsx, "text/csv", b"a,b".to_vec()).await.assert_error(415, "unsupported_media_type");
+    })
+    .await;
+}
+
+/// An exported form with `value` typed into the `indicator` column of every row.
+pub fn filled(exported: &[u8], indicator: &str, value: &str) -> Vec<u8> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(exported.to_vec())).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let mut rows = range.rows();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = header.iter().position(|h| h.ends_with(&format!("[{indicator}]"))).unwrap();
+    let cells: Vec<Vec<String>> = rows
+        .map(|r| {
+            let mut cells: Vec<String> = r.iter().map(|c| c.to_string()).collect();
+            cells.resize(header.len(), String::new());
+            cells[col] = value.to_string();
+            cells
+        })
+        .collect();
+    let cells: Vec<Vec<&str>> = cells.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    workbook(&header, &cells)
+}
