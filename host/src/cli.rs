@@ -1,4 +1,7 @@
-//! The command line: `sohoa serve | migrate | demo | units import | teams import | teams export | openapi`.
+//! The command line: `sohoa serve | migrate | demo | units import | teams import | teams export |
+//! reports ... | openapi`.
+
+mod reports;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,6 +65,11 @@ enum Command {
     Plugin {
         #[command(subcommand)]
         command: PluginCommand,
+    },
+    /// The reporting workflow: figures, review, unlocks, compiled reports, documents.
+    Reports {
+        #[command(subcommand)]
+        command: reports::ReportsCommand,
     },
     /// User accounts.
     User {
@@ -313,6 +321,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 override_reason: override_reason.clone(),
             };
             return import_roster(&db, &settings, file, &options).await;
+        }
+        Command::Reports { command } => {
+            let settings = settings(&cli, Vec::new())?;
+            let db = open(&settings).await?;
+            return reports::run(&db, &settings, command).await;
         }
         Command::Teams { command: TeamsCommand::Export { unit, file, headers, as_of } } => {
             let settings = settings(&cli, Vec::new())?;
