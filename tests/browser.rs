@@ -812,7 +812,12 @@ async fn a_quarterly_report_goes_from_the_commune_through_the_district_to_the_pr
     c.goto(&format!("{}{report}", w.base)).await.unwrap();
     w.submit("button[name=step][value=approve]").await;
     shows(c, "Đã phê duyệt báo cáo.").await;
-    for (format, kind) in [("docx", "wordprocessingml"), ("xlsx", "spreadsheetml"), ("html", "text/html")] {
+    for (format, kind) in [
+        ("docx", "wordprocessingml"),
+        ("xlsx", "spreadsheetml"),
+        ("pdf", "application/pdf"),
+        ("html", "text/html"),
+    ] {
         let link = c
             .find(Locator::Css(&format!("a[href$='document?format={format}']")))
             .await

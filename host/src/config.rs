@@ -145,6 +145,10 @@ pub struct DocumentSettings {
     pub layout_concurrency: usize,
     /// How long a layout waits for its turn before the answer is 503 `busy`.
     pub layout_wait_ms: u64,
+    /// The Chromium program that prints PDFs (a name on PATH or a path); empty: no PDF.
+    pub chromium: String,
+    /// How long one PDF print may take.
+    pub pdf_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! Laying out a plugin's [`Document`](crate::plugins::types::Document) as an official document per Decree
-//! 30/2020/NĐ-CP: HTML (preview in the browser), DOCX (to sign and file) and XLSX (the table, for
-//! people who keep working on the numbers).
+//! 30/2020/NĐ-CP: HTML (preview in the browser), DOCX (to sign and file), XLSX (the table, for
+//! people who keep working on the numbers) and PDF (the HTML printed, [`pdf`]).
 //!
 //! A plugin says *what* the document says (issuer, number, subject, blocks); the host owns *how*
 //! it looks, so every locality's reports share one correct layout:
@@ -13,6 +13,7 @@
 
 mod docx;
 mod html;
+pub mod pdf;
 mod xlsx;
 
 use chrono::{Datelike, NaiveDate};
@@ -83,12 +84,13 @@ pub enum Format {
     Html,
     Docx,
     Xlsx,
+    Pdf,
 }
 
 impl Format {
-    /// `html`, `docx` or `xlsx`.
+    /// `html`, `docx`, `xlsx` or `pdf`.
     pub fn parse(name: &str) -> Option<Format> {
-        [Format::Html, Format::Docx, Format::Xlsx].into_iter().find(|f| f.extension() == name)
+        [Format::Html, Format::Docx, Format::Xlsx, Format::Pdf].into_iter().find(|f| f.extension() == name)
     }
 
     pub fn content_type(self) -> &'static str {
@@ -96,6 +98,7 @@ impl Format {
             Format::Html => "text/html; charset=utf-8",
             Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Pdf => "application/pdf",
         }
     }
 
@@ -104,16 +107,21 @@ impl Format {
             Format::Html => "html",
             Format::Docx => "docx",
             Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
         }
     }
 }
 
-/// Lays the letter out in `format`.
-pub fn render(letter: &Letter, format: Format) -> Result<Vec<u8>, String> {
+/// Lays the letter out in `format` (PDF through `printer`).
+pub fn render(letter: &Letter, format: Format, printer: &pdf::Printer) -> Result<Vec<u8>, LayoutError> {
     match format {
         Format::Html => Ok(html::page(letter).into_bytes()),
-        Format::Docx => docx::build(letter),
-        Format::Xlsx => xlsx::build(letter),
+        Format::Docx => docx::build(letter).map_err(LayoutError::Failed),
+        Format::Xlsx => xlsx::build(letter).map_err(LayoutError::Failed),
+        Format::Pdf => pdf::build(letter, printer).map_err(|e| match e {
+            pdf::PdfError::Unavailable(_) => LayoutError::Unavailable(e.to_string()),
+            pdf::PdfError::Failed(_) => LayoutError::Failed(e.to_string()),
+        }),
     }
 }
 
@@ -127,6 +135,7 @@ pub struct Layouts {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
     concurrency: usize,
     wait: std::time::Duration,
+    printer: pdf::Printer,
 }
 
 /// Why a layout gave no file.
@@ -136,6 +145,9 @@ pub enum LayoutError {
         "{running} documents are being laid out and this one waited {waited_ms} ms for its turn; try again in a moment"
     )]
     Busy { running: usize, waited_ms: u64 },
+    /// This server cannot make the format (no Chromium for PDF).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Failed(String),
 }
@@ -143,11 +155,22 @@ pub enum LayoutError {
 impl Layouts {
     pub fn new(concurrency: usize, wait: std::time::Duration) -> Self {
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
-        Layouts { permits, concurrency, wait }
+        let printer = pdf::Printer { program: String::new(), timeout: std::time::Duration::from_secs(20) };
+        Layouts { permits, concurrency, wait, printer }
+    }
+
+    /// The same, printing PDFs with `printer`.
+    pub fn with_printer(mut self, printer: pdf::Printer) -> Self {
+        self.printer = printer;
+        self
     }
 
     pub fn for_settings(settings: &crate::config::DocumentSettings) -> Self {
         Layouts::new(settings.layout_concurrency, std::time::Duration::from_millis(settings.layout_wait_ms))
+            .with_printer(pdf::Printer {
+                program: settings.chromium.clone(),
+                timeout: std::time::Duration::from_millis(settings.pdf_timeout_ms),
+            })
     }
 
     /// [`render`] on the blocking pool, once a permit is free. The permit goes with the
@@ -161,14 +184,14 @@ impl Layouts {
                 waited_ms: self.wait.as_millis() as u64,
             })?
             .map_err(|_| LayoutError::Failed("the layout queue is closed".into()))?;
+        let printer = self.printer.clone();
         tokio::task::spawn_blocking(move || {
-            let bytes = render(&letter, format);
+            let bytes = render(&letter, format, &printer);
             drop(permit);
             bytes
         })
         .await
         .map_err(|e| LayoutError::Failed(format!("layout task: {e}")))?
-        .map_err(LayoutError::Failed)
     }
 }
 

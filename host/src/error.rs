@@ -96,6 +96,10 @@ pub enum Error {
     RuleFailed(crate::plugins::PluginFailure),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// This server cannot do it as set up (no Chromium to print PDFs): nothing was done, and
+    /// other ways (another format) still work.
+    #[error("{0}")]
+    Unavailable(String),
     /// The request ran longer than `server.request_timeout_secs` and was abandoned.
     #[error("{0}")]
     Timeout(String),
@@ -158,7 +162,7 @@ impl Error {
             Error::Database(e) if is_busy(e) => StatusCode::SERVICE_UNAVAILABLE,
             // The server is the slow party, so not 408 (which blames the client's sending):
             // 503, which every operation declares anyway for a busy database.
-            Error::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Timeout(_) | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -192,6 +196,7 @@ impl Error {
             Error::Database(e) if constraint_kind(e).is_some() => "conflict",
             Error::Database(e) if is_busy(e) => "busy",
             Error::Timeout(_) => "timeout",
+            Error::Unavailable(_) => "unavailable",
             Error::Database(_) | Error::Internal(_) => "internal",
         }
     }
@@ -236,7 +241,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable code: bad_request, unauthorized, forbidden, validation_failed, not_found,
     /// method_not_allowed, conflict, payload_too_large, unsupported_media_type, rate_limited,
-    /// composition_failed, submission_invalid, confirmation_required, locked, plugin_invalid, plugin_refused, plugin_failed, busy, timeout,
+    /// composition_failed, submission_invalid, confirmation_required, locked, unavailable,
+    /// plugin_invalid, plugin_refused, plugin_failed, busy, timeout,
     /// internal.
     pub code: String,
     pub message: String,

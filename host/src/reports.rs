@@ -215,6 +215,7 @@ impl Rendered {
         let disposition = format!("{how}; filename=\"{}.{}\"", self.letter.file_stem(), format.extension());
         let bytes = layouts.render(self.letter, format).await.map_err(|e| match e {
             LayoutError::Busy { .. } => Error::Busy { message: e.to_string(), retry_after_secs: 1 },
+            LayoutError::Unavailable(message) => Error::Unavailable(message),
             LayoutError::Failed(message) => Error::Internal(message),
         })?;
         Ok((

@@ -124,10 +124,12 @@ fn actor(command: &str) -> Actor {
 fn figures(given: &[String]) -> anyhow::Result<std::collections::BTreeMap<String, f64>> {
     let mut out = std::collections::BTreeMap::new();
     for f in given {
-        let (code, value) =
-            f.split_once('=').ok_or_else(|| anyhow::anyhow!("--figure '{f}': write CODE=VALUE, e.g. ho_duoc_huong_dan=1.234"))?;
-        let v = crate::text::parse_number(value)
-            .ok_or_else(|| anyhow::anyhow!("--figure '{f}': '{value}' is not a number (write 1.234 or 12,5)"))?;
+        let (code, value) = f.split_once('=').ok_or_else(|| {
+            anyhow::anyhow!("--figure '{f}': write CODE=VALUE, e.g. ho_duoc_huong_dan=1.234")
+        })?;
+        let v = crate::text::parse_number(value).ok_or_else(|| {
+            anyhow::anyhow!("--figure '{f}': '{value}' is not a number (write 1.234 or 12,5)")
+        })?;
         out.insert(code.trim().to_string(), v);
     }
     Ok(out)
@@ -167,12 +169,18 @@ fn print_report(r: &compiled::ReportView) {
     }
 }
 
-pub async fn run(db: &Db, settings: &crate::config::Settings, command: &ReportsCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    db: &Db,
+    settings: &crate::config::Settings,
+    command: &ReportsCommand,
+) -> anyhow::Result<ExitCode> {
     let runtime = || crate::plugins::Runtime::for_settings(settings);
     let today = crate::dates::today();
     match command {
         ReportsCommand::Status { which } => {
-            let c = crate::reports::rollup::completeness(db, None, &which.unit, &which.template, &which.period).await?;
+            let c =
+                crate::reports::rollup::completeness(db, None, &which.unit, &which.template, &which.period)
+                    .await?;
             for u in &c.units {
                 println!(
                     "{:<10} {:<28} {}{}",
@@ -198,7 +206,8 @@ pub async fn run(db: &Db, settings: &crate::config::Settings, command: &ReportsC
             );
         }
         ReportsCommand::Submit { which, figures: given, draft, confirm } => {
-            let input = SubmissionInput { figures: figures(given)?, submit: !draft, confirm: confirm.clone() };
+            let input =
+                SubmissionInput { figures: figures(given)?, submit: !draft, confirm: confirm.clone() };
             let runtime = runtime()?;
             let v = submissions::save(
                 db,
@@ -219,8 +228,16 @@ pub async fn run(db: &Db, settings: &crate::config::Settings, command: &ReportsC
                 Some(reason) => Review::Return { reason: reason.clone() },
                 None => Review::Accept,
             };
-            let v = submissions::review(db, None, &actor("review"), &which.unit, &which.template, &which.period, decision)
-                .await?;
+            let v = submissions::review(
+                db,
+                None,
+                &actor("review"),
+                &which.unit,
+                &which.template,
+                &which.period,
+                decision,
+            )
+            .await?;
             print_submission(&v);
         }
         ReportsCommand::Unlock { which, until, reason } => {
@@ -261,19 +278,23 @@ pub async fn run(db: &Db, settings: &crate::config::Settings, command: &ReportsC
         ReportsCommand::Document { which, file } => {
             let format = format_of(file)?;
             let runtime = runtime()?;
-            let rendered = compiled::document(db, &runtime, None, &which.unit, &which.template, &which.period).await?;
+            let rendered =
+                compiled::document(db, &runtime, None, &which.unit, &which.template, &which.period).await?;
             let layouts = crate::documents::Layouts::for_settings(&settings.documents);
             let bytes = layouts.render(rendered.letter, format).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            std::fs::write(file, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+            std::fs::write(file, bytes)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
             println!("wrote {} ({}@{})", file.display(), rendered.plugin.plugin_id, rendered.plugin.version);
         }
         ReportsCommand::Export { which, file } => {
             let bytes = bulk::export(db, None, &which.unit, &which.template, &which.period).await?;
-            std::fs::write(file, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+            std::fs::write(file, bytes)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
             println!("wrote {}", file.display());
         }
         ReportsCommand::Import { which, file, submit, confirm_warnings } => {
-            let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let bytes =
+                std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let runtime = runtime()?;
             let options = ImportOptions { submit: *submit, confirm_warnings: *confirm_warnings };
             let outcome = bulk::import(
@@ -307,7 +328,9 @@ pub async fn run(db: &Db, settings: &crate::config::Settings, command: &ReportsC
 }
 
 async fn decide(db: &Db, which: &Which, command: &str, decision: Decision) -> anyhow::Result<()> {
-    let r = compiled::decide(db, None, &actor(command), &which.unit, &which.template, &which.period, decision).await?;
+    let r =
+        compiled::decide(db, None, &actor(command), &which.unit, &which.template, &which.period, decision)
+            .await?;
     print_report(&r);
     Ok(())
 }

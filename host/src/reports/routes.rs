@@ -76,7 +76,8 @@ async fn list_templates(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParams {
-    /// json (default: the document's text), html, docx or xlsx.
+    /// json (default: the document's text), html, docx, xlsx or pdf (printed by Chromium, when
+    /// the server has it: 503 `unavailable` otherwise).
     format: Option<String>,
 }
 
@@ -116,9 +117,9 @@ type ReportPath = ApiPath<(String, String, String)>;
 fn parse_format(given: Option<&str>) -> Result<Option<Format>> {
     match given.unwrap_or("json") {
         "json" => Ok(None),
-        other => Format::parse(other)
-            .map(Some)
-            .ok_or_else(|| Error::BadRequest(format!("format '{other}' is not json, html, docx or xlsx"))),
+        other => Format::parse(other).map(Some).ok_or_else(|| {
+            Error::BadRequest(format!("format '{other}' is not json, html, docx, xlsx or pdf"))
+        }),
     }
 }
 
@@ -273,7 +274,8 @@ async fn decide_report(
     responses((status = 200, description = "format=json (default): the document's text; html, docx and xlsx answer the file",
                content((ReportDocument = "application/json"), (String = "text/html"),
                        (inline(Binary) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                       (inline(Binary) = "application/pdf"))),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 async fn compiled_document(

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use sohoa::periods::{CutOff, Period, PeriodType};
 
-use crate::harness::{TestApp, component, each_backend, enable};
+use crate::harness::{TestApp, component, each_backend, each_backend_with, enable};
 
 /// The test template (`plugins/tests/report-template-v*`): communes, calendar quarters, due 10
 /// days after the quarter; households guided (required, summed) and a percentage weighted by it.
@@ -601,4 +601,40 @@ pub fn filled(exported: &[u8], indicator: &str, value: &str) -> Vec<u8> {
         .collect();
     let cells: Vec<Vec<&str>> = cells.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
     workbook(&header, &cells)
+}
+
+/// PDF is the HTML layout printed by Chromium: a real PDF when the server has Chromium, a clear
+/// 503 `unavailable` when it has not.
+#[tokio::test]
+async fn a_compiled_report_prints_to_pdf_or_says_why_not() {
+    let chromium = std::process::Command::new("chromium").arg("--version").output().is_ok();
+    each_backend_with(vec![("documents.chromium", "chromium-khong-co".to_string())], |app| async move {
+        app.seed_units().await;
+        install_template(&app, "report-template-v1", "2020-01-01").await;
+        let q = this_quarter();
+        app.post(&compiled("547", TEMPLATE, &q), json!({})).await;
+        let r = app.get(&format!("{}/document?format=pdf", compiled("547", TEMPLATE, &q))).await;
+        r.assert_error(503, "unavailable");
+        assert!(r.message().contains("chromium-khong-co"), "{}", r.message());
+    })
+    .await;
+    if !chromium {
+        assert!(std::env::var_os("SOHOA_REQUIRE_BROWSER").is_none(), "chromium is missing");
+        return;
+    }
+    each_backend(|app| async move {
+        app.seed_units().await;
+        install_template(&app, "report-template-v1", "2020-01-01").await;
+        let q = this_quarter();
+        app.post(&compiled("547", TEMPLATE, &q), json!({})).await;
+        let (status, headers, bytes) = app
+            .admin()
+            .await
+            .get_file(&format!("{}/document?format=pdf", compiled("547", TEMPLATE, &q)))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert!(bytes.starts_with(b"%PDF") && bytes.len() > 5000, "{} bytes", bytes.len());
+    })
+    .await;
 }
