@@ -217,6 +217,10 @@ pub fn plain_text(doc: &Document) -> String {
 mod tests {
     use super::*;
 
+    fn no_pdf() -> pdf::Printer {
+        pdf::Printer { program: String::new(), timeout: std::time::Duration::from_secs(1) }
+    }
+
     pub(crate) fn sample() -> Letter {
         Letter {
             doc: Document {
@@ -258,11 +262,11 @@ mod tests {
     #[test]
     fn every_format_renders() {
         let l = sample();
-        let html = String::from_utf8(render(&l, Format::Html).unwrap()).unwrap();
+        let html = String::from_utf8(render(&l, Format::Html, &no_pdf()).unwrap()).unwrap();
         assert!(html.contains(NATIONAL_TITLE) && html.contains("&lt;của tỉnh&gt; &amp; huyện"), "{html}");
-        let docx = render(&l, Format::Docx).unwrap();
+        let docx = render(&l, Format::Docx, &no_pdf()).unwrap();
         assert_eq!(&docx[..2], b"PK");
-        let xlsx = render(&l, Format::Xlsx).unwrap();
+        let xlsx = render(&l, Format::Xlsx, &no_pdf()).unwrap();
         assert_eq!(&xlsx[..2], b"PK");
     }
 
