@@ -207,12 +207,13 @@ fn main() {
         date: chrono::NaiveDate::from_ymd_opt(2022, 10, 5).unwrap(),
     };
     let mut layouts = Vec::new();
+    let no_pdf = sohoa::documents::pdf::Printer { program: String::new(), timeout: Duration::from_secs(1) };
     for format in
         [sohoa::documents::Format::Html, sohoa::documents::Format::Docx, sohoa::documents::Format::Xlsx]
     {
-        let size = sohoa::documents::render(&letter, format).unwrap().len();
+        let size = sohoa::documents::render(&letter, format, &no_pdf).unwrap().len();
         let t = time_per_call(rounds, 20, || {
-            sohoa::documents::render(&letter, format).unwrap();
+            sohoa::documents::render(&letter, format, &no_pdf).unwrap();
         });
         layouts.push((format, t, size));
     }
