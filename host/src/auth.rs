@@ -157,6 +157,9 @@ pub fn grant(role: Role, action: Action) -> Reach {
     use Reach::*;
     use Role::*;
     match (role, action) {
+        // The province administers everything in it, but signs no district's report: approval
+        // is the district People's Committee's.
+        (ProvinceAdmin, ReportsApprove) => No,
         (ProvinceAdmin, _) => Subtree,
         (
             DistrictCulture | CommuneOfficer,
@@ -369,6 +372,7 @@ mod tests {
         assert_eq!(grant(Role::DistrictHomeAffairs, Action::CommendationsAssess), Reach::Subtree);
         assert_eq!(grant(Role::CommuneOfficer, Action::CommendationsAssess), Reach::No);
         assert_eq!(grant(Role::DistrictLeader, Action::ReportsApprove), Reach::Subtree);
+        assert_eq!(grant(Role::ProvinceAdmin, Action::ReportsApprove), Reach::No);
         assert_eq!(grant(Role::DistrictCulture, Action::ReportsApprove), Reach::No);
         assert_eq!(grant(Role::DistrictLeader, Action::ReportsReview), Reach::No);
         assert_eq!(grant(Role::TeamLeader, Action::ReportsSubmit), Reach::No);

@@ -603,7 +603,12 @@ pub async fn seed_reports(
             if missing == Some(i) {
                 continue;
             }
-            let commune = Actor::system(&format!("UBND {name}"));
+            // Bình Tường's officer has an account; the other communes are named by their office.
+            let commune = if code == "21835" {
+                Actor::system("binhtuong.xa")
+            } else {
+                Actor::system(&format!("UBND {name}"))
+            };
             let mut figures = demo_figures(i, quarter);
             let mut confirm = Vec::new();
             if dropped == Some(i) {
@@ -655,7 +660,16 @@ pub async fn seed_reports(
             if waiting == Some(i) {
                 continue;
             }
-            submissions::review(db, None, &office, code, DEMO_REPORT, &period, Review::Accept).await?;
+            submissions::review(
+                db,
+                None,
+                &office,
+                code,
+                DEMO_REPORT,
+                &period,
+                Review::Accept { submitted_at: None },
+            )
+            .await?;
         }
     }
     compiled::compile(db, runtime, None, &office, TAY_SON, DEMO_REPORT, "2022-Q3", day("2022-09-26")).await?;

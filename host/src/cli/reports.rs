@@ -226,7 +226,7 @@ pub async fn run(
         ReportsCommand::Review { which, accept: _, return_reason } => {
             let decision = match return_reason {
                 Some(reason) => Review::Return { reason: reason.clone() },
-                None => Review::Accept,
+                None => Review::Accept { submitted_at: None },
             };
             let v = submissions::review(
                 db,

@@ -344,6 +344,16 @@ pub async fn compile(
     refuse_signed(&load(conn, unit_id, template, &ctx.period.id).await?)?;
 
     let rollup = rollup::gather(conn, &[unit_id], template, &ctx.form, &ctx.period).await?;
+    // A report lists each unit as reported or not: one waiting for review is neither, so the
+    // review comes first.
+    let waiting: Vec<&str> =
+        rollup.units.iter().filter(|u| u.status == Status::Submitted).map(|u| u.unit_name.as_str()).collect();
+    if !waiting.is_empty() {
+        return Err(Error::Conflict(format!(
+            "accept or return the figures waiting for review first: {}",
+            waiting.join(", ")
+        )));
+    }
     let end = dates::iso(ctx.period.end);
     let coverage = crate::teams::stats::by_child(conn, unit_id, &end).await?;
     let rows: Vec<h::UnitRow> = rollup
@@ -393,7 +403,7 @@ pub async fn compile(
     let mut tx = db.begin_write().await?;
     let row = load(&mut tx, unit_id, template, &ctx.period.id).await?;
     refuse_signed(&row)?;
-    let stamp = now();
+    let stamp = super::submissions::stamp_on(today);
     let params = serde_json::to_string(&ctx.resolved.binding.params).expect("a JSON map");
     let snapshot = serde_json::to_string(&input).expect("the input serialises");
     let id = match &row {
@@ -442,10 +452,35 @@ pub async fn compile(
         "totals": map(&input.totals),
     }));
     audit::record(&mut tx, actor, change).await?;
+    // The answer shows this change, not a later one of another writer.
+    let answer = view(&mut tx, &ctx).await?;
     tx.commit().await?;
+    Ok(answer)
+}
 
-    let mut conn = db.pool.acquire().await?;
-    view(&mut conn, &ctx).await
+/// Refuses to approve a report whose figures changed below it since it was compiled (a return,
+/// a new acceptance): what is signed must be what the accepted figures say now.
+async fn ensure_current(conn: &mut AnyConnection, unit_id: i64, ctx: &InForce, row: &Row) -> Result<()> {
+    let stored: h::ReportInput =
+        serde_json::from_str(&row.input).map_err(|e| Error::Internal(format!("stored report input: {e}")))?;
+    let template = &ctx.resolved.plugin.plugin_id;
+    let now = rollup::gather(conn, &[unit_id], template, &ctx.form, &ctx.period).await?;
+    let changed: Vec<&str> = stored
+        .rows
+        .iter()
+        .filter(|line| {
+            let (status, _) = line_status(&now, &line.unit_code);
+            map(&now.child_totals(&ctx.form, &line.unit_code)) != map(&line.values) || status != line.status
+        })
+        .map(|line| line.unit_name.as_str())
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Conflict(format!(
+        "the figures of {} changed since the report was compiled; compile it again before approving",
+        changed.join(", ")
+    )))
 }
 
 /// A step of a compiled report after compilation.
@@ -490,16 +525,8 @@ pub async fn decide(
             let parent = *chain.get(1).ok_or_else(|| {
                 Error::field("unit", format!("{} has no unit above it to return its report", ctx.unit_name))
             })?;
-            if reason.trim().is_empty() {
-                return Err(Error::field("reason", "say why the report is returned"));
-            }
-            (
-                Action::ReportsReview,
-                parent,
-                ReportStatus::Sent,
-                ReportStatus::Returned,
-                Some(reason.trim().to_string()),
-            )
+            let why = super::submissions::reason(reason, "reason", "the report is returned")?;
+            (Action::ReportsReview, parent, ReportStatus::Sent, ReportStatus::Returned, Some(why))
         }
     };
     let target_code = crate::units::code_of(&mut conn, target).await?;
@@ -511,7 +538,7 @@ pub async fn decide(
     let status = row.as_ref().map_or(ReportStatus::NotCompiled, |r| ReportStatus::parse(&r.status));
     let Some(row) = row.filter(|_| status == from) else {
         return Err(Error::Conflict(format!(
-            "the {template} report of {} for {} is {}; only a {} one can be {}",
+            "the {template} report of {} for {} is {}; only one that is {} can be {}",
             ctx.unit_name,
             ctx.period.id,
             status.as_str().replace('_', " "),
@@ -519,6 +546,9 @@ pub async fn decide(
             to.as_str()
         )));
     };
+    if to == ReportStatus::Approved {
+        ensure_current(&mut tx, unit_id, &ctx, &row).await?;
+    }
     let stamp = now();
     let sql = match to {
         ReportStatus::Approved => {
@@ -548,10 +578,10 @@ pub async fn decide(
         .after(&serde_json::json!({"status": to.as_str()}));
     change.reason = reason;
     audit::record(&mut tx, actor, change).await?;
+    // The answer shows this change, not a later one of another writer.
+    let answer = view(&mut tx, &ctx).await?;
     tx.commit().await?;
-
-    let mut conn = db.pool.acquire().await?;
-    view(&mut conn, &ctx).await
+    Ok(answer)
 }
 
 /// The stored report of unit `code` for the period rendered again from its snapshot, with the

@@ -255,8 +255,8 @@ async fn load(conn: &mut AnyConnection, unit_id: i64, template: &str, period: &s
     .await?)
 }
 
-/// The last day of the latest unlock of the unit's form for the period that is still in force
-/// on `today`, if any.
+/// The last day of the unit's latest unlock of the form for the period, when it is still in
+/// force on `today`.
 async fn unlocked_until(
     conn: &mut AnyConnection,
     unit_id: i64,
@@ -264,17 +264,17 @@ async fn unlocked_until(
     period: &str,
     today: NaiveDate,
 ) -> Result<Option<NaiveDate>> {
+    // The latest unlock decides: a second one may shorten the first.
     let until: Option<String> = sqlx::query_scalar(
-        "SELECT MAX(open_until) FROM report_unlocks WHERE unit_id = $1 AND template = $2 AND period = $3 \
-         AND open_until >= $4",
+        "SELECT open_until FROM report_unlocks WHERE unit_id = $1 AND template = $2 AND period = $3 \
+         ORDER BY id DESC LIMIT 1",
     )
     .bind(unit_id)
     .bind(template)
     .bind(period)
-    .bind(dates::iso(today))
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(until.as_deref().and_then(dates::parse))
+    Ok(until.as_deref().and_then(dates::parse).filter(|d| *d >= today))
 }
 
 /// Who reviews a unit's submissions: its parent on the period's last counted day.
@@ -374,6 +374,7 @@ pub struct SubmissionView {
 pub struct Step {
     /// RFC 3339, UTC.
     pub at: String,
+    /// Who: the account's display name, or the command that did it.
     pub actor: String,
     /// save, submit, accept, return, unlock; compile, approve, send, return.
     pub action: String,
@@ -389,8 +390,9 @@ pub(crate) async fn timeline(
 ) -> Result<Vec<Step>> {
     let (other, other_id) = also.unwrap_or(("", ""));
     let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT at, actor, action, reason FROM audit_log WHERE (entity = $1 AND entity_id = $2) \
-         OR (entity = $3 AND entity_id = $4) ORDER BY id",
+        "SELECT a.at, COALESCE(u.display_name, a.actor), a.action, a.reason FROM audit_log a \
+         LEFT JOIN users u ON u.id = a.user_id WHERE (a.entity = $1 AND a.entity_id = $2) \
+         OR (a.entity = $3 AND a.entity_id = $4) ORDER BY a.id",
     )
     .bind(entity.0)
     .bind(entity.1)
@@ -483,8 +485,7 @@ async fn view(conn: &mut AnyConnection, ctx: &InForce, today: NaiveDate) -> Resu
 #[serde(deny_unknown_fields)]
 pub struct SubmissionInput {
     /// Figures by indicator code, e.g. `{"ho_duoc_huong_dan": 1234}`. They replace what was
-    /// saved before; leave an indicator out to leave it empty.
-    #[serde(default)]
+    /// saved before; leave an indicator out to leave it empty (`{}` clears them all).
     pub figures: BTreeMap<String, f64>,
     /// false (default): save as a draft, which only refuses indicators the form does not have;
     /// true: submit to the unit above, after every check.
@@ -552,15 +553,29 @@ pub async fn save(
             ),
         ));
     }
-    let (_, reviewer) = reviewer_of(conn, &ctx).await?;
-    let check_open = |row: Option<&Row>, unlocked| match closed(
-        row.map_or(Status::NotStarted, Row::status),
-        ctx.deadline,
-        unlocked,
-        today,
-    ) {
-        Some(why) => Err(Error::Locked(closed_message(why, &ctx, &reviewer))),
-        None => Ok(()),
+    begun(&ctx, today)?;
+    // -0 is 0 (JSON may carry it; nobody means it).
+    let mut input = input;
+    for value in input.figures.values_mut() {
+        if *value == 0.0 {
+            *value = 0.0;
+        }
+    }
+    let (reviewer_id, reviewer) = reviewer_of(conn, &ctx).await?;
+    let check_open = |row: Option<&Row>, unlocked| {
+        let status = row.map_or(Status::NotStarted, Row::status);
+        if let Some(why) = closed(status, ctx.deadline, unlocked, today) {
+            return Err(Error::Locked(closed_message(why, &ctx, &reviewer)));
+        }
+        // A submitted report is replaced by submitting again, never quietly withdrawn.
+        if status == Status::Submitted && !input.submit {
+            return Err(Error::Conflict(format!(
+                "the {} report of {} for {} is submitted: submit the corrected figures again (they replace \
+                 the submitted ones), or ask {reviewer} to return it",
+                ctx.resolved.plugin.plugin_id, ctx.unit_name, ctx.period.id
+            )));
+        }
+        Ok(())
     };
     let row = load(conn, unit_id, template, &ctx.period.id).await?;
     let unlocked = unlocked_until(conn, unit_id, template, &ctx.period.id, today).await?;
@@ -572,10 +587,21 @@ pub async fn save(
         .map(|(code, value)| h::IndicatorValue { code: code.clone(), value: *value })
         .collect();
     let structural = super::form::check_figures(&ctx.form, &values);
-    let unknown: Vec<FieldError> =
-        structural.iter().filter(|f| f.code == "chi-tieu-khong-co").map(detail).collect();
-    if !unknown.is_empty() {
-        return Err(Error::Validation(unknown));
+    // Even a draft refuses what cannot be kept: an indicator the form lacks, a figure too large
+    // to be real (beyond MAX_FIGURE it would come back changed).
+    let unkeepable: Vec<FieldError> = structural
+        .iter()
+        .filter(|f| {
+            f.code == "chi-tieu-khong-co"
+                || input
+                    .figures
+                    .get(&f.indicator)
+                    .is_some_and(|v| v.abs() > crate::plugins::registry::MAX_FIGURE)
+        })
+        .map(detail)
+        .collect();
+    if !unkeepable.is_empty() {
+        return Err(Error::Validation(unkeepable));
     }
     let mut confirmed = Vec::new();
     if input.submit {
@@ -637,10 +663,11 @@ pub async fn save(
 
     // Apply, if the state still allows it.
     let mut tx = db.begin_write().await?;
+    super::compiled::ensure_open(&mut tx, reviewer_id, &reviewer, template, &ctx.period.id).await?;
     let row = load(&mut tx, unit_id, template, &ctx.period.id).await?;
     let unlocked = unlocked_until(&mut tx, unit_id, template, &ctx.period.id, today).await?;
     check_open(row.as_ref(), unlocked)?;
-    let stamp = now();
+    let stamp = stamp_on(today);
     let figures = serde_json::to_string(&input.figures).expect("numbers serialise");
     let (status, late, first_submitted_on) = if input.submit {
         let first = row.as_ref().and_then(|r| r.first_submitted_on.clone());
@@ -652,7 +679,13 @@ pub async fn save(
     } else {
         let keep = row.as_ref().map(|r| (r.late == 1, r.first_submitted_on.clone()));
         let (late, first) = keep.unwrap_or((false, None));
-        (Status::Draft, late, first)
+        // A returned report being corrected stays returned (and open) until submitted again.
+        let status = if row.as_ref().is_some_and(|r| r.status() == Status::Returned) {
+            Status::Returned
+        } else {
+            Status::Draft
+        };
+        (status, late, first)
     };
     let confirmed_json = serde_json::to_string(&confirmed).expect("findings serialise");
     let id = match &row {
@@ -717,18 +750,30 @@ pub async fn save(
     let change =
         Change::new(action, "report_submission", id, Some(unit_id)).before(before.as_ref()).after(&after);
     audit::record(&mut tx, actor, change).await?;
+    // The answer shows this change, not a later one of another writer.
+    let answer = view(&mut tx, &ctx, today).await?;
     tx.commit().await?;
+    Ok(answer)
+}
 
-    let mut conn = db.pool.acquire().await?;
-    view(&mut conn, &ctx, today).await
+/// The instant recorded for a change made on `today`: now, or for a day in the past (the demo
+/// entering 2022's reports, a back-dated load) 09:00 in Viet Nam that day, so that the times
+/// shown agree with the days the deadline was judged on.
+pub(crate) fn stamp_on(today: NaiveDate) -> String {
+    if today >= dates::today() { now() } else { format!("{}T02:00:00Z", dates::iso(today)) }
 }
 
 /// What the unit above decides about a submission.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(tag = "decision", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Review {
-    /// The figures go into the report compiled above.
-    Accept,
+    /// The figures go into the report compiled above. Not by the person who submitted them.
+    Accept {
+        /// The `submitted_at` of the figures the reviewer read: when given and the unit has
+        /// submitted again since, the answer is 409 instead of accepting unread figures.
+        #[serde(default)]
+        submitted_at: Option<String>,
+    },
     /// Back to the unit, which may correct and submit them again whatever the deadline.
     Return {
         /// Why, for the unit (required).
@@ -756,11 +801,10 @@ pub async fn review(
     let (reviewer_id, reviewer_name) = reviewer_of(&mut conn, &ctx).await?;
     let reviewer_code = crate::units::code_of(&mut conn, reviewer_id).await?;
     allow(&mut conn, scope, Action::ReportsReview, reviewer_id, &format!("unit '{reviewer_code}'")).await?;
-    if let Review::Return { reason } = &decision
-        && reason.trim().is_empty()
-    {
-        return Err(Error::field("reason", "say why the figures are returned"));
-    }
+    let returned = match &decision {
+        Review::Return { reason: given } => Some(reason(given, "reason", "the figures are returned")?),
+        Review::Accept { .. } => None,
+    };
     drop(conn);
 
     let mut tx = db.begin_write().await?;
@@ -768,11 +812,11 @@ pub async fn review(
     let row = load(&mut tx, ctx.unit_id, template, &ctx.period.id).await?;
     let status = row.as_ref().map_or(Status::NotStarted, Row::status);
     let (action, next, reason) = match (&decision, status) {
-        (Review::Accept, Status::Submitted) => ("accept", Status::Accepted, None),
-        (Review::Return { reason }, Status::Submitted | Status::Accepted) => {
-            ("return", Status::Returned, Some(reason.trim().to_string()))
+        (Review::Accept { .. }, Status::Submitted) => ("accept", Status::Accepted, None),
+        (Review::Return { .. }, Status::Submitted | Status::Accepted) => {
+            ("return", Status::Returned, returned)
         }
-        (Review::Accept, other) | (Review::Return { .. }, other) => {
+        (Review::Accept { .. }, other) | (Review::Return { .. }, other) => {
             return Err(Error::Conflict(format!(
                 "the {template} report of {} for {} is {}; only submitted figures can be accepted, and \
                  submitted or accepted ones returned",
@@ -783,6 +827,21 @@ pub async fn review(
         }
     };
     let row = row.expect("a submitted row");
+    if let Review::Accept { submitted_at: Some(seen) } = &decision
+        && row.submitted_at.as_deref() != Some(seen.as_str())
+    {
+        return Err(Error::Conflict(format!(
+            "{} submitted its figures again since they were read; read them again before accepting",
+            ctx.unit_name
+        )));
+    }
+    // Two people: who entered the figures does not accept them.
+    if next == Status::Accepted && row.submitted_by.as_deref() == Some(actor.name.as_str()) {
+        return Err(Error::Forbidden(format!(
+            "you submitted these figures for {}; another officer of {reviewer_name} accepts them",
+            ctx.unit_name
+        )));
+    }
     let stamp = now();
     sqlx::query(
         "UPDATE report_submissions SET status = $1, reviewed_at = $2, reviewed_by = $3, return_reason = $4, \
@@ -802,10 +861,10 @@ pub async fn review(
         .after(&serde_json::json!({"status": next.as_str()}));
     change.reason = reason;
     audit::record(&mut tx, actor, change).await?;
+    // The answer shows this change, not a later one of another writer.
+    let answer = view(&mut tx, &ctx, dates::today()).await?;
     tx.commit().await?;
-
-    let mut conn = db.pool.acquire().await?;
-    view(&mut conn, &ctx, dates::today()).await
+    Ok(answer)
 }
 
 /// Opening a closed form again for one unit.
@@ -817,6 +876,41 @@ pub struct UnlockInput {
     /// The last day it stays open, yyyy-mm-dd or dd/mm/yyyy: today at the earliest, at most 90
     /// days ahead.
     pub open_until: String,
+}
+
+/// The longest reason kept (a return, an unlock): a paragraph, not a document.
+pub const MAX_REASON_CHARS: usize = 2000;
+
+/// A reason given for a step: required, at most [`MAX_REASON_CHARS`], no control characters
+/// but line breaks. Returns it trimmed. `why` completes "say why ...".
+pub(crate) fn reason(given: &str, field: &str, why: &str) -> Result<String> {
+    let text = given.trim();
+    if text.is_empty() {
+        return Err(Error::field(field, format!("say why {why}")));
+    }
+    if text.chars().count() > MAX_REASON_CHARS {
+        return Err(Error::field(field, format!("at most {MAX_REASON_CHARS} characters")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(Error::field(field, "contains control characters"));
+    }
+    Ok(text.to_string())
+}
+
+/// Refuses a period that has not begun on `today`: figures are entered for a period once its
+/// first counted day has come.
+fn begun(ctx: &InForce, today: NaiveDate) -> Result<()> {
+    if ctx.period.start > today {
+        return Err(Error::field(
+            "period",
+            format!(
+                "{} has not begun: figures can be entered from {}",
+                ctx.period.id,
+                dates::display(ctx.period.start)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// How far ahead an unlock may reach: a late report is chased in weeks, not seasons.
@@ -839,13 +933,23 @@ pub async fn unlock(
 ) -> Result<SubmissionView> {
     let mut conn = db.pool.acquire().await?;
     let ctx = in_force(&mut conn, code, template, period).await?;
-    let (reviewer_id, _) = reviewer_of(&mut conn, &ctx).await?;
+    let (reviewer_id, reviewer_name) = reviewer_of(&mut conn, &ctx).await?;
     let reviewer_code = crate::units::code_of(&mut conn, reviewer_id).await?;
     allow(&mut conn, scope, Action::ReportsReview, reviewer_id, &format!("unit '{reviewer_code}'")).await?;
-    let mut p = crate::error::Problems::default();
-    if input.reason.trim().is_empty() {
-        p.add("reason", "say why the form is opened again");
+    begun(&ctx, today)?;
+    if today <= ctx.deadline {
+        return Err(Error::Conflict(format!(
+            "the form of {} for {} is open until its deadline, {}: there is nothing to open",
+            ctx.unit_name,
+            ctx.period.id,
+            dates::display(ctx.deadline)
+        )));
     }
+    let mut p = crate::error::Problems::default();
+    let why = reason(&input.reason, "reason", "the form is opened again").map_err(|e| match e {
+        Error::Validation(f) => p.0.extend(f),
+        _ => unreachable!("reason() gives validation errors"),
+    });
     let until = dates::parse(&input.open_until);
     match until {
         None => p.add("open_until", format!("'{}' is not a date", input.open_until)),
@@ -856,16 +960,26 @@ pub async fn unlock(
         Some(_) => {}
     }
     p.into_result()?;
-    let until = until.expect("checked");
+    let (until, why) = (until.expect("checked"), why.expect("checked"));
     drop(conn);
 
     let mut tx = db.begin_write().await?;
+    super::compiled::ensure_open(&mut tx, reviewer_id, &reviewer_name, template, &ctx.period.id).await?;
     let row = load(&mut tx, ctx.unit_id, template, &ctx.period.id).await?;
-    if row.is_some_and(|r| r.status() == Status::Accepted) {
-        return Err(Error::Conflict(format!(
-            "the figures of {} for {} were accepted; return them to let the unit change them",
-            ctx.unit_name, ctx.period.id
-        )));
+    match row.as_ref().map(Row::status) {
+        Some(Status::Accepted) => {
+            return Err(Error::Conflict(format!(
+                "the figures of {} for {} were accepted; return them to let the unit change them",
+                ctx.unit_name, ctx.period.id
+            )));
+        }
+        Some(Status::Returned) => {
+            return Err(Error::Conflict(format!(
+                "the figures of {} for {} were returned, which keeps the form open until they are submitted again",
+                ctx.unit_name, ctx.period.id
+            )));
+        }
+        _ => {}
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO report_unlocks (unit_id, template, period, open_until, reason, created_at, created_by) \
@@ -875,7 +989,7 @@ pub async fn unlock(
     .bind(template)
     .bind(&ctx.period.id)
     .bind(dates::iso(until))
-    .bind(input.reason.trim())
+    .bind(&why)
     .bind(now())
     .bind(&actor.name)
     .fetch_one(&mut *tx)
@@ -887,12 +1001,11 @@ pub async fn unlock(
         Change::new("unlock", "report_unlock", &key, Some(ctx.unit_id)).after(&serde_json::json!({
             "id": id, "open_until": dates::iso(until)
         }));
-    change.reason = Some(input.reason.trim().to_string());
+    change.reason = Some(why);
     audit::record(&mut tx, actor, change).await?;
+    let answer = view(&mut tx, &ctx, today).await?;
     tx.commit().await?;
-
-    let mut conn = db.pool.acquire().await?;
-    view(&mut conn, &ctx, today).await
+    Ok(answer)
 }
 
 #[cfg(test)]

@@ -190,6 +190,7 @@ async fn submission_page(
                 open_until => view.open_until.map(crate::dates::display), closed => closed_words(ctx, &view),
                 reviewer_code => view.reviewer_code, reviewer_name => view.reviewer_name,
                 return_reason => view.return_reason, submitted_at => when(&view.submitted_at),
+                submitted_stamp => view.submitted_at.clone().unwrap_or_default(),
                 confirmed => view.confirmed.iter().map(|f| f.message.clone()).collect::<Vec<_>>(),
                 template => view.template, version => view.version,
             },
@@ -345,7 +346,8 @@ async fn review(
         check_csrf(&ctx, typed.get("csrf").map(String::as_str).unwrap_or(""))?;
         let accept = typed.get("decision").is_some_and(|d| d == "accept");
         let decision = if accept {
-            Review::Accept
+            // The figures the reviewer read: if the unit submits again meanwhile, no accept.
+            Review::Accept { submitted_at: typed.get("submitted_at").cloned().filter(|s| !s.is_empty()) }
         } else {
             Review::Return { reason: typed.get("reason").cloned().unwrap_or_default() }
         };

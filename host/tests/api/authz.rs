@@ -97,7 +97,7 @@ const MATRIX: &[(&str, [&str; 8])] = &[
     ),
     (
         "POST /api/v1/units/{code}/compiled/{template}/{period}/decision",
-        ["AAA", "FFH", "FFH", "FFH", "AAH", "AHH", "FHH", "FFH"],
+        ["FFF", "FFH", "FFH", "FFH", "AAH", "AHH", "FHH", "FFH"],
     ),
     (
         "GET /api/v1/units/{code}/compiled/{template}/{period}/document",
@@ -357,24 +357,21 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
             client.post(&format!("{url}/review"), json!({"decision": "return", "reason": "kiểm tra lại"})).await
         }
         "POST /api/v1/units/{code}/submissions/{template}/{period}/unlock" => {
+            // Two months back: past its deadline, so there is something to open.
             let body = json!({"reason": "bổ sung", "open_until": sohoa::dates::today_iso()});
-            client.post(&format!("{}/unlock", monthly(t.village, "submissions")), body).await
+            client.post(&format!("{}/unlock", months_back(t.village, "submissions", 2)), body).await
         }
         "GET /api/v1/units/{code}/compiled/{template}/{period}" => client.get(&monthly(t.commune, "compiled")).await,
         "POST /api/v1/units/{code}/compiled/{template}/{period}" => {
+            reopen(app, t).await;
             client.post(&monthly(t.commune, "compiled"), json!({})).await
         }
         "POST /api/v1/units/{code}/compiled/{template}/{period}/decision" => {
             // Compiled afresh by the administrator (sent and returned first when approved).
             let url = monthly(t.commune, "compiled");
-            let status = app.get(&url).await.body["status"].as_str().unwrap_or("").to_string();
-            if status == "approved" {
-                app.post(&format!("{url}/decision"), json!({"step": "send"})).await;
-            }
-            if status == "approved" || status == "sent" {
-                app.post(&format!("{url}/decision"), json!({"step": "return", "reason": "làm lại"})).await;
-            }
-            assert_eq!(app.post(&url, json!({})).await.status, 200);
+            reopen(app, t).await;
+            let r = app.post(&url, json!({})).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
             client.post(&format!("{url}/decision"), json!({"step": "approve"})).await
         }
         "GET /api/v1/units/{code}/compiled/{template}/{period}/document" => {
@@ -386,6 +383,7 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
         "POST /api/v1/units/{code}/submissions/{template}/{period}/xlsx" => {
             // The form as exported (to the administrator), its one row given a figure.
             let url = format!("{}/xlsx", monthly(t.village, "submissions"));
+            reopen(app, t).await;
             let (_, _, bytes) = app.admin().await.get_file(&url).await;
             let file = crate::reporting::filled(&bytes, "ho_duoc_huong_dan", "12");
             client.post_bytes(&url, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file).await
@@ -405,6 +403,32 @@ fn monthly(unit: &str, kind: &str) -> String {
     use sohoa::periods::{CutOff, Period, PeriodType};
     let month = Period::containing(sohoa::dates::today(), PeriodType::Month, CutOff::Calendar).unwrap().id;
     format!("/api/v1/units/{unit}/{kind}/bao-cao-thang-xa/{month}")
+}
+
+/// [`monthly`], `back` months before this one.
+fn months_back(unit: &str, kind: &str, back: usize) -> String {
+    use sohoa::periods::{CutOff, Period, PeriodType};
+    let mut p = Period::containing(sohoa::dates::today(), PeriodType::Month, CutOff::Calendar).unwrap();
+    for _ in 0..back {
+        p = p.previous(CutOff::Calendar).unwrap();
+    }
+    format!("/api/v1/units/{unit}/{kind}/bao-cao-thang-xa/{}", p.id)
+}
+
+/// Makes the target commune's monthly report changeable again, as the province administrator:
+/// an approved report sent and returned, the village's figures returned (none waiting for
+/// review, none frozen).
+async fn reopen(app: &TestApp, t: &Target) {
+    let url = monthly(t.commune, "compiled");
+    let status = app.get(&url).await.body["status"].as_str().unwrap_or("").to_string();
+    if status == "approved" {
+        app.post(&format!("{url}/decision"), json!({"step": "send"})).await;
+    }
+    if status == "approved" || status == "sent" {
+        app.post(&format!("{url}/decision"), json!({"step": "return", "reason": "làm lại"})).await;
+    }
+    let village = monthly(t.village, "submissions");
+    app.post(&format!("{village}/review"), json!({"decision": "return", "reason": "làm lại"})).await;
 }
 
 fn outcome(status: u16) -> char {

@@ -311,7 +311,9 @@ async fn a_stored_report_renders_byte_identical_after_its_template_is_upgraded()
         let r =
             app.send_json("PUT", &url, json!({"figures": {"ho_duoc_huong_dan": 75}, "submit": true})).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
-        app.post(&format!("{url}/review"), json!({"decision": "accept"})).await;
+        let vhtt = app.user("vhtt.tayson", "district_culture", Some("547"), None).await;
+        let r = app.with_token(&vhtt).post(&format!("{url}/review"), json!({"decision": "accept"})).await;
+        assert_eq!(r.body["status"], "accepted", "{:?}", r.body);
         let report = compiled("547", TEMPLATE, &q);
         let r = app.post(&report, json!({})).await;
         assert_eq!(r.body["version"], "1.0.0", "{:?}", r.body);
@@ -393,6 +395,7 @@ async fn quarters_before_and_after_the_2025_reform_roll_up_over_their_own_trees(
             units::apply_2025_reform(&mut tx, &Actor::system("test"), "52", &mapping).await.unwrap();
             tx.commit().await.unwrap();
             install_template(&app, "report-template-v1", "2020-01-01").await;
+            let reviewer = app.user("tinh.duyet", "province_admin", Some("52"), None).await;
             let binh_phu = app.get("/api/v1/units/21835").await.body["successors"][0]["code"]
                 .as_str()
                 .unwrap()
@@ -400,7 +403,7 @@ async fn quarters_before_and_after_the_2025_reform_roll_up_over_their_own_trees(
 
             // Reports long past their deadlines: opened, submitted and accepted by the province.
             let report = |unit: String, period: &'static str, households: u32| {
-                let app = &app;
+                let (app, reviewer) = (&app, &reviewer);
                 async move {
                     let url = submission(&unit, TEMPLATE, period);
                     let r = app
@@ -413,7 +416,10 @@ async fn quarters_before_and_after_the_2025_reform_roll_up_over_their_own_trees(
                     let figures = json!({"figures": {"ho_duoc_huong_dan": households}, "submit": true});
                     let r = app.send_json("PUT", &url, figures).await;
                     assert_eq!(r.status, 200, "{unit} {period}: {:?}", r.body);
-                    let r = app.post(&format!("{url}/review"), json!({"decision": "accept"})).await;
+                    let r = app
+                        .with_token(reviewer)
+                        .post(&format!("{url}/review"), json!({"decision": "accept"}))
+                        .await;
                     assert_eq!(r.body["status"], "accepted", "{unit} {period}: {:?}", r.body);
                 }
             };
@@ -635,6 +641,158 @@ async fn a_compiled_report_prints_to_pdf_or_says_why_not() {
         assert_eq!(status, 200);
         assert_eq!(headers["content-type"], "application/pdf");
         assert!(bytes.starts_with(b"%PDF") && bytes.len() > 5000, "{} bytes", bytes.len());
+    })
+    .await;
+}
+
+/// What a tester tried on the workflow (issue 13's review), each refused with a clear answer
+/// and nothing lost.
+#[tokio::test]
+async fn the_workflow_holds_against_what_the_field_tried() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        install_template(&app, "report-template-v1", "2020-01-01").await;
+        let q = this_quarter();
+        let xa = app.user("xa.binhtuong", "commune_officer", Some("21835"), None).await;
+        let xa = app.with_token(&xa);
+        let vhtt = app.user("vhtt.tayson", "district_culture", Some("547"), None).await;
+        let vhtt = app.with_token(&vhtt);
+        let lanhdao = app.user("lanhdao.tayson", "district_leader", Some("547"), None).await;
+        let lanhdao = app.with_token(&lanhdao);
+        let url = submission("21835", TEMPLATE, &q);
+        let figures = |n: f64| json!({"figures": {"ho_duoc_huong_dan": n}, "submit": true});
+
+        // A body without figures wipes nothing; figures too large to keep are refused even in a
+        // draft; -0 is 0.
+        xa.send_json("PUT", &url, json!({"submit": false})).await.assert_error(422, "validation_failed");
+        xa.send_json("PUT", &url, json!({"figures": {"ho_duoc_huong_dan": 1e20}}))
+            .await
+            .assert_error(422, "validation_failed");
+        let r = xa.send_json("PUT", &url, json!({"figures": {"ho_duoc_huong_dan": -0.0}})).await;
+        assert_eq!(r.body["figures"]["ho_duoc_huong_dan"].to_string(), "0.0", "{:?}", r.body);
+        // A period that has not begun takes no figures.
+        let next_year = Period::parse(&q, CutOff::Calendar)
+            .unwrap()
+            .start
+            .format("%Y")
+            .to_string()
+            .parse::<i32>()
+            .unwrap()
+            + 1;
+        let future = submission("21835", TEMPLATE, &format!("{next_year}-Q1"));
+        let r = xa.send_json("PUT", &future, figures(5.0)).await;
+        r.assert_error(422, "validation_failed");
+        assert!(r.message().contains("has not begun"), "{}", r.message());
+
+        // Submitted figures are replaced by submitting again, not withdrawn by a draft.
+        assert_eq!(xa.send_json("PUT", &url, figures(100.0)).await.body["status"], "submitted");
+        xa.send_json("PUT", &url, json!({"figures": {"ho_duoc_huong_dan": 1}}))
+            .await
+            .assert_error(409, "conflict");
+        // Who entered the figures does not accept them: the district office entered these.
+        let other = submission("21808", TEMPLATE, &q);
+        assert_eq!(vhtt.send_json("PUT", &other, figures(50.0)).await.status, 200);
+        vhtt.post(&format!("{other}/review"), json!({"decision": "accept"}))
+            .await
+            .assert_error(403, "forbidden");
+        // An accept names the submission it read; a newer one is not accepted unread.
+        let read = vhtt.get(&url).await.body["submitted_at"].as_str().unwrap().to_string();
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(xa.send_json("PUT", &url, figures(120.0)).await.status, 200);
+        let stale = json!({"decision": "accept", "submitted_at": read});
+        vhtt.post(&format!("{url}/review"), stale).await.assert_error(409, "conflict");
+        // The district compiles only when nothing waits for review.
+        let report = compiled("547", TEMPLATE, &q);
+        let r = vhtt.post(&report, json!({})).await;
+        r.assert_error(409, "conflict");
+        assert!(r.message().contains("Xã Bình Tường"), "{}", r.message());
+        let fresh = vhtt.get(&url).await.body["submitted_at"].clone();
+        let r =
+            vhtt.post(&format!("{url}/review"), json!({"decision": "accept", "submitted_at": fresh})).await;
+        assert_eq!(r.body["status"], "accepted", "{:?}", r.body);
+        app.post(&format!("{other}/review"), json!({"decision": "return", "reason": "nhập thay"})).await;
+        assert_eq!(vhtt.post(&report, json!({})).await.status, 200);
+
+        // Figures returned after the compile: the report is stale and not approved as it is.
+        let r = vhtt
+            .post(&format!("{url}/review"), json!({"decision": "return", "reason": "x".repeat(2001)}))
+            .await;
+        r.assert_error(422, "validation_failed");
+        let r = vhtt.post(&format!("{url}/review"), json!({"decision": "return", "reason": "a\u{0}b"})).await;
+        r.assert_error(422, "validation_failed");
+        vhtt.post(&format!("{url}/review"), json!({"decision": "return", "reason": "Kiểm tra lại"})).await;
+        let r = lanhdao.post(&format!("{report}/decision"), json!({"step": "approve"})).await;
+        r.assert_error(409, "conflict");
+        assert!(r.message().contains("compile it again"), "{}", r.message());
+        // The province administers, but does not sign for the district.
+        app.post(&format!("{report}/decision"), json!({"step": "approve"}))
+            .await
+            .assert_error(403, "forbidden");
+        // Corrected, accepted, compiled again: approved; then nothing below changes.
+        assert_eq!(xa.send_json("PUT", &url, figures(130.0)).await.body["status"], "submitted");
+        vhtt.post(&format!("{url}/review"), json!({"decision": "accept"})).await;
+        vhtt.post(&report, json!({})).await;
+        assert_eq!(
+            lanhdao.post(&format!("{report}/decision"), json!({"step": "approve"})).await.body["status"],
+            "approved"
+        );
+        let tay_giang = submission("21820", TEMPLATE, &q);
+        app.with_token(&app.user("xa.taygiang", "commune_officer", Some("21820"), None).await)
+            .send_json("PUT", &tay_giang, figures(10.0))
+            .await
+            .assert_error(409, "locked");
+        assert_eq!(app.count("report_submissions").await, 2, "nothing written for Tây Giang");
+    })
+    .await;
+}
+
+/// After the deadline a returned report stays open through drafts, and unlocks open only what
+/// is closed, the latest one deciding.
+#[tokio::test]
+async fn returned_reports_stay_open_and_unlocks_open_only_what_is_closed() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
+        let vhtt = app.user("vhtt.tayson", "district_culture", Some("547"), None).await;
+        let vhtt = app.with_token(&vhtt);
+        let q3 = submission("21835", "binh-dinh-bao-cao-quy", "2022-Q3");
+        let current =
+            Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Decree092019).unwrap();
+        let open = submission("21835", "binh-dinh-bao-cao-quy", &current.id);
+        let unlock = |url: String, days: i64| {
+            let vhtt = &vhtt;
+            async move {
+                vhtt.post(&format!("{url}/unlock"), json!({"reason": "gia hạn", "open_until": in_days(days)}))
+                    .await
+            }
+        };
+        unlock(open.clone(), 3).await.assert_error(409, "conflict");
+        assert_eq!(unlock(q3.clone(), 10).await.status, 200);
+        // A second unlock shortens the first.
+        let r = unlock(q3.clone(), 2).await;
+        assert_eq!(
+            r.body["open_until"],
+            sohoa::dates::iso(sohoa::dates::today() + chrono::Duration::days(2)),
+            "{:?}",
+            r.body
+        );
+        let r =
+            app.send_json("PUT", &q3, json!({"figures": {"ho_duoc_huong_dan": 100}, "submit": true})).await;
+        assert_eq!(r.body["status"], "submitted", "{:?}", r.body);
+        vhtt.post(&format!("{q3}/review"), json!({"decision": "return", "reason": "sai số hộ"})).await;
+        // Close the unlock: the return alone keeps the form open.
+        unlock(q3.clone(), 0).await.assert_error(409, "conflict");
+        let r = app.send_json("PUT", &q3, json!({"figures": {"ho_duoc_huong_dan": 90}})).await;
+        assert_eq!(
+            (r.body["status"].as_str(), r.body["open"].as_bool()),
+            (Some("returned"), Some(true)),
+            "{:?}",
+            r.body
+        );
+        let r =
+            app.send_json("PUT", &q3, json!({"figures": {"ho_duoc_huong_dan": 95}, "submit": true})).await;
+        assert_eq!(r.body["status"], "submitted", "{:?}", r.body);
+        assert_eq!(r.body["late"], true);
     })
     .await;
 }

@@ -130,7 +130,7 @@ async fn bad_report_requests_are_refused_clearly() {
         assert!(r.body["error"]["message"].as_str().unwrap().contains("is not a period"), "{:?}", r.body);
         let r = app.post(QUARTERLY, json!({"period": "2022-Q3", "issued_on": "31/02/2022"})).await;
         assert_eq!(r.fields(), ["issued_on"]);
-        let r = app.post(&format!("{QUARTERLY}?format=pdf"), q3(json!({}))).await;
+        let r = app.post(&format!("{QUARTERLY}?format=odt"), q3(json!({}))).await;
         assert_eq!(r.status, 400);
         let r = app.post("/api/v1/units/547/reports/khong-co-mau-nay", q3(json!({}))).await;
         assert_eq!(r.status, 404);
