@@ -622,6 +622,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "The report's status changed (perhaps someone else just acted on it). Look at the page again.",
     ),
     ("reporting.field.reason", "Lý do", "Reason"),
+    (
+        "reporting.own_figures",
+        "Người nhập số liệu không tự tiếp nhận số liệu của mình; một cán bộ khác của phòng tiếp nhận.",
+        "Whoever entered the figures does not accept them; another officer of the office does.",
+    ),
     ("reporting.field.open_until", "Mở đến ngày", "Open until"),
     ("reporting.saved", "Đã lưu nháp.", "Draft saved."),
     ("reporting.submitted", "Đã gửi báo cáo.", "Report submitted."),
@@ -810,6 +815,32 @@ fn problem_vi(message: &str) -> String {
     if message == "must be at most 1000000000000" {
         return "tối đa 1.000.000.000.000".into();
     }
+    // The reporting workflow's refusals of a reason, a day, a period or a unit.
+    match message {
+        "say why the figures are returned" | "say why the report is returned" => {
+            return "chưa nhập lý do trả lại".into();
+        }
+        "say why the form is opened again" => return "chưa nhập lý do mở lại".into(),
+        "contains control characters" => return "có ký tự không hợp lệ".into(),
+        _ => {}
+    }
+    if let Some(n) = after("at most").and_then(|r| r.strip_suffix("characters")) {
+        return format!("tối đa {} ký tự", n.trim());
+    }
+    if let Some(d) = before("is in the past") {
+        return format!("{d} là ngày đã qua");
+    }
+    if let Some(rest) = after("at most 90 days ahead (") {
+        return format!("tối đa 90 ngày kể từ hôm nay ({}", rest);
+    }
+    if let Some((period, from)) = message.split_once(" has not begun: figures can be entered from ") {
+        return format!("kỳ {period} chưa bắt đầu: nhập số liệu từ ngày {from}");
+    }
+    if message.contains(" unit; ") && message.contains(" collects the figures of ")
+        || message.contains(" is compiled above the ")
+    {
+        return "đơn vị này không báo cáo theo biểu mẫu này (biểu mẫu dành cho đơn vị cấp khác)".into();
+    }
     // A vocabulary refusal lists "Vietnamese label (stored word)", already readable.
     if let Some((value, accepted)) = message.split_once(" is not one of ") {
         return format!("{value} không thuộc các giá trị được chấp nhận: {accepted}");
@@ -833,6 +864,24 @@ pub fn known(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reporting_workflows_refusals_read_in_vietnamese() {
+        let vi = |m: &str| problem(Lang::Vi, m);
+        assert_eq!(vi("say why the figures are returned"), "chưa nhập lý do trả lại");
+        assert_eq!(vi("say why the form is opened again"), "chưa nhập lý do mở lại");
+        assert_eq!(vi("01/01/2020 is in the past"), "01/01/2020 là ngày đã qua");
+        assert_eq!(vi("at most 90 days ahead (31/12/2099)"), "tối đa 90 ngày kể từ hôm nay (31/12/2099)");
+        assert_eq!(vi("at most 2000 characters"), "tối đa 2000 ký tự");
+        assert_eq!(
+            vi("2027-Q1 has not begun: figures can be entered from 01/01/2027"),
+            "kỳ 2027-Q1 chưa bắt đầu: nhập số liệu từ ngày 01/01/2027"
+        );
+        assert!(
+            vi("Thôn 1 is a village unit: x is compiled above the commune units that report on it")
+                .starts_with("đơn vị này không báo cáo")
+        );
+    }
 
     #[test]
     fn every_entry_has_both_languages() {

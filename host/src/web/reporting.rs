@@ -390,6 +390,12 @@ fn refusal(ctx: &Ctx, e: Error) -> WebResult<FormErrors> {
             errors.note(ctx.t("reporting.changed_meanwhile"));
             errors
         }
+        // The one refusal a reviewer meets on their own page: accepting what they entered.
+        Error::Forbidden(_) => {
+            let mut errors = FormErrors::new(ctx.t("form.not_saved"));
+            errors.note(ctx.t("reporting.own_figures"));
+            errors
+        }
         other => FormErrors::from_error(ctx, other, |f| ctx.t(&format!("reporting.field.{f}")))?,
     })
 }
@@ -643,6 +649,8 @@ async fn decide(
 /// enter (the unit reports on the form) or to compile (it is above).
 #[derive(Debug, Serialize)]
 pub struct Work {
+    #[serde(skip)]
+    end: chrono::NaiveDate,
     pub url: String,
     pub unit_name: String,
     pub template_name: String,
@@ -712,7 +720,7 @@ pub async fn work(state: &AppState, ctx: &Ctx) -> WebResult<Vec<Work>> {
             }
             for period in periods {
                 let Ok(p) = Period::parse(&period, form.cut_off) else { continue };
-                if p.period_type != form.period_type {
+                if p.period_type != form.period_type || p.start > today {
                     continue;
                 }
                 let status = if kind == "submit" {
@@ -733,6 +741,7 @@ pub async fn work(state: &AppState, ctx: &Ctx) -> WebResult<Vec<Work>> {
                     }
                 };
                 out.push(Work {
+                    end: p.end,
                     url: format!("/reporting/{code}/{template}/{period}"),
                     unit_name: unit.name.clone(),
                     template_name: resolved.plugin.name.clone(),
@@ -744,5 +753,13 @@ pub async fn work(state: &AppState, ctx: &Ctx) -> WebResult<Vec<Work>> {
             }
         }
     }
+    // Newest first within each unit and form, as people look for the current period.
+    out.sort_by(|a, b| {
+        (&a.unit_name, &a.template_name, std::cmp::Reverse(a.end)).cmp(&(
+            &b.unit_name,
+            &b.template_name,
+            std::cmp::Reverse(b.end),
+        ))
+    });
     Ok(out)
 }
