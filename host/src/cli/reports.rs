@@ -23,8 +23,9 @@ pub struct Which {
     /// The report template's plugin id, e.g. binh-dinh-bao-cao-quy.
     #[arg(long, value_name = "ID")]
     template: String,
-    /// The period: 2022-Q3, 2022-07, 2022-H1 or 2022.
-    #[arg(long, value_name = "PERIOD")]
+    /// The period: 2022-Q3, 2022-07, 2022-H1 or 2022; `current` (the default) for the one
+    /// containing today.
+    #[arg(long, value_name = "PERIOD", default_value = "current")]
     period: String,
 }
 

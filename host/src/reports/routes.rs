@@ -126,7 +126,7 @@ fn parse_format(given: Option<&str>) -> Result<Option<Format>> {
 /// A unit's report for a period on a template's form: figures, status, deadline, whether it is
 /// open, the previous period's figures and the history of the report.
 #[utoipa::path(get, path = "/units/{code}/submissions/{template}/{period}", tag = "reporting",
-    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path, description = "2022-Q3, 2022-07, 2022-H1 or 2022")),
+    params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path, description = "2022-Q3, 2022-07, 2022-H1 or 2022; current for the one containing today")),
     responses((status = 200, body = SubmissionView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn get_submission(
     State(state): State<AppState>,

@@ -118,8 +118,13 @@ pub struct InForce {
     pub deadline: NaiveDate,
 }
 
-/// The template `template` as bound to unit `code` for the period `period_id`: the version in
-/// force on the period's last counted day (under the form's own cut-off rule), with its form.
+/// The word that names the period containing today (by the form bound today) wherever a
+/// period is given: `…/submissions/binh-dinh-bao-cao-quy/current`.
+pub const CURRENT: &str = "current";
+
+/// The template `template` as bound to unit `code` for the period `period_id` (or
+/// [`CURRENT`]): the version in force on the period's last counted day (under the form's own
+/// cut-off rule), with its form.
 /// Errors: 404 for an unknown unit or a template not enabled there for the period; 422 for a
 /// malformed period, one of another type than the form's, a template that declares no form
 /// (interface 0.1.0, or a 0.2.0 template without one), or a unit that did not exist then.
@@ -130,6 +135,30 @@ pub async fn in_force(
     period_id: &str,
 ) -> Result<InForce> {
     let unit_id = crate::units::id_of(conn, code).await?;
+    // `current`: the period containing today, by the form bound today.
+    let current;
+    let period_id = if period_id == CURRENT {
+        let today = dates::today();
+        let found = bindings::resolve_template(conn, unit_id, template, &dates::iso(today))
+            .await?
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "report template '{template}' (it is not enabled for unit '{code}' today)"
+                ))
+            })?;
+        let form = found.plugin.report_form.as_ref().ok_or_else(|| {
+            Error::field(
+                "template",
+                format!("{template} declares no report form, so it has no current period"),
+            )
+        })?;
+        current = Period::containing(today, form.period_type, form.cut_off)
+            .ok_or_else(|| Error::field("period", "today is outside the years 2000-2100"))?
+            .id;
+        current.as_str()
+    } else {
+        period_id
+    };
     let mut period =
         Period::parse(period_id, CutOff::Calendar).map_err(|e| Error::field("period", e.to_string()))?;
     // The cut-off is the form's, and the form is the one in force at the period's end: resolve

@@ -72,6 +72,13 @@ async fn a_commune_report_goes_up_is_returned_corrected_accepted_compiled_approv
         assert_eq!(r.status, 200, "{:?}", r.body);
         assert_eq!((r.body["status"].as_str(), r.body["open"].as_bool()), (Some("not_started"), Some(true)));
         assert_eq!(r.body["reviewer_code"], "547");
+        let current = xa.get(&submission("21835", TEMPLATE, "current")).await;
+        assert_eq!(
+            current.body["period"]["id"],
+            q.as_str(),
+            "current names this quarter: {:?}",
+            current.body
+        );
         let end = Period::parse(&q, CutOff::Calendar).unwrap().end;
         assert_eq!(r.body["deadline"], sohoa::dates::iso(end + chrono::Duration::days(10)));
 
