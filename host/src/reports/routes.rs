@@ -342,13 +342,14 @@ pub struct ImportParams {
     confirm_warnings: Option<bool>,
 }
 
-/// Imports the form's spreadsheet (as GET exports it), row by row through the same checks as
+/// Imports the form's spreadsheet (as GET exports it; sent as XLSX or octet-stream), row by row through the same checks as
 /// the form: each row is saved (or submitted) or refused on its own, with its row number and
 /// messages. Answers 200 with the outcome of every row (422 when every row with figures was
 /// refused).
 #[utoipa::path(post, path = "/units/{code}/submissions/{template}/{period}/xlsx", tag = "reporting",
     params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path), ImportParams),
-    request_body(content((inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    request_body(content((inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                         (inline(Binary) = "application/octet-stream"))),
     responses((status = 200, body = super::bulk::ImportOutcome), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -361,8 +362,12 @@ async fn import_form(
     ApiBytes(body): ApiBytes,
 ) -> Result<(axum::http::StatusCode, ApiJson<super::bulk::ImportOutcome>)> {
     let content_type = crate::api::content_type(&headers);
-    if content_type != XLSX {
-        return Err(Error::UnsupportedMediaType(format!("send the form as {XLSX} (got '{content_type}')")));
+    // Files often travel as plain bytes (`curl --data-binary` with octet-stream): the content
+    // decides, and a body that is no workbook is a 400.
+    if content_type != XLSX && content_type != "application/octet-stream" {
+        return Err(Error::UnsupportedMediaType(format!(
+            "send the form as {XLSX} or application/octet-stream (got '{content_type}')"
+        )));
     }
     let mut conn = state.db.pool.acquire().await?;
     if principal.roots(&mut conn, crate::auth::Action::ReportsSubmit, None).await?.is_empty() {
