@@ -186,7 +186,8 @@ pub async fn render(
         place: request.place.clone().unwrap_or_else(|| place_name(&unit.name, &unit.unit_type)),
         issued_on,
         totals: form.as_ref().map(|f| self::form::totals(f, &rows)).unwrap_or_default(),
-        // Nothing is stored yet to compare with (the reporting workflow stores submissions).
+        // Figures typed into the request have no stored previous period to compare with;
+        // compiled reports carry it ([`compiled`]).
         previous_totals: vec![],
         rows,
     };
