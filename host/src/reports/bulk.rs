@@ -7,8 +7,10 @@
 //! Layout of the sheet "Số liệu": row 1 the headers, `Mã đơn vị`, `Đơn vị`, `Tình trạng`, then
 //! one column per indicator named `<Vietnamese name> (<unit>) [<code>]`; a row per unit below.
 //! On import the indicator columns are found by the `[code]` in their header (so the names may
-//! be reworded), `Tình trạng` and unknown columns are ignored, an empty cell leaves the
-//! indicator empty, and a cell may hold a number or Vietnamese text (`1.234`, `12,5`).
+//! be reworded), `Tình trạng` and unknown columns are ignored, an empty cell clears the
+//! indicator while an indicator without a column keeps its saved figure, a unit appears on one
+//! row only, a row that changes nothing is left alone, and a cell may hold a number or
+//! Vietnamese text (`1.234`, `12,5`).
 //!
 //! Each row is saved (or submitted) on its own: a row that fails its checks is reported with
 //! its row number and messages and does not stop the others. Warnings are confirmed only when
@@ -49,7 +51,7 @@ async fn rows_of(
     code: &str,
     template: &str,
     period: &str,
-) -> Result<(submissions::InForce, Vec<(String, String, String, BTreeMap<String, f64>)>)> {
+) -> Result<(submissions::InForce, Vec<(String, String, submissions::Status, BTreeMap<String, f64>)>)> {
     let mut conn = db.pool.acquire().await?;
     let unit_id = crate::units::id_of(&mut conn, code).await?;
     submissions::allow(&mut conn, scope, Action::TeamsRead, unit_id, &format!("unit '{code}'")).await?;
@@ -57,13 +59,13 @@ async fn rows_of(
     let roots = [unit_id];
     let units = if ctx.level == ctx.form.level {
         let view = submissions::get(db, scope, code, template, period, crate::dates::today()).await?;
-        vec![(view.unit_code, view.unit_name, view.status.label_vi().to_string(), view.figures)]
+        vec![(view.unit_code, view.unit_name, view.status, view.figures)]
     } else {
         super::rollup::gather(&mut conn, &roots, template, &ctx.form, &ctx.period)
             .await?
             .units
             .into_iter()
-            .map(|u| (u.unit_code, u.unit_name, u.status.label_vi().to_string(), u.figures))
+            .map(|u| (u.unit_code, u.unit_name, u.status, u.figures))
             .collect()
     };
     Ok((ctx, units))
@@ -94,7 +96,7 @@ pub async fn export(
         let row = r as u32 + 1;
         sheet.write_string(row, 0, unit_code).map_err(e)?;
         sheet.write_string(row, 1, name).map_err(e)?;
-        sheet.write_string(row, 2, status).map_err(e)?;
+        sheet.write_string(row, 2, status.label_vi()).map_err(e)?;
         for (c, indicator) in ctx.form.indicators.iter().enumerate() {
             if let Some(v) = figures.get(&indicator.code) {
                 sheet.write_number(row, c as u16 + 3, *v).map_err(e)?;
@@ -111,7 +113,7 @@ pub struct RowOutcome {
     /// The spreadsheet's row number (1-based, the header is row 1).
     pub row: usize,
     pub unit_code: String,
-    /// saved (a draft), submitted, skipped (no figures typed) or refused.
+    /// saved (a draft), submitted, skipped (no figures), unchanged (as saved already) or refused.
     pub outcome: String,
     /// Why a row was refused, or the warnings confirmed for it; `field` is the indicator.
     pub messages: Vec<FieldError>,
@@ -200,7 +202,9 @@ pub async fn import(
     if range.height() > MAX_ROWS + 1 {
         return Err(Error::field("file", format!("at most {MAX_ROWS} rows per file")));
     }
-    let known: BTreeMap<&str, &str> = units.iter().map(|u| (u.0.as_str(), u.1.as_str())).collect();
+    let known: BTreeMap<&str, (submissions::Status, &BTreeMap<String, f64>)> =
+        units.iter().map(|u| (u.0.as_str(), (u.2, &u.3))).collect();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut out = ImportOutcome { rows: Vec::new(), saved: 0, submitted: 0, refused: 0 };
     for (i, cells) in rows.enumerate() {
         let row = first_row + i + 2;
@@ -209,7 +213,15 @@ pub async fn import(
             continue;
         }
         let mut messages = Vec::new();
-        if !known.contains_key(unit_code.as_str()) {
+        if let Some(first) = seen.get(&unit_code) {
+            messages.push(FieldError::new(
+                CODE,
+                format!("'{unit_code}' is already on row {first}: one row per unit"),
+            ));
+        }
+        seen.entry(unit_code.clone()).or_insert(row);
+        let existing = known.get(unit_code.as_str()).copied();
+        if existing.is_none() {
             messages.push(FieldError::new(
                 CODE,
                 format!(
@@ -218,13 +230,20 @@ pub async fn import(
                 ),
             ));
         }
-        let mut figures = BTreeMap::new();
+        // The file's columns change what is saved; an indicator without a column keeps its
+        // figure, and an empty cell in a column clears it.
+        let before = existing.map(|e| e.1.clone()).unwrap_or_default();
+        let mut figures = before.clone();
+        let mut typed = false;
         for (c, indicator) in &indicator_columns {
             match cell_figure(cells.get(*c).unwrap_or(&Data::Empty)) {
                 Ok(Some(v)) => {
+                    typed = true;
                     figures.insert(indicator.clone(), v);
                 }
-                Ok(None) => {}
+                Ok(None) => {
+                    figures.remove(indicator);
+                }
                 Err(m) => messages.push(FieldError::new(format!("figures.{indicator}"), m)),
             }
         }
@@ -242,8 +261,15 @@ pub async fn import(
             refuse(&mut out, messages);
             continue;
         }
-        if figures.is_empty() {
+        if !typed && before.is_empty() {
             out.rows.push(RowOutcome { row, unit_code, outcome: "skipped".into(), messages: vec![] });
+            continue;
+        }
+        // A row as it stands (an export sent back): nothing to do, unless it is to be submitted.
+        let status = existing.map_or(submissions::Status::NotStarted, |e| e.0);
+        let to_submit = options.submit && !status.received();
+        if figures == before && !to_submit {
+            out.rows.push(RowOutcome { row, unit_code, outcome: "unchanged".into(), messages: vec![] });
             continue;
         }
         let mut input = SubmissionInput { figures, submit: options.submit, confirm: Vec::new() };

@@ -574,6 +574,20 @@ async fn a_district_enters_its_communes_figures_from_a_spreadsheet_row_by_row() 
             "not_started"
         );
 
+        // A file with one indicator column: the others keep their figures; a unit on two rows is
+        // refused the second time; a row as saved is left alone.
+        let short = vec!["Mã đơn vị".to_string(), header[col("ho_duoc_huong_dan")].clone()];
+        let file = workbook(&short, &[vec!["21820", "300"], vec!["21820", "301"], vec!["21835", "1.234"]]);
+        let r = app
+            .post_bytes(&xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file)
+            .await;
+        let outcomes: Vec<&str> =
+            r.body["rows"].as_array().unwrap().iter().map(|o| o["outcome"].as_str().unwrap()).collect();
+        assert_eq!(outcomes, ["saved", "refused", "unchanged"], "{:?}", r.body);
+        let kept = app.get(&submission("21835", "binh-dinh-bao-cao-quy", &q)).await;
+        assert_eq!(kept.body["figures"], json!({"ho_duoc_huong_dan": 1234.0, "tk_vneid": 2000.0}));
+        assert_eq!(kept.body["status"], "submitted");
+
         // Not a workbook; a workbook without the layout.
         let r = app
             .post_bytes(
