@@ -599,6 +599,8 @@ pub async fn document(
     let conn: &mut AnyConnection = &mut pooled;
     let unit_id = crate::units::id_of(conn, code).await?;
     allow(conn, scope, Action::TeamsRead, unit_id, &format!("unit '{code}'")).await?;
+    // `current` and any other spelling the form accepts name one stored period.
+    let period = &compiling(conn, code, template, period).await?.period.id;
     let row = load(conn, unit_id, template, period).await?.ok_or_else(|| {
         Error::NotFound(format!("compiled {template} report of unit '{code}' for '{period}'"))
     })?;

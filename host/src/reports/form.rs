@@ -20,6 +20,10 @@ fn error(code: &str, indicator: &str, message: String) -> SubmissionFinding {
 
 /// `1.234,5`, as figures read in Viet Nam (up to three decimals, no trailing zeros).
 pub(crate) fn shown(v: f64) -> String {
+    // Past what a whole number holds, the figure as typed (the SDK's grouping saturates there).
+    if !v.is_finite() || v.abs() >= 1e15 {
+        return format!("{v}");
+    }
     let text = sohoa_sdk::text::decimal(v, 3);
     if text.contains(',') { text.trim_end_matches('0').to_string() } else { text }
 }

@@ -377,6 +377,9 @@ pub struct SubmissionView {
     pub open_until: Option<NaiveDate>,
     /// Why it is closed, when it is.
     pub closed_reason: Option<String>,
+    /// The report compiled above was approved or sent: nothing below changes until it is
+    /// returned from above.
+    pub frozen: bool,
     /// The unit above that reviews it.
     pub reviewer_code: String,
     pub reviewer_name: String,
@@ -472,6 +475,8 @@ async fn view(conn: &mut AnyConnection, ctx: &InForce, today: NaiveDate) -> Resu
     let status = row.as_ref().map_or(Status::NotStarted, Row::status);
     let unlocked = unlocked_until(conn, ctx.unit_id, template, &ctx.period.id, today).await?;
     let (reviewer_id, reviewer_name) = reviewer_of(conn, ctx).await?;
+    let frozen =
+        super::compiled::ensure_open(conn, reviewer_id, &reviewer_name, template, &ctx.period.id).await.err();
     let why = closed(status, ctx.deadline, unlocked, today);
     let previous = ctx.period.previous(ctx.form.cut_off);
     let previous = received_figures(conn, ctx.unit_id, template, previous.as_ref()).await?;
@@ -488,9 +493,10 @@ async fn view(conn: &mut AnyConnection, ctx: &InForce, today: NaiveDate) -> Resu
         deadline: ctx.deadline,
         status,
         late: row.as_ref().is_some_and(|r| r.late == 1),
-        open: why.is_none(),
+        open: why.is_none() && frozen.is_none(),
+        frozen: frozen.is_some(),
         open_until: unlocked.filter(|_| today > ctx.deadline),
-        closed_reason: why.map(|w| closed_message(w, ctx, &reviewer_name)),
+        closed_reason: why.map(|w| closed_message(w, ctx, &reviewer_name)).or(frozen.map(|e| e.to_string())),
         reviewer_code: crate::units::code_of(conn, reviewer_id).await?,
         reviewer_name,
         indicators: ctx.form.indicators.clone(),

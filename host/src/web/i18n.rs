@@ -623,6 +623,21 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("reporting.field.reason", "Lý do", "Reason"),
     (
+        "reporting.not_begun",
+        "Kỳ báo cáo này chưa bắt đầu: nhập số liệu từ ngày {start}.",
+        "This period has not begun: figures can be entered from {start}.",
+    ),
+    (
+        "reporting.pending_review",
+        "Còn số liệu chờ tiếp nhận: {units}. Tiếp nhận hoặc trả lại trước khi tổng hợp.",
+        "Figures still wait for review: {units}. Accept or return them before compiling.",
+    ),
+    (
+        "reporting.stale",
+        "Số liệu của {units} đã thay đổi sau khi tổng hợp; tổng hợp lại trước khi phê duyệt.",
+        "The figures of {units} changed since the report was compiled; compile it again before approving.",
+    ),
+    (
         "reporting.own_figures",
         "Người nhập số liệu không tự tiếp nhận số liệu của mình; một cán bộ khác của phòng tiếp nhận.",
         "Whoever entered the figures does not accept them; another officer of the office does.",

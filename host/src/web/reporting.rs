@@ -128,10 +128,17 @@ fn status_words(ctx: &Ctx, view: &SubmissionView) -> String {
 
 /// Why the form is closed, in the user's language.
 fn closed_words(ctx: &Ctx, view: &SubmissionView) -> Option<String> {
+    if view.period.start > crate::dates::today() {
+        return Some(
+            ctx.t("reporting.not_begun").replace("{start}", &crate::dates::display(view.period.start)),
+        );
+    }
     if view.open {
         return None;
     }
-    let text = if view.status == Status::Accepted {
+    let text = if view.frozen {
+        ctx.t("reporting.frozen_text")
+    } else if view.status == Status::Accepted {
         ctx.t("reporting.closed_accepted")
     } else {
         ctx.t("reporting.closed_deadline").replace("{deadline}", &crate::dates::display(view.deadline))
@@ -196,7 +203,7 @@ async fn submission_page(
             },
             lines, warnings, errors,
             timeline => steps(ctx, &view.timeline),
-            may_submit => may_submit && view.open,
+            may_submit => may_submit && view.open && view.period.start <= crate::dates::today(),
             may_review => may_review && matches!(view.status, Status::Submitted | Status::Accepted),
             may_unlock => may_review && !view.open && view.status != Status::Accepted,
             unlock_default => crate::dates::display(crate::dates::today() + chrono::Duration::days(7)),
@@ -385,9 +392,23 @@ fn refusal(ctx: &Ctx, e: Error) -> WebResult<FormErrors> {
             errors.note(ctx.t("reporting.frozen_text"));
             errors
         }
-        Error::Conflict(_) => {
+        Error::Conflict(message) => {
             let mut errors = FormErrors::new(ctx.t("form.not_saved"));
-            errors.note(ctx.t("reporting.changed_meanwhile"));
+            // The two refusals a district meets on its report page say what to do; any other
+            // is a change someone else made meanwhile.
+            if let Some(units) =
+                message.strip_prefix("accept or return the figures waiting for review first: ")
+            {
+                errors.note(ctx.t("reporting.pending_review").replace("{units}", units));
+            } else if let Some(units) = message
+                .strip_prefix("the figures of ")
+                .and_then(|m| m.split_once(" changed since the report was compiled"))
+                .map(|(units, _)| units)
+            {
+                errors.note(ctx.t("reporting.stale").replace("{units}", units));
+            } else {
+                errors.note(ctx.t("reporting.changed_meanwhile"));
+            }
             errors
         }
         // The one refusal a reviewer meets on their own page: accepting what they entered.
