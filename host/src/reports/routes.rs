@@ -276,7 +276,8 @@ async fn decide_report(
                        (inline(Binary) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
                        (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                        (inline(Binary) = "application/pdf"))),
-              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 502, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 async fn compiled_document(
     State(state): State<AppState>,
