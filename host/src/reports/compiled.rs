@@ -406,45 +406,31 @@ pub async fn compile(
     let stamp = super::submissions::stamp_on(today);
     let params = serde_json::to_string(&ctx.resolved.binding.params).expect("a JSON map");
     let snapshot = serde_json::to_string(&input).expect("the input serialises");
-    let id = match &row {
-        Some(r) => {
-            sqlx::query(
-                "UPDATE compiled_reports SET plugin_ref = $1, plugin_sha256 = $2, bound_at = $3, effective_from = $4, \
-                 params = $5, input = $6, status = 'compiled', compiled_at = $7, compiled_by = $8, approved_at = NULL, \
-                 approved_by = NULL, sent_at = NULL, sent_by = NULL WHERE id = $9",
-            )
-            .bind(ctx.plugin_ref)
-            .bind(&ctx.resolved.plugin.sha256)
-            .bind(&ctx.resolved.binding.unit_code)
-            .bind(&ctx.resolved.binding.effective_from)
-            .bind(&params)
-            .bind(&snapshot)
-            .bind(&stamp)
-            .bind(&actor.name)
-            .bind(r.id)
-            .execute(&mut *tx)
-            .await?;
-            r.id
-        }
-        None => sqlx::query_scalar(
-            "INSERT INTO compiled_reports (unit_id, template, period, plugin_ref, plugin_sha256, bound_at, \
-                 effective_from, params, input, status, compiled_at, compiled_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'compiled', $10, $11) RETURNING id",
-        )
-        .bind(unit_id)
-        .bind(template)
-        .bind(&ctx.period.id)
-        .bind(ctx.plugin_ref)
-        .bind(&ctx.resolved.plugin.sha256)
-        .bind(&ctx.resolved.binding.unit_code)
-        .bind(&ctx.resolved.binding.effective_from)
-        .bind(&params)
-        .bind(&snapshot)
-        .bind(&stamp)
-        .bind(&actor.name)
-        .fetch_one(&mut *tx)
-        .await?,
-    };
+    // One statement for a first compilation and a new one: a new one replaces the snapshot and
+    // clears the approval (the last return's reason stays, as history).
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO compiled_reports (unit_id, template, period, plugin_ref, plugin_sha256, bound_at, \
+         effective_from, params, input, status, compiled_at, compiled_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'compiled', $10, $11) \
+         ON CONFLICT (unit_id, template, period) DO UPDATE SET plugin_ref = excluded.plugin_ref, \
+         plugin_sha256 = excluded.plugin_sha256, bound_at = excluded.bound_at, \
+         effective_from = excluded.effective_from, params = excluded.params, input = excluded.input, \
+         status = 'compiled', compiled_at = excluded.compiled_at, compiled_by = excluded.compiled_by, \
+         approved_at = NULL, approved_by = NULL, sent_at = NULL, sent_by = NULL RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(template)
+    .bind(&ctx.period.id)
+    .bind(ctx.plugin_ref)
+    .bind(&ctx.resolved.plugin.sha256)
+    .bind(&ctx.resolved.binding.unit_code)
+    .bind(&ctx.resolved.binding.effective_from)
+    .bind(&params)
+    .bind(&snapshot)
+    .bind(&stamp)
+    .bind(&actor.name)
+    .fetch_one(&mut *tx)
+    .await?;
     let change = Change::new("compile", "compiled_report", id, Some(unit_id)).after(&serde_json::json!({
         "template": template,
         "version": ctx.resolved.plugin.version,
@@ -520,11 +506,8 @@ pub async fn decide(
         }
         Decision::Send => (Action::ReportsReview, unit_id, ReportStatus::Approved, ReportStatus::Sent, None),
         Decision::Return { reason } => {
-            let chain =
-                crate::units::ancestors_or_self(&mut conn, unit_id, &dates::iso(ctx.period.end)).await?;
-            let parent = *chain.get(1).ok_or_else(|| {
-                Error::field("unit", format!("{} has no unit above it to return its report", ctx.unit_name))
-            })?;
+            // The level above: whoever reviews this unit's reports for the period.
+            let (parent, _) = super::submissions::reviewer_of(&mut conn, &ctx).await?;
             let why = super::submissions::reason(reason, "reason", "the report is returned")?;
             (Action::ReportsReview, parent, ReportStatus::Sent, ReportStatus::Returned, Some(why))
         }

@@ -307,7 +307,7 @@ async fn unlocked_until(
 }
 
 /// Who reviews a unit's submissions: its parent on the period's last counted day.
-async fn reviewer_of(conn: &mut AnyConnection, ctx: &InForce) -> Result<(i64, String)> {
+pub(crate) async fn reviewer_of(conn: &mut AnyConnection, ctx: &InForce) -> Result<(i64, String)> {
     let chain = crate::units::ancestors_or_self(conn, ctx.unit_id, &dates::iso(ctx.period.end)).await?;
     let parent = *chain.get(1).ok_or_else(|| {
         Error::field("unit", format!("unit '{}' has no unit above it to report to", ctx.unit_code))
@@ -723,56 +723,36 @@ pub async fn save(
         (status, late, first)
     };
     let confirmed_json = serde_json::to_string(&confirmed).expect("findings serialise");
-    let id = match &row {
-        Some(r) => {
-            let (submitted_at, submitted_by) = match input.submit {
-                true => (Some(stamp.clone()), Some(actor.name.clone())),
-                false => (r.submitted_at.clone(), r.submitted_by.clone()),
-            };
-            sqlx::query(
-                "UPDATE report_submissions SET plugin_ref = $1, figures = $2, status = $3, late = $4, \
-                 first_submitted_on = $5, confirmed = $6, updated_at = $7, updated_by = $8, submitted_at = $9, \
-                 submitted_by = $10 WHERE id = $11",
-            )
-            .bind(ctx.plugin_ref)
-            .bind(&figures)
-            .bind(status.as_str())
-            .bind(late as i64)
-            .bind(&first_submitted_on)
-            .bind(&confirmed_json)
-            .bind(&stamp)
-            .bind(&actor.name)
-            .bind(submitted_at)
-            .bind(submitted_by)
-            .bind(r.id)
-            .execute(&mut *tx)
-            .await?;
-            r.id
-        }
-        None => {
-            let submitted = input.submit.then(|| (stamp.clone(), actor.name.clone()));
-            sqlx::query_scalar(
-                "INSERT INTO report_submissions (unit_id, template, period, plugin_ref, figures, status, late, \
-                 first_submitted_on, submitted_at, submitted_by, confirmed, updated_at, updated_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-            )
-            .bind(unit_id)
-            .bind(template)
-            .bind(&ctx.period.id)
-            .bind(ctx.plugin_ref)
-            .bind(&figures)
-            .bind(status.as_str())
-            .bind(late as i64)
-            .bind(&first_submitted_on)
-            .bind(submitted.as_ref().map(|s| s.0.clone()))
-            .bind(submitted.as_ref().map(|s| s.1.clone()))
-            .bind(&confirmed_json)
-            .bind(&stamp)
-            .bind(&actor.name)
-            .fetch_one(&mut *tx)
-            .await?
-        }
+    // A draft keeps when (and by whom) it was last submitted; a submission records itself.
+    let (submitted_at, submitted_by) = match input.submit {
+        true => (Some(stamp.clone()), Some(actor.name.clone())),
+        false => row.as_ref().map_or((None, None), |r| (r.submitted_at.clone(), r.submitted_by.clone())),
     };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO report_submissions (unit_id, template, period, plugin_ref, figures, status, late, \
+         first_submitted_on, submitted_at, submitted_by, confirmed, updated_at, updated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (unit_id, template, period) DO UPDATE SET plugin_ref = excluded.plugin_ref, \
+         figures = excluded.figures, status = excluded.status, late = excluded.late, \
+         first_submitted_on = excluded.first_submitted_on, submitted_at = excluded.submitted_at, \
+         submitted_by = excluded.submitted_by, confirmed = excluded.confirmed, \
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(template)
+    .bind(&ctx.period.id)
+    .bind(ctx.plugin_ref)
+    .bind(&figures)
+    .bind(status.as_str())
+    .bind(late as i64)
+    .bind(&first_submitted_on)
+    .bind(submitted_at)
+    .bind(submitted_by)
+    .bind(&confirmed_json)
+    .bind(&stamp)
+    .bind(&actor.name)
+    .fetch_one(&mut *tx)
+    .await?;
     let before = row.as_ref().map(|r| (r.status.clone(), r.figures()));
     let before = before.as_ref().map(|(status, figures)| Audited {
         status,
