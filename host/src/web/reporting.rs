@@ -359,7 +359,7 @@ async fn review(
             Review::Return { reason: typed.get("reason").cloned().unwrap_or_default() }
         };
         let principal = ctx.principal();
-        match submissions::review(
+        let outcome = submissions::review(
             &state.db,
             Some(principal),
             &principal.actor(),
@@ -368,20 +368,40 @@ async fn review(
             &key.2,
             decision,
         )
-        .await
-        {
-            Ok(_) => {
-                let ok = if accept { "reporting.accepted" } else { "reporting.returned" };
-                Ok(Redirect::to(&format!("{}?ok={ok}", address(&key))).into_response())
-            }
-            Err(e) => {
-                let errors = refusal(&ctx, e)?;
-                submission_page(&state, &ctx, &key, typed, errors, Vec::new()).await
-            }
-        }
+        .await;
+        let ok = if accept { "reporting.accepted" } else { "reporting.returned" };
+        answer(&state, &ctx, &key, outcome, ok, Back::Form(typed)).await
     }
     .await;
     done.unwrap_or_else(|e| e.page(&ctx))
+}
+
+/// The page a step's refusal comes back on: the unit's form (with what was typed), or the
+/// report page.
+enum Back {
+    Form(Fields),
+    Report,
+}
+
+/// The answer to a review, unlock or report step: back to its page with `?ok=` when done
+/// (post/redirect/get), or the page again with the refusal in the user's language.
+async fn answer<T>(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &Key,
+    outcome: crate::error::Result<T>,
+    ok: &str,
+    back: Back,
+) -> WebResult {
+    let e = match outcome {
+        Ok(_) => return Ok(Redirect::to(&format!("{}?ok={ok}", address(key))).into_response()),
+        Err(e) => e,
+    };
+    let errors = refusal(ctx, e)?;
+    match back {
+        Back::Form(typed) => submission_page(state, ctx, key, typed, errors, Vec::new()).await,
+        Back::Report => report_page(state, ctx, key, errors).await,
+    }
 }
 
 /// A refused review, unlock or report step, in the user's language.
@@ -447,13 +467,7 @@ async fn unlock(
             today,
         )
         .await;
-        match outcome {
-            Ok(_) => Ok(Redirect::to(&format!("{}?ok=reporting.unlocked", address(&key))).into_response()),
-            Err(e) => {
-                let errors = refusal(&ctx, e)?;
-                submission_page(&state, &ctx, &key, typed, errors, Vec::new()).await
-            }
-        }
+        answer(&state, &ctx, &key, outcome, "reporting.unlocked", Back::Form(typed)).await
     }
     .await;
     done.unwrap_or_else(|e| e.page(&ctx))
@@ -614,13 +628,7 @@ async fn compile(
             today,
         )
         .await;
-        match outcome {
-            Ok(_) => Ok(Redirect::to(&format!("{}?ok=reporting.compiled", address(&key))).into_response()),
-            Err(e) => {
-                let errors = refusal(&ctx, e)?;
-                report_page(&state, &ctx, &key, errors).await
-            }
-        }
+        answer(&state, &ctx, &key, outcome, "reporting.compiled", Back::Report).await
     }
     .await;
     done.unwrap_or_else(|e| e.page(&ctx))
@@ -644,7 +652,7 @@ async fn decide(
             ),
         };
         let principal = ctx.principal();
-        match compiled::decide(
+        let outcome = compiled::decide(
             &state.db,
             Some(principal),
             &principal.actor(),
@@ -653,14 +661,8 @@ async fn decide(
             &key.2,
             decision,
         )
-        .await
-        {
-            Ok(_) => Ok(Redirect::to(&format!("{}?ok={ok}", address(&key))).into_response()),
-            Err(e) => {
-                let errors = refusal(&ctx, e)?;
-                report_page(&state, &ctx, &key, errors).await
-            }
-        }
+        .await;
+        answer(&state, &ctx, &key, outcome, ok, Back::Report).await
     }
     .await;
     done.unwrap_or_else(|e| e.page(&ctx))
