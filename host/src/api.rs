@@ -41,6 +41,13 @@ pub struct AppState {
     pub layouts: Arc<crate::documents::Layouts>,
 }
 
+impl AppState {
+    /// Where uploaded files (guidance documents) are stored for this instance.
+    pub fn files(&self) -> crate::guidance::Store {
+        crate::guidance::Store::for_instance(&self.db, &self.settings.paths.data_dir)
+    }
+}
+
 /// JSON body extractor whose rejections use the API's error shape. It reads the body itself,
 /// under `server.body_limit_bytes`, so that a 413 can name the limit.
 ///
@@ -294,6 +301,10 @@ pub fn as_of(value: Option<&str>) -> Result<String> {
         (name = "reports", description = "Periodic reports from the enabled templates (HTML, DOCX, XLSX)"),
         (name = "reporting", description = "The reporting workflow: submissions, review, unlocks, compiled reports, approval and completeness"),
         (name = "commendations", description = "Scoring teams and members with the commendation criteria"),
+        (name = "emulation", description = "Emulation campaigns evaluated from stored reports, proposals, decisions and commendation records"),
+        (name = "nominations", description = "Youth Union nominations of young people to communes and teams"),
+        (name = "guidance", description = "Guidance documents for the teams (files and links)"),
+        (name = "management", description = "The management group of a unit and its focal point"),
         (name = "system", description = "Health and metadata"),
     )
 )]
@@ -331,6 +342,9 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(crate::plugins::routes())
                 .merge(crate::reports::routes())
                 .merge(crate::commendations::routes())
+                .merge(crate::nominations::routes())
+                .merge(crate::guidance::routes())
+                .merge(crate::management::routes())
                 .merge(crate::audit::routes()),
         )
         .split_for_parts();

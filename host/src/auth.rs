@@ -125,6 +125,21 @@ pub enum Action {
     ReportsApprove,
     /// Score teams and members with the commendation criteria.
     CommendationsAssess,
+    /// Organise emulation campaigns at the target unit: create, evaluate, propose awards.
+    CampaignsManage,
+    /// Co-sign a campaign's proposal (Culture and Information, with Home Affairs).
+    ProposalsCosign,
+    /// Approve or reject each line of a proposal and number the decision (the People's
+    /// Committee of the campaign's unit).
+    ProposalsDecide,
+    /// Nominate a young person to the target unit (a commune) or one of its teams.
+    NominationsMake,
+    /// Accept or decline a nomination to the target unit.
+    NominationsAnswer,
+    /// Publish guidance documents for the units below the target.
+    GuidanceManage,
+    /// Record who sits in the target unit's management group.
+    GroupManage,
 }
 
 impl Action {
@@ -159,7 +174,7 @@ pub fn grant(role: Role, action: Action) -> Reach {
     match (role, action) {
         // The province administers everything in it, but signs no district's report: approval
         // is the district People's Committee's.
-        (ProvinceAdmin, ReportsApprove) => No,
+        (ProvinceAdmin, ReportsApprove | ProposalsDecide) => No,
         (ProvinceAdmin, _) => Subtree,
         (
             DistrictCulture | CommuneOfficer,
@@ -177,6 +192,16 @@ pub fn grant(role: Role, action: Action) -> Reach {
         (DistrictLeader | CommuneOfficer, ReportsApprove) => Subtree,
         // The Home Affairs office runs the emulation movement, with Culture and Information.
         (DistrictHomeAffairs | DistrictCulture, CommendationsAssess) => Subtree,
+        // Home Affairs organises the campaign and proposes; Culture and Information co-signs;
+        // the leadership decides for the People's Committee (the province does not).
+        (DistrictHomeAffairs, CampaignsManage) => Subtree,
+        (DistrictCulture, ProposalsCosign) => Subtree,
+        (DistrictLeader, ProposalsDecide) => Subtree,
+        // The Youth Union nominates; the commune answers (the district office may, for it).
+        (DistrictYouthUnion, NominationsMake) => Subtree,
+        (CommuneOfficer | DistrictCulture, NominationsAnswer) => Subtree,
+        // Culture and Information guides the teams and keeps the management group.
+        (DistrictCulture, GuidanceManage | GroupManage) => Subtree,
         (DistrictHomeAffairs | DistrictYouthUnion | DistrictLeader | Viewer, TeamsRead) => Subtree,
         (TeamLeader, TeamsRead) => Subtree,
         (TeamLeader, MembersWrite | PersonalRead) => OwnTeam,

@@ -675,6 +675,11 @@ async fn demo(
             "{} quarterly reports of Tây Sơn's communes for 2022-Q3 and 2022-Q4; the district's 2022-Q3 report compiled, approved and sent",
             seeded.submissions
         );
+        let duties = crate::demo::seed_duties(&db, &runtime, &settings.paths.data_dir).await?;
+        eprintln!(
+            "emulation campaign {} evaluated from the stored reports, {} award(s) decided; {} Youth Union nominations; {} guidance documents; {} people in management groups",
+            duties.campaign_id, duties.awards, duties.nominations, duties.guidance, duties.group
+        );
     }
     eprintln!("{bound} plugin binding(s): Bình Định (52) and Đà Nẵng (48) each under their own rules");
     eprintln!(

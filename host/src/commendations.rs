@@ -3,9 +3,18 @@
 //!
 //! The caller (the district Home Affairs office) supplies the figures of each candidate; the
 //! host checks the candidates are teams and members under the unit, names them, and keeps the
-//! plugin's verdicts in the order it ranked them. Proposals and decisions are a later workflow;
-//! assessing changes nothing.
+//! plugin's verdicts in the order it ranked them; assessing changes nothing.
+//!
+//! The workflow that keeps what it decides:
+//! - [`campaigns`]: an emulation campaign at a unit, evaluated from stored figures (accepted
+//!   reports), its ranked results kept with the plugin that produced them;
+//! - [`proposals`]: Home Affairs proposes awards, Culture and Information co-signs, the
+//!   leadership approves or rejects each line; approved lines become commendation records;
+//! - [`letters`]: the proposal (Tờ trình) and the decision (Quyết định) as official documents.
 
+pub mod campaigns;
+pub mod letters;
+pub mod proposals;
 mod routes;
 
 use std::collections::BTreeMap;
@@ -37,7 +46,7 @@ pub struct AssessRequest {
     pub members: BTreeMap<i64, BTreeMap<String, f64>>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Verdict {
     /// team or member.
     pub kind: String,
@@ -62,12 +71,55 @@ pub struct Assessment {
     pub verdicts: Vec<Verdict>,
 }
 
-struct Known {
-    id: i64,
-    kind: CandidateKind,
-    name: String,
-    unit_code: String,
-    unit_name: String,
+/// A candidate as the host knows it; the plugin sees it numbered by its position in a list
+/// of these, so a team and a membership with the same id cannot be confused.
+pub(crate) struct Known {
+    pub id: i64,
+    pub kind: CandidateKind,
+    pub name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+}
+
+/// Runs prepared commendation criteria on `candidates` (numbered 0, 1, ... as `known`) for
+/// `period`, without a database connection held, and returns the verdicts in the plugin's
+/// order. A verdict on a number the plugin was not given, or a second one on the same
+/// candidate, is dropped. Errors: the plugin's failure.
+pub(crate) async fn run_criteria(
+    runtime: &Arc<Runtime>,
+    call: crate::plugins::Prepared,
+    candidates: Vec<Candidate>,
+    known: &[Known],
+    period: Period,
+) -> Result<Vec<Verdict>> {
+    let (out, _) = call
+        .call(runtime, move |runtime, loaded, label, params| {
+            runtime.assess(loaded, label, &candidates, &period, params)
+        })
+        .await?;
+    let mut verdicts = Vec::new();
+    let mut seen = vec![false; known.len()];
+    for a in out {
+        let Some(k) =
+            usize::try_from(a.candidate_id).ok().filter(|i| *i < known.len() && !seen[*i]).map(|i| {
+                seen[i] = true;
+                &known[i]
+            })
+        else {
+            continue;
+        };
+        verdicts.push(Verdict {
+            kind: if k.kind == CandidateKind::Team { "team".into() } else { "member".into() },
+            id: k.id,
+            name: k.name.clone(),
+            unit_code: k.unit_code.clone(),
+            unit_name: k.unit_name.clone(),
+            score: a.score,
+            award: a.award,
+            reasons: a.reasons,
+        });
+    }
+    Ok(verdicts)
 }
 
 /// Assesses the candidates under unit `code` with the commendation criteria enabled there.
@@ -147,33 +199,6 @@ pub async fn assess(
     let period = for_plugin.id.clone();
     let call = crate::plugins::prepare(conn, runtime, &resolved.plugin, &resolved.params).await?;
     drop(pooled);
-    let (out, _) = call
-        .call(runtime, move |runtime, loaded, label, params| {
-            runtime.assess(loaded, label, &candidates, &for_plugin, params)
-        })
-        .await?;
-    let mut verdicts = Vec::new();
-    let mut seen = vec![false; known.len()];
-    for a in out {
-        // A plugin may only speak of the candidates it was given, once each.
-        let Some(k) =
-            usize::try_from(a.candidate_id).ok().filter(|i| *i < known.len() && !seen[*i]).map(|i| {
-                seen[i] = true;
-                &known[i]
-            })
-        else {
-            continue;
-        };
-        verdicts.push(Verdict {
-            kind: if k.kind == CandidateKind::Team { "team".into() } else { "member".into() },
-            id: k.id,
-            name: k.name.clone(),
-            unit_code: k.unit_code.clone(),
-            unit_name: k.unit_name.clone(),
-            score: a.score,
-            award: a.award,
-            reasons: a.reasons,
-        });
-    }
+    let verdicts = run_criteria(runtime, call, candidates, &known, for_plugin).await?;
     Ok(Assessment { unit_code: code.to_string(), period, plugin: AppliedPlugin::from(&resolved), verdicts })
 }

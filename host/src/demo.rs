@@ -522,6 +522,9 @@ async fn add_member(
 }
 
 /// The quarterly template whose reports the demo seeds.
+mod duties;
+pub use duties::{DutiesSeeded, seed_duties};
+
 pub const DEMO_REPORT: &str = "binh-dinh-bao-cao-quy";
 
 /// What [`seed_reports`] stored.

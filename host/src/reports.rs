@@ -212,22 +212,29 @@ impl Rendered {
     /// through `layouts` (at most `documents.layout_concurrency` at once); one that waits
     /// longer than `documents.layout_wait_ms` for its turn answers 503 `busy`.
     pub async fn file_response(self, format: Format, layouts: &Layouts) -> Result<Response> {
-        let how = if format == Format::Html { "inline" } else { "attachment" };
-        let disposition = format!("{how}; filename=\"{}.{}\"", self.letter.file_stem(), format.extension());
-        let bytes = layouts.render(self.letter, format).await.map_err(|e| match e {
-            LayoutError::Busy { .. } => Error::Busy { message: e.to_string(), retry_after_secs: 1 },
-            LayoutError::Unavailable(message) => Error::Unavailable(message),
-            LayoutError::Failed(message) => Error::Internal(message),
-        })?;
-        Ok((
-            [
-                (header::CONTENT_TYPE, format.content_type().to_string()),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            bytes,
-        )
-            .into_response())
+        letter_response(self.letter, format, layouts).await
     }
+}
+
+/// `letter` laid out in `format`, as an HTTP answer: HTML opens in the browser, DOCX, XLSX and
+/// PDF download under a name made from the subject. The layout runs on the blocking pool
+/// through `layouts`; one that waits too long for its turn answers 503 `busy`.
+pub async fn letter_response(letter: Letter, format: Format, layouts: &Layouts) -> Result<Response> {
+    let how = if format == Format::Html { "inline" } else { "attachment" };
+    let disposition = format!("{how}; filename=\"{}.{}\"", letter.file_stem(), format.extension());
+    let bytes = layouts.render(letter, format).await.map_err(|e| match e {
+        LayoutError::Busy { .. } => Error::Busy { message: e.to_string(), retry_after_secs: 1 },
+        LayoutError::Unavailable(message) => Error::Unavailable(message),
+        LayoutError::Failed(message) => Error::Internal(message),
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

@@ -68,6 +68,8 @@ pub struct TeamDetail {
     pub team: Team,
     /// Current members, then (with `include_left`) those who have left.
     pub members: Vec<Member>,
+    /// Awards decided for the team and its members, newest first.
+    pub commendations: Vec<crate::commendations::proposals::Commendation>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -155,7 +157,8 @@ pub async fn get(conn: &mut AnyConnection, id: i64, include_left: bool) -> Resul
     let team = fetch_team(conn, id).await?.ok_or_else(|| Error::NotFound(format!("team {id}")))?.into_team();
     let filter = MemberFilter { team: Some(id), include_left, ..Default::default() };
     let (members, _) = members::list(conn, &filter, i64::MAX, 0).await?;
-    Ok(TeamDetail { team, members })
+    let commendations = crate::commendations::proposals::of_team(conn, id).await?;
+    Ok(TeamDetail { team, members, commendations })
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]

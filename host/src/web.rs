@@ -7,7 +7,11 @@
 //! - [`units`], [`teams`]: the tree, unit pages, team pages with findings and member forms.
 //! - [`plugins`]: installed plugins, bindings, upload, "try it on this team".
 //! - [`dashboard`]: coverage charts as server-drawn SVG.
-//! - [`commendations`]: the emulation campaign: teams' figures in, awards and reasons out.
+//! - [`commendations`]: scoring typed figures with the commendation criteria (nothing kept).
+//! - [`campaigns`]: emulation campaigns evaluated from stored reports, proposals, co-signature
+//!   and decision; [`nominations`]: the Youth Union's nominations; [`guidance`]: guidance
+//!   documents; [`management`]: the management group and focal points.
+//! - [`public`]: the public results page (no sign-in, no personal data, cacheable).
 //! - [`reports`], [`reporting`]: ad hoc reports, and the periodic reporting workflow (enter and
 //!   submit, review, unlock, compile, approve, send, completeness).
 //!
@@ -15,12 +19,17 @@
 //! and POSTs from another origin are refused. Pages ask the same services and the same
 //! permission table as the API; a page never sees more than the API would show its user.
 
+mod campaigns;
 mod commendations;
 mod dashboard;
 pub mod forms;
+mod guidance;
 mod home;
 pub mod i18n;
+mod management;
+mod nominations;
 mod plugins;
+mod public;
 mod reporting;
 mod reports;
 mod session;
@@ -71,6 +80,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("commendations.html", include_str!("../templates/web/commendations.html")),
     ("reporting_form.html", include_str!("../templates/web/reporting_form.html")),
     ("reporting_report.html", include_str!("../templates/web/reporting_report.html")),
+    ("campaigns.html", include_str!("../templates/web/campaigns.html")),
+    ("campaign.html", include_str!("../templates/web/campaign.html")),
+    ("nominations.html", include_str!("../templates/web/nominations.html")),
+    ("guidance.html", include_str!("../templates/web/guidance.html")),
+    ("management.html", include_str!("../templates/web/management.html")),
+    ("public.html", include_str!("../templates/web/public.html")),
 ];
 
 static ENV: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
@@ -513,8 +528,14 @@ pub fn routes() -> Router<AppState> {
         .merge(reporting::routes())
         .merge(dashboard::routes())
         .merge(commendations::routes())
+        .merge(campaigns::routes())
+        .merge(nominations::routes())
+        .merge(guidance::routes())
+        .merge(management::routes())
         .layer(axum::middleware::from_fn(rejections_as_pages))
         .layer(axum::middleware::from_fn(csrf_layer))
+        // Outside the session and CSRF layers: no cookie, the same page for everyone.
+        .merge(public::routes())
 }
 
 #[cfg(test)]
@@ -545,6 +566,11 @@ mod tests {
         let sources = [
             include_str!("web.rs"),
             include_str!("web/commendations.rs"),
+            include_str!("web/campaigns.rs"),
+            include_str!("web/nominations.rs"),
+            include_str!("web/guidance.rs"),
+            include_str!("web/management.rs"),
+            include_str!("web/public.rs"),
             include_str!("web/dashboard.rs"),
             include_str!("web/forms.rs"),
             include_str!("web/home.rs"),

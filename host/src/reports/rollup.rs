@@ -29,7 +29,7 @@ use crate::units::{self, Level};
 
 /// Unit ids per query when reading stored reports: well under SQLite's (32,766) and PostgreSQL's (65,535) limits
 /// on bound parameters.
-const IDS_PER_QUERY: usize = 5000;
+pub(crate) const IDS_PER_QUERY: usize = 5000;
 
 /// One expected unit's report for the period.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -211,6 +211,8 @@ pub struct Person {
     pub email: Option<String>,
     pub personal_data_hidden: bool,
     pub memberships: Vec<Member>,
+    /// Awards decided for the person, newest first (published names, not personal data).
+    pub commendations: Vec<crate::commendations::proposals::Commendation>,
 }
 
 impl Person {
@@ -248,6 +250,7 @@ pub async fn person(conn: &mut AnyConnection, id: i64) -> Result<Person> {
         email: row.email,
         personal_data_hidden: false,
         memberships,
+        commendations: crate::commendations::proposals::of_person(conn, id).await?,
     })
 }
 

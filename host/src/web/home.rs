@@ -122,12 +122,20 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
             .filter(|t| leaderless_ids.contains(&t.id))
             .map(|t| TeamRef { id: t.id, name: t.name.clone(), unit_name: t.unit_name.clone() })
             .collect();
+        let mut conn = state.db.pool.acquire().await?;
+        let guidance: Vec<_> = crate::guidance::for_principal(&mut conn, principal)
+            .await?
+            .iter()
+            .filter(|g| g.in_effect)
+            .map(|g| super::guidance::shown(&ctx, g))
+            .collect();
+        drop(conn);
         Ok(page(
             &ctx,
             "home.html",
             "home",
             minijinja::context! {
-                failing, leaderless, uncovered, uncovered_total, team_total, check_error, campaigns, firsts,
+                failing, leaderless, uncovered, uncovered_total, team_total, check_error, campaigns, firsts, guidance,
             },
         ))
     }
@@ -147,6 +155,7 @@ fn first_actions(ctx: &super::Ctx, principal: &crate::auth::Principal) -> Vec<Fi
         match a.role {
             Role::CommuneOfficer => {
                 add(format!("/teams?unit={}", a.unit_code), "home.first.commune_teams");
+                add(format!("/units/{}/nominations", a.unit_code), "home.first.nominations");
                 add(format!("/units/{}", a.unit_code), "home.first.commune_page");
             }
             Role::TeamLeader => {
@@ -157,17 +166,23 @@ fn first_actions(ctx: &super::Ctx, principal: &crate::auth::Principal) -> Vec<Fi
             Role::DistrictCulture => {
                 add("/reports".into(), "home.first.reports");
                 add("#failing".into(), "home.first.fix_teams");
+                add(format!("/units/{}/guidance", a.unit_code), "home.first.guidance");
+                add(format!("/units/{}/management-group", a.unit_code), "home.first.group");
                 add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
             }
             Role::DistrictHomeAffairs => {
+                add(format!("/units/{}/campaigns", a.unit_code), "home.first.campaigns");
                 add(format!("/units/{}/commendations", a.unit_code), "home.first.campaign");
                 add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
             }
             Role::DistrictLeader => {
                 add("/reports".into(), "home.first.reports");
+                add(format!("/units/{}/campaigns", a.unit_code), "home.first.campaigns");
                 add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
             }
             Role::DistrictYouthUnion => {
+                add(format!("/units/{}/nominations", a.unit_code), "home.first.nominations");
+                add(format!("/public/{}", a.unit_code), "home.first.public");
                 add(format!("/teams?unit={}", a.unit_code), "home.first.teams");
                 add(format!("/dashboard?unit={}", a.unit_code), "home.first.dashboard");
             }

@@ -304,6 +304,11 @@ async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, error
         "units",
         minijinja::context! {
             team => team_view, path => trail, members, former, show_former, can_edit, rule,
+            awards => detail.commendations.iter().map(|c| minijinja::context! {
+                recipient => c.recipient, award => c.award, decision => c.decision_number,
+                date => vn_date(&c.decision_date), campaign => c.campaign_name, campaign_id => c.campaign_id,
+                kind => c.kind,
+            }).collect::<Vec<_>>(),
             findings => check.map(|c| c.findings).unwrap_or_default(), check_error, form, errors,
             positions => Position::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             affiliations => Affiliation::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),

@@ -1,0 +1,142 @@
+//! The management group (`/units/{code}/management-group`): who sits in a district's group and
+//! who is its focal point; at a province, every district's focal point first. Calls
+//! [`crate::management`], as the API does.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+
+use super::forms::FormErrors;
+use super::{Ctx, Signed, WebResult, check_csrf, page, see_other};
+use crate::api::AppState;
+use crate::auth::{Action, Target};
+use crate::management::{self, GroupEnd, NewGroupMember};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/units/{code}/management-group", get(list).post(add))
+        .route("/units/{code}/management-group/{id}/end", post(end))
+}
+
+type Fields = BTreeMap<String, String>;
+
+fn label(ctx: &Ctx, field: &str) -> String {
+    let key = format!("group.field.{field}");
+    if super::i18n::known(&key) { ctx.t(&key) } else { field.to_string() }
+}
+
+fn day(iso: &str) -> String {
+    crate::dates::parse(iso).map(crate::dates::display).unwrap_or_else(|| iso.to_string())
+}
+
+async fn list_page(state: &AppState, ctx: &Ctx, code: &str, typed: Fields, errors: FormErrors) -> WebResult {
+    let principal = ctx.principal();
+    let mut conn = state.db.pool.acquire().await?;
+    let members = management::list(&mut conn, Some(principal), code).await?;
+    let unit_id = crate::units::id_of(&mut conn, code).await?;
+    let manage = principal.can(&mut conn, Action::GroupManage, Target { unit_id, team_id: None }).await?;
+    let unit = crate::units::get(&mut conn, code, &crate::dates::today_iso()).await?.unit;
+    let mut rows = Vec::new();
+    for m in &members {
+        let id = crate::units::id_of(&mut conn, &m.unit_code).await?;
+        let may_end = m.current
+            && principal.can(&mut conn, Action::GroupManage, Target { unit_id: id, team_id: None }).await?;
+        rows.push(minijinja::context! {
+            id => m.id, unit_name => m.unit_name, full_name => m.full_name, title => m.title, office => m.office,
+            phone => m.phone, email => m.email, focal => m.focal_point, current => m.current,
+            dates => match &m.until_date { Some(u) => format!("{} – {}", day(&m.from_date), day(u)), None => format!("{} {}", ctx.t("guidance.from"), day(&m.from_date)) },
+            may_end,
+        });
+    }
+    let focal: Vec<_> = members
+        .iter()
+        .filter(|m| m.focal_point && m.current)
+        .map(|m| minijinja::context! { unit_name => m.unit_name, full_name => m.full_name, title => m.title, phone => m.phone, email => m.email })
+        .collect();
+    let status = errors.status();
+    let unit = minijinja::context! { code => unit.code, name => unit.name };
+    let mut response = page(
+        ctx,
+        "management.html",
+        "units",
+        minijinja::context! { unit, rows, focal, manage, typed, errors },
+    );
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+async fn list(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Path<String>) -> Response {
+    list_page(&state, &ctx, &code, Fields::new(), FormErrors::default())
+        .await
+        .unwrap_or_else(|e| e.page(&ctx))
+}
+
+async fn add(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Path(code): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let done: WebResult = async {
+        check_csrf(&ctx, fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+        let get = |k: &str| fields.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+        let optional = |k: &str| Some(get(k)).filter(|v| !v.is_empty());
+        let input = NewGroupMember {
+            full_name: get("full_name"),
+            title: get("title"),
+            office: get("office"),
+            phone: optional("phone"),
+            email: optional("email"),
+            focal_point: fields.contains_key("focal_point"),
+            from_date: optional("from_date"),
+            until_date: None,
+        };
+        let principal = ctx.principal();
+        match management::add(&state.db, Some(principal), &principal.actor(), &code, input).await {
+            Ok(_) => Ok(see_other(&format!("/units/{code}/management-group"), "group.ok.added")),
+            Err(e) => {
+                let errors = FormErrors::from_error(&ctx, e, |f| label(&ctx, f))?;
+                list_page(&state, &ctx, &code, fields.clone(), errors).await
+            }
+        }
+    }
+    .await;
+    done.unwrap_or_else(|e| e.page(&ctx))
+}
+
+async fn end(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Path((code, id)): Path<(String, i64)>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let done: WebResult = async {
+        check_csrf(&ctx, fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+        let until = fields
+            .get("until_date")
+            .cloned()
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(crate::dates::today_iso);
+        let principal = ctx.principal();
+        match management::end(
+            &state.db,
+            Some(principal),
+            &principal.actor(),
+            id,
+            GroupEnd { until_date: until },
+        )
+        .await
+        {
+            Ok(_) => Ok(see_other(&format!("/units/{code}/management-group"), "group.ok.ended")),
+            Err(e) => {
+                let errors = FormErrors::from_error(&ctx, e, |f| label(&ctx, f))?;
+                list_page(&state, &ctx, &code, fields.clone(), errors).await
+            }
+        }
+    }
+    .await;
+    done.unwrap_or_else(|e| e.page(&ctx))
+}
