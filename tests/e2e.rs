@@ -120,6 +120,8 @@ async fn demo_serves_tay_son_teams() {
         report["timeline"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
     assert_eq!(timeline, ["compile", "approve", "send"]);
 
+    the_other_offices_duties(&client, &server.url).await;
+
     // Signing out ends the session.
     let out = client
         .post(format!("{}/api/v1/auth/logout", server.url))
@@ -276,6 +278,107 @@ fn user_create_from_the_command_line_checks_the_password() {
 }
 
 /// Sends a request with the session cookie and reads the JSON answer.
+/// The demo's 2022 campaign ranks Tây Sơn's teams from the stored quarterly reports, its
+/// approved awards are on the teams, the nominations and guidance are there, and no public page
+/// shows personal data of any kind.
+async fn the_other_offices_duties(client: &reqwest::Client, url: &str) {
+    let admin = login(client, url, "tinh.admin").await;
+    let campaigns = json(client.get(format!("{url}/api/v1/units/547/campaigns")), &admin).await;
+    let campaign = &campaigns[0];
+    assert_eq!(campaign["status"], "closed", "{campaign}");
+    let results = campaign["evaluation"]["results"].as_array().unwrap();
+    let teams: Vec<&serde_json::Value> = results.iter().filter(|r| r["kind"] == "team").collect();
+    assert!(teams.len() > 15, "every active team of Tây Sơn is a candidate: {}", teams.len());
+    let scores: Vec<f64> = teams.iter().map(|r| r["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "ranked best first: {scores:?}");
+    assert!(scores[0] > scores[scores.len() - 1], "the scores differ: {scores:?}");
+    // A commune team's figures are its commune's accepted Q3 and Q4 figures added up.
+    let top = teams[0];
+    let code = top["unit_code"].as_str().unwrap();
+    let mut guided = 0.0;
+    for q in ["2022-Q3", "2022-Q4"] {
+        let s = json(
+            client.get(format!("{url}/api/v1/units/{code}/submissions/binh-dinh-bao-cao-quy/{q}")),
+            &admin,
+        )
+        .await;
+        if s["status"] == "accepted" {
+            guided += s["figures"]["ho_duoc_huong_dan"].as_f64().unwrap();
+        }
+    }
+    assert_eq!(top["figures"]["ho_duoc_huong_dan"].as_f64(), Some(guided), "{top}");
+    assert_eq!(top["figures"]["bao_cao_phai_nop"].as_f64(), Some(4.0), "four quarters of 2022 were due");
+    let lines = campaign["proposal"]["lines"].as_array().unwrap();
+    let approved: Vec<&serde_json::Value> = lines.iter().filter(|l| l["outcome"] == "approved").collect();
+    assert!(!approved.is_empty() && lines.iter().any(|l| l["outcome"] == "rejected"), "{lines:?}");
+    let awarded = approved[0]["subject_id"].as_i64().unwrap();
+    let team = json(client.get(format!("{url}/api/v1/teams/{awarded}")), &admin).await;
+    assert_eq!(team["commendations"][0]["decision_number"], "125/QĐ-UBND", "{}", team["commendations"]);
+
+    let nominations = json(client.get(format!("{url}/api/v1/units/547/nominations")), &admin).await;
+    let outcomes: Vec<&str> =
+        nominations.as_array().unwrap().iter().map(|n| n["status"].as_str().unwrap()).collect();
+    assert_eq!(outcomes.len(), 2);
+    assert!(outcomes.contains(&"accepted") && outcomes.contains(&"declined"), "{outcomes:?}");
+    let officer = login(client, url, "binhtuong.xa").await;
+    let guidance = json(client.get(format!("{url}/api/v1/guidance")), &officer).await;
+    assert!(guidance.as_array().unwrap().len() >= 3, "{guidance}");
+
+    // Every public page: no phone, email, year of birth or name of a member not awarded.
+    let mut members = Vec::new();
+    for (unit, who) in [("52", &admin), ("48", &login(client, url, "danang.admin").await)] {
+        for page in 1.. {
+            let uri = format!("{url}/api/v1/members?unit={unit}&per_page=500&page={page}&include_left=true");
+            let listed = json(client.get(uri), who).await;
+            let items = listed["items"].as_array().unwrap().clone();
+            if items.is_empty() {
+                break;
+            }
+            members.extend(items);
+        }
+    }
+    assert!(members.len() > 500 && members.iter().all(|m| m["phone"].is_string() || m["phone"].is_null()));
+    let awarded_names: Vec<String> =
+        approved.iter().map(|l| l["name"].as_str().unwrap().to_string()).collect();
+    let mut pages = vec!["52".to_string(), "547".to_string(), "48".to_string()];
+    let communes = json(client.get(format!("{url}/api/v1/units?parent=547&per_page=100")), &admin).await;
+    pages.extend(
+        communes["items"].as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap().to_string()),
+    );
+    let anonymous = reqwest::Client::new();
+    let mut checked = 0;
+    for code in &pages {
+        let page = anonymous.get(format!("{url}/public/{code}")).send().await.unwrap();
+        assert_eq!(page.status(), 200, "/public/{code}");
+        assert!(page.headers()["cache-control"].to_str().unwrap().starts_with("public"));
+        assert!(page.headers().get("set-cookie").is_none(), "no cookie on a public page");
+        let html = page.text().await.unwrap();
+        assert!(html.len() < 60_000, "/public/{code} is light: {} bytes", html.len());
+        for m in &members {
+            for field in ["phone", "email"] {
+                if let Some(v) = m[field].as_str() {
+                    assert!(!html.contains(v), "/public/{code} shows a {field}: {v}");
+                }
+            }
+            let year = m["birth_year"].as_i64().unwrap().to_string();
+            let shown = html.match_indices(&year).any(|(i, _)| {
+                let before = html[..i].chars().last().unwrap_or(' ');
+                let after = html[i + year.len()..].chars().next().unwrap_or(' ');
+                !before.is_ascii_digit() && before != '.' && !after.is_ascii_digit()
+            });
+            assert!(!shown || year.as_str() >= "2022", "/public/{code} shows a year of birth: {year}");
+            let name = m["full_name"].as_str().unwrap();
+            if !awarded_names.iter().any(|a| a == name) {
+                assert!(!html.contains(name), "/public/{code} names a member: {name}");
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 18);
+    let district = anonymous.get(format!("{url}/public/547")).send().await.unwrap().text().await.unwrap();
+    assert!(district.contains("125/QĐ-UBND") && district.contains(&awarded_names[0]), "awards are published");
+}
+
 async fn json(request: reqwest::RequestBuilder, cookie: &str) -> serde_json::Value {
     request.header("cookie", cookie).send().await.unwrap().json().await.unwrap()
 }

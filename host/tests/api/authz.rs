@@ -115,6 +115,30 @@ const MATRIX: &[(&str, [&str; 8])] = &[
         "POST /api/v1/units/{code}/submissions/{template}/{period}/xlsx",
         ["AAA", "AAH", "FFF", "FFF", "FFF", "AHH", "FFF", "FFF"],
     ),
+    ("GET /api/v1/units/{code}/campaigns", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("POST /api/v1/units/{code}/campaigns", ["AAA", "FFH", "AAH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
+    ("GET /api/v1/campaigns/{id}", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("POST /api/v1/campaigns/{id}/evaluate", ["AAA", "FFH", "AAH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
+    ("POST /api/v1/campaigns/{id}/proposal", ["AAA", "FFH", "AAH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
+    ("POST /api/v1/campaigns/{id}/proposal/cosign", ["AAA", "AAH", "FFH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
+    (
+        "POST /api/v1/campaigns/{id}/proposal/decision",
+        ["FFF", "FFH", "FFH", "FFH", "AAH", "FHH", "FHH", "FFH"],
+    ),
+    (
+        "GET /api/v1/campaigns/{id}/documents/{document}",
+        ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"],
+    ),
+    ("GET /api/v1/units/{code}/nominations", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("POST /api/v1/units/{code}/nominations", ["AAA", "FFH", "FFH", "AAH", "FFH", "FHH", "FHH", "FFH"]),
+    ("POST /api/v1/nominations/{id}/answer", ["AAA", "AAH", "FFH", "FFH", "FFH", "AHH", "FHH", "FFH"]),
+    ("GET /api/v1/units/{code}/guidance", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("POST /api/v1/units/{code}/guidance", ["AAA", "AAH", "FFH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
+    ("GET /api/v1/guidance", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+    ("GET /api/v1/guidance/{id}/file", ["AAA", "AAH", "HHH", "HHH", "HHH", "AHH", "AHH", "HHH"]),
+    ("GET /api/v1/units/{code}/management-group", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
+    ("POST /api/v1/units/{code}/management-group", ["AAA", "AAH", "FFH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
+    ("POST /api/v1/management-group/{id}/end", ["AAA", "AAH", "FFH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
 ];
 
 /// What each target is: units, a village, a team, a member, a person, a user.
@@ -213,6 +237,41 @@ async fn scratch_user(app: &TestApp, t: &Target) -> Value {
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     r.body
+}
+
+/// A young person for the Youth Union to nominate (25 years old).
+fn nominee(n: u64) -> Value {
+    let born = chrono::Datelike::year(&sohoa::dates::today()) - 25;
+    json!({"full_name": format!("Đoàn Viên {n}"), "gender": "female", "birth_year": born, "phone": "0905111222",
+           "skills": ["VNeID"]})
+}
+
+/// A campaign at the target commune made by the administrator, taken `steps` along: 0 made,
+/// 1 evaluated, 2 proposed (the target's team), 3 co-signed (by another account). Its id.
+async fn campaign(app: &TestApp, t: &Target, steps: usize) -> i64 {
+    let body =
+        json!({"name": format!("Chiến dịch {}", unique()), "period": "2022", "template": "bao-cao-thang-xa"});
+    let made = app.post(&format!("/api/v1/units/{}/campaigns", t.commune), body).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    let id = made.body["id"].as_i64().unwrap();
+    if steps >= 1 {
+        let r = app.post(&format!("/api/v1/campaigns/{id}/evaluate"), json!({})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    if steps >= 2 {
+        let body = json!({"justification": "Tổ dẫn đầu", "lines": [{"kind": "team", "id": t.team, "award": "Giấy khen"}]});
+        let r = app.post(&format!("/api/v1/campaigns/{id}/proposal"), body).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    if steps >= 3 {
+        let cosigner = app.user(&format!("cosign.{}", unique()), "province_admin", Some("52"), None).await;
+        let r = app
+            .with_token(&cosigner)
+            .post(&format!("/api/v1/campaigns/{id}/proposal/cosign"), json!({}))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    id
 }
 
 /// Sends `route` for `target` as `client` and returns the status.
@@ -391,6 +450,68 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
         "GET /api/v1/units/{code}/completeness/{template}/{period}" => {
             client.get(&monthly(t.commune, "completeness")).await
         }
+        "GET /api/v1/units/{code}/campaigns" => client.get(&format!("/api/v1/units/{}/campaigns", t.commune)).await,
+        "POST /api/v1/units/{code}/campaigns" => {
+            let body = json!({"name": format!("Thi đua {n}"), "period": "2022", "template": "bao-cao-thang-xa"});
+            client.post(&format!("/api/v1/units/{}/campaigns", t.commune), body).await
+        }
+        "GET /api/v1/campaigns/{id}" => client.get(&format!("/api/v1/campaigns/{}", campaign(app, t, 0).await)).await,
+        "POST /api/v1/campaigns/{id}/evaluate" => {
+            client.post(&format!("/api/v1/campaigns/{}/evaluate", campaign(app, t, 0).await), json!({})).await
+        }
+        "POST /api/v1/campaigns/{id}/proposal" => {
+            let id = campaign(app, t, 1).await;
+            let body = json!({"justification": "Tổ dẫn đầu", "lines": [{"kind": "team", "id": t.team, "award": "Giấy khen"}]});
+            client.post(&format!("/api/v1/campaigns/{id}/proposal"), body).await
+        }
+        "POST /api/v1/campaigns/{id}/proposal/cosign" => {
+            client.post(&format!("/api/v1/campaigns/{}/proposal/cosign", campaign(app, t, 2).await), json!({})).await
+        }
+        "POST /api/v1/campaigns/{id}/proposal/decision" => {
+            let id = campaign(app, t, 3).await;
+            let line = app.get(&format!("/api/v1/campaigns/{id}")).await.body["proposal"]["lines"][0]["id"].clone();
+            let body = json!({"decision_number": format!("{n}/QĐ-UBND"), "decision_date": sohoa::dates::today_iso(),
+                              "lines": [{"line_id": line, "approve": true}]});
+            client.post(&format!("/api/v1/campaigns/{id}/proposal/decision"), body).await
+        }
+        "GET /api/v1/campaigns/{id}/documents/{document}" => {
+            client.get(&format!("/api/v1/campaigns/{}/documents/proposal?format=html", campaign(app, t, 2).await)).await
+        }
+        "GET /api/v1/units/{code}/nominations" => client.get(&format!("/api/v1/units/{}/nominations", t.commune)).await,
+        "POST /api/v1/units/{code}/nominations" => {
+            client.post(&format!("/api/v1/units/{}/nominations", t.commune), nominee(n)).await
+        }
+        "POST /api/v1/nominations/{id}/answer" => {
+            let made = app.post(&format!("/api/v1/units/{}/nominations", t.commune), nominee(n)).await;
+            assert_eq!(made.status, 201, "{:?}", made.body);
+            let body = json!({"accept": false, "reason": "chưa cần thêm người"});
+            client.post(&format!("/api/v1/nominations/{}/answer", made.body["id"]), body).await
+        }
+        "GET /api/v1/units/{code}/guidance" => client.get(&format!("/api/v1/units/{}/guidance", t.commune)).await,
+        "POST /api/v1/units/{code}/guidance" => {
+            let uri = format!("/api/v1/units/{}/guidance?title=H%C6%B0%E1%BB%9Bng%20d%E1%BA%ABn%20{n}&link=https://example.vn/{n}", t.commune);
+            client.post_bytes(&uri, "application/octet-stream", Vec::new()).await
+        }
+        "GET /api/v1/guidance" => client.get("/api/v1/guidance").await,
+        "GET /api/v1/guidance/{id}/file" => {
+            let uri = format!("/api/v1/units/{}/guidance?title=T%C3%A0i%20li%E1%BB%87u%20{n}&file_name=tai-lieu.pdf", t.commune);
+            let made = app.post_bytes(&uri, "application/pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n".to_vec()).await;
+            assert_eq!(made.status, 201, "{:?}", made.body);
+            client.get(&format!("/api/v1/guidance/{}/file", made.body["id"])).await
+        }
+        "GET /api/v1/units/{code}/management-group" => {
+            client.get(&format!("/api/v1/units/{}/management-group", t.commune)).await
+        }
+        "POST /api/v1/units/{code}/management-group" => {
+            let body = json!({"full_name": format!("Người Quản Lý {n}"), "title": "Thành viên"});
+            client.post(&format!("/api/v1/units/{}/management-group", t.commune), body).await
+        }
+        "POST /api/v1/management-group/{id}/end" => {
+            let body = json!({"full_name": format!("Người Sắp Thôi {n}"), "title": "Thành viên", "from_date": "2022-01-01"});
+            let made = app.post(&format!("/api/v1/units/{}/management-group", t.commune), body).await;
+            assert_eq!(made.status, 201, "{:?}", made.body);
+            client.post(&format!("/api/v1/management-group/{}/end", made.body["id"]), json!({"until_date": "2023-01-01"})).await
+        }
         other => panic!("the matrix has no request for {other}"),
     };
     assert!(r.status.as_u16() != 500, "{route}: {:?}", r.body);
@@ -499,7 +620,8 @@ async fn every_route_against_every_role() {
                 .replace("{code}", "52")
                 .replace("{plugin_id}", "x")
                 .replace("{version}", "1.0.0")
-                .replace("{template}", "x");
+                .replace("{template}", "x")
+                .replace("{document}", "proposal");
             let r = app.anonymous().send_json(method, &path, json!({})).await;
             assert_eq!(r.status, 401, "{route} without credentials");
             assert_eq!(r.code(), "unauthorized");

@@ -5,6 +5,7 @@ mod harness;
 mod auth;
 mod authz;
 mod commendations;
+mod duties;
 mod errors;
 mod field_faults;
 mod imports;

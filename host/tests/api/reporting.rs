@@ -9,10 +9,10 @@ use crate::harness::{TestApp, component, each_backend, each_backend_with, enable
 
 /// The test template (`plugins/tests/report-template-v*`): communes, calendar quarters, due 10
 /// days after the quarter; households guided (required, summed) and a percentage weighted by it.
-const TEMPLATE: &str = "bao-cao-thu-nghiem";
+pub const TEMPLATE: &str = "bao-cao-thu-nghiem";
 
 /// Installs a version of the test template and binds it at the province from `from`.
-async fn install_template(app: &TestApp, crate_name: &str, from: &str) -> String {
+pub async fn install_template(app: &TestApp, crate_name: &str, from: &str) -> String {
     let r = app.post_bytes("/api/v1/plugins", "application/wasm", component(crate_name)).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let version = r.body["version"].as_str().unwrap().to_string();
@@ -23,7 +23,7 @@ async fn install_template(app: &TestApp, crate_name: &str, from: &str) -> String
 }
 
 /// The calendar quarter of today: open for submissions until 10 days after it ends.
-fn this_quarter() -> String {
+pub fn this_quarter() -> String {
     Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Calendar).unwrap().id
 }
 
