@@ -159,7 +159,7 @@ pub struct DocumentParams {
 /// The campaign's proposal (Tờ trình) or decision (Quyết định khen thưởng) as an official
 /// document (Decree 30/2020 layout), made from what is stored.
 #[utoipa::path(get, path = "/campaigns/{id}/documents/{document}", tag = "emulation",
-    params(("id" = i64, Path), ("document" = Which, Path), DocumentParams),
+    params(("id" = i64, Path), ("document" = inline(Which), Path, description = "proposal (Tờ trình) or decision (Quyết định)"), DocumentParams),
     responses((status = 200, description = "The document in the format asked for",
                content((String = "text/html"),
                        (inline(Binary) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
