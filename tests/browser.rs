@@ -853,3 +853,117 @@ async fn a_quarterly_report_goes_from_the_commune_through_the_district_to_the_pr
     assert!(history.contains("Trả lại") && history.contains("Tiếp nhận"), "{history}");
     sign_out(c).await;
 }
+
+/// The letter's other offices in one walk: the Youth Union nominates a young person and the
+/// commune takes them into its team; Home Affairs opens a campaign, scores it from the stored
+/// reports and proposes; Culture and Information co-signs; the district leadership decides;
+/// the award shows on the team's page and on the public results page.
+#[tokio::test]
+async fn nominate_score_propose_cosign_and_approve_as_the_offices() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(w) = Walk::start().await else { return };
+    let c = &w.c;
+
+    // The Youth Union nominates to Bình Tường; a young person of 40 is refused.
+    sign_in(c, &w.base, "tayson.doan").await;
+    w.follow("Giới thiệu đoàn viên").await;
+    c.wait().for_element(Locator::Css("form[action='/units/547/nominations']")).await.unwrap();
+    w.accessible("the Youth Union's nominations").await;
+    w.in_officials_words("the Youth Union's nominations").await;
+    let year: i32 = today_vn()[6..].parse().unwrap();
+    w.select("select[name=unit]", "21835").await;
+    w.type_into("input[name=full_name]", "Huỳnh Thị Mỹ Duyên").await;
+    w.type_into("input[name=birth_year]", &(year - 40).to_string()).await;
+    w.type_into("input[name=phone]", "0905777888").await;
+    w.type_into("input[name=skills]", "VNeID, Thanh toán số").await;
+    w.submit("form[action='/units/547/nominations'] button[type=submit]").await;
+    c.wait().for_element(Locator::Css("#error-summary")).await.unwrap();
+    assert_eq!(w.attr("input[name=birth_year]", "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(w.value("input[name=full_name]").await, "Huỳnh Thị Mỹ Duyên");
+    w.type_into("input[name=birth_year]", &(year - 23).to_string()).await;
+    w.submit("form[action='/units/547/nominations'] button[type=submit]").await;
+    shows(c, "Đã gửi giới thiệu").await;
+    sign_out(c).await;
+
+    // The commune takes her into its team.
+    sign_in(c, &w.base, "binhtuong.xa").await;
+    c.goto(&format!("{}/units/21835/nominations", w.base)).await.unwrap();
+    shows(c, "Huỳnh Thị Mỹ Duyên").await;
+    w.accessible("the commune's nominations").await;
+    w.submit("form[action$='/answer'] button[name=decision][value=accept]").await;
+    shows(c, "Đã tiếp nhận: người được giới thiệu là thành viên của tổ.").await;
+    sign_out(c).await;
+
+    // Home Affairs opens a campaign for 2022-Q3 with Bình Tường's households and scores it.
+    sign_in(c, &w.base, "tayson.noivu").await;
+    w.follow("Phong trào thi đua").await;
+    c.wait().for_element(Locator::Css("form[action='/units/547/campaigns']")).await.unwrap();
+    shows(c, "Thi đua chuyển đổi số cộng đồng năm 2022").await;
+    w.accessible("the campaigns page").await;
+    w.type_into("input[name=name]", "Thi đua quý III năm 2022").await;
+    w.type_into("input[name=period]", "2022-Q3").await;
+    w.select("select[name=template]", "binh-dinh-bao-cao-quy").await;
+    w.type_into("textarea[name=base_figures]", "21835: ho_gia_dinh=300").await;
+    w.submit("form[action='/units/547/campaigns'] button[type=submit]").await;
+    shows(c, "Đã tạo phong trào thi đua.").await;
+    w.submit("form[action$='/evaluate'] button").await;
+    shows(c, "Đã chấm điểm từ số liệu báo cáo.").await;
+    let results = text(c, "section[aria-labelledby=results]").await;
+    assert!(
+        results.contains("Xã Bình Tường") && (results.contains("Bằng khen") || results.contains("Giấy khen")),
+        "{results}"
+    );
+    w.accessible("the campaign's results").await;
+    w.in_officials_words("the campaign's results").await;
+    w.type_into("textarea[name=justification]", "Tổ dẫn đầu huyện về hướng dẫn người dân").await;
+    w.submit("form[action$='/propose'] button[type=submit]").await;
+    shows(c, "Đã lập tờ trình").await;
+    let campaign = w.path().await;
+    shot(c, "30-thi-dua-to-trinh").await;
+    sign_out(c).await;
+
+    // Culture and Information co-signs.
+    sign_in(c, &w.base, "tayson.vhtt").await;
+    c.goto(&format!("{}{campaign}", w.base)).await.unwrap();
+    w.submit("form[action$='/cosign'] button").await;
+    shows(c, "Đã ký phối hợp").await;
+    sign_out(c).await;
+
+    // The leadership decides: a line rejected without a reason is refused, and comes back.
+    sign_in(c, &w.base, "tayson.lanhdao").await;
+    c.goto(&format!("{}{campaign}", w.base)).await.unwrap();
+    w.accessible("the decision form").await;
+    w.in_officials_words("the decision form").await;
+    w.type_into("input[name=decision_number]", "310/QĐ-UBND").await;
+    c.find(Locator::Css("input[name^='line.'][value=reject]")).await.unwrap().click().await.unwrap();
+    w.submit("form[action$='/decide'] button[type=submit]").await;
+    c.wait().for_element(Locator::Css("#error-summary")).await.unwrap();
+    assert_eq!(w.attr("input[name^='reason.']", "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(w.value("input[name=decision_number]").await, "310/QĐ-UBND");
+    w.accessible("a refused decision").await;
+    c.find(Locator::Css("input[name^='line.'][value=approve]")).await.unwrap().click().await.unwrap();
+    w.submit("form[action$='/decide'] button[type=submit]").await;
+    shows(c, "Đã ban hành quyết định").await;
+    w.on_a_phone_at("31-dien-thoai-quyet-dinh", "section[aria-labelledby=proposal]").await;
+    // The award is on Bình Tường's team.
+    c.find(Locator::Css("section[aria-labelledby=results] li:first-child a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    shows(c, "310/QĐ-UBND").await;
+    let awards = text(c, "section[aria-labelledby=awards]").await;
+    assert!(awards.contains("Thi đua quý III năm 2022"), "{awards}");
+    assert!(
+        text(c, "section[aria-labelledby=members]").await.contains("Huỳnh Thị Mỹ Duyên"),
+        "the nominee serves"
+    );
+    sign_out(c).await;
+
+    // The public page, without signing in.
+    c.goto(&format!("{}/public/547", w.base)).await.unwrap();
+    shows(c, "310/QĐ-UBND").await;
+    w.accessible("the public results page").await;
+    w.on_a_phone("32-dien-thoai-trang-cong-khai").await;
+}

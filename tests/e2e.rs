@@ -376,7 +376,10 @@ async fn the_other_offices_duties(client: &reqwest::Client, url: &str) {
     }
     assert!(checked >= 18);
     let district = anonymous.get(format!("{url}/public/547")).send().await.unwrap().text().await.unwrap();
-    assert!(district.contains("125&#x2f;QĐ-UBND") && district.contains(&awarded_names[0]), "awards are published");
+    assert!(
+        district.contains("125&#x2f;QĐ-UBND") && district.contains(&awarded_names[0]),
+        "awards are published"
+    );
 }
 
 async fn json(request: reqwest::RequestBuilder, cookie: &str) -> serde_json::Value {

@@ -141,6 +141,7 @@ async fn create(
 #[derive(Serialize)]
 struct ResultRow {
     key: String,
+    id: i64,
     rank: usize,
     kind: String,
     name: String,
@@ -187,6 +188,7 @@ async fn campaign_page(state: &AppState, ctx: &Ctx, id: i64, typed: Fields, erro
                 .iter()
                 .map(|r| ResultRow {
                     key: format!("{}.{}", r.verdict.kind, r.verdict.id),
+                    id: r.verdict.id,
                     rank: r.rank,
                     kind: r.verdict.kind.clone(),
                     name: r.verdict.name.clone(),
@@ -210,7 +212,7 @@ async fn campaign_page(state: &AppState, ctx: &Ctx, id: i64, typed: Fields, erro
     let evaluation = c.evaluation.as_ref().map(|e| {
         minijinja::context! {
             plugin => e.plugin_name, plugin_id => e.plugin_id, version => e.version, sha256 => e.sha256,
-            periods => e.periods.join(", "), at => when(&Some(e.evaluated_at.clone())), by => e.evaluated_by,
+            periods => e.periods.iter().map(|p| period_words(p)).collect::<Vec<_>>().join(", "), at => when(&Some(e.evaluated_at.clone())), by => e.evaluated_by,
         }
     });
     let proposal = c.proposal.as_ref().map(|p| {
@@ -373,13 +375,23 @@ async fn decide(
                 })
             })
             .collect();
+        let ids: Vec<i64> = lines.iter().map(|l| l.line_id).collect();
         let input = NewDecision {
             decision_number: fields.get("decision_number").cloned().unwrap_or_default(),
             decision_date: fields.get("decision_date").cloned().unwrap_or_default(),
             lines,
         };
         let principal = ctx.principal();
-        let outcome = proposals::decide(&state.db, Some(principal), &principal.actor(), id, input).await;
+        // The service names a line by its place in the request (`lines.1.reason`); the form by
+        // its id (`reason.12`).
+        let outcome =
+            proposals::decide(&state.db, Some(principal), &principal.actor(), id, input).await.map_err(|e| {
+                super::forms::rename_fields(e, |field| {
+                    let (i, rest) = field.strip_prefix("lines.")?.split_once('.')?;
+                    let line = ids.get(i.parse::<usize>().ok()?)?;
+                    Some(format!("{rest}.{line}"))
+                })
+            });
         answer(&state, &ctx, id, fields, outcome, "campaign.ok.decided").await
     }
     .await;
