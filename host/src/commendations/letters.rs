@@ -204,7 +204,7 @@ pub async fn document(
 }
 
 /// The display name of account `username`; the name itself for a command-line actor.
-async fn display_name(conn: &mut sqlx::AnyConnection, username: &str) -> Result<String> {
+pub(crate) async fn display_name(conn: &mut sqlx::AnyConnection, username: &str) -> Result<String> {
     Ok(sqlx::query_scalar::<_, String>("SELECT display_name FROM users WHERE username = $1")
         .bind(username)
         .fetch_optional(&mut *conn)

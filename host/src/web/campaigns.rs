@@ -178,7 +178,18 @@ async fn campaign_page(state: &AppState, ctx: &Ctx, id: i64, typed: Fields, erro
     let manage = principal.can(&mut conn, Action::CampaignsManage, target).await?;
     let cosign = principal.can(&mut conn, Action::ProposalsCosign, target).await?;
     let decide = principal.can(&mut conn, Action::ProposalsDecide, target).await?;
+    // People by their display names ("Phòng Nội vụ Tây Sơn"), not their account names.
+    let mut names = BTreeMap::new();
+    let accounts =
+        c.evaluation.iter().map(|e| e.evaluated_by.clone()).chain(c.proposal.iter().flat_map(|p| {
+            [Some(p.proposed_by.clone()), p.cosigned_by.clone(), p.decided_by.clone()].into_iter().flatten()
+        }));
+    for account in accounts.collect::<Vec<_>>() {
+        let name = crate::commendations::letters::display_name(&mut conn, &account).await?;
+        names.insert(account, name);
+    }
     drop(conn);
+    let named = |account: &str| names.get(account).cloned().unwrap_or_else(|| account.to_string());
     let number = |s: f64| sohoa_sdk::text::decimal(s, 1);
     let results: Vec<ResultRow> = c
         .evaluation
@@ -212,7 +223,7 @@ async fn campaign_page(state: &AppState, ctx: &Ctx, id: i64, typed: Fields, erro
     let evaluation = c.evaluation.as_ref().map(|e| {
         minijinja::context! {
             plugin => e.plugin_name, plugin_id => e.plugin_id, version => e.version, sha256 => e.sha256,
-            periods => e.periods.iter().map(|p| period_words(p)).collect::<Vec<_>>().join(", "), at => when(&Some(e.evaluated_at.clone())), by => e.evaluated_by,
+            periods => e.periods.iter().map(|p| period_words(p)).collect::<Vec<_>>().join(", "), at => when(&Some(e.evaluated_at.clone())), by => named(&e.evaluated_by),
         }
     });
     let proposal = c.proposal.as_ref().map(|p| {
@@ -233,9 +244,9 @@ async fn campaign_page(state: &AppState, ctx: &Ctx, id: i64, typed: Fields, erro
             .collect();
         minijinja::context! {
             status => p.status, status_words => ctx.t(&format!("campaign.proposal.{}", p.status)),
-            justification => p.justification, proposed => format!("{} · {}", when(&Some(p.proposed_at.clone())), p.proposed_by),
-            cosigned => p.cosigned_at.as_ref().map(|at| format!("{} · {}", when(&Some(at.clone())), p.cosigned_by.clone().unwrap_or_default())),
-            decided => p.decided_at.as_ref().map(|at| format!("{} · {}", when(&Some(at.clone())), p.decided_by.clone().unwrap_or_default())),
+            justification => p.justification, proposed => format!("{} · {}", when(&Some(p.proposed_at.clone())), named(&p.proposed_by)),
+            cosigned => p.cosigned_at.as_ref().map(|at| format!("{} · {}", when(&Some(at.clone())), named(p.cosigned_by.as_deref().unwrap_or_default()))),
+            decided => p.decided_at.as_ref().map(|at| format!("{} · {}", when(&Some(at.clone())), named(p.decided_by.as_deref().unwrap_or_default()))),
             decision_number => p.decision_number,
             decision_date => p.decision_date.as_deref().and_then(crate::dates::parse).map(crate::dates::display),
             lines,

@@ -28,8 +28,9 @@ use crate::vocab::TeamStatus;
 
 /// How long browsers and shared caches may keep the page, in seconds.
 const MAX_AGE: u32 = 300;
-/// How many periods back the page looks for accepted reports.
-const PERIODS_BACK: usize = 8;
+/// How many of the latest periods with accepted reports (anywhere) the page tries for this
+/// unit's subtree.
+const PERIODS_TRIED: i64 = 12;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/public/{code}", get(show))
@@ -83,11 +84,17 @@ async fn build(state: &AppState, ctx: &Ctx, code: &str) -> WebResult {
     let mut blocks = Vec::new();
     for template in crate::plugins::bindings::templates(&mut conn, unit_id, &today).await? {
         let Some(form) = template.plugin.report_form.clone() else { continue };
-        let Some(mut period) = Period::containing(crate::dates::today(), form.period_type, form.cut_off)
-        else {
-            continue;
-        };
-        for _ in 0..PERIODS_BACK {
+        // Period ids of one type sort in time order ("2022-Q3" < "2022-Q4").
+        let latest: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT period FROM report_submissions WHERE template = $1 AND status = 'accepted' \
+             ORDER BY period DESC LIMIT $2",
+        )
+        .bind(&template.plugin.plugin_id)
+        .bind(PERIODS_TRIED)
+        .fetch_all(&mut *conn)
+        .await?;
+        for id in latest {
+            let Ok(period) = Period::parse(&id, form.cut_off) else { continue };
             let rollup = crate::reports::rollup::gather(
                 &mut conn,
                 &[unit_id],
@@ -117,8 +124,6 @@ async fn build(state: &AppState, ctx: &Ctx, code: &str) -> WebResult {
                 });
                 break;
             }
-            let Some(previous) = period.previous(form.cut_off) else { break };
-            period = previous;
         }
     }
     let awards: Vec<_> = crate::commendations::proposals::under(&mut conn, unit_id, &today)
