@@ -380,6 +380,11 @@ async fn the_other_offices_duties(client: &reqwest::Client, url: &str) {
         district.contains("125&#x2f;QĐ-UBND") && district.contains(&awarded_names[0]),
         "awards are published"
     );
+    // The key figures of the latest quarter with accepted reports (2022-Q4 in the demo).
+    assert!(
+        district.contains("quý IV năm 2022") && district.contains("Hộ gia đình được hướng dẫn"),
+        "{district}"
+    );
 }
 
 async fn json(request: reqwest::RequestBuilder, cookie: &str) -> serde_json::Value {
