@@ -171,7 +171,7 @@ async fn a_campaign_ranks_teams_from_accepted_reports_and_its_decision_lands_on_
         let (_, _, once) = app.admin().await.get_file(&docx).await;
         let (_, _, again) = app.admin().await.get_file(&docx).await;
         assert!(once.starts_with(b"PK") && once == again, "the DOCX is a file, the same each time");
-        let audit = app.get(&format!("/api/v1/audit?unit=547&per_page=200")).await.body;
+        let audit = app.get("/api/v1/audit?unit=547&per_page=200").await.body;
         let steps: Vec<&str> = audit["items"]
             .as_array()
             .unwrap()
@@ -284,7 +284,7 @@ async fn guidance_uploads_are_judged_by_their_content_and_served_safely() {
             (guidance("a", "van-ban.docx"), PDF.to_vec(), "file_name"),
             (guidance("a", "..%2F..%2Fetc%2Fhuong-dan.pdf"), PDF.to_vec(), "file_name"),
             (guidance("a", "..%5Chuong-dan.pdf"), PDF.to_vec(), "file_name"),
-            (format!("/api/v1/units/547/guidance?title=a&link=http://example.vn/x"), Vec::new(), "link"),
+            ("/api/v1/units/547/guidance?title=a&link=http://example.vn/x".to_string(), Vec::new(), "link"),
         ];
         for (uri, bytes, field) in refused {
             let r = culture.post_bytes(&uri, "application/pdf", bytes).await;
