@@ -461,7 +461,7 @@ pub fn router(state: AppState) -> Router {
 /// and tracing (the last added is the outermost).
 fn middleware(app: Router, settings: Arc<Settings>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    app
+    app.layer(axum::middleware::from_fn_with_state(settings.clone(), screen_text))
         // For web forms; the API's extractors read bodies under their own limits (`read_body`).
         .layer(DefaultBodyLimit::max(settings.server.body_limit_bytes))
         .layer(CatchPanicLayer::custom(|_| {
@@ -479,6 +479,54 @@ fn middleware(app: Router, settings: Arc<Settings>) -> Router {
             tracing::info_span!("request", id = %id, method = %req.method(), uri = %req.uri())
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Refuses, before any handler runs, a request whose text holds a character no text sent to
+/// sohoa may hold ([`crate::text::forbidden_char`]: control characters, direction overrides):
+/// the query string (400, naming the parameter) and JSON or form bodies (422 naming the
+/// field; read under `server.body_limit_bytes`; a body that does not parse passes on, for its
+/// extractor to refuse in its own words). The answer is the API's error shape under `/api/`,
+/// the error page elsewhere.
+/// Other bodies (files, plugin components) are bytes, checked where they are read.
+async fn screen_text(State(settings): State<Arc<Settings>>, req: Request<Body>, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    // A query string is part of the address: one that holds such a character is malformed (400).
+    if let Some((field, c)) = parts.uri.query().and_then(|q| crate::text::forbidden_in_pairs(q.as_bytes())) {
+        let reason = crate::text::forbidden_reason(c);
+        return refuse(&parts, Error::BadRequest(format!("query parameter '{field}' {reason}")));
+    }
+    let mut found = None;
+    let essence = content_type(&parts.headers).split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let form = essence == "application/x-www-form-urlencoded";
+    let body = if found.is_none() && (form || is_json(&essence)) {
+        let bytes = match read_body(body, settings.server.body_limit_bytes).await {
+            Ok(bytes) => bytes,
+            Err(e) => return refuse(&parts, e),
+        };
+        found = if form {
+            crate::text::forbidden_in_pairs(&bytes)
+        } else {
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| crate::text::forbidden_in_json(&v))
+        };
+        Body::from(bytes)
+    } else {
+        body
+    };
+    match found {
+        Some((field, c)) => refuse(&parts, Error::field(field, crate::text::forbidden_reason(c))),
+        None => next.run(Request::from_parts(parts, body)).await,
+    }
+}
+
+/// `error` as the API's JSON under `/api/`, as the error page elsewhere.
+fn refuse(parts: &axum::http::request::Parts, error: Error) -> Response {
+    if parts.uri.path().starts_with("/api/") {
+        error.into_response()
+    } else {
+        crate::web::error_page(parts, error)
+    }
 }
 
 /// The one place where answers the framework makes by itself under `/api/` get the API's

@@ -195,8 +195,34 @@ pub fn check_file_name(name: &str) -> std::result::Result<(), String> {
     if name.contains(['/', '\\']) || name.contains("..") || name.starts_with('.') {
         return Err("a file name, not a path: no '/', '\\', '..' or leading '.'".into());
     }
-    if name.chars().any(char::is_control) {
-        return Err("contains control characters".into());
+    if let Some(c) = crate::text::forbidden_char(name) {
+        return Err(crate::text::forbidden_reason(c));
+    }
+    Ok(())
+}
+
+/// A link officials can open: an `https://` address of at most 2,000 characters, as the URL
+/// standard parses it, naming a host by name (with a dot: `vneid.gov.vn`) or address, with no
+/// user name or password in it (`https://gov.vn@evil.example` shows one site and opens another).
+pub fn check_link(link: &str) -> std::result::Result<(), String> {
+    let general = || format!("an https:// address of a site, of at most {MAX_LINK} characters");
+    if link.len() > MAX_LINK
+        || link.chars().any(char::is_whitespace)
+        || crate::text::forbidden_char(link).is_some()
+    {
+        return Err(general());
+    }
+    let url = url::Url::parse(link).map_err(|_| general())?;
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) if d.contains('.') && !d.starts_with('.') && !d.ends_with('.') => true,
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => true,
+        _ => false,
+    };
+    if url.scheme() != "https" || !host {
+        return Err(general());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("a link may not hold a user name or password ('…@')".into());
     }
     Ok(())
 }
@@ -256,7 +282,9 @@ pub async fn publish(
     }
     let mut p = Problems::default();
     let title = crate::text::clean(&meta.title);
-    if title.is_empty() || title.chars().count() > MAX_TITLE {
+    if let Some(c) = crate::text::forbidden_char(&title) {
+        p.add("title", crate::text::forbidden_reason(c));
+    } else if title.is_empty() || title.chars().count() > MAX_TITLE {
         p.add("title", format!("give a title of 1 to {MAX_TITLE} characters"));
     }
     let link = meta.link.as_deref().map(str::trim).filter(|l| !l.is_empty());
@@ -265,11 +293,8 @@ pub async fn publish(
         (Some(_), false) => p.add("link", "send a file or a link, not both"),
         (None, true) => p.add("file", "send the file as the request body, or give a link"),
         (Some(l), true) => {
-            if !l.starts_with("https://")
-                || l.len() > MAX_LINK
-                || l.chars().any(|c| c.is_control() || c == ' ')
-            {
-                p.add("link", format!("an https:// address of at most {MAX_LINK} characters"));
+            if let Err(message) = check_link(l) {
+                p.add("link", message);
             }
         }
         (None, false) => {
@@ -431,9 +456,33 @@ mod tests {
     #[test]
     fn names_are_names_not_paths() {
         assert!(check_file_name("huong-dan VNeID.pdf").is_ok());
-        for bad in ["../../etc/passwd", "a/b.pdf", "a\\b.pdf", ".htaccess", "", "a\u{0}.pdf"] {
+        for bad in
+            ["../../etc/passwd", "a/b.pdf", "a\\b.pdf", ".htaccess", "", "a\u{0}.pdf", "tai\u{202E}fdp.exe"]
+        {
             assert!(check_file_name(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn links_are_https_addresses_of_a_site_without_credentials() {
+        for good in ["https://vneid.gov.vn/huong-dan?x=1#a", "https://binhdinh.gov.vn", "https://10.0.0.1/a"]
+        {
+            assert_eq!(check_link(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "https://",
+            "https:///path",
+            "https://localhost/x",
+            "http://vneid.gov.vn",
+            "javascript:alert(1)",
+            "https://vneid.gov.vn@evil.example/",
+            "https://user:pw@vneid.gov.vn/",
+            "https://vneid.gov.vn/a b",
+            "https://vneid.gov.vn/\u{202E}",
+        ] {
+            assert!(check_link(bad).is_err(), "{bad}");
+        }
+        assert!(check_link(&format!("https://a.vn/{}", "x".repeat(2000))).is_err());
     }
 
     #[test]

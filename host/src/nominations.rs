@@ -3,6 +3,10 @@
 //! chosen team as an ordinary member affiliated with the Youth Union, through the same guarded
 //! write and composition rule as any new member: see [`crate::teams::guarded`]) or declines
 //! with a reason. The list per unit shows the outcome and how many days the answer took.
+//! Nominations go to communes only: they establish the teams. The district's Culture and
+//! Information office, which guides the teams, may answer for a commune as well
+//! ([`Action::NominationsAnswer`]), e.g. for one whose officer has no account yet; the audit
+//! trail names who answered.
 //!
 //! A nominee is 16 to 30 years old in the year of the nomination: the age of youth in the Law
 //! on Youth 57/2020/QH14, Article 1. Their contacts are personal data: shown to those who may
@@ -218,6 +222,15 @@ pub async fn nominate(
         None => chain.get(1).copied().unwrap_or(unit_id),
     };
     let mut p = Problems::default();
+    // Communes establish the teams and answer nominations; a district, province or village
+    // has no one to answer (the QA found nominations to a district left pending for good).
+    let level = crate::units::level_of(&mut tx, unit_id).await?;
+    if level != crate::units::Level::Commune {
+        return Err(Error::field(
+            "unit",
+            format!("nominations go to a commune, which answers them; '{code}' is a {}", level.as_str()),
+        ));
+    }
     let person = crate::teams::members::person_fields(
         &mut p,
         Some(&input.full_name),
@@ -330,7 +343,24 @@ pub async fn answer(
     let team_id = input.team_id.or(found.team_id).ok_or_else(|| {
         Error::field("team_id", "name the team the person joins (the nomination names none)")
     })?;
-    let joined_on = input.joined_on.clone();
+    // The person joins once nominated, not before: a joining day earlier than the nomination
+    // would put them on the roster of a period they were not in.
+    let joined_on = match input.joined_on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(given) => {
+            let day = crate::dates::parse(given)
+                .map(crate::dates::iso)
+                .ok_or_else(|| Error::field("joined_on", format!("{given} is not a date")))?;
+            let nominated = found.nominated_at.get(..10).and_then(crate::dates::parse);
+            if let Some(nominated) = nominated.filter(|n| day < crate::dates::iso(*n)) {
+                return Err(Error::field(
+                    "joined_on",
+                    format!("is before the nomination ({})", crate::dates::display(nominated)),
+                ));
+            }
+            Some(day)
+        }
+    };
     let who = actor.clone();
     let judged = guarded::write(db, runtime, actor, None, move |conn| {
         let (actor, joined_on) = (who.clone(), joined_on.clone());

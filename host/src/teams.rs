@@ -236,9 +236,14 @@ pub struct NewTeam {
     pub decision_signer: Option<String>,
 }
 
+/// A required text of at most `max` characters, cleaned ([`text::clean`]); a problem on
+/// `field` when blank, too long, or holding a [`text::forbidden_char`] (files read row by row,
+/// such as rosters, do not pass the request screening that JSON and forms do).
 pub(crate) fn required(p: &mut Problems, field: &str, value: Option<&str>, max: usize) -> String {
     let v = value.map(text::clean).unwrap_or_default();
-    if v.is_empty() {
+    if let Some(c) = text::forbidden_char(&v) {
+        p.add(field, text::forbidden_reason(c));
+    } else if v.is_empty() {
         p.add(field, "is required");
     } else if v.chars().count() > max {
         p.add(field, format!("must be at most {max} characters"));

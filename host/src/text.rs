@@ -3,10 +3,77 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// NFC, trimmed, with runs of white space collapsed to one space.
+/// NFC, trimmed, with runs of white space collapsed to one space and invisible characters
+/// (zero-width space, word joiner, byte-order mark) dropped, so text made only of them is
+/// empty and fails a "required" check like any blank text.
 pub fn clean(input: &str) -> String {
-    let nfc: String = input.nfc().collect();
+    let nfc: String = input.nfc().filter(|c| !is_invisible(*c)).collect();
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Zero-width characters with no use in Vietnamese text, dropped by [`clean`]: U+200B zero
+/// width space, U+2060 word joiner, U+FEFF byte-order mark / zero width no-break space.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// The first character in `input` that no text sent to sohoa may hold, or None:
+/// - control characters (C0 but tab, line feed and carriage return; DEL; C1), which break
+///   documents, spreadsheets and logs (a NUL ends a C string in many tools);
+/// - the bidirectional embedding, override and isolate controls (U+202A–U+202E,
+///   U+2066–U+2069) and the marks U+200E, U+200F, U+061C, which make text display in another
+///   order than it is stored ("Trojan Source", CVE-2021-42574): a name could show as another;
+/// - the noncharacters U+FFFE and U+FFFF and the interlinear annotation marks U+FFF9–U+FFFB.
+///
+/// Every request's text (JSON strings, form fields, query parameters) is held to this at the
+/// boundary ([`crate::api`] and [`crate::web`]), so no handler can forget it.
+pub fn forbidden_char(input: &str) -> Option<char> {
+    input.chars().find(|&c| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            || matches!(
+                c,
+                '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FFF9}'..='\u{FFFB}' | '\u{FFFE}' | '\u{FFFF}'
+            )
+    })
+}
+
+/// The first field of an `application/x-www-form-urlencoded` text (a form body or a query
+/// string) whose name or value holds a [`forbidden_char`]: (field name, character).
+pub fn forbidden_in_pairs(encoded: &[u8]) -> Option<(String, char)> {
+    form_urlencoded::parse(encoded)
+        .find_map(|(k, v)| forbidden_char(&k).or_else(|| forbidden_char(&v)).map(|c| (k.into_owned(), c)))
+}
+
+/// The first string of a JSON document (an object's key or any value, at any depth) holding
+/// a [`forbidden_char`]: (its path, e.g. `lines[2].justification`, or `body` at the top;
+/// character).
+pub fn forbidden_in_json(value: &serde_json::Value) -> Option<(String, char)> {
+    fn walk(value: &serde_json::Value, path: &str) -> Option<(String, char)> {
+        let here = || if path.is_empty() { "body".to_string() } else { path.to_string() };
+        match value {
+            serde_json::Value::String(s) => forbidden_char(s).map(|c| (here(), c)),
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().find_map(|(i, v)| walk(v, &format!("{path}[{i}]")))
+            }
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+                let inner = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                match forbidden_char(k) {
+                    Some(c) => Some((inner, c)),
+                    None => walk(v, &inner),
+                }
+            }),
+            _ => None,
+        }
+    }
+    walk(value, "")
+}
+
+/// Why [`forbidden_char`] refused `c`, for an error message: "contains the control character
+/// U+0000" or "contains the invisible direction mark U+202E".
+pub fn forbidden_reason(c: char) -> String {
+    let kind = if c.is_control() { "control character" } else { "invisible formatting character" };
+    format!("contains the {kind} U+{:04X}, which text here may not hold", c as u32)
 }
 
 /// The Vietnamese collator (ICU4X, CLDR's `vi` tailoring): the alphabet a ă â b c d đ e ê …
@@ -126,6 +193,43 @@ mod tests {
         assert_eq!(parse_number("Tổng"), None);
         assert_eq!(parse_number(""), None);
         assert_eq!(parse_number("-"), None);
+    }
+
+    #[test]
+    fn controls_and_direction_overrides_are_forbidden_but_line_breaks_and_vietnamese_are_not() {
+        for bad in [
+            "a\u{0}b",
+            "x\u{7}",
+            "\u{7F}",
+            "\u{85}",
+            "Tổ \u{202E}1 ngược",
+            "\u{2066}",
+            "\u{200F}",
+            "\u{FFFF}",
+        ] {
+            assert!(forbidden_char(bad).is_some(), "{bad:?} is refused");
+        }
+        for good in ["Tổ công nghệ số\r\nthôn 1\tx", "Đặng Thị Ánh – 1.234,5 ₫", "😀", ""]
+        {
+            assert_eq!(forbidden_char(good), None, "{good:?} is text");
+        }
+        assert_eq!(
+            forbidden_in_pairs(b"a=1&title=T%E1%BB%95+%E2%80%AE1"),
+            Some(("title".into(), '\u{202E}'))
+        );
+        assert_eq!(forbidden_in_pairs(b"a=1&b=Ph%C3%BA+Phong%0D%0A"), None);
+        let json = serde_json::json!({"lines": [{"award": "ok"}, {"justification": "x\u{0}"}]});
+        assert_eq!(forbidden_in_json(&json), Some(("lines[1].justification".into(), '\u{0}')));
+        assert_eq!(forbidden_in_json(&serde_json::json!("\u{202D}")), Some(("body".into(), '\u{202D}')));
+        assert_eq!(forbidden_in_json(&serde_json::json!({"n": 1, "t": ["Bình Định"]})), None);
+        assert!(forbidden_reason('\u{0}').contains("U+0000"));
+        assert!(forbidden_reason('\u{202E}').contains("U+202E"));
+    }
+
+    #[test]
+    fn clean_drops_zero_width_characters_so_they_cannot_fill_a_required_field() {
+        assert_eq!(clean("\u{200B}\u{FEFF} \u{2060}"), "");
+        assert_eq!(clean("Bình\u{200B} Tường"), "Bình Tường");
     }
 
     #[test]

@@ -189,6 +189,20 @@ pub(crate) async fn id_of(conn: &mut AnyConnection, code: &str) -> Result<i64> {
         .ok_or_else(|| Error::NotFound(format!("unit '{code}'")))
 }
 
+/// The level of unit `unit_id` (a unit keeps its level through its versions: see [`change`]).
+pub(crate) async fn level_of(conn: &mut AnyConnection, unit_id: i64) -> Result<Level> {
+    let level: Option<String> = sqlx::query_scalar(
+        "SELECT level FROM unit_versions WHERE unit_id = $1 ORDER BY valid_to IS NULL DESC, valid_to DESC LIMIT 1",
+    )
+    .bind(unit_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    level
+        .as_deref()
+        .and_then(Level::parse)
+        .ok_or_else(|| Error::Internal(format!("unit id {unit_id} has no version")))
+}
+
 /// The code of a unit id (ids come from this database, so a missing one is a bug elsewhere).
 pub(crate) async fn code_of(conn: &mut AnyConnection, id: i64) -> Result<String> {
     sqlx::query_scalar::<_, String>("SELECT code FROM units WHERE id = $1")

@@ -372,6 +372,12 @@ async fn rejections_as_pages(req: Request, next: Next) -> Response {
     page_with_status(&ctx, status, "error.html", "", minijinja::context! { heading, message })
 }
 
+/// `error` as the error page, for a request refused before it reached a page's handler
+/// (e.g. [`crate::api`]'s screening of text); the page is the signed-out one.
+pub fn error_page(parts: &Parts, error: Error) -> Response {
+    WebError::App(error).page(&ctx_of(parts, None))
+}
+
 /// An `Origin` header, when the browser sends one, must name this host.
 fn same_origin(parts: &Parts) -> bool {
     let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };

@@ -233,8 +233,14 @@ pub async fn list(conn: &mut AnyConnection, scope: Option<&Principal>, code: &st
     Ok(out)
 }
 
-/// Checks base figures: known units under the organiser (by code), numbers zero or more and
-/// at most 10^12. Problems are named `base_figures.<code>.<indicator>`.
+/// The most base figures one unit may be given: criteria read a handful (households,
+/// population); more is a mistake or an attempt to fill the database.
+const MAX_BASE_PER_UNIT: usize = 20;
+
+/// Checks base figures: known units under the organiser (by code), at most
+/// [`MAX_BASE_PER_UNIT`] per unit, indicator codes as plugins name them (`ho_gia_dinh`:
+/// lower-case ASCII letters, digits and `_`, at most 64), numbers zero or more and at most
+/// 10^12. Problems are named `base_figures.<code>` or `base_figures.<code>.<indicator>`.
 async fn check_base(
     conn: &mut AnyConnection,
     p: &mut Problems,
@@ -250,8 +256,20 @@ async fn check_base(
         if !inside {
             p.add(format!("base_figures.{code}"), format!("no unit '{code}' under the organising unit"));
         }
+        if figures.len() > MAX_BASE_PER_UNIT {
+            p.add(format!("base_figures.{code}"), format!("at most {MAX_BASE_PER_UNIT} figures per unit"));
+            continue;
+        }
         for (indicator, value) in figures {
-            if !value.is_finite() || *value < 0.0 || *value > crate::plugins::registry::MAX_FIGURE {
+            let named = !indicator.is_empty()
+                && indicator.len() <= 64
+                && indicator.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !named {
+                p.add(
+                    format!("base_figures.{code}"),
+                    format!("'{indicator}' is not an indicator code (e.g. ho_gia_dinh)"),
+                );
+            } else if !value.is_finite() || *value < 0.0 || *value > crate::plugins::registry::MAX_FIGURE {
                 p.add(format!("base_figures.{code}.{indicator}"), "must be a number from 0 to 1000000000000");
             }
         }
@@ -453,7 +471,8 @@ pub(crate) async fn unit_figures(
 
 /// Evaluates campaign `id` from the stored figures and keeps the ranked results (see the
 /// module docs). Errors: 404 for an unknown campaign or one outside the caller's scope, 403
-/// without the right to organise there, 409 once a proposal was made from the results,
+/// without the right to organise there, 409 before the period begins or once a proposal was
+/// made from the results,
 /// 404 when no commendation criteria are enabled for the period, 422 when the template has
 /// no form for the period, the plugin's failure as 502.
 pub async fn evaluate(
@@ -472,6 +491,13 @@ pub async fn evaluate(
         )));
     }
     let period = Period::parse(&row.period, CutOff::Calendar).map_err(|e| Error::Internal(e.to_string()))?;
+    // During the period an evaluation ranks the figures so far; before it, there are none.
+    if period.start > dates::today() {
+        return Err(Error::Conflict(format!(
+            "campaign {id} runs from {}: there is nothing to evaluate before then",
+            dates::display(period.start)
+        )));
+    }
     let end = dates::iso(period.end);
     let criteria =
         bindings::resolve(&mut conn, row.unit_id, Kind::Commendation, &end).await?.ok_or_else(|| {

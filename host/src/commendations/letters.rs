@@ -43,11 +43,11 @@ fn day_of(stamp: &str) -> Option<NaiveDate> {
     crate::dates::parse(stamp.get(..10)?)
 }
 
-fn lines_table(proposal: &Proposal, approved_only: bool) -> Table {
+fn lines_table(proposal: &Proposal, keep: impl Fn(&super::proposals::Line) -> bool) -> Table {
     let rows = proposal
         .lines
         .iter()
-        .filter(|l| !approved_only || l.outcome == "approved")
+        .filter(|l| keep(l))
         .enumerate()
         .map(|(i, l)| {
             let who = if l.kind == "team" { "Tập thể" } else { "Cá nhân" };
@@ -75,8 +75,8 @@ fn lines_table(proposal: &Proposal, approved_only: bool) -> Table {
     }
 }
 
-/// The document `which` of `campaign`. Errors: 409 when it does not exist yet (no proposal, or
-/// no decision).
+/// The document `which` of `campaign`. Errors: 409 when it does not exist (no proposal, no
+/// decision yet, or a decision that rejected every line: there is nothing to award).
 pub fn letter(campaign: &Campaign, which: Which) -> Result<Letter> {
     let proposal = campaign
         .proposal
@@ -97,7 +97,7 @@ pub fn letter(campaign: &Campaign, which: Which) -> Result<Letter> {
                      Phòng Văn hóa và Thông tin đề nghị khen thưởng các tập thể, cá nhân sau:",
                     campaign.name
                 )),
-                Block::Table(lines_table(proposal, false)),
+                Block::Table(lines_table(proposal, |_| true)),
                 Block::Heading("Thành tích".into()),
             ];
             for l in &proposal.lines {
@@ -137,38 +137,67 @@ pub fn letter(campaign: &Campaign, which: Which) -> Result<Letter> {
                 )));
             };
             let date = crate::dates::parse(date).unwrap_or_else(crate::dates::today);
-            let approved = proposal.lines.iter().filter(|l| l.outcome == "approved").count();
+            let awarded = proposal.lines.iter().filter(|l| l.awarded()).count();
+            let forwarded = proposal.lines.iter().filter(|l| l.forwarded()).count();
+            if awarded + forwarded == 0 {
+                return Err(Error::Conflict(format!(
+                    "the decision on campaign {} approved no award: there is no decision of commendation to print",
+                    campaign.id
+                )));
+            }
             let mut blocks = vec![
                 Block::Heading(format!("CHỦ TỊCH ỦY BAN NHÂN DÂN {}", campaign.unit_name.to_uppercase())),
-                Block::Paragraph("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;".into()),
-                Block::Paragraph("Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022;".into()),
+                Block::Paragraph(
+                    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;".into(),
+                ),
+                Block::Paragraph(
+                    "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022;".into(),
+                ),
                 Block::Paragraph(format!(
                     "Xét Tờ trình số {}/TTr-NV của Phòng Nội vụ về việc đề nghị khen thưởng trong phong trào \"{}\".",
                     proposal.id, campaign.name
                 )),
                 Block::Heading("QUYẾT ĐỊNH:".into()),
-                Block::Paragraph(format!(
-                    "Điều 1. Khen thưởng {approved} tập thể, cá nhân có thành tích xuất sắc trong phong trào \"{}\" \
-                     {period} (danh sách kèm theo).",
+            ];
+            // Article by article: the awards given here, those proposed to a higher level,
+            // then who carries the decision out.
+            let mut article = 0;
+            if awarded > 0 {
+                article += 1;
+                blocks.push(Block::Paragraph(format!(
+                    "Điều {article}. Khen thưởng {awarded} tập thể, cá nhân có thành tích xuất sắc trong phong trào \
+                     \"{}\" {period} (danh sách kèm theo).",
                     campaign.name
+                )));
+                blocks.push(Block::Table(lines_table(proposal, |l| l.awarded())));
+            }
+            if forwarded > 0 {
+                article += 1;
+                blocks.push(Block::Paragraph(format!(
+                    "Điều {article}. Đề nghị cấp có thẩm quyền xét tặng hình thức khen thưởng cao hơn cho {forwarded} \
+                     tập thể, cá nhân sau (Phòng Nội vụ hoàn thiện hồ sơ trình):"
+                )));
+                blocks.push(Block::Table(lines_table(proposal, |l| l.forwarded())));
+            }
+            let named = if article == 1 {
+                "Điều 1".to_string()
+            } else {
+                format!("các Điều 1 đến {article}")
+            };
+            blocks.extend([
+                Block::Paragraph(format!(
+                    "Điều {}. Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng HĐND và UBND huyện, Trưởng \
+                     Phòng Nội vụ, Trưởng Phòng Văn hóa và Thông tin và các tập thể, cá nhân có tên tại {named} \
+                     chịu trách nhiệm thi hành Quyết định này./.",
+                    article + 1
                 )),
-                Block::Table(lines_table(proposal, true)),
-                Block::Paragraph(
-                    "Điều 2. Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng HĐND và UBND huyện, Trưởng \
-                     Phòng Nội vụ, Trưởng Phòng Văn hóa và Thông tin và các tập thể, cá nhân có tên tại Điều 1 \
-                     chịu trách nhiệm thi hành Quyết định này./."
-                        .into(),
-                ),
                 Block::Recipients(vec!["Như Điều 2;".into(), "Lưu: VT, NV.".into()]),
                 Block::Signature(Signature {
                     authority: "CHỦ TỊCH".into(),
                     title: String::new(),
                     name: proposal.decided_by.clone().unwrap_or_default(),
                 }),
-            ];
-            if approved == 0 {
-                blocks.retain(|b| !matches!(b, Block::Table(_)));
-            }
+            ]);
             Ok(Letter {
                 doc: Document {
                     issuer,
@@ -215,6 +244,116 @@ pub(crate) async fn display_name(conn: &mut sqlx::AnyConnection, username: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn decided(outcomes: &[(&str, bool)]) -> Campaign {
+        let lines = outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, (outcome, higher_level))| super::super::proposals::Line {
+                id: i as i64 + 1,
+                position: i as i64 + 1,
+                kind: "team".into(),
+                subject_id: i as i64 + 1,
+                name: format!("Tổ công nghệ số cộng đồng thôn {}", i + 1),
+                unit_name: "Xã Bình Tường".into(),
+                score: Some("80".into()),
+                award: "Giấy khen của Chủ tịch UBND huyện".into(),
+                justification: "Dẫn đầu".into(),
+                outcome: outcome.to_string(),
+                reject_reason: (*outcome == "rejected").then(|| "Chưa đủ tiêu chuẩn".into()),
+                higher_level: *higher_level,
+            })
+            .collect();
+        Campaign {
+            id: 7,
+            unit_code: "547".into(),
+            unit_name: "Huyện Tây Sơn".into(),
+            name: "Thi đua chuyển đổi số".into(),
+            office: "district_home_affairs".into(),
+            period: "2022".into(),
+            template: "binh-dinh-bao-cao-quy".into(),
+            status: super::super::campaigns::CampaignStatus::Closed,
+            base_figures: Default::default(),
+            evaluation: None,
+            proposal: Some(Proposal {
+                id: 3,
+                status: "decided".into(),
+                justification: "Dẫn đầu huyện".into(),
+                proposed_at: "2023-01-05T08:00:00Z".into(),
+                proposed_by: "noivu".into(),
+                cosigned_at: None,
+                cosigned_by: None,
+                decided_at: Some("2023-01-16T08:00:00Z".into()),
+                decided_by: Some("lanhdao".into()),
+                decision_number: Some("125/QĐ-UBND".into()),
+                decision_date: Some("2023-01-16".into()),
+                lines,
+            }),
+            created_at: "2023-01-01T00:00:00Z".into(),
+            created_by: "noivu".into(),
+        }
+    }
+
+    fn paragraphs(letter: &Letter) -> Vec<String> {
+        letter
+            .doc
+            .blocks
+            .iter()
+            .filter_map(|b| if let Block::Paragraph(p) = b { Some(p.clone()) } else { None })
+            .collect()
+    }
+
+    #[test]
+    fn a_decision_that_approves_nothing_is_not_printed_as_one_that_awards_zero() {
+        let none = letter(&decided(&[("rejected", false), ("rejected", true)]), Which::Decision);
+        assert!(matches!(none, Err(Error::Conflict(_))), "no award, no decision to print");
+        let some = letter(&decided(&[("approved", false), ("rejected", false)]), Which::Decision).unwrap();
+        let text = paragraphs(&some).join("\n");
+        assert!(
+            text.contains("Điều 1. Khen thưởng 1 tập thể") && text.contains("Điều 2. Quyết định này"),
+            "{text}"
+        );
+        assert!(text.contains("có tên tại Điều 1 "), "{text}");
+    }
+
+    #[test]
+    fn awards_a_higher_level_gives_are_forwarded_in_their_own_article() {
+        let only = letter(&decided(&[("approved", true)]), Which::Decision).unwrap();
+        let text = paragraphs(&only).join("\n");
+        assert!(!text.contains("Khen thưởng"), "{text}");
+        assert!(
+            text.contains("Điều 1. Đề nghị cấp có thẩm quyền xét tặng hình thức khen thưởng cao hơn cho 1"),
+            "{text}"
+        );
+        assert!(text.contains("Điều 2. Quyết định này"), "{text}");
+        let both = letter(
+            &decided(&[("approved", false), ("approved", true), ("approved", false)]),
+            Which::Decision,
+        )
+        .unwrap();
+        let text = paragraphs(&both).join("\n");
+        assert!(
+            text.contains("Điều 1. Khen thưởng 2")
+                && text.contains("Điều 2. Đề nghị")
+                && text.contains("Điều 3. Quyết định"),
+            "{text}"
+        );
+        assert!(text.contains("các Điều 1 đến 2"), "{text}");
+        let tables =
+            both.doc.blocks.iter().filter(|b| matches!(b, Block::Table(t) if t.rows.len() == 2)).count();
+        assert_eq!(tables, 1, "the two awarded lines in one table, the forwarded one in another");
+    }
+
+    #[test]
+    fn the_giver_of_an_award_is_read_from_its_words() {
+        use super::super::proposals::given_above;
+        use crate::units::Level;
+        assert!(!given_above("Giấy khen của Chủ tịch UBND huyện", Level::District));
+        assert!(given_above("Đề nghị Chủ tịch UBND tỉnh tặng Bằng khen", Level::District));
+        assert!(given_above("Bằng khen của Thủ tướng Chính phủ", Level::Province));
+        assert!(!given_above("Bằng khen của Chủ tịch UBND tỉnh", Level::Province));
+        assert!(given_above("Giấy khen của Chủ tịch UBND huyện", Level::Commune));
+    }
 
     #[test]
     fn the_issuer_and_place_come_from_the_units_name() {

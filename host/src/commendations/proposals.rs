@@ -8,7 +8,10 @@
 //!    than the one that proposed.
 //! 3. **Decide** (the leadership, [`Action::ProposalsDecide`]): every line approved or rejected
 //!    (a rejection says why), with the decision's number and date. Approved lines become
-//!    commendation records on the team's and the person's record; the campaign closes.
+//!    commendation records on the team's and the person's record; the campaign closes. An
+//!    approved line whose award a higher level gives (a provincial Bằng khen in a district's
+//!    campaign, see [`given_above`]) is *forwarded*: the decision proposes it to that level,
+//!    and no record is made (audit action `forward`).
 //!
 //! Every step is audited (entity `proposal`, and `proposal_line` per decided line).
 
@@ -65,8 +68,9 @@ pub enum Outcome {
     Rejected,
 }
 
-/// One proposed award.
+/// One proposed award. (`ProposalLine` in the OpenAPI document: a compiled report has lines too.)
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[schema(as = ProposalLine)]
 pub struct Line {
     pub id: i64,
     pub position: i64,
@@ -83,6 +87,52 @@ pub struct Line {
     /// pending, approved or rejected.
     pub outcome: String,
     pub reject_reason: Option<String>,
+    /// The award is given by a level above the campaign's unit (see [`given_above`]), e.g. a
+    /// provincial Bằng khen in a district's campaign: approving the line proposes it to that
+    /// level, and nothing goes on the record until that level decides.
+    #[sqlx(skip)]
+    pub higher_level: bool,
+}
+
+impl Line {
+    /// Approved and given at the campaign's own level: on the record from the decision.
+    pub fn awarded(&self) -> bool {
+        self.outcome == "approved" && !self.higher_level
+    }
+
+    /// Approved as a proposal to the level that gives the award.
+    pub fn forwarded(&self) -> bool {
+        self.outcome == "approved" && self.higher_level
+    }
+}
+
+/// Whether `award` is given by a level above a unit of `level`, judged from its words as the
+/// Law on Emulation and Commendation 06/2022/QH15 assigns them: a Giấy khen by the chairman
+/// of a district's or commune's People's Committee; a Bằng khen by a province's chairman (or a
+/// minister); the Prime Minister's Bằng khen, orders, medals and honorary titles by the
+/// Government and the President. "Đề nghị Chủ tịch UBND tỉnh tặng Bằng khen" is above a district.
+pub fn given_above(award: &str, level: crate::units::Level) -> bool {
+    use crate::units::Level;
+    let words = crate::text::fold(award);
+    let has = |w: &str| words.contains(w);
+    // 0 the nation, 1 a province, 2 a district, 3 a commune: the lower, the higher the level.
+    let giver =
+        if ["thu tuong", "chinh phu", "chu tich nuoc", "huan chuong", "huy chuong", "danh hieu vinh du"]
+            .iter()
+            .any(|w| has(w))
+        {
+            0
+        } else if has("bang khen") || has("ubnd tinh") || has("uy ban nhan dan tinh") {
+            1
+        } else {
+            2
+        };
+    let unit = match level {
+        Level::Province => 1,
+        Level::District => 2,
+        Level::Commune | Level::Village => 3,
+    };
+    giver < unit
 }
 
 /// proposed (awaiting the co-signature), cosigned (awaiting the decision) or decided.
@@ -157,12 +207,20 @@ pub async fn of_campaign(conn: &mut AnyConnection, campaign_id: i64) -> Result<O
     .fetch_optional(&mut *conn)
     .await?;
     let Some(mut proposal) = found else { return Ok(None) };
+    let unit_id: i64 = sqlx::query_scalar("SELECT unit_id FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let level = crate::units::level_of(conn, unit_id).await?;
     proposal.lines = sqlx::query_as::<_, Line>(&format!(
         "SELECT {LINE_COLUMNS} FROM proposal_lines WHERE proposal_id = $1 ORDER BY position"
     ))
     .bind(proposal.id)
     .fetch_all(&mut *conn)
     .await?;
+    for line in &mut proposal.lines {
+        line.higher_level = given_above(&line.award, level);
+    }
     Ok(Some(proposal))
 }
 
@@ -404,7 +462,8 @@ pub async fn decide(
             .bind(line.id)
             .execute(&mut *tx)
             .await?;
-        if *approve {
+        // An award a higher level gives is proposed to it, not put on the record here.
+        if *approve && !line.higher_level {
             let (team_id, membership_id, person_id) = if line.kind == "team" {
                 (line.subject_id, None, None)
             } else {
@@ -432,7 +491,11 @@ pub async fn decide(
             .await?;
         }
         let mut change = Change::new(
-            if *approve { "approve" } else { "reject" },
+            match (*approve, line.higher_level) {
+                (true, false) => "approve",
+                (true, true) => "forward",
+                (false, _) => "reject",
+            },
             "proposal_line",
             line.id,
             Some(row.unit_id),

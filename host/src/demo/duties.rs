@@ -127,10 +127,8 @@ pub async fn seed_duties(
     .await?;
     restamp(db, "UPDATE proposals SET decided_at = $1 WHERE id = $2", "2023-01-16T09:00:00Z", proposal_id)
         .await?;
-    seeded.awards = decided
-        .proposal
-        .map(|p| p.lines.iter().filter(|l| l.outcome == "approved").count())
-        .unwrap_or_default();
+    seeded.awards =
+        decided.proposal.map(|p| p.lines.iter().filter(|l| l.awarded()).count()).unwrap_or_default();
 
     // Two nominations: one accepted into Bình Tường's own team, one declined.
     let binh_tuong_team = {

@@ -59,7 +59,12 @@ async fn addressed(State(state): State<AppState>, principal: Principal) -> Resul
 
 /// A guidance file, as an attachment (never shown as a page: `nosniff`, sandboxed).
 #[utoipa::path(get, path = "/guidance/{id}/file", tag = "guidance", params(("id" = i64, Path)),
-    responses((status = 200, description = "The file", content((inline(Binary) = "application/octet-stream"))),
+    // Served with the media type its name was recognised as at upload (guidance::TYPES).
+    responses((status = 200, description = "The file, with the media type of its kind",
+               content((inline(Binary) = "application/pdf"),
+                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                       (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                       (inline(Binary) = "image/png"), (inline(Binary) = "image/jpeg"))),
               (status = 404, body = ErrorBody)))]
 async fn download(
     State(state): State<AppState>,

@@ -87,7 +87,8 @@ async fn list(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
 }
 
 /// Base figures typed one unit per line: `21835: ho_gia_dinh=1450; ...` or `21835 1450`
-/// (households, the usual one).
+/// (households, the usual one). A line with a unit and no figure, or a unit on two lines, is
+/// not read (the second would silently replace the first).
 fn parse_base(text: &str) -> Result<BTreeMap<String, BTreeMap<String, f64>>, String> {
     let mut out: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -95,11 +96,20 @@ fn parse_base(text: &str) -> Result<BTreeMap<String, BTreeMap<String, f64>>, Str
             .split_once(':')
             .or_else(|| line.split_once(char::is_whitespace))
             .ok_or_else(|| format!("'{line}'"))?;
+        let code = code.trim().to_string();
+        if out.contains_key(&code) {
+            return Err(format!("'{line}' ({code} is on two lines)"));
+        }
+        let mut figures = BTreeMap::new();
         for part in rest.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             let (indicator, value) = part.split_once('=').unwrap_or(("ho_gia_dinh", part));
             let value = crate::text::parse_number(value.trim()).ok_or_else(|| format!("'{line}'"))?;
-            out.entry(code.trim().to_string()).or_default().insert(indicator.trim().to_string(), value);
+            figures.insert(indicator.trim().to_string(), value);
         }
+        if figures.is_empty() {
+            return Err(format!("'{line}' (no figure)"));
+        }
+        out.insert(code, figures);
     }
     Ok(out)
 }
@@ -238,7 +248,11 @@ async fn campaign_page(state: &AppState, ctx: &Ctx, id: i64, typed: Fields, erro
                 award: l.award.clone(),
                 justification: l.justification.clone(),
                 outcome: l.outcome.clone(),
-                outcome_words: ctx.t(&format!("campaign.outcome.{}", l.outcome)),
+                // An approved award a higher level gives is forwarded, not awarded.
+                outcome_words: ctx.t(&format!(
+                    "campaign.outcome.{}",
+                    if l.forwarded() { "forwarded" } else { l.outcome.as_str() }
+                )),
                 reject_reason: l.reject_reason.clone(),
             })
             .collect();
@@ -418,6 +432,8 @@ mod tests {
         assert_eq!(base["21835"]["tk_vneid"], 10.0);
         assert_eq!(base["21820"]["ho_gia_dinh"], 980.0);
         assert!(super::parse_base("21835").is_err());
+        assert!(super::parse_base("21835:").is_err(), "a unit without a figure");
+        assert!(super::parse_base("21835 10\n21835 20").is_err(), "a unit on two lines");
         assert!(super::parse_base("21835: ho_gia_dinh=abc").is_err());
     }
 }

@@ -69,6 +69,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("campaign.outcome.pending", "Chờ quyết định", "Pending"),
     ("campaign.outcome.approved", "Được khen thưởng", "Approved"),
     ("campaign.outcome.rejected", "Không khen thưởng", "Rejected"),
+    ("campaign.outcome.forwarded", "Đề nghị cấp trên khen thưởng", "Proposed to the higher level"),
     ("campaign.results", "Kết quả chấm điểm", "Evaluation results"),
     ("campaign.evaluated", "Chấm điểm lúc", "Evaluated on"),
     (
@@ -1021,6 +1022,11 @@ fn problem_vi(message: &str) -> String {
         "say why the form is opened again" => return "chưa nhập lý do mở lại".into(),
         "contains control characters" => return "có ký tự không hợp lệ".into(),
         _ => {}
+    }
+    if let Some(code) =
+        after("contains the").and_then(|r| r.split("U+").nth(1)).map(|r| r.split(',').next().unwrap_or(""))
+    {
+        return format!("có ký tự điều khiển hoặc ký tự định dạng ẩn (U+{code}), không được phép");
     }
     if let Some(n) = after("at most").and_then(|r| r.strip_suffix("characters")) {
         return format!("tối đa {} ký tự", n.trim());

@@ -137,13 +137,16 @@ const MATRIX: &[(&str, [&str; 8])] = &[
     ("GET /api/v1/guidance", ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
     ("GET /api/v1/guidance/{id}/file", ["AAA", "AAH", "HHH", "HHH", "HHH", "AHH", "AHH", "HHH"]),
     ("GET /api/v1/units/{code}/management-group", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
-    ("POST /api/v1/units/{code}/management-group", ["AAA", "AAH", "FFH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
+    // At a commune: whoever may manage groups there is told groups are a district's (V).
+    ("POST /api/v1/units/{code}/management-group", ["VVV", "VVH", "FFH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
     ("POST /api/v1/management-group/{id}/end", ["AAA", "AAH", "FFH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
 ];
 
 /// What each target is: units, a village, a team, a member, a person, a user.
 struct Target {
     commune: &'static str,
+    /// The commune's district (management groups are at districts).
+    district: &'static str,
     village: &'static str,
     team: i64,
     member: i64,
@@ -168,8 +171,10 @@ async fn world(app: &TestApp) -> World {
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let mut targets = Vec::new();
-    for (i, (commune, village)) in
-        [("21835", "21835-01"), ("21820", "21820-01"), ("21550", "21550-01")].into_iter().enumerate()
+    for (i, (commune, village, district)) in
+        [("21835", "21835-01", "547"), ("21820", "21820-01", "547"), ("21550", "21550-01", "540")]
+            .into_iter()
+            .enumerate()
     {
         let t = team(app, commune, "2022-06-15").await;
         let member = app
@@ -191,6 +196,7 @@ async fn world(app: &TestApp) -> World {
         assert_eq!(user.status, 201, "{:?}", user.body);
         targets.push(Target {
             commune,
+            district,
             village,
             team: t["id"].as_i64().unwrap(),
             member: member["id"].as_i64().unwrap(),
@@ -508,7 +514,7 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
         }
         "POST /api/v1/management-group/{id}/end" => {
             let body = json!({"full_name": format!("Người Sắp Thôi {n}"), "title": "Thành viên", "from_date": "2022-01-01"});
-            let made = app.post(&format!("/api/v1/units/{}/management-group", t.commune), body).await;
+            let made = app.post(&format!("/api/v1/units/{}/management-group", t.district), body).await;
             assert_eq!(made.status, 201, "{:?}", made.body);
             client.post(&format!("/api/v1/management-group/{}/end", made.body["id"]), json!({"until_date": "2023-01-01"})).await
         }

@@ -68,6 +68,21 @@ async fn a_campaign_ranks_teams_from_accepted_reports_and_its_decision_lands_on_
         let r = home.post("/api/v1/units/547/campaigns", wrong).await;
         r.assert_error(422, "validation_failed");
         assert!(r.fields().contains(&"base_figures.21550".to_string()), "{:?}", r.body);
+        // Indicator codes as plugins name them, and a handful per unit.
+        let mut named = body.clone();
+        named["base_figures"]["21835"] = json!({"Hộ gia đình": 10});
+        let many: serde_json::Map<String, Value> = (0..21).map(|i| (format!("chi_so_{i}"), json!(1))).collect();
+        named["base_figures"]["21820"] = Value::Object(many);
+        let r = home.post("/api/v1/units/547/campaigns", named).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.fields(), vec!["base_figures.21820".to_string(), "base_figures.21835".to_string()], "{:?}", r.body);
+        // A campaign of next year is opened, but there is nothing to evaluate yet.
+        let next_year = (chrono::Datelike::year(&sohoa::dates::today()) + 1).to_string();
+        let later = home
+            .post("/api/v1/units/547/campaigns", json!({"name": "Thi đua năm sau", "period": next_year, "template": TEMPLATE}))
+            .await;
+        assert_eq!(later.status, 201, "{:?}", later.body);
+        home.post(&format!("/api/v1/campaigns/{}/evaluate", later.body["id"]), json!({})).await.assert_error(409, "conflict");
         let made = home.post("/api/v1/units/547/campaigns", body.clone()).await;
         assert_eq!(made.status, 201, "{:?}", made.body);
         assert_eq!(made.body["status"], "open");
@@ -99,11 +114,15 @@ async fn a_campaign_ranks_teams_from_accepted_reports_and_its_decision_lands_on_
         let r = home.post(&format!("{url}/proposal"), json!({"justification": "Dẫn đầu", "lines": lines})).await;
         r.assert_error(422, "validation_failed");
         assert!(r.fields().contains(&"lines.2".to_string()), "{:?}", r.body);
+        // The third is proposed for an award the province gives.
         let lines = json!([{"kind": "team", "id": first, "award": "Giấy khen của Chủ tịch UBND huyện"},
-                           {"kind": "team", "id": second, "award": "Giấy khen của Chủ tịch UBND huyện"}]);
+                           {"kind": "team", "id": second, "award": "Giấy khen của Chủ tịch UBND huyện"},
+                           {"kind": "team", "id": third, "award": "Đề nghị Chủ tịch UBND tỉnh tặng Bằng khen"}]);
         let proposed = home.post(&format!("{url}/proposal"), json!({"justification": "Dẫn đầu huyện", "lines": lines})).await;
         assert_eq!(proposed.status, 200, "{:?}", proposed.body);
         assert_eq!(proposed.body["proposal"]["status"], "proposed");
+        let higher: Vec<bool> = proposed.body["proposal"]["lines"].as_array().unwrap().iter().map(|l| l["higher_level"] == true).collect();
+        assert_eq!(higher, [false, false, true], "{:?}", proposed.body);
         // The results a proposal was made from are kept.
         home.post(&format!("{url}/evaluate"), json!({})).await.assert_error(409, "conflict");
 
@@ -142,13 +161,14 @@ async fn a_campaign_ranks_teams_from_accepted_reports_and_its_decision_lands_on_
             .assert_error(403, "forbidden");
         let decision = json!({"decision_number": "125/QĐ-UBND", "decision_date": today,
             "lines": [{"line_id": line_ids[0], "approve": true},
-                      {"line_id": line_ids[1], "approve": false, "reason": "Đã được khen cùng thành tích"}]});
+                      {"line_id": line_ids[1], "approve": false, "reason": "Đã được khen cùng thành tích"},
+                      {"line_id": line_ids[2], "approve": true}]});
         let decided = leader.post(&format!("{url}/proposal/decision"), decision.clone()).await;
         assert_eq!(decided.status, 200, "{:?}", decided.body);
         assert_eq!(decided.body["status"], "closed");
         let outcomes: Vec<&str> =
             decided.body["proposal"]["lines"].as_array().unwrap().iter().map(|l| l["outcome"].as_str().unwrap()).collect();
-        assert_eq!(outcomes, ["approved", "rejected"]);
+        assert_eq!(outcomes, ["approved", "rejected", "approved"]);
         assert_eq!(decided.body["proposal"]["lines"][1]["reject_reason"], "Đã được khen cùng thành tích");
         leader.post(&format!("{url}/proposal/decision"), decision).await.assert_error(409, "conflict");
 
@@ -157,6 +177,10 @@ async fn a_campaign_ranks_teams_from_accepted_reports_and_its_decision_lands_on_
         assert_eq!(awarded["commendations"][0]["decision_number"], "125/QĐ-UBND", "{awarded}");
         assert_eq!(awarded["commendations"][0]["award"], "Giấy khen của Chủ tịch UBND huyện");
         assert_eq!(app.get(&format!("/api/v1/teams/{second}")).await.body["commendations"], json!([]));
+        // A district does not give a provincial Bằng khen: the approved line is forwarded, and
+        // nothing is on the third team's record until the province decides.
+        assert_eq!(app.get(&format!("/api/v1/teams/{third}")).await.body["commendations"], json!([]));
+        assert_eq!(app.count("commendations").await, 1);
 
         // The proposal and the decision as documents, made again identical.
         let (status, _, html) = app.admin().await.get_file(&format!("{url}/documents/proposal?format=html")).await;
@@ -167,6 +191,10 @@ async fn a_campaign_ranks_teams_from_accepted_reports_and_its_decision_lands_on_
         let decision_html = String::from_utf8(decision_html).unwrap();
         assert!(decision_html.contains("QUYẾT ĐỊNH") && decision_html.contains("Số: 125&#x2f;QĐ-UBND"), "{decision_html}");
         assert!(decision_html.contains("Khen thưởng 1 tập thể"), "one approved line: {decision_html}");
+        assert!(
+            decision_html.contains("Điều 2. Đề nghị cấp có thẩm quyền xét tặng") && decision_html.contains("Điều 3. Quyết định này"),
+            "the forwarded line has its own article: {decision_html}"
+        );
         let docx = format!("{url}/documents/decision?format=docx");
         let (_, _, once) = app.admin().await.get_file(&docx).await;
         let (_, _, again) = app.admin().await.get_file(&docx).await;
@@ -179,7 +207,7 @@ async fn a_campaign_ranks_teams_from_accepted_reports_and_its_decision_lands_on_
             .filter(|e| matches!(e["entity"].as_str(), Some("campaign" | "proposal" | "proposal_line")))
             .map(|e| e["action"].as_str().unwrap())
             .collect();
-        for step in ["create", "evaluate", "propose", "cosign", "approve", "reject", "decide"] {
+        for step in ["create", "evaluate", "propose", "cosign", "approve", "reject", "forward", "decide"] {
             assert!(steps.contains(&step), "{step} audited: {steps:?}");
         }
     })
@@ -214,6 +242,12 @@ async fn an_accepted_nomination_makes_a_member_through_the_teams_rule() {
             r.assert_error(422, "validation_failed");
             assert!(r.fields().contains(&field.to_string()), "{field}: {:?}", r.body);
         }
+        // Only a commune answers nominations: none go to the district itself or to a village.
+        for unit in ["547", "21835-01"] {
+            let r = youth.post(&format!("/api/v1/units/{unit}/nominations"), person(25, None)).await;
+            r.assert_error(422, "validation_failed");
+            assert_eq!(r.fields(), vec!["unit".to_string()], "{unit}: {:?}", r.body);
+        }
         commune.post("/api/v1/units/21835/nominations", person(25, Some(own))).await.assert_error(403, "forbidden");
         let made = youth.post("/api/v1/units/21835/nominations", person(25, Some(own))).await;
         assert_eq!(made.status, 201, "{:?}", made.body);
@@ -230,6 +264,10 @@ async fn an_accepted_nomination_makes_a_member_through_the_teams_rule() {
         let r = commune.post(&answer, json!({"accept": false})).await;
         r.assert_error(422, "validation_failed");
         let members = app.count("memberships").await;
+        // Nobody joins before being nominated.
+        let r = commune.post(&answer, json!({"accept": true, "joined_on": "01/01/2020"})).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.fields(), vec!["joined_on".to_string()], "{:?}", r.body);
         let accepted = commune.post(&answer, json!({"accept": true})).await;
         assert_eq!(accepted.status, 200, "{:?}", accepted.body);
         assert_eq!(accepted.body["status"], "accepted");
@@ -370,6 +408,45 @@ async fn a_district_keeps_one_focal_point_and_the_province_sees_them_all() {
             .map(|m| (m["unit_code"].as_str().unwrap(), m["full_name"].as_str().unwrap()))
             .collect();
         assert_eq!(focal, [("540", "Lê Thị Quy Nhơn"), ("547", "Trần Văn Quang")], "one per district");
+        // Days outside 2000 to a year ahead, and groups at a commune, are refused.
+        for day in ["01/01/1800", "01/01/2999"] {
+            let r = culture
+                .post(
+                    "/api/v1/units/547/management-group",
+                    json!({"full_name": "Y", "title": "Tổ viên", "from_date": day}),
+                )
+                .await;
+            r.assert_error(422, "validation_failed");
+            assert_eq!(r.fields(), vec!["from_date".to_string()], "{day}: {:?}", r.body);
+        }
+        let r = culture.post("/api/v1/units/21835/management-group", add("Z", false)).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.fields(), vec!["unit".to_string()], "{:?}", r.body);
+
+        // A handover planned for next month changes nothing today; the audit trail names the
+        // focal point it follows.
+        let next_month = sohoa::dates::display(sohoa::dates::today() + chrono::Days::new(30));
+        let mut planned = add("Phạm Thị Lan", true);
+        planned["from_date"] = json!(next_month);
+        let planned = culture.post("/api/v1/units/547/management-group", planned).await;
+        assert_eq!(planned.status, 201, "{:?}", planned.body);
+        assert_eq!(
+            (&planned.body["named_focal_point"], &planned.body["focal_point"]),
+            (&json!(true), &json!(false))
+        );
+        let today: Vec<Value> =
+            culture.get("/api/v1/units/547/management-group").await.body.as_array().unwrap().clone();
+        assert_eq!(today[0]["full_name"], "Trần Văn Quang", "still the focal point, listed first");
+        assert_eq!(today.iter().filter(|m| m["focal_point"] == true).count(), 1);
+        let trail: String = sqlx::query_scalar(
+            "SELECT after_json FROM audit_log WHERE entity = 'management_group' AND entity_id = $1",
+        )
+        .bind(planned.body["id"].as_i64().unwrap().to_string())
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert!(trail.contains("\"focal_point_before\":\"Trần Văn Quang\""), "{trail}");
+
         let end = format!("/api/v1/management-group/{}/end", second.body["id"]);
         culture.post(&end, json!({"until_date": "2022-01-01"})).await.assert_error(422, "validation_failed");
         let ended = culture.post(&end, json!({"until_date": "2023-06-30"})).await;
@@ -377,6 +454,11 @@ async fn a_district_keeps_one_focal_point_and_the_province_sees_them_all() {
             (ended.body["current"].clone(), ended.body["focal_point"].clone()),
             (json!(false), json!(false))
         );
+        // Ended once; the one they followed does not become focal point again.
+        culture.post(&end, json!({"until_date": "2023-07-30"})).await.assert_error(409, "conflict");
+        let now: Vec<Value> =
+            culture.get("/api/v1/units/547/management-group").await.body.as_array().unwrap().clone();
+        assert!(now.iter().all(|m| m["focal_point"] == false), "the post is vacant: {now:?}");
     })
     .await;
 }

@@ -171,3 +171,67 @@ async fn health_and_openapi() {
     })
     .await;
 }
+
+/// Text with control characters or direction overrides (a NUL that ends a string in other
+/// tools, U+202E that shows "Tổ 1" as another name) is refused at the boundary, in JSON at
+/// any depth and in form bodies with 422 naming the field, in query strings with 400; nothing
+/// is written. Zero-width characters are dropped, so a name made only of them is blank.
+#[tokio::test]
+async fn control_and_direction_characters_are_refused_wherever_text_arrives() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let body = |unit: &str, name: &str| {
+            json!({"unit_code": unit, "name": name, "decision_number": "125/QĐ-UBND",
+                   "decision_date": "2022-06-15", "decision_signer": "Nguyễn Văn Hùng"})
+        };
+        for (name, code) in [("Tổ\u{0}", "U+0000"), ("Tổ \u{202E}1 thôn", "U+202E"), ("\u{2066}Tổ", "U+2066")]
+        {
+            let r = app.post("/api/v1/teams", body("21835", name)).await;
+            assert_eq!(r.status, 422, "{}: {name:?} {:?}", app.backend, r.body);
+            assert_eq!(r.fields(), vec!["name".to_string()], "{:?}", r.body);
+            assert!(r.message().contains(code), "{}", r.message());
+        }
+        // Deep in a document, and in an object's key.
+        let r = app.post("/api/v1/teams", json!({"unit_code": "21835", "x": [{"y\u{7}": 1}]})).await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["x[0].y\u{7}".to_string()]), "{:?}", r.body);
+        // In the query string, part of the address: a malformed request.
+        let r = app.get("/api/v1/teams?unit=547&q=T%E1%BB%95%00").await;
+        r.assert_error(400, "bad_request");
+        assert!(
+            r.message().contains("query parameter 'q'") && r.message().contains("U+0000"),
+            "{}",
+            r.message()
+        );
+        assert_eq!(app.count("teams").await, 0, "nothing was written");
+
+        // Zero-width characters are dropped (a name of only them is blank, as a required field
+        // of only spaces is).
+        let r = app.post("/api/v1/teams", body("21835", "Tổ\u{200B} số\u{FEFF} 1")).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert_eq!(r.body["name"], "Tổ số 1");
+        // Line breaks and tabs are text.
+        let r = app.post("/api/v1/teams", body("21820", "Tổ\tsố\r\n2")).await;
+        assert_eq!((r.status.as_u16(), &r.body["name"]), (201, &json!("Tổ số 2")), "{:?}", r.body);
+    })
+    .await;
+}
+
+/// Files read row by row do not pass the request screening, so names read from them are held
+/// to the same rule: a roster row whose name holds a direction override is refused with its
+/// row, and nothing of the file is written.
+#[tokio::test]
+async fn a_roster_row_with_a_direction_override_is_refused_with_its_row() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let csv = "Mã đơn vị,Số quyết định,Ngày quyết định,Người ký,Họ và tên,Giới tính,Năm sinh,Số điện thoại,\
+                   Chức vụ trong tổ,Thành phần,Ngày tham gia\n\
+                   21808,7/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Lê Thị Hoa,Nữ,1995,0910000001,Thành viên,Hội Phụ nữ,02/07/2022\n\
+                   21808,7/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Trần \u{202E}Văn Ba,Nam,1990,0910000002,Thành viên,Hội Phụ nữ,02/07/2022\n";
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", csv.as_bytes().to_vec()).await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        assert!(r.body.to_string().contains("U+202E"), "{:?}", r.body);
+        assert!(r.fields().iter().any(|f| f.contains("row 3") && f.contains("full_name")), "{:?}", r.fields());
+        assert_eq!((app.count("teams").await, app.count("memberships").await), (0, 0));
+    })
+    .await;
+}

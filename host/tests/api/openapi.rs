@@ -130,3 +130,67 @@ fn files_are_bytes_not_arrays_of_numbers() {
     }
     assert!(files >= 5, "components, spreadsheets and documents ({files})");
 }
+
+/// A guidance file is served with the media type of its kind, so the document lists every kind
+/// the host accepts (schemathesis once found PDF and DOCX answers documented as octet-stream).
+#[test]
+fn guidance_files_document_every_media_type_they_are_served_with() {
+    let doc = document();
+    let content = doc["paths"]["/api/v1/guidance/{id}/file"]["get"]["responses"]["200"]["content"]
+        .as_object()
+        .expect("the download documents its content");
+    let mut documented: Vec<&str> = content.keys().map(String::as_str).collect();
+    let mut served: Vec<&str> = sohoa::guidance::TYPES.iter().map(|(_, media)| *media).collect();
+    documented.sort_unstable();
+    served.sort_unstable();
+    assert_eq!(documented, served);
+}
+
+/// utoipa names a schema after its type and keeps the last of two types with one name, so a
+/// second `Line` silently replaced the first and valid answers no longer matched the document
+/// (schemathesis found a campaign's proposal lines checked against a compiled report's). Every
+/// type deriving `ToSchema` must have its own name in the document (`#[schema(as = …)]`).
+#[test]
+fn no_two_schema_types_share_a_name() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let lines: Vec<&str> = text.lines().collect();
+                for (i, line) in lines.iter().enumerate() {
+                    if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+                        continue;
+                    }
+                    // The attributes after the derive, then the item they belong to.
+                    let mut renamed = None;
+                    for next in &lines[i + 1..] {
+                        let t = next.trim_start();
+                        if let Some(rest) = t.strip_prefix("#[schema(as = ") {
+                            renamed = Some(rest.trim_end_matches(")]").to_string());
+                        }
+                        if t.starts_with('#') || t.starts_with("//") {
+                            continue;
+                        }
+                        let words: Vec<&str> = t.split_whitespace().collect();
+                        let at = words.iter().position(|w| *w == "struct" || *w == "enum").unwrap();
+                        let name = words[at + 1].split(['<', '{', '(']).next().unwrap().to_string();
+                        out.push((renamed.unwrap_or(name), path.display().to_string()));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+    assert!(found.len() > 40, "{} schema types", found.len());
+    found.sort();
+    let clashes: Vec<_> = found.windows(2).filter(|w| w[0].0 == w[1].0).collect();
+    assert!(clashes.is_empty(), "schema names used twice: {clashes:?}");
+    let doc = document();
+    assert!(doc["components"]["schemas"].get("ProposalLine").is_some());
+    assert!(doc["components"]["schemas"]["Line"]["properties"].get("unit_code").is_some());
+}

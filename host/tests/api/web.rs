@@ -809,6 +809,19 @@ async fn hostile_and_mistaken_requests_get_pages_not_faults() {
             );
         }
 
+        // A form field holding a direction override is refused by a page that names it, and
+        // nothing is saved.
+        let members = app.count("memberships").await;
+        let p = b
+            .post(
+                &format!("/teams/{own}/members"),
+                &[("full_name", "Võ \u{202E}Văn Nam"), ("gender", "male")],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+        assert!(p.body.contains("full_name") && p.body.contains("(U+202E), không được phép"), "{}", p.body);
+        assert_eq!(app.count("memberships").await, members);
+
         // A member form with its required fields emptied is refused, not "saved" unchanged.
         let add = [
             ("full_name", "Võ Văn Nam"),
