@@ -119,8 +119,10 @@ pub struct RowOutcome {
     pub messages: Vec<FieldError>,
 }
 
-/// The outcome of an import, row by row.
+/// The outcome of an import, row by row. (`SubmissionImportOutcome` in the OpenAPI document:
+/// roster imports have an outcome too.)
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = SubmissionImportOutcome)]
 pub struct ImportOutcome {
     pub rows: Vec<RowOutcome>,
     pub saved: usize,

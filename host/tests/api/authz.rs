@@ -139,7 +139,8 @@ const MATRIX: &[(&str, [&str; 8])] = &[
     ("GET /api/v1/units/{code}/management-group", ["AAA", "AAH", "AAH", "AAH", "AAH", "AHH", "AHH", "AAH"]),
     // At a commune: whoever may manage groups there is told groups are a district's (V).
     ("POST /api/v1/units/{code}/management-group", ["VVV", "VVH", "FFH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
-    ("POST /api/v1/management-group/{id}/end", ["AAA", "AAH", "FFH", "FFH", "FFH", "FHH", "FHH", "FFH"]),
+    // A member of the target commune's district group: commune roles do not see the district's.
+    ("POST /api/v1/management-group/{id}/end", ["AAA", "AAH", "FFH", "FFH", "FFH", "HHH", "HHH", "FFH"]),
 ];
 
 /// What each target is: units, a village, a team, a member, a person, a user.

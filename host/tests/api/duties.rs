@@ -265,7 +265,7 @@ async fn an_accepted_nomination_makes_a_member_through_the_teams_rule() {
         r.assert_error(422, "validation_failed");
         let members = app.count("memberships").await;
         // Nobody joins before being nominated.
-        let r = commune.post(&answer, json!({"accept": true, "joined_on": "01/01/2020"})).await;
+        let r = commune.post(&answer, json!({"accept": true, "joined_on": "01/01/2023"})).await;
         r.assert_error(422, "validation_failed");
         assert_eq!(r.fields(), vec!["joined_on".to_string()], "{:?}", r.body);
         let accepted = commune.post(&answer, json!({"accept": true})).await;

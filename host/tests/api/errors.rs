@@ -229,8 +229,10 @@ async fn a_roster_row_with_a_direction_override_is_refused_with_its_row() {
                    21808,7/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Trần \u{202E}Văn Ba,Nam,1990,0910000002,Thành viên,Hội Phụ nữ,02/07/2022\n";
         let r = app.post_bytes("/api/v1/teams/import", "text/csv", csv.as_bytes().to_vec()).await;
         assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
-        assert!(r.body.to_string().contains("U+202E"), "{:?}", r.body);
-        assert!(r.fields().iter().any(|f| f.contains("row 3") && f.contains("full_name")), "{:?}", r.fields());
+        let error = &r.body["errors"][0];
+        assert_eq!((error["row"].as_i64(), error["field"].as_str()), (Some(3), Some("full_name")), "{:?}", r.body);
+        assert!(error["message"].as_str().unwrap().contains("U+202E"), "{:?}", r.body);
+        assert_eq!((&r.body["refused"], &r.body["written"]), (&serde_json::json!(true), &serde_json::json!(false)));
         assert_eq!((app.count("teams").await, app.count("memberships").await), (0, 0));
     })
     .await;

@@ -821,6 +821,10 @@ async fn hostile_and_mistaken_requests_get_pages_not_faults() {
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
         assert!(p.body.contains("full_name") && p.body.contains("(U+202E), không được phép"), "{}", p.body);
         assert_eq!(app.count("memberships").await, members);
+        // Refused before any page's handler: the sign-in form does not judge names.
+        let p = b.post("/login", &[("username", "vhtt\u{202E}"), ("password", "x")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+        assert!(p.body.contains("username") && p.body.contains("U+202E"), "{}", p.body);
 
         // A member form with its required fields emptied is refused, not "saved" unchanged.
         let add = [
