@@ -903,14 +903,16 @@ async fn nominate_score_propose_cosign_and_approve_as_the_offices() {
     w.type_into("input[name=name]", "Thi đua quý III năm 2022").await;
     w.type_into("input[name=period]", "2022-Q3").await;
     w.select("select[name=template]", "binh-dinh-bao-cao-quy").await;
-    w.type_into("textarea[name=base_figures]", "21835: ho_gia_dinh=300").await;
+    // 900 households: a score for the district's Giấy khen (fewer would earn a proposal of the
+    // provincial Bằng khen, which the district forwards instead of awarding).
+    w.type_into("textarea[name=base_figures]", "21835: ho_gia_dinh=900").await;
     w.submit("form[action='/units/547/campaigns'] button[type=submit]").await;
     shows(c, "Đã tạo phong trào thi đua.").await;
     w.submit("form[action$='/evaluate'] button").await;
     shows(c, "Đã chấm điểm từ số liệu báo cáo.").await;
     let results = text(c, "section[aria-labelledby=results]").await;
     assert!(
-        results.contains("Xã Bình Tường") && (results.contains("Bằng khen") || results.contains("Giấy khen")),
+        results.contains("Xã Bình Tường") && results.contains("Giấy khen của Chủ tịch UBND huyện"),
         "{results}"
     );
     w.accessible("the campaign's results").await;
