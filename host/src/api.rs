@@ -473,6 +473,8 @@ fn middleware(app: Router, settings: Arc<Settings>) -> Router {
         ))
         // Outside the timeout and the panic catcher, so that their answers are reshaped too.
         .layer(axum::middleware::from_fn_with_state(settings, json_errors))
+        // Every answer, errors and framework refusals included.
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -518,6 +520,48 @@ async fn screen_text(State(settings): State<Arc<Settings>>, req: Request<Body>, 
         Some((field, c)) => refuse(&parts, Error::field(field, crate::text::forbidden_reason(c))),
         None => next.run(Request::from_parts(parts, body)).await,
     }
+}
+
+/// The Content-Security-Policy of every page and API answer: the app's own scripts (htmx),
+/// styles and images only, no inline script or style, no plugins, forms posting only here,
+/// and no framing (clickjacking). OWASP ASVS 14.4.
+pub const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The policy of a laid-out document opened in the browser (`?format=html`): it carries its own
+/// inline styles and loads nothing.
+pub const DOCUMENT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; \
+     frame-ancestors 'none'";
+
+/// Headers every answer carries unless its handler chose its own (a guidance file's sandbox, a
+/// document's policy, the public page's and static files' caching):
+/// - `Content-Security-Policy`: [`APP_CSP`];
+/// - `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` (for browsers without
+///   `frame-ancestors`);
+/// - `Referrer-Policy: same-origin`: the site reads its own Referer to return to a form's page,
+///   and no address (with its unit codes and search words) goes to another site;
+/// - `Cache-Control: no-store`: pages and answers show personal data, which must not stay in a
+///   shared or a lost machine's cache; what may be cached says so itself. A page answering a
+///   form (POST: the form again with its errors, a laid-out report) is `private, no-cache`
+///   instead: with `no-store` the browser's Back button could not return to it without asking
+///   to send the form again (the browser walk found this), and it stays out of shared caches.
+async fn security_headers(req: Request<Body>, next: Next) -> Response {
+    let form_answer = req.method() == axum::http::Method::POST && !req.uri().path().starts_with("/api/");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let defaults = [
+        (header::CONTENT_SECURITY_POLICY, APP_CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, if form_answer { "private, no-cache" } else { "no-store" }),
+    ];
+    for (name, value) in defaults {
+        if !headers.contains_key(&name) {
+            headers.insert(name, axum::http::HeaderValue::from_static(value));
+        }
+    }
+    response
 }
 
 /// `error` as the API's JSON under `/api/`, as the error page elsewhere.

@@ -231,6 +231,8 @@ pub async fn letter_response(letter: Letter, format: Format, layouts: &Layouts) 
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
             (header::CONTENT_DISPOSITION, disposition),
+            // A laid-out document is self-contained: its own inline styles, nothing else.
+            (header::CONTENT_SECURITY_POLICY, crate::api::DOCUMENT_CSP.to_string()),
         ],
         bytes,
     )

@@ -187,7 +187,9 @@ async fn a_campaign_ranks_teams_from_accepted_reports_and_its_decision_lands_on_
         assert_eq!(status, 200);
         let html = String::from_utf8(html).unwrap();
         assert!(html.contains("TỜ TRÌNH") && html.contains("Dẫn đầu huyện"), "{html}");
-        let (_, _, decision_html) = app.admin().await.get_file(&format!("{url}/documents/decision?format=html")).await;
+        let (_, headers, decision_html) = app.admin().await.get_file(&format!("{url}/documents/decision?format=html")).await;
+        // A document opened in the browser keeps its own inline styles and loads nothing else.
+        assert_eq!(headers["content-security-policy"], sohoa::api::DOCUMENT_CSP);
         let decision_html = String::from_utf8(decision_html).unwrap();
         assert!(decision_html.contains("QUYẾT ĐỊNH") && decision_html.contains("Số: 125&#x2f;QĐ-UBND"), "{decision_html}");
         assert!(decision_html.contains("Khen thưởng 1 tập thể"), "one approved line: {decision_html}");

@@ -237,3 +237,53 @@ async fn a_roster_row_with_a_direction_override_is_refused_with_its_row() {
     })
     .await;
 }
+
+/// Every answer carries the security headers (OWASP ASVS 14.4): a Content-Security-Policy
+/// allowing only the app's own scripts and styles and no framing, nosniff, a same-origin
+/// referrer, and `no-store` wherever the answer did not say it may be cached; answers that
+/// chose their own (the public page's and static files' caching, a document's policy) keep it.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let admin = app.admin().await;
+        let header = |h: &axum::http::HeaderMap, name: &str| {
+            h.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+        };
+        let mut answers = Vec::new();
+        for uri in ["/login", "/api/v1/auth/me", "/api/v1/teams/999999", "/no-such-page", "/api/v1/units/547"]
+        {
+            answers.push((uri, admin.get_file(uri).await.1));
+        }
+        let anonymous = app.anonymous().get("/api/v1/auth/me").await;
+        answers.push(("/api/v1/auth/me (anonymous, 401)", anonymous.headers));
+        for (uri, h) in &answers {
+            let csp = header(h, "content-security-policy");
+            assert!(
+                csp.contains("default-src 'self'")
+                    && csp.contains("frame-ancestors 'none'")
+                    && !csp.contains("unsafe"),
+                "{uri}: {csp}"
+            );
+            assert_eq!(header(h, "x-content-type-options"), "nosniff", "{uri}");
+            assert_eq!(header(h, "x-frame-options"), "DENY", "{uri}");
+            assert_eq!(header(h, "referrer-policy"), "same-origin", "{uri}");
+            assert_eq!(header(h, "cache-control"), "no-store", "{uri}");
+        }
+        // A page answering a form may be shown again by the Back button, from the browser's own
+        // cache only.
+        let form = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("username=x&password=y"))
+            .unwrap();
+        let r = app.request(form).await;
+        assert_eq!(header(&r.headers, "cache-control"), "private, no-cache");
+        assert!(header(&r.headers, "content-security-policy").contains("frame-ancestors 'none'"));
+        let (_, css, _) = admin.get_file("/static/app.css").await;
+        assert_eq!(header(&css, "cache-control"), "public, max-age=3600");
+        let (_, public, _) = app.anonymous().get_file("/public/547").await;
+        assert_eq!(header(&public, "cache-control"), "public, max-age=300");
+        assert!(header(&public, "content-security-policy").contains("frame-ancestors 'none'"));
+    })
+    .await;
+}
