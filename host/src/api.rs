@@ -499,7 +499,9 @@ async fn screen_text(State(settings): State<Arc<Settings>>, req: Request<Body>, 
     }
     let mut found = None;
     let essence = content_type(&parts.headers).split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let form = essence == "application/x-www-form-urlencoded";
+    // As loosely as axum's `Form` accepts it ("application/x-www-form-urlencodedX" is read
+    // as a form too): whatever a handler would read as a form is screened as one.
+    let form = essence.starts_with("application/x-www-form-urlencoded");
     let body = if found.is_none() && (form || is_json(&essence)) {
         let bytes = match read_body(body, settings.server.body_limit_bytes).await {
             Ok(bytes) => bytes,

@@ -9,6 +9,23 @@ use crate::error::{Error, Result};
 /// UTF-16 with its byte-order mark ("Unicode Text"). Anything else is refused (400) with what
 /// to save instead: legacy code pages (Windows-1258, TCVN3, VNI) cannot be told apart reliably.
 pub fn decode(bytes: &[u8]) -> Result<String> {
+    let text = decode_text(bytes)?;
+    screen(&text)?;
+    Ok(text)
+}
+
+/// Refuses (422, field `file`) a file's text holding a [`crate::text::forbidden_char`]
+/// (control characters but tab and line breaks, direction overrides), naming its line: files
+/// do not pass the request screening that JSON and forms do, and their names and notes are
+/// shown in pages, exports and documents like any other.
+pub fn screen(text: &str) -> Result<()> {
+    let Some(c) = crate::text::forbidden_char(text) else { return Ok(()) };
+    let at = text.find(c).unwrap_or(0);
+    let line = text[..at].matches('\n').count() + 1;
+    Err(Error::field("file", format!("line {line} {}", crate::text::forbidden_reason(c))))
+}
+
+fn decode_text(bytes: &[u8]) -> Result<String> {
     const SAVE_AS: &str = "save it from Excel as \"CSV UTF-8 (Comma delimited)\" or send the .xlsx workbook";
     let utf16 = |le: bool| -> Result<String> {
         let body = &bytes[2..];

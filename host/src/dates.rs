@@ -38,9 +38,15 @@ pub fn today() -> NaiveDate {
 /// an RFC 3339 instant. Instants are stored in UTC; every date shown is Viet Nam's, so that a
 /// plugin installed at 03:00 on 1 December in Hà Nội does not read 30/11.
 pub fn display_instant(stamp: &str) -> Option<String> {
+    day_of_instant(stamp).map(display)
+}
+
+/// The day in Viet Nam (UTC+7) of a stored instant; None when `stamp` is not RFC 3339.
+/// `2026-11-30T20:00:00Z` is 01/12/2026 there.
+pub fn day_of_instant(stamp: &str) -> Option<NaiveDate> {
     let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
     let at = chrono::DateTime::parse_from_rfc3339(stamp.trim()).ok()?;
-    Some(display(at.with_timezone(&vn).date_naive()))
+    Some(at.with_timezone(&vn).date_naive())
 }
 
 /// Today in Viet Nam as stored (`yyyy-mm-dd`): the default "as of" of queries and checks.

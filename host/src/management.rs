@@ -7,9 +7,9 @@
 //! post is vacant until someone is named. The audit trail records who was focal point when
 //! the next one was named.
 //!
-//! Management groups belong to a district or a province (after the 2025 reform, when
-//! provinces have no districts): the level whose Culture and Information office guides the
-//! teams. Their dates lie from 2000 to a year ahead.
+//! Management groups belong to a district or a province (the province's own steering group,
+//! and after the 2025 reform, when provinces have no districts, the one guiding the teams).
+//! Their dates lie from 2000 to a year ahead.
 //!
 //! These are officials' work contacts, shown to the signed-in users who may read the unit; the
 //! public results page shows none of them.
@@ -152,7 +152,8 @@ pub async fn list(
 /// A day from 2000 to a year from today, as yyyy-mm-dd; a problem on `field` otherwise.
 fn date_of(p: &mut Problems, field: &str, given: Option<&str>) -> Option<String> {
     let given = given.map(str::trim).filter(|g| !g.is_empty())?;
-    let latest = crate::dates::today() + chrono::Days::new(366);
+    let today = crate::dates::today();
+    let latest = today.checked_add_months(chrono::Months::new(12)).unwrap_or(today);
     match crate::dates::parse(given) {
         Some(d) if chrono::Datelike::year(&d) >= 2000 && d <= latest => Some(crate::dates::iso(d)),
         Some(_) => {

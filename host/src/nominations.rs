@@ -116,9 +116,10 @@ const SELECT: &str = "SELECT n.id, nu.code AS nominating_code, u.code AS unit_co
      FROM nominations n JOIN units u ON u.id = n.unit_id JOIN units nu ON nu.id = n.nominating_id \
      LEFT JOIN teams t ON t.id = n.team_id";
 
+/// Calendar days between two stored instants, counted in Viet Nam's days.
 fn days_between(from: &str, to: &str) -> Option<i64> {
-    let a = crate::dates::parse(from.get(..10)?)?;
-    let b = crate::dates::parse(to.get(..10)?)?;
+    let a = crate::dates::day_of_instant(from)?;
+    let b = crate::dates::day_of_instant(to)?;
     Some((b - a).num_days())
 }
 
@@ -351,7 +352,8 @@ pub async fn answer(
             let day = crate::dates::parse(given)
                 .map(crate::dates::iso)
                 .ok_or_else(|| Error::field("joined_on", format!("{given} is not a date")))?;
-            let nominated = found.nominated_at.get(..10).and_then(crate::dates::parse);
+            // The nomination's day in Viet Nam, not the UTC date of its instant.
+            let nominated = crate::dates::day_of_instant(&found.nominated_at);
             if let Some(nominated) = nominated.filter(|n| day < crate::dates::iso(*n)) {
                 return Err(Error::field(
                     "joined_on",
@@ -425,5 +427,7 @@ mod tests {
     fn days_to_answer_count_calendar_days() {
         assert_eq!(super::days_between("2022-10-03T08:00:00Z", "2022-10-10T09:00:00Z"), Some(7));
         assert_eq!(super::days_between("2022-10-03", "x"), None);
+        // 20:00 UTC on the 3rd is the 4th in Viet Nam: answered on the 4th there, the same day.
+        assert_eq!(super::days_between("2022-10-03T20:00:00Z", "2022-10-04T02:00:00Z"), Some(0));
     }
 }

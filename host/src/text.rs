@@ -11,10 +11,11 @@ pub fn clean(input: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Zero-width characters with no use in Vietnamese text, dropped by [`clean`]: U+200B zero
-/// width space, U+2060 word joiner, U+FEFF byte-order mark / zero width no-break space.
+/// Invisible characters with no use in Vietnamese text, dropped by [`clean`]: U+00AD soft
+/// hyphen, U+200B zero width space, U+200C zero width non-joiner, U+2060 word joiner, U+FEFF
+/// byte-order mark / zero width no-break space. (U+200D, the joiner, stays: emoji need it.)
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+    matches!(c, '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{2060}' | '\u{FEFF}')
 }
 
 /// The first character in `input` that no text sent to sohoa may hold, or None:
@@ -230,6 +231,7 @@ mod tests {
     fn clean_drops_zero_width_characters_so_they_cannot_fill_a_required_field() {
         assert_eq!(clean("\u{200B}\u{FEFF} \u{2060}"), "");
         assert_eq!(clean("Bình\u{200B} Tường"), "Bình Tường");
+        assert_eq!(clean("Bằng\u{00AD} khen\u{200C}"), "Bằng khen");
     }
 
     #[test]

@@ -353,6 +353,24 @@ mod tests {
         assert!(given_above("Bằng khen của Thủ tướng Chính phủ", Level::Province));
         assert!(!given_above("Bằng khen của Chủ tịch UBND tỉnh", Level::Province));
         assert!(given_above("Giấy khen của Chủ tịch UBND huyện", Level::Commune));
+        // Wordings the QA found evading the rule, or tripping it.
+        for above in [
+            "Cờ thi đua của Chủ tịch Ủy ban nhân dân cấp tỉnh",
+            "Chiến sĩ thi đua cấp tỉnh",
+            "Giấy khen của Giám đốc Sở Thông tin và Truyền thông",
+            "Giấy khen của Bộ trưởng Bộ TT&TT",
+            "Kỷ niệm chương Vì sự nghiệp Thông tin và Truyền thông",
+            "Bằng\u{00AD} khen",
+            "Bằng\u{200C} khen",
+            "bang khen cua chu tich ubnd tinh",
+        ] {
+            assert!(given_above(above, Level::District), "{above}");
+        }
+        assert!(!given_above(
+            "Giấy khen của Chủ tịch UBND huyện (thực hiện Kế hoạch 77/KH-UBND của UBND tỉnh)",
+            Level::District
+        ));
+        assert!(!given_above("Giấy khen thi đua chuyển đổi số", Level::District));
     }
 
     #[test]

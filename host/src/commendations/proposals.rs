@@ -106,27 +106,54 @@ impl Line {
     }
 }
 
-/// Whether `award` is given by a level above a unit of `level`, judged from its words as the
-/// Law on Emulation and Commendation 06/2022/QH15 assigns them: a Giấy khen by the chairman
-/// of a district's or commune's People's Committee; a Bằng khen by a province's chairman (or a
-/// minister); the Prime Minister's Bằng khen, orders, medals and honorary titles by the
-/// Government and the President. "Đề nghị Chủ tịch UBND tỉnh tặng Bằng khen" is above a district.
+/// Whether `award` is given by a level above a unit of `level`, judged from the words naming
+/// its giver (the text before any parenthesis, cleaned and without diacritics) as the Law on
+/// Emulation and Commendation 06/2022/QH15 assigns them: a Giấy khen by the chairman of a
+/// district's or commune's People's Committee; a Bằng khen, a Cờ thi đua, a "cấp tỉnh" title
+/// or a Giấy khen of a provincial department (Giám đốc Sở) by the province; the Prime
+/// Minister's and ministers' awards, commemorative medals (Kỷ niệm chương), orders, medals and
+/// honorary titles by the central level. "Đề nghị Chủ tịch UBND tỉnh tặng Bằng khen" is above
+/// a district; "Giấy khen của Chủ tịch UBND huyện (thực hiện Kế hoạch … của UBND tỉnh)" is not.
 pub fn given_above(award: &str, level: crate::units::Level) -> bool {
     use crate::units::Level;
-    let words = crate::text::fold(award);
-    let has = |w: &str| words.contains(w);
-    // 0 the nation, 1 a province, 2 a district, 3 a commune: the lower, the higher the level.
-    let giver =
-        if ["thu tuong", "chinh phu", "chu tich nuoc", "huan chuong", "huy chuong", "danh hieu vinh du"]
-            .iter()
-            .any(|w| has(w))
-        {
-            0
-        } else if has("bang khen") || has("ubnd tinh") || has("uy ban nhan dan tinh") {
-            1
-        } else {
-            2
-        };
+    let giver = crate::text::clean(award);
+    let giver = giver.split('(').next().unwrap_or("");
+    // Words between single spaces, so "so" cannot match inside "chuyen doi so".
+    let words: String = crate::text::fold(giver)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .fold(String::from(" "), |acc, w| acc + w + " ");
+    let has = |w: &str| words.contains(&format!(" {w} "));
+    const CENTRAL: [&str; 9] = [
+        "thu tuong",
+        "chinh phu",
+        "chu tich nuoc",
+        "bo truong",
+        "huan chuong",
+        "huy chuong",
+        "ky niem chuong",
+        "danh hieu vinh du",
+        "toan quoc",
+    ];
+    const PROVINCE: [&str; 7] = [
+        "bang khen",
+        "co thi dua",
+        "cap tinh",
+        "ubnd tinh",
+        "uy ban nhan dan tinh",
+        "giam doc so",
+        "chu tich tinh",
+    ];
+    // 0 the central level, 1 a province, 2 a district, 3 a commune: the lower, the higher.
+    let giver = if CENTRAL.iter().any(|w| has(w)) {
+        0
+    } else if PROVINCE.iter().any(|w| has(w)) {
+        1
+    } else {
+        2
+    };
     let unit = match level {
         Level::Province => 1,
         Level::District => 2,

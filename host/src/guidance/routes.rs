@@ -93,7 +93,10 @@ pub fn attachment(name: &str, mime: &str, bytes: Vec<u8>) -> Response {
                 format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox; frame-ancestors 'none'".to_string(),
+            ),
             (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
         ],
         bytes,

@@ -896,18 +896,19 @@ pub struct UnlockInput {
 /// The longest reason kept (a return, an unlock): a paragraph, not a document.
 pub const MAX_REASON_CHARS: usize = 2000;
 
-/// A reason given for a step: required, at most [`MAX_REASON_CHARS`], no control characters
-/// but line breaks. Returns it trimmed. `why` completes "say why ...".
+/// A reason given for a step: required (text of only spaces or zero-width characters is no
+/// reason), at most [`MAX_REASON_CHARS`], no [`crate::text::forbidden_char`] (line breaks are
+/// kept). Returns it trimmed. `why` completes "say why ...".
 pub(crate) fn reason(given: &str, field: &str, why: &str) -> Result<String> {
     let text = given.trim();
-    if text.is_empty() {
+    if crate::text::clean(text).is_empty() {
         return Err(Error::field(field, format!("say why {why}")));
     }
     if text.chars().count() > MAX_REASON_CHARS {
         return Err(Error::field(field, format!("at most {MAX_REASON_CHARS} characters")));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(Error::field(field, "contains control characters"));
+    if let Some(c) = crate::text::forbidden_char(text) {
+        return Err(Error::field(field, crate::text::forbidden_reason(c)));
     }
     Ok(text.to_string())
 }

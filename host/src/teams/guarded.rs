@@ -118,7 +118,8 @@ impl<T> Judged<T> {
 
 /// The override reason given, trimmed, if not blank.
 pub fn reason(override_reason: Option<&str>) -> Option<&str> {
-    override_reason.map(str::trim).filter(|r| !r.is_empty())
+    // Spaces or zero-width characters alone are no reason.
+    override_reason.map(str::trim).filter(|r| !crate::text::clean(r).is_empty())
 }
 
 /// One run of a guarded write: a boxed future, `Send` by its type, so handlers stay `Send`.

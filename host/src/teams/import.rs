@@ -307,7 +307,14 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Row>> {
             }
         }
         // Spreadsheet rows are 1-based and the header takes the first one used.
-        rows.push((first_row + i + 2, map));
+        let row = first_row + i + 2;
+        // As for a CSV file's lines (`csvfile::screen`): no cell may hold such characters.
+        for (name, text) in &map {
+            if let Some(c) = crate::text::forbidden_char(text) {
+                return Err(Error::field(format!("row {row}, {name}"), crate::text::forbidden_reason(c)));
+            }
+        }
+        rows.push((row, map));
     }
     Ok(rows)
 }

@@ -263,6 +263,8 @@ async fn campaign_page(state: &AppState, ctx: &Ctx, id: i64, typed: Fields, erro
             decided => p.decided_at.as_ref().map(|at| format!("{} · {}", when(&Some(at.clone())), named(p.decided_by.as_deref().unwrap_or_default()))),
             decision_number => p.decision_number,
             decision_date => p.decision_date.as_deref().and_then(crate::dates::parse).map(crate::dates::display),
+            // A decision that approved nothing has no document to print (letters::letter: 409).
+            printable => p.lines.iter().any(|l| l.outcome == "approved"),
             lines,
         }
     });

@@ -194,6 +194,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("group.add", "Thêm", "Add"),
     ("group.focal", "Đầu mối", "Focal point"),
     ("group.former", "Đã thôi", "Former"),
+    ("group.upcoming", "Sắp tham gia", "Joining"),
+    ("group.focal_from", "Đầu mối từ ngày tham gia", "Focal point from that day"),
     ("group.dates", "Thời gian", "Dates"),
     ("group.contact", "Liên hệ", "Contact"),
     ("group.end", "Thôi tham gia", "End"),

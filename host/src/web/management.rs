@@ -38,17 +38,23 @@ async fn list_page(state: &AppState, ctx: &Ctx, code: &str, typed: Fields, error
     let members = management::list(&mut conn, Some(principal), code).await?;
     let unit_id = crate::units::id_of(&mut conn, code).await?;
     let manage = principal.can(&mut conn, Action::GroupManage, Target { unit_id, team_id: None }).await?;
-    let unit = crate::units::get(&mut conn, code, &crate::dates::today_iso()).await?.unit;
+    let today = crate::dates::today_iso();
+    let unit = crate::units::get(&mut conn, code, &today).await?.unit;
     let mut rows = Vec::new();
     for m in &members {
         let id = crate::units::id_of(&mut conn, &m.unit_code).await?;
+        // Ending is for someone in the group whose last day is not recorded yet (the API
+        // answers 409 to a second end).
         let may_end = m.current
+            && m.until_date.is_none()
             && principal.can(&mut conn, Action::GroupManage, Target { unit_id: id, team_id: None }).await?;
+        // Named from a day still to come: not "former", joining.
+        let upcoming = m.from_date > today;
         rows.push(minijinja::context! {
             id => m.id, unit_name => m.unit_name, full_name => m.full_name, title => m.title, office => m.office,
             phone => m.phone, email => m.email, focal => m.focal_point, current => m.current,
             dates => match &m.until_date { Some(u) => format!("{} – {}", day(&m.from_date), day(u)), None => format!("{} {}", ctx.t("guidance.from"), day(&m.from_date)) },
-            may_end,
+            may_end, upcoming, named_focal => m.named_focal_point,
         });
     }
     let focal: Vec<_> = members

@@ -69,14 +69,19 @@ async fn list_page(state: &AppState, ctx: &Ctx, code: &str, typed: Fields, error
             status_words => ctx.t(&format!("nomination.status.{}", n.status)),
             phone => n.phone, email => n.email, birth_year => n.birth_year, hidden => n.personal_data_hidden,
             decline_reason => n.decline_reason, days => n.days_to_answer,
-            nominated => n.nominated_at.get(..10).and_then(crate::dates::parse).map(crate::dates::display),
+            nominated => crate::dates::display_instant(&n.nominated_at),
             answer, choices, member => n.membership_id,
         });
     }
-    let communes: Vec<_> = {
+    // Nominations go to communes: on a commune's page, that commune; above, the communes below
+    // (never its villages, which the host refuses).
+    let communes: Vec<_> = if unit.level == crate::units::Level::Commune {
+        vec![minijinja::context! { code => unit.code.clone(), name => unit.name.clone() }]
+    } else {
         let filter = crate::units::UnitFilter {
             as_of: today.clone(),
             parent: Some(code.to_string()),
+            level: Some(crate::units::Level::Commune),
             ..Default::default()
         };
         let (children, _) = crate::units::list(&mut conn, &filter, 500, 0).await?;

@@ -295,6 +295,9 @@ async fn an_accepted_nomination_makes_a_member_through_the_teams_rule() {
         let listed = youth.get("/api/v1/units/21835/nominations").await.body;
         let waiting = listed.as_array().unwrap().iter().find(|n| n["id"] == second.body["id"]).unwrap();
         assert_eq!(waiting["status"], "pending");
+        // A reason of zero-width characters only is no reason.
+        let r = commune.post(&answer, json!({"accept": false, "reason": "\u{200B}\u{FEFF} \u{2060}"})).await;
+        r.assert_error(422, "validation_failed");
         let declined = commune.post(&answer, json!({"accept": false, "reason": "Đang học xa nhà"})).await;
         assert_eq!(declined.body["status"], "declined", "{:?}", declined.body);
         assert_eq!(declined.body["decline_reason"], "Đang học xa nhà");
