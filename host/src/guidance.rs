@@ -282,7 +282,8 @@ pub async fn publish(
     }
     let mut p = Problems::default();
     let title = crate::text::clean(&meta.title);
-    if let Some(c) = crate::text::forbidden_char(&title) {
+    // The text as sent: cleaning would turn NEL, VT and FF into spaces.
+    if let Some(c) = crate::text::forbidden_char(&meta.title) {
         p.add("title", crate::text::forbidden_reason(c));
     } else if title.is_empty() || title.chars().count() > MAX_TITLE {
         p.add("title", format!("give a title of 1 to {MAX_TITLE} characters"));
@@ -298,8 +299,9 @@ pub async fn publish(
             }
         }
         (None, false) => {
-            let name = crate::text::clean(meta.file_name.as_deref().unwrap_or(""));
-            match check_file_name(&name) {
+            let sent = meta.file_name.as_deref().unwrap_or("");
+            let name = crate::text::clean(sent);
+            match check_file_name(sent).and_then(|()| check_file_name(&name)) {
                 Err(message) => p.add("file_name", message),
                 Ok(()) => match recognise(&name, bytes) {
                     Ok((_, mime)) => file = Some((name, mime)),

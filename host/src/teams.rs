@@ -241,7 +241,8 @@ pub struct NewTeam {
 /// such as rosters, do not pass the request screening that JSON and forms do).
 pub(crate) fn required(p: &mut Problems, field: &str, value: Option<&str>, max: usize) -> String {
     let v = value.map(text::clean).unwrap_or_default();
-    if let Some(c) = text::forbidden_char(&v) {
+    // Checked before cleaning too: cleaning turns NEL, VT and FF into spaces.
+    if let Some(c) = value.and_then(text::forbidden_char).or_else(|| text::forbidden_char(&v)) {
         p.add(field, text::forbidden_reason(c));
     } else if v.is_empty() {
         p.add(field, "is required");

@@ -37,7 +37,8 @@ fn p99(samples: &mut [Duration]) -> Duration {
 
 /// Fault 1: 48 checks by a plugin that runs to its deadline, all in flight together, against a
 /// pool of 8 database connections. Plugin work waits in its own bounded queue and holds no connection,
-/// so `/health` and an ordinary read keep p99 under 50 ms; every check answers within
+/// so `/health` and an ordinary read keep p99 far from starved (under 250 ms; 12–20 ms seen
+/// on an idle machine); every check answers within
 /// `queue_wait_ms + timeout_ms` (plus slack): 502 at the deadline, or 503 `busy` with
 /// `Retry-After` when it could not start in time. Never 500, never the 10 s seen before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,8 +113,11 @@ async fn slow_plugins_do_not_starve_the_server() {
             health.len()
         );
         assert!(timed_out >= 1 && busy >= 1, "the queue both ran and refused work");
-        assert!(h < Duration::from_millis(50), "{}: /health p99 {h:?}", app.backend);
-        assert!(o < Duration::from_millis(50), "{}: ordinary read p99 {o:?}", app.backend);
+        // The fault was starvation (10 s); the bound says "not starved" with room for a shared,
+        // noisy 2-core CI machine (one CI run saw 88 ms for a read on PostgreSQL). Speed itself
+        // is measured in the benchmarks.
+        assert!(h < Duration::from_millis(250), "{}: /health p99 {h:?}", app.backend);
+        assert!(o < Duration::from_millis(250), "{}: ordinary read p99 {o:?}", app.backend);
     })
     .await;
 }
