@@ -497,30 +497,27 @@ async fn screen_text(State(settings): State<Arc<Settings>>, req: Request<Body>, 
         let reason = crate::text::forbidden_reason(c);
         return refuse(&parts, Error::BadRequest(format!("query parameter '{field}' {reason}")));
     }
-    let mut found = None;
     let essence = content_type(&parts.headers).split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     // As loosely as axum's `Form` accepts it ("application/x-www-form-urlencodedX" is read
     // as a form too): whatever a handler would read as a form is screened as one.
     let form = essence.starts_with("application/x-www-form-urlencoded");
-    let body = if found.is_none() && (form || is_json(&essence)) {
-        let bytes = match read_body(body, settings.server.body_limit_bytes).await {
-            Ok(bytes) => bytes,
-            Err(e) => return refuse(&parts, e),
-        };
-        found = if form {
-            crate::text::forbidden_in_pairs(&bytes)
-        } else {
-            serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()
-                .and_then(|v| crate::text::forbidden_in_json(&v))
-        };
-        Body::from(bytes)
+    if !form && !is_json(&essence) {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let bytes = match read_body(body, settings.server.body_limit_bytes).await {
+        Ok(bytes) => bytes,
+        Err(e) => return refuse(&parts, e),
+    };
+    let found = if form {
+        crate::text::forbidden_in_pairs(&bytes)
     } else {
-        body
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| crate::text::forbidden_in_json(&v))
     };
     match found {
         Some((field, c)) => refuse(&parts, Error::field(field, crate::text::forbidden_reason(c))),
-        None => next.run(Request::from_parts(parts, body)).await,
+        None => next.run(Request::from_parts(parts, Body::from(bytes))).await,
     }
 }
 

@@ -299,9 +299,12 @@ pub async fn publish(
             }
         }
         (None, false) => {
+            // Forbidden characters judged as sent (cleaning turns NEL into a space), the rest on
+            // the cleaned name that is kept.
             let sent = meta.file_name.as_deref().unwrap_or("");
             let name = crate::text::clean(sent);
-            match check_file_name(sent).and_then(|()| check_file_name(&name)) {
+            let forbidden = crate::text::forbidden_char(sent).map(|c| Err(crate::text::forbidden_reason(c)));
+            match forbidden.unwrap_or_else(|| check_file_name(&name)) {
                 Err(message) => p.add("file_name", message),
                 Ok(()) => match recognise(&name, bytes) {
                     Ok((_, mime)) => file = Some((name, mime)),

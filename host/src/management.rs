@@ -133,9 +133,14 @@ pub async fn list(
     for row in rows {
         let id = crate::units::id_of(conn, &row.unit_code).await?;
         if crate::units::ancestors_or_self(conn, id, &today).await?.contains(&unit_id) {
+            // One look-up per unit, not per row.
             let focal = match focal_of.get(&id) {
                 Some(focal) => *focal,
-                None => *focal_of.entry(id).or_insert(focal_on(conn, id, &today).await?),
+                None => {
+                    let focal = focal_on(conn, id, &today).await?;
+                    focal_of.insert(id, focal);
+                    focal
+                }
             };
             out.push(finish(row, &today, focal));
         }
@@ -217,12 +222,10 @@ pub async fn add(
     }
     p.into_result()?;
     // Who is focal point on the new one's first day, for the audit trail of the handover.
-    let replaces = match input.focal_point {
-        true => match focal_on(&mut tx, unit_id, &from).await? {
-            Some(previous) => Some(load(&mut tx, previous).await?.full_name),
-            None => None,
-        },
-        false => None,
+    let previous = if input.focal_point { focal_on(&mut tx, unit_id, &from).await? } else { None };
+    let replaces = match previous {
+        Some(id) => Some(load(&mut tx, id).await?.full_name),
+        None => None,
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO management_group (unit_id, full_name, title, office, phone, email, focal_point, from_date, \

@@ -241,8 +241,8 @@ pub struct NewTeam {
 /// such as rosters, do not pass the request screening that JSON and forms do).
 pub(crate) fn required(p: &mut Problems, field: &str, value: Option<&str>, max: usize) -> String {
     let v = value.map(text::clean).unwrap_or_default();
-    // Checked before cleaning too: cleaning turns NEL, VT and FF into spaces.
-    if let Some(c) = value.and_then(text::forbidden_char).or_else(|| text::forbidden_char(&v)) {
+    // The text as sent: cleaning turns NEL, VT and FF into spaces (and adds nothing forbidden).
+    if let Some(c) = value.and_then(text::forbidden_char) {
         p.add(field, text::forbidden_reason(c));
     } else if v.is_empty() {
         p.add(field, "is required");
@@ -606,4 +606,23 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
     let after = find(conn, id).await?;
     audit_team(conn, actor, "update", Some(&row.into_team()), &after).await?;
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_text_is_judged_as_sent_and_kept_clean() {
+        let mut p = Problems::default();
+        // NEL would become a space when cleaned; it is refused as sent.
+        required(&mut p, "full_name", Some("Lê\u{85}Văn"), 100);
+        assert_eq!(p.0.len(), 1, "{:?}", p.0);
+        assert!(p.0[0].message.contains("U+0085"), "{:?}", p.0);
+        let mut p = Problems::default();
+        assert_eq!(required(&mut p, "full_name", Some(" Lê\u{200B}  Văn\tA "), 100), "Lê Văn A");
+        assert!(p.0.is_empty());
+        required(&mut p, "full_name", Some("\u{200B}\u{FEFF}"), 100);
+        assert_eq!(p.0[0].message, "is required");
+    }
 }

@@ -3,9 +3,9 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// NFC, trimmed, with runs of white space collapsed to one space and invisible characters
-/// (zero-width space, word joiner, byte-order mark) dropped, so text made only of them is
-/// empty and fails a "required" check like any blank text.
+/// NFC, trimmed, with runs of white space collapsed to one space and the invisible characters
+/// of [`is_invisible`] dropped, so text made only of them is empty and fails a "required"
+/// check like any blank text.
 pub fn clean(input: &str) -> String {
     let nfc: String = input.nfc().filter(|c| !is_invisible(*c)).collect();
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -26,8 +26,9 @@ fn is_invisible(c: char) -> bool {
 ///   order than it is stored ("Trojan Source", CVE-2021-42574): a name could show as another;
 /// - the noncharacters U+FFFE and U+FFFF and the interlinear annotation marks U+FFF9–U+FFFB.
 ///
-/// Every request's text (JSON strings, form fields, query parameters) is held to this at the
-/// boundary ([`crate::api`] and [`crate::web`]), so no handler can forget it.
+/// Every request's text (JSON strings, form fields, query parameters) is held to this once,
+/// before any handler (`api::screen_text`), and files as they are read
+/// ([`crate::csvfile::screen`], roster XLSX cells), so no handler can forget it.
 pub fn forbidden_char(input: &str) -> Option<char> {
     input.chars().find(|&c| {
         (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
@@ -71,7 +72,8 @@ pub fn forbidden_in_json(value: &serde_json::Value) -> Option<(String, char)> {
 }
 
 /// Why [`forbidden_char`] refused `c`, for an error message: "contains the control character
-/// U+0000" or "contains the invisible direction mark U+202E".
+/// U+0000, which text here may not hold", or "contains the invisible formatting character
+/// U+202E, …" for the others. (The pages translate it: `web::i18n::problem`.)
 pub fn forbidden_reason(c: char) -> String {
     let kind = if c.is_control() { "control character" } else { "invisible formatting character" };
     format!("contains the {kind} U+{:04X}, which text here may not hold", c as u32)

@@ -1025,10 +1025,12 @@ fn problem_vi(message: &str) -> String {
         "contains control characters" => return "có ký tự không hợp lệ".into(),
         _ => {}
     }
-    if let Some(code) =
-        after("contains the").and_then(|r| r.split("U+").nth(1)).map(|r| r.split(',').next().unwrap_or(""))
+    // text::forbidden_reason, alone or after a file's "line N ".
+    if let Some((before, rest)) = message.split_once("contains the ")
+        && let Some(code) = rest.split("U+").nth(1).map(|r| r.split(',').next().unwrap_or(""))
     {
-        return format!("có ký tự điều khiển hoặc ký tự định dạng ẩn (U+{code}), không được phép");
+        let line = before.trim().strip_prefix("line ").map(|n| format!("dòng {n}: ")).unwrap_or_default();
+        return format!("{line}có ký tự điều khiển hoặc ký tự định dạng ẩn (U+{code}), không được phép");
     }
     if let Some(n) = after("at most").and_then(|r| r.strip_suffix("characters")) {
         return format!("tối đa {} ký tự", n.trim());
@@ -1104,6 +1106,12 @@ mod tests {
     fn the_forms_validation_messages_read_in_vietnamese() {
         let vi = |m: &str| problem(Lang::Vi, m);
         assert_eq!(vi("is required"), "chưa nhập (bắt buộc)");
+        let forbidden = crate::text::forbidden_reason('\u{202E}');
+        assert_eq!(vi(&forbidden), "có ký tự điều khiển hoặc ký tự định dạng ẩn (U+202E), không được phép");
+        assert_eq!(
+            vi(&format!("line 3 {forbidden}")),
+            "dòng 3: có ký tự điều khiển hoặc ký tự định dạng ẩn (U+202E), không được phép"
+        );
         assert_eq!(vi("01/01/2030 is in the future"), "01/01/2030 là ngày trong tương lai");
         assert_eq!(
             vi("'31/02' is not a valid date (dd/mm/yyyy or yyyy-mm-dd)"),
