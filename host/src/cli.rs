@@ -78,6 +78,20 @@ enum Command {
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+    /// Write a backup of the embedded database and its files to FILE (a zip), while the
+    /// server runs. PostgreSQL instances use pg_dump (README, "Backups").
+    Backup {
+        /// The backup file to write (replaced only once the new one is complete).
+        file: PathBuf,
+    },
+    /// Restore a backup made by `sohoa backup` into the data directory (stop the server first).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Replace a database already in the data directory (it is kept beside the restored one).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +311,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = settings(&cli, listen_override(listen))?;
             let db = open(&settings).await?;
             Application::bind(settings, db).await?.run().await?;
+        }
+        Command::Backup { file } => {
+            let settings = settings(&cli, Vec::new())?;
+            let done = crate::backup::backup(&settings, file).await?;
+            let m = &done.manifest;
+            let bytes: u64 = m.entries.iter().map(|e| e.size).sum();
+            println!(
+                "backed up {} (schema {}, {} guidance file(s), {bytes} bytes) to {}",
+                settings.sqlite_path().display(),
+                m.schema_version,
+                m.entries.len() - 1,
+                file.display()
+            );
+        }
+        Command::Restore { file, force } => {
+            let settings = settings(&cli, Vec::new())?;
+            let done = crate::backup::restore(&settings, file, *force).await?;
+            if let Some(kept) = &done.kept {
+                println!("the database that was there is kept as {}", kept.display());
+            }
+            println!(
+                "restored {} (taken {}, schema {}, {} guidance file(s)) into {}",
+                file.display(),
+                done.manifest.created_at,
+                done.manifest.schema_version,
+                done.manifest.entries.len() - 1,
+                settings.paths.data_dir.display()
+            );
         }
         Command::Migrate => {
             let settings = settings(&cli, Vec::new())?;

@@ -176,6 +176,16 @@ impl Db {
     }
 }
 
+/// The highest migration version this program carries for `backend`: a database whose schema
+/// is newer was written by a newer sohoa.
+pub fn latest_migration(backend: Backend) -> i64 {
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// The URL without its password, for messages and logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
