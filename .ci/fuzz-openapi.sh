@@ -47,7 +47,7 @@ curl -fsS "$base/health" >/dev/null
 curl -fsS -c "$work/jar" -H 'content-type: application/json' \
     -d '{"username":"tinh.admin","password":"Demo@TaySon-2022"}' "$base/api/v1/auth/login" >/dev/null
 token="$(curl -fsS -b "$work/jar" -H 'content-type: application/json' \
-    -d '{"name":"openapi fuzzer","expires_in_days":1}' "$base/api/v1/auth/tokens" |
+    -d '{"name":"openapi fuzzer","expires_in_days":1,"password":"Demo@TaySon-2022"}' "$base/api/v1/auth/tokens" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
 
 # fuzz SECONDS [FILTER...]: one bounded run; `timeout` stops it if schemathesis overruns.

@@ -30,6 +30,7 @@ pub mod nominations;
 pub mod periods;
 pub mod plugins;
 pub mod reports;
+pub mod spreadsheet;
 pub mod teams;
 pub mod telemetry;
 pub mod text;

@@ -337,6 +337,13 @@ async fn csrf_layer(mut req: Request, next: Next) -> Response {
     response
 }
 
+/// The form token of a signed-in browser: SHA-256 of a fixed label and the session's secret
+/// (64 hex digits). The secret is an HttpOnly cookie, so another site can neither read it nor
+/// compute the token.
+fn session_csrf(session_secret: &str) -> String {
+    crate::plugins::registry::sha256_hex(format!("sohoa-csrf\0{session_secret}").as_bytes())
+}
+
 /// A CSRF cookie as this server makes them (64 hex digits), or None.
 fn valid_csrf(token: Option<String>) -> Option<String> {
     token.filter(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()))
@@ -405,15 +412,20 @@ fn ctx_of(parts: &Parts, user: Option<Principal>) -> Ctx {
     Ctx {
         here,
         lang: cookie_value(parts, LANG_COOKIE).as_deref().and_then(Lang::parse).unwrap_or_default(),
-        // Pages under `routes()` get the token from `csrf_layer`; the not-found page (the
-        // application's fallback, outside that layer) reads the browser's cookie, so that its
-        // header forms (sign-out) work too.
-        csrf: parts
-            .extensions
-            .get::<CsrfToken>()
-            .map(|t| t.0.clone())
-            .or_else(|| valid_csrf(cookie_value(parts, CSRF_COOKIE)))
-            .unwrap_or_default(),
+        // Signed in with a session cookie: the token is derived from the session, so a token
+        // seen by one session (or planted as a cookie by a neighbouring site) is worth nothing
+        // in another, and signing in changes it. Signed out (the sign-in form): the browser's
+        // random cookie. Pages under `routes()` get that from `csrf_layer`; the not-found page
+        // (the application's fallback, outside that layer) reads the cookie itself.
+        csrf: match user.as_ref().and_then(|_| cookie_value(parts, crate::auth::COOKIE)) {
+            Some(session) => session_csrf(&session),
+            None => parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .or_else(|| valid_csrf(cookie_value(parts, CSRF_COOKIE)))
+                .unwrap_or_default(),
+        },
         path,
         user,
         notice: None,

@@ -129,17 +129,20 @@ async fn list_tokens(State(state): State<AppState>, principal: Principal) -> Res
     Ok(ApiJson(sessions::list_tokens(&mut conn, principal.user_id).await?))
 }
 
-/// Mints an API token for scripts: `Authorization: Bearer <token>`. The secret is in this
-/// answer only; keep it.
+/// Mints an API token for scripts: `Authorization: Bearer <token>`. The account's password is
+/// asked again (a wrong one counts as a failed sign-in). The secret is in this answer only;
+/// keep it.
 #[utoipa::path(post, path = "/auth/tokens", tag = "auth", request_body = NewToken,
-    responses((status = 201, body = MintedToken), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = MintedToken), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
 async fn create_token(
     State(state): State<AppState>,
     principal: Principal,
+    ClientAddr(address): ClientAddr,
     ApiJson(input): ApiJson<NewToken>,
 ) -> Result<(StatusCode, ApiJson<MintedToken>)> {
     let mut conn = state.db.pool.acquire().await?;
-    let minted = sessions::create_token(&mut conn, &state.settings.auth, &principal, input).await?;
+    let minted = sessions::create_token(&mut conn, &state.settings.auth, &principal, input, &address).await?;
     Ok((StatusCode::CREATED, ApiJson(minted)))
 }
 

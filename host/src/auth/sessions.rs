@@ -154,6 +154,33 @@ pub async fn login(
     Ok(NewSession { secret, expires_at, user_id })
 }
 
+/// Checks `owner`'s password again before a step that outlives the session. A wrong one is a
+/// failed sign-in for the account and the address (the same limits apply). Errors: 429 past
+/// the limits, 422 on `password`. Call on a plain connection: failures must be kept.
+pub async fn confirm_password(
+    conn: &mut AnyConnection,
+    auth: &AuthSettings,
+    owner: &Principal,
+    secret_password: &str,
+    address: &str,
+) -> Result<()> {
+    check_rate(conn, auth, &owner.username, address).await?;
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(owner.user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if password::verify(secret_password, &hash) {
+        return Ok(());
+    }
+    sqlx::query("INSERT INTO login_failures (username, address, at) VALUES ($1, $2, $3)")
+        .bind(&owner.username)
+        .bind(address)
+        .bind(now())
+        .execute(&mut *conn)
+        .await?;
+    Err(Error::field("password", "is not this account's password (it is asked again before a token is made)"))
+}
+
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     session_id: i64,
@@ -230,6 +257,10 @@ pub async fn revoke_session(conn: &mut AnyConnection, session_id: i64) -> Result
 pub struct NewToken {
     /// What the token is for, e.g. "báo cáo tự động".
     pub name: Option<String>,
+    /// The account's password, asked again: a token outlives the session that makes it, so
+    /// a stolen session cookie alone must not be enough to make one. A wrong password counts
+    /// as a failed sign-in.
+    pub password: String,
     /// Days until it expires (default 30, at most `auth.token_max_days`).
     pub expires_in_days: Option<i64>,
     /// Only reads; every write is refused.
@@ -260,12 +291,17 @@ pub struct MintedToken {
     pub info: TokenInfo,
 }
 
+/// Mints an API token for `owner` after checking their password again ([`confirm_password`]).
+/// Errors: 429 past the sign-in limits; 422 naming `password` (wrong), `name`,
+/// `expires_in_days` or `unit_code` (outside the owner's scope).
 pub async fn create_token(
     conn: &mut AnyConnection,
     auth: &AuthSettings,
     owner: &Principal,
     input: NewToken,
+    address: &str,
 ) -> Result<MintedToken> {
+    confirm_password(conn, auth, owner, &input.password, address).await?;
     let mut p = Problems::default();
     let name = input.name.as_deref().map(crate::text::clean).unwrap_or_default();
     if name.is_empty() || name.chars().count() > 100 {

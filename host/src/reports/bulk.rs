@@ -18,10 +18,9 @@
 //! kept with each submission as on the form.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 use std::sync::Arc;
 
-use calamine::{Data, Reader};
+use calamine::Data;
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Serialize;
@@ -171,14 +170,9 @@ pub async fn import(
     today: NaiveDate,
 ) -> Result<ImportOutcome> {
     let (ctx, units) = rows_of(db, scope, code, template, period).await?;
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| Error::BadRequest(format!("not a readable Excel workbook: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| Error::BadRequest("the workbook has no sheet".into()))?
-        .map_err(|e| Error::BadRequest(format!("cannot read the first sheet: {e}")))?;
-    let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let mut rows = range.rows();
+    let sheet = crate::spreadsheet::first_sheet(bytes, MAX_ROWS + 1)?;
+    let first_row = sheet.first_row - 1;
+    let mut rows = sheet.rows.iter();
     let header: Vec<String> =
         rows.next().map(|h| h.iter().map(|c| c.to_string().trim().to_string()).collect()).unwrap_or_default();
     let code_column = header.iter().position(|h| h == CODE).ok_or_else(|| {
@@ -200,9 +194,6 @@ pub async fn import(
             "file",
             "no column of the first row names an indicator of the form as '[code]' (export the form to get the layout)",
         ));
-    }
-    if range.height() > MAX_ROWS + 1 {
-        return Err(Error::field("file", format!("at most {MAX_ROWS} rows per file")));
     }
     let known: BTreeMap<&str, (submissions::Status, &BTreeMap<String, f64>)> =
         units.iter().map(|u| (u.0.as_str(), (u.2, &u.3))).collect();

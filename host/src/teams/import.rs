@@ -15,10 +15,9 @@
 //! nothing written. So a dry run reports exactly what the import would do.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Cursor;
 use std::sync::Arc;
 
-use calamine::{Data, Reader};
+use calamine::Data;
 use serde::Serialize;
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
@@ -286,15 +285,12 @@ fn phone_digits(column: &str, digits: String) -> String {
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Row>> {
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| Error::BadRequest(format!("not a readable Excel workbook: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| Error::BadRequest("the workbook has no sheet".into()))?
-        .map_err(|e| Error::BadRequest(format!("cannot read the first sheet: {e}")))?;
-    let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let mut iter = range.rows();
+/// The roster rows of the workbook's first sheet, the header row first; at most `max_rows`
+/// rows below it ([`crate::spreadsheet`] holds the file to that before reading it whole).
+fn read_xlsx(bytes: &[u8], max_rows: usize) -> Result<Vec<Row>> {
+    let sheet = crate::spreadsheet::first_sheet(bytes, max_rows.saturating_add(1))?;
+    let first_row = sheet.first_row - 1;
+    let mut iter = sheet.rows.iter();
     let Some(header) = iter.next() else { return Ok(Vec::new()) };
     let headers: Vec<String> = header.iter().map(|c| cell_text("", c)).collect();
     let columns = map_headers(&headers, " (the header on the first row of the first sheet)")?;
@@ -387,7 +383,7 @@ pub async fn import_roster(
 ) -> Result<ImportOutcome> {
     let rows = match format {
         RosterFormat::Csv => read_csv(bytes)?,
-        RosterFormat::Xlsx => read_xlsx(bytes)?,
+        RosterFormat::Xlsx => read_xlsx(bytes, options.max_rows)?,
     };
     let rows: Vec<Row> =
         rows.into_iter().filter(|(_, cells)| cells.values().any(|v| !v.trim().is_empty())).collect();

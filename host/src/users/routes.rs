@@ -49,6 +49,23 @@ async fn visible_user(conn: &mut AnyConnection, p: &Principal, id: i64) -> Resul
     Err(hidden())
 }
 
+/// The user, if the caller manages *every* one of their roles: renaming, deactivating or
+/// resetting the password acts on the whole account, so an administrator who manages one of
+/// its roles (a district's) must not take over an account that also holds another province's.
+/// Errors: 404 as [`visible_user`]; 403 when a role is outside the caller's scope.
+async fn managed_user(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<User> {
+    let user = visible_user(conn, p, id).await?;
+    for role in &user.roles {
+        if !may_assign(conn, p, role.unit_id).await? {
+            return Err(Error::Forbidden(format!(
+                "this account also holds a role at {} ({}), outside your scope; an administrator over all its roles changes the account",
+                role.unit_name, role.unit_code
+            )));
+        }
+    }
+    Ok(user)
+}
+
 async fn checked_role(
     conn: &mut AnyConnection,
     p: &Principal,
@@ -114,7 +131,7 @@ async fn update_user(
     ApiJson(input): ApiJson<UserChange>,
 ) -> Result<ApiJson<User>> {
     let mut tx = state.db.begin_write().await?;
-    visible_user(&mut tx, &principal, id).await?;
+    managed_user(&mut tx, &principal, id).await?;
     let user = super::update(&mut tx, &principal.actor(), id, &input).await?;
     tx.commit().await?;
     Ok(ApiJson(user))

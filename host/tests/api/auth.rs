@@ -107,7 +107,12 @@ async fn tokens_expire_revoke_and_respect_their_limits() {
         let officer = app.with_token(&token);
         let t = team(&app, "21835", "2022-06-15").await;
 
-        let read_only = officer.post("/api/v1/auth/tokens", json!({"name": "đọc", "read_only": true})).await;
+        let read_only = officer
+            .post(
+                "/api/v1/auth/tokens",
+                json!({"password": crate::harness::PASSWORD, "name": "đọc", "read_only": true}),
+            )
+            .await;
         assert_eq!(read_only.status, 201, "{}: {:?}", app.backend, read_only.body);
         let secret = read_only.body["token"].as_str().unwrap().to_string();
         let ro = app.with_token(&secret);
@@ -120,8 +125,12 @@ async fn tokens_expire_revoke_and_respect_their_limits() {
         assert_eq!(mine["read_only"], true);
         assert!(mine.get("token").is_none(), "the secret is shown once only");
 
-        let narrow =
-            officer.post("/api/v1/auth/tokens", json!({"name": "một xã", "unit_code": "21820"})).await;
+        let narrow = officer
+            .post(
+                "/api/v1/auth/tokens",
+                json!({"password": crate::harness::PASSWORD, "name": "một xã", "unit_code": "21820"}),
+            )
+            .await;
         let narrow_client = app.with_token(narrow.body["token"].as_str().unwrap());
         assert_eq!(
             narrow_client.get(&format!("/api/v1/teams/{}", t["id"])).await.status,
@@ -129,10 +138,19 @@ async fn tokens_expire_revoke_and_respect_their_limits() {
             "outside the token's unit"
         );
         assert_eq!(narrow_client.get("/api/v1/teams?unit=547").await.body["total"], 0);
-        let outside = officer.post("/api/v1/auth/tokens", json!({"name": "x", "unit_code": "540"})).await;
+        let outside = officer
+            .post(
+                "/api/v1/auth/tokens",
+                json!({"password": crate::harness::PASSWORD, "name": "x", "unit_code": "540"}),
+            )
+            .await;
         assert_eq!(outside.status, 422, "a token cannot reach beyond its owner");
-        let too_long =
-            officer.post("/api/v1/auth/tokens", json!({"name": "x", "expires_in_days": 10000})).await;
+        let too_long = officer
+            .post(
+                "/api/v1/auth/tokens",
+                json!({"password": crate::harness::PASSWORD, "name": "x", "expires_in_days": 10000}),
+            )
+            .await;
         assert_eq!(too_long.fields(), ["expires_in_days"]);
 
         let revoke = officer
@@ -273,6 +291,81 @@ async fn every_write_is_audited_in_its_transaction() {
         assert!(other.body["items"].as_array().unwrap().iter().all(|e| e["unit_code"] != "21550"));
         let admin_view = app.get("/api/v1/audit?entity=team&per_page=500").await;
         assert!(admin_view.body["items"].as_array().unwrap().iter().any(|e| e["unit_code"] == "21550"));
+    })
+    .await;
+}
+
+/// Issue 16 (found reading the code for the threat model): a stolen session alone minted a
+/// 365-day token, and a province administrator who managed one role of an account could reset
+/// the password of an account that was also another province's administrator.
+#[tokio::test]
+async fn tokens_need_the_password_again_and_accounts_change_only_with_every_role_in_scope() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let binh_dinh = app.admin().await;
+        let token = app.user("vh.hai", "district_culture", Some("547"), None).await;
+        let officer = app.with_token(&token);
+        let missing = officer.post("/api/v1/auth/tokens", json!({"name": "x"})).await;
+        assert_eq!(missing.status, 422, "{:?}", missing.body);
+        let wrong =
+            officer.post("/api/v1/auth/tokens", json!({"name": "x", "password": "đoán bừa 12345"})).await;
+        assert_eq!(wrong.fields(), ["password"], "{:?}", wrong.body);
+        let failures: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE username = 'vh.hai'")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(failures, 1, "a wrong password counts as a failed sign-in");
+        let right = officer
+            .post("/api/v1/auth/tokens", json!({"name": "x", "password": crate::harness::PASSWORD}))
+            .await;
+        assert_eq!(right.status, 201, "{:?}", right.body);
+
+        // Đà Nẵng's administrator also holds a role in Tây Sơn.
+        let source = sohoa::units::UnitSource::from_csv(
+            "code,name,type,parent_code\n48,Thành phố Đà Nẵng,Thành phố,\n".as_bytes(),
+        )
+        .unwrap();
+        let mut tx = app.db.begin_write().await.unwrap();
+        let actor = sohoa::audit::Actor::system("test");
+        sohoa::units::import_units(&mut tx, &actor, &source.units, None, &|_, _| {}).await.unwrap();
+        tx.commit().await.unwrap();
+        app.user("hai.tinh", "province_admin", Some("48"), None).await;
+        sqlx::query(
+            "INSERT INTO role_assignments (user_id, role, unit_id, team_id, created_at) \
+             SELECT u.id, 'viewer', n.id, NULL, '2026-01-01T00:00:00Z' FROM users u, units n \
+             WHERE u.username = 'hai.tinh' AND n.code = '547'",
+        )
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'hai.tinh'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        // Bình Định's administrator sees the account (it holds a role in Bình Định) ...
+        assert_eq!(binh_dinh.get(&format!("/api/v1/users/{id}")).await.status, 200);
+        // ... and may take back the role it gave, but not change the account itself.
+        for change in [
+            json!({"password": "Mật-khẩu-mới-chiếm-quyền 2026"}),
+            json!({"active": false}),
+            json!({"display_name": "Bị đổi tên"}),
+        ] {
+            let r = binh_dinh.patch(&format!("/api/v1/users/{id}"), change.clone()).await;
+            assert_eq!(r.status, 403, "{change}: {:?}", r.body);
+            assert!(r.body["error"]["message"].as_str().unwrap().contains("(48)"), "{:?}", r.body);
+        }
+        let unchanged: (String, i64) = sqlx::query_as("SELECT display_name, active FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(unchanged, ("Người dùng hai.tinh".to_string(), 1));
+        let signed_in = app
+            .anonymous()
+            .post("/api/v1/auth/login", json!({"username": "hai.tinh", "password": crate::harness::PASSWORD}))
+            .await;
+        assert_eq!(signed_in.status, 200, "the password is still its owner's");
     })
     .await;
 }

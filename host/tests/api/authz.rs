@@ -291,7 +291,7 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
         }
         "POST /api/v1/auth/logout" => {
             // Sign out with a throwaway token, not the one the matrix keeps using.
-            let minted = client.post("/api/v1/auth/tokens", json!({"name": "logout"})).await;
+            let minted = client.post("/api/v1/auth/tokens", json!({"password": crate::harness::PASSWORD, "name": "logout"})).await;
             let token = minted.body["token"].as_str().unwrap().to_string();
             let r = app.with_token(&token).post("/api/v1/auth/logout", json!({})).await;
             assert_eq!(app.with_token(&token).get("/api/v1/auth/me").await.status, 401, "logout revokes");
@@ -300,10 +300,10 @@ async fn call(app: &TestApp, client: &Client<'_>, route: &str, t: &Target) -> u1
         "GET /api/v1/auth/me" => client.get("/api/v1/auth/me").await,
         "GET /api/v1/auth/tokens" => client.get("/api/v1/auth/tokens").await,
         "POST /api/v1/auth/tokens" => {
-            client.post("/api/v1/auth/tokens", json!({"name": "matrix", "unit_code": t.commune, "expires_in_days": 1})).await
+            client.post("/api/v1/auth/tokens", json!({"password": crate::harness::PASSWORD, "name": "matrix", "unit_code": t.commune, "expires_in_days": 1})).await
         }
         "DELETE /api/v1/auth/tokens/{id}" => {
-            let minted = client.post("/api/v1/auth/tokens", json!({"name": "to revoke"})).await;
+            let minted = client.post("/api/v1/auth/tokens", json!({"password": crate::harness::PASSWORD, "name": "to revoke"})).await;
             client.send_json("DELETE", &format!("/api/v1/auth/tokens/{}", minted.body["id"]), json!({})).await
         }
         "GET /api/v1/users" => client.get("/api/v1/users").await,

@@ -826,3 +826,37 @@ async fn returned_reports_stay_open_and_unlocks_open_only_what_is_closed() {
     })
     .await;
 }
+
+/// Issue 16: a workbook of a few kilobytes with cells in A1 and XFD1048576 made the spreadsheet
+/// reader allocate about 550 GB and abort the process. Both uploads that read workbooks (a
+/// roster, a district's figures) now refuse any cell beyond their bounds with 413, and the
+/// server goes on serving.
+#[tokio::test]
+async fn a_workbook_with_a_far_cell_is_refused_and_the_server_keeps_serving() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
+        let q =
+            Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Decree092019).unwrap().id;
+        const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        for (row, column) in [(1_048_575u32, 16_383u16), (1_048_575, 0), (0, 16_383)] {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            sheet.write_string(0, 0, "Mã đơn vị").unwrap();
+            sheet.write_string(row, column, "x").unwrap();
+            let file = book.save_to_buffer().unwrap();
+            assert!(file.len() < 10_000);
+            for url in [
+                "/api/v1/teams/import".to_string(),
+                format!("/api/v1/units/547/submissions/binh-dinh-bao-cao-quy/{q}/xlsx"),
+            ] {
+                let r = app.post_bytes(&url, XLSX, file.clone()).await;
+                assert_eq!(r.status, 413, "{url} ({row}, {column}): {:?}", r.body);
+                let message = r.body["error"]["message"].as_str().unwrap_or_default().to_string();
+                assert!(message.contains(&format!("row {}, column {}", row + 1, column + 1)), "{message}");
+            }
+        }
+        assert_eq!(app.get("/health").await.status, 200);
+    })
+    .await;
+}

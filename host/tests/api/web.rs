@@ -15,6 +15,8 @@ use crate::teams::team;
 struct Browser<'a> {
     app: &'a TestApp,
     cookies: BTreeMap<String, String>,
+    /// The form token of the last page with a form.
+    token: Option<String>,
 }
 
 struct Page {
@@ -25,7 +27,7 @@ struct Page {
 
 impl<'a> Browser<'a> {
     fn new(app: &'a TestApp) -> Self {
-        Browser { app, cookies: BTreeMap::new() }
+        Browser { app, cookies: BTreeMap::new(), token: None }
     }
 
     async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Page {
@@ -49,6 +51,9 @@ impl<'a> Browser<'a> {
             .unwrap_or_default();
         let body =
             String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        if let Some(rest) = body.split("name=\"csrf\" value=\"").nth(1) {
+            self.token = rest.split('"').next().map(str::to_string);
+        }
         Page { status, location, body }
     }
 
@@ -56,8 +61,10 @@ impl<'a> Browser<'a> {
         self.send(Request::get(path), Body::empty()).await
     }
 
+    /// The form token of the last page that had a form, as a browser would post it; before
+    /// any, the CSRF cookie (what the sign-in form carries).
     fn csrf(&self) -> String {
-        self.cookies.get("sohoa_csrf").cloned().unwrap_or_default()
+        self.token.clone().unwrap_or_else(|| self.cookies.get("sohoa_csrf").cloned().unwrap_or_default())
     }
 
     /// Posts a form with this browser's CSRF token (unless the form sets `csrf` itself).
@@ -88,6 +95,8 @@ impl<'a> Browser<'a> {
         let p =
             self.post("/login", &[("username", username), ("password", PASSWORD), ("next", "/home")]).await;
         assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/home"), "{}", p.body);
+        // As a browser follows the redirect: the page carries the session's form token.
+        self.get("/home").await;
     }
 }
 
@@ -135,6 +144,20 @@ async fn pages_need_signing_in_and_forms_need_their_token() {
         assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/home"));
         let home = b.get("/home").await;
         assert!(home.body.contains("Xin chào"));
+        // Signed in, the form token is bound to the session: it is not the cookie's, and it is
+        // worth nothing in another session, even one from the same browser cookie.
+        let token = b.csrf();
+        assert_eq!(token.len(), 64);
+        assert_ne!(token, b.cookies["sohoa_csrf"]);
+        let mut other = Browser::new(&app);
+        other.cookies.insert("sohoa_csrf".into(), b.cookies["sohoa_csrf"].clone());
+        other.sign_in("vhtt").await;
+        other.get("/home").await;
+        assert_ne!(other.csrf(), token, "each session its own token");
+        let p = other.post("/logout", &[("csrf", token.as_str())]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "another session's token is refused");
+        let p = other.post("/logout", &[("csrf", other.cookies["sohoa_csrf"].clone().as_str())]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "the cookie's value is no longer the token");
         // Villages without a team name their commune ("Thôn 1" repeats from commune to commune).
         assert!(
             home.body.contains("Thôn Phú Thịnh</a> <span class=\"muted\">· Xã Bình Tường</span>"),
