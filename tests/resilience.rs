@@ -543,3 +543,106 @@ async fn sigterm_finishes_requests_in_flight_then_exits() {
     .unwrap();
     assert_eq!(rows, 6);
 }
+
+/// Passwords, session cookies, API tokens and password hashes never reach the log, even at
+/// `debug`: a full session of sign-ins (right and wrong, API and web form), a token minted and
+/// used, a password reset, is run against a server logging at debug, and its log is searched.
+#[tokio::test]
+async fn secrets_never_reach_the_log() {
+    let dir = demo_dir();
+    let log_path = dir.path().join("server.log");
+    let mut cmd = sohoa(dir.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]).env("RUST_LOG", "debug");
+    let server = start_with_stderr(cmd, std::fs::File::create(&log_path).unwrap().into());
+    let url = server.url.clone();
+    let client = reqwest::Client::new();
+    const WRONG: &str = "Sai-Mật-Khẩu-Bí-Mật-9";
+    const NEW: &str = "Mật-Khẩu-Mới-Rất-Bí-Mật-2026";
+    let wrong = client
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&json!({"username": "tayson.xem", "password": WRONG}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let admin = login(&client, &url, "tinh.admin").await;
+    let minted: Value = client
+        .post(format!("{url}/api/v1/auth/tokens"))
+        .header("cookie", &admin)
+        .json(&json!({"name": "nhật ký", "password": "Demo@TaySon-2022"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = minted["token"].as_str().unwrap().to_string();
+    let me = client.get(format!("{url}/api/v1/auth/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    let users: Value = client
+        .get(format!("{url}/api/v1/users"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let viewer =
+        users.as_array().unwrap().iter().find(|u| u["username"] == "tayson.xem").unwrap()["id"].clone();
+    let reset = client
+        .patch(format!("{url}/api/v1/users/{viewer}"))
+        .bearer_auth(&token)
+        .json(&json!({"password": NEW}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200, "{:?}", reset.text().await);
+    // The web sign-in form, with the new password.
+    let page = client.get(format!("{url}/login")).send().await.unwrap();
+    let csrf_cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = csrf_cookie.split_once('=').unwrap().1.to_string();
+    let form = client
+        .post(format!("{url}/login"))
+        .header("cookie", &csrf_cookie)
+        .form(&[("csrf", csrf.as_str()), ("username", "tayson.xem"), ("password", NEW), ("next", "/home")])
+        .send()
+        .await
+        .unwrap();
+    assert!(form.status().is_success() || form.status().is_redirection(), "{}", form.status());
+    drop(server);
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("signed in"), "the log was written at debug: {} bytes", log.len());
+    let session = admin.split_once('=').unwrap().1;
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'tinh.admin'")
+        .fetch_one(&mut sqlite(dir.path()).await)
+        .await
+        .unwrap();
+    for (what, secret) in [
+        ("the demo password", "Demo@TaySon-2022"),
+        ("a wrong password", WRONG),
+        ("a new password", NEW),
+        ("a session secret", session),
+        ("an API token", token.as_str()),
+        ("the token's secret part", token.trim_start_matches("sohoa_")),
+        ("a password hash", hash.as_str()),
+        ("any argon2 hash", "$argon2"),
+    ] {
+        assert!(!log.contains(secret), "{what} is in the log");
+        let encoded: String = url_encoded(secret);
+        assert!(!log.contains(&encoded), "{what} (URL-encoded) is in the log");
+    }
+}
+
+fn url_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

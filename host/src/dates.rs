@@ -58,6 +58,25 @@ pub fn today_iso() -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Issue 16: every day from 1900 to 2200 reads back from `dd/mm/yyyy`, `d/m/yyyy` and
+        /// ISO; any other text is None or a real date, never a panic.
+        #[test]
+        fn dates_read_back_in_every_written_form(days in 0i64..(300 * 366)) {
+            let date = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(days);
+            proptest::prop_assert_eq!(parse(&display(date)), Some(date));
+            proptest::prop_assert_eq!(parse(&iso(date)), Some(date));
+            let short = format!("{}/{}/{}", date.day(), date.month(), date.year());
+            proptest::prop_assert_eq!(parse(&short), Some(date));
+            proptest::prop_assert_eq!(parse(&format!(" {}.{}.{} ", date.day(), date.month(), date.year())), Some(date));
+        }
+
+        #[test]
+        fn any_text_is_a_date_or_none(text in ".{0,16}") {
+            let _ = parse(&text);
+        }
+    }
+
     #[test]
     fn parses_both_forms_and_rejects_impossible_dates() {
         let d = NaiveDate::from_ymd_opt(2022, 7, 5).unwrap();

@@ -270,6 +270,40 @@ mod tests {
         assert_eq!(&xlsx[..2], b"PK");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 64, ..Default::default() })]
+        /// Issue 16: any text a plugin may put in a document (markup, control characters,
+        /// long words, empty cells, ragged rows) lays out in every format without a panic, and
+        /// HTML never carries it as markup.
+        #[test]
+        fn any_text_lays_out_in_every_format(
+            texts in proptest::collection::vec(".{0,40}", 1..12),
+            widths in proptest::collection::vec(0usize..6, 0..8),
+        ) {
+            let mut letter = sample();
+            let t = |i: usize| texts[i % texts.len()].clone();
+            letter.doc.issuer = format!("{}\n{}", t(0), t(1));
+            letter.doc.subject = t(2);
+            letter.place = t(3);
+            letter.doc.blocks = vec![
+                Block::Heading(t(4)),
+                Block::Paragraph(format!("<script>{}</script>", t(5))),
+                Block::Table(crate::plugins::types::Table {
+                    header: (0..widths.first().copied().unwrap_or(0)).map(t).collect(),
+                    rows: widths.iter().map(|w| (0..*w).map(|i| t(i + 6)).collect()).collect(),
+                }),
+                Block::Recipients(texts.clone()),
+                Block::Signature(Signature { authority: t(7), title: t(8), name: t(9) }),
+            ];
+            let html = String::from_utf8(render(&letter, Format::Html, &no_pdf()).unwrap()).unwrap();
+            proptest::prop_assert!(!html.contains("<script>"));
+            for format in [Format::Docx, Format::Xlsx] {
+                let bytes = render(&letter, format, &no_pdf()).unwrap();
+                proptest::prop_assert_eq!(&bytes[..2], b"PK");
+            }
+        }
+    }
+
     #[tokio::test]
     async fn layouts_queue_and_answer_busy_past_their_wait() {
         let layouts = Layouts::new(1, std::time::Duration::from_millis(50));

@@ -126,6 +126,26 @@ mod tests {
         book.save_to_buffer().unwrap()
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 48, ..Default::default() })]
+        /// Issue 16: cells anywhere on a sheet are read back in place within the bounds, or the
+        /// file is refused with 413; never a panic or an allocation past the bounds.
+        #[test]
+        fn cells_anywhere_read_back_or_are_refused(cells in proptest::collection::vec((0u32..1_048_576, 0u16..16_384, "[a-zà-ỹ ]{1,8}"), 1..20)) {
+            let book = workbook(&cells.iter().map(|(r, c, t)| (*r, *c, t.as_str())).collect::<Vec<_>>());
+            match first_sheet(&book, 1000) {
+                Ok(sheet) => {
+                    for (r, c, t) in &cells {
+                        let last = cells.iter().rev().find(|(r2, c2, _)| r2 == r && c2 == c).unwrap();
+                        let got = &sheet.rows[*r as usize + 1 - sheet.first_row][*c as usize];
+                        proptest::prop_assert_eq!(got.to_string(), last.2.clone(), "{} at {},{}", t, r, c);
+                    }
+                }
+                Err(e) => proptest::prop_assert!(matches!(e, Error::PayloadTooLarge(_)), "{:?}", e),
+            }
+        }
+    }
+
     #[test]
     fn a_far_cell_is_refused_before_anything_is_held() {
         // Issue 16: A1 and XFD1048576 made calamine's dense grid ask for ~17 billion cells.

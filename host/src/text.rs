@@ -186,6 +186,43 @@ pub fn parse_number(cell: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Issue 16: every number written the Vietnamese way (`1.234.567,89`) or plainly reads
+        /// back as itself; any other text gives None or a number, never a panic, and only text
+        /// made of digits, '.', ',' and one leading '-' is ever a number.
+        #[test]
+        fn vietnamese_numbers_read_back(whole in 0u64..1_000_000_000_000, frac in proptest::option::of(0u32..1000), negative: bool) {
+            let digits = whole.to_string();
+            let mut grouped = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push('.');
+                }
+                grouped.push(c);
+            }
+            let (text, plain, value) = match frac {
+                Some(f) => (format!("{grouped},{f:03}"), format!("{digits},{f:03}"), whole as f64 + f as f64 / 1000.0),
+                None => (grouped.clone(), digits.clone(), whole as f64),
+            };
+            let sign = if negative { -1.0 } else { 1.0 };
+            for written in [text, plain] {
+                let written = if negative { format!("-{written}") } else { written };
+                let read = parse_number(&written);
+                proptest::prop_assert!(read.is_some(), "{} did not read", written);
+                proptest::prop_assert!((read.unwrap() - sign * value).abs() <= 1e-9 * value.max(1.0), "{}", written);
+            }
+        }
+
+        #[test]
+        fn only_numbers_read_as_numbers(text in ".{0,24}") {
+            if parse_number(&text).is_some() {
+                let t = text.trim();
+                let body = t.strip_prefix('-').unwrap_or(t);
+                proptest::prop_assert!(body.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ','), "{:?}", text);
+            }
+        }
+    }
+
     #[test]
     fn numbers_as_vietnamese_write_them() {
         assert_eq!(parse_number("1.234"), Some(1234.0));

@@ -45,8 +45,13 @@ impl Drop for Server {
 }
 
 /// Starts the command and waits for its "listening on" line.
-pub fn start(mut cmd: Command) -> Server {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start sohoa");
+pub fn start(cmd: Command) -> Server {
+    start_with_stderr(cmd, Stdio::inherit())
+}
+
+/// [`start`], with the server's log (stderr) going to `stderr`.
+pub fn start_with_stderr(mut cmd: Command, stderr: Stdio) -> Server {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).spawn().expect("start sohoa");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

