@@ -646,3 +646,112 @@ fn url_encoded(text: &str) -> String {
         })
         .collect()
 }
+
+/// The server's resident set in bytes, from /proc/PID/status (Linux).
+fn rss_of(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
+/// Least-squares slope of (seconds, bytes) samples, in MiB per minute.
+fn slope_mib_per_minute(samples: &[(f64, u64)]) -> f64 {
+    let n = samples.len() as f64;
+    let (sx, sy) = samples.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + *y as f64));
+    let (mx, my) = (sx / n, sy / n);
+    let (num, den) = samples
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + (x - mx) * (*y as f64 - my), b + (x - mx) * (x - mx)));
+    if den == 0.0 { 0.0 } else { num / den * 60.0 / (1 << 20) as f64 }
+}
+
+/// Issue 16: a bounded mixed load on the real server (`SOHOA_SOAK_SECS`, 20 s by default; CI
+/// runs longer): eight clients reading team lists, teams and pages while two add and edit
+/// members and one saves a report draft. Zero 5xx answers; p50/p99 and the RSS slope are
+/// printed (docs/RELIABILITY.md keeps the figures), and RSS may not climb by more than 200 MiB.
+#[tokio::test]
+async fn a_mixed_load_gets_no_5xx_and_memory_stays_flat() {
+    let secs: u64 = std::env::var("SOHOA_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let dir = demo_dir();
+    let server = serve(dir.path());
+    let url = server.url.clone();
+    let pid = server.child.id();
+    let client = reqwest::Client::new();
+    let admin = login(&client, &url, "tinh.admin").await;
+    let officer = login(&client, &url, "binhtuong.xa").await;
+    let team = a_team(&client, &url, &admin).await;
+    let period = current_quarter();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut clients = Vec::new();
+    for c in 0..11usize {
+        let (client, url, admin, officer, period) =
+            (client.clone(), url.clone(), admin.clone(), officer.clone(), period.clone());
+        clients.push(tokio::spawn(async move {
+            let mut seen: Vec<(u16, Duration)> = Vec::new();
+            let mut n = 0usize;
+            while Instant::now() < deadline {
+                n += 1;
+                let started = Instant::now();
+                let request = match c {
+                    0..=2 => client
+                        .get(format!("{url}/api/v1/teams?unit=547&per_page=50"))
+                        .header("cookie", &admin),
+                    3..=4 => client.get(format!("{url}/api/v1/teams/{team}")).header("cookie", &admin),
+                    5 => client.get(format!("{url}/home")).header("cookie", &admin),
+                    6 => client.get(format!("{url}/units/547")).header("cookie", &admin),
+                    7 => client.get(format!("{url}/health")),
+                    8 => client
+                        .post(format!("{url}/api/v1/members?{OVERRIDE}"))
+                        .header("cookie", &admin)
+                        .json(&member_body(team, 300_000 + n)),
+                    9 => client
+                        .get(format!("{url}/api/v1/members?team={team}&per_page=50"))
+                        .header("cookie", &admin),
+                    _ => client
+                        .put(format!("{url}/api/v1/units/21835/submissions/{TEMPLATE}/{period}"))
+                        .header("cookie", &officer)
+                        .json(&json!({"figures": {"ho_duoc_huong_dan": n}, "submit": false})),
+                };
+                let status = request.send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+                seen.push((status, started.elapsed()));
+            }
+            seen
+        }));
+    }
+    let mut rss = Vec::new();
+    let began = Instant::now();
+    while Instant::now() < deadline {
+        rss.push((began.elapsed().as_secs_f64(), rss_of(pid)));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let mut all = Vec::new();
+    for c in clients {
+        all.extend(c.await.unwrap());
+    }
+    let failed: Vec<u16> = all.iter().map(|(s, _)| *s).filter(|s| *s >= 500 || *s == 0).collect();
+    let mut times: Vec<Duration> = all.iter().map(|(_, t)| *t).collect();
+    times.sort();
+    let pick = |q: usize| times[(times.len() * q / 100).min(times.len() - 1)];
+    let slope = slope_mib_per_minute(&rss);
+    let (first, last) = (rss.first().unwrap().1 >> 20, rss.last().unwrap().1 >> 20);
+    eprintln!(
+        "soak {secs} s: {} requests ({:.0}/s), p50 {:?}, p99 {:?}, {} 5xx or failed; RSS {first} -> {last} MiB, slope {slope:.1} MiB/min",
+        all.len(),
+        all.len() as f64 / secs as f64,
+        pick(50),
+        pick(99),
+        failed.len()
+    );
+    assert!(failed.is_empty(), "5xx or failed requests: {failed:?}");
+    assert!(
+        all.iter().all(|(s, _)| (200..300).contains(s)),
+        "every answer a success: {:?}",
+        all.iter().filter(|(s, _)| !(200..300).contains(s)).take(5).collect::<Vec<_>>()
+    );
+    assert!(last < first + 200, "RSS grew from {first} to {last} MiB");
+}

@@ -190,17 +190,24 @@ fn accept(
     }
 }
 
+/// A plugin's own text quoted in a refusal: its first 64 characters, so a 10 KB id is not
+/// echoed back whole.
+fn shown(text: &str) -> String {
+    let head: String = text.chars().take(64).collect();
+    if head.len() < text.len() { format!("{head}…") } else { head }
+}
+
 /// The metadata's own rules: id, canonical semantic version, a name and a kind, distinct
 /// parameter names.
 fn validate(meta: h::Metadata) -> std::result::Result<h::Metadata, PluginFailure> {
     let bad = |why: String| PluginFailure::Invalid(format!("metadata: {why}"));
     if !valid_id(&meta.id) {
-        return Err(bad(format!("id '{}' must be 2-64 lower-case letters, digits or '-'", meta.id)));
+        return Err(bad(format!("id '{}' must be 2-64 lower-case letters, digits or '-'", shown(&meta.id))));
     }
     if !valid_version(&meta.version) {
         return Err(bad(format!(
             "version '{}' must be a semantic version in canonical form, such as 1.2.3 or 1.3.0-rc.1 (no leading zeros)",
-            meta.version
+            shown(&meta.version)
         )));
     }
     if meta.name.trim().is_empty() || meta.kinds.is_empty() {
@@ -208,7 +215,7 @@ fn validate(meta: h::Metadata) -> std::result::Result<h::Metadata, PluginFailure
     }
     let mut names = std::collections::HashSet::new();
     if let Some(p) = meta.params.iter().find(|p| !names.insert(p.name.as_str()) || p.name.is_empty()) {
-        return Err(bad(format!("parameter '{}' is empty or declared twice", p.name)));
+        return Err(bad(format!("parameter '{}' is empty or declared twice", shown(&p.name))));
     }
     if let Some(form) = &meta.report_form {
         validate_form(&meta, form).map_err(|why| bad(format!("report form: {why}")))?;
@@ -418,6 +425,20 @@ pub async fn component(conn: &mut AnyConnection, sha256: &str) -> Result<Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 16: ids are slugs (no paths, spaces, diacritics or 10 KB), quoted short when refused.
+    #[test]
+    fn ids_are_slugs_and_refusals_quote_them_short() {
+        for good in ["hostile", "binh-dinh-ke-hoach-77", "a1"] {
+            assert!(valid_id(good), "{good}");
+        }
+        let long = "a".repeat(10_000);
+        for bad in ["", "a", "../x", "a b", "tổ", "A-B", "x/y", "a\0b", long.as_str()] {
+            assert!(!valid_id(bad), "{bad:?}");
+        }
+        assert_eq!(shown("ngắn"), "ngắn");
+        assert_eq!(shown(&long).chars().count(), 65);
+    }
 
     /// Issue 11, fault 7: versions are semantic versions, in one spelling, ordered as such.
     #[test]

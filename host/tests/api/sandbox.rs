@@ -159,3 +159,98 @@ async fn simultaneous_uploads_install_once() {
     })
     .await;
 }
+
+/// The impostor test plugin (`plugins/tests/impostor`) built with `env`: its id, version or
+/// misbehaviour are fixed when it is compiled. Builds run one at a time into the workspace's
+/// wasm target folder; cargo rebuilds the crate when the variables change.
+fn impostor(env: &[(&str, &str)]) -> Vec<u8> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = root.join("target").join("wasm");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.args(["rustc", "--lib", "--crate-type", "cdylib", "--profile", "plugin", "--target"])
+        .arg(sohoa::plugins::build::WASM_TARGET)
+        .arg("--manifest-path")
+        .arg(root.join("plugins/tests/impostor/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target);
+    for name in ["IMPOSTOR_ID", "IMPOSTOR_VERSION", "IMPOSTOR_MODE"] {
+        cmd.env_remove(name);
+    }
+    cmd.envs(env.iter().copied());
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let core =
+        std::fs::read(target.join(sohoa::plugins::build::WASM_TARGET).join("plugin/impostor.wasm")).unwrap();
+    sohoa::plugins::build::componentize(&core).unwrap()
+}
+
+/// Issue 16, hostile plugins kept as regression tests: a component claiming an installed
+/// plugin's id and version with other code, ids that are not slugs (a path, spaces and
+/// diacritics, 10 KB), a `describe` that never returns, and a component importing what the host
+/// does not give (WASI) are each refused with a clear error; nothing is installed or replaced,
+/// and the server goes on serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lying_and_stalling_components_are_refused_and_change_nothing() {
+    let twin = impostor(&[]);
+    let long_id = "a".repeat(10_000);
+    let bad_ids: Vec<(String, Vec<u8>)> = ["../../etc/passwd", "tổ công nghệ", long_id.as_str()]
+        .iter()
+        .map(|id| (id.chars().take(40).collect(), impostor(&[("IMPOSTOR_ID", id)])))
+        .collect();
+    let stalls = impostor(&[("IMPOSTOR_MODE", "describe-loop")]);
+    // A hand-written component that exports the rules interface's name and imports WASI.
+    let wasi = wat::parse_str(
+        r#"(component
+             (import "wasi:cli/environment@0.2.0" (instance))
+             (instance $rules)
+             (export "sohoa:plugin/rules@0.2.0" (instance $rules)))"#,
+    )
+    .unwrap();
+    let settings = vec![("plugins.fuel", "50000000".to_string()), ("plugins.timeout_ms", "1000".to_string())];
+    each_backend_with(settings, |app| {
+        let (twin, bad_ids, stalls, wasi) = (twin.clone(), bad_ids.clone(), stalls.clone(), wasi.clone());
+        async move {
+            app.seed_units().await;
+            crate::harness::install_hostile(&app).await;
+            let original = app.get("/api/v1/plugins/hostile/0.1.0").await;
+            assert_eq!(original.status, 200);
+
+            let r = app.post_bytes("/api/v1/plugins", "application/wasm", twin).await;
+            assert_eq!(r.status, 409, "{:?}", r.body);
+            assert!(r.message().contains("already installed with different content"), "{}", r.message());
+            let after = app.get("/api/v1/plugins/hostile/0.1.0").await;
+            assert_eq!(after.body["sha256"], original.body["sha256"], "the installed plugin is untouched");
+
+            for (id, bytes) in bad_ids {
+                let r = app.post_bytes("/api/v1/plugins", "application/wasm", bytes).await;
+                assert_eq!((r.status.as_u16(), r.code()), (422, "plugin_invalid"), "{id}: {:?}", r.body);
+                assert!(r.message().contains("lower-case letters"), "{id}: {}", r.message());
+                assert!(
+                    r.message().len() < 1000,
+                    "the refusal does not echo a 10 KB id whole: {}",
+                    r.message().chars().rev().take(300).collect::<String>().chars().rev().collect::<String>()
+                );
+            }
+
+            let started = std::time::Instant::now();
+            let r = app.post_bytes("/api/v1/plugins", "application/wasm", stalls).await;
+            assert!(matches!(r.status.as_u16(), 422 | 502), "{:?}", r.body);
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "stopped by fuel or the deadline: {:?}",
+                started.elapsed()
+            );
+
+            let r = app.post_bytes("/api/v1/plugins", "application/wasm", wasi).await;
+            assert_eq!((r.status.as_u16(), r.code()), (422, "plugin_invalid"), "{:?}", r.body);
+            assert!(r.message().contains("wasi:cli/environment"), "{}", r.message());
+
+            assert_eq!(app.count("plugins").await, 1, "only the hostile plugin itself");
+            assert_eq!(app.anonymous().get("/health").await.status, 200);
+        }
+    })
+    .await;
+}

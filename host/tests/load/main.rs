@@ -229,3 +229,53 @@ async fn parallel_renders_do_not_stall_health() {
     })
     .await;
 }
+
+/// This process's resident set, in bytes (Linux: the second field of /proc/self/statm, in pages).
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096
+}
+
+/// Issue 16: a plugin that grows its memory toward wasm32's 4 GiB (here allowed all of it) is
+/// stopped at the limit with a clear 502, and the host's resident memory comes back to where it
+/// was: the instance's memory is released after each call, three calls in a row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_grown_toward_4_gib_is_given_back() {
+    let _alone = ALONE.lock().await;
+    let settings = vec![
+        ("plugins.memory_bytes", (4u64 << 30).to_string()),
+        ("plugins.fuel", "1000000000000".to_string()),
+        ("plugins.timeout_ms", "60000".to_string()),
+        ("server.request_timeout_secs", "120".to_string()),
+    ];
+    each_backend_with(settings, |app| async move {
+        app.seed_units().await;
+        install_hostile(&app).await;
+        let hoarder = team(&app, "21820").await;
+        bind_hostile(&app, "21820", "grow").await;
+        let uri = format!("/api/v1/teams/{hoarder}/check");
+        // One call first, so that code, caches and the pool are as they will stay.
+        let first = app.post(&uri, json!({})).await;
+        assert_eq!(first.status, 502, "{:?}", first.body);
+        let baseline = rss_bytes();
+        for round in 0..3 {
+            let started = Instant::now();
+            let r = app.post(&uri, json!({})).await;
+            assert_eq!(r.status, 502, "{:?}", r.body);
+            let message = r.body["error"]["message"].as_str().unwrap_or_default().to_string();
+            assert!(message.contains("bytes of memory"), "{message}");
+            let after = rss_bytes();
+            eprintln!(
+                "{}: round {round}: grew to the 4 GiB limit in {:?}; RSS {} MiB before, {} MiB after",
+                app.backend,
+                started.elapsed(),
+                baseline >> 20,
+                after >> 20
+            );
+            assert!(after < baseline + (128 << 20), "RSS {after} after, {baseline} before ({})", app.backend);
+        }
+        assert_eq!(app.anonymous().get("/health").await.status, 200);
+    })
+    .await;
+}
