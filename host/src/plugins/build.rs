@@ -649,3 +649,47 @@ fn form_facts(f: &h::ReportForm) -> Vec<String> {
 fn serde_word<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 128, ..Default::default() })]
+        /// Issue 16: the fixture reader (`sohoa plugin test`) takes any text: a file parses
+        /// or is refused with an error, never a panic.
+        #[test]
+        fn any_text_is_a_fixture_file_or_an_error(text in "(\\[\\[case\\]\\]\\n|name = \".{0,8}\"\\n|kind = \"[a-z]{0,12}\"\\n|\\[\\[case.teams\\]\\]\\n|id = -?[0-9]{1,20}\\n|.{0,20}\\n){0,12}") {
+            let _ = toml::from_str::<FixtureFile>(&text);
+        }
+
+        /// Any values in a fixture's team (dates, words, kinds, ages) become the plugin's team
+        /// or a `BuildError::Fixture` naming what is wrong; never a panic.
+        #[test]
+        fn any_fixture_team_converts_or_names_the_problem(
+            kind in ".{0,10}|commune|village",
+            words in proptest::collection::vec(".{0,12}|leader|member|youth_union|male|female", 4),
+            dates in proptest::collection::vec(proptest::option::of(".{0,12}|2022-07-01|01/07/2022|2022-02-30"), 2),
+            age in proptest::option::of(proptest::prelude::any::<u32>()),
+            id in proptest::prelude::any::<i64>(),
+        ) {
+            let member = FixtureMember {
+                id,
+                name: words[0].clone(),
+                position: words[1].clone(),
+                affiliation: words[2].clone(),
+                age,
+                gender: Some(words[3].clone()),
+                skills: words.clone(),
+                joined_on: dates[0].clone(),
+                left_on: dates[1].clone(),
+            };
+            let team = FixtureTeam { id, kind: kind.clone(), name: words[0].clone(), members: vec![member] };
+            match fixture_team(&team) {
+                Ok(_) => {}
+                Err(BuildError::Fixture(message)) => proptest::prop_assert!(!message.is_empty()),
+                Err(other) => proptest::prop_assert!(false, "{:?}", other),
+            }
+        }
+    }
+}

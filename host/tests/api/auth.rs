@@ -369,3 +369,50 @@ async fn tokens_need_the_password_again_and_accounts_change_only_with_every_role
     })
     .await;
 }
+
+/// Issue 16, session fixation: signing in always makes a new session, whatever session cookie
+/// the browser brought (one planted by an attacker, or the user's own live one); a planted value
+/// never becomes a session, and signing in again leaves the earlier session as it was (each
+/// ends on its own).
+#[tokio::test]
+async fn signing_in_always_makes_a_new_session() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        app.user("co.dinh", "viewer", Some("547"), None).await;
+        let sign_in = |cookie: Option<String>| {
+            let mut req = Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json");
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            let mut req = req.body(Body::from(json!({"username": "co.dinh", "password": PASSWORD}).to_string())).unwrap();
+            req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 9], 1))));
+            req
+        };
+        let secret_of = |response: &axum::response::Response| {
+            let set = response.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+            set.split(';').next().unwrap().trim_start_matches("sohoa_session=").to_string()
+        };
+        let me = |secret: &str| {
+            Request::get("/api/v1/auth/me").header(header::COOKIE, format!("sohoa_session={secret}")).body(Body::empty()).unwrap()
+        };
+        let planted = format!("sohoa_{}", "ab".repeat(32));
+        let first = tower::ServiceExt::oneshot(app.router.clone(), sign_in(Some(format!("sohoa_session={planted}")))).await.unwrap();
+        assert_eq!(first.status(), 200);
+        let first = secret_of(&first);
+        assert_ne!(first, planted, "the planted value is not adopted");
+        assert_eq!(app.anonymous().request(me(&planted)).await.status, 401);
+        assert_eq!(app.anonymous().request(me(&first)).await.status, 200);
+
+        let second = tower::ServiceExt::oneshot(app.router.clone(), sign_in(Some(format!("sohoa_session={first}")))).await.unwrap();
+        let second = secret_of(&second);
+        assert_ne!(second, first, "a new session at every sign-in");
+        let sessions: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'co.dinh' AND s.kind = 'session'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(sessions, 2);
+    })
+    .await;
+}

@@ -254,3 +254,140 @@ async fn lying_and_stalling_components_are_refused_and_change_nothing() {
     })
     .await;
 }
+
+/// LEB128 of `n` (unsigned).
+fn leb(mut n: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Reads an unsigned LEB128 at `*at`, moving past it.
+fn read_leb(bytes: &[u8], at: &mut usize) -> u64 {
+    let (mut n, mut shift) = (0u64, 0);
+    loop {
+        let byte = bytes[*at];
+        *at += 1;
+        n |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return n;
+        }
+        shift += 7;
+    }
+}
+
+/// The hostile plugin's core module with a `start` function whose body is `body` (wasm code
+/// after the locals, without the final `end`): it runs when the module is instantiated, before
+/// any export is called. The SDK cannot make such a plugin, so the module is edited here: a
+/// `[] -> []` type, the function, its code and a start section are appended, and the module is
+/// made a component again.
+fn with_start(body: &[u8]) -> Vec<u8> {
+    component("hostile"); // builds the core module too
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = root.join("target/wasm").join(sohoa::plugins::build::WASM_TARGET).join("plugin/hostile.wasm");
+    let core = std::fs::read(path).unwrap();
+    assert_eq!(&core[..8], b"\0asm\x01\0\0\0");
+    // The sections, as (id, payload).
+    let mut sections: Vec<(u8, Vec<u8>)> = Vec::new();
+    let mut at = 8;
+    while at < core.len() {
+        let id = core[at];
+        at += 1;
+        let size = read_leb(&core, &mut at) as usize;
+        sections.push((id, core[at..at + size].to_vec()));
+        at += size;
+    }
+    // Counts: types, imported functions, defined functions.
+    let count =
+        |id: u8| sections.iter().find(|(i, _)| *i == id).map(|(_, p)| read_leb(p, &mut 0)).unwrap_or(0);
+    let types = count(1);
+    let defined = count(3);
+    let mut imported_functions = 0;
+    if let Some((_, p)) = sections.iter().find(|(i, _)| *i == 2) {
+        let mut at = 0;
+        for _ in 0..read_leb(p, &mut at) {
+            for _ in 0..2 {
+                let len = read_leb(p, &mut at) as usize;
+                at += len;
+            }
+            let kind = p[at];
+            at += 1;
+            assert_eq!(kind, 0, "a plugin imports functions only");
+            read_leb(p, &mut at);
+            imported_functions += 1;
+        }
+    }
+    let append = |payload: &[u8], extra: &[u8]| {
+        let mut at = 0;
+        let n = read_leb(payload, &mut at);
+        let mut out = leb(n + 1);
+        out.extend_from_slice(&payload[at..]);
+        out.extend_from_slice(extra);
+        out
+    };
+    let mut code = vec![0u8]; // no locals
+    code.extend_from_slice(body);
+    code.push(0x0b);
+    let mut entry = leb(code.len() as u64);
+    entry.extend(code);
+    let start = imported_functions + defined;
+    let mut edited: Vec<(u8, Vec<u8>)> = Vec::new();
+    for (id, payload) in sections {
+        // The start section goes before the first of element, data count, code, data.
+        if matches!(id, 9..=12) && !edited.iter().any(|(i, _)| *i == 8) {
+            edited.push((8, leb(start)));
+        }
+        let payload = match id {
+            1 => append(&payload, &[0x60, 0, 0]),
+            3 => append(&payload, &leb(types)),
+            10 => append(&payload, &entry),
+            _ => payload,
+        };
+        edited.push((id, payload));
+    }
+    let mut module = core[..8].to_vec();
+    for (id, payload) in edited {
+        module.push(id);
+        module.extend(leb(payload.len() as u64));
+        module.extend(payload);
+    }
+    sohoa::plugins::build::componentize(&module).unwrap()
+}
+
+/// Issue 16: a component whose start-up, before any export is called, loops or asks for all
+/// of wasm32's memory. The loop is stopped by the fuel, the allocation by `plugins.memory_bytes`;
+/// both are refused at install with a clear error, nothing is stored, and the server goes on
+/// serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_up_that_loops_or_allocates_is_contained() {
+    // loop (empty block type) br 0 end
+    let loops = with_start(&[0x03, 0x40, 0x0c, 0x00, 0x0b]);
+    // i32.const 65535 memory.grow 0 drop
+    let grows = with_start(&[0x41, 0xff, 0xff, 0x03, 0x40, 0x00, 0x1a]);
+    let settings = vec![("plugins.fuel", "50000000".to_string()), ("plugins.timeout_ms", "1000".to_string())];
+    each_backend_with(settings, |app| {
+        let (loops, grows) = (loops.clone(), grows.clone());
+        async move {
+            app.seed_units().await;
+            let started = std::time::Instant::now();
+            let r = app.post_bytes("/api/v1/plugins", "application/wasm", loops).await;
+            assert!(matches!(r.status.as_u16(), 422 | 502), "{:?}", r.body);
+            assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+            assert_eq!(app.count("plugins").await, 0, "nothing installed");
+
+            let r = app.post_bytes("/api/v1/plugins", "application/wasm", grows).await;
+            r.assert_error(502, "plugin_failed");
+            assert!(r.message().contains("bytes of memory"), "{}", r.message());
+            assert_eq!(app.count("plugins").await, 0, "nothing installed");
+            assert_eq!(app.anonymous().get("/health").await.status, 200);
+        }
+    })
+    .await;
+}
