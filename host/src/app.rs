@@ -47,6 +47,12 @@ impl Application {
         // Scripts and tests read this line to find the port.
         println!("sohoa listening on {url}");
         let db = self.state.db.clone();
+        // Findings are recomputed in the background while the server runs; on shutdown the
+        // batch in hand is finished (its rows are leased, so a kill loses nothing either).
+        let (stop_refresher, stop) = tokio::sync::watch::channel(false);
+        let refresher = tokio::spawn(
+            crate::teams::findings::Refresher::new(db.clone(), self.state.plugins.clone()).run(stop),
+        );
         let grace = Duration::from_secs(self.state.settings.server.request_timeout_secs + 5);
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
         let signal = async move {
@@ -70,6 +76,10 @@ impl Application {
                 Ok(())
             }
         };
+        let _ = stop_refresher.send(true);
+        if tokio::time::timeout(grace, refresher).await.is_err() {
+            tracing::warn!("the findings refresher did not finish its batch in the grace period");
+        }
         db.pool.close().await;
         tracing::info!("stopped");
         served

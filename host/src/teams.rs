@@ -15,6 +15,7 @@
 pub(crate) mod access;
 pub mod composition;
 pub mod export;
+pub mod findings;
 pub mod guarded;
 pub mod import;
 pub mod members;
@@ -141,6 +142,25 @@ pub(crate) fn push_placed_cte(sql: &mut Sql, date: &str) {
     sql.push(")");
 }
 
+/// `WITH … SELECT {columns} FROM teams t LEFT JOIN placed pl … {join} WHERE …`: the active
+/// teams placed on `date` in the `roots` subtrees, for counts and short lists over a scope
+/// (append more `AND …`, then ORDER BY / LIMIT). `{join}` may join more tables on `t.id`.
+pub(crate) fn active_in_scope(roots: &[i64], date: &str, columns: &str, join: &str) -> Sql {
+    let mut sql = Sql::default();
+    units::push_subtree_cte(&mut sql, roots, date);
+    sql.push(", ");
+    push_placed_cte(&mut sql, date);
+    sql.push(&format!(
+        " SELECT {columns} FROM teams t {PLACED_JOIN} {join} \
+          WHERE {PLACED_UNIT} IN (SELECT id FROM sub) AND t.status = 'active'"
+    ));
+    sql
+}
+
+/// SQL of the name of the unit a team of [`active_in_scope`] serves (its latest version).
+pub(crate) const PLACED_UNIT_NAME: &str = "(SELECT v.name FROM unit_versions v WHERE v.id = \
+    (SELECT MAX(w.id) FROM unit_versions w WHERE w.unit_id = COALESCE(pl.unit_id, t.unit_id)))";
+
 async fn fetch_team(conn: &mut AnyConnection, id: i64) -> Result<Option<TeamRow>> {
     let mut sql = Sql::new("");
     sql.push("WITH today(d) AS (SELECT ").bind(crate::dates::today_iso()).push(") ");
@@ -178,6 +198,8 @@ pub struct TeamFilter {
     pub status: Option<TeamStatus>,
     pub q: Option<String>,
     pub sort: TeamSort,
+    /// Only teams whose stored composition check (today's, [`findings`]) has an error finding.
+    pub failing: bool,
 }
 
 pub async fn list(
@@ -208,6 +230,9 @@ pub async fn list(
     }
     if let Some(q) = f.q.as_deref().map(text::fold).filter(|q| !q.is_empty()) {
         sql.push(" AND t.search_key LIKE ").bind(format!("%{}%", text::like_escape(&q))).push(" ESCAPE '\\'");
+    }
+    if f.failing {
+        sql.push(" AND t.id IN (SELECT team_id FROM team_checks WHERE errors > 0)");
     }
     let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
     sql.push(match f.sort {

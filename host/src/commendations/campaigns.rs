@@ -527,6 +527,7 @@ pub async fn evaluate(
         status: Some(TeamStatus::Active),
         q: None,
         sort: TeamSort::Unit,
+        failing: false,
     };
     let (teams, _) = crate::teams::list(&mut conn, &filter, i64::MAX, 0).await?;
     let unit_ids: Vec<i64> = {

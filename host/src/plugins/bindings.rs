@@ -231,6 +231,9 @@ pub async fn bind(
     .fetch_one(&mut *conn)
     .await?;
     let bound = binding(row);
+    if input.kind == Kind::Composition {
+        crate::teams::findings::mark_under(conn, unit_id).await?;
+    }
     let subject = match slot.as_str() {
         "" => format!("{unit_code}/{}", input.kind.as_str()),
         template => format!("{unit_code}/report/{template}"),
@@ -289,6 +292,9 @@ pub async fn unbind(
     .bind(&from)
     .execute(&mut *conn)
     .await?;
+    if key.kind == Kind::Composition {
+        crate::teams::findings::mark_under(conn, unit_id).await?;
+    }
     let subject = match slot.as_str() {
         "" => format!("{unit_code}/{}", key.kind.as_str()),
         template => format!("{unit_code}/report/{template}"),

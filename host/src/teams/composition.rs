@@ -38,7 +38,7 @@ impl From<&bindings::Resolved> for AppliedPlugin {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct Finding {
     pub team_id: i64,
     /// error (blocks changes), warning or info.

@@ -83,6 +83,8 @@ pub struct TeamListParams {
     q: Option<String>,
     /// "id" (default), "name" or "unit".
     sort: Option<TeamSort>,
+    /// Only teams whose composition check, as last computed for today, has an error finding.
+    failing: Option<bool>,
     /// 1-based page number (default 1).
     #[param(minimum = 1)]
     page: Option<u32>,
@@ -107,6 +109,7 @@ async fn list_teams(
         status: vocab::<TeamStatus>("status", q.status.as_deref())?,
         q: q.q,
         sort: q.sort.unwrap_or_default(),
+        failing: q.failing.unwrap_or(false),
     };
     let (items, total) = super::list(&mut conn, &filter, page.limit(), page.offset()).await?;
     Ok(ApiJson(page.wrap(items, total)))

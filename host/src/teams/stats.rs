@@ -134,22 +134,38 @@ fn blank(unit_code: String, unit_name: String, level: Level) -> Coverage {
     }
 }
 
-/// Of `team_ids`, those with no leader serving on `date`.
-pub async fn leaderless(conn: &mut AnyConnection, team_ids: &[i64], date: &str) -> Result<Vec<i64>> {
-    if team_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Sql::new("SELECT t.id FROM teams t WHERE t.id IN ");
-    sql.push_tuples(1, team_ids.len());
-    for id in team_ids {
-        sql.arg(*id);
-    }
-    sql.push(" AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.team_id = t.id AND m.position = 'leader' AND m.joined_on <= ")
-        .bind(date)
+/// A team as a short list shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TeamRef {
+    pub id: i64,
+    pub name: String,
+    pub unit_name: String,
+}
+
+/// The active teams of the `roots` subtrees with no leader serving on `date`: the first
+/// `limit` in Vietnamese name order, and how many there are. Errors: the database's.
+pub async fn leaderless_in(
+    conn: &mut AnyConnection,
+    roots: &[i64],
+    date: &str,
+    limit: i64,
+) -> Result<(Vec<TeamRef>, i64)> {
+    let query = |columns: &str| {
+        let mut sql = super::active_in_scope(roots, date, columns, "");
+        sql.push(
+            " AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.team_id = t.id AND m.position = 'leader' \
+              AND m.joined_on <= ",
+        )
+        .bind(date.to_string())
         .push(" AND (m.left_on IS NULL OR m.left_on > ")
-        .bind(date)
-        .push(")) ORDER BY t.id");
-    Ok(sql.query_scalar().fetch_all(&mut *conn).await?)
+        .bind(date.to_string())
+        .push("))");
+        sql
+    };
+    let total: i64 = query("COUNT(*)").query_scalar().fetch_one(&mut *conn).await?;
+    let mut sql = query(&format!("t.id, t.name, {} AS unit_name", super::PLACED_UNIT_NAME));
+    sql.push(" ORDER BY t.sort_key, t.id LIMIT ").bind(limit);
+    Ok((sql.query_as().fetch_all(&mut *conn).await?, total))
 }
 
 /// A commune or village with no active team of its own.

@@ -63,6 +63,7 @@ async fn campaign_page(
         status: Some(TeamStatus::Active),
         q: None,
         sort: crate::teams::TeamSort::Unit,
+        failing: false,
     };
     let (teams, _) = crate::teams::list(&mut conn, &filter, i64::MAX, 0).await?;
     let rows: Vec<Row> =

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{Signed, WebResult, page};
 use crate::api::AppState;
 use crate::auth::Action;
-use crate::teams::{composition, stats};
+use crate::teams::{findings, stats};
 use crate::units::UnitFilter;
 
 pub fn routes() -> Router<AppState> {
@@ -105,19 +105,24 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         let unit_id = principal.authorize_unit(&mut conn, Action::TeamsRead, &code).await?;
         let unit = crate::units::get(&mut conn, &code, &today).await?.unit;
         let lines = stats::by_child(&mut conn, unit_id, &today).await?;
-        let all_ids: Vec<i64> = lines.iter().flat_map(|l| l.team_ids.iter().copied()).collect();
-        let gathered = composition::gather(&mut conn, &state.plugins, &all_ids, &today).await;
-        // The connection goes back to the pool before any plugin runs.
         drop(conn);
-        let (checks, check_error) = match composition::judge_gathered(gathered, &state.plugins).await {
-            Ok(c) => (c, None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
+        // Stored findings (teams::findings); a few stale ones are checked now, many are left
+        // to the background and the page says so. A broken or busy plugin does not take the
+        // dashboard down: the stored findings are shown with the error.
+        let check_error = findings::refresh_scope(&state.db, &state.plugins, &[unit_id], &today)
+            .await
+            .err()
+            .map(|e| e.to_string());
+        let mut conn = state.db.pool.acquire().await?;
+        let summary = findings::summary(&mut conn, &[unit_id], &today).await?;
+        let check_error = match check_error {
+            None if summary.rule_failures > 0 => {
+                findings::first_failure(&mut conn, &[unit_id], &today).await?
+            }
+            other => other,
         };
-        let failing_ids: Vec<i64> = checks
-            .iter()
-            .filter(|c| c.findings.iter().any(|f| f.severity == "error"))
-            .map(|c| c.team_id)
-            .collect();
+        let failing_ids = findings::failing_ids(&mut conn, &[unit_id], &today).await?;
+        drop(conn);
 
         let coverage_rows: Vec<(String, f64, String, String)> = lines
             .iter()
@@ -164,6 +169,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
             members => lines.iter().map(|l| l.members).sum::<u32>(),
             coverage,
             failing => failing_ids.len(),
+            refreshing => summary.refreshing,
         };
         let unit = minijinja::context! { code => unit.code, name => unit.name };
         let choices: Vec<_> =

@@ -1,6 +1,7 @@
 //! The home page: each office's first actions (Home Affairs' emulation campaign first for
 //! Home Affairs, reports for Culture and Information, the commune's teams for a commune), then
-//! what needs attention in the user's scope, each count a link to its list.
+//! what needs attention in the user's scope, each count a link to its list. Counts come from
+//! indexed queries and stored findings ([`crate::teams::findings`]); lists show the first few.
 
 use axum::Router;
 use axum::extract::State;
@@ -11,20 +12,10 @@ use serde::Serialize;
 use super::{Signed, WebResult, page};
 use crate::api::AppState;
 use crate::auth::{Action, Role, Target};
-use crate::teams::{TeamFilter, composition, stats};
-use crate::vocab::TeamStatus;
+use crate::teams::{findings, stats};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/home", get(home))
-}
-
-#[derive(Serialize)]
-struct Failing {
-    team_id: i64,
-    team_name: String,
-    unit_name: String,
-    errors: usize,
-    first_message: String,
 }
 
 /// A first action on the home page: where it goes and its words.
@@ -42,13 +33,9 @@ struct Campaign {
     criteria: String,
 }
 
-#[derive(Serialize)]
-struct TeamRef {
-    id: i64,
-    name: String,
-    unit_name: String,
-}
-
+/// How many failing and leaderless teams to list; the counts say how many there are, and
+/// link to the whole lists. No page grows with the scope (a province has thousands of teams).
+const SHOWN: i64 = 20;
 /// How many uncovered units to list; the count says how many there are.
 const UNCOVERED_SHOWN: i64 = 20;
 
@@ -56,20 +43,24 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
     let built: WebResult = async {
         let principal = ctx.principal();
         let today = crate::dates::today_iso();
-        let mut conn = state.db.pool.acquire().await?;
-        let roots = principal.roots(&mut conn, Action::TeamsRead, None).await?;
-        let filter = TeamFilter {
-            roots: Some(roots.clone()),
-            as_of: today.clone(),
-            status: Some(TeamStatus::Active),
-            q: None,
-            sort: Default::default(),
+        let roots = {
+            let mut conn = state.db.pool.acquire().await?;
+            principal.roots(&mut conn, Action::TeamsRead, None).await?
         };
-        let (teams, team_total) = crate::teams::list(&mut conn, &filter, i64::MAX, 0).await?;
-        let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
-        // A broken plugin must not take the home page down with it: show what failed instead.
-        let gathered = composition::gather(&mut conn, &state.plugins, &ids, &today).await;
-        let leaderless_ids = stats::leaderless(&mut conn, &ids, &today).await?;
+        // Findings are stored (teams::findings): a few stale teams are checked now, many are
+        // left to the background and the page says they are being refreshed. A busy or broken
+        // plugin must not take the home page down with it: the stored findings are shown.
+        let mut check_error = findings::refresh_scope(&state.db, &state.plugins, &roots, &today)
+            .await
+            .err()
+            .map(|e| e.to_string());
+        let mut conn = state.db.pool.acquire().await?;
+        let summary = findings::summary(&mut conn, &roots, &today).await?;
+        if summary.rule_failures > 0 && check_error.is_none() {
+            check_error = findings::first_failure(&mut conn, &roots, &today).await?;
+        }
+        let failing = findings::failing(&mut conn, &roots, &today, SHOWN).await?;
+        let (leaderless, leaderless_total) = stats::leaderless_in(&mut conn, &roots, &today, SHOWN).await?;
         let (uncovered, uncovered_total) =
             stats::without_team(&mut conn, &roots, &today, UNCOVERED_SHOWN).await?;
         // Campaigns: the units where this user scores teams and criteria are in force.
@@ -97,32 +88,6 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
             }
         }
         let firsts = first_actions(&ctx, principal);
-
-        // The connection goes back to the pool before any plugin runs.
-        drop(conn);
-        let (checks, check_error) = match composition::judge_gathered(gathered, &state.plugins).await {
-            Ok(c) => (c, None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
-        };
-        let mut failing = Vec::new();
-        for (team, check) in teams.iter().zip(&checks) {
-            let errors: Vec<_> = check.findings.iter().filter(|f| f.severity == "error").collect();
-            if let (Some(first), Some(_)) = (errors.first(), &check.plugin) {
-                failing.push(Failing {
-                    team_id: team.id,
-                    team_name: team.name.clone(),
-                    unit_name: team.unit_name.clone(),
-                    errors: errors.len(),
-                    first_message: first.message.clone(),
-                });
-            }
-        }
-        let leaderless: Vec<TeamRef> = teams
-            .iter()
-            .filter(|t| leaderless_ids.contains(&t.id))
-            .map(|t| TeamRef { id: t.id, name: t.name.clone(), unit_name: t.unit_name.clone() })
-            .collect();
-        let mut conn = state.db.pool.acquire().await?;
         let guidance: Vec<_> = crate::guidance::for_principal(&mut conn, principal)
             .await?
             .iter()
@@ -135,7 +100,9 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
             "home.html",
             "home",
             minijinja::context! {
-                failing, leaderless, uncovered, uncovered_total, team_total, check_error, campaigns, firsts, guidance,
+                failing, failing_total => summary.failing, refreshing => summary.refreshing,
+                leaderless, leaderless_total, uncovered, uncovered_total, team_total => summary.teams,
+                check_error, campaigns, firsts, guidance,
             },
         ))
     }

@@ -436,6 +436,13 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("home.none_leaderless", "Tổ nào cũng có tổ trưởng.", "Every team has a leader."),
     ("home.none_uncovered", "Xã, thôn nào cũng đã có tổ.", "Every commune and village has a team."),
     ("home.and_more", "Còn nữa:", "And more:"),
+    ("home.all_failing", "Xem mọi tổ chưa đạt", "See every failing team"),
+    (
+        "home.refreshing",
+        "Đang cập nhật kết quả kiểm tra của {n} tổ sau thay đổi gần đây; số liệu dưới đây có thể chưa mới nhất.",
+        "Refreshing the checks of {n} teams after recent changes; the figures below may be out of date.",
+    ),
+    ("teams.failing_only", "Chỉ tổ chưa đạt", "Failing teams only"),
     ("home.check_failed", "Không chạy được quy tắc kiểm tra", "The check could not run"),
     ("units.title", "Đơn vị hành chính", "Administrative units"),
     ("units.search", "Tìm theo tên", "Search by name"),

@@ -45,6 +45,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, code: &str, typed: Fields, error
         status: Some(TeamStatus::Active),
         q: None,
         sort: TeamSort::Unit,
+        failing: false,
     };
     let mut shown = Vec::new();
     for n in rows {

@@ -549,6 +549,7 @@ async fn impact(
         status: Some(TeamStatus::Active),
         q: None,
         sort: Default::default(),
+        failing: false,
     };
     let (teams, _) = crate::teams::list(&mut conn, &filter, i64::MAX, 0).await?;
     let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
@@ -855,6 +856,7 @@ async fn preview(
             status: None,
             q: Some(typed.clone()).filter(|q| !q.is_empty()),
             sort: Default::default(),
+            failing: false,
         };
         // Anything short of a team and a rule to run comes back as a message in the trial
         // box, with what was typed and chosen kept.

@@ -66,6 +66,7 @@ async fn build(state: &AppState, ctx: &Ctx, code: &str) -> WebResult {
         status: Some(TeamStatus::Active),
         q: None,
         sort: TeamSort::Unit,
+        failing: false,
     };
     let (teams, team_count) = crate::teams::list(&mut conn, &filter, i64::MAX, 0).await?;
     let members: i64 = teams.iter().map(|t| t.member_count).sum();

@@ -63,6 +63,7 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
             None => (principal.roots(&mut conn, Action::TeamsRead, None).await?, None),
         };
         let q = ctx.query("q").map(|q| q.trim().to_string()).unwrap_or_default();
+        let failing = ctx.query("failing").is_some_and(|f| f == "1");
         // Any number typed into the address is clamped: no page before the first, none past
         // the last (counted below), and no arithmetic overflow on the way.
         let asked: i64 = ctx.query("page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, 1_000_000);
@@ -72,37 +73,42 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
             status: None,
             q: Some(q.clone()).filter(|q| !q.is_empty()),
             sort: Default::default(),
+            failing,
         };
         let (_, total) = crate::teams::list(&mut conn, &filter, 0, 0).await?;
         let pages = ((total + LIST_PAGE - 1) / LIST_PAGE).max(1);
         let page_no = asked.min(pages);
         let (teams, _) = crate::teams::list(&mut conn, &filter, LIST_PAGE, (page_no - 1) * LIST_PAGE).await?;
-        let lines = team_lines(state.plugins.clone(), conn, &teams, &today).await;
-        Ok(page(&ctx, "teams.html", "teams", minijinja::context! { lines, total, q, unit, page_no, pages }))
+        drop(conn);
+        let lines = team_lines(&state, &teams, &today).await;
+        Ok(page(
+            &ctx,
+            "teams.html",
+            "teams",
+            minijinja::context! { lines, total, q, failing, unit, page_no, pages },
+        ))
     }
     .await;
     built.unwrap_or_else(|e| e.page(&ctx))
 }
 
-/// The lines of a team list, each judged by its rule on `today`. Takes the connection and
-/// gives it back to the pool before any plugin runs. A rule that cannot run marks its teams
-/// `unknown` rather than failing the page.
-pub(super) async fn team_lines(
-    runtime: std::sync::Arc<crate::plugins::Runtime>,
-    mut conn: sqlx::pool::PoolConnection<sqlx::Any>,
-    teams: &[crate::teams::Team],
-    today: &str,
-) -> Vec<TeamLine> {
+/// The lines of a team list (a page of it), each with its stored findings; stale ones are
+/// computed first ([`crate::teams::findings::current`]); call it holding no connection. A
+/// rule that cannot run marks its teams `unknown` rather than failing the page.
+pub(super) async fn team_lines(state: &AppState, teams: &[crate::teams::Team], today: &str) -> Vec<TeamLine> {
     let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
-    let gathered = composition::gather(&mut conn, &runtime, &ids, today).await;
-    drop(conn);
-    let checks = composition::judge_gathered(gathered, &runtime).await.ok();
+    let checks = match crate::teams::findings::current(&state.db, &state.plugins, &ids, today).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "stored findings could not be read for a team list");
+            Default::default()
+        }
+    };
     teams
         .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let check = checks.as_ref().and_then(|c| c.get(i));
-            let errors = check.map_or(0, |c| c.findings.iter().filter(|f| f.severity == "error").count());
+        .map(|t| {
+            let check = checks.get(&t.id);
+            let errors = check.map_or(0, |c| c.errors as usize);
             TeamLine {
                 id: t.id,
                 name: t.name.clone(),
@@ -111,6 +117,7 @@ pub(super) async fn team_lines(
                 status: t.status.as_str(),
                 check: match check {
                     None => "unknown",
+                    Some(c) if c.failure.is_some() || c.stale => "unknown",
                     Some(c) if c.plugin.is_none() => "no_rule",
                     Some(_) if errors > 0 => "fails",
                     Some(_) => "passes",

@@ -119,6 +119,7 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
             status: None,
             q: None,
             sort: Default::default(),
+            failing: false,
         };
         // Every team of the unit and the units below (a commune and its villages), with its
         // check; a district or a province has too many for one page and links to the list.
@@ -149,7 +150,8 @@ async fn unit(State(state): State<AppState>, Signed(ctx): Signed, Path(code): Pa
             .await?
             .is_some();
         let trail = super::crumbs(&mut conn, &ctx, &detail.path).await?;
-        let lines_of_teams = super::teams::team_lines(state.plugins.clone(), conn, &teams, &today).await;
+        drop(conn);
+        let lines_of_teams = super::teams::team_lines(&state, &teams, &today).await;
         let unit: UnitView = detail.unit.into();
         Ok(page(
             &ctx,

@@ -24,6 +24,8 @@ pub const POSTGRES_ENV: &str = "SOHOA_TEST_POSTGRES_URL";
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
+    /// The plugin engine the router uses (for calling the host's services directly).
+    pub plugins: Arc<sohoa::plugins::Runtime>,
     /// The harness's own provincial administrator, made on first use.
     admin: tokio::sync::Mutex<Option<String>>,
     /// "sqlite" or "postgres", to label assertion messages.
@@ -264,8 +266,9 @@ async fn start(settings: Settings, backend: &'static str) -> TestApp {
     db.migrate().await.expect("migrate");
     let plugins = sohoa::plugins::Runtime::for_settings(&settings).expect("plugin runtime");
     let layouts = Arc::new(sohoa::documents::Layouts::for_settings(&settings.documents));
-    let router = router(AppState { db: db.clone(), settings: Arc::new(settings), plugins, layouts });
-    TestApp { router, db, admin: Default::default(), backend }
+    let router =
+        router(AppState { db: db.clone(), settings: Arc::new(settings), plugins: plugins.clone(), layouts });
+    TestApp { router, db, plugins, admin: Default::default(), backend }
 }
 
 /// Runs `body` on SQLite, then on PostgreSQL when configured.

@@ -8,6 +8,7 @@ mod commendations;
 mod duties;
 mod errors;
 mod field_faults;
+mod findings;
 mod imports;
 mod members;
 mod openapi;

@@ -411,6 +411,60 @@ async fn home_and_dashboard_show_what_needs_attention() {
 }
 
 #[tokio::test]
+async fn a_large_scope_is_refreshed_in_the_background_and_the_pages_say_so() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        enable(&app, "binh-dinh-ke-hoach-77", "composition").await;
+        let first = team(&app, "21835", "2022-06-15").await;
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("vhtt").await;
+        let home = b.get("/home").await.body;
+        assert!(home.contains(&format!("/teams/{}", first["id"])), "a few stale teams are checked at once");
+        assert!(!home.contains("Đang cập nhật kết quả kiểm tra"), "{home}");
+
+        // More new teams than a page checks itself (they come in with a roster import, say).
+        let more = sohoa::teams::findings::INLINE_LIMIT + 5;
+        let unit: i64 = sqlx::query_scalar("SELECT id FROM units WHERE code = '21820'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        for i in 0..more {
+            sqlx::query(
+                "INSERT INTO teams (unit_id, name, search_key, decision_number, decision_date, decision_signer, \
+                   created_at, updated_at) VALUES ($1, $2, $2, '1/QĐ-UBND', '2022-06-15', 'Lê Văn Tám', '2022-06-15', '2022-06-15')",
+            )
+            .bind(unit)
+            .bind(format!("Tổ số {i:03}"))
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        }
+        let home = b.get("/home").await.body;
+        assert!(
+            home.contains(&format!("Đang cập nhật kết quả kiểm tra của {more} tổ")),
+            "{}: {home}",
+            app.backend
+        );
+        let dash = b.get("/dashboard?unit=547").await.body;
+        assert!(dash.contains(&format!("Đang cập nhật kết quả kiểm tra của {more} tổ")), "{dash}");
+
+        // The background's work, done here at once: every empty team fails Plan 77.
+        sohoa::teams::findings::refresh_all(&app.db, &app.plugins, "test").await.unwrap();
+        let home = b.get("/home").await.body;
+        assert!(!home.contains("Đang cập nhật kết quả kiểm tra"), "{home}");
+        let total = more + 1;
+        assert!(home.contains(&format!("<div class=\"stat\">{total}</div>")), "the count is every failing team");
+        let listed = home.split("aria-labelledby=\"failing\"").nth(1).unwrap().split("</section>").next().unwrap();
+        assert_eq!(listed.matches("<li>").count(), 20, "the page lists 20, not {total}");
+        assert!(listed.contains(&format!("Còn nữa: {}", total - 20)) && listed.contains("/teams?failing=1"));
+        let all = b.get("/teams?failing=1").await.body;
+        assert!(all.contains(&format!("{total} tổ")), "{all}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn reports_from_the_web_form() {
     each_backend(|app| async move {
         app.seed_units().await;

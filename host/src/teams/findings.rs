@@ -1,0 +1,521 @@
+//! Each team's current composition findings, kept in `team_checks` so that pages read them
+//! with indexed queries instead of running every rule over the whole scope on every load.
+//!
+//! **What keeps them current.** Database triggers (migration 0011) mark a team stale in the
+//! same transaction as any change to the team, its memberships, its members' personal records
+//! or its placement, so no write path can forget; a composition binding's change marks its
+//! unit's subtree ([`mark_under`], called by `plugins::bindings`); a change of the unit tree
+//! moves `check_epoch`, and the day changing moves `as_of`: both make every row stale at once
+//! ([`roll_over`]). A row is current when `stale = 0`, its `as_of` is today and its `epoch` is
+//! the tree's.
+//!
+//! **Who recomputes.** A page computes the stale teams it is about to show itself when they
+//! are few ([`refresh_scope`], [`current`]: at most [`INLINE_LIMIT`]), so an officer who has
+//! just added the missing member sees the finding gone. Everything else is done by the
+//! background [`Refresher`] of every host instance: it claims up to [`BATCH`] stale rows with
+//! a lease (so two instances never take the same rows, and rows claimed by an instance that
+//! died are taken again when the lease ends), runs the rules one call per plugin version and
+//! parameters, and stores the results. A row changed again while its rule ran keeps its newer
+//! mark (`generation`), so no change is lost. Pages say how many teams in their scope are
+//! being refreshed.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+use super::composition::{CheckResult, Finding, gather};
+use crate::db::{Db, Sql, now};
+use crate::error::Result;
+use crate::plugins::Runtime;
+
+/// Stale teams a page computes itself before answering; beyond that it shows the stored
+/// findings and says they are being refreshed. 200 teams take about 2 ms of plugin time
+/// (docs/BENCHMARKS.md) and a few hundred small reads.
+pub const INLINE_LIMIT: i64 = 200;
+/// Rows one refresher claims and recomputes at a time.
+pub const BATCH: i64 = 500;
+/// How long a claim holds before another instance may take the rows.
+const LEASE: chrono::Duration = chrono::Duration::seconds(120);
+/// How often an idle refresher looks for stale rows (a change made through another instance
+/// is picked up within this).
+const POLL: Duration = Duration::from_millis(250);
+
+/// Appends SQL that is true for a row of `team_checks c` that is not current on `today` (ISO):
+/// marked stale, computed for another day, or for another unit tree.
+fn push_stale(sql: &mut Sql, today: &str) {
+    sql.push("(c.stale = 1 OR c.as_of IS NULL OR c.as_of <> ")
+        .bind(today.to_string())
+        .push(" OR c.epoch <> (SELECT n FROM check_epoch WHERE id = 1))");
+}
+
+/// A team's stored check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stored {
+    pub team_id: i64,
+    /// `plugin_id@version` that ran; None when no rule applies to the team.
+    pub plugin: Option<String>,
+    pub errors: i64,
+    pub warnings: i64,
+    pub first_error: Option<String>,
+    /// Why the rule could not run, when it could not.
+    pub failure: Option<String>,
+    pub findings: Vec<Finding>,
+    /// Not yet recomputed since the team, its rule or the day changed.
+    pub stale: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    team_id: i64,
+    plugin: Option<String>,
+    errors: i64,
+    warnings: i64,
+    first_error: Option<String>,
+    failure: Option<String>,
+    findings: String,
+    stale: i64,
+}
+
+/// What [`compute`] writes for one team.
+struct Outcome {
+    team_id: i64,
+    generation: i64,
+    plugin: Option<String>,
+    params: Option<String>,
+    findings: Vec<Finding>,
+    failure: Option<String>,
+}
+
+/// Reads the `claimed` teams (team id, generation when claimed) and their rules, runs the
+/// rules (no connection held while they run) and stores each result; a row changed again
+/// meanwhile (its generation moved on) gets the result but stays stale. Returns how many rows
+/// were made current. Errors: 503 `busy` when the host has no capacity for plugin work (nothing
+/// stored); the database's.
+pub async fn compute(db: &Db, runtime: &Arc<Runtime>, claimed: &[(i64, i64)], today: &str) -> Result<usize> {
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = claimed.iter().map(|c| c.0).collect();
+    let (gathered, epoch) = {
+        let mut conn = db.pool.acquire().await?;
+        // The epoch is read first: a tree changed while the rules run leaves these rows stale.
+        let epoch = epoch(&mut conn).await?;
+        (gather(&mut conn, runtime, &ids, today).await?, epoch)
+    };
+    let results = gathered.judge_each(runtime).await?;
+    let outcomes: Vec<Outcome> = claimed
+        .iter()
+        .zip(&gathered.subjects)
+        .zip(results)
+        .map(|((&(team_id, generation), subject), result)| {
+            let params = subject
+                .rule
+                .as_ref()
+                .map(|r| serde_json::Value::Object(r.binding.params.clone()).to_string());
+            match result {
+                Ok(CheckResult { plugin, findings, .. }) => Outcome {
+                    team_id,
+                    generation,
+                    plugin: plugin.map(|p| format!("{}@{}", p.plugin_id, p.version)),
+                    params,
+                    findings,
+                    failure: None,
+                },
+                Err(failure) => Outcome {
+                    team_id,
+                    generation,
+                    plugin: subject.rule.as_ref().map(|r| r.label()),
+                    params,
+                    findings: Vec::new(),
+                    failure: Some(failure.to_string()),
+                },
+            }
+        })
+        .collect();
+    store(db, &outcomes, today, epoch).await
+}
+
+async fn store(db: &Db, outcomes: &[Outcome], today: &str, epoch: i64) -> Result<usize> {
+    let mut tx = db.begin_write().await?;
+    let at = now();
+    let mut current = 0;
+    for o in outcomes {
+        let errors = o.findings.iter().filter(|f| f.severity == "error").count() as i64;
+        let warnings = o.findings.iter().filter(|f| f.severity == "warning").count() as i64;
+        let first_error = o.findings.iter().find(|f| f.severity == "error").map(|f| f.message.clone());
+        let findings =
+            serde_json::to_string(&o.findings).map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+        let done = sqlx::query(
+            "UPDATE team_checks SET stale = CASE WHEN generation = $1 THEN 0 ELSE 1 END, as_of = $2, epoch = $3, \
+               plugin = $4, params = $5, errors = $6, warnings = $7, first_error = $8, findings = $9, failure = $10, \
+               computed_at = $11, lease_owner = NULL, lease_until = NULL \
+             WHERE team_id = $12",
+        )
+        .bind(o.generation)
+        .bind(today)
+        .bind(epoch)
+        .bind(&o.plugin)
+        .bind(&o.params)
+        .bind(errors)
+        .bind(warnings)
+        .bind(&first_error)
+        .bind(&findings)
+        .bind(&o.failure)
+        .bind(&at)
+        .bind(o.team_id)
+        .execute(&mut *tx)
+        .await?;
+        current += done.rows_affected() as usize;
+    }
+    tx.commit().await?;
+    Ok(current)
+}
+
+async fn epoch(conn: &mut AnyConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT n FROM check_epoch WHERE id = 1").fetch_one(&mut *conn).await?)
+}
+
+/// Marks stale every team placed today in `unit_id`'s subtree: what a change of the
+/// composition binding at that unit affects. Call inside the binding's transaction.
+/// Errors: the database's.
+pub async fn mark_under(conn: &mut AnyConnection, unit_id: i64) -> Result<u64> {
+    let today = crate::dates::today_iso();
+    let mut sql = Sql::default();
+    crate::units::push_subtree_cte(&mut sql, &[unit_id], &today);
+    sql.push(", ");
+    super::push_placed_cte(&mut sql, &today);
+    sql.push(
+        " UPDATE team_checks SET stale = 1, generation = generation + 1 WHERE team_id IN \
+         (SELECT t.id FROM teams t LEFT JOIN placed pl ON pl.team_id = t.id \
+          WHERE COALESCE(pl.unit_id, t.unit_id) IN (SELECT id FROM sub))",
+    );
+    Ok(sql.query().execute(&mut *conn).await?.rows_affected())
+}
+
+/// Marks stale, once, every row computed for another day or another unit tree than `today`
+/// and `epoch`. Idempotent: instances that race to do it do the same thing.
+async fn roll_over(db: &Db, today: &str, epoch: i64) -> Result<u64> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE team_checks SET stale = 1, generation = generation + 1 \
+         WHERE stale = 0 AND (as_of IS NULL OR as_of <> $1 OR epoch <> $2)",
+    )
+    .bind(today)
+    .bind(epoch)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// Claims up to `limit` stale rows no live lease holds, for `owner` until the lease ends:
+/// their team ids and generations. The lease condition is checked again on the row itself,
+/// so when two instances race for the same rows (PostgreSQL re-reads a row it waited for) only
+/// one gets each.
+pub async fn claim(db: &Db, owner: &str, limit: i64) -> Result<Vec<(i64, i64)>> {
+    let now = chrono::Utc::now();
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let (at, until) = (stamp(now), stamp(now + LEASE));
+    let mut tx = db.begin_write().await?;
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "UPDATE team_checks SET lease_owner = $1, lease_until = $2 \
+         WHERE team_id IN (SELECT team_id FROM team_checks WHERE stale = 1 \
+             AND (lease_until IS NULL OR lease_until < $3) ORDER BY team_id LIMIT $4) \
+           AND stale = 1 AND (lease_until IS NULL OR lease_until < $3) \
+         RETURNING team_id, generation",
+    )
+    .bind(owner)
+    .bind(&until)
+    .bind(&at)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Gives back rows claimed by `owner` that it could not compute (the host was busy).
+async fn release(db: &Db, owner: &str) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE team_checks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1")
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Claims and recomputes one batch of stale rows as `owner`: how many rows it took (0 when
+/// none was stale). Errors: the database's; a busy host gives the rows back and answers 0.
+pub async fn refresh_batch(db: &Db, runtime: &Arc<Runtime>, owner: &str, limit: i64) -> Result<usize> {
+    let claimed = claim(db, owner, limit).await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let today = crate::dates::today_iso();
+    match compute(db, runtime, &claimed, &today).await {
+        Ok(_) => Ok(claimed.len()),
+        Err(e) => {
+            release(db, owner).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Recomputes every stale row now, in batches, as `owner`: the whole country after a rule
+/// change, for the CLI and tests. Returns how many rows were computed.
+pub async fn refresh_all(db: &Db, runtime: &Arc<Runtime>, owner: &str) -> Result<usize> {
+    let today = crate::dates::today_iso();
+    let epoch = {
+        let mut conn = db.pool.acquire().await?;
+        epoch(&mut conn).await?
+    };
+    roll_over(db, &today, epoch).await?;
+    let mut total = 0;
+    loop {
+        let n = refresh_batch(db, runtime, owner, BATCH).await?;
+        if n == 0 {
+            return Ok(total);
+        }
+        total += n;
+    }
+}
+
+/// The background recomputation of one host instance. Every instance runs one; leases keep
+/// them from doing the same rows.
+pub struct Refresher {
+    db: Db,
+    runtime: Arc<Runtime>,
+    /// This instance's name in leases.
+    owner: String,
+}
+
+impl Refresher {
+    pub fn new(db: Db, runtime: Arc<Runtime>) -> Self {
+        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        Refresher { db, runtime, owner }
+    }
+
+    /// Runs until `stop` turns true, finishing the batch in hand first. Errors are logged and
+    /// retried after a pause; nothing here stops the server.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut seen: Option<(String, i64)> = None;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let pause = match self.step(&mut seen).await {
+                Ok(0) => POLL,
+                Ok(_) => Duration::ZERO,
+                Err(e) => {
+                    tracing::warn!(error = %e, "recomputing findings failed; trying again shortly");
+                    Duration::from_secs(2)
+                }
+            };
+            if !pause.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+
+    async fn step(&self, seen: &mut Option<(String, i64)>) -> Result<usize> {
+        let today = crate::dates::today_iso();
+        let epoch = {
+            let mut conn = self.db.pool.acquire().await?;
+            epoch(&mut conn).await?
+        };
+        if seen.as_ref() != Some(&(today.clone(), epoch)) {
+            let marked = roll_over(&self.db, &today, epoch).await?;
+            if marked > 0 {
+                tracing::info!(teams = marked, %today, epoch, "a new day or unit tree: findings to recompute");
+            }
+            *seen = Some((today, epoch));
+        }
+        let started = std::time::Instant::now();
+        let n = refresh_batch(&self.db, &self.runtime, &self.owner, BATCH).await?;
+        if n > 0 {
+            tracing::debug!(teams = n, millis = started.elapsed().as_millis() as u64, "findings recomputed");
+        }
+        Ok(n)
+    }
+}
+
+/// The active teams of the `roots` subtrees on `today` with their checks as `c`.
+fn scope(roots: &[i64], today: &str, columns: &str) -> Sql {
+    super::active_in_scope(roots, today, columns, "JOIN team_checks c ON c.team_id = t.id")
+}
+
+/// Computes now the stale teams of the `roots` subtrees when there are at most
+/// [`INLINE_LIMIT`] of them (a commune's, a district's after a few changes); otherwise
+/// leaves them to the background and returns false. Errors: the database's and the plugins'
+/// (a busy host: 503).
+pub async fn refresh_scope(db: &Db, runtime: &Arc<Runtime>, roots: &[i64], today: &str) -> Result<bool> {
+    let stale: Vec<(i64, i64)> = {
+        let mut conn = db.pool.acquire().await?;
+        let mut sql = scope(roots, today, "t.id, c.generation");
+        sql.push(" AND ");
+        push_stale(&mut sql, today);
+        sql.push(" ORDER BY t.id LIMIT ").bind(INLINE_LIMIT + 1);
+        sql.query_as().fetch_all(&mut *conn).await?
+    };
+    if stale.len() as i64 > INLINE_LIMIT {
+        return Ok(false);
+    }
+    compute(db, runtime, &stale, today).await?;
+    Ok(true)
+}
+
+/// What a scope's checks say: counts for a page's cards.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Active teams.
+    pub teams: i64,
+    /// Teams with at least one error finding.
+    pub failing: i64,
+    /// Teams whose findings are being recomputed (shown as they were).
+    pub refreshing: i64,
+    /// Teams whose rule could not run.
+    pub rule_failures: i64,
+}
+
+/// Counts over the active teams of the `roots` subtrees on `today`: one indexed query.
+/// Errors: the database's.
+pub async fn summary(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Result<Summary> {
+    let mut sql = scope(
+        roots,
+        today,
+        "COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.failure IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT)",
+    );
+    let mut counts: Summary = {
+        let (teams, failing, rule_failures): (i64, i64, i64) = sql.query_as().fetch_one(&mut *conn).await?;
+        Summary { teams, failing, rule_failures, refreshing: 0 }
+    };
+    sql = scope(roots, today, "COUNT(*)");
+    sql.push(" AND ");
+    push_stale(&mut sql, today);
+    counts.refreshing = sql.query_scalar::<i64>().fetch_one(&mut *conn).await?;
+    Ok(counts)
+}
+
+/// A failing team as a list shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FailingTeam {
+    pub team_id: i64,
+    pub team_name: String,
+    pub unit_name: String,
+    pub errors: i64,
+    pub first_message: String,
+}
+
+/// The first `limit` failing active teams of the `roots` subtrees (most errors first, then in
+/// Vietnamese name order). Errors: the database's.
+pub async fn failing(
+    conn: &mut AnyConnection,
+    roots: &[i64],
+    today: &str,
+    limit: i64,
+) -> Result<Vec<FailingTeam>> {
+    let mut sql = scope(
+        roots,
+        today,
+        &format!(
+            "t.id AS team_id, t.name AS team_name, {} AS unit_name, c.errors, \
+             COALESCE(c.first_error, '') AS first_message",
+            super::PLACED_UNIT_NAME
+        ),
+    );
+    sql.push(" AND c.errors > 0 ORDER BY c.errors DESC, t.sort_key, t.id LIMIT ").bind(limit);
+    Ok(sql.query_as().fetch_all(&mut *conn).await?)
+}
+
+/// The failing active teams of the `roots` subtrees, by id (for per-unit counts).
+pub async fn failing_ids(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Result<HashSet<i64>> {
+    let mut sql = scope(roots, today, "t.id");
+    sql.push(" AND c.errors > 0");
+    Ok(sql.query_scalar::<i64>().fetch_all(&mut *conn).await?.into_iter().collect())
+}
+
+/// One rule failure in the scope, for the technical detail a page shows plugin administrators.
+pub async fn first_failure(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Result<Option<String>> {
+    let mut sql = scope(roots, today, "c.failure");
+    sql.push(" AND c.failure IS NOT NULL ORDER BY t.id LIMIT 1");
+    Ok(sql.query_scalar::<Option<String>>().fetch_optional(&mut *conn).await?.flatten())
+}
+
+/// The checks of `team_ids` (a page of a list), computing first those that are stale.
+/// Teams whose rule could not be run now keep their stored result, marked stale.
+/// Errors: the database's.
+pub async fn current(
+    db: &Db,
+    runtime: &Arc<Runtime>,
+    team_ids: &[i64],
+    today: &str,
+) -> Result<HashMap<i64, Stored>> {
+    if team_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = {
+        let mut conn = db.pool.acquire().await?;
+        read_stored(&mut conn, team_ids, today).await?
+    };
+    let stale: Vec<(i64, i64)> =
+        rows.iter().filter(|r| r.row.stale == 1).map(|r| (r.row.team_id, r.generation)).collect();
+    let rows = if stale.is_empty() {
+        rows
+    } else {
+        if let Err(e) = compute(db, runtime, &stale, today).await {
+            tracing::warn!(error = %e, "findings could not be recomputed for a list; showing the stored ones");
+        }
+        let mut conn = db.pool.acquire().await?;
+        read_stored(&mut conn, team_ids, today).await?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let r = r.row;
+            let findings = serde_json::from_str(&r.findings).unwrap_or_default();
+            let stored = Stored {
+                team_id: r.team_id,
+                plugin: r.plugin,
+                errors: r.errors,
+                warnings: r.warnings,
+                first_error: r.first_error,
+                failure: r.failure,
+                findings,
+                stale: r.stale == 1,
+            };
+            (stored.team_id, stored)
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredRowWithGeneration {
+    #[sqlx(flatten)]
+    row: StoredRow,
+    generation: i64,
+}
+
+async fn read_stored(
+    conn: &mut AnyConnection,
+    team_ids: &[i64],
+    today: &str,
+) -> Result<Vec<StoredRowWithGeneration>> {
+    let mut sql = Sql::new(
+        "SELECT c.team_id, c.plugin, c.errors, c.warnings, c.first_error, c.failure, c.findings, CAST(CASE WHEN ",
+    );
+    push_stale(&mut sql, today);
+    sql.push(" THEN 1 ELSE 0 END AS BIGINT) AS stale, c.generation FROM team_checks c WHERE c.team_id IN ");
+    sql.push_tuples(1, team_ids.len());
+    for id in team_ids {
+        sql.arg(*id);
+    }
+    Ok(sql.query_as().fetch_all(&mut *conn).await?)
+}
