@@ -433,6 +433,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole application: routes, state and middleware. Tests call it with `oneshot`.
 pub fn router(state: AppState) -> Router {
+    crate::observability::install();
     let (routes, doc) = api_routes();
     let doc = Arc::new(doc);
     let settings = state.settings.clone();
@@ -445,6 +446,10 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(crate::web::routes())
+        // Counts and times every routed request by its route template (a route layer sees
+        // the matched route); /metrics itself is added after, so scrapes are not counted.
+        .route_layer(axum::middleware::from_fn(crate::observability::track))
+        .route("/metrics", axum::routing::get(crate::observability::scrape))
         .fallback(|uri: axum::http::Uri, visitor: crate::web::Visitor| async move {
             // The API answers JSON; everything else is a page.
             if uri.path().starts_with("/api/") {

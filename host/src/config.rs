@@ -30,6 +30,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub plugins: PluginSettings,
     pub documents: DocumentSettings,
+    pub metrics: MetricsSettings,
     pub log: LogSettings,
 }
 
@@ -156,6 +157,23 @@ pub struct DocumentSettings {
 pub enum LogFormat {
     Pretty,
     Json,
+}
+
+/// `GET /metrics` ([`crate::metrics`]); see `config/default.toml`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// The bearer token a scraper must send; empty (the default) turns `/metrics` off (404).
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    /// Never prints the token (settings are logged at debug level).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("token", &if self.token.is_empty() { "" } else { "…" })
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -27,6 +27,7 @@ pub mod error;
 pub mod guidance;
 pub mod management;
 pub mod nominations;
+pub mod observability;
 pub mod periods;
 pub mod plugins;
 pub mod reports;

@@ -87,7 +87,10 @@ impl Prepared {
             }
         };
         let (label, params) = (self.label.clone(), self.params.clone());
-        runtime.run(move |runtime| f(runtime, &loaded, &label, &params)).await
+        let started = std::time::Instant::now();
+        let result = runtime.run(move |runtime| f(runtime, &loaded, &label, &params)).await;
+        crate::observability::plugin_call(&self.label, started.elapsed(), result.as_ref().map(|r| &r.1));
+        result
     }
 }
 

@@ -75,6 +75,28 @@ pub enum PluginFailure {
     Busy { message: String, retry_after_secs: u64 },
 }
 
+impl PluginFailure {
+    /// A short, stable name of the kind of failure: the `outcome` label of
+    /// `sohoa_plugin_calls_total` (see [`crate::observability`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PluginFailure::OutOfFuel { .. } => "out_of_fuel",
+            PluginFailure::Timeout { .. } => "timeout",
+            PluginFailure::MemoryLimit { .. } => "memory",
+            PluginFailure::StackOverflow { .. } => "stack",
+            PluginFailure::Trap { .. } => "trap",
+            PluginFailure::OutputTooLarge { .. } => "output_too_large",
+            PluginFailure::InputTooLarge { .. } => "input_too_large",
+            PluginFailure::TooManyElements { .. } => "too_many_elements",
+            PluginFailure::Refused { .. } => "refused",
+            PluginFailure::Invalid(_) => "invalid",
+            PluginFailure::Incompatible { .. } => "incompatible",
+            PluginFailure::Unsupported { .. } => "unsupported",
+            PluginFailure::Busy { .. } => "busy",
+        }
+    }
+}
+
 /// What a call used, for `sohoa plugin test` and the logs.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct Usage {

@@ -86,6 +86,8 @@ impl WorkQueue {
         let (tx, mut rx) = tokio::sync::oneshot::channel();
         let job_state = state.clone();
         let job: Job = Box::new(move || {
+            // Taken off the queue (to run, or to be skipped when abandoned).
+            ::metrics::gauge!("sohoa_plugin_queue_waiting").decrement(1.0);
             if job_state.compare_exchange(PENDING, STARTED, Ordering::AcqRel, Ordering::Acquire).is_err() {
                 return;
             }
@@ -94,7 +96,13 @@ impl WorkQueue {
                 let _ = tx.send(result);
             }
         });
-        match self.sender.try_send(job) {
+        // Counted before it is queued: a worker may take it (and count it off) at once.
+        ::metrics::gauge!("sohoa_plugin_queue_waiting").increment(1.0);
+        let queued = self.sender.try_send(job);
+        if queued.is_err() {
+            ::metrics::gauge!("sohoa_plugin_queue_waiting").decrement(1.0);
+        }
+        match queued {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => return Err(Refusal::QueueFull { capacity: self.capacity }),
             Err(TrySendError::Disconnected(_)) => return Err(Refusal::Lost),

@@ -11,6 +11,7 @@ mod field_faults;
 mod findings;
 mod imports;
 mod members;
+mod metrics;
 mod openapi;
 mod plugins;
 pub mod reporting;
