@@ -351,6 +351,61 @@ fn scope(roots: &[i64], today: &str, columns: &str) -> Sql {
     super::active_in_scope(roots, today, columns, "JOIN team_checks c ON c.team_id = t.id")
 }
 
+/// How long a page waits for stale teams that a refresher is computing right now.
+const WAIT_FOR_OTHERS: Duration = Duration::from_secs(1);
+
+/// Computes `stale` (team id, generation) for a page: claims those no refresher holds, so no
+/// team is computed twice at once, computes them, and waits (at most [`WAIT_FOR_OTHERS`])
+/// for the ones another holds. Errors: as [`compute`].
+async fn compute_now(db: &Db, runtime: &Arc<Runtime>, stale: &[(i64, i64)], today: &str) -> Result<()> {
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let owner = format!("page-{}", uuid::Uuid::new_v4().simple());
+    let now = chrono::Utc::now();
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let mine: Vec<(i64, i64)> = {
+        let mut sql = Sql::new("UPDATE team_checks SET lease_owner = ");
+        sql.bind(owner.clone()).push(", lease_until = ").bind(stamp(now + LEASE));
+        sql.push(" WHERE (lease_until IS NULL OR lease_until < ").bind(stamp(now)).push(") AND team_id IN ");
+        sql.push_tuples(1, stale.len());
+        for (id, _) in stale {
+            sql.arg(*id);
+        }
+        sql.push(" RETURNING team_id, generation");
+        let mut tx = db.begin_write().await?;
+        let rows = sql.query_as().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        rows
+    };
+    if let Err(e) = compute(db, runtime, &mine, today).await {
+        release(db, &owner).await?;
+        return Err(e);
+    }
+    if mine.len() < stale.len() {
+        let others: Vec<i64> =
+            stale.iter().map(|s| s.0).filter(|id| !mine.iter().any(|m| m.0 == *id)).collect();
+        let deadline = std::time::Instant::now() + WAIT_FOR_OTHERS;
+        while std::time::Instant::now() < deadline {
+            let mut sql =
+                Sql::new("SELECT COUNT(*) FROM team_checks WHERE lease_owner IS NOT NULL AND team_id IN ");
+            sql.push_tuples(1, others.len());
+            for id in &others {
+                sql.arg(*id);
+            }
+            let held: i64 = {
+                let mut conn = db.pool.acquire().await?;
+                sql.query_scalar().fetch_one(&mut *conn).await?
+            };
+            if held == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Ok(())
+}
+
 /// Computes now the stale teams of the `roots` subtrees when there are at most
 /// [`INLINE_LIMIT`] of them (a commune's, a district's after a few changes); otherwise
 /// leaves them to the background and returns false. Errors: the database's and the plugins'
@@ -367,7 +422,7 @@ pub async fn refresh_scope(db: &Db, runtime: &Arc<Runtime>, roots: &[i64], today
     if stale.len() as i64 > INLINE_LIMIT {
         return Ok(false);
     }
-    compute(db, runtime, &stale, today).await?;
+    compute_now(db, runtime, &stale, today).await?;
     Ok(true)
 }
 
@@ -470,7 +525,7 @@ pub async fn current(
     let rows = if stale.is_empty() {
         rows
     } else {
-        if let Err(e) = compute(db, runtime, &stale, today).await {
+        if let Err(e) = compute_now(db, runtime, &stale, today).await {
             tracing::warn!(error = %e, "findings could not be recomputed for a list; showing the stored ones");
         }
         let mut conn = db.pool.acquire().await?;
