@@ -14,8 +14,8 @@
 //! 3. **applies**: in a new write transaction it reads the teams, runs the write again and reads
 //!    them after. If both are what was judged ([`Subject::shape`]), it settles (without an
 //!    override reason it refuses; with one it records the override in the audit trail) and
-//!    commits. If another writer changed them meanwhile, it starts again, at most [`ATTEMPTS`]
-//!    times, then answers 503 `busy`.
+//!    commits. If another writer changed them meanwhile, it starts again; the last of
+//!    [`ATTEMPTS`] keeps its transaction while the rule judges, so it cannot be overtaken.
 //!
 //! So the write must be repeatable: the same function of the database each time it is called
 //! (twice per attempt). A rule that cannot run (a crashing plugin) blocks the write like an
@@ -144,7 +144,11 @@ where
 {
     let today = crate::dates::today_iso();
     let reason = reason(override_reason);
-    for _ in 0..ATTEMPTS {
+    for attempt in 1..=ATTEMPTS {
+        // The last attempt keeps its transaction while the rule judges, so a write that keeps
+        // meeting other writers of its teams still goes through. That holds the write turn
+        // for at most one plugin call (plugins.queue_wait_ms + timeout_ms), and only then.
+        let last = attempt == ATTEMPTS;
         // 1. Rehearse.
         let mut tx = db.begin_write().await?;
         let mut sp = tx.begin().await?;
@@ -161,7 +165,12 @@ where
         sp.rollback().await?;
         let had_teams = existing(&mut tx, &rehearsed.teams).await?;
         let before = gather(&mut tx, runtime, &had_teams, &today).await?;
-        tx.rollback().await?;
+        let held = if last {
+            Some(tx)
+        } else {
+            tx.rollback().await?;
+            None
+        };
 
         // 2. Judge, holding nothing.
         let verdicts = judge(runtime, &before, &after).await?;
@@ -169,8 +178,11 @@ where
             return Ok(Judged { value: rehearsed.value, verdicts, written: false });
         }
 
-        // 3. Apply, if nothing changed meanwhile.
-        let mut tx = db.begin_write().await?;
+        // 3. Apply, if nothing changed meanwhile (in the held transaction nothing can have).
+        let mut tx = match held {
+            Some(tx) => tx,
+            None => db.begin_write().await?,
+        };
         let has_teams = existing(&mut tx, &rehearsed.teams).await?;
         let before_now = gather(&mut tx, runtime, &has_teams, &today).await?;
         let applied = write(&mut tx).await?;
