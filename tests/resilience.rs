@@ -185,7 +185,24 @@ async fn a_backup_taken_during_writes_restores_and_a_quiet_one_restores_every_ro
     assert_eq!(audited, members, "each member in the copy has its audit row, and no more");
     conn.close().await.unwrap();
 
-    // Quiet: the restored database holds every row of every table, and the files.
+    // Quiet: the restored database holds every row of every table, and the files. The server's
+    // background refresher recomputes the findings of the teams just written; quiet means it
+    // has finished too.
+    let mut live_db = sqlite(live.path()).await;
+    let settled = Instant::now() + Duration::from_secs(60);
+    loop {
+        let busy: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM team_checks WHERE stale = 1 OR lease_owner IS NOT NULL")
+                .fetch_one(&mut live_db)
+                .await
+                .unwrap();
+        if busy == 0 {
+            break;
+        }
+        assert!(Instant::now() < settled, "the refresher still has {busy} teams to recompute after 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    live_db.close().await.unwrap();
     let quiet = backups.path().join("quiet.zip");
     let out = sohoa(live.path()).arg("backup").arg(&quiet).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
