@@ -146,13 +146,24 @@ pub(crate) fn push_placed_cte(sql: &mut Sql, date: &str) {
 /// teams placed on `date` in the `roots` subtrees, for counts and short lists over a scope
 /// (append more `AND …`, then ORDER BY / LIMIT). `{join}` may join more tables on `t.id`.
 pub(crate) fn active_in_scope(roots: &[i64], date: &str, columns: &str, join: &str) -> Sql {
+    active_in_scope_with(roots, date, |sql| _ = sql.push(columns), join)
+}
+
+/// [`active_in_scope`] whose select list `columns` writes, for one that binds parameters.
+pub(crate) fn active_in_scope_with(
+    roots: &[i64],
+    date: &str,
+    columns: impl FnOnce(&mut Sql),
+    join: &str,
+) -> Sql {
     let mut sql = Sql::default();
     units::push_subtree_cte(&mut sql, roots, date);
     sql.push(", ");
     push_placed_cte(&mut sql, date);
+    sql.push(" SELECT ");
+    columns(&mut sql);
     sql.push(&format!(
-        " SELECT {columns} FROM teams t {PLACED_JOIN} {join} \
-          WHERE {PLACED_UNIT} IN (SELECT id FROM sub) AND t.status = 'active'"
+        " FROM teams t {PLACED_JOIN} {join} WHERE {PLACED_UNIT} IN (SELECT id FROM sub) AND t.status = 'active'"
     ));
     sql
 }

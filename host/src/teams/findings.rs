@@ -51,32 +51,27 @@ fn push_stale(sql: &mut Sql, today: &str) {
         .push(" OR c.epoch <> (SELECT n FROM check_epoch WHERE id = 1))");
 }
 
-/// A team's stored check.
-#[derive(Debug, Clone, Serialize)]
+/// A team's stored check, as a list line shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Stored {
     pub team_id: i64,
     /// `plugin_id@version` that ran; None when no rule applies to the team.
     pub plugin: Option<String>,
+    /// Error findings.
     pub errors: i64,
-    pub warnings: i64,
-    pub first_error: Option<String>,
     /// Why the rule could not run, when it could not.
     pub failure: Option<String>,
-    pub findings: Vec<Finding>,
-    /// Not yet recomputed since the team, its rule or the day changed.
-    pub stale: bool,
+    /// 1 while not yet recomputed since the team, its rule or the day changed ([`Stored::is_stale`]).
+    stale: i64,
+    #[serde(skip)]
+    generation: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct StoredRow {
-    team_id: i64,
-    plugin: Option<String>,
-    errors: i64,
-    warnings: i64,
-    first_error: Option<String>,
-    failure: Option<String>,
-    findings: String,
-    stale: i64,
+impl Stored {
+    /// Not yet recomputed since the team, its rule or the day changed.
+    pub fn is_stale(&self) -> bool {
+        self.stale == 1
+    }
 }
 
 /// What [`compute`] writes for one team.
@@ -211,14 +206,20 @@ async fn roll_over(db: &Db, today: &str, epoch: i64) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
+/// Now and the end of a lease taken now, as stored (UTC, RFC 3339 with milliseconds, which
+/// sort as text).
+fn lease_window() -> (String, String) {
+    let now = chrono::Utc::now();
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    (stamp(now), stamp(now + LEASE))
+}
+
 /// Claims up to `limit` stale rows no live lease holds, for `owner` until the lease ends:
 /// their team ids and generations. The lease condition is checked again on the row itself,
 /// so when two instances race for the same rows (PostgreSQL re-reads a row it waited for) only
 /// one gets each.
 pub async fn claim(db: &Db, owner: &str, limit: i64) -> Result<Vec<(i64, i64)>> {
-    let now = chrono::Utc::now();
-    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    let (at, until) = (stamp(now), stamp(now + LEASE));
+    let (at, until) = lease_window();
     let mut tx = db.begin_write().await?;
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "UPDATE team_checks SET lease_owner = $1, lease_until = $2 \
@@ -348,8 +349,10 @@ impl Refresher {
 
 /// The active teams of the `roots` subtrees on `today` with their checks as `c`.
 fn scope(roots: &[i64], today: &str, columns: &str) -> Sql {
-    super::active_in_scope(roots, today, columns, "JOIN team_checks c ON c.team_id = t.id")
+    super::active_in_scope(roots, today, columns, CHECKS_JOIN)
 }
+
+const CHECKS_JOIN: &str = "JOIN team_checks c ON c.team_id = t.id";
 
 /// How long a page waits for stale teams that a refresher is computing right now.
 const WAIT_FOR_OTHERS: Duration = Duration::from_secs(1);
@@ -362,12 +365,11 @@ async fn compute_now(db: &Db, runtime: &Arc<Runtime>, stale: &[(i64, i64)], toda
         return Ok(());
     }
     let owner = format!("page-{}", uuid::Uuid::new_v4().simple());
-    let now = chrono::Utc::now();
-    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let (at, until) = lease_window();
     let mine: Vec<(i64, i64)> = {
         let mut sql = Sql::new("UPDATE team_checks SET lease_owner = ");
-        sql.bind(owner.clone()).push(", lease_until = ").bind(stamp(now + LEASE));
-        sql.push(" WHERE (lease_until IS NULL OR lease_until < ").bind(stamp(now)).push(") AND team_id IN ");
+        sql.bind(owner.clone()).push(", lease_until = ").bind(until);
+        sql.push(" WHERE (lease_until IS NULL OR lease_until < ").bind(at).push(") AND team_id IN ");
         sql.push_tuples(1, stale.len());
         for (id, _) in stale {
             sql.arg(*id);
@@ -408,9 +410,9 @@ async fn compute_now(db: &Db, runtime: &Arc<Runtime>, stale: &[(i64, i64)], toda
 
 /// Computes now the stale teams of the `roots` subtrees when there are at most
 /// [`INLINE_LIMIT`] of them (a commune's, a district's after a few changes); otherwise
-/// leaves them to the background and returns false. Errors: the database's and the plugins'
+/// leaves them to the background. Errors: the database's and the plugins'
 /// (a busy host: 503).
-pub async fn refresh_scope(db: &Db, runtime: &Arc<Runtime>, roots: &[i64], today: &str) -> Result<bool> {
+async fn refresh_scope(db: &Db, runtime: &Arc<Runtime>, roots: &[i64], today: &str) -> Result<()> {
     let stale: Vec<(i64, i64)> = {
         let mut conn = db.pool.acquire().await?;
         let mut sql = scope(roots, today, "t.id, c.generation");
@@ -420,10 +422,9 @@ pub async fn refresh_scope(db: &Db, runtime: &Arc<Runtime>, roots: &[i64], today
         sql.query_as().fetch_all(&mut *conn).await?
     };
     if stale.len() as i64 > INLINE_LIMIT {
-        return Ok(false);
+        return Ok(());
     }
-    compute_now(db, runtime, &stale, today).await?;
-    Ok(true)
+    compute_now(db, runtime, &stale, today).await
 }
 
 /// What a scope's checks say: counts for a page's cards.
@@ -442,21 +443,40 @@ pub struct Summary {
 /// Counts over the active teams of the `roots` subtrees on `today`: one indexed query.
 /// Errors: the database's.
 pub async fn summary(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Result<Summary> {
-    let mut sql = scope(
-        roots,
-        today,
-        "COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN c.failure IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT)",
-    );
-    let mut counts: Summary = {
-        let (teams, failing, rule_failures): (i64, i64, i64) = sql.query_as().fetch_one(&mut *conn).await?;
-        Summary { teams, failing, rule_failures, refreshing: 0 }
+    let columns = |sql: &mut Sql| {
+        sql.push(
+            "COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.failure IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN ",
+        );
+        push_stale(sql, today);
+        sql.push(" THEN 1 ELSE 0 END), 0) AS BIGINT)");
     };
-    sql = scope(roots, today, "COUNT(*)");
-    sql.push(" AND ");
-    push_stale(&mut sql, today);
-    counts.refreshing = sql.query_scalar::<i64>().fetch_one(&mut *conn).await?;
-    Ok(counts)
+    let sql = super::active_in_scope_with(roots, today, columns, CHECKS_JOIN);
+    let (teams, failing, rule_failures, refreshing): (i64, i64, i64, i64) =
+        sql.query_as().fetch_one(&mut *conn).await?;
+    Ok(Summary { teams, failing, refreshing, rule_failures })
+}
+
+/// What a page shows of its scope's checks: computes a few stale teams first
+/// ([`refresh_scope`]), then the [`summary`], and the text of what went wrong, if anything did
+/// (the refresh's error, else one stored rule failure), for the page's technical detail. A
+/// busy or broken plugin does not fail the page: the stored findings are shown with the error.
+/// Errors: the database's.
+pub async fn overview(
+    db: &Db,
+    runtime: &Arc<Runtime>,
+    roots: &[i64],
+    today: &str,
+) -> Result<(Summary, Option<String>)> {
+    let refresh_error = refresh_scope(db, runtime, roots, today).await.err().map(|e| e.to_string());
+    let mut conn = db.pool.acquire().await?;
+    let summary = summary(&mut conn, roots, today).await?;
+    let error = match refresh_error {
+        None if summary.rule_failures > 0 => first_failure(&mut conn, roots, today).await?,
+        other => other,
+    };
+    Ok((summary, error))
 }
 
 /// A failing team as a list shows it.
@@ -498,7 +518,7 @@ pub async fn failing_ids(conn: &mut AnyConnection, roots: &[i64], today: &str) -
 }
 
 /// One rule failure in the scope, for the technical detail a page shows plugin administrators.
-pub async fn first_failure(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Result<Option<String>> {
+async fn first_failure(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Result<Option<String>> {
     let mut sql = scope(roots, today, "c.failure");
     sql.push(" AND c.failure IS NOT NULL ORDER BY t.id LIMIT 1");
     Ok(sql.query_scalar::<Option<String>>().fetch_optional(&mut *conn).await?.flatten())
@@ -521,7 +541,7 @@ pub async fn current(
         read_stored(&mut conn, team_ids, today).await?
     };
     let stale: Vec<(i64, i64)> =
-        rows.iter().filter(|r| r.row.stale == 1).map(|r| (r.row.team_id, r.generation)).collect();
+        rows.iter().filter(|r| r.is_stale()).map(|r| (r.team_id, r.generation)).collect();
     let rows = if stale.is_empty() {
         rows
     } else {
@@ -531,41 +551,11 @@ pub async fn current(
         let mut conn = db.pool.acquire().await?;
         read_stored(&mut conn, team_ids, today).await?
     };
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let r = r.row;
-            let findings = serde_json::from_str(&r.findings).unwrap_or_default();
-            let stored = Stored {
-                team_id: r.team_id,
-                plugin: r.plugin,
-                errors: r.errors,
-                warnings: r.warnings,
-                first_error: r.first_error,
-                failure: r.failure,
-                findings,
-                stale: r.stale == 1,
-            };
-            (stored.team_id, stored)
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| (r.team_id, r)).collect())
 }
 
-#[derive(sqlx::FromRow)]
-struct StoredRowWithGeneration {
-    #[sqlx(flatten)]
-    row: StoredRow,
-    generation: i64,
-}
-
-async fn read_stored(
-    conn: &mut AnyConnection,
-    team_ids: &[i64],
-    today: &str,
-) -> Result<Vec<StoredRowWithGeneration>> {
-    let mut sql = Sql::new(
-        "SELECT c.team_id, c.plugin, c.errors, c.warnings, c.first_error, c.failure, c.findings, CAST(CASE WHEN ",
-    );
+async fn read_stored(conn: &mut AnyConnection, team_ids: &[i64], today: &str) -> Result<Vec<Stored>> {
+    let mut sql = Sql::new("SELECT c.team_id, c.plugin, c.errors, c.failure, CAST(CASE WHEN ");
     push_stale(&mut sql, today);
     sql.push(" THEN 1 ELSE 0 END AS BIGINT) AS stale, c.generation FROM team_checks c WHERE c.team_id IN ");
     sql.push_tuples(1, team_ids.len());

@@ -106,21 +106,10 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         let unit = crate::units::get(&mut conn, &code, &today).await?.unit;
         let lines = stats::by_child(&mut conn, unit_id, &today).await?;
         drop(conn);
-        // Stored findings (teams::findings); a few stale ones are checked now, many are left
-        // to the background and the page says so. A broken or busy plugin does not take the
-        // dashboard down: the stored findings are shown with the error.
-        let check_error = findings::refresh_scope(&state.db, &state.plugins, &[unit_id], &today)
-            .await
-            .err()
-            .map(|e| e.to_string());
+        // Stored findings, as on the home page ([`findings::overview`]).
+        let (summary, check_error) =
+            findings::overview(&state.db, &state.plugins, &[unit_id], &today).await?;
         let mut conn = state.db.pool.acquire().await?;
-        let summary = findings::summary(&mut conn, &[unit_id], &today).await?;
-        let check_error = match check_error {
-            None if summary.rule_failures > 0 => {
-                findings::first_failure(&mut conn, &[unit_id], &today).await?
-            }
-            other => other,
-        };
         let failing_ids = findings::failing_ids(&mut conn, &[unit_id], &today).await?;
         drop(conn);
 

@@ -47,18 +47,10 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
             let mut conn = state.db.pool.acquire().await?;
             principal.roots(&mut conn, Action::TeamsRead, None).await?
         };
-        // Findings are stored (teams::findings): a few stale teams are checked now, many are
-        // left to the background and the page says they are being refreshed. A busy or broken
-        // plugin must not take the home page down with it: the stored findings are shown.
-        let mut check_error = findings::refresh_scope(&state.db, &state.plugins, &roots, &today)
-            .await
-            .err()
-            .map(|e| e.to_string());
+        // Stored findings: a few stale teams are checked now, many are left to the background
+        // and the page says so; a busy or broken plugin shows its error, not an error page.
+        let (summary, check_error) = findings::overview(&state.db, &state.plugins, &roots, &today).await?;
         let mut conn = state.db.pool.acquire().await?;
-        let summary = findings::summary(&mut conn, &roots, &today).await?;
-        if summary.rule_failures > 0 && check_error.is_none() {
-            check_error = findings::first_failure(&mut conn, &roots, &today).await?;
-        }
         let failing = findings::failing(&mut conn, &roots, &today, SHOWN).await?;
         let (leaderless, leaderless_total) = stats::leaderless_in(&mut conn, &roots, &today, SHOWN).await?;
         let (uncovered, uncovered_total) =

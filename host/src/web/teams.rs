@@ -117,7 +117,7 @@ pub(super) async fn team_lines(state: &AppState, teams: &[crate::teams::Team], t
                 status: t.status.as_str(),
                 check: match check {
                     None => "unknown",
-                    Some(c) if c.failure.is_some() || c.stale => "unknown",
+                    Some(c) if c.failure.is_some() || c.is_stale() => "unknown",
                     Some(c) if c.plugin.is_none() => "no_rule",
                     Some(_) if errors > 0 => "fails",
                     Some(_) => "passes",

@@ -8,19 +8,22 @@ use sohoa::teams::findings;
 use crate::harness::{TestApp, each_backend, enable};
 use crate::teams::team;
 
+/// One value of one row: `sql` with `$1` bound to `id`.
+async fn value<T>(app: &TestApp, sql: &str, id: i64) -> T
+where
+    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    sqlx::query_scalar(sql).bind(id).fetch_one(&app.db.pool).await.unwrap()
+}
+
 async fn stale(app: &TestApp, team: i64) -> bool {
-    let s: i64 = sqlx::query_scalar("SELECT stale FROM team_checks WHERE team_id = $1")
-        .bind(team)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-    s == 1
+    value::<i64>(app, "SELECT stale FROM team_checks WHERE team_id = $1", team).await == 1
 }
 
 async fn stored_errors(app: &TestApp, team: i64) -> i64 {
     let today = sohoa::dates::today_iso();
     let c = findings::current(&app.db, &app.plugins, &[team], &today).await.unwrap();
-    assert!(!c[&team].stale, "{}: current() computes what is stale", app.backend);
+    assert!(!c[&team].is_stale(), "{}: current() computes what is stale", app.backend);
     c[&team].errors
 }
 
@@ -64,11 +67,7 @@ async fn every_change_marks_what_it_affects_and_the_refresher_matches_a_live_che
         assert_eq!(after, live_errors(&app, here).await);
 
         // The person's own record changed (their name): their team is stale.
-        let person: i64 = sqlx::query_scalar("SELECT person_id FROM memberships WHERE id = $1")
-            .bind(member)
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
+        let person: i64 = value(&app, "SELECT person_id FROM memberships WHERE id = $1", member).await;
         sqlx::query("UPDATE people SET full_name = 'Trần Thị Lan Anh' WHERE id = $1")
             .bind(person)
             .execute(&app.db.pool)
@@ -94,11 +93,8 @@ async fn every_change_marks_what_it_affects_and_the_refresher_matches_a_live_che
         assert_eq!(r.status, 201, "{:?}", r.body);
         assert!(stale(&app, here).await && !stale(&app, there).await, "{}", app.backend);
         findings::refresh_all(&app.db, &app.plugins, "test").await.unwrap();
-        let params: Option<String> = sqlx::query_scalar("SELECT params FROM team_checks WHERE team_id = $1")
-            .bind(here)
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
+        let params: Option<String> =
+            value(&app, "SELECT params FROM team_checks WHERE team_id = $1", here).await;
         assert_eq!(
             params.as_deref(),
             Some(r#"{"min_village_members":3}"#),
@@ -162,11 +158,7 @@ async fn a_change_during_a_recomputation_is_not_lost_and_instances_never_take_th
         assert_eq!(findings::compute(&app.db, &app.plugins, &claimed_a, &today).await.unwrap(), 1);
         assert!(stale(&app, a).await, "{}: the newer change keeps its mark", app.backend);
         let lease: Option<String> =
-            sqlx::query_scalar("SELECT lease_owner FROM team_checks WHERE team_id = $1")
-                .bind(a)
-                .fetch_one(&app.db.pool)
-                .await
-                .unwrap();
+            value(&app, "SELECT lease_owner FROM team_checks WHERE team_id = $1", a).await;
         assert_eq!(lease, None, "the lease is given back, so the row is taken again");
         // refresh_all takes the rest once their leases end; here they are given back at once.
         sqlx::query("UPDATE team_checks SET lease_owner = NULL, lease_until = NULL")

@@ -454,7 +454,10 @@ async fn a_large_scope_is_refreshed_in_the_background_and_the_pages_say_so() {
         let home = b.get("/home").await.body;
         assert!(!home.contains("Đang cập nhật kết quả kiểm tra"), "{home}");
         let total = more + 1;
-        assert!(home.contains(&format!("<div class=\"stat\">{total}</div>")), "the count is every failing team");
+        assert!(
+            home.contains(&format!("<a class=\"card\" href=\"#failing\"><div class=\"stat\">{total}</div>")),
+            "the failing card counts every failing team"
+        );
         let listed = home.split("aria-labelledby=\"failing\"").nth(1).unwrap().split("</section>").next().unwrap();
         assert_eq!(listed.matches("<li>").count(), 20, "the page lists 20, not {total}");
         assert!(listed.contains(&format!("Còn nữa: {}", total - 20)) && listed.contains("/teams?failing=1"));
