@@ -341,15 +341,18 @@ impl Principal {
 /// The session cookie's name.
 pub const COOKIE: &str = "sohoa_session";
 
+/// The token of an `Authorization: Bearer …` header, trimmed. The scheme's name is matched
+/// without regard to case (RFC 9110, 11.1: `bearer` is as good as `Bearer`).
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 /// The secret a request carries: `Authorization: Bearer ...` or the session cookie.
 pub fn credential(parts: &Parts) -> Option<String> {
-    if let Some(bearer) = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        return Some(bearer.trim().to_string());
+    if let Some(token) = bearer(&parts.headers) {
+        return Some(token.to_string());
     }
     parts
         .headers

@@ -121,10 +121,7 @@ fn digest(text: &str) -> [u8; 32] {
 /// `GET /metrics`: the text exposition format, for a scraper holding `[metrics] token`.
 pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let token = state.settings.metrics.token.as_str();
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let given = crate::auth::bearer(&headers);
     let allowed = !token.is_empty() && given.is_some_and(|g| digest(g) == digest(token));
     let Some(handle) = handle().filter(|_| allowed) else {
         return crate::error::Error::NotFound("route".into()).into_response();

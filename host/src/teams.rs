@@ -209,7 +209,8 @@ pub struct TeamFilter {
     pub status: Option<TeamStatus>,
     pub q: Option<String>,
     pub sort: TeamSort,
-    /// Only teams whose stored composition check (today's, [`findings`]) has an error finding.
+    /// Only active teams whose stored composition check (today's, [`findings`]) has an error
+    /// finding: what the home page and the dashboard count.
     pub failing: bool,
 }
 
@@ -243,7 +244,9 @@ pub async fn list(
         sql.push(" AND t.search_key LIKE ").bind(format!("%{}%", text::like_escape(&q))).push(" ESCAPE '\\'");
     }
     if f.failing {
-        sql.push(" AND t.id IN (SELECT team_id FROM team_checks WHERE errors > 0)");
+        // As the home page and the dashboard count them: dissolved and suspended teams are
+        // not asked to meet a composition rule.
+        sql.push(" AND t.status = 'active' AND t.id IN (SELECT team_id FROM team_checks WHERE errors > 0)");
     }
     let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
     sql.push(match f.sort {

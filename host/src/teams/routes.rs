@@ -83,7 +83,8 @@ pub struct TeamListParams {
     q: Option<String>,
     /// "id" (default), "name" or "unit".
     sort: Option<TeamSort>,
-    /// Only teams whose composition check, as last computed for today, has an error finding.
+    /// true: only active teams whose composition check, as last computed for today, has an
+    /// error finding (what the home page counts); false or absent: no such filter.
     failing: Option<bool>,
     /// 1-based page number (default 1).
     #[param(minimum = 1)]

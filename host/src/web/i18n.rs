@@ -432,6 +432,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("home.uncovered", "Xã, thôn chưa có tổ", "Communes and villages without a team"),
     ("home.teams_in_scope", "Tổ trong phạm vi của bạn", "Teams in your scope"),
     ("home.errors", "lỗi", "errors"),
+    ("home.error_one", "lỗi", "error"),
     ("home.none_failing", "Mọi tổ đều đạt yêu cầu thành phần.", "Every team passes its composition check."),
     ("home.none_leaderless", "Tổ nào cũng có tổ trưởng.", "Every team has a leader."),
     ("home.none_uncovered", "Xã, thôn nào cũng đã có tổ.", "Every commune and village has a team."),

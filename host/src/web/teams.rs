@@ -67,6 +67,17 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
         // Any number typed into the address is clamped: no page before the first, none past
         // the last (counted below), and no arithmetic overflow on the way.
         let asked: i64 = ctx.query("page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, 1_000_000);
+        // The failing list is the stored findings of the whole scope: bring a few stale ones up
+        // to date first, as the home page does, and say so when many are still being refreshed.
+        let mut refreshing = 0;
+        if failing {
+            drop(conn);
+            refreshing = crate::teams::findings::overview(&state.db, &state.plugins, &roots, &today)
+                .await?
+                .0
+                .refreshing;
+            conn = state.db.pool.acquire().await?;
+        }
         let filter = crate::teams::TeamFilter {
             roots: Some(roots),
             as_of: today.clone(),
@@ -85,7 +96,7 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
             &ctx,
             "teams.html",
             "teams",
-            minijinja::context! { lines, total, q, failing, unit, page_no, pages },
+            minijinja::context! { lines, total, q, failing, refreshing, unit, page_no, pages },
         ))
     }
     .await;

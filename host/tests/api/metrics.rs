@@ -46,6 +46,9 @@ async fn metrics_answer_the_tokens_holder_with_requests_plugins_pool_and_queue()
         for wrong in [None, Some("scrape-token-for-tests-0123456788"), Some("")] {
             assert_eq!(scrape(&app, wrong).await.0, 404, "{}: {wrong:?}", app.backend);
         }
+        // The scheme's name in any case (RFC 9110), as for the API's own tokens.
+        let lower = Request::get("/metrics").header("authorization", format!("bearer {TOKEN}"));
+        assert_eq!(app.anonymous().request(lower.body(Body::empty()).unwrap()).await.status, 200);
         let (status, content_type, text) = scrape(&app, Some(TOKEN)).await;
         assert_eq!(status, 200, "{}", app.backend);
         assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");

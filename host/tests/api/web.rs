@@ -448,6 +448,8 @@ async fn a_large_scope_is_refreshed_in_the_background_and_the_pages_say_so() {
         );
         let dash = b.get("/dashboard?unit=547").await.body;
         assert!(dash.contains(&format!("Đang cập nhật kết quả kiểm tra của {more} tổ")), "{dash}");
+        let list = b.get("/teams?failing=1").await.body;
+        assert!(list.contains(&format!("Đang cập nhật kết quả kiểm tra của {more} tổ")), "{list}");
 
         // The background's work, done here at once: every empty team fails Plan 77.
         sohoa::teams::findings::refresh_all(&app.db, &app.plugins, "test").await.unwrap();
@@ -462,7 +464,22 @@ async fn a_large_scope_is_refreshed_in_the_background_and_the_pages_say_so() {
         assert_eq!(listed.matches("<li>").count(), 20, "the page lists 20, not {total}");
         assert!(listed.contains(&format!("Còn nữa: {}", total - 20)) && listed.contains("/teams?failing=1"));
         let all = b.get("/teams?failing=1").await.body;
-        assert!(all.contains(&format!("{total} tổ")), "{all}");
+        assert!(all.contains(&format!("{total} tổ")) && !all.contains("Đang cập nhật"), "{all}");
+
+        // A dissolved team is asked to meet no rule: the list and the home page count alike.
+        let r = app
+            .patch(
+                &format!("/api/v1/teams/{}", first["id"]),
+                serde_json::json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "sáp nhập"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let left = total - 1;
+        let home = b.get("/home").await.body;
+        assert!(home.contains(&format!("href=\"#failing\"><div class=\"stat\">{left}</div>")), "{home}");
+        assert!(b.get("/teams?failing=1").await.body.contains(&format!("{left} tổ")));
+        let api = app.get("/api/v1/teams?failing=true&per_page=1").await;
+        assert_eq!(api.body["total"], left, "{:?}", api.body);
     })
     .await;
 }
