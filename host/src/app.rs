@@ -49,9 +49,23 @@ impl Application {
         let db = self.state.db.clone();
         // Findings are recomputed in the background while the server runs; on shutdown the
         // batch in hand is finished (its rows are leased, so a kill loses nothing either).
+        // Other instances on the same PostgreSQL database announce installs and stale
+        // findings; without the notices everything still works, only later.
+        let changes = match crate::changes::Changes::listen(&db, &self.state.settings.database_url()).await {
+            Ok(changes) => changes,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for other instances' changes; polling instead");
+                crate::changes::Changes::none()
+            }
+        };
+        tokio::spawn(crate::changes::compile_installed(
+            db.clone(),
+            self.state.plugins.clone(),
+            changes.clone(),
+        ));
         let (stop_refresher, stop) = tokio::sync::watch::channel(false);
         let refresher = tokio::spawn(
-            crate::teams::findings::Refresher::new(db.clone(), self.state.plugins.clone()).run(stop),
+            crate::teams::findings::Refresher::new(db.clone(), self.state.plugins.clone(), changes).run(stop),
         );
         let grace = Duration::from_secs(self.state.settings.server.request_timeout_secs + 5);
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();

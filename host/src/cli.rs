@@ -50,6 +50,25 @@ enum Command {
         /// Seed the demo database and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Seed this database instead of the data directory's SQLite file: a PostgreSQL URL,
+        /// to try several instances on one database (README, "Several instances"). It must
+        /// hold no units yet; nothing in it is deleted.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
+    /// Build the national dataset into the configured database (which must hold no teams):
+    /// 63 provinces' 10,599 communes, 74,422 teams, 348,362 members, a year of reports. For
+    /// benchmarks and load tests; see docs/BENCHMARKS.md.
+    NationalDataset {
+        /// The same seed builds the same dataset.
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+        /// Leave out the year of monthly and quarterly reports.
+        #[arg(long)]
+        no_reports: bool,
+        /// Folder holding vn-admin-units-2022-04.json (paths.shared_data_dir).
+        #[arg(long, value_name = "DIR")]
+        shared_data: Option<PathBuf>,
     },
     /// Administrative units.
     Units {
@@ -312,6 +331,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open(&settings).await?;
             Application::bind(settings, db).await?.run().await?;
         }
+        Command::NationalDataset { seed, no_reports, shared_data } => {
+            national_dataset(&cli, *seed, !*no_reports, shared_data.as_deref()).await?;
+        }
         Command::Backup { file } => {
             let settings = settings(&cli, Vec::new())?;
             let done = crate::backup::backup(&settings, file).await?;
@@ -345,8 +367,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             open(&settings).await?;
             println!("database is up to date");
         }
-        Command::Demo { listen, shared_data, no_serve } => {
-            demo(&cli, listen, shared_data.as_deref(), *no_serve).await?;
+        Command::Demo { listen, shared_data, no_serve, database_url } => {
+            demo(&cli, listen, shared_data.as_deref(), *no_serve, database_url.as_deref()).await?;
         }
         Command::Units { command: UnitsCommand::Import { file, apply_2025_reform, valid_from } } => {
             let settings = settings(&cli, Vec::new())?;
@@ -665,34 +687,103 @@ async fn export_roster(
     Ok(())
 }
 
+async fn national_dataset(
+    cli: &Cli,
+    seed: u64,
+    reports: bool,
+    shared_data: Option<&Path>,
+) -> anyhow::Result<()> {
+    let overrides =
+        shared_data.map(|d| ("paths.shared_data_dir", d.display().to_string())).into_iter().collect();
+    let settings = settings(cli, overrides)?;
+    let db = open(&settings).await?;
+    let runtime = crate::plugins::Runtime::for_settings(&settings)?;
+    let target_dir = settings.paths.plugin_dir.join("..").join("target").join("wasm");
+    let started = std::time::Instant::now();
+    let bar = progress_bar("units");
+    let progress = |step: crate::national::Step, done: usize, total: usize| {
+        bar.set_message(step.label());
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let options = crate::national::Options { seed, reports };
+    let built = crate::national::build(
+        &db,
+        &runtime,
+        &settings.paths.shared_data_dir,
+        &settings.paths.plugin_dir,
+        &target_dir,
+        &options,
+        &progress,
+    )
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "national dataset (seed {seed}) in {:.1}s: {} units ({} communes), {} teams, {} members, {} reports, {} findings",
+        started.elapsed().as_secs_f64(),
+        built.units,
+        built.communes,
+        built.teams,
+        built.members,
+        built.submissions,
+        built.findings
+    );
+    for (step, seconds) in &built.timings {
+        println!("  {step:<32} {seconds:>7.1}s");
+    }
+    println!("accounts (password {}):", crate::national::PASSWORD);
+    for (username, name, role, units) in crate::national::ACCOUNTS {
+        let units = if *units == "*" { "every province" } else { units };
+        println!("  {username:<14} {role:<18} {units:<16} {name}");
+    }
+    Ok(())
+}
+
 async fn demo(
     cli: &Cli,
     listen: &Option<String>,
     shared_data: Option<&Path>,
     no_serve: bool,
+    database_url: Option<&str>,
 ) -> anyhow::Result<()> {
     let base = settings(cli, Vec::new())?;
     // The data directory's one database, so that `sohoa serve`, `teams import` and `user
     // create` with the same --data-dir see the demo's data.
     let path = base.sqlite_path();
     std::fs::create_dir_all(&base.paths.data_dir)?;
-    ensure_demo_may_replace(&path).await?;
-    for suffix in ["", "-wal", "-shm"] {
-        let f = PathBuf::from(format!("{}{suffix}", path.display()));
-        if f.exists() {
-            std::fs::remove_file(&f)?;
-        }
-    }
     let mut overrides = listen_override(listen);
-    // The demo always runs on its own fresh SQLite file, never on a configured server.
-    overrides.push(("database.url", format!("sqlite://{}?mode=rwc", path.display())));
+    let target = match database_url {
+        // A database named on purpose: never replaced, only filled when empty (below).
+        Some(url) => {
+            overrides.push(("database.url", url.to_string()));
+            crate::db::redact(url)
+        }
+        None => {
+            ensure_demo_may_replace(&path).await?;
+            for suffix in ["", "-wal", "-shm"] {
+                let f = PathBuf::from(format!("{}{suffix}", path.display()));
+                if f.exists() {
+                    std::fs::remove_file(&f)?;
+                }
+            }
+            // Otherwise the demo runs on its own fresh SQLite file, never on a configured server.
+            overrides.push(("database.url", format!("sqlite://{}?mode=rwc", path.display())));
+            path.display().to_string()
+        }
+    };
     if let Some(dir) = shared_data {
         overrides.push(("paths.shared_data_dir", dir.display().to_string()));
     }
     let settings = settings(cli, overrides)?;
     let db = open(&settings).await?;
+    if database_url.is_some() {
+        let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(&db.pool).await?;
+        if units > 0 {
+            anyhow::bail!("{target} already holds {units} units; the demo fills only an empty database");
+        }
+    }
     let started = std::time::Instant::now();
-    eprintln!("seeding the demo database {} ...", path.display());
+    eprintln!("seeding the demo database {target} ...");
     let runtime = crate::plugins::Runtime::for_settings(&settings)?;
     let target_dir = settings.paths.plugin_dir.join("..").join("target").join("wasm");
     let mut tx = db.begin_write().await?;

@@ -102,13 +102,20 @@ async fn create_accounts(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<
     Ok(made)
 }
 
-struct Gen {
+/// Deterministic names, phones and skills for generated people (the demo, and the national
+/// dataset in `crate::national`).
+pub(crate) struct Gen {
     rng: StdRng,
     phones: u32,
 }
 
 impl Gen {
-    fn person(&mut self, female: bool) -> (String, &'static str) {
+    pub(crate) fn new(seed: u64) -> Gen {
+        Gen { rng: StdRng::seed_from_u64(seed), phones: 0 }
+    }
+
+    /// A full name in NFC and its gender ("male" or "female").
+    pub(crate) fn person(&mut self, female: bool) -> (String, &'static str) {
         let (middle, given) = if female { (FEMALE_MIDDLE, FEMALE_GIVEN) } else { (MALE_MIDDLE, MALE_GIVEN) };
         let name = format!(
             "{} {} {}",
@@ -119,14 +126,16 @@ impl Gen {
         (name, if female { "female" } else { "male" })
     }
 
-    fn phone(&mut self) -> String {
+    /// A mobile number, 10 digits.
+    pub(crate) fn phone(&mut self) -> String {
         self.phones += 1;
         let prefix =
             ["0905", "0935", "0978", "0912", "0983", "0356"].choose(&mut self.rng).expect("non-empty");
         format!("{prefix}{:06}", 100_000 + self.phones * 37 % 900_000)
     }
 
-    fn skills(&mut self) -> Vec<String> {
+    /// One to three of the skills officials list.
+    pub(crate) fn skills(&mut self) -> Vec<String> {
         let n = self.rng.random_range(1..=3);
         SKILLS.choose_multiple(&mut self.rng, n).map(|s| s.to_string()).collect()
     }
@@ -217,7 +226,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
     let source = UnitSource::read(&path)?;
     let imported = units::import_units(conn, actor, &source.units, None, &|_, _| {}).await?;
     let mut report = DemoReport { units: imported.created, ..Default::default() };
-    let mut g = Gen { rng: StdRng::seed_from_u64(77), phones: 0 };
+    let mut g = Gen::new(77);
 
     let filter =
         UnitFilter { as_of: "2022-06-01".into(), parent: Some(TAY_SON.into()), ..Default::default() };

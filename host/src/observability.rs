@@ -17,6 +17,9 @@
 //!   per call) and `sohoa_plugin_memory_bytes{plugin}` (peak linear memory per call), by
 //!   `plugin_id@version`;
 //! - `sohoa_plugin_queue_waiting`: plugin calls waiting for a worker;
+//! - `sohoa_findings_computed_total{by="refresher"|"page"}`: teams whose findings this
+//!   instance recomputed, in the background or for a page (summed over instances, each stale
+//!   team once: `tests/instances.rs`);
 //! - at scrape time: `sohoa_db_connections{state="in_use"|"idle"}` (this instance's pool) and
 //!   `sohoa_findings_stale_teams` (the background recomputation's queue, shared by instances).
 

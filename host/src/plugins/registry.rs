@@ -379,6 +379,8 @@ pub async fn store(
     let info = find(conn, &meta.id, &meta.version).await?.expect("just inserted");
     let change = Change::new("install", "plugin", format!("{}@{}", meta.id, meta.version), None).after(&info);
     audit::record(conn, actor, change).await?;
+    // Other instances compile it ahead of its first call there (on commit).
+    crate::changes::send(conn, &crate::changes::Notice::Plugin { sha256: inspected.sha256.clone() }).await?;
     Ok((info, true))
 }
 

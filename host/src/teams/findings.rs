@@ -39,9 +39,12 @@ pub const INLINE_LIMIT: i64 = 200;
 pub const BATCH: i64 = 500;
 /// How long a claim holds before another instance may take the rows.
 const LEASE: chrono::Duration = chrono::Duration::seconds(120);
-/// How often an idle refresher looks for stale rows (a change made through another instance
-/// is picked up within this).
+/// How often an idle refresher looks for stale rows when no notices come (SQLite: one
+/// instance, whose own marks it finds within this).
 const POLL: Duration = Duration::from_millis(250);
+/// How often it looks when PostgreSQL's notices wake it at each mark (`crate::changes`): only
+/// a fallback for notices lost while the listening connection was down.
+const POLL_NOTIFIED: Duration = Duration::from_secs(5);
 
 /// Appends SQL that is true for a row of `team_checks c` that is not current on `today` (ISO):
 /// marked stale, computed for another day, or for another unit tree.
@@ -258,7 +261,11 @@ pub async fn refresh_batch(db: &Db, runtime: &Arc<Runtime>, owner: &str, limit: 
     }
     let today = crate::dates::today_iso();
     match compute(db, runtime, &claimed, &today).await {
-        Ok(_) => Ok(claimed.len()),
+        Ok(_) => {
+            metrics::counter!("sohoa_findings_computed_total", "by" => "refresher")
+                .increment(claimed.len() as u64);
+            Ok(claimed.len())
+        }
         Err(e) => {
             release(db, owner).await?;
             Err(e)
@@ -292,34 +299,41 @@ pub struct Refresher {
     runtime: Arc<Runtime>,
     /// This instance's name in leases.
     owner: String,
+    changes: crate::changes::Changes,
 }
 
 impl Refresher {
-    pub fn new(db: Db, runtime: Arc<Runtime>) -> Self {
+    /// A refresher woken by `changes` (every instance's marks, on PostgreSQL) and polling
+    /// otherwise.
+    pub fn new(db: Db, runtime: Arc<Runtime>, changes: crate::changes::Changes) -> Self {
         let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-        Refresher { db, runtime, owner }
+        Refresher { db, runtime, owner, changes }
     }
 
     /// Runs until `stop` turns true, finishing the batch in hand first. Errors are logged and
     /// retried after a pause; nothing here stops the server.
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let mut seen: Option<(String, i64)> = None;
+        let mut notices = self.changes.subscribe();
+        let poll = if self.changes.listening() { POLL_NOTIFIED } else { POLL };
         loop {
             if *stop.borrow() {
                 return;
             }
-            let pause = match self.step(&mut seen).await {
-                Ok(0) => POLL,
-                Ok(_) => Duration::ZERO,
+            let (pause, woken) = match self.step(&mut seen).await {
+                Ok(0) => (poll, true),
+                Ok(_) => (Duration::ZERO, false),
                 Err(e) => {
                     tracing::warn!(error = %e, "recomputing findings failed; trying again shortly");
-                    Duration::from_secs(2)
+                    (Duration::from_secs(2), false)
                 }
             };
             if !pause.is_zero() {
+                // Any notice wakes it (a lag or a plugin installed too: looking costs one query).
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
                     _ = stop.changed() => {}
+                    _ = notices.recv(), if woken => {}
                 }
             }
         }
@@ -384,6 +398,7 @@ async fn compute_now(db: &Db, runtime: &Arc<Runtime>, stale: &[(i64, i64)], toda
         release(db, &owner).await?;
         return Err(e);
     }
+    metrics::counter!("sohoa_findings_computed_total", "by" => "page").increment(mine.len() as u64);
     if mine.len() < stale.len() {
         let others: Vec<i64> =
             stale.iter().map(|s| s.0).filter(|id| !mine.iter().any(|m| m.0 == *id)).collect();
