@@ -5,7 +5,7 @@
 #   SOHOA_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/sohoa_bench bench/http.sh
 #
 # 1. Builds the release binary and, once (kept between runs), the national dataset:
-#    `sohoa national-dataset` (74,422 teams, 348,362 members, a year of reports), timed.
+#    `sohoa national-dataset` (74,422 teams, 348,362 members, a year of quarterly reports), timed.
 # 2. Start-up to ready: from starting `sohoa serve` to the answer of the first composition
 #    check (which needs the compiled plugin), with the compile cache emptied (cold), then kept
 #    (warm).
@@ -105,7 +105,7 @@ district=$(cookie badinh.vhtt)
 province=$(cookie hanoi.admin)
 country=$(cookie quocgia.xem)
 commune=$(cookie phucxa.xa)
-month=$(date +%Y-%m)
+quarter="$(date +%Y)-Q$(( (10#$(date +%m) - 1) / 3 + 1 ))"
 cat >"$dir/submit.lua" <<EOF
 wrk.method = "PUT"
 wrk.headers["Content-Type"] = "application/json"
@@ -113,7 +113,7 @@ wrk.headers["Cookie"] = "$commune"
 local n = 0
 request = function()
     n = n + 1
-    return wrk.format(nil, nil, nil, '{"figures":{"ho_duoc_huong_dan":' .. (n % 900) .. ',"tk_vneid":40}}')
+    return wrk.format(nil, nil, nil, '{"figures":{"ho_duoc_huong_dan":' .. (n % 900) .. ',"tk_vneid":40,"tk_dvc":12}}')
 end
 EOF
 
@@ -140,5 +140,5 @@ load "province home page (Hà Nội)" "$province" "/home"
 load "province dashboard (Hà Nội)" "$province" "/dashboard"
 load "country home page (63 provinces)" "$country" "/home"
 load "country dashboard" "$country" "/dashboard"
-load "a commune saves its monthly draft (PUT)" "$commune" "/api/v1/units/00001/submissions/bao-cao-thang-xa/$month" "$dir/submit.lua"
+load "a commune saves its quarterly draft (PUT)" "$commune" "/api/v1/units/00001/submissions/binh-dinh-bao-cao-quy/$quarter" "$dir/submit.lua"
 echo "RSS after the loads: $(rss_kib "$pid" VmRSS) KiB now, $(rss_kib "$pid" VmHWM) KiB peak"

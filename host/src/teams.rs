@@ -131,6 +131,16 @@ fn team_select(today_param: &str, unit: &str, join: &str) -> String {
 
 /// The unit a team served on the date of a [`push_placed_cte`] (its latest if none).
 pub(crate) const PLACED_UNIT: &str = "COALESCE(pl.unit_id, t.unit_id)";
+/// SQL true for a team `t` placed (as [`PLACED_UNIT`] says) in the subtree `sub` of a
+/// [`units::push_subtree_cte`] query. The placement test alone cannot use an index (it is an
+/// expression over a left join), so it made every scope query read every team in the country:
+/// 26 ms for a district's count among 74,422 teams (the national dataset). The candidates come
+/// first, from the indexes on `team_units.unit_id` and `teams.unit_id` (every team ever placed
+/// or recorded in the subtree, a superset), then the exact test keeps those placed there on the
+/// query's date: under 1 ms.
+pub(crate) const PLACED_IN_SUB: &str = "t.id IN (SELECT team_id FROM team_units WHERE unit_id IN (SELECT id FROM sub) \
+     UNION SELECT id FROM teams WHERE unit_id IN (SELECT id FROM sub)) \
+     AND COALESCE(pl.unit_id, t.unit_id) IN (SELECT id FROM sub)";
 /// The join [`PLACED_UNIT`] needs.
 pub(crate) const PLACED_JOIN: &str = "LEFT JOIN placed pl ON pl.team_id = t.id";
 
@@ -162,9 +172,7 @@ pub(crate) fn active_in_scope_with(
     push_placed_cte(&mut sql, date);
     sql.push(" SELECT ");
     columns(&mut sql);
-    sql.push(&format!(
-        " FROM teams t {PLACED_JOIN} {join} WHERE {PLACED_UNIT} IN (SELECT id FROM sub) AND t.status = 'active'"
-    ));
+    sql.push(&format!(" FROM teams t {PLACED_JOIN} {join} WHERE {PLACED_IN_SUB} AND t.status = 'active'"));
     sql
 }
 
@@ -235,7 +243,7 @@ pub async fn list(
     sql.push(" ");
     sql.push(&team_select("(SELECT d FROM today)", PLACED_UNIT, PLACED_JOIN)).push(" WHERE 1 = 1");
     if f.roots.is_some() {
-        sql.push(&format!(" AND {PLACED_UNIT} IN (SELECT id FROM sub)"));
+        sql.push(&format!(" AND {PLACED_IN_SUB}"));
     }
     if let Some(status) = f.status {
         sql.push(" AND t.status = ").bind(status.as_str());

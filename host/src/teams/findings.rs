@@ -188,8 +188,10 @@ pub async fn mark_under(conn: &mut AnyConnection, unit_id: i64) -> Result<u64> {
     sql.push(
         " UPDATE team_checks SET stale = 1, generation = generation + 1 WHERE team_id IN \
          (SELECT t.id FROM teams t LEFT JOIN placed pl ON pl.team_id = t.id \
-          WHERE COALESCE(pl.unit_id, t.unit_id) IN (SELECT id FROM sub))",
+          WHERE ",
     );
+    sql.push(super::PLACED_IN_SUB);
+    sql.push(")");
     Ok(sql.query().execute(&mut *conn).await?.rows_affected())
 }
 

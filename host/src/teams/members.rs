@@ -156,7 +156,7 @@ pub async fn list(
     sql.push(" ");
     sql.push(&member_select(super::PLACED_UNIT, super::PLACED_JOIN)).push(" WHERE 1 = 1");
     if f.roots.is_some() {
-        sql.push(&format!(" AND {} IN (SELECT id FROM sub)", super::PLACED_UNIT));
+        sql.push(&format!(" AND {}", super::PLACED_IN_SUB));
     }
     if let Some(team) = f.team {
         sql.push(" AND m.team_id = ").bind(team);
