@@ -124,6 +124,15 @@ async fn stale(db: &mut sqlx::PgConnection) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM team_checks WHERE stale = 1").fetch_one(db).await.unwrap()
 }
 
+/// Waits until no team's findings are stale, at most `limit`: how long it took, or None.
+async fn all_current(schema: &Schema, limit: Duration) -> Option<Duration> {
+    within(limit, || async {
+        let mut db = schema.connect().await;
+        stale(&mut db).await == 0
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgresql_database_act_as_one() {
     let Ok(server) = std::env::var("SOHOA_TEST_POSTGRES_URL") else {
@@ -174,14 +183,7 @@ async fn two_instances_on_one_postgresql_database_act_as_one() {
     }
 
     // The demo's teams were never checked: the two refreshers compute them at start.
-    let first = within(Duration::from_secs(30), || {
-        let url = schema.url.clone();
-        async move {
-            let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
-            stale(&mut db).await == 0
-        }
-    })
-    .await;
+    let first = all_current(&schema, Duration::from_secs(30)).await;
     assert!(first.is_some(), "the demo's findings are computed at start");
 
     let admin_a = cookie(&client, &a.url, "tinh.admin").await;
@@ -244,14 +246,7 @@ async fn two_instances_on_one_postgresql_database_act_as_one() {
     assert_eq!(r.status(), 201, "bound through A");
     // Each row the binding marked moved its generation by one.
     let marked = generations().await - generation_before;
-    let settled = within(Duration::from_secs(20), || {
-        let url = schema.url.clone();
-        async move {
-            let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
-            stale(&mut db).await == 0
-        }
-    })
-    .await;
+    let settled = all_current(&schema, Duration::from_secs(20)).await;
     eprintln!(
         "{marked} teams marked; all recomputed after {settled:?} (from the binding's answer {:?})",
         started.elapsed()
@@ -355,14 +350,7 @@ async fn two_instances_on_one_postgresql_database_act_as_one() {
     .rows_affected() as i64;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(stale(&mut db).await, leased, "no instance takes rows under another's live lease");
-    let taken = within(Duration::from_secs(15), || {
-        let url = schema.url.clone();
-        async move {
-            let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
-            stale(&mut db).await == 0
-        }
-    })
-    .await;
+    let taken = all_current(&schema, Duration::from_secs(15)).await;
     eprintln!("{leased} rows of a dead instance: recomputed by B {taken:?} after the check at 2 s");
     assert!(taken.is_some(), "B takes the dead instance's rows when the lease ends");
 

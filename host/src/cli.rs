@@ -57,13 +57,13 @@ enum Command {
         database_url: Option<String>,
     },
     /// Build the national dataset into the configured database (which must hold no teams):
-    /// 63 provinces' 10,599 communes, 74,422 teams, 348,362 members, a year of reports. For
-    /// benchmarks and load tests; see docs/BENCHMARKS.md.
+    /// 63 provinces' 10,599 communes, 74,422 teams, 348,362 members, a year of quarterly
+    /// reports. For benchmarks and load tests; see docs/BENCHMARKS.md.
     NationalDataset {
         /// The same seed builds the same dataset.
         #[arg(long, default_value_t = 2023)]
         seed: u64,
-        /// Leave out the year of monthly and quarterly reports.
+        /// Leave out the year of quarterly reports.
         #[arg(long)]
         no_reports: bool,
         /// Folder holding vn-admin-units-2022-04.json (paths.shared_data_dir).

@@ -288,7 +288,8 @@ async fn write_teams(
         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM people").fetch_one(&mut *tx).await?;
     let mut next_membership: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM memberships").fetch_one(&mut *tx).await?;
-    let mut next_team: i64 = 1;
+    let mut next_team: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM teams").fetch_one(&mut *tx).await?;
     let (mut team_index, mut members_written) = (0usize, 0usize);
     // Teams of a chunk of communes, then their people and memberships.
     let mut start = 0;
