@@ -176,15 +176,28 @@ pub(crate) fn active_in_scope_with(
     sql
 }
 
-/// SQL of the name of the unit a team of [`active_in_scope`] serves (its latest version).
-pub(crate) const PLACED_UNIT_NAME: &str = "(SELECT v.name FROM unit_versions v WHERE v.id = \
-    (SELECT MAX(w.id) FROM unit_versions w WHERE w.unit_id = COALESCE(pl.unit_id, t.unit_id)))";
-
 async fn fetch_team(conn: &mut AnyConnection, id: i64) -> Result<Option<TeamRow>> {
     let mut sql = Sql::new("");
     sql.push("WITH today(d) AS (SELECT ").bind(crate::dates::today_iso()).push(") ");
     sql.push(&team_select("(SELECT d FROM today)", "t.unit_id", "")).push(" WHERE t.id = ").bind(id);
     Ok(sql.query_as::<TeamRow>().fetch_optional(&mut *conn).await?)
+}
+
+/// The teams `ids` that exist, without members, in no particular order: one query (keep
+/// `ids` to a few hundred: SQLite binds parameters in time quadratic in their number).
+/// Errors: the database's.
+pub async fn find_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Team>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("");
+    sql.push("WITH today(d) AS (SELECT ").bind(crate::dates::today_iso()).push(") ");
+    sql.push(&team_select("(SELECT d FROM today)", "t.unit_id", "")).push(" WHERE t.id IN ");
+    sql.push_tuples(1, ids.len());
+    for id in ids {
+        sql.arg(*id);
+    }
+    Ok(sql.query_as::<TeamRow>().fetch_all(&mut *conn).await?.into_iter().map(TeamRow::into_team).collect())
 }
 
 /// The team alone, without members (for authorization and audit).

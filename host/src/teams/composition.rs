@@ -67,7 +67,7 @@ impl CheckResult {
     }
 }
 
-fn day(iso: &str) -> chrono::NaiveDate {
+pub(crate) fn day(iso: &str) -> chrono::NaiveDate {
     crate::dates::parse(iso).unwrap_or_else(crate::dates::today)
 }
 
@@ -76,8 +76,14 @@ fn day(iso: &str) -> chrono::NaiveDate {
 pub async fn plugin_team(conn: &mut AnyConnection, team: super::Team, as_of: &str) -> Result<h::Team> {
     let filter = MemberFilter { team: Some(team.id), include_left: true, ..Default::default() };
     let (members, _) = list_members(conn, &filter, i64::MAX, 0).await?;
+    Ok(as_plugin_team(team, members, as_of))
+}
+
+/// `team` with `members` (all it has had, in a team list's order) as a plugin sees it on
+/// `as_of` (ISO date).
+fn as_plugin_team(team: super::Team, members: Vec<super::members::Member>, as_of: &str) -> h::Team {
     let year = i64::from(day(as_of).year());
-    Ok(h::Team {
+    h::Team {
         id: team.id,
         name: team.name,
         unit_code: team.unit_code,
@@ -104,7 +110,7 @@ pub async fn plugin_team(conn: &mut AnyConnection, team: super::Team, as_of: &st
                 left_on: m.left_on.as_deref().map(day),
             })
             .collect(),
-    })
+    }
 }
 
 /// One team as its composition rule sees it on a date.
@@ -143,6 +149,10 @@ pub struct Gathered {
     groups: Vec<(crate::plugins::Prepared, Vec<usize>)>,
 }
 
+/// Teams whose rows and members [`gather`] reads with one query each (SQLite binds
+/// parameters in time quadratic in their number, so not thousands).
+const GATHER_CHUNK: usize = 200;
+
 /// Reads the teams `team_ids` and the rules that apply to them on `as_of` (ISO date).
 /// Errors: 404 for an unknown team; the database's.
 pub async fn gather(
@@ -155,32 +165,44 @@ pub async fn gather(
     let mut rules: HashMap<i64, Option<bindings::Resolved>> = HashMap::new();
     let mut subjects = Vec::with_capacity(team_ids.len());
     let mut groups: Vec<(crate::plugins::Prepared, Vec<usize>)> = Vec::new();
-    for &team_id in team_ids {
-        let team = super::find(conn, team_id).await?;
-        let rule = match rules.get(&team.unit_id) {
-            Some(r) => r.clone(),
-            None => {
-                let r = bindings::resolve(conn, team.unit_id, Kind::Composition, as_of).await?;
-                rules.insert(team.unit_id, r.clone());
-                r
-            }
-        };
-        let input = plugin_team(conn, team, as_of).await?;
-        let index = subjects.len();
-        if let Some(resolved) = &rule {
-            let same = |p: &crate::plugins::Prepared| {
-                p.label == resolved.label() && format!("{:?}", p.params) == format!("{:?}", resolved.params)
-            };
-            match groups.iter_mut().find(|(p, _)| same(p)) {
-                Some((_, members)) => members.push(index),
+    // Teams and members are read GATHER_CHUNK teams per query, not four queries per team.
+    for chunk in team_ids.chunks(GATHER_CHUNK) {
+        let teams: HashMap<i64, super::Team> =
+            super::find_many(conn, chunk).await?.into_iter().map(|t| (t.id, t)).collect();
+        let mut members: HashMap<i64, Vec<super::members::Member>> = HashMap::new();
+        for m in super::members::of_teams(conn, chunk).await? {
+            members.entry(m.team_id).or_default().push(m);
+        }
+        for &team_id in chunk {
+            // Cloned, not taken: a caller may name a team twice.
+            let team =
+                teams.get(&team_id).cloned().ok_or_else(|| Error::NotFound(format!("team {team_id}")))?;
+            let rule = match rules.get(&team.unit_id) {
+                Some(r) => r.clone(),
                 None => {
-                    let call =
-                        crate::plugins::prepare(conn, runtime, &resolved.plugin, &resolved.params).await?;
-                    groups.push((call, vec![index]));
+                    let r = bindings::resolve(conn, team.unit_id, Kind::Composition, as_of).await?;
+                    rules.insert(team.unit_id, r.clone());
+                    r
+                }
+            };
+            let input = as_plugin_team(team, members.get(&team_id).cloned().unwrap_or_default(), as_of);
+            let index = subjects.len();
+            if let Some(resolved) = &rule {
+                let same = |p: &crate::plugins::Prepared| {
+                    p.label == resolved.label()
+                        && format!("{:?}", p.params) == format!("{:?}", resolved.params)
+                };
+                match groups.iter_mut().find(|(p, _)| same(p)) {
+                    Some((_, members)) => members.push(index),
+                    None => {
+                        let call = crate::plugins::prepare(conn, runtime, &resolved.plugin, &resolved.params)
+                            .await?;
+                        groups.push((call, vec![index]));
+                    }
                 }
             }
+            subjects.push(Subject { team_id, rule, input });
         }
-        subjects.push(Subject { team_id, rule, input });
     }
     Ok(Gathered { as_of: as_of.to_string(), subjects, groups })
 }

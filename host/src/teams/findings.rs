@@ -19,7 +19,7 @@
 //! mark (`generation`), so no change is lost. Pages say how many teams in their scope are
 //! being refreshed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,6 +85,8 @@ struct Outcome {
     params: Option<String>,
     findings: Vec<Finding>,
     failure: Option<String>,
+    /// No leader served on the day the findings are for (whatever the rule says).
+    leaderless: bool,
 }
 
 /// Reads the `claimed` teams (team id, generation when claimed) and their rules, runs the
@@ -109,6 +111,7 @@ pub async fn compute(db: &Db, runtime: &Arc<Runtime>, claimed: &[(i64, i64)], to
         .zip(&gathered.subjects)
         .zip(results)
         .map(|((&(team_id, generation), subject), result)| {
+            let leaderless = !has_leader(&subject.input, today);
             let params = subject
                 .rule
                 .as_ref()
@@ -121,6 +124,7 @@ pub async fn compute(db: &Db, runtime: &Arc<Runtime>, claimed: &[(i64, i64)], to
                     params,
                     findings,
                     failure: None,
+                    leaderless,
                 },
                 Err(failure) => Outcome {
                     team_id,
@@ -129,6 +133,7 @@ pub async fn compute(db: &Db, runtime: &Arc<Runtime>, claimed: &[(i64, i64)], to
                     params,
                     findings: Vec::new(),
                     failure: Some(failure.to_string()),
+                    leaderless,
                 },
             }
         })
@@ -149,8 +154,8 @@ async fn store(db: &Db, outcomes: &[Outcome], today: &str, epoch: i64) -> Result
         let done = sqlx::query(
             "UPDATE team_checks SET stale = CASE WHEN generation = $1 THEN 0 ELSE 1 END, as_of = $2, epoch = $3, \
                plugin = $4, params = $5, errors = $6, warnings = $7, first_error = $8, findings = $9, failure = $10, \
-               computed_at = $11, lease_owner = NULL, lease_until = NULL \
-             WHERE team_id = $12",
+               computed_at = $11, leaderless = $12, lease_owner = NULL, lease_until = NULL \
+             WHERE team_id = $13",
         )
         .bind(o.generation)
         .bind(today)
@@ -163,6 +168,7 @@ async fn store(db: &Db, outcomes: &[Outcome], today: &str, epoch: i64) -> Result
         .bind(&findings)
         .bind(&o.failure)
         .bind(&at)
+        .bind(i64::from(o.leaderless))
         .bind(o.team_id)
         .execute(&mut *tx)
         .await?;
@@ -170,6 +176,17 @@ async fn store(db: &Db, outcomes: &[Outcome], today: &str, epoch: i64) -> Result
     }
     tx.commit().await?;
     Ok(current)
+}
+
+/// Whether a member whose position is leader serves `team` on `as_of` (ISO): joined on or
+/// before it and not left by then, as the home page has always counted leaders.
+fn has_leader(team: &crate::plugins::types::Team, as_of: &str) -> bool {
+    let day = super::composition::day(as_of);
+    team.members.iter().any(|m| {
+        m.position == crate::plugins::types::Position::Leader
+            && m.joined_on <= day
+            && m.left_on.is_none_or(|left| left > day)
+    })
 }
 
 async fn epoch(conn: &mut AnyConnection) -> Result<i64> {
@@ -455,6 +472,8 @@ pub struct Summary {
     pub refreshing: i64,
     /// Teams whose rule could not run.
     pub rule_failures: i64,
+    /// Teams with no leader serving (stored with the findings, so as current as they are).
+    pub leaderless: i64,
 }
 
 /// Counts over the active teams of the `roots` subtrees on `today`: one indexed query.
@@ -464,15 +483,16 @@ pub async fn summary(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Re
         sql.push(
             "COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
              CAST(COALESCE(SUM(CASE WHEN c.failure IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(c.leaderless), 0) AS BIGINT), \
              CAST(COALESCE(SUM(CASE WHEN ",
         );
         push_stale(sql, today);
         sql.push(" THEN 1 ELSE 0 END), 0) AS BIGINT)");
     };
     let sql = super::active_in_scope_with(roots, today, columns, CHECKS_JOIN);
-    let (teams, failing, rule_failures, refreshing): (i64, i64, i64, i64) =
+    let (teams, failing, rule_failures, leaderless, refreshing): (i64, i64, i64, i64, i64) =
         sql.query_as().fetch_one(&mut *conn).await?;
-    Ok(Summary { teams, failing, refreshing, rule_failures })
+    Ok(Summary { teams, failing, refreshing, rule_failures, leaderless })
 }
 
 /// What a page shows of its scope's checks: computes a few stale teams first
@@ -506,6 +526,30 @@ pub struct FailingTeam {
     pub first_message: String,
 }
 
+/// `SELECT {outer} FROM (the first `limit` active teams of the scope that meet `condition`, in
+/// `order`) p JOIN teams t …`: a short list over a scope of any size. The scope's rows are
+/// sorted on stored columns alone (`p.id`, `p.unit_id`, `p.errors`, `p.sort_key`,
+/// `p.first_error` for `outer` and `order`, which names them with `p.`); the unit's name is looked up for the `limit`
+/// rows kept, not for each of the 24,000 failing teams of the country (SQLite computes a row's
+/// columns before sorting it).
+fn first_in_scope(roots: &[i64], today: &str, condition: &str, order: &str, outer: &str, limit: i64) -> Sql {
+    let mut inner = scope(
+        roots,
+        today,
+        "t.id, COALESCE(pl.unit_id, t.unit_id) AS unit_id, c.errors, t.sort_key, c.first_error",
+    );
+    // The same order inside, where the columns are the select list's own.
+    inner.push(&format!(" AND {condition} ORDER BY {} LIMIT ", order.replace("p.", ""))).bind(limit);
+    let mut sql = inner;
+    sql.text =
+        format!("SELECT {outer} FROM ({}) AS p JOIN teams t ON t.id = p.id ORDER BY {order}", sql.text);
+    sql
+}
+
+/// SQL of the latest name of the unit `p.unit_id` of a [`first_in_scope`] row.
+const UNIT_NAME_OF_P: &str = "(SELECT v.name FROM unit_versions v WHERE v.id = \
+    (SELECT MAX(w.id) FROM unit_versions w WHERE w.unit_id = p.unit_id))";
+
 /// The first `limit` failing active teams of the `roots` subtrees (most errors first, then in
 /// Vietnamese name order). Errors: the database's.
 pub async fn failing(
@@ -514,24 +558,38 @@ pub async fn failing(
     today: &str,
     limit: i64,
 ) -> Result<Vec<FailingTeam>> {
-    let mut sql = scope(
+    let sql = first_in_scope(
         roots,
         today,
+        "c.errors > 0",
+        "p.errors DESC, p.sort_key, p.id",
         &format!(
-            "t.id AS team_id, t.name AS team_name, {} AS unit_name, c.errors, \
-             COALESCE(c.first_error, '') AS first_message",
-            super::PLACED_UNIT_NAME
+            "p.id AS team_id, t.name AS team_name, {UNIT_NAME_OF_P} AS unit_name, p.errors, \
+             COALESCE(p.first_error, '') AS first_message"
         ),
+        limit,
     );
-    sql.push(" AND c.errors > 0 ORDER BY c.errors DESC, t.sort_key, t.id LIMIT ").bind(limit);
     Ok(sql.query_as().fetch_all(&mut *conn).await?)
 }
 
-/// The failing active teams of the `roots` subtrees, by id (for per-unit counts).
-pub async fn failing_ids(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Result<HashSet<i64>> {
-    let mut sql = scope(roots, today, "t.id");
-    sql.push(" AND c.errors > 0");
-    Ok(sql.query_scalar::<i64>().fetch_all(&mut *conn).await?.into_iter().collect())
+/// The first `limit` active teams of the `roots` subtrees with no leader serving on `today`,
+/// in Vietnamese name order, as their stored checks say ([`Summary::leaderless`] counts them).
+/// Errors: the database's.
+pub async fn leaderless(
+    conn: &mut AnyConnection,
+    roots: &[i64],
+    today: &str,
+    limit: i64,
+) -> Result<Vec<super::stats::TeamRef>> {
+    let sql = first_in_scope(
+        roots,
+        today,
+        "c.leaderless = 1",
+        "p.sort_key, p.id",
+        &format!("p.id, t.name, {UNIT_NAME_OF_P} AS unit_name"),
+        limit,
+    );
+    Ok(sql.query_as().fetch_all(&mut *conn).await?)
 }
 
 /// One rule failure in the scope, for the technical detail a page shows plugin administrators.

@@ -208,15 +208,13 @@ where
     })
 }
 
-/// The teams of `ids` that exist (a write may create some).
+/// The teams of `ids` that exist (a write may create some), in the order of `ids`.
 async fn existing(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for &id in ids {
-        if super::find(conn, id).await.is_ok() {
-            out.push(id);
-        }
+    let mut found = std::collections::HashSet::new();
+    for chunk in ids.chunks(200) {
+        found.extend(super::find_many(conn, chunk).await?.into_iter().map(|t| t.id));
     }
-    Ok(out)
+    Ok(ids.iter().copied().filter(|id| found.contains(id)).collect())
 }
 
 fn same(a: &Gathered, b: &Gathered) -> bool {

@@ -190,6 +190,33 @@ pub async fn list(
     Ok((rows.into_iter().map(MemberRow::into_member).collect(), total))
 }
 
+/// Every membership, past and present, of the teams `team_ids`, team by team: one
+/// query, for checks over many teams at once (keep `team_ids` to a few hundred, as for
+/// [`super::find_many`]). Errors: the database's.
+pub async fn of_teams(conn: &mut AnyConnection, team_ids: &[i64]) -> Result<Vec<Member>> {
+    if team_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(&member_select("t.unit_id", ""));
+    sql.push(" WHERE m.team_id IN ");
+    sql.push_tuples(1, team_ids.len());
+    for id in team_ids {
+        sql.arg(*id);
+    }
+    // As a team's list orders them ([`MemberSort::Team`]): a rule sees the same team either way.
+    sql.push(
+        " ORDER BY m.team_id, (m.left_on IS NOT NULL), \
+           CASE m.position WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, p.sort_key, m.id",
+    );
+    Ok(sql
+        .query_as::<MemberRow>()
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(MemberRow::into_member)
+        .collect())
+}
+
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Member> {
     let mut sql = Sql::new(&member_select("t.unit_id", ""));
     sql.push(" WHERE m.id = ").bind(id);

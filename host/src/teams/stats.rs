@@ -1,6 +1,6 @@
 //! Team coverage under a unit, one line per child unit: what reports put in their table and
 //! the dashboard draws. Two queries (the subtree's units, its active teams with their serving
-//! members); the roll-up to each child happens here.
+//! members and stored findings); the roll-up to each child happens here.
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,6 +28,11 @@ pub struct Coverage {
     pub villages_with_team: u32,
     /// The active teams' ids, for checks that need them.
     pub team_ids: Vec<i64>,
+    /// Those of them whose stored composition check has an error finding: today's findings
+    /// ([`crate::teams::findings`]), whatever the date asked, so only the dashboard (which
+    /// asks about today) shows it.
+    #[serde(skip)]
+    pub failing: u32,
     /// The unit's collation key ([`crate::text::unit_sort_key`]), to list lines by name in
     /// Vietnamese order.
     #[serde(skip)]
@@ -53,15 +58,19 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
     units::push_subtree_cte(&mut sql, &[unit_id], date);
     // Each team where it served on `date` (a team of a commune merged since counts there).
     sql.push(
-        "SELECT t.id, tu.unit_id, (SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.joined_on <= ",
+        "SELECT t.id, tu.unit_id, CAST(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END AS BIGINT), \
+         (SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.joined_on <= ",
     )
     .bind(date)
     .push(" AND (m.left_on IS NULL OR m.left_on > ")
     .bind(date)
-    .push(")) FROM teams t JOIN team_units tu ON tu.team_id = t.id JOIN sub ON sub.id = tu.unit_id WHERE ");
+    .push(
+        ")) FROM teams t JOIN team_units tu ON tu.team_id = t.id JOIN sub ON sub.id = tu.unit_id \
+         LEFT JOIN team_checks c ON c.team_id = t.id WHERE ",
+    );
     units::push_in_effect(&mut sql, "tu", date);
     sql.push(" AND t.status = 'active' ORDER BY t.id");
-    let teams: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
+    let teams: Vec<(i64, i64, i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
 
     // Which child of `unit_id` each unit rolls up to (the unit itself maps to itself).
     let parent: HashMap<i64, Option<i64>> = tree.iter().map(|(id, p, ..)| (*id, *p)).collect();
@@ -96,11 +105,12 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
         own.insert(blank(me.code, me.name, me.level));
     }
     let mut teamed_units: HashSet<i64> = HashSet::new();
-    for (team_id, team_unit, members) in &teams {
+    for (team_id, team_unit, failing, members) in &teams {
         teamed_units.insert(*team_unit);
         let line = lines.get_mut(&top(*team_unit)).expect("the unit and its children have lines");
         line.teams += 1;
         line.members += *members as u32;
+        line.failing += *failing as u32;
         line.team_ids.push(*team_id);
     }
     for (id, _, l, ..) in &tree {
@@ -130,42 +140,17 @@ fn blank(unit_code: String, unit_name: String, level: Level) -> Coverage {
         villages: 0,
         villages_with_team: 0,
         team_ids: Vec::new(),
+        failing: 0,
         sort_key: String::new(),
     }
 }
 
-/// A team as a short list shows it.
+/// A team as a short list shows it ([`crate::teams::findings::leaderless`]).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct TeamRef {
     pub id: i64,
     pub name: String,
     pub unit_name: String,
-}
-
-/// The active teams of the `roots` subtrees with no leader serving on `date`: the first
-/// `limit` in Vietnamese name order, and how many there are. Errors: the database's.
-pub async fn leaderless_in(
-    conn: &mut AnyConnection,
-    roots: &[i64],
-    date: &str,
-    limit: i64,
-) -> Result<(Vec<TeamRef>, i64)> {
-    let query = |columns: &str| {
-        let mut sql = super::active_in_scope(roots, date, columns, "");
-        sql.push(
-            " AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.team_id = t.id AND m.position = 'leader' \
-              AND m.joined_on <= ",
-        )
-        .bind(date.to_string())
-        .push(" AND (m.left_on IS NULL OR m.left_on > ")
-        .bind(date.to_string())
-        .push("))");
-        sql
-    };
-    let total: i64 = query("COUNT(*)").query_scalar().fetch_one(&mut *conn).await?;
-    let mut sql = query(&format!("t.id, t.name, {} AS unit_name", super::PLACED_UNIT_NAME));
-    sql.push(" ORDER BY t.sort_key, t.id LIMIT ").bind(limit);
-    Ok((sql.query_as().fetch_all(&mut *conn).await?, total))
 }
 
 /// A commune or village with no active team of its own.

@@ -109,9 +109,6 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         // Stored findings, as on the home page ([`findings::overview`]).
         let (summary, check_error) =
             findings::overview(&state.db, &state.plugins, &[unit_id], &today).await?;
-        let mut conn = state.db.pool.acquire().await?;
-        let failing_ids = findings::failing_ids(&mut conn, &[unit_id], &today).await?;
-        drop(conn);
 
         let coverage_rows: Vec<(String, f64, String, String)> = lines
             .iter()
@@ -138,7 +135,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
             .iter()
             .filter(|l| l.teams > 0)
             .map(|l| {
-                let n = l.team_ids.iter().filter(|id| failing_ids.contains(id)).count();
+                let n = l.failing;
                 (l.unit_name.clone(), n as f64, format!("{n}/{}", l.teams), l.sort_key.clone())
             })
             .collect();
@@ -157,7 +154,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
             teams => lines.iter().map(|l| l.teams).sum::<u32>(),
             members => lines.iter().map(|l| l.members).sum::<u32>(),
             coverage,
-            failing => failing_ids.len(),
+            failing => summary.failing,
             refreshing => summary.refreshing,
         };
         let unit = minijinja::context! { code => unit.code, name => unit.name };

@@ -52,7 +52,7 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
         let (summary, check_error) = findings::overview(&state.db, &state.plugins, &roots, &today).await?;
         let mut conn = state.db.pool.acquire().await?;
         let failing = findings::failing(&mut conn, &roots, &today, SHOWN).await?;
-        let (leaderless, leaderless_total) = stats::leaderless_in(&mut conn, &roots, &today, SHOWN).await?;
+        let leaderless = findings::leaderless(&mut conn, &roots, &today, SHOWN).await?;
         let (uncovered, uncovered_total) =
             stats::without_team(&mut conn, &roots, &today, UNCOVERED_SHOWN).await?;
         // Campaigns: the units where this user scores teams and criteria are in force.
@@ -93,7 +93,7 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
             "home",
             minijinja::context! {
                 failing, failing_total => summary.failing, refreshing => summary.refreshing,
-                leaderless, leaderless_total, uncovered, uncovered_total, team_total => summary.teams,
+                leaderless, leaderless_total => summary.leaderless, uncovered, uncovered_total, team_total => summary.teams,
                 check_error, campaigns, firsts, guidance,
             },
         ))

@@ -1,6 +1,7 @@
 //! The web pages without a browser: sign-in, CSRF, scopes, form errors, the language switch.
 //! (tests/browser.rs drives the same pages in Chromium.)
 
+use serde_json::json;
 use std::collections::BTreeMap;
 
 use axum::body::Body;
@@ -389,6 +390,33 @@ async fn home_and_dashboard_show_what_needs_attention() {
             "officials read findings, not plugin ids: {failing}"
         );
         assert!(section("leaderless").contains("Tổ công nghệ số cộng đồng xã Bình Tường"));
+        assert!(home.contains("href=\"#leaderless\"><div class=\"stat\">1<"), "one leaderless team counted");
+        // Leaderless is stored with the findings: a leader joining takes the team off the
+        // list at the next load, and a leader leaving puts it back.
+        let r = app
+            .post(
+                "/api/v1/members",
+                json!({"team_id": empty["id"], "full_name": "Trần Thị Lan", "gender": "female", "birth_year": 1990,
+                       "position": "leader", "affiliation": "commune_leadership", "joined_on": "2022-06-15"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let home = b.get("/home").await.body;
+        let leaderless = {
+            let start = home.find("aria-labelledby=\"leaderless\"").unwrap();
+            home[start..].split("</section>").next().unwrap().to_string()
+        };
+        assert!(!leaderless.contains("xã Bình Tường"), "{leaderless}");
+        let r = app
+            .patch(
+                &format!("/api/v1/members/{}?override_reason=Chuy%E1%BB%83n%20c%C3%B4ng%20t%C3%A1c", r.body["id"]),
+                json!({"left_on": "2023-01-01"}),
+            )
+            .await;
+        assert!(r.status.is_success(), "{:?}", r.body);
+        let home = b.get("/home").await.body;
+        assert!(home.contains("Tổ công nghệ số cộng đồng xã Bình Tường"), "the leader left: listed again");
+        assert!(home.contains("href=\"#leaderless\"><div class=\"stat\">1<"), "and counted again");
         // Every commune and village of the district but Bình Tường has no team.
         let uncovered = section("uncovered");
         for name in ["Thị trấn Phú Phong", "Xã Tây Giang", "Thôn Phú Thịnh", "Thôn 1"] {
