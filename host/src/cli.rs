@@ -383,6 +383,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 dry_run: *dry_run,
                 max_rows: settings.import.max_rows,
                 override_reason: override_reason.clone(),
+                chunk_rows: None,
             };
             return import_roster(&db, &settings, file, &options).await;
         }
@@ -621,10 +622,24 @@ async fn import_roster(
 ) -> anyhow::Result<ExitCode> {
     let format = RosterFormat::from_path(file)
         .ok_or_else(|| anyhow::anyhow!("{}: expected a .xlsx or .csv file", file.display()))?;
-    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let runtime = crate::plugins::Runtime::for_settings(settings)?;
     let actor = Actor::system("sohoa teams import");
-    let outcome = teams::import_roster(db, &runtime, &actor, None, &bytes, format, options).await?;
+    // The file is streamed (teams::import::Input::File): a CSV roster of any length.
+    let input = teams::import::Input::File(file.to_path_buf());
+    let bar = progress_bar("reading");
+    let progress = |stage: teams::import::Stage, done: usize, total: usize| {
+        let message = match stage {
+            teams::import::Stage::Reading => "reading rows",
+            teams::import::Stage::Checking => "checking (nothing written yet)",
+            teams::import::Stage::Writing => "writing",
+        };
+        bar.set_message(message);
+        bar.set_length(total.max(done) as u64);
+        bar.set_position(done as u64);
+    };
+    let outcome = teams::import_roster(db, &runtime, &actor, None, &input, format, options, &progress).await;
+    bar.finish_and_clear();
+    let outcome = outcome?;
     for e in &outcome.errors {
         eprintln!("row {}, {}: {}", e.row.unwrap_or(0), e.field, e.message);
     }

@@ -13,6 +13,12 @@
 //! (rehearsed, then judged by the teams' composition rules with no connection held, then
 //! applied); a dry run, invalid rows, or a rule broken without `override_reason` leave
 //! nothing written. So a dry run reports exactly what the import would do.
+//!
+//! **Large rosters.** The rows are streamed ([`source`]: a CSV file is read from disk, never
+//! whole) and grouped by team; a roster of more than [`CHUNK_ROWS`] rows is done in chunks
+//! of whole teams, every chunk checked before the first is written ([`import_roster`]). All
+//! the checks are a team's own (its decision, its members, duplicates within it), so a chunk
+//! is judged as the whole file would be.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -36,6 +42,10 @@ use crate::error::{Error, FieldError, Problems, Result};
 use crate::plugins::Runtime;
 use crate::text;
 use crate::vocab::{TeamStatus, Vocab};
+
+mod source;
+pub use source::Input;
+use source::{Roster, RowRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RosterFormat {
@@ -158,6 +168,8 @@ pub struct Options {
     pub max_rows: usize,
     /// Accept teams that break their composition rule; the reason is audited per team.
     pub override_reason: Option<String>,
+    /// Rows per chunk of teams (None: [`CHUNK_ROWS`]); tests make chunks small.
+    pub chunk_rows: Option<usize>,
 }
 
 /// One data row: its spreadsheet row number and its cells by column name.
@@ -194,42 +206,6 @@ fn map_headers(headers: &[String], how_read: &str) -> Result<Vec<Option<&'static
 /// The separator under which the header row names the most roster columns.
 fn detect_separator(text: &str) -> u8 {
     crate::csvfile::detect_separator(text, |c| column_of(c).is_some())
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
-    let text = crate::csvfile::decode(bytes)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let separator = detect_separator(text);
-    let mut reader = crate::csvfile::reader(text, separator);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::BadRequest(format!("cannot read the CSV header: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let columns = map_headers(
-        &headers,
-        " (the file was read as UTF-8 text with columns separated by ',', ';' or tab, the header on the first line)",
-    )?;
-    let mut rows = Vec::new();
-    let mut lines = LineCounter::new(text.as_bytes());
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let sep = if separator == b'\t' { "tab".to_string() } else { format!("'{}'", separator as char) };
-            Error::BadRequest(format!(
-                "unreadable CSV ({e}); it was read as UTF-8 text with columns separated by {sep}"
-            ))
-        })?;
-        let mut cells = HashMap::new();
-        for (c, value) in record.iter().enumerate() {
-            if let Some(Some(name)) = columns.get(c) {
-                cells.insert(*name, value.to_string());
-            }
-        }
-        // The reader skips blank lines, so count lines, not records.
-        rows.push((lines.line_of(&record), cells));
-    }
-    Ok(rows)
 }
 
 /// Line numbers of CSV records as an editor shows them. The csv crate's own line count skips
@@ -330,27 +306,34 @@ async fn restore_unit_codes(conn: &mut AnyConnection, rows: &mut [Row]) -> Resul
     let mut known: HashMap<String, String> = HashMap::new();
     for (_, cells) in rows.iter_mut() {
         let Some(code) = cells.get("unit_code").map(|c| c.trim().to_string()) else { continue };
-        if code.is_empty() || code.len() >= 5 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let restored = match known.get(&code) {
-            Some(r) => r.clone(),
-            None => {
-                let padded = format!("{code:0>5}");
-                let r = if crate::units::id_of(conn, &code).await.is_err()
-                    && crate::units::id_of(conn, &padded).await.is_ok()
-                {
-                    padded
-                } else {
-                    code.clone()
-                };
-                known.insert(code.clone(), r.clone());
-                r
-            }
-        };
+        let restored = restore_code(conn, &mut known, code).await?;
         cells.insert("unit_code", restored);
     }
     Ok(())
+}
+
+/// `code` as [`restore_unit_codes`] reads it; `known` remembers the answers.
+async fn restore_code(
+    conn: &mut AnyConnection,
+    known: &mut HashMap<String, String>,
+    code: String,
+) -> Result<String> {
+    if code.is_empty() || code.len() >= 5 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(code);
+    }
+    if let Some(r) = known.get(&code) {
+        return Ok(r.clone());
+    }
+    let padded = format!("{code:0>5}");
+    let r = if crate::units::id_of(conn, &code).await.is_err()
+        && crate::units::id_of(conn, &padded).await.is_ok()
+    {
+        padded
+    } else {
+        code.clone()
+    };
+    known.insert(code, r.clone());
+    Ok(r)
 }
 
 /// The key under which a row's person is recognised within one file: what [`find_person`]
@@ -366,40 +349,205 @@ fn person_key(p: &PersonFields) -> String {
     )
 }
 
+/// Rows of teams checked and written together: one guarded write each (a few thousand rows,
+/// so a chunk's transaction is short and its rows, read again from the file, are few).
+const CHUNK_ROWS: usize = 2_000;
+
+/// Where an import is, for a progress bar: `done` of `total` rows in `stage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading the file once through, grouping rows by team (`total` unknown: 0).
+    Reading,
+    /// Checking every chunk of teams, writing nothing, before the first is written.
+    Checking,
+    /// Writing, chunk by chunk.
+    Writing,
+}
+
 /// Reads, checks and writes a roster (see the module documentation). `scope` is the caller,
-/// whose scope every team must be in (None for the command line). Errors: 400 for an
-/// unreadable file or header row, 413 beyond `options.max_rows`, 422 (validation) for a file
-/// without member rows, 503 `busy` when the host is at capacity; bad rows and broken
-/// composition rules are reported in the outcome, and `outcome.written` says whether the
-/// import was committed.
+/// whose scope every team must be in (None for the command line). `progress` hears how far
+/// the import has got.
+///
+/// A roster of more than [`CHUNK_ROWS`] rows is done in chunks of whole teams, so that
+/// neither the file nor its rows are held at once: every chunk is checked (and judged by its
+/// rules) writing nothing, and only when the whole file would be accepted is it written,
+/// chunk by chunk, each chunk judged again as it is written. A crash while writing leaves
+/// whole teams written; importing the same file again finishes it (an import is idempotent).
+/// If another writer changes the data between the check and the write so that a chunk is
+/// refused, the chunks before it stay written and the error says so.
+///
+/// Errors: 400 for an unreadable file or header row, 413 beyond `options.max_rows`, 422
+/// (validation) for a file without member rows, 409 when a chunk is refused while writing,
+/// 503 `busy` when the host is at capacity; bad rows and broken composition rules are
+/// reported in the outcome, and `outcome.written` says whether the import was committed.
+#[allow(clippy::too_many_arguments)]
 pub async fn import_roster(
     db: &Db,
     runtime: &Arc<Runtime>,
     actor: &Actor,
     scope: Option<&Principal>,
-    bytes: &[u8],
+    input: &Input,
     format: RosterFormat,
     options: &Options,
+    progress: &(dyn Fn(Stage, usize, usize) + Send + Sync),
 ) -> Result<ImportOutcome> {
-    let rows = match format {
-        RosterFormat::Csv => read_csv(bytes)?,
-        RosterFormat::Xlsx => read_xlsx(bytes, options.max_rows)?,
-    };
-    let rows: Vec<Row> =
-        rows.into_iter().filter(|(_, cells)| cells.values().any(|v| !v.trim().is_empty())).collect();
-    if rows.is_empty() {
+    let roster = Roster::open(input, format, options.max_rows)?;
+    let teams = index_teams(db, &roster, options.max_rows, progress).await?;
+    let rows: usize = teams.iter().map(Vec::len).sum();
+    if rows == 0 {
         return Err(Error::field(
             "rows",
             "no member rows were found below the header row: the roster has one row per member",
         ));
     }
-    if rows.len() > options.max_rows {
-        return Err(Error::PayloadTooLarge(format!(
-            "the roster has {} rows; at most {} are accepted in one import",
-            rows.len(),
-            options.max_rows
-        )));
+    let chunks = chunk_teams(teams, options.chunk_rows.unwrap_or(CHUNK_ROWS));
+    if chunks.len() == 1 {
+        let rows = roster.read(&chunks[0])?;
+        let outcome = import_chunk(db, runtime, actor, scope, rows, options).await?;
+        progress(Stage::Writing, outcome.rows, outcome.rows);
+        return Ok(outcome);
     }
+    // Every chunk checked first, nothing written: the whole file is accepted or nothing is.
+    let checking = Options { dry_run: true, ..options.clone() };
+    let mut checked = ImportOutcome::default();
+    for refs in &chunks {
+        let part = import_chunk(db, runtime, actor, scope, roster.read(refs)?, &checking).await?;
+        add(&mut checked, part);
+        progress(Stage::Checking, checked.rows, rows);
+    }
+    checked.errors.sort_by_key(|e| e.row);
+    if options.dry_run || checked.refused {
+        checked.written = false;
+        return Ok(checked);
+    }
+    let mut written = ImportOutcome::default();
+    for (i, refs) in chunks.iter().enumerate() {
+        let part = import_chunk(db, runtime, actor, scope, roster.read(refs)?, options).await?;
+        if !part.written {
+            let first_row = refs.iter().map(|r| r.row).min().unwrap_or(0);
+            return Err(Error::Conflict(format!(
+                "the data changed while the roster was being written: {i} of {} chunks of teams were written, \
+                 the teams from row {first_row} on were not (checked again, they are refused now); \
+                 import the file again to see why and to finish",
+                chunks.len()
+            )));
+        }
+        add(&mut written, part);
+        progress(Stage::Writing, written.rows, rows);
+    }
+    written.errors.sort_by_key(|e| e.row);
+    written.written = true;
+    Ok(written)
+}
+
+/// Adds a chunk's outcome to the whole file's.
+fn add(total: &mut ImportOutcome, part: ImportOutcome) {
+    total.rows += part.rows;
+    total.teams_created += part.teams_created;
+    total.teams_existing += part.teams_existing;
+    total.members_created += part.members_created;
+    total.members_existing += part.members_existing;
+    total.rows_skipped += part.rows_skipped;
+    total.errors.extend(part.errors);
+    total.composition.extend(part.composition);
+    total.refused |= part.refused;
+    total.written |= part.written;
+}
+
+/// The file's data rows grouped by team (unit code as [`restore_code`] reads it, and name),
+/// teams in the order of their first row, each team's rows in file order; blank rows left
+/// out. Errors: 413 beyond `max_rows` rows for a roster held in memory (an upload, a sheet);
+/// the file's.
+async fn index_teams(
+    db: &Db,
+    roster: &Roster,
+    max_rows: usize,
+    progress: &(dyn Fn(Stage, usize, usize) + Send + Sync),
+) -> Result<Vec<Vec<RowRef>>> {
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut teams: Vec<((String, String), Vec<RowRef>)> = Vec::new();
+    let limited = roster.in_memory();
+    let mut count = 0usize;
+    roster.scan(|at, (_, cells)| {
+        if !cells.values().any(|v| !v.trim().is_empty()) {
+            return Ok(());
+        }
+        count += 1;
+        if limited && count > max_rows {
+            return Err(Error::PayloadTooLarge(format!(
+                "the roster has more than {max_rows} rows; at most {max_rows} are accepted in one upload \
+                 (`sohoa teams import` reads a CSV file of any length)"
+            )));
+        }
+        let unit = cells.get("unit_code").map(|c| c.trim().to_string()).unwrap_or_default();
+        // As check_and_write keys its teams.
+        let name = cells
+            .get("team_name")
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .map(text::clean)
+            .unwrap_or_default();
+        let key = (unit, name);
+        match index.get(&key) {
+            Some(&t) => teams[t].1.push(at),
+            None => {
+                index.insert(key.clone(), teams.len());
+                teams.push((key, vec![at]));
+            }
+        }
+        if count.is_multiple_of(20_000) {
+            progress(Stage::Reading, count, 0);
+        }
+        Ok(())
+    })?;
+    progress(Stage::Reading, count, 0);
+    // Codes Excel shortened ("123" for 00123): read as the unit's code, and a team written
+    // both ways is one team.
+    let mut conn = db.pool.acquire().await?;
+    let mut known: HashMap<String, String> = HashMap::new();
+    let mut merged: HashMap<(String, String), usize> = HashMap::new();
+    let mut out: Vec<Vec<RowRef>> = Vec::with_capacity(teams.len());
+    for ((unit, name), rows) in teams {
+        let key = (restore_code(&mut conn, &mut known, unit).await?, name);
+        match merged.get(&key) {
+            Some(&t) => {
+                out[t].extend(rows);
+                out[t].sort_by_key(|r| r.row);
+            }
+            None => {
+                merged.insert(key, out.len());
+                out.push(rows);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Teams in order, cut into chunks of about `size` rows (a team is never split).
+fn chunk_teams(teams: Vec<Vec<RowRef>>, size: usize) -> Vec<Vec<RowRef>> {
+    let mut chunks: Vec<Vec<RowRef>> = Vec::new();
+    let mut current: Vec<RowRef> = Vec::new();
+    for rows in teams {
+        if !current.is_empty() && current.len() + rows.len() > size {
+            chunks.push(std::mem::take(&mut current));
+        }
+        current.extend(rows);
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
+/// One guarded write of `rows` (whole teams), as an import of those rows alone.
+async fn import_chunk(
+    db: &Db,
+    runtime: &Arc<Runtime>,
+    actor: &Actor,
+    scope: Option<&Principal>,
+    rows: Vec<Row>,
+    options: &Options,
+) -> Result<ImportOutcome> {
     let (who, scope, settings) = (actor.clone(), scope.cloned(), options.clone());
     let judged = guarded::write(db, runtime, actor, options.override_reason.as_deref(), move |conn| {
         let (actor, scope, options, rows) = (who.clone(), scope.clone(), settings.clone(), rows.clone());
@@ -463,6 +611,7 @@ async fn check_and_write(
 
     // Row by row: person and membership fields; teams are gathered by (unit, name).
     let mut teams: Vec<((String, String), NewTeam, usize)> = Vec::new();
+    let mut team_index: HashMap<(String, String), usize> = HashMap::new();
     let mut valid: Vec<ValidRow> = Vec::new();
     for (row, cells) in &rows {
         let get = |c: &str| cells.get(c).map(String::as_str).map(str::trim).filter(|v| !v.is_empty());
@@ -492,8 +641,11 @@ async fn check_and_write(
             team_input.unit_code.clone().unwrap_or_default(),
             team_input.name.as_deref().map(text::clean).unwrap_or_default(),
         );
-        match teams.iter().find(|(k, _, _)| *k == key) {
-            None => teams.push((key.clone(), team_input, *row)),
+        match team_index.get(&key).map(|&i| &teams[i]) {
+            None => {
+                team_index.insert(key.clone(), teams.len());
+                teams.push((key.clone(), team_input, *row));
+            }
             Some((_, first, first_row)) => {
                 let same = |a: &Option<String>, b: &Option<String>| {
                     a.as_deref().map(text::clean) == b.as_deref().map(text::clean)
@@ -722,6 +874,17 @@ mod tests {
                 Err(e) => proptest::prop_assert!(matches!(e, Error::BadRequest(_) | Error::Validation(_)), "{:?}", e),
             }
         }
+    }
+
+    /// The rows of CSV `bytes` as the import streams them.
+    fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
+        let roster = Roster::open(&Input::Bytes(Arc::new(bytes.to_vec())), RosterFormat::Csv, usize::MAX)?;
+        let mut rows = Vec::new();
+        roster.scan(|_, row| {
+            rows.push(row);
+            Ok(())
+        })?;
+        Ok(rows)
     }
 
     #[test]

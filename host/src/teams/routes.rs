@@ -237,11 +237,21 @@ async fn import_teams(
         dry_run: q.dry_run.unwrap_or(false),
         max_rows: state.settings.import.max_rows,
         override_reason: q.override_reason,
+        chunk_rows: None,
     };
     let actor = principal.actor();
-    let outcome =
-        super::import_roster(&state.db, &state.plugins, &actor, Some(&principal), &body, format, &options)
-            .await?;
+    let input = super::import::Input::Bytes(std::sync::Arc::new(body.to_vec()));
+    let outcome = super::import_roster(
+        &state.db,
+        &state.plugins,
+        &actor,
+        Some(&principal),
+        &input,
+        format,
+        &options,
+        &|_, _, _| {},
+    )
+    .await?;
     let status = if outcome.refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, ApiJson(outcome)))
 }

@@ -535,3 +535,76 @@ async fn an_exported_roster_imports_back_unchanged() {
     })
     .await;
 }
+
+/// A roster of many teams (issue 15: the national roster in one file) is streamed from its
+/// file and done in chunks of whole teams: every chunk is checked before the first is
+/// written, so a bad row in the last chunk leaves nothing written, a dry run writes nothing
+/// and counts what the import does, and the written outcome is what one write would give
+/// (a person on two teams in two chunks is one person). A file on disk is not held to the
+/// upload's row limit; the same rows uploaded are.
+#[tokio::test]
+async fn a_roster_in_chunks_is_checked_whole_before_anything_is_written() {
+    use sohoa::teams::import::{Input, Options, Stage, import_roster};
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let dir = tempfile::tempdir().unwrap();
+        let run = |text: String, options: Options| {
+            let path = dir.path().join(format!("roster-{}.csv", uuid_like(&text)));
+            std::fs::write(&path, &text).unwrap();
+            let (db, plugins) = (app.db.clone(), app.plugins.clone());
+            async move {
+                let stages = std::sync::Mutex::new(Vec::new());
+                let progress = |stage: Stage, done: usize, total: usize| stages.lock().unwrap().push((stage, done, total));
+                let actor = sohoa::audit::Actor::system("test");
+                let outcome =
+                    import_roster(&db, &plugins, &actor, None, &Input::File(path), sohoa::teams::RosterFormat::Csv, &options, &progress)
+                        .await;
+                (outcome, stages.into_inner().unwrap())
+            }
+        };
+        // Two rows per chunk: GOOD's first team (3 rows) is a chunk, its second another.
+        let small = || Options { chunk_rows: Some(2), max_rows: 3, ..Default::default() };
+        let bad_last = format!(
+            "{GOOD}21808,Tổ thôn cuối,4/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Võ Văn Cuối,Nam,19x0,,,Tổ trưởng,Trưởng thôn,,01/07/2022,\n"
+        );
+        let (outcome, _) = run(bad_last, small()).await;
+        let outcome = outcome.unwrap();
+        assert!(outcome.refused && !outcome.written, "{}: {outcome:?}", app.backend);
+        assert_eq!(outcome.errors.iter().map(|e| e.row).collect::<Vec<_>>(), vec![Some(7)]);
+        assert_eq!((app.count("teams").await, app.count("memberships").await), (0, 0), "nothing of the good chunks");
+
+        let (dry, stages) = run(GOOD.to_string(), Options { dry_run: true, ..small() }).await;
+        let dry = dry.unwrap();
+        assert!(!dry.written && !dry.refused);
+        assert_eq!((dry.teams_created, dry.members_created), (2, 5));
+        assert_eq!(app.count("teams").await, 0);
+        assert!(stages.contains(&(Stage::Checking, 5, 5)), "{stages:?}");
+
+        let (written, stages) = run(GOOD.to_string(), small()).await;
+        let written = written.unwrap();
+        assert!(written.written && !written.refused, "{written:?}");
+        assert_eq!((written.rows, written.teams_created, written.members_created), (5, 2, 5));
+        assert_eq!(stages.last(), Some(&(Stage::Writing, 5, 5)), "{stages:?}");
+        assert_eq!(app.count("people").await, 4, "Trần Thị Lan, on both teams in two chunks, is one person");
+        let (again, _) = run(GOOD.to_string(), small()).await;
+        let again = again.unwrap();
+        assert_eq!((again.teams_existing, again.members_existing, again.members_created), (2, 5, 0));
+
+        // Uploaded, the same five rows are over a limit of three.
+        let input = Input::Bytes(std::sync::Arc::new(GOOD.as_bytes().to_vec()));
+        let actor = sohoa::audit::Actor::system("test");
+        let err = import_roster(&app.db, &app.plugins, &actor, None, &input, sohoa::teams::RosterFormat::Csv, &small(), &|_, _, _| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, sohoa::error::Error::PayloadTooLarge(_)), "{err:?}");
+    })
+    .await;
+}
+
+/// A file name per content, so the runs above do not overwrite a file still being read.
+fn uuid_like(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
