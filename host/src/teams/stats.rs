@@ -165,30 +165,54 @@ pub struct Uncovered {
 
 /// Communes and villages in the `roots` subtrees on `date` with no active team of their own
 /// (at most `limit` of them, in code order), and how many there are in all.
+///
+/// The scope's communes and villages are read first (a materialised CTE) and tested there: left
+/// to itself, SQLite walked every unit of the country in code order to serve `ORDER BY code
+/// LIMIT`, which where every commune has a team meant all 11,367 of them (24 ms for Hà Nội).
 pub async fn without_team(
     conn: &mut AnyConnection,
     roots: &[i64],
     date: &str,
     limit: i64,
 ) -> Result<(Vec<Uncovered>, i64)> {
-    let mut sql = Sql::default();
-    units::push_subtree_cte(&mut sql, roots, date);
-    sql.push("SELECT u.code, v.name, v.level, (SELECT pv.name FROM unit_versions pv WHERE pv.unit_id = v.parent_id AND ");
-    units::push_in_effect(&mut sql, "pv", date);
-    sql.push(
-        " ORDER BY pv.id DESC LIMIT 1) AS parent_name FROM unit_versions v JOIN sub ON sub.id = v.unit_id \
-         JOIN units u ON u.id = v.unit_id WHERE v.level IN ('commune', 'village') AND ",
-    );
-    units::push_in_effect(&mut sql, "v", date);
-    sql.push(
-        " AND NOT EXISTS (SELECT 1 FROM team_units tu JOIN teams t ON t.id = tu.team_id \
-           WHERE tu.unit_id = v.unit_id AND t.status = 'active' AND ",
-    );
-    units::push_in_effect(&mut sql, "tu", date);
-    sql.push(")");
-    let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
-    sql.push(" ORDER BY u.code LIMIT ").bind(limit);
-    let rows: Vec<(String, String, String, Option<String>)> = sql.query_as().fetch_all(&mut *conn).await?;
+    let query = |columns: &str| {
+        let mut sql = Sql::default();
+        units::push_subtree_cte(&mut sql, roots, date);
+        sql.push(
+            ", here(unit_id, parent_id, code, name, level) AS MATERIALIZED (SELECT v.unit_id, v.parent_id, u.code, \
+             v.name, v.level FROM sub JOIN unit_versions v ON v.unit_id = sub.id JOIN units u ON u.id = v.unit_id \
+             WHERE v.level IN ('commune', 'village') AND ",
+        );
+        units::push_in_effect(&mut sql, "v", date);
+        sql.push(") SELECT ");
+        sql.push(columns);
+        sql.push(
+            " FROM here h WHERE NOT EXISTS (SELECT 1 FROM team_units tu JOIN teams t ON t.id = tu.team_id \
+             WHERE tu.unit_id = h.unit_id AND t.status = 'active' AND ",
+        );
+        units::push_in_effect(&mut sql, "tu", date);
+        sql.push(")");
+        sql
+    };
+    let total = query("COUNT(*)").query_scalar::<i64>().fetch_one(&mut *conn).await?;
+    let mut sql = query("h.code, h.name, h.level, h.parent_id");
+    sql.push(" ORDER BY h.code LIMIT ").bind(limit);
+    let found: Vec<(String, String, String, Option<i64>)> = sql.query_as().fetch_all(&mut *conn).await?;
+    // The communes of the villages listed, by name on `date` (a few queries at most).
+    let mut rows = Vec::with_capacity(found.len());
+    for (code, name, level, parent) in found {
+        let parent_name = match parent {
+            Some(p) if level == "village" => {
+                let mut q = Sql::new("SELECT pv.name FROM unit_versions pv WHERE pv.unit_id = ");
+                q.bind(p).push(" AND ");
+                units::push_in_effect(&mut q, "pv", date);
+                q.push(" ORDER BY pv.id DESC LIMIT 1");
+                q.query_scalar::<String>().fetch_optional(&mut *conn).await?
+            }
+            _ => None,
+        };
+        rows.push((code, name, level, parent_name));
+    }
     let uncovered = rows
         .into_iter()
         .map(|(code, name, level, parent)| Uncovered {

@@ -423,6 +423,10 @@ async fn home_and_dashboard_show_what_needs_attention() {
             assert!(uncovered.contains(name), "{name} in {uncovered}");
         }
         assert!(!uncovered.contains(">Xã Bình Tường<"));
+        assert!(
+            uncovered.contains("Thôn Phú Thịnh</a> <span class=\"muted\">· Xã Bình Tường</span>"),
+            "a village is named with its commune: {uncovered}"
+        );
         assert!(!uncovered.contains("Phường Nhơn Bình"), "outside the district");
 
         let dash = b.get("/dashboard?unit=547").await;
