@@ -791,7 +791,10 @@ async fn write_rows(
         let row_numbers = rows.iter().map(|v| v.row).collect();
         for v in rows {
             let person_id = person_for(conn, &v.person, Some(team_id)).await?;
-            if same_stint(conn, team_id, person_id, &v.membership.joined_on).await?.is_some() {
+            // A team the import just created has no stint to find.
+            if team.existing.is_some()
+                && same_stint(conn, team_id, person_id, &v.membership.joined_on).await?.is_some()
+            {
                 outcome.members_existing += 1;
             } else {
                 let id = insert_membership(conn, team_id, person_id, &v.membership).await?;

@@ -64,13 +64,17 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
     .bind(date)
     .push(" AND (m.left_on IS NULL OR m.left_on > ")
     .bind(date)
+    // From the subtree's units to their teams: `CROSS JOIN` keeps SQLite from walking every
+    // team of the country in id order to match them against the subtree (69 ms against 34 ms
+    // for Hà Nội's 4,067 teams in the shell); PostgreSQL reads it as a plain join. Sorted here.
     .push(
-        ")) FROM teams t JOIN team_units tu ON tu.team_id = t.id JOIN sub ON sub.id = tu.unit_id \
-         LEFT JOIN team_checks c ON c.team_id = t.id WHERE ",
+        ")) FROM sub CROSS JOIN team_units tu JOIN teams t ON t.id = tu.team_id \
+         LEFT JOIN team_checks c ON c.team_id = t.id WHERE tu.unit_id = sub.id AND ",
     );
     units::push_in_effect(&mut sql, "tu", date);
-    sql.push(" AND t.status = 'active' ORDER BY t.id");
-    let teams: Vec<(i64, i64, i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
+    sql.push(" AND t.status = 'active'");
+    let mut teams: Vec<(i64, i64, i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
+    teams.sort_unstable_by_key(|t| t.0);
 
     // Which child of `unit_id` each unit rolls up to (the unit itself maps to itself).
     let parent: HashMap<i64, Option<i64>> = tree.iter().map(|(id, p, ..)| (*id, *p)).collect();
