@@ -82,3 +82,21 @@ pub fn detect_separator(text: &str, known: impl Fn(&str) -> bool) -> u8 {
     }
     best.0
 }
+
+/// Line breaks in `bytes` as an editor counts them: `\n`, `\r\n` and a lone `\r` (old
+/// Macintosh files) each end a line. `after_cr` says whether the byte before `bytes` was a
+/// `\r` (so a `\n` first here completes that break), and is left saying so of the last byte.
+/// Roster and unit imports number rows with it: counting `\n` alone numbered every row of a
+/// CR-only file "1", and a bad row then took all the others with it.
+pub fn line_breaks(bytes: &[u8], after_cr: &mut bool) -> usize {
+    let mut n = 0;
+    for &b in bytes {
+        match b {
+            b'\r' => n += 1,
+            b'\n' if !*after_cr => n += 1,
+            _ => {}
+        }
+        *after_cr = b == b'\r';
+    }
+    n
+}

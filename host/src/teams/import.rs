@@ -230,7 +230,8 @@ impl<'a> LineCounter<'a> {
             target += 1;
         }
         if target > self.offset {
-            self.line += self.bytes[self.offset..target].iter().filter(|b| **b == b'\n').count();
+            let mut after_cr = self.offset > 0 && self.bytes[self.offset - 1] == b'\r';
+            self.line += crate::csvfile::line_breaks(&self.bytes[self.offset..target], &mut after_cr);
             self.offset = target;
         }
         self.line

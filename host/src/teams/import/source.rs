@@ -202,12 +202,30 @@ fn csv_reader(source: Box<dyn ReadSeek>, separator: u8) -> csv::Reader<Box<dyn R
 }
 
 /// A record's cells by column name, each screened as a whole file's text is
-/// ([`crate::csvfile::screen`]): 422 on field `file` naming the line.
+/// ([`crate::csvfile::screen`]): 422 on field `file` naming the line. A record with another
+/// number of cells than the header (beyond empty trailing ones, which Excel writes) is refused
+/// the same way: a quote left open joins the lines after it into one record, and those rows
+/// would otherwise vanish without a word.
 fn cells(
     record: &csv::StringRecord,
     columns: &[Option<&'static str>],
     line: usize,
 ) -> Result<HashMap<&'static str, String>> {
+    let extra = record.iter().skip(columns.len()).any(|c| !c.is_empty());
+    if extra || record.len() < columns.len() {
+        let blank = record.iter().all(str::is_empty);
+        if !blank {
+            return Err(Error::field(
+                "file",
+                format!(
+                    "line {line} has {} cells where the header has {}: every row needs the header's \
+                     cells (a quote (\") left open joins the lines after it into one row)",
+                    record.iter().enumerate().filter(|(_, c)| !c.is_empty()).last().map_or(0, |(i, _)| i + 1),
+                    columns.len()
+                ),
+            ));
+        }
+    }
     let mut cells = HashMap::new();
     for (c, value) in record.iter().enumerate() {
         if let Some(ch) = crate::text::forbidden_char(value) {
@@ -252,11 +270,13 @@ struct Lines {
     bytes: BufReader<Box<dyn ReadSeek>>,
     offset: u64,
     line: usize,
+    /// The last byte counted was `\r` ([`crate::csvfile::line_breaks`]).
+    after_cr: bool,
 }
 
 impl Lines {
     fn new(source: Box<dyn ReadSeek>) -> Self {
-        Lines { bytes: BufReader::with_capacity(64 * 1024, source), offset: 0, line: 1 }
+        Lines { bytes: BufReader::with_capacity(64 * 1024, source), offset: 0, line: 1, after_cr: false }
     }
 
     /// The 1-based line of the record starting at byte `start` (the reader's position before
@@ -268,7 +288,7 @@ impl Lines {
                 break;
             }
             let n = ((start - self.offset) as usize).min(buf.len());
-            self.line += buf[..n].iter().filter(|b| **b == b'\n').count();
+            self.line += crate::csvfile::line_breaks(&buf[..n], &mut self.after_cr);
             self.bytes.consume(n);
             self.offset += n as u64;
         }
@@ -276,12 +296,8 @@ impl Lines {
         loop {
             let buf = self.bytes.fill_buf().map_err(io_error)?;
             match buf.first() {
-                Some(b'\n') => {
-                    self.line += 1;
-                    self.bytes.consume(1);
-                    self.offset += 1;
-                }
-                Some(b'\r') => {
+                Some(&b @ (b'\n' | b'\r')) => {
+                    self.line += crate::csvfile::line_breaks(&[b], &mut self.after_cr);
                     self.bytes.consume(1);
                     self.offset += 1;
                 }
@@ -329,6 +345,39 @@ mod tests {
                 (5, "Trần\nVăn Ba".to_string())
             ]
         );
+    }
+
+    /// Old Macintosh files end lines with a lone CR: each row has its own number (they were
+    /// all "row 1", and a bad row took the others with it).
+    #[test]
+    fn lines_ended_by_a_lone_cr_are_numbered_as_lines() {
+        let text = format!(
+            "{HEADER}\r21835,A,1,01/07/2022,X,Lê Thị Hoa,Nữ,1995,Thành viên,Hội Phụ nữ,02/07/2022\r\r\
+             21835,A,1,01/07/2022,X,Đỗ Văn An,Nam,1991,Tổ trưởng,Hội Phụ nữ,02/07/2022\r\n\
+             21835,A,1,01/07/2022,X,Trần Văn Ba,Nam,1990,Thành viên,Hội Phụ nữ,02/07/2022\r"
+        );
+        let mut rows = Vec::new();
+        roster(&text)
+            .scan(|_, (row, cells)| {
+                rows.push((row, cells["full_name"].clone()));
+                Ok(())
+            })
+            .unwrap();
+        let rows: Vec<(usize, &str)> = rows.iter().map(|(r, n)| (*r, n.as_str())).collect();
+        assert_eq!(rows, vec![(2, "Lê Thị Hoa"), (4, "Đỗ Văn An"), (5, "Trần Văn Ba")]);
+    }
+
+    /// A quote left open joins the next lines into one record: refused, naming its line,
+    /// instead of those rows vanishing. Empty trailing cells (Excel's) are fine.
+    #[test]
+    fn a_row_of_the_wrong_width_is_refused_naming_its_line() {
+        let text = format!(
+            "{HEADER}\n21835,A,1,01/07/2022,X,Lê Thị Hoa,Nữ,1995,Thành viên,Hội Phụ nữ,02/07/2022,,,\n\
+             21835,A,1,01/07/2022,X,\"Đỗ Văn An,Nam,1991,Tổ trưởng,Hội Phụ nữ,02/07/2022\n\
+             21835,A,1,01/07/2022,X,Trần Văn Ba,Nam,1990,Thành viên,Hội Phụ nữ,02/07/2022\n"
+        );
+        let err = roster(&text).scan(|_, _| Ok(())).unwrap_err().to_string();
+        assert!(err.contains("line 3 has 6 cells where the header has 11"), "{err}");
     }
 
     #[test]
