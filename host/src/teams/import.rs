@@ -651,11 +651,21 @@ async fn check_and_write(
                 let same = |a: &Option<String>, b: &Option<String>| {
                     a.as_deref().map(text::clean) == b.as_deref().map(text::clean)
                 };
-                if !same(&first.decision_number, &team_input.decision_number)
-                    || !same(&first.decision_date, &team_input.decision_date)
-                    || !same(&first.decision_signer, &team_input.decision_signer)
-                {
-                    p.add("decision_number", format!("the team's decision differs from row {first_row}"));
+                // Each field that differs, by name, with the first row's value.
+                for (field, theirs, mine) in [
+                    ("decision_number", &first.decision_number, &team_input.decision_number),
+                    ("decision_date", &first.decision_date, &team_input.decision_date),
+                    ("decision_signer", &first.decision_signer, &team_input.decision_signer),
+                ] {
+                    if !same(theirs, mine) {
+                        p.add(
+                            field,
+                            format!(
+                                "the team's decision differs from row {first_row}, which has '{}'",
+                                theirs.as_deref().unwrap_or("")
+                            ),
+                        );
+                    }
                 }
             }
         }

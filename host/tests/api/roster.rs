@@ -608,3 +608,31 @@ fn uuid_like(text: &str) -> u64 {
     text.hash(&mut h);
     h.finish()
 }
+
+/// Rows of one team that disagree on its decision name the field that differs and the first
+/// row's value (all three were reported as "decision_number" before).
+#[tokio::test]
+async fn a_team_whose_rows_disagree_names_the_field_that_differs() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let csv = GOOD.replacen(
+            "21835,,12/QĐ-UBND,15/06/2022,Nguyễn Văn Hùng,Trần Thị Lan",
+            "21835,,12/QĐ-UBND,16/06/2022,Nguyễn Văn Hùng,Trần Thị Lan",
+            1,
+        );
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", csv.into_bytes()).await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        let errors = r.body["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            (errors[0]["row"].as_u64(), errors[0]["field"].as_str()),
+            (Some(3), Some("decision_date"))
+        );
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains("row 2, which has '15/06/2022'"),
+            "{errors:?}"
+        );
+        assert_eq!(app.count("teams").await, 0);
+    })
+    .await;
+}
