@@ -200,6 +200,22 @@ fn map_headers(headers: &[String], how_read: &str) -> Result<Vec<Option<&'static
             missing.join(", ")
         )));
     }
+    // A column named twice ("Họ và tên" and "full_name"): which one holds the names is a guess,
+    // and taking the last silently replaced every name with the other column's text.
+    for (i, name) in mapped.iter().enumerate() {
+        if let Some(name) = name
+            && let Some(j) = mapped[i + 1..].iter().position(|m| m == &Some(*name))
+        {
+            return Err(Error::BadRequest(format!(
+                "the header row names the column {name} twice ('{}' in column {} and '{}' in column {}); \
+                 keep one",
+                headers[i].trim_start_matches('\u{feff}'),
+                i + 1,
+                headers[i + 1 + j],
+                i + 2 + j
+            )));
+        }
+    }
     Ok(mapped)
 }
 
@@ -899,6 +915,16 @@ mod tests {
             Ok(())
         })?;
         Ok(rows)
+    }
+
+    #[test]
+    fn a_column_named_twice_is_refused() {
+        let headers: Vec<String> = format!("{HEADER},Họ tên").split(',').map(str::to_string).collect();
+        let err = map_headers(&headers, "").unwrap_err().to_string();
+        assert!(
+            err.contains("full_name twice") && err.contains("column 6") && err.contains("column 13"),
+            "{err}"
+        );
     }
 
     #[test]
