@@ -100,3 +100,47 @@ pub fn line_breaks(bytes: &[u8], after_cr: &mut bool) -> usize {
     }
     n
 }
+
+/// Line numbers of CSV records as an editor shows them, read from a second reader of the same
+/// text (a slice, or a file streamed): the csv crate's own line count skips blank lines, so
+/// the line breaks ([`line_breaks`]) before each record's first byte are counted instead.
+/// Records must come in file order. Roster and unit imports number their rows with it.
+pub struct LineCounter<R> {
+    bytes: R,
+    offset: u64,
+    line: usize,
+    /// The last byte counted was `\r`.
+    after_cr: bool,
+}
+
+impl<R: std::io::BufRead> LineCounter<R> {
+    pub fn new(bytes: R) -> Self {
+        LineCounter { bytes, offset: 0, line: 1, after_cr: false }
+    }
+
+    /// The 1-based line of the record starting at byte `start` (the CSV reader's position
+    /// before it, which may sit before blank lines it skipped). Errors: the reader's.
+    pub fn line_of(&mut self, start: u64) -> std::io::Result<usize> {
+        while self.offset < start {
+            let buf = self.bytes.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let n = ((start - self.offset) as usize).min(buf.len());
+            self.line += line_breaks(&buf[..n], &mut self.after_cr);
+            self.bytes.consume(n);
+            self.offset += n as u64;
+        }
+        // Blank lines the reader skipped before the record.
+        loop {
+            match self.bytes.fill_buf()?.first() {
+                Some(&b @ (b'\n' | b'\r')) => {
+                    self.line += line_breaks(&[b], &mut self.after_cr);
+                    self.bytes.consume(1);
+                    self.offset += 1;
+                }
+                _ => return Ok(self.line),
+            }
+        }
+    }
+}

@@ -568,18 +568,17 @@ pub struct FailingTeam {
 /// `SELECT {outer} FROM (the first `limit` active teams of the scope that meet `condition`, in
 /// `order`) p JOIN teams t …`: a short list over a scope of any size. The scope's rows are
 /// sorted on stored columns alone (`p.id`, `p.unit_id`, `p.errors`, `p.sort_key`,
-/// `p.first_error` for `outer` and `order`, which names them with `p.`); the unit's name is looked up for the `limit`
-/// rows kept, not for each of the 24,000 failing teams of the country (SQLite computes a row's
-/// columns before sorting it).
+/// `p.first_error`, which `outer` and `order` name with `p.`); the unit's name is looked up
+/// for the `limit` rows kept, not for each of the 24,000 failing teams of the country (SQLite
+/// computes a row's columns before sorting it).
 fn first_in_scope(roots: &[i64], today: &str, condition: &str, order: &str, outer: &str, limit: i64) -> Sql {
-    let mut inner = scope(
+    let mut sql = scope(
         roots,
         today,
         "t.id, COALESCE(pl.unit_id, t.unit_id) AS unit_id, c.errors, t.sort_key, c.first_error",
     );
     // The same order inside, where the columns are the select list's own.
-    inner.push(&format!(" AND {condition} ORDER BY {} LIMIT ", order.replace("p.", ""))).bind(limit);
-    let mut sql = inner;
+    sql.push(&format!(" AND {condition} ORDER BY {} LIMIT ", order.replace("p.", ""))).bind(limit);
     sql.text =
         format!("SELECT {outer} FROM ({}) AS p JOIN teams t ON t.id = p.id ORDER BY {order}", sql.text);
     sql

@@ -224,36 +224,6 @@ fn detect_separator(text: &str) -> u8 {
     crate::csvfile::detect_separator(text, |c| column_of(c).is_some())
 }
 
-/// Line numbers of CSV records as an editor shows them. The csv crate's own line count skips
-/// blank lines, so count the newlines before each record's first byte instead.
-pub(crate) struct LineCounter<'a> {
-    bytes: &'a [u8],
-    offset: usize,
-    line: usize,
-}
-
-impl<'a> LineCounter<'a> {
-    pub fn new(bytes: &'a [u8]) -> Self {
-        LineCounter { bytes, offset: 0, line: 1 }
-    }
-
-    /// The 1-based line a record starts on; records must come in file order.
-    pub fn line_of(&mut self, record: &csv::StringRecord) -> usize {
-        let mut target =
-            record.position().map(|p| p.byte() as usize).unwrap_or(self.offset).min(self.bytes.len());
-        // The reported offset is where reading resumed, before any blank lines it skipped.
-        while target < self.bytes.len() && matches!(self.bytes[target], b'\n' | b'\r') {
-            target += 1;
-        }
-        if target > self.offset {
-            let mut after_cr = self.offset > 0 && self.bytes[self.offset - 1] == b'\r';
-            self.line += crate::csvfile::line_breaks(&self.bytes[self.offset..target], &mut after_cr);
-            self.offset = target;
-        }
-        self.line
-    }
-}
-
 fn cell_text(column: &str, cell: &Data) -> String {
     match cell {
         Data::Empty | Data::Error(_) => String::new(),
@@ -433,8 +403,8 @@ pub async fn import_roster(
         progress(Stage::Checking, checked.rows, rows);
     }
     checked.errors.sort_by_key(|e| e.row);
+    // Checked chunks are never written, so `checked.written` is false.
     if options.dry_run || checked.refused {
-        checked.written = false;
         return Ok(checked);
     }
     let mut written = ImportOutcome::default();

@@ -229,7 +229,7 @@ impl UnitSource {
         let c_level = col("level");
         let mut units = Vec::new();
         let mut problems = Vec::new();
-        let mut lines = crate::teams::import::LineCounter::new(bytes);
+        let mut lines = crate::csvfile::LineCounter::new(bytes);
         for record in reader.records() {
             let record = match record {
                 Ok(r) => r,
@@ -239,7 +239,10 @@ impl UnitSource {
                     continue;
                 }
             };
-            let row = lines.line_of(&record);
+            let start = record.position().map_or(0, |p| p.byte());
+            let row = lines
+                .line_of(start)
+                .map_err(|e| Error::BadRequest(format!("cannot read the CSV file: {e}")))?;
             let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("").to_string();
             let parent = Some(get(c_parent)).filter(|p| !p.is_empty());
             let unit_type = get(Some(c_type));

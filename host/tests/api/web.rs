@@ -368,6 +368,12 @@ async fn english_on_request() {
     .await;
 }
 
+/// The `<section>` of `page` labelled by the heading `id`.
+fn section_of(page: &str, id: &str) -> String {
+    let start = page.find(&format!("aria-labelledby=\"{id}\"")).unwrap();
+    page[start..].split("</section>").next().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn home_and_dashboard_show_what_needs_attention() {
     each_backend(|app| async move {
@@ -379,10 +385,7 @@ async fn home_and_dashboard_show_what_needs_attention() {
         let mut b = Browser::new(&app);
         b.sign_in("vhtt").await;
         let home = b.get("/home").await.body;
-        let section = |id: &str| {
-            let start = home.find(&format!("aria-labelledby=\"{id}\"")).unwrap();
-            home[start..].split("</section>").next().unwrap().to_string()
-        };
+        let section = |id: &str| section_of(&home, id);
         let failing = section("failing");
         assert!(failing.contains(&format!("/teams/{}", empty["id"])), "{failing}");
         assert!(
@@ -402,10 +405,7 @@ async fn home_and_dashboard_show_what_needs_attention() {
             .await;
         assert_eq!(r.status, 201, "{:?}", r.body);
         let home = b.get("/home").await.body;
-        let leaderless = {
-            let start = home.find("aria-labelledby=\"leaderless\"").unwrap();
-            home[start..].split("</section>").next().unwrap().to_string()
-        };
+        let leaderless = section_of(&home, "leaderless");
         assert!(!leaderless.contains("xã Bình Tường"), "{leaderless}");
         let r = app
             .patch(

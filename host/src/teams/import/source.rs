@@ -148,7 +148,8 @@ impl Roster {
             }
             Shape::Csv { text, separator, columns } => {
                 let mut reader = csv_reader(text.open()?, *separator);
-                let mut lines = Lines::new(text.open()?);
+                let mut lines =
+                    crate::csvfile::LineCounter::new(BufReader::with_capacity(64 * 1024, text.open()?));
                 let mut record = csv::StringRecord::new();
                 // The header was read when the file was opened.
                 reader.headers().map_err(|e| unreadable(e, *separator, 1))?;
@@ -157,10 +158,12 @@ impl Roster {
                     match reader.read_record(&mut record) {
                         Ok(false) => return Ok(()),
                         Ok(true) => {}
-                        Err(e) => return Err(unreadable(e, *separator, lines.line_of(at)?)),
+                        Err(e) => {
+                            return Err(unreadable(e, *separator, lines.line_of(at).map_err(io_error)?));
+                        }
                     }
                     let start = record.position().map_or(at, |p| p.byte());
-                    let line = lines.line_of(start)?;
+                    let line = lines.line_of(start).map_err(io_error)?;
                     let cells = cells(&record, columns, line)?;
                     each(RowRef { at: start, row: line }, (line, cells))?;
                 }
@@ -259,50 +262,6 @@ fn unreadable(e: csv::Error, separator: u8, line: usize) -> Error {
             Error::BadRequest(format!(
                 "unreadable CSV ({e}); it was read as UTF-8 text with columns separated by {sep}"
             ))
-        }
-    }
-}
-
-/// Line numbers of records as an editor shows them, streamed: the CSV reader's own count
-/// skips blank lines, so the newlines before each record's first byte are counted on a
-/// second reader of the same text. Records must come in file order.
-struct Lines {
-    bytes: BufReader<Box<dyn ReadSeek>>,
-    offset: u64,
-    line: usize,
-    /// The last byte counted was `\r` ([`crate::csvfile::line_breaks`]).
-    after_cr: bool,
-}
-
-impl Lines {
-    fn new(source: Box<dyn ReadSeek>) -> Self {
-        Lines { bytes: BufReader::with_capacity(64 * 1024, source), offset: 0, line: 1, after_cr: false }
-    }
-
-    /// The 1-based line of the record starting at byte `start` (the reader's position before
-    /// it, which may sit before blank lines it skipped).
-    fn line_of(&mut self, start: u64) -> Result<usize> {
-        while self.offset < start {
-            let buf = self.bytes.fill_buf().map_err(io_error)?;
-            if buf.is_empty() {
-                break;
-            }
-            let n = ((start - self.offset) as usize).min(buf.len());
-            self.line += crate::csvfile::line_breaks(&buf[..n], &mut self.after_cr);
-            self.bytes.consume(n);
-            self.offset += n as u64;
-        }
-        // Blank lines the reader skipped before the record.
-        loop {
-            let buf = self.bytes.fill_buf().map_err(io_error)?;
-            match buf.first() {
-                Some(&b @ (b'\n' | b'\r')) => {
-                    self.line += crate::csvfile::line_breaks(&[b], &mut self.after_cr);
-                    self.bytes.consume(1);
-                    self.offset += 1;
-                }
-                _ => return Ok(self.line),
-            }
         }
     }
 }
