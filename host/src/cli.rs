@@ -544,13 +544,25 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 fn progress_bar(message: &str) -> ProgressBar {
     // Draws only on a terminal; in CI and pipes it stays silent.
     let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed})")
-            .expect("a valid template")
-            .progress_chars("=> "),
-    );
+    bar.set_style(bar_style());
     bar.set_message(message.to_string());
     bar
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed})")
+        .expect("a valid template")
+        .progress_chars("=> ")
+}
+
+/// For a step whose total is not known yet: a count, not a bar (a bar of 0/0 looks full).
+fn counter_style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg}: {pos} ({elapsed})").expect("a valid template")
+}
+
+/// "1 row", "2 rows".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 async fn import_units(db: &Db, file: &Path, reform: bool, valid_from: Option<&str>) -> anyhow::Result<()> {
@@ -634,7 +646,12 @@ async fn import_roster(
             teams::import::Stage::Writing => "writing",
         };
         bar.set_message(message);
-        bar.set_length(total.max(done) as u64);
+        if total == 0 {
+            bar.set_style(counter_style());
+        } else {
+            bar.set_style(bar_style());
+            bar.set_length(total.max(done) as u64);
+        }
         bar.set_position(done as u64);
     };
     let outcome = teams::import_roster(db, &runtime, &actor, None, &input, format, options, &progress).await;
@@ -657,21 +674,25 @@ async fn import_roster(
     if outcome.composition.iter().any(|t| !t.accepted) {
         eprintln!("give --override-reason to import these teams anyway (the reason is audited)");
     }
+    // With --skip-invalid, a file whose every row is invalid imports nothing: that is a
+    // failure to report, not a success.
+    let all_invalid = outcome.rows > 0 && outcome.rows_skipped == outcome.rows;
     let verb = match (outcome.written, options.dry_run) {
+        _ if all_invalid => "nothing to import, every row is invalid",
         (true, _) => "imported",
         (false, true) if !outcome.refused => "dry run, nothing written; the import would do",
         _ => "nothing written",
     };
     println!(
-        "{verb}: {} rows; teams {} new, {} existing; members {} new, {} existing; {} invalid rows",
-        outcome.rows,
+        "{verb}: {}; teams {} new, {} existing; members {} new, {} existing; {}",
+        count(outcome.rows, "row", "rows"),
         outcome.teams_created,
         outcome.teams_existing,
         outcome.members_created,
         outcome.members_existing,
-        outcome.rows_skipped
+        count(outcome.rows_skipped, "invalid row", "invalid rows")
     );
-    Ok(if outcome.refused { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if outcome.refused || all_invalid { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 async fn export_roster(

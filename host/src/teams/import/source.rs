@@ -114,6 +114,14 @@ impl Roster {
             Err(_) => return Err(crate::csvfile::decode(&first).err().unwrap_or_else(not_utf8_header)),
         };
         let first = first.strip_prefix('\u{feff}').unwrap_or(&first);
+        if first.trim().is_empty() {
+            // Nothing, or a blank first line: naming every missing column would mislead.
+            return Err(Error::BadRequest(
+                "the file is empty or its first line is blank: the first line is the header row \
+                 (see the README for the roster layout)"
+                    .into(),
+            ));
+        }
         let separator = super::detect_separator(first);
         let mut reader = crate::csvfile::reader(first, separator);
         let headers: Vec<String> = reader
@@ -337,6 +345,18 @@ mod tests {
         );
         let err = roster(&text).scan(|_, _| Ok(())).unwrap_err().to_string();
         assert!(err.contains("line 3 has 6 cells where the header has 11"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_file_is_called_empty() {
+        for text in ["", "\u{feff}", "\n", "  \r\nunit_code,full_name\n"] {
+            let bytes = Arc::new(text.as_bytes().to_vec());
+            let err = Roster::open(&Input::Bytes(bytes), RosterFormat::Csv, 10).err().expect("refused");
+            assert!(
+                err.to_string().contains("the file is empty or its first line is blank"),
+                "{text:?}: {err}"
+            );
+        }
     }
 
     #[test]
