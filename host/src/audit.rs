@@ -69,22 +69,33 @@ pub fn snapshot<T: Serialize>(value: &T) -> Option<Value> {
 
 /// Records a change on the caller's connection (inside its transaction).
 pub async fn record(conn: &mut AnyConnection, actor: &Actor, change: Change<'_>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, user_id, actor, action, entity, entity_id, unit_id, before_json, after_json, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(now())
-    .bind(actor.user_id)
-    .bind(&actor.name)
-    .bind(change.action)
-    .bind(change.entity)
-    .bind(&change.entity_id)
-    .bind(change.unit_id)
-    .bind(change.before.map(|v| v.to_string()))
-    .bind(change.after.map(|v| v.to_string()))
-    .bind(change.reason)
-    .execute(&mut *conn)
-    .await?;
+    record_many(conn, actor, vec![change]).await
+}
+
+/// Records `changes`, in order, in multi-row inserts (a roster import records thousands in
+/// one transaction). Errors: the database's.
+pub async fn record_many(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change<'_>>) -> Result<()> {
+    let at = now();
+    for part in changes.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let mut sql = crate::db::Sql::new(
+            "INSERT INTO audit_log (at, user_id, actor, action, entity, entity_id, unit_id, before_json, after_json, reason) \
+             VALUES ",
+        );
+        sql.push_tuples(part.len(), 10);
+        for change in part {
+            sql.arg(at.as_str())
+                .arg(actor.user_id)
+                .arg(actor.name.as_str())
+                .arg(change.action)
+                .arg(change.entity)
+                .arg(change.entity_id.as_str())
+                .arg(change.unit_id)
+                .arg(change.before.as_ref().map(|v| v.to_string()))
+                .arg(change.after.as_ref().map(|v| v.to_string()))
+                .arg(change.reason.clone());
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -34,7 +34,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::audit::{self, Actor, Change};
-use crate::db::{Backend, Db, Sql, now};
+use crate::db::{Backend, Db, ROWS_PER_STATEMENT, Sql, now};
 use crate::error::{Error, Result};
 use crate::plugins::Runtime;
 use crate::plugins::registry::PluginInfo;
@@ -66,11 +66,6 @@ const QUARTERLY: &str = "binh-dinh-bao-cao-quy";
 
 /// Teams written per round (their people and memberships with them).
 const CHUNK: usize = 2_000;
-/// Rows per multi-row INSERT. Not more: SQLite finds each `$N` placeholder's slot by walking
-/// the statement's list of names (`sqlite3_bind_parameter_name`), so binding costs grow with
-/// the square of the parameters; with 2,000 rows a statement (28,000 parameters) binding took
-/// 88% of the time (perf), 1.2 s a statement.
-const ROWS_PER_STATEMENT: usize = 100;
 
 /// How the dataset is built.
 #[derive(Debug, Clone)]

@@ -26,6 +26,8 @@ pub use import::{ImportOutcome, RosterFormat, import_roster};
 pub use members::{Member, MemberChange, MemberFilter, NewMember, Person};
 pub use routes::routes;
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
@@ -367,8 +369,82 @@ pub(crate) struct CheckedTeam {
     pub existing: Option<i64>,
 }
 
+/// What checking new teams reads of units and teams, read once per key: the roster import
+/// checks thousands of teams of a few hundred units in one transaction, and reading a unit
+/// and its teams again for each team was most of its statements. Valid for as long as no team
+/// or unit is written: the import checks every team before it writes one.
+#[derive(Default)]
+pub(crate) struct Lookups {
+    /// Unit id by code (None: no such unit).
+    unit_ids: HashMap<String, Option<i64>>,
+    /// A unit's version in effect on a day.
+    versions: HashMap<(i64, String), Option<units::UnitRow>>,
+    /// The teams serving a unit, id by exact name.
+    teams: HashMap<i64, HashMap<String, i64>>,
+}
+
+impl Lookups {
+    async fn unit_id(&mut self, conn: &mut AnyConnection, code: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.unit_ids.get(code) {
+            return Ok(*id);
+        }
+        let id = match units::id_of(conn, code).await {
+            Ok(id) => Some(id),
+            Err(Error::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        self.unit_ids.insert(code.to_string(), id);
+        Ok(id)
+    }
+
+    async fn version_on(
+        &mut self,
+        conn: &mut AnyConnection,
+        unit_id: i64,
+        date: &str,
+    ) -> Result<Option<units::UnitRow>> {
+        let key = (unit_id, date.to_string());
+        if let Some(v) = self.versions.get(&key) {
+            return Ok(v.clone());
+        }
+        let v = units::version_on(conn, unit_id, date).await?;
+        self.versions.insert(key, v.clone());
+        Ok(v)
+    }
+
+    /// The team named exactly `name` serving `unit_id`, if any.
+    async fn team_named(
+        &mut self,
+        conn: &mut AnyConnection,
+        unit_id: i64,
+        name: &str,
+    ) -> Result<Option<i64>> {
+        let teams = match self.teams.entry(unit_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let rows: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, name FROM teams WHERE unit_id = $1")
+                        .bind(unit_id)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                e.insert(rows.into_iter().map(|(id, name)| (name, id)).collect())
+            }
+        };
+        Ok(teams.get(name).copied())
+    }
+}
+
 /// Validates a new team without writing (shared by the API and the roster import).
 pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) -> Result<CheckedTeam> {
+    check_new_team_with(conn, input, &mut Lookups::default()).await
+}
+
+/// [`check_new_team`], reading units and teams through `known` (see [`Lookups`]).
+pub(crate) async fn check_new_team_with(
+    conn: &mut AnyConnection,
+    input: &NewTeam,
+    known: &mut Lookups,
+) -> Result<CheckedTeam> {
     let mut p = Problems::default();
     let unit_code = input.unit_code.as_deref().map(str::trim).unwrap_or_default().to_string();
     let decision_number = required(&mut p, "decision_number", input.decision_number.as_deref(), 50);
@@ -378,11 +454,11 @@ pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) ->
     if unit_code.is_empty() {
         p.add("unit_code", "is required");
     } else {
-        match units::id_of(conn, &unit_code).await {
-            Err(_) => p.add("unit_code", format!("unit '{unit_code}' does not exist")),
-            Ok(id) => {
+        match known.unit_id(conn, &unit_code).await? {
+            None => p.add("unit_code", format!("unit '{unit_code}' does not exist")),
+            Some(id) => {
                 let date = decision_date.clone().unwrap_or_else(crate::dates::today_iso);
-                match units::version_on(conn, id, &date).await? {
+                match known.version_on(conn, id, &date).await? {
                     None => p.add("unit_code", format!("unit '{unit_code}' did not exist on {date}")),
                     Some(v) if !matches!(v.level(), Level::Commune | Level::Village) => p.add(
                         "unit_code",
@@ -405,7 +481,7 @@ pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) ->
                 // Village names repeat from commune to commune ("Thôn 1"): name the commune too.
                 let date = decision_date.clone().unwrap_or_else(crate::dates::today_iso);
                 let parent = match (u.level(), u.parent_id) {
-                    (Level::Village, Some(pid)) => units::version_on(conn, pid, &date).await?.map(|p| p.name),
+                    (Level::Village, Some(pid)) => known.version_on(conn, pid, &date).await?.map(|p| p.name),
                     _ => None,
                 };
                 default_name(&u.name, parent.as_deref())
@@ -414,11 +490,7 @@ pub(crate) async fn check_new_team(conn: &mut AnyConnection, input: &NewTeam) ->
     };
     p.into_result()?;
     let unit = unit.expect("checked above");
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE unit_id = $1 AND name = $2")
-        .bind(unit.unit_id)
-        .bind(&name)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let existing = known.team_named(conn, unit.unit_id, &name).await?;
     Ok(CheckedTeam {
         unit_id: unit.unit_id,
         name,
@@ -437,15 +509,45 @@ pub(crate) async fn unit_closed_by(
     team_id: i64,
     date: &str,
 ) -> Result<Option<(String, String)>> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT u.code, (SELECT MAX(v.valid_to) FROM unit_versions v WHERE v.unit_id = t.unit_id \
+    let closed = units_closed(conn, &[team_id]).await?;
+    Ok(closed.get(&team_id).and_then(|c| c.on_or_before(date)))
+}
+
+/// A team's latest unit: its code, and the first day it is no longer in effect if it has
+/// closed (see [`unit_closed_by`]).
+#[derive(Debug, Clone)]
+pub(crate) struct UnitClosing {
+    pub code: String,
+    pub closed: Option<String>,
+}
+
+impl UnitClosing {
+    /// (code, closing day) when the unit closed on or before `date` (ISO days compare as text).
+    pub(crate) fn on_or_before(&self, date: &str) -> Option<(String, String)> {
+        self.closed.as_ref().filter(|c| c.as_str() <= date).map(|c| (self.code.clone(), c.clone()))
+    }
+}
+
+/// [`UnitClosing`] of each of `team_ids` that exists, in one query (keep `team_ids` to a few
+/// hundred). Errors: the database's.
+pub(crate) async fn units_closed(
+    conn: &mut AnyConnection,
+    team_ids: &[i64],
+) -> Result<HashMap<i64, UnitClosing>> {
+    if team_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new(
+        "SELECT t.id, u.code, (SELECT MAX(v.valid_to) FROM unit_versions v WHERE v.unit_id = t.unit_id \
            AND NOT EXISTS (SELECT 1 FROM unit_versions w WHERE w.unit_id = t.unit_id AND w.valid_to IS NULL)) \
-         FROM teams t JOIN units u ON u.id = t.unit_id WHERE t.id = $1",
-    )
-    .bind(team_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.and_then(|(code, closed)| closed.filter(|c| c.as_str() <= date).map(|c| (code, c))))
+         FROM teams t JOIN units u ON u.id = t.unit_id WHERE t.id IN ",
+    );
+    sql.push_tuples(1, team_ids.len());
+    for id in team_ids {
+        sql.arg(*id);
+    }
+    let rows: Vec<(i64, String, Option<String>)> = sql.query_as().fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(|(id, code, closed)| (id, UnitClosing { code, closed })).collect())
 }
 
 /// Moves every team serving `from` that is not dissolved to `to`, from `on` (the day `from`
@@ -513,31 +615,43 @@ pub(crate) async fn transfer_all(
 }
 
 pub(crate) async fn insert_team(conn: &mut AnyConnection, t: &CheckedTeam) -> Result<i64> {
-    let id = insert_team_row(conn, t).await?;
-    sqlx::query("INSERT INTO team_units (team_id, unit_id) VALUES ($1, $2)")
-        .bind(id)
-        .bind(t.unit_id)
-        .execute(&mut *conn)
-        .await?;
+    let id = crate::db::reserve_ids(conn, "teams", 1).await?[0];
+    insert_teams(conn, &[(id, t)]).await?;
     Ok(id)
 }
 
-async fn insert_team_row(conn: &mut AnyConnection, t: &CheckedTeam) -> Result<i64> {
+/// Inserts checked teams with the ids given (from [`crate::db::reserve_ids`]), each placed on
+/// its unit, in multi-row statements. Errors: the database's (a name taken in the unit).
+pub(crate) async fn insert_teams(conn: &mut AnyConnection, teams: &[(i64, &CheckedTeam)]) -> Result<()> {
     let stamp = now();
-    Ok(sqlx::query_scalar(
-        "INSERT INTO teams (unit_id, name, search_key, decision_number, decision_date, decision_signer, \
-           status, created_at, updated_at, sort_key) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8) RETURNING id",
-    )
-    .bind(t.unit_id)
-    .bind(&t.name)
-    .bind(text::fold(&t.name))
-    .bind(&t.decision_number)
-    .bind(&t.decision_date)
-    .bind(&t.decision_signer)
-    .bind(&stamp)
-    .bind(text::sort_key(&t.name))
-    .fetch_one(&mut *conn)
-    .await?)
+    for part in teams.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO teams (id, unit_id, name, search_key, decision_number, decision_date, decision_signer, \
+               status, created_at, updated_at, sort_key) VALUES ",
+        );
+        sql.push_tuples(part.len(), 11);
+        for (id, t) in part {
+            sql.arg(*id)
+                .arg(t.unit_id)
+                .arg(t.name.as_str())
+                .arg(text::fold(&t.name))
+                .arg(t.decision_number.as_str())
+                .arg(t.decision_date.as_str())
+                .arg(t.decision_signer.as_str())
+                .arg("active")
+                .arg(stamp.as_str())
+                .arg(stamp.as_str())
+                .arg(text::sort_key(&t.name));
+        }
+        sql.query().execute(&mut *conn).await?;
+        let mut sql = Sql::new("INSERT INTO team_units (team_id, unit_id) VALUES ");
+        sql.push_tuples(part.len(), 2);
+        for (id, t) in part {
+            sql.arg(*id).arg(t.unit_id);
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewTeam) -> Result<Team> {

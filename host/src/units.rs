@@ -88,7 +88,7 @@ pub struct Unit {
     pub valid_to: Option<String>,
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct UnitRow {
     pub unit_id: i64,
     pub code: String,

@@ -5,7 +5,7 @@
 //! Every row is checked with the same rules as the API before anything is written; each bad
 //! row is reported with its number as the spreadsheet shows it. Nothing is written unless all
 //! rows are valid, or `skip_invalid` is set. Importing the same file twice changes nothing:
-//! teams are matched by unit and name, people as [`find_person`] says (the exact name, gender
+//! teams are matched by unit and name, people as [`find_person`](super::members::find_person) says (the exact name, gender
 //! and year of birth, and a phone, email or the team in common), and a membership with the same
 //! start day is the same membership.
 //!
@@ -19,6 +19,10 @@
 //! of whole teams, every chunk checked before the first is written ([`import_roster`]). All
 //! the checks are a team's own (its decision, its members, duplicates within it), so a chunk
 //! is judged as the whole file would be.
+//!
+//! A chunk reads what its rows are checked against in a few queries ([`known`]: the teams on
+//! record, their stints, the people who may be the rows' people) and writes in multi-row
+//! statements, so a row costs no statement of its own.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -31,19 +35,21 @@ use utoipa::ToSchema;
 use super::composition::{AppliedPlugin, Finding};
 use super::guarded::{self, Written};
 use super::members::{
-    MembershipFields, PersonFields, check_against_team, find_person, insert_membership, membership_fields,
-    person_fields, person_for,
+    MembershipFields, NewStint, PersonFields, check_against_team, closed_refusal, fill_person,
+    insert_memberships, insert_people, membership_fields, person_fields,
 };
-use super::{CheckedTeam, NewTeam, check_new_team, insert_team};
-use crate::audit::Actor;
+use super::{CheckedTeam, Lookups, NewTeam, check_new_team_with};
+use crate::audit::{Actor, Change};
 use crate::auth::{Action, Principal, Target};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Problems, Result};
 use crate::plugins::Runtime;
 use crate::text;
-use crate::vocab::{TeamStatus, Vocab};
+use crate::vocab::Vocab;
 
+mod known;
 mod source;
+use known::{Known, PROVISIONAL};
 pub use source::Input;
 use source::{Roster, RowRef};
 
@@ -323,8 +329,9 @@ async fn restore_code(
     Ok(r)
 }
 
-/// The key under which a row's person is recognised within one file: what [`find_person`]
-/// compares (exact name, gender, year of birth, phone or email).
+/// The key under which a row's person is recognised within one file: what
+/// [`find_person`](super::members::find_person) compares (exact name, gender, year of birth,
+/// phone or email).
 fn person_key(p: &PersonFields) -> String {
     format!(
         "{}|{}|{}|{}|{}",
@@ -597,9 +604,7 @@ async fn check_and_write(
     };
 
     // Row by row: person and membership fields; teams are gathered by (unit, name).
-    let mut teams: Vec<((String, String), NewTeam, usize)> = Vec::new();
-    let mut team_index: HashMap<(String, String), usize> = HashMap::new();
-    let mut valid: Vec<ValidRow> = Vec::new();
+    let mut parsed: Vec<ParsedRow> = Vec::with_capacity(rows.len());
     for (row, cells) in &rows {
         let get = |c: &str| cells.get(c).map(String::as_str).map(str::trim).filter(|v| !v.is_empty());
         let mut p = Problems::default();
@@ -628,53 +633,100 @@ async fn check_and_write(
             team_input.unit_code.clone().unwrap_or_default(),
             team_input.name.as_deref().map(text::clean).unwrap_or_default(),
         );
-        match team_index.get(&key).map(|&i| &teams[i]) {
-            None => {
-                team_index.insert(key.clone(), teams.len());
-                teams.push((key.clone(), team_input, *row));
-            }
-            Some((_, first, first_row)) => {
-                let same = |a: &Option<String>, b: &Option<String>| {
-                    a.as_deref().map(text::clean) == b.as_deref().map(text::clean)
-                };
-                // Each field that differs, by name, with the first row's value.
-                for (field, theirs, mine) in [
-                    ("decision_number", &first.decision_number, &team_input.decision_number),
-                    ("decision_date", &first.decision_date, &team_input.decision_date),
-                    ("decision_signer", &first.decision_signer, &team_input.decision_signer),
-                ] {
-                    if !same(theirs, mine) {
-                        p.add(
-                            field,
-                            format!(
-                                "the team's decision differs from row {first_row}, which has '{}'",
-                                theirs.as_deref().unwrap_or("")
-                            ),
-                        );
-                    }
-                }
-            }
+        parsed.push((*row, key, team_input, person, membership, p));
+    }
+    // A team's decision is the one most of its rows give (the first of those rows, on a tie):
+    // one odd row is the row reported, not every row that agrees with the rest.
+    let decision = |t: &NewTeam| {
+        [&t.decision_number, &t.decision_date, &t.decision_signer].map(|f| f.as_deref().map(text::clean))
+    };
+    let mut votes: HashMap<&(String, String), Vec<(usize, usize)>> = HashMap::new();
+    let mut teams: Vec<((String, String), NewTeam, usize)> = Vec::new();
+    for (i, (_, key, input, ..)) in parsed.iter().enumerate() {
+        let ballots = votes.entry(key).or_default();
+        match ballots.iter_mut().find(|(first, _)| decision(&parsed[*first].2) == decision(input)) {
+            Some((_, n)) => *n += 1,
+            None => ballots.push((i, 1)),
+        }
+        if ballots.len() == 1 && ballots[0].1 == 1 {
+            teams.push((key.clone(), input.clone(), 0));
+        }
+    }
+    let mut chosen: HashMap<(String, String), usize> = HashMap::new();
+    for (key, input, first_row) in &mut teams {
+        let ballots = &votes[&*key];
+        // max_by_key keeps the last of equals: rev() makes it the first.
+        let (first, _) = ballots.iter().rev().max_by_key(|(_, n)| *n).copied().expect("a row");
+        *input = parsed[first].2.clone();
+        *first_row = parsed[first].0;
+        chosen.insert(key.clone(), first);
+    }
+    // Each field that differs from the team's decision, by name, with the team's value.
+    let differs: Vec<Vec<(&'static str, String)>> = parsed
+        .iter()
+        .enumerate()
+        .map(|(i, (_, key, mine, ..))| {
+            let first = chosen[key];
+            let (first_row, theirs) = (parsed[first].0, &parsed[first].2);
+            [
+                ("decision_number", &theirs.decision_number, &mine.decision_number),
+                ("decision_date", &theirs.decision_date, &mine.decision_date),
+                ("decision_signer", &theirs.decision_signer, &mine.decision_signer),
+            ]
+            .into_iter()
+            .filter(|(_, theirs, mine)| first != i && theirs.as_deref().map(text::clean) != mine.as_deref().map(text::clean))
+            .map(|(field, theirs, _)| {
+                let message = format!(
+                    "the team's decision differs from row {first_row}, which has '{}' as most of the team's rows do",
+                    theirs.as_deref().unwrap_or("")
+                );
+                (field, message)
+            })
+            .collect()
+        })
+        .collect();
+    let mut valid: Vec<ValidRow> = Vec::new();
+    for ((row, key, _, person, membership, mut p), differs) in parsed.into_iter().zip(differs) {
+        for (field, message) in differs {
+            p.add(field, message);
         }
         if p.is_empty() {
-            valid.push(ValidRow { row: *row, team_key: key, person, membership });
+            valid.push(ValidRow { row, team_key: key, person, membership });
         } else {
-            fail(&mut outcome, &mut bad_rows, *row, p.0);
+            fail(&mut outcome, &mut bad_rows, row, p.0);
         }
     }
 
-    // Team by team: the same checks as creating one through the API.
+    // Team by team: the same checks as creating one through the API, each unit and its
+    // teams read once.
+    let mut lookups = Lookups::default();
+    let mut allowed: HashMap<(i64, Option<i64>), bool> = HashMap::new();
     let mut checked: HashMap<(String, String), CheckedTeam> = HashMap::new();
     for (key, input, _) in &teams {
-        let result = match check_new_team(conn, input).await {
+        let result = match check_new_team_with(conn, input, &mut lookups).await {
             Ok(t) => match scope {
-                Some(p)
-                    if !p
-                        .can(conn, Action::TeamsWrite, Target { unit_id: t.unit_id, team_id: t.existing })
-                        .await? =>
-                {
-                    Err(Error::field("unit_code", format!("unit '{}' is outside what you manage", key.0)))
+                Some(p) => {
+                    let target = (t.unit_id, t.existing);
+                    let may = match allowed.get(&target) {
+                        Some(may) => *may,
+                        None => {
+                            let may = p
+                                .can(
+                                    conn,
+                                    Action::TeamsWrite,
+                                    Target { unit_id: t.unit_id, team_id: t.existing },
+                                )
+                                .await?;
+                            *allowed.entry(target).or_insert(may)
+                        }
+                    };
+                    if may {
+                        Ok(t)
+                    } else {
+                        Err(Error::field("unit_code", format!("unit '{}' is outside what you manage", key.0)))
+                    }
                 }
-                _ => Ok(t),
+                None => Ok(t),
             },
             Err(e) => Err(e),
         };
@@ -695,7 +747,12 @@ async fn check_and_write(
         }
     }
 
-    // Members against their team: dates, status, duplicates within the file and in the database.
+    // Members against their team: dates, status, duplicates within the file and in the
+    // database, all against what is read once up front.
+    let mut on_record: Vec<i64> = checked.values().filter_map(|t| t.existing).collect();
+    on_record.sort_unstable();
+    on_record.dedup();
+    let mut known = Known::read(conn, &on_record, valid.iter().map(|v| &v.person)).await?;
     let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
     let mut to_write: Vec<ValidRow> = Vec::new();
     for v in valid {
@@ -704,23 +761,15 @@ async fn check_and_write(
         }
         let Some(team) = checked.get(&v.team_key) else { continue };
         let mut p = Problems::default();
-        let (status, status_date) = match team.existing {
-            Some(id) => match super::members::team_state(conn, id).await? {
-                Some((_, s, d)) => (s, d),
-                None => (TeamStatus::Active, None),
-            },
-            None => (TeamStatus::Active, None),
-        };
-        check_against_team(&mut p, &v.membership, &team.decision_date, status, status_date.as_deref());
+        let (status, status_date) = known.state(team.existing);
+        check_against_team(&mut p, &v.membership, &team.decision_date, status, status_date);
         // The same refusal as POST /members: no stint after the team's unit closed.
         if let Some(id) = team.existing
             && !v.membership.joined_on.is_empty()
+            && let Some(closing) = known.closed_by(id, &v.membership.joined_on)
+            && let Error::Validation(problems) = closed_refusal(&closing)
         {
-            match super::members::refuse_after_closing(conn, id, &v.membership.joined_on).await {
-                Ok(()) => {}
-                Err(Error::Validation(problems)) => p.0.extend(problems),
-                Err(e) => return Err(e),
-            }
+            p.0.extend(problems);
         }
         let seen_key = (v.team_key.0.clone(), v.team_key.1.clone(), person_key(&v.person));
         if let Some(first) = seen.get(&seen_key) {
@@ -730,10 +779,9 @@ async fn check_and_write(
         }
         if p.is_empty()
             && let Some(team_id) = team.existing
-            && let Some(pid) = find_person(conn, &v.person, Some(team_id)).await?
-            && let Err(Error::Conflict(_)) =
-                super::members::check_overlap(conn, team_id, pid, &v.membership, None).await
-            && same_stint(conn, team_id, pid, &v.membership.joined_on).await?.is_none()
+            && let Some(pid) = known.find(&v.person, Some(team_id))
+            && known.overlaps(team_id, pid, &v.membership)
+            && !known.same_stint(team_id, pid, &v.membership.joined_on)
         {
             p.add("joined_on", "this person already serves on the team over an overlapping period");
         }
@@ -746,17 +794,25 @@ async fn check_and_write(
     outcome.errors.sort_by_key(|e| e.row);
     outcome.rows_skipped = bad_rows.len();
     // The writes, always: what a dry run reports is what the import does.
-    let touched = write_rows(conn, actor, &checked, to_write, &mut outcome).await?;
+    let touched = write_rows(conn, actor, &checked, to_write, &mut known, &mut outcome).await?;
     Ok((outcome, touched))
 }
 
-/// Writes the valid rows team by team and records the counts in `outcome`; returns the teams
-/// written to, for their composition rules to judge.
+/// A row as read: its number, its team's key (unit code, name), the team, person and
+/// membership it gives, and what is wrong with it so far.
+type ParsedRow = (usize, (String, String), NewTeam, PersonFields, MembershipFields, Problems);
+
+/// Writes the valid rows and records the counts in `outcome`; returns the teams written to,
+/// for their composition rules to judge. Who each row's person is and whether their stint
+/// is recorded are decided in memory first, one row after the other as if each were written
+/// before the next is read ([`Known`]); then teams, people, stints and their audit rows are
+/// written in multi-row statements.
 async fn write_rows(
     conn: &mut AnyConnection,
     actor: &Actor,
     checked: &HashMap<(String, String), CheckedTeam>,
     to_write: Vec<ValidRow>,
+    known: &mut Known,
     outcome: &mut ImportOutcome,
 ) -> Result<Vec<Touched>> {
     // Teams in the order of their first row, each with its rows.
@@ -768,6 +824,20 @@ async fn write_rows(
         }
         by_team.entry(v.team_key.clone()).or_default().push(v);
     }
+
+    // New teams get their ids first: their rows refer to them.
+    let new_teams: Vec<(String, String)> =
+        order.iter().filter(|k| checked[*k].existing.is_none()).cloned().collect();
+    let team_ids = crate::db::reserve_ids(conn, "teams", new_teams.len()).await?;
+    let created: HashMap<(String, String), i64> =
+        new_teams.into_iter().zip(team_ids.iter().copied()).collect();
+    let rows: Vec<(i64, &CheckedTeam)> = created.iter().map(|(k, id)| (*id, &checked[k])).collect();
+    super::insert_teams(conn, &rows).await?;
+
+    // Who each row is, and its stint, in memory.
+    let mut new_people: Vec<(i64, PersonFields)> = Vec::new();
+    let mut filled: Vec<(i64, PersonFields)> = Vec::new();
+    let mut stints: Vec<(i64, i64, MembershipFields)> = Vec::new();
     let mut touched: Vec<Touched> = Vec::new();
     for key in order {
         let team = &checked[&key];
@@ -779,55 +849,86 @@ async fn write_rows(
             }
             None => {
                 outcome.teams_created += 1;
-                let id = insert_team(conn, team).await?;
-                let created = super::find(conn, id).await?;
-                super::audit_team(conn, actor, "import", None, &created).await?;
-                id
+                created[&key]
             }
         };
         let row_numbers = rows.iter().map(|v| v.row).collect();
         for v in rows {
-            let person_id = person_for(conn, &v.person, Some(team_id)).await?;
+            let person_id = match known.find(&v.person, Some(team_id)) {
+                Some(id) => {
+                    if known.fill(id, &v.person) && id < PROVISIONAL {
+                        filled.push((id, v.person.clone()));
+                    }
+                    id
+                }
+                None => {
+                    let id = known.add_person(&v.person);
+                    new_people.push((id, v.person.clone()));
+                    id
+                }
+            };
             // A team the import just created has no stint to find.
-            if team.existing.is_some()
-                && same_stint(conn, team_id, person_id, &v.membership.joined_on).await?.is_some()
-            {
+            if team.existing.is_some() && known.same_stint(team_id, person_id, &v.membership.joined_on) {
                 outcome.members_existing += 1;
             } else {
-                let id = insert_membership(conn, team_id, person_id, &v.membership).await?;
-                let created = super::members::get(conn, id).await?;
-                super::members::audit_member(conn, actor, "import", None, &created).await?;
+                known.add_stint(team_id, person_id, &v.membership);
+                stints.push((team_id, person_id, v.membership));
                 outcome.members_created += 1;
             }
         }
-        let team_name = super::find(conn, team_id).await?.name;
+        // A team on record was matched by its exact name, so this is its stored name too.
         touched.push(Touched {
             unit_code: key.0,
-            team_name,
+            team_name: team.name.clone(),
             team_id,
             existed: team.existing.is_some(),
             rows: row_numbers,
         });
     }
-    Ok(touched)
-}
 
-/// The membership of `person_id` on `team_id` starting on `joined_on`: the same stint as a
-/// row describes, which importing again must find rather than add.
-async fn same_stint(
-    conn: &mut AnyConnection,
-    team_id: i64,
-    person_id: i64,
-    joined_on: &str,
-) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM memberships WHERE team_id = $1 AND person_id = $2 AND joined_on = $3",
-    )
-    .bind(team_id)
-    .bind(person_id)
-    .bind(joined_on)
-    .fetch_optional(&mut *conn)
-    .await?)
+    // People: provisional ids become real ones; each is written as the rows left them (a
+    // later row may have filled a phone the first one lacked).
+    let ids = crate::db::reserve_ids(conn, "people", new_people.len()).await?;
+    let real: HashMap<i64, i64> = new_people.iter().map(|(p, _)| *p).zip(ids).collect();
+    let people: Vec<PersonFields> = new_people
+        .iter()
+        .map(|(id, f)| {
+            let now = known.person(*id, f).expect("added above");
+            PersonFields { phone: now.phone.clone(), email: now.email.clone(), ..f.clone() }
+        })
+        .collect();
+    let rows: Vec<(i64, &PersonFields)> = new_people.iter().map(|(p, _)| real[p]).zip(&people).collect();
+    insert_people(conn, &rows).await?;
+    for (id, f) in &filled {
+        fill_person(conn, *id, f).await?;
+    }
+    let ids = crate::db::reserve_ids(conn, "memberships", stints.len()).await?;
+    let rows: Vec<NewStint> = stints
+        .iter()
+        .zip(&ids)
+        .map(|((team_id, person_id, fields), id)| NewStint {
+            id: *id,
+            team_id: *team_id,
+            person_id: real.get(person_id).copied().unwrap_or(*person_id),
+            fields,
+        })
+        .collect();
+    insert_memberships(conn, &rows).await?;
+
+    // The audit trail: each team and membership as the API shows it.
+    let mut changes = Vec::new();
+    for part in team_ids.chunks(200) {
+        for team in super::find_many(conn, part).await? {
+            changes.push(Change::new("import", "team", team.id, Some(team.unit_id)).after(&team));
+        }
+    }
+    for part in ids.chunks(200) {
+        for member in super::members::many(conn, part).await? {
+            changes.push(Change::new("import", "member", member.id, Some(member.unit_id)).after(&member));
+        }
+    }
+    crate::audit::record_many(conn, actor, changes).await?;
+    Ok(touched)
 }
 
 #[cfg(test)]

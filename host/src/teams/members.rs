@@ -217,6 +217,28 @@ pub async fn of_teams(conn: &mut AnyConnection, team_ids: &[i64]) -> Result<Vec<
         .collect())
 }
 
+/// The memberships `ids` that exist, by id: one query (keep `ids` to a few hundred).
+/// Errors: the database's.
+pub(crate) async fn many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Member>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(&member_select("t.unit_id", ""));
+    sql.push(" WHERE m.id IN ");
+    sql.push_tuples(1, ids.len());
+    for id in ids {
+        sql.arg(*id);
+    }
+    sql.push(" ORDER BY m.id");
+    Ok(sql
+        .query_as::<MemberRow>()
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(MemberRow::into_member)
+        .collect())
+}
+
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Member> {
     let mut sql = Sql::new(&member_select("t.unit_id", ""));
     sql.push(" WHERE m.id = ").bind(id);
@@ -473,23 +495,37 @@ pub(crate) fn check_against_team(
 }
 
 pub(crate) async fn insert_person(conn: &mut AnyConnection, f: &PersonFields) -> Result<i64> {
-    let stamp = now();
-    Ok(sqlx::query_scalar(
-        "INSERT INTO people (full_name, search_key, gender, birth_year, phone, email, created_at, updated_at, sort_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
-    )
-    .bind(&f.full_name)
-    .bind(text::fold(&f.full_name))
-    .bind(f.gender.as_str())
-    .bind(f.birth_year)
-    .bind(f.phone.as_deref())
-    .bind(f.email.as_deref())
-    .bind(&stamp)
-    .bind(text::person_sort_key(&f.full_name))
-    .fetch_one(&mut *conn)
-    .await?)
+    let id = crate::db::reserve_ids(conn, "people", 1).await?[0];
+    insert_people(conn, &[(id, f)]).await?;
+    Ok(id)
 }
 
+/// Inserts people with the ids given (from [`crate::db::reserve_ids`]), in multi-row
+/// statements. Errors: the database's.
+pub(crate) async fn insert_people(conn: &mut AnyConnection, people: &[(i64, &PersonFields)]) -> Result<()> {
+    let stamp = now();
+    for part in people.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO people (id, full_name, search_key, gender, birth_year, phone, email, created_at, updated_at, \
+             sort_key) VALUES ",
+        );
+        sql.push_tuples(part.len(), 10);
+        for (id, f) in part {
+            sql.arg(*id)
+                .arg(f.full_name.as_str())
+                .arg(text::fold(&f.full_name))
+                .arg(f.gender.as_str())
+                .arg(f.birth_year)
+                .arg(f.phone.clone())
+                .arg(f.email.clone())
+                .arg(stamp.as_str())
+                .arg(stamp.as_str())
+                .arg(text::person_sort_key(&f.full_name));
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
 /// Someone already recorded who is surely the person described, or None.
 ///
 /// A match agrees on everything both sides know: the exact name in NFC ("Nguyễn Văn An" and
@@ -506,33 +542,80 @@ pub(crate) async fn find_person(
     if f.phone.is_none() && f.email.is_none() && team.is_none() {
         return Ok(None);
     }
-    let mut sql = Sql::new("SELECT id FROM people WHERE search_key = ");
-    sql.bind(text::fold(&f.full_name)).push(" AND full_name = ").bind(f.full_name.as_str());
-    sql.push(" AND gender = ").bind(f.gender.as_str()).push(" AND birth_year = ").bind(f.birth_year);
-    if let Some(phone) = &f.phone {
-        sql.push(" AND (phone IS NULL OR phone = ").bind(phone.as_str()).push(")");
+    // The namesakes born the same year (an indexed lookup), each with whether it serves on
+    // `team`; which of them is the person is [`Candidate::is`]'s to say.
+    let mut sql = Sql::new(
+        "SELECT p.id, p.full_name, p.gender, p.birth_year, p.phone, p.email, CAST(CASE WHEN EXISTS \
+           (SELECT 1 FROM memberships m WHERE m.person_id = p.id AND m.team_id = ",
+    );
+    sql.bind(team.unwrap_or(0)).push(") THEN 1 ELSE 0 END AS BIGINT) FROM people p WHERE p.search_key = ");
+    sql.bind(text::fold(&f.full_name)).push(" AND p.birth_year = ").bind(f.birth_year);
+    // A candidate's columns, then 1 if they serve on `team`.
+    type Row = (i64, String, String, i64, Option<String>, Option<String>, i64);
+    let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, full_name, gender, birth_year, phone, email, on_team)| {
+            (Candidate { id, full_name, gender, birth_year, phone, email }, on_team == 1)
+        })
+        .filter(|(c, on_team)| c.is(f, *on_team))
+        .map(|(c, _)| c.id)
+        .min())
+}
+
+/// A person on record, as [`find_person`] compares them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Candidate {
+    pub id: i64,
+    pub full_name: String,
+    pub gender: String,
+    pub birth_year: i64,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+impl Candidate {
+    /// Whether this record is surely the person `f` describes (see [`find_person`]):
+    /// `on_team` says whether the record serves on the team `f` is listed for.
+    pub(crate) fn is(&self, f: &PersonFields, on_team: bool) -> bool {
+        let agrees = |mine: &Option<String>, theirs: &Option<String>| match (mine, theirs) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        let shares = |mine: &Option<String>, theirs: &Option<String>| mine.is_some() && mine == theirs;
+        self.full_name == f.full_name
+            && self.gender == f.gender.as_str()
+            && self.birth_year == f.birth_year
+            && agrees(&self.phone, &f.phone)
+            && agrees(&self.email, &f.email)
+            && (shares(&self.phone, &f.phone) || shares(&self.email, &f.email) || on_team)
     }
-    if let Some(email) = &f.email {
-        sql.push(" AND (email IS NULL OR email = ").bind(email.as_str()).push(")");
+
+    /// The record after [`person_for`] fills the phone or email it lacked from `f`; true when
+    /// that changes it.
+    pub(crate) fn fill_from(&mut self, f: &PersonFields) -> bool {
+        let mut changed = false;
+        for (mine, theirs) in [(&mut self.phone, &f.phone), (&mut self.email, &f.email)] {
+            if mine.is_none() && theirs.is_some() {
+                *mine = theirs.clone();
+                changed = true;
+            }
+        }
+        changed
     }
-    sql.push(" AND (1 = 0");
-    if let Some(phone) = &f.phone {
-        sql.push(" OR phone = ").bind(phone.as_str());
-    }
-    if let Some(email) = &f.email {
-        sql.push(" OR email = ").bind(email.as_str());
-    }
-    if let Some(team) = team {
-        sql.push(" OR id IN (SELECT person_id FROM memberships WHERE team_id = ").bind(team).push(")");
-    }
-    sql.push(") ORDER BY id LIMIT 1");
-    Ok(sql.query_scalar::<i64>().fetch_optional(&mut *conn).await?)
 }
 
 /// The person described: the one [`find_person`] matches, with any phone or email the record
 /// lacked filled in from `f` (so nothing submitted is dropped), or a new person.
 pub(crate) async fn person_for(conn: &mut AnyConnection, f: &PersonFields, team: Option<i64>) -> Result<i64> {
     let Some(id) = find_person(conn, f, team).await? else { return insert_person(conn, f).await };
+    fill_person(conn, id, f).await?;
+    Ok(id)
+}
+
+/// Fills the phone or email person `id` lacks from `f` (so nothing submitted is dropped);
+/// what the record has stays. Errors: the database's.
+pub(crate) async fn fill_person(conn: &mut AnyConnection, id: i64, f: &PersonFields) -> Result<()> {
     if f.phone.is_some() || f.email.is_some() {
         sqlx::query(
             "UPDATE people SET phone = COALESCE(phone, $1), email = COALESCE(email, $2), updated_at = $3 \
@@ -547,7 +630,7 @@ pub(crate) async fn person_for(conn: &mut AnyConnection, f: &PersonFields, team:
         .execute(&mut *conn)
         .await?;
     }
-    Ok(id)
+    Ok(())
 }
 
 /// Fails with 409 when the person already serves on the team during the new stint.
@@ -558,26 +641,44 @@ pub(crate) async fn check_overlap(
     m: &MembershipFields,
     except: Option<i64>,
 ) -> Result<()> {
-    let existing: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, joined_on, left_on FROM memberships WHERE team_id = $1 AND person_id = $2",
+    let existing: Vec<Stint> = sqlx::query_as(
+        "SELECT id, team_id, person_id, joined_on, left_on FROM memberships WHERE team_id = $1 AND person_id = $2",
     )
     .bind(team_id)
     .bind(person_id)
     .fetch_all(&mut *conn)
     .await?;
-    let end = m.left_on.as_deref().unwrap_or("9999-12-31");
-    for (id, joined, left) in existing {
-        if Some(id) == except {
-            continue;
-        }
-        let other_end = left.as_deref().unwrap_or("9999-12-31");
-        if m.joined_on.as_str() < other_end && joined.as_str() < end {
-            return Err(Error::Conflict(format!(
-                "this person already serves on team {team_id} from {joined} (member {id})"
-            )));
-        }
+    match overlapping(&existing, m, except) {
+        None => Ok(()),
+        Some(s) => Err(Error::Conflict(format!(
+            "this person already serves on team {team_id} from {} (member {})",
+            s.joined_on, s.id
+        ))),
     }
-    Ok(())
+}
+
+/// A membership as the overlap check reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Stint {
+    pub id: i64,
+    pub team_id: i64,
+    pub person_id: i64,
+    pub joined_on: String,
+    pub left_on: Option<String>,
+}
+
+/// The first of `existing` (one person's stints on one team), other than `except`, that
+/// overlaps the stint `m` describes (an open end is the far future; ISO days compare as text).
+pub(crate) fn overlapping<'a>(
+    existing: &'a [Stint],
+    m: &MembershipFields,
+    except: Option<i64>,
+) -> Option<&'a Stint> {
+    let end = m.left_on.as_deref().unwrap_or("9999-12-31");
+    existing.iter().filter(|s| Some(s.id) != except).find(|s| {
+        let other_end = s.left_on.as_deref().unwrap_or("9999-12-31");
+        m.joined_on.as_str() < other_end && s.joined_on.as_str() < end
+    })
 }
 
 pub(crate) async fn insert_membership(
@@ -586,23 +687,45 @@ pub(crate) async fn insert_membership(
     person_id: i64,
     m: &MembershipFields,
 ) -> Result<i64> {
-    let stamp = now();
-    Ok(sqlx::query_scalar(
-        "INSERT INTO memberships (team_id, person_id, position, affiliation, skills, joined_on, left_on, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-    )
-    .bind(team_id)
-    .bind(person_id)
-    .bind(m.position.as_str())
-    .bind(m.affiliation.as_str())
-    .bind(serde_json::to_string(&m.skills).expect("strings serialise"))
-    .bind(&m.joined_on)
-    .bind(m.left_on.as_deref())
-    .bind(&stamp)
-    .fetch_one(&mut *conn)
-    .await?)
+    let id = crate::db::reserve_ids(conn, "memberships", 1).await?[0];
+    insert_memberships(conn, &[NewStint { id, team_id, person_id, fields: m }]).await?;
+    Ok(id)
 }
 
+/// A membership to insert, with its id (from [`crate::db::reserve_ids`]).
+pub(crate) struct NewStint<'a> {
+    pub id: i64,
+    pub team_id: i64,
+    pub person_id: i64,
+    pub fields: &'a MembershipFields,
+}
+
+/// Inserts memberships in multi-row statements. Errors: the database's.
+pub(crate) async fn insert_memberships(conn: &mut AnyConnection, stints: &[NewStint<'_>]) -> Result<()> {
+    let stamp = now();
+    for part in stints.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO memberships (id, team_id, person_id, position, affiliation, skills, joined_on, left_on, \
+             created_at, updated_at) VALUES ",
+        );
+        sql.push_tuples(part.len(), 10);
+        for s in part {
+            let m = s.fields;
+            sql.arg(s.id)
+                .arg(s.team_id)
+                .arg(s.person_id)
+                .arg(m.position.as_str())
+                .arg(m.affiliation.as_str())
+                .arg(serde_json::to_string(&m.skills).expect("strings serialise"))
+                .arg(m.joined_on.as_str())
+                .arg(m.left_on.clone())
+                .arg(stamp.as_str())
+                .arg(stamp.as_str());
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
 pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewMember) -> Result<Member> {
     let mut p = Problems::default();
     let team = match input.team_id {
@@ -679,14 +802,20 @@ pub(crate) async fn refuse_after_closing(
 ) -> Result<()> {
     match super::unit_closed_by(conn, team_id, joined_on).await? {
         None => Ok(()),
-        Some((code, closed)) => Err(Error::field(
-            "joined_on",
-            format!(
-                "the team's unit '{code}' closed on {}; a team serves its unit's successor from that day",
-                crate::dates::display(crate::dates::parse(&closed).unwrap_or_else(crate::dates::today))
-            ),
-        )),
+        Some(closing) => Err(closed_refusal(&closing)),
     }
+}
+
+/// The refusal of a stint starting after the team's unit closed: `(code, closing day)` as
+/// [`super::unit_closed_by`] gives them. A 422 on `joined_on`.
+pub(crate) fn closed_refusal((code, closed): &(String, String)) -> Error {
+    Error::field(
+        "joined_on",
+        format!(
+            "the team's unit '{code}' closed on {}; a team serves its unit's successor from that day",
+            crate::dates::display(crate::dates::parse(closed).unwrap_or_else(crate::dates::today))
+        ),
+    )
 }
 
 pub(crate) async fn audit_member(

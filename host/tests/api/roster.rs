@@ -633,6 +633,29 @@ async fn a_team_whose_rows_disagree_names_the_field_that_differs() {
             "{errors:?}"
         );
         assert_eq!(app.count("teams").await, 0);
+
+        // The odd row first: the team's decision is the one most rows give, and only the odd
+        // row is left out (the first row used to set it, and the two others were dropped).
+        let csv = GOOD.replacen(
+            "21835,,12/QĐ-UBND,15/06/2022,Nguyễn Văn Hùng,Nguyễn Văn Hùng",
+            "21835,,12/QĐ-UBND,16/06/2022,Nguyễn Văn Hùng,Nguyễn Văn Hùng",
+            1,
+        );
+        let r = app.post_bytes("/api/v1/teams/import?skip_invalid=true", "text/csv", csv.into_bytes()).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let errors = r.body["errors"].as_array().unwrap();
+        assert_eq!(
+            errors.iter().map(|e| (e["row"].as_u64(), e["field"].as_str())).collect::<Vec<_>>(),
+            [(Some(2), Some("decision_date"))],
+            "{errors:?}"
+        );
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains("row 3, which has '15/06/2022'"),
+            "{errors:?}"
+        );
+        assert_eq!((r.body["rows_skipped"].as_u64(), r.body["members_created"].as_u64()), (Some(1), Some(4)));
+        let teams = app.get("/api/v1/teams?unit=21835&sort=unit").await;
+        assert_eq!(teams.body["items"][0]["decision_date"], "2022-06-15", "{:?}", teams.body);
     })
     .await;
 }

@@ -1,0 +1,188 @@
+//! What one run of a chunk of the import knows of the database, read in a few queries up
+//! front and then kept up to date with the run's own writes, so that checking and writing
+//! thousands of rows does not ask the database once per row.
+//!
+//! The import used to ask, row by row, who the person is ([`find_person`]), whether their stint
+//! is recorded or overlaps one, the team's status and its unit's closing: about six statements
+//! a row, twice per import (check, then write), which made the national roster (348,362 rows)
+//! take 264 s, most of it in handing statements to SQLite's worker thread (issue 15, point 2).
+//! Here those questions are answered in memory with the same rules: [`Candidate::is`] for
+//! people (also what [`find_person`] applies), [`overlapping`] for stints.
+//!
+//! [`find_person`]: super::super::members::find_person
+
+use std::collections::HashMap;
+
+use sqlx::AnyConnection;
+
+use super::super::members::{Candidate, MembershipFields, PersonFields, Stint, overlapping};
+use super::super::{UnitClosing, units_closed};
+use crate::db::Sql;
+use crate::error::Result;
+use crate::text;
+use crate::vocab::{TeamStatus, Vocab};
+
+/// Teams, stints or name keys per lookup query (bind costs grow with the square of the
+/// parameters on SQLite: see [`crate::db::ROWS_PER_STATEMENT`]).
+const PER_QUERY: usize = 200;
+
+/// Ids given to people and stints the run adds before the database gives them theirs: above
+/// every id on record, so "the smallest id" (the person [`find_person`] picks among several)
+/// still prefers people on record, as it does when the new ones are written one by one.
+///
+/// [`find_person`]: super::super::members::find_person
+pub(super) const PROVISIONAL: i64 = 1 << 62;
+
+#[derive(Default)]
+pub(super) struct Known {
+    /// Status and status day of the teams on record the chunk names.
+    states: HashMap<i64, (TeamStatus, Option<String>)>,
+    /// Their units' closings.
+    closings: HashMap<i64, UnitClosing>,
+    /// Their stints (and those the run adds), by team.
+    stints: HashMap<i64, Vec<Stint>>,
+    /// People on record (and those the run adds) who share a row's exact name and year of
+    /// birth: every one [`Candidate::is`] could accept.
+    people: HashMap<(String, i64), Vec<Candidate>>,
+    /// Provisional ids handed out so far (people, stints).
+    next_person: i64,
+    next_stint: i64,
+}
+
+impl Known {
+    /// Reads what the rows `people` of teams `teams` (those on record) are checked against.
+    /// Errors: the database's.
+    pub(super) async fn read<'a>(
+        conn: &mut AnyConnection,
+        teams: &[i64],
+        people: impl Iterator<Item = &'a PersonFields>,
+    ) -> Result<Known> {
+        let mut known = Known { next_person: PROVISIONAL, next_stint: PROVISIONAL, ..Default::default() };
+        for part in teams.chunks(PER_QUERY) {
+            let mut sql = Sql::new("SELECT id, status, status_date FROM teams WHERE id IN ");
+            sql.push_tuples(1, part.len());
+            for id in part {
+                sql.arg(*id);
+            }
+            let rows: Vec<(i64, String, Option<String>)> = sql.query_as().fetch_all(&mut *conn).await?;
+            for (id, status, day) in rows {
+                known.states.insert(id, (TeamStatus::parse(&status).unwrap_or(TeamStatus::Active), day));
+            }
+            known.closings.extend(units_closed(conn, part).await?);
+            let mut sql = Sql::new(
+                "SELECT id, team_id, person_id, joined_on, left_on FROM memberships WHERE team_id IN ",
+            );
+            sql.push_tuples(1, part.len());
+            for id in part {
+                sql.arg(*id);
+            }
+            for stint in sql.query_as::<Stint>().fetch_all(&mut *conn).await? {
+                known.stints.entry(stint.team_id).or_default().push(stint);
+            }
+        }
+        let mut keys: Vec<(String, i64)> = people.map(|p| (text::fold(&p.full_name), p.birth_year)).collect();
+        keys.sort();
+        keys.dedup();
+        for part in keys.chunks(PER_QUERY) {
+            // A join from the keys, so that both engines look each one up in people_search
+            // (SQLite scans the whole index for a row-value IN).
+            let mut sql = Sql::new("WITH k(s, y) AS (VALUES ");
+            sql.push_tuples(part.len(), 2);
+            for (key, year) in part {
+                sql.arg(key.as_str()).arg(*year);
+            }
+            sql.push(
+                ") SELECT p.id, p.full_name, p.gender, p.birth_year, p.phone, p.email \
+                 FROM k JOIN people p ON p.search_key = k.s AND p.birth_year = k.y",
+            );
+            for c in sql.query_as::<Candidate>().fetch_all(&mut *conn).await? {
+                known.people.entry((c.full_name.clone(), c.birth_year)).or_default().push(c);
+            }
+        }
+        Ok(known)
+    }
+
+    /// Status and status day of team `team_id` (active for a team not on record).
+    pub(super) fn state(&self, team_id: Option<i64>) -> (TeamStatus, Option<&str>) {
+        match team_id.and_then(|id| self.states.get(&id)) {
+            Some((status, day)) => (*status, day.as_deref()),
+            None => (TeamStatus::Active, None),
+        }
+    }
+
+    /// (unit code, closing day) when team `team_id`'s unit closed on or before `date`.
+    pub(super) fn closed_by(&self, team_id: i64, date: &str) -> Option<(String, String)> {
+        self.closings.get(&team_id).and_then(|c| c.on_or_before(date))
+    }
+
+    /// The person `f` describes, listed for team `team` (None: a team the run creates has no
+    /// one on it yet), as [`find_person`] would find them after the run's writes so far.
+    ///
+    /// [`find_person`]: super::super::members::find_person
+    pub(super) fn find(&self, f: &PersonFields, team: Option<i64>) -> Option<i64> {
+        if f.phone.is_none() && f.email.is_none() && team.is_none() {
+            return None;
+        }
+        let stints = team.and_then(|t| self.stints.get(&t)).map(Vec::as_slice).unwrap_or_default();
+        self.people
+            .get(&(f.full_name.clone(), f.birth_year))?
+            .iter()
+            .filter(|c| c.is(f, stints.iter().any(|s| s.person_id == c.id)))
+            .map(|c| c.id)
+            .min()
+    }
+
+    /// Records that the run fills the phone or email person `id` lacked from `f`, as
+    /// [`person_for`](super::super::members::person_for) does; true when that changes them.
+    pub(super) fn fill(&mut self, id: i64, f: &PersonFields) -> bool {
+        let people = self.people.get_mut(&(f.full_name.clone(), f.birth_year));
+        people.and_then(|p| p.iter_mut().find(|c| c.id == id)).is_some_and(|c| c.fill_from(f))
+    }
+
+    /// Records a person the run adds; returns their provisional id.
+    pub(super) fn add_person(&mut self, f: &PersonFields) -> i64 {
+        let id = self.next_person;
+        self.next_person += 1;
+        let c = Candidate {
+            id,
+            full_name: f.full_name.clone(),
+            gender: f.gender.as_str().to_string(),
+            birth_year: f.birth_year,
+            phone: f.phone.clone(),
+            email: f.email.clone(),
+        };
+        self.people.entry((f.full_name.clone(), f.birth_year)).or_default().push(c);
+        id
+    }
+
+    /// The person's record as the run leaves it (with what [`Known::fill`] added).
+    pub(super) fn person(&self, id: i64, f: &PersonFields) -> Option<&Candidate> {
+        self.people.get(&(f.full_name.clone(), f.birth_year))?.iter().find(|c| c.id == id)
+    }
+
+    /// Records a stint the run adds.
+    pub(super) fn add_stint(&mut self, team_id: i64, person_id: i64, m: &MembershipFields) {
+        let id = self.next_stint;
+        self.next_stint += 1;
+        let stint =
+            Stint { id, team_id, person_id, joined_on: m.joined_on.clone(), left_on: m.left_on.clone() };
+        self.stints.entry(team_id).or_default().push(stint);
+    }
+
+    /// Whether person `person_id` already serves on team `team_id` during the stint `m`
+    /// describes.
+    pub(super) fn overlaps(&self, team_id: i64, person_id: i64, m: &MembershipFields) -> bool {
+        overlapping(&self.stints_of(team_id, person_id), m, None).is_some()
+    }
+
+    /// Whether the person's stint on the team starting on `joined_on` is recorded: the same
+    /// stint as a row describes, which importing again must find rather than add.
+    pub(super) fn same_stint(&self, team_id: i64, person_id: i64, joined_on: &str) -> bool {
+        self.stints_of(team_id, person_id).iter().any(|s| s.joined_on == joined_on)
+    }
+
+    fn stints_of(&self, team_id: i64, person_id: i64) -> Vec<Stint> {
+        let all = self.stints.get(&team_id).map(Vec::as_slice).unwrap_or_default();
+        all.iter().filter(|s| s.person_id == person_id).cloned().collect()
+    }
+}
