@@ -194,20 +194,29 @@ pub async fn list(
 /// query, for checks over many teams at once (keep `team_ids` to a few hundred, as for
 /// [`super::find_many`]). Errors: the database's.
 pub async fn of_teams(conn: &mut AnyConnection, team_ids: &[i64]) -> Result<Vec<Member>> {
-    if team_ids.is_empty() {
+    // As a team's list orders them ([`MemberSort::Team`]): a rule sees the same team either way.
+    let order = "m.team_id, (m.left_on IS NOT NULL), \
+                 CASE m.position WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, p.sort_key, m.id";
+    select_where_in(conn, "m.team_id", team_ids, order).await
+}
+
+/// The memberships whose `column` is one of `values`, ordered by `order`: one query.
+async fn select_where_in(
+    conn: &mut AnyConnection,
+    column: &str,
+    values: &[i64],
+    order: &str,
+) -> Result<Vec<Member>> {
+    if values.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(&member_select("t.unit_id", ""));
-    sql.push(" WHERE m.team_id IN ");
-    sql.push_tuples(1, team_ids.len());
-    for id in team_ids {
-        sql.arg(*id);
+    sql.push(" WHERE ").push(column).push(" IN ");
+    sql.push_tuples(1, values.len());
+    for v in values {
+        sql.arg(*v);
     }
-    // As a team's list orders them ([`MemberSort::Team`]): a rule sees the same team either way.
-    sql.push(
-        " ORDER BY m.team_id, (m.left_on IS NOT NULL), \
-           CASE m.position WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, p.sort_key, m.id",
-    );
+    sql.push(" ORDER BY ").push(order);
     Ok(sql
         .query_as::<MemberRow>()
         .fetch_all(&mut *conn)
@@ -220,23 +229,7 @@ pub async fn of_teams(conn: &mut AnyConnection, team_ids: &[i64]) -> Result<Vec<
 /// The memberships `ids` that exist, by id: one query (keep `ids` to a few hundred).
 /// Errors: the database's.
 pub(crate) async fn many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Member>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Sql::new(&member_select("t.unit_id", ""));
-    sql.push(" WHERE m.id IN ");
-    sql.push_tuples(1, ids.len());
-    for id in ids {
-        sql.arg(*id);
-    }
-    sql.push(" ORDER BY m.id");
-    Ok(sql
-        .query_as::<MemberRow>()
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(MemberRow::into_member)
-        .collect())
+    select_where_in(conn, "m.id", ids, "m.id").await
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Member> {

@@ -25,6 +25,14 @@ async fn csv_roster_imports_and_a_second_import_changes_nothing() {
         assert_eq!(r.body["teams_created"], 2);
         assert_eq!(r.body["members_created"], 5);
         assert_eq!(app.count("people").await, 4, "Trần Thị Lan serves on both teams");
+        // Each team and membership the import wrote is in the audit trail, as the API shows it.
+        for (entity, n) in [("team", 2), ("member", 5)] {
+            let trail = app.get(&format!("/api/v1/audit?entity={entity}")).await;
+            let items = trail.body["items"].as_array().unwrap();
+            assert_eq!(items.len(), n, "{}: {entity}: {:?}", app.backend, trail.body);
+            assert!(items.iter().all(|i| i["action"] == "import" && i["before"].is_null()), "{items:?}");
+            assert!(items.iter().all(|i| i["entity_id"] == i["after"]["id"].to_string().as_str()));
+        }
 
         let again = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
         assert_eq!(again.status, 200, "{:?}", again.body);
