@@ -139,6 +139,83 @@ fn main() {
         ratio(check_one, check_batch / 100)
     );
 
+    // The same rule compiled natively into this process (the plugin crate is a dev-dependency):
+    // what the sandbox costs over the rule itself, per call, per team and for the country.
+    use binh_dinh_ke_hoach_77::KeHoach77;
+    use sohoa_sdk::Plugin as _;
+    let native_params: Vec<sohoa_sdk::Param> = ["min_village_members", "max_deputies", "min_age"]
+        .iter()
+        .zip([3, 2, 16])
+        .map(|(name, v)| sohoa_sdk::Param {
+            name: name.to_string(),
+            value: sohoa_sdk::ParamValue::Integer(v),
+        })
+        .collect();
+    let native_as_of = sohoa_sdk::Date::new(2026, 11, 28);
+    let native_one = vec![native_team(1)];
+    let native_hundred: Vec<sohoa_sdk::Team> = (1..=100).map(native_team).collect();
+    // The rule takes its teams by value (the plugin interface's shape), so each call gets a
+    // copy made outside the timed part, as the host's lowering makes the guest's.
+    let native_check = |teams: &Vec<sohoa_sdk::Team>, per_round: usize, rounds: usize| {
+        let mut times = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let copies: Vec<Vec<sohoa_sdk::Team>> = (0..per_round).map(|_| teams.clone()).collect();
+            let start = Instant::now();
+            for copy in copies {
+                std::hint::black_box(
+                    KeHoach77::check_teams(copy, native_as_of, native_params.clone()).unwrap(),
+                );
+            }
+            times.push(start.elapsed() / per_round as u32);
+        }
+        median(times)
+    };
+    let native_one_t = native_check(&native_one, 200, rounds);
+    let native_batch_t = native_check(&native_hundred, 10, rounds);
+    println!();
+    println!(
+        "| composition check, plugin against the same rule compiled natively | plugin | native | plugin / native |"
+    );
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| one team (7 members) per call | {check_one:.2?} | {native_one_t:.2?} | {:.0}x |",
+        ratio(check_one, native_one_t)
+    );
+    println!(
+        "| per team, 100 teams in one call | {:.2?} | {:.2?} | {:.1}x |",
+        check_batch / 100,
+        native_batch_t / 100,
+        ratio(check_batch, native_batch_t)
+    );
+    // The whole country: 74,422 teams (mid-2023), 200 per call as the host gathers them.
+    const COUNTRY: i64 = 74_422;
+    let country: Vec<wit::Team> = (1..=COUNTRY).map(team).collect();
+    let native_country: Vec<sohoa_sdk::Team> = (1..=COUNTRY).map(native_team).collect();
+    let country_rounds = if quick { 1 } else { 3 };
+    let plugin_country = time_per_call(country_rounds, 1, || {
+        for part in country.chunks(200) {
+            runtime.check_teams(&loaded, label, part, as_of, &params).unwrap();
+        }
+    });
+    let native_country_t = {
+        let mut times = Vec::new();
+        for _ in 0..country_rounds {
+            let parts: Vec<Vec<sohoa_sdk::Team>> = native_country.chunks(200).map(<[_]>::to_vec).collect();
+            let start = Instant::now();
+            for part in parts {
+                std::hint::black_box(
+                    KeHoach77::check_teams(part, native_as_of, native_params.clone()).unwrap(),
+                );
+            }
+            times.push(start.elapsed());
+        }
+        median(times)
+    };
+    println!(
+        "| the whole country, {COUNTRY} teams, 200 per call | {plugin_country:.2?} | {native_country_t:.2?} | {:.1}x |",
+        ratio(plugin_country, native_country_t)
+    );
+
     // Reports: the quarterly template's call, then the host's layout in each format.
     let quarterly = build::build(&root.join("plugins/binh-dinh-bao-cao-quy"), &root.join("target/wasm"))
         .expect("report plugin builds");
@@ -305,6 +382,41 @@ async fn import(db: &sohoa::db::Db, source: &sohoa::units::UnitSource) -> Durati
     .unwrap();
     tx.commit().await.unwrap();
     start.elapsed()
+}
+
+/// [`team`] as the rule compiled natively receives it (the SDK's types).
+fn native_team(id: i64) -> sohoa_sdk::Team {
+    use sohoa_sdk::{Affiliation as A, Position as P};
+    let date = |y, m, d| sohoa_sdk::Date::new(y, m, d);
+    let member = |i: i64, position, affiliation, age| sohoa_sdk::Member {
+        id: id * 100 + i,
+        full_name: format!("Nguyễn Văn Thành Viên {i}"),
+        gender: sohoa_sdk::Gender::Male,
+        age: Some(age),
+        position,
+        affiliation,
+        skills: vec!["VNeID".into(), "Dịch vụ công trực tuyến".into()],
+        joined_on: date(2022, 6, 15),
+        left_on: None,
+    };
+    sohoa_sdk::Team {
+        id,
+        name: format!("Tổ công nghệ số cộng đồng số {id}"),
+        unit_code: format!("218{id:02}"),
+        unit_name: "Xã Bình Tường".into(),
+        kind: sohoa_sdk::UnitLevel::Commune,
+        status: sohoa_sdk::TeamStatus::Active,
+        decision_date: date(2022, 6, 15),
+        members: vec![
+            member(1, P::Leader, A::CommuneLeadership, 48),
+            member(2, P::Deputy, A::YouthUnion, 29),
+            member(3, P::Member, A::CommunePolice, 35),
+            member(4, P::Member, A::CulturalSocialOfficer, 33),
+            member(5, P::Member, A::TelecomPostal, 31),
+            member(6, P::Member, A::WomensUnion, 41),
+            member(7, P::Member, A::FarmersUnion, 52),
+        ],
+    }
 }
 
 fn ratio(a: Duration, b: Duration) -> f64 {

@@ -404,8 +404,13 @@ pub async fn import_roster(
     // Every chunk checked first, nothing written: the whole file is accepted or nothing is.
     let checking = Options { dry_run: true, ..options.clone() };
     let mut checked = ImportOutcome::default();
+    let mut ruled = HashMap::new();
     for refs in &chunks {
-        let part = import_chunk(db, runtime, actor, scope, roster.read(refs)?, &checking).await?;
+        let chunk = roster.read(refs)?;
+        let part = match check_unjudged(db, actor, scope, chunk.clone(), options, &mut ruled).await? {
+            Some(part) => part,
+            None => import_chunk(db, runtime, actor, scope, chunk, &checking).await?,
+        };
         add(&mut checked, part);
         progress(Stage::Checking, checked.rows, rows);
     }
@@ -546,7 +551,7 @@ async fn import_chunk(
     let judged = guarded::write(db, runtime, actor, options.override_reason.as_deref(), move |conn| {
         let (actor, scope, options, rows) = (who.clone(), scope.clone(), settings.clone(), rows.clone());
         Box::pin(async move {
-            let (outcome, touched) = check_and_write(conn, &actor, scope.as_ref(), rows).await?;
+            let (outcome, touched) = check_and_write(conn, &actor, scope.as_ref(), rows, true).await?;
             let keep = !options.dry_run && (outcome.errors.is_empty() || options.skip_invalid);
             let teams = touched.iter().map(|t| t.team_id).collect();
             Ok(Written { value: (outcome, touched), teams, keep })
@@ -574,9 +579,51 @@ async fn import_chunk(
     Ok(outcome)
 }
 
+/// The check of a chunk whose teams no composition rule judges: [`check_and_write`] on a read
+/// transaction, writing nothing (a rehearsed write and its rollback cost as much as the write
+/// itself, which the write pass then does again). None when a rule applies to one of its
+/// teams' units, which only a rehearsal can judge ([`guarded`]). `ruled` remembers, by unit
+/// id, whether a rule applies there today. Errors: the database's.
+async fn check_unjudged(
+    db: &Db,
+    actor: &Actor,
+    scope: Option<&Principal>,
+    rows: Vec<Row>,
+    options: &Options,
+    ruled: &mut HashMap<i64, bool>,
+) -> Result<Option<ImportOutcome>> {
+    let today = crate::dates::today_iso();
+    let mut tx = db.pool.begin().await?;
+    let (mut outcome, touched) = check_and_write(&mut tx, actor, scope, rows, false).await?;
+    for t in &touched {
+        let has_rule = match ruled.get(&t.unit_id) {
+            Some(has) => *has,
+            None => {
+                let rule = crate::plugins::bindings::resolve(
+                    &mut tx,
+                    t.unit_id,
+                    crate::plugins::Kind::Composition,
+                    &today,
+                )
+                .await?;
+                *ruled.entry(t.unit_id).or_insert(rule.is_some())
+            }
+        };
+        if has_rule {
+            return Ok(None);
+        }
+    }
+    tx.rollback().await?;
+    // As import_chunk judges a rehearsal with no rule to run.
+    outcome.refused = !outcome.errors.is_empty() && !options.skip_invalid;
+    outcome.written = false;
+    Ok(Some(outcome))
+}
+
 /// A team the import wrote to, with its rows.
 #[derive(Clone)]
 struct Touched {
+    unit_id: i64,
     unit_code: String,
     team_name: String,
     team_id: i64,
@@ -584,13 +631,16 @@ struct Touched {
     rows: Vec<usize>,
 }
 
-/// Checks every row and writes the valid ones (see the module documentation): one run of the
-/// guarded write, so a function of the database and the rows alone.
+/// Checks every row and, when `write`, writes the valid ones (see the module documentation):
+/// one run of the guarded write, so a function of the database and the rows alone. Without
+/// `write` nothing is written and the outcome counts what the write would do (the check pass
+/// of a chunk no composition rule judges: [`check_unjudged`]).
 async fn check_and_write(
     conn: &mut AnyConnection,
     actor: &Actor,
     scope: Option<&Principal>,
     mut rows: Vec<Row>,
+    write: bool,
 ) -> Result<(ImportOutcome, Vec<Touched>)> {
     restore_unit_codes(conn, &mut rows).await?;
     let mut outcome = ImportOutcome { rows: rows.len(), ..Default::default() };
@@ -635,32 +685,8 @@ async fn check_and_write(
         );
         parsed.push((*row, key, team_input, person, membership, p));
     }
-    // A team's decision is the one most of its rows give (the first of those rows, on a tie):
-    // one odd row is the row reported, not every row that agrees with the rest.
-    let decision = |t: &NewTeam| {
-        [&t.decision_number, &t.decision_date, &t.decision_signer].map(|f| f.as_deref().map(text::clean))
-    };
-    let mut votes: HashMap<&(String, String), Vec<(usize, usize)>> = HashMap::new();
-    let mut teams: Vec<((String, String), NewTeam, usize)> = Vec::new();
-    for (i, (_, key, input, ..)) in parsed.iter().enumerate() {
-        let ballots = votes.entry(key).or_default();
-        match ballots.iter_mut().find(|(first, _)| decision(&parsed[*first].2) == decision(input)) {
-            Some((_, n)) => *n += 1,
-            None => ballots.push((i, 1)),
-        }
-        if ballots.len() == 1 && ballots[0].1 == 1 {
-            teams.push((key.clone(), input.clone(), 0));
-        }
-    }
-    let mut chosen: HashMap<(String, String), usize> = HashMap::new();
-    for (key, input, first_row) in &mut teams {
-        let ballots = &votes[&*key];
-        // max_by_key keeps the last of equals: rev() makes it the first.
-        let (first, _) = ballots.iter().rev().max_by_key(|(_, n)| *n).copied().expect("a row");
-        *input = parsed[first].2.clone();
-        *first_row = parsed[first].0;
-        chosen.insert(key.clone(), first);
-    }
+    let decisions: Vec<_> = parsed.iter().map(|(row, key, input, ..)| (*row, key, input)).collect();
+    let (teams, chosen) = team_decisions(&decisions);
     // Each field that differs from the team's decision, by name, with the team's value.
     let differs: Vec<Vec<(&'static str, String)>> = parsed
         .iter()
@@ -793,9 +819,48 @@ async fn check_and_write(
     }
     outcome.errors.sort_by_key(|e| e.row);
     outcome.rows_skipped = bad_rows.len();
-    // The writes, always: what a dry run reports is what the import does.
-    let touched = write_rows(conn, actor, &checked, to_write, &mut known, &mut outcome).await?;
+    // Who each row is and what it adds are decided in memory (write_rows), so the outcome is
+    // the same whether the rows are then written or not.
+    let touched = write_rows(conn, actor, &checked, to_write, &mut known, &mut outcome, write).await?;
     Ok((outcome, touched))
+}
+
+/// Each team's decision: the one most of its rows give (the first of those rows, on a tie),
+/// so that one odd row is the row reported, not every row that agrees with the rest. `parsed`
+/// holds each row's number, team key (unit code, name) and team fields, in file order.
+/// Returns the teams in the order of their first row, each with its key, its fields as the
+/// chosen row gives them and that row's number; and by key, the index in `parsed` of the
+/// chosen row. Decisions are compared as [`text::clean`] leaves them.
+#[allow(clippy::type_complexity)]
+fn team_decisions(
+    parsed: &[(usize, &(String, String), &NewTeam)],
+) -> (Vec<((String, String), NewTeam, usize)>, HashMap<(String, String), usize>) {
+    let decision = |t: &NewTeam| {
+        [&t.decision_number, &t.decision_date, &t.decision_signer].map(|f| f.as_deref().map(text::clean))
+    };
+    // By team, each distinct decision: the first row giving it and how many rows do.
+    let mut votes: HashMap<&(String, String), Vec<(usize, usize)>> = HashMap::new();
+    let mut teams: Vec<((String, String), NewTeam, usize)> = Vec::new();
+    for (i, &(_, key, input)) in parsed.iter().enumerate() {
+        let ballots = votes.entry(key).or_default();
+        match ballots.iter_mut().find(|(first, _)| decision(&parsed[*first].2) == decision(input)) {
+            Some((_, n)) => *n += 1,
+            None => ballots.push((i, 1)),
+        }
+        if ballots.len() == 1 && ballots[0].1 == 1 {
+            teams.push((key.clone(), (*input).clone(), 0));
+        }
+    }
+    let mut chosen: HashMap<(String, String), usize> = HashMap::new();
+    for (key, input, first_row) in &mut teams {
+        let ballots = &votes[&*key];
+        // max_by_key keeps the last of equals: rev() makes it the first.
+        let (first, _) = ballots.iter().rev().max_by_key(|(_, n)| *n).copied().expect("a row");
+        *input = parsed[first].2.clone();
+        *first_row = parsed[first].0;
+        chosen.insert(key.clone(), first);
+    }
+    (teams, chosen)
 }
 
 /// A row as read: its number, its team's key (unit code, name), the team, person and
@@ -806,7 +871,8 @@ type ParsedRow = (usize, (String, String), NewTeam, PersonFields, MembershipFiel
 /// for their composition rules to judge. Who each row's person is and whether their stint
 /// is recorded are decided in memory first, one row after the other as if each were written
 /// before the next is read ([`Known`]); then teams, people, stints and their audit rows are
-/// written in multi-row statements.
+/// written in multi-row statements. Without `write`, only the first part: the counts, and the
+/// teams with provisional ids for those the import would create.
 async fn write_rows(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -814,6 +880,7 @@ async fn write_rows(
     to_write: Vec<ValidRow>,
     known: &mut Known,
     outcome: &mut ImportOutcome,
+    write: bool,
 ) -> Result<Vec<Touched>> {
     // Teams in the order of their first row, each with its rows.
     let mut order: Vec<(String, String)> = Vec::new();
@@ -828,11 +895,17 @@ async fn write_rows(
     // New teams get their ids first: their rows refer to them.
     let new_teams: Vec<(String, String)> =
         order.iter().filter(|k| checked[*k].existing.is_none()).cloned().collect();
-    let team_ids = crate::db::reserve_ids(conn, "teams", new_teams.len()).await?;
+    let team_ids = if write {
+        crate::db::reserve_ids(conn, "teams", new_teams.len()).await?
+    } else {
+        (PROVISIONAL..).take(new_teams.len()).collect()
+    };
     let created: HashMap<(String, String), i64> =
         new_teams.into_iter().zip(team_ids.iter().copied()).collect();
-    let rows: Vec<(i64, &CheckedTeam)> = created.iter().map(|(k, id)| (*id, &checked[k])).collect();
-    super::insert_teams(conn, &rows).await?;
+    if write {
+        let rows: Vec<(i64, &CheckedTeam)> = created.iter().map(|(k, id)| (*id, &checked[k])).collect();
+        super::insert_teams(conn, &rows).await?;
+    }
 
     // Who each row is, and its stint, in memory.
     let mut new_people: Vec<(i64, PersonFields)> = Vec::new();
@@ -878,6 +951,7 @@ async fn write_rows(
         }
         // A team on record was matched by its exact name, so this is its stored name too.
         touched.push(Touched {
+            unit_id: team.unit_id,
             unit_code: key.0,
             team_name: team.name.clone(),
             team_id,
@@ -886,6 +960,9 @@ async fn write_rows(
         });
     }
 
+    if !write {
+        return Ok(touched);
+    }
     // People: provisional ids become real ones; each is written as the rows left them (a
     // later row may have filled a phone the first one lacked).
     let ids = crate::db::reserve_ids(conn, "people", new_people.len()).await?;
@@ -1028,6 +1105,27 @@ mod tests {
         assert_eq!(detect_separator("unit_code\tfull_name\n"), b'\t');
         assert_eq!(detect_separator("unit_code,full_name;x\n"), b',');
         assert_eq!(detect_separator("nothing here\n"), b',');
+    }
+
+    #[test]
+    fn a_team_takes_the_decision_most_of_its_rows_give() {
+        let team = |number: &str| NewTeam {
+            decision_number: Some(number.into()),
+            decision_date: Some("2023-01-05".into()),
+            decision_signer: Some("Nguyễn Văn A".into()),
+            ..Default::default()
+        };
+        let (a, b) = (("00001".to_string(), "Tổ 1".to_string()), ("00001".to_string(), "Tổ 2".to_string()));
+        // Team A: row 2 is the odd one, rows 3 and 4 agree (one with extra spaces, as typed).
+        // Team B: a tie, which the first row wins.
+        let (odd, most, spaced, b1, b2) =
+            (team("12/QĐ"), team("15/QĐ"), team(" 15/QĐ "), team("1"), team("2"));
+        let rows = [(2, &a, &odd), (3, &a, &most), (4, &a, &spaced), (5, &b, &b1), (6, &b, &b2)];
+        let (teams, chosen) = team_decisions(&rows);
+        let got: Vec<(&(String, String), Option<&str>, usize)> =
+            teams.iter().map(|(k, t, row)| (k, t.decision_number.as_deref(), *row)).collect();
+        assert_eq!(got, vec![(&a, Some("15/QĐ"), 3), (&b, Some("1"), 5)]);
+        assert_eq!((chosen[&a], chosen[&b]), (1, 3));
     }
 
     #[test]

@@ -609,6 +609,51 @@ async fn a_roster_in_chunks_is_checked_whole_before_anything_is_written() {
     .await;
 }
 
+/// A roster in chunks whose last chunk breaks its teams' composition rule: the check pass runs
+/// the rule on that chunk (a chunk no rule judges is only checked, not rehearsed), so the
+/// import is refused with the rule's findings and nothing is written, not the first chunk
+/// written and the second refused.
+#[tokio::test]
+async fn a_roster_in_chunks_is_judged_by_its_rules_before_anything_is_written() {
+    use sohoa::teams::import::{Input, Options, import_roster};
+    each_backend(|app| async move {
+        app.seed_units().await;
+        // Tuyên Quang's rule: at most 5 members in a village team.
+        crate::harness::enable(&app, "tuyen-quang-2025", "composition").await;
+        let commune: Vec<&str> = GOOD.lines().take(4).collect();
+        let village: Vec<String> = village_roster(1, 6).lines().skip(1).map(str::to_string).collect();
+        let csv = format!("{}\n{}\n", commune.join("\n"), village.join("\n"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roster.csv");
+        std::fs::write(&path, csv).unwrap();
+        let actor = sohoa::audit::Actor::system("test");
+        let options = Options { chunk_rows: Some(3), ..Default::default() };
+        let outcome = import_roster(
+            &app.db,
+            &app.plugins,
+            &actor,
+            None,
+            &Input::File(path),
+            sohoa::teams::RosterFormat::Csv,
+            &options,
+            &|_, _, _| {},
+        )
+        .await
+        .unwrap();
+        assert!(outcome.refused && !outcome.written, "{}: {outcome:?}", app.backend);
+        assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+        let codes: Vec<(&[usize], &str)> =
+            outcome.composition.iter().map(|t| (t.rows.as_slice(), t.findings[0].code.as_str())).collect();
+        assert_eq!(codes, vec![(&[5, 6, 7, 8, 9, 10][..], "qua-nhieu-thanh-vien")]);
+        assert_eq!(
+            (app.count("teams").await, app.count("memberships").await),
+            (0, 0),
+            "nothing of the first chunk"
+        );
+    })
+    .await;
+}
+
 /// A file name per content, so the runs above do not overwrite a file still being read.
 fn uuid_like(text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
