@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::text;
 
 /// A closed vocabulary: stored as `as_str`, shown as `label_vi`, read from many spellings.
-pub trait Vocab: Sized + Copy + 'static {
+pub trait Vocab: Sized + Copy + Send + Sync + 'static {
     const ALL: &'static [Self];
     fn as_str(self) -> &'static str;
     fn label_vi(self) -> &'static str;
@@ -26,14 +26,8 @@ pub trait Vocab: Sized + Copy + 'static {
         if let Some(v) = Self::ALL.iter().copied().find(|v| v.as_str() == input) {
             return Some(v);
         }
-        let matches = |wanted: &[String]| {
-            Self::ALL.iter().copied().find(|v| {
-                std::iter::once(v.as_str())
-                    .chain(std::iter::once(v.label_vi()))
-                    .chain(v.aliases().iter().copied())
-                    .any(|spelling| words(spelling) == wanted)
-            })
-        };
+        let matches =
+            |wanted: &[String]| spellings::<Self>().iter().find(|(_, w)| w == wanted).map(|(v, _)| *v);
         let whole = words(input);
         if whole.is_empty() {
             return None;
@@ -63,6 +57,32 @@ pub trait Vocab: Sized + Copy + 'static {
     fn expected() -> String {
         Self::ALL.iter().map(|v| format!("{} ({})", v.label_vi(), v.as_str())).collect::<Vec<_>>().join(", ")
     }
+}
+
+/// The [`words`] of every spelling of every value of `V` (stored word, Vietnamese label,
+/// aliases), values in `V::ALL`'s order: worked out once per vocabulary, not on every
+/// [`Vocab::parse`]. Folding them all for each cell read was a fifth of the national roster
+/// import's time (perf, docs/BENCHMARKS.md).
+fn spellings<V: Vocab>() -> &'static [(V, Vec<String>)] {
+    use std::any::{Any, TypeId};
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    type Tables = HashMap<TypeId, &'static (dyn Any + Send + Sync)>;
+    static TABLES: LazyLock<Mutex<Tables>> = LazyLock::new(Default::default);
+    let mut tables = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+    let table = *tables.entry(TypeId::of::<V>()).or_insert_with(|| {
+        let table: Vec<(V, Vec<String>)> = V::ALL
+            .iter()
+            .flat_map(|&v| {
+                std::iter::once(v.as_str())
+                    .chain(std::iter::once(v.label_vi()))
+                    .chain(v.aliases().iter().copied())
+                    .map(move |spelling| (v, words(spelling)))
+            })
+            .collect();
+        Box::leak(Box::new(table))
+    });
+    table.downcast_ref::<Vec<(V, Vec<String>)>>().expect("the table of V is filed under V's TypeId")
 }
 
 /// Abbreviations officials write in rosters, folded, with the words they stand for.

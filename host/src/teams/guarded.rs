@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use sqlx::{AnyConnection, Connection};
 
-use super::composition::{AppliedPlugin, CheckResult, Finding, Gathered, gather};
+use super::composition::{AppliedPlugin, CheckResult, Finding, Gathered, any_rule, gather};
 use crate::audit::{self, Actor, Change};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
@@ -153,15 +153,19 @@ where
         let mut tx = db.begin_write().await?;
         let mut sp = tx.begin().await?;
         let rehearsed = write(&mut sp).await?;
-        let after = gather(&mut sp, runtime, &rehearsed.teams, &today).await?;
-        if after.subjects.iter().all(|s| s.rule.is_none()) {
+        // No rule to judge (asked without reading members, as most writes of a province
+        // without a rule are): this run is the write.
+        let judged = any_rule(&mut sp, &rehearsed.teams, &today).await?;
+        let after =
+            if judged { Some(gather(&mut sp, runtime, &rehearsed.teams, &today).await?) } else { None };
+        let Some(after) = after.filter(|a| a.subjects.iter().any(|s| s.rule.is_some())) else {
             // Nothing to judge: this run is the write.
             sp.commit().await?;
             if rehearsed.keep {
                 tx.commit().await?;
             }
             return Ok(Judged { value: rehearsed.value, verdicts: vec![], written: rehearsed.keep });
-        }
+        };
         sp.rollback().await?;
         let had_teams = existing(&mut tx, &rehearsed.teams).await?;
         let before = gather(&mut tx, runtime, &had_teams, &today).await?;

@@ -35,8 +35,8 @@ use utoipa::ToSchema;
 use super::composition::{AppliedPlugin, Finding};
 use super::guarded::{self, Written};
 use super::members::{
-    MembershipFields, NewStint, PersonFields, check_against_team, closed_refusal, fill_person,
-    insert_memberships, insert_people, membership_fields, person_fields,
+    MembershipFields, NewStint, PersonFields, Stint, check_against_team, closed_refusal, fill_person,
+    insert_memberships, insert_people, membership_fields, overlapping, person_fields,
 };
 use super::{CheckedTeam, Lookups, NewTeam, check_new_team_with};
 use crate::audit::{Actor, Change};
@@ -294,7 +294,8 @@ struct ValidRow {
 
 /// Commune codes have five digits, and Excel drops the leading zeros of a code typed into a
 /// number cell ("00123" becomes 123, shown as 00123 only by the cell's format). A code of
-/// fewer digits that names no unit is read as the five-digit code when that unit exists.
+/// fewer digits is read as the five-digit code when that unit exists (even when the short
+/// code names a province or district: no team serves one).
 async fn restore_unit_codes(conn: &mut AnyConnection, rows: &mut [Row]) -> Result<()> {
     let mut known: HashMap<String, String> = HashMap::new();
     for (_, cells) in rows.iter_mut() {
@@ -317,14 +318,10 @@ async fn restore_code(
     if let Some(r) = known.get(&code) {
         return Ok(r.clone());
     }
+    // A shorter code can only name a province (2 digits) or a district (3), which no team
+    // serves: "124" in a roster is commune 00124, not the district Huyện Yên Châu.
     let padded = format!("{code:0>5}");
-    let r = if crate::units::id_of(conn, &code).await.is_err()
-        && crate::units::id_of(conn, &padded).await.is_ok()
-    {
-        padded
-    } else {
-        code.clone()
-    };
+    let r = if crate::units::id_of(conn, &padded).await.is_ok() { padded } else { code.clone() };
     known.insert(code, r.clone());
     Ok(r)
 }
@@ -779,7 +776,9 @@ async fn check_and_write(
     on_record.sort_unstable();
     on_record.dedup();
     let mut known = Known::read(conn, &on_record, valid.iter().map(|v| &v.person)).await?;
-    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+    // By team and person, the stints the rows before gave (each Stint's id is its row): a
+    // person may leave a team and join it again, as an export lists them, on two rows.
+    let mut seen: HashMap<(String, String, String), Vec<Stint>> = HashMap::new();
     let mut to_write: Vec<ValidRow> = Vec::new();
     for v in valid {
         if bad_rows.contains(&v.row) {
@@ -798,10 +797,23 @@ async fn check_and_write(
             p.0.extend(problems);
         }
         let seen_key = (v.team_key.0.clone(), v.team_key.1.clone(), person_key(&v.person));
-        if let Some(first) = seen.get(&seen_key) {
-            p.add("full_name", format!("the same person is already listed for this team on row {first}"));
+        let earlier = seen.entry(seen_key).or_default();
+        if let Some(other) = overlapping(earlier, &v.membership, None) {
+            p.add(
+                "full_name",
+                format!(
+                    "the same person is already listed for this team on row {}, over an overlapping period",
+                    other.id
+                ),
+            );
         } else {
-            seen.insert(seen_key, v.row);
+            earlier.push(Stint {
+                id: v.row as i64,
+                team_id: 0,
+                person_id: 0,
+                joined_on: v.membership.joined_on.clone(),
+                left_on: v.membership.left_on.clone(),
+            });
         }
         if p.is_empty()
             && let Some(team_id) = team.existing

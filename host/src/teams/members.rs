@@ -526,7 +526,12 @@ pub(crate) async fn insert_people(conn: &mut AnyConnection, people: &[(i64, &Per
 /// have one. It must also share something that ties the two together: the same phone or email,
 /// or a stint on `team` (the same person listed again on their team's roster). So namesakes
 /// who share nothing else are never merged, and a household sharing one phone stays several
-/// people. Read-only; see [`person_for`] to record the person.
+/// people. Among several matches, the one serving on `team` comes first, then the first
+/// recorded (smallest id): a row matching a team member by email and another person by a
+/// phone filled in since is still that member, so importing a roster again finds every
+/// stint it recorded (a person on three teams with a phone on one, an email on another and
+/// both on the third was added to the second team again). Read-only; see [`person_for`] to
+/// record the person.
 pub(crate) async fn find_person(
     conn: &mut AnyConnection,
     f: &PersonFields,
@@ -552,8 +557,8 @@ pub(crate) async fn find_person(
             (Candidate { id, full_name, gender, birth_year, phone, email }, on_team == 1)
         })
         .filter(|(c, on_team)| c.is(f, *on_team))
-        .map(|(c, _)| c.id)
-        .min())
+        .min_by_key(|(c, on_team)| (!on_team, c.id))
+        .map(|(c, _)| c.id))
 }
 
 /// A person on record, as [`find_person`] compares them.

@@ -447,6 +447,79 @@ async fn a_numeric_unit_code_cell_reads_as_the_five_digit_code() {
         let teams = app.get("/api/v1/teams?unit=00123").await;
         assert_eq!(teams.body["total"], 1, "{:?}", teams.body);
         assert_eq!(teams.body["items"][0]["unit_code"], "00123");
+
+        // A short code that is also a district's (547, Tây Sơn) is still the commune's: no team
+        // serves a district (it was refused as "not a district").
+        let r = app.post("/api/v1/units", serde_json::json!({"code": "00547", "name": "Xã Trùng Mã", "unit_type": "Xã", "parent_code": "547"})).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let csv = format!(
+            "{}\n547,,2/QĐ-UBND,15/06/2022,Lê Văn Ký,Lê Thị Hồng,Nữ,1991,,,Tổ trưởng,Lãnh đạo UBND xã,,15/06/2022,\n",
+            GOOD.lines().next().unwrap()
+        );
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", csv.into_bytes()).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let teams = app.get("/api/v1/teams?unit=00547").await;
+        assert_eq!(teams.body["total"], 1, "{:?}", teams.body);
+    })
+    .await;
+}
+
+/// Rows of a person who left a team and joined it again (two stints, as an export lists them)
+/// import as two stints of one person, and again as nothing new; rows whose periods overlap
+/// are refused, naming the earlier row (the second row was refused as "already listed").
+#[tokio::test]
+async fn a_person_who_left_and_rejoined_imports_as_two_stints() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let header = GOOD.lines().next().unwrap();
+        let row = |joined: &str, left: &str| {
+            format!("21835,,12/QĐ-UBND,15/06/2022,Nguyễn Văn Hùng,Lê Văn Tài,Nam,1988,0905111003,,Thành viên,Công an xã,,{joined},{left}\n")
+        };
+        let rejoined = format!("{header}\n{}{}", row("15/06/2022", "31/12/2022"), row("01/03/2023", ""));
+        for (round, (created, existing)) in [(2, 0), (0, 2)].into_iter().enumerate() {
+            let r = app.post_bytes("/api/v1/teams/import", "text/csv", rejoined.clone().into_bytes()).await;
+            assert_eq!(r.status, 200, "{} round {round}: {:?}", app.backend, r.body);
+            assert_eq!((r.body["members_created"].as_u64(), r.body["members_existing"].as_u64()), (Some(created), Some(existing)));
+        }
+        assert_eq!((app.count("people").await, app.count("memberships").await), (1, 2));
+
+        let overlapping = format!("{header}\n{}{}", row("15/06/2022", "31/12/2022"), row("01/12/2022", ""));
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", overlapping.into_bytes()).await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        let errors = r.body["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0]["row"], 3);
+        assert!(errors[0]["message"].as_str().unwrap().contains("on row 2, over an overlapping period"), "{errors:?}");
+    })
+    .await;
+}
+
+/// One person on three teams, with a phone on the first, an email on the second and both on
+/// the third: the first import records two people (the second row shares nothing with the
+/// first) and fills the first one's email from the third row. Importing again must find each
+/// row's stint: the second row is the person serving on that team, though its email now
+/// also matches the first person (it was added to the second team again).
+#[tokio::test]
+async fn a_roster_imported_again_finds_the_person_serving_on_the_team() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let header = GOOD.lines().next().unwrap();
+        let row = |team: &str, phone: &str, email: &str| {
+            format!("21835,{team},1/QĐ-UBND,15/06/2022,Nguyễn Văn Hùng,Phạm Thị Xuyên,Nữ,1990,{phone},{email},Thành viên,Đoàn Thanh niên,,15/06/2022,\n")
+        };
+        let csv = format!(
+            "{header}\n{}{}{}",
+            row("Tổ A", "0905000001", ""),
+            row("Tổ B", "", "xuyen@example.vn"),
+            row("Tổ C", "0905000001", "xuyen@example.vn")
+        );
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", csv.clone().into_bytes()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.body["members_created"], 3);
+        let again = app.post_bytes("/api/v1/teams/import", "text/csv", csv.into_bytes()).await;
+        assert_eq!(again.status, 200, "{:?}", again.body);
+        assert_eq!((again.body["members_created"].as_u64(), again.body["members_existing"].as_u64()), (Some(0), Some(3)));
+        assert_eq!(app.count("memberships").await, 3);
     })
     .await;
 }

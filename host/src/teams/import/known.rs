@@ -24,7 +24,7 @@ use crate::vocab::{TeamStatus, Vocab};
 
 /// Teams, stints or name keys per lookup query (bind costs grow with the square of the
 /// parameters on SQLite: see [`crate::db::ROWS_PER_STATEMENT`]).
-const PER_QUERY: usize = 200;
+const PER_QUERY: usize = 100;
 
 /// Ids given to people and stints the run adds before the database gives them theirs: above
 /// every id on record, so "the smallest id" (the person [`find_person`] picks among several)
@@ -127,9 +127,10 @@ impl Known {
         self.people
             .get(&(f.full_name.clone(), f.birth_year))?
             .iter()
-            .filter(|c| c.is(f, stints.iter().any(|s| s.person_id == c.id)))
-            .map(|c| c.id)
-            .min()
+            .map(|c| (c, stints.iter().any(|s| s.person_id == c.id)))
+            .filter(|(c, on_team)| c.is(f, *on_team))
+            .min_by_key(|(c, on_team)| (!on_team, c.id))
+            .map(|(c, _)| c.id)
     }
 
     /// Records that the run fills the phone or email person `id` lacked from `f`, as
