@@ -123,6 +123,16 @@ fn summary(errors: &[FieldError]) -> String {
 }
 
 impl Error {
+    /// Whether this is the host or the database being busy with other work (503 `busy`):
+    /// nothing of the failed statement was written, and the same work can be tried again.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Error::Busy { .. } => true,
+            Error::Database(e) => is_busy(e),
+            _ => false,
+        }
+    }
+
     /// A validation error about a single field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation(vec![FieldError::new(field, message)])

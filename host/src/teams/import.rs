@@ -418,9 +418,24 @@ pub async fn import_roster(
     }
     let mut written = ImportOutcome::default();
     for (i, refs) in chunks.iter().enumerate() {
-        let part = import_chunk(db, runtime, actor, scope, roster.read(refs)?, options).await?;
+        let first_row = refs.iter().map(|r| r.row).min().unwrap_or(0);
+        let part = match import_chunk(db, runtime, actor, scope, roster.read(refs)?, options).await {
+            Ok(part) => part,
+            // Another process (a second import, the server) held the database past the busy
+            // timeout: say how far the import got, which "nothing was written" would not.
+            Err(e) if e.is_busy() => {
+                return Err(Error::Busy {
+                    message: format!(
+                        "the database stayed busy with other changes ({e}): {i} of {} chunks of teams were written, \
+                         the teams from row {first_row} on were not; import the file again to finish",
+                        chunks.len()
+                    ),
+                    retry_after_secs: 1,
+                });
+            }
+            Err(e) => return Err(e),
+        };
         if !part.written {
-            let first_row = refs.iter().map(|r| r.row).min().unwrap_or(0);
             return Err(Error::Conflict(format!(
                 "the data changed while the roster was being written: {i} of {} chunks of teams were written, \
                  the teams from row {first_row} on were not (checked again, they are refused now); \
@@ -855,7 +870,7 @@ fn team_decisions(
     let mut teams: Vec<((String, String), NewTeam, usize)> = Vec::new();
     for (i, &(_, key, input)) in parsed.iter().enumerate() {
         let ballots = votes.entry(key).or_default();
-        match ballots.iter_mut().find(|(first, _)| decision(&parsed[*first].2) == decision(input)) {
+        match ballots.iter_mut().find(|(first, _)| decision(parsed[*first].2) == decision(input)) {
             Some((_, n)) => *n += 1,
             None => ballots.push((i, 1)),
         }

@@ -212,7 +212,7 @@ pub struct ImportParams {
 /// (422) unless `override_reason` is given. A file without member rows is a 422.
 #[utoipa::path(post, path = "/teams/import", tag = "teams", params(ImportParams),
     request_body(content((inline(Binary) = "text/csv"), (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-    responses((status = 200, body = ImportOutcome), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ImportOutcome), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn import_teams(
     State(state): State<AppState>,
     principal: Principal,
@@ -241,17 +241,29 @@ async fn import_teams(
     };
     let actor = principal.actor();
     let input = super::import::Input::Bytes(std::sync::Arc::new(body.to_vec()));
-    let outcome = super::import_roster(
-        &state.db,
-        &state.plugins,
-        &actor,
-        Some(&principal),
-        &input,
-        format,
-        &options,
-        &|_, _, _| {},
-    )
-    .await?;
+    // A large roster is written in chunks, each committed: cancelled with the request at its
+    // timeout, it stopped between two chunks with part of the file written. Its own task
+    // goes on to the end whatever becomes of the request, and the answer says so in time.
+    let (db, plugins) = (state.db.clone(), state.plugins.clone());
+    let work = tokio::spawn(async move {
+        let progress = |_: super::import::Stage, _: usize, _: usize| {};
+        super::import_roster(&db, &plugins, &actor, Some(&principal), &input, format, &options, &progress)
+            .await
+    });
+    // Answer 2 s before the server's own timeout (a third of it, if that is shorter).
+    let timeout = state.settings.server.request_timeout_secs * 1000;
+    let budget = std::time::Duration::from_millis(timeout - (timeout / 3).min(2000));
+    let outcome = match tokio::time::timeout(budget, work).await {
+        Ok(joined) => joined.map_err(|e| Error::Internal(format!("the roster import failed: {e}")))??,
+        Err(_) => {
+            return Err(Error::Timeout(format!(
+                "the roster is taking longer than {:.0?}: its import goes on to the end (all of it written, or \
+                 nothing if a row or team is refused); import the same file again with dry_run=true in a few minutes \
+                 to see what it did",
+                budget
+            )));
+        }
+    };
     let status = if outcome.refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, ApiJson(outcome)))
 }
