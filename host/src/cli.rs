@@ -692,6 +692,25 @@ async fn import_roster(
         outcome.members_existing,
         count(outcome.rows_skipped, "invalid row", "invalid rows")
     );
+    if outcome.people_updated > 0 {
+        println!(
+            "{} on record given the phone or email they lacked",
+            count(outcome.people_updated, "person", "people")
+        );
+    }
+    // The refusals by composition rule are listed above; the summary counts them too (it read
+    // "0 invalid rows" alone for an import its rules refused).
+    let broken = outcome.composition.iter().filter(|t| !t.accepted).count();
+    if broken > 0 {
+        println!(
+            "{}",
+            count(
+                broken,
+                "team would break its composition rule",
+                "teams would break their composition rule"
+            )
+        );
+    }
     Ok(if outcome.refused || all_invalid { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 

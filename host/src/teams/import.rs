@@ -137,6 +137,8 @@ pub struct ImportOutcome {
     pub members_created: usize,
     /// Memberships found already recorded.
     pub members_existing: usize,
+    /// People on record whose missing phone or email a row filled in (never replaced).
+    pub people_updated: usize,
     /// Rows left out because they were invalid (with `skip_invalid`).
     pub rows_skipped: usize,
     pub errors: Vec<FieldError>,
@@ -182,13 +184,33 @@ pub struct Options {
 type Row = (usize, HashMap<&'static str, String>);
 
 fn column_of(header: &str) -> Option<&'static str> {
-    let folded =
-        text::fold(header.trim_start_matches('\u{feff}')).replace(['_', '-', '(', ')', '*', ':'], " ");
-    let folded = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    let folded = fold_header(header);
     COLUMNS
         .iter()
         .find(|c| folded == c.name.replace('_', " ") || c.aliases.contains(&folded.as_str()))
         .map(|c| c.name)
+}
+
+/// A header as [`column_of`] compares it: folded, punctuation as spaces, single spaces.
+fn fold_header(header: &str) -> String {
+    let folded =
+        text::fold(header.trim_start_matches('\u{feff}')).replace(['_', '-', '(', ')', '*', ':'], " ");
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The column a header that names none is most likely a misspelling of: one edit away from a
+/// spelling of five letters or more, two from one of eight or more (Levenshtein, on folded
+/// text). Shorter spellings are left alone: "STT", the row number column of many sheets, is
+/// one edit from "SĐT". A misspelt optional column ("phon") was ignored, and every phone with it.
+fn misspelt_column(header: &str) -> Option<&'static Column> {
+    let folded = fold_header(header);
+    COLUMNS.iter().find(|c| {
+        let name = c.name.replace('_', " ");
+        std::iter::once(name.as_str()).chain(c.aliases.iter().copied()).any(|spelling| {
+            let d = strsim::levenshtein(&folded, spelling);
+            (spelling.len() >= 5 && d <= 1) || (spelling.len() >= 8 && d <= 2)
+        })
+    })
 }
 
 /// Required columns the header row lacks.
@@ -199,6 +221,20 @@ fn missing_columns(mapped: &[Option<&'static str>]) -> Vec<&'static str> {
 /// Columns of the header row; 400 naming the missing ones (and, for CSV, how it was read).
 fn map_headers(headers: &[String], how_read: &str) -> Result<Vec<Option<&'static str>>> {
     let mapped: Vec<Option<&'static str>> = headers.iter().map(|h| column_of(h)).collect();
+    for (i, header) in headers.iter().enumerate() {
+        if mapped[i].is_none()
+            && let Some(c) = misspelt_column(header)
+        {
+            return Err(Error::BadRequest(format!(
+                "the header row's column {} is '{}', which is no roster column: did you mean '{}' ({})? \
+                 Rename the column, or remove it",
+                i + 1,
+                header.trim_start_matches('\u{feff}'),
+                c.header_vi,
+                c.name
+            )));
+        }
+    }
     let missing = missing_columns(&mapped);
     if !missing.is_empty() {
         return Err(Error::BadRequest(format!(
@@ -362,7 +398,8 @@ pub enum Stage {
 /// A roster of more than [`CHUNK_ROWS`] rows is done in chunks of whole teams, so that
 /// neither the file nor its rows are held at once: every chunk is checked (and judged by its
 /// rules) writing nothing, and only when the whole file would be accepted is it written,
-/// chunk by chunk, each chunk judged again as it is written. A crash while writing leaves
+/// chunk by chunk, each chunk judged again as it is written; a chunk whose check found
+/// nothing new to write (all of it recorded already) is not read again. A crash while writing leaves
 /// whole teams written; importing the same file again finishes it (an import is idempotent).
 /// If another writer changes the data between the check and the write so that a chunk is
 /// refused, the chunks before it stay written and the error says so.
@@ -402,12 +439,18 @@ pub async fn import_roster(
     let checking = Options { dry_run: true, ..options.clone() };
     let mut checked = ImportOutcome::default();
     let mut ruled = HashMap::new();
+    // By chunk, its checked outcome when it has nothing to write (every team, member and
+    // contact found as recorded): the write pass skips it. Importing a file again read and
+    // checked each chunk a second time to write nothing.
+    let mut nothing_new: Vec<Option<ImportOutcome>> = Vec::with_capacity(chunks.len());
     for refs in &chunks {
         let chunk = roster.read(refs)?;
         let part = match check_unjudged(db, actor, scope, chunk.clone(), options, &mut ruled).await? {
             Some(part) => part,
             None => import_chunk(db, runtime, actor, scope, chunk, &checking).await?,
         };
+        let new = part.teams_created + part.members_created + part.people_updated;
+        nothing_new.push((new == 0).then(|| part.clone()));
         add(&mut checked, part);
         progress(Stage::Checking, checked.rows, rows);
     }
@@ -418,6 +461,11 @@ pub async fn import_roster(
     }
     let mut written = ImportOutcome::default();
     for (i, refs) in chunks.iter().enumerate() {
+        if let Some(part) = nothing_new[i].take() {
+            add(&mut written, part);
+            progress(Stage::Writing, written.rows, rows);
+            continue;
+        }
         let first_row = refs.iter().map(|r| r.row).min().unwrap_or(0);
         let part = match import_chunk(db, runtime, actor, scope, roster.read(refs)?, options).await {
             Ok(part) => part,
@@ -458,6 +506,7 @@ fn add(total: &mut ImportOutcome, part: ImportOutcome) {
     total.teams_existing += part.teams_existing;
     total.members_created += part.members_created;
     total.members_existing += part.members_existing;
+    total.people_updated += part.people_updated;
     total.rows_skipped += part.rows_skipped;
     total.errors.extend(part.errors);
     total.composition.extend(part.composition);
@@ -936,7 +985,10 @@ async fn write_rows(
 
     // Who each row is, and its stint, in memory.
     let mut new_people: Vec<(i64, PersonFields)> = Vec::new();
-    let mut filled: Vec<(i64, PersonFields)> = Vec::new();
+    // People on record whose phone or email a row fills: id, the row's fields, the team's
+    // unit (for the audit row's scope) and their contact before.
+    type Contact = (Option<String>, Option<String>);
+    let mut filled: Vec<(i64, PersonFields, i64, Contact)> = Vec::new();
     let mut stints: Vec<(i64, i64, MembershipFields)> = Vec::new();
     let mut touched: Vec<Touched> = Vec::new();
     for key in order {
@@ -956,8 +1008,10 @@ async fn write_rows(
         for v in rows {
             let person_id = match known.find(&v.person, Some(team_id)) {
                 Some(id) => {
+                    let before = known.person(id, &v.person).map(|c| (c.phone.clone(), c.email.clone()));
                     if known.fill(id, &v.person) && id < PROVISIONAL {
-                        filled.push((id, v.person.clone()));
+                        outcome.people_updated += 1;
+                        filled.push((id, v.person.clone(), team.unit_id, before.unwrap_or_default()));
                     }
                     id
                 }
@@ -1003,7 +1057,7 @@ async fn write_rows(
         .collect();
     let rows: Vec<(i64, &PersonFields)> = new_people.iter().map(|(p, _)| real[p]).zip(&people).collect();
     insert_people(conn, &rows).await?;
-    for (id, f) in &filled {
+    for (id, f, ..) in &filled {
         fill_person(conn, *id, f).await?;
     }
     let ids = crate::db::reserve_ids(conn, "memberships", stints.len()).await?;
@@ -1030,6 +1084,16 @@ async fn write_rows(
         for member in super::members::many(conn, part).await? {
             changes.push(Change::new("import", "member", member.id, Some(member.unit_id)).after(&member));
         }
+    }
+    // A phone or email filled in on a person on record: their contact before and after.
+    for (id, f, unit_id, (phone, email)) in &filled {
+        let now = known.person(*id, f).map(|c| (c.phone.clone(), c.email.clone())).unwrap_or_default();
+        let contact = |phone: &Option<String>, email: &Option<String>| serde_json::json!({ "phone": phone, "email": email });
+        changes.push(
+            Change::new("import", "person", *id, Some(*unit_id))
+                .before(Some(&contact(phone, email)))
+                .after(&contact(&now.0, &now.1)),
+        );
     }
     crate::audit::record_many(conn, actor, changes).await?;
     Ok(touched)
@@ -1100,6 +1164,24 @@ mod tests {
             err.contains("full_name twice") && err.contains("column 6") && err.contains("column 13"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_header_one_typo_from_a_column_is_named() {
+        let headers = |extra: &str| {
+            let mut h: Vec<String> =
+                COLUMNS.iter().filter(|c| c.required).map(|c| c.header_vi.to_string()).collect();
+            h.push(extra.to_string());
+            h
+        };
+        let err = map_headers(&headers("phon"), "").unwrap_err().to_string();
+        assert!(err.contains("'phon'") && err.contains("'Số điện thoại' (phone)"), "{err}");
+        let err = map_headers(&headers("Số điện thọi"), "").unwrap_err().to_string();
+        assert!(err.contains("(phone)"), "{err}");
+        // Columns of officials' sheets that are no roster column stay ignored.
+        for other in ["STT", "Ghi chú", "Số CCCD", "Địa chỉ"] {
+            assert!(map_headers(&headers(other), "").is_ok(), "{other}");
+        }
     }
 
     #[test]

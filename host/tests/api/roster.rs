@@ -520,6 +520,18 @@ async fn a_roster_imported_again_finds_the_person_serving_on_the_team() {
         assert_eq!(again.status, 200, "{:?}", again.body);
         assert_eq!((again.body["members_created"].as_u64(), again.body["members_existing"].as_u64()), (Some(0), Some(3)));
         assert_eq!(app.count("memberships").await, 3);
+
+        // A phone added on the second team's row fills the record that lacked one, and the
+        // audit trail says so (it was written with no audit row).
+        let filled = format!("{header}\n{}", row("Tổ B", "0905000002", "xuyen@example.vn"));
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", filled.into_bytes()).await;
+        assert_eq!((r.status.as_u16(), r.body["members_existing"].as_u64()), (200, Some(1)), "{:?}", r.body);
+        assert_eq!(r.body["people_updated"], 1, "{:?}", r.body);
+        let trail = app.get("/api/v1/audit?entity=person").await;
+        let items = trail.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{:?}", trail.body);
+        assert_eq!(items[0]["before"]["phone"], serde_json::Value::Null);
+        assert_eq!(items[0]["after"]["phone"], "0905000002");
     })
     .await;
 }
