@@ -775,6 +775,56 @@ async fn an_upload_past_the_request_timeout_is_imported_whole() {
     .await;
 }
 
+/// Another process holding SQLite's write lock past the busy timeout (a second import, the
+/// server) stops a chunked import between chunks: the error says how many chunks were written
+/// and to import again (it was a bare "database is locked"), and importing again finishes.
+/// SQLite only: PostgreSQL's writers queue on an advisory lock without a timeout.
+#[tokio::test]
+async fn a_chunk_kept_busy_by_another_process_says_how_far_the_import_got() {
+    use sohoa::teams::import::{Input, Options, import_roster};
+    use sqlx::Connection;
+    let overrides = vec![("database.busy_timeout_ms", "300".to_string())];
+    crate::harness::each_backend_with(overrides, |app| async move {
+        if app.backend != "sqlite" {
+            return;
+        }
+        app.seed_units().await;
+        let (_, _, file): (i64, String, String) =
+            sqlx::query_as("PRAGMA database_list").fetch_one(&app.db.pool).await.unwrap();
+        let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{file}")).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roster.csv");
+        std::fs::write(&path, GOOD).unwrap();
+        let actor = sohoa::audit::Actor::system("test");
+        let options = Options { chunk_rows: Some(2), ..Default::default() };
+        let input = Input::File(path);
+        let run = || {
+            import_roster(
+                &app.db,
+                &app.plugins,
+                &actor,
+                None,
+                &input,
+                sohoa::teams::RosterFormat::Csv,
+                &options,
+                &|_, _, _| {},
+            )
+        };
+        let err = run().await.unwrap_err();
+        assert!(err.is_busy(), "{err:?}");
+        assert!(err.to_string().contains("0 of 2 chunks of teams were written"), "{err}");
+        assert!(err.to_string().contains("import the file again to finish"), "{err}");
+
+        sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+        let done = run().await.unwrap();
+        assert!(done.written, "{done:?}");
+        assert_eq!((app.count("teams").await, app.count("memberships").await), (2, 5));
+    })
+    .await;
+}
+
 /// A file name per content, so the runs above do not overwrite a file still being read.
 fn uuid_like(text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
