@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::text;
 
 /// A closed vocabulary: stored as `as_str`, shown as `label_vi`, read from many spellings.
-pub trait Vocab: Sized + Copy + Send + Sync + 'static {
+pub trait Vocab: Sized + Copy + 'static {
     const ALL: &'static [Self];
     fn as_str(self) -> &'static str;
     fn label_vi(self) -> &'static str;
@@ -15,6 +15,9 @@ pub trait Vocab: Sized + Copy + Send + Sync + 'static {
     fn aliases(self) -> &'static [&'static str] {
         &[]
     }
+    /// The [`words`] of every spelling of every value (stored word, Vietnamese label,
+    /// aliases), values in `ALL`'s order, worked out once ([`spelling_table`]).
+    fn spellings() -> &'static [(Self, Vec<String>)];
 
     /// Reads the stored word, the Vietnamese label or an alias, as officials write them: with
     /// or without diacritics, in any case, words in any order, abbreviations expanded ("CA
@@ -27,7 +30,7 @@ pub trait Vocab: Sized + Copy + Send + Sync + 'static {
             return Some(v);
         }
         let matches =
-            |wanted: &[String]| spellings::<Self>().iter().find(|(_, w)| w == wanted).map(|(v, _)| *v);
+            |wanted: &[String]| Self::spellings().iter().find(|(_, w)| w == wanted).map(|(v, _)| *v);
         let whole = words(input);
         if whole.is_empty() {
             return None;
@@ -60,29 +63,19 @@ pub trait Vocab: Sized + Copy + Send + Sync + 'static {
 }
 
 /// The [`words`] of every spelling of every value of `V` (stored word, Vietnamese label,
-/// aliases), values in `V::ALL`'s order: worked out once per vocabulary, not on every
-/// [`Vocab::parse`]. Folding them all for each cell read was a fifth of the national roster
-/// import's time (perf, docs/BENCHMARKS.md).
-fn spellings<V: Vocab>() -> &'static [(V, Vec<String>)] {
-    use std::any::{Any, TypeId};
-    use std::collections::HashMap;
-    use std::sync::{LazyLock, Mutex};
-    type Tables = HashMap<TypeId, &'static (dyn Any + Send + Sync)>;
-    static TABLES: LazyLock<Mutex<Tables>> = LazyLock::new(Default::default);
-    let mut tables = TABLES.lock().unwrap_or_else(|e| e.into_inner());
-    let table = *tables.entry(TypeId::of::<V>()).or_insert_with(|| {
-        let table: Vec<(V, Vec<String>)> = V::ALL
-            .iter()
-            .flat_map(|&v| {
-                std::iter::once(v.as_str())
-                    .chain(std::iter::once(v.label_vi()))
-                    .chain(v.aliases().iter().copied())
-                    .map(move |spelling| (v, words(spelling)))
-            })
-            .collect();
-        Box::leak(Box::new(table))
-    });
-    table.downcast_ref::<Vec<(V, Vec<String>)>>().expect("the table of V is filed under V's TypeId")
+/// aliases), values in `V::ALL`'s order: what each vocabulary's [`Vocab::spellings`] keeps,
+/// so that [`Vocab::parse`] does not fold them all again for every cell. Folding them for each
+/// cell read was a fifth of the national roster import's time (perf, docs/BENCHMARKS.md).
+fn spelling_table<V: Vocab>() -> Vec<(V, Vec<String>)> {
+    V::ALL
+        .iter()
+        .flat_map(|&v| {
+            std::iter::once(v.as_str())
+                .chain(std::iter::once(v.label_vi()))
+                .chain(v.aliases().iter().copied())
+                .map(move |spelling| (v, words(spelling)))
+        })
+        .collect()
 }
 
 /// Abbreviations officials write in rosters, folded, with the words they stand for.
@@ -161,6 +154,10 @@ macro_rules! vocab {
             }
             fn aliases(self) -> &'static [&'static str] {
                 match self { $($name::$variant => &[$($alias),*]),+ }
+            }
+            fn spellings() -> &'static [(Self, Vec<String>)] {
+                static TABLE: std::sync::OnceLock<Vec<($name, Vec<String>)>> = std::sync::OnceLock::new();
+                TABLE.get_or_init(spelling_table::<$name>)
             }
         }
     };

@@ -208,7 +208,7 @@ pub async fn gather(
 }
 
 /// Whether a composition rule applies on `as_of` (ISO date) to any of the teams `team_ids`:
-/// their units' bindings, each unit resolved once, without reading the teams' members as
+/// their units' bindings ([`any_rule_in_units`]), without reading the teams' members as
 /// [`gather`] does (a write to teams no rule judges needs nothing more: the roster import's
 /// chunks spent 8% of their time gathering members no rule would see). Teams that do not
 /// exist are left out. Errors: the database's.
@@ -222,8 +222,27 @@ pub async fn any_rule(conn: &mut AnyConnection, team_ids: &[i64], as_of: &str) -
         }
         units.extend(sql.query_scalar::<i64>().fetch_all(&mut *conn).await?);
     }
+    any_rule_in_units(conn, units, as_of, &mut Default::default()).await
+}
+
+/// Whether a composition rule is bound on `as_of` (ISO date) to any of `units` (the units a
+/// team serves, by id). `known` remembers each unit's answer, for a caller that asks about
+/// many units in turn (the roster import, chunk after chunk). Errors: the database's.
+pub async fn any_rule_in_units(
+    conn: &mut AnyConnection,
+    units: impl IntoIterator<Item = i64>,
+    as_of: &str,
+    known: &mut std::collections::HashMap<i64, bool>,
+) -> Result<bool> {
     for unit_id in units {
-        if bindings::resolve(conn, unit_id, Kind::Composition, as_of).await?.is_some() {
+        let ruled = match known.get(&unit_id) {
+            Some(ruled) => *ruled,
+            None => {
+                let ruled = bindings::resolve(conn, unit_id, Kind::Composition, as_of).await?.is_some();
+                *known.entry(unit_id).or_insert(ruled)
+            }
+        };
+        if ruled {
             return Ok(true);
         }
     }

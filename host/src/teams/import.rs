@@ -18,7 +18,9 @@
 //! whole) and grouped by team; a roster of more than [`CHUNK_ROWS`] rows is done in chunks
 //! of whole teams, every chunk checked before the first is written ([`import_roster`]). All
 //! the checks are a team's own (its decision, its members, duplicates within it), so a chunk
-//! is judged as the whole file would be.
+//! is judged as the whole file would be. In that check pass, a chunk no composition rule
+//! judges is not rehearsed: [`check_and_write`] decides everything in memory and its counts
+//! are the write's without the write ([`check_unjudged`]).
 //!
 //! A chunk reads what its rows are checked against in a few queries ([`known`]: the teams on
 //! record, their stints, the people who may be the rows' people) and writes in multi-row
@@ -656,23 +658,9 @@ async fn check_unjudged(
     let today = crate::dates::today_iso();
     let mut tx = db.pool.begin().await?;
     let (mut outcome, touched) = check_and_write(&mut tx, actor, scope, rows, false).await?;
-    for t in &touched {
-        let has_rule = match ruled.get(&t.unit_id) {
-            Some(has) => *has,
-            None => {
-                let rule = crate::plugins::bindings::resolve(
-                    &mut tx,
-                    t.unit_id,
-                    crate::plugins::Kind::Composition,
-                    &today,
-                )
-                .await?;
-                *ruled.entry(t.unit_id).or_insert(rule.is_some())
-            }
-        };
-        if has_rule {
-            return Ok(None);
-        }
+    let units: Vec<i64> = touched.iter().map(|t| t.unit_id).collect();
+    if super::composition::any_rule_in_units(&mut tx, units, &today, ruled).await? {
+        return Ok(None);
     }
     tx.rollback().await?;
     // As import_chunk judges a rehearsal with no rule to run.
