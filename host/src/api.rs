@@ -39,6 +39,9 @@ pub struct AppState {
     pub plugins: Arc<crate::plugins::Runtime>,
     /// Where reports are laid out (the blocking pool, a few at a time).
     pub layouts: Arc<crate::documents::Layouts>,
+    /// What the home page and the dashboard computed of a scope, kept until the data changes
+    /// ([`crate::teams::scope_cache`]); one per process, like the plugin engine.
+    pub scopes: Arc<crate::web::ScopeCaches>,
 }
 
 impl AppState {

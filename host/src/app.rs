@@ -27,6 +27,7 @@ impl Application {
                 layouts: Arc::new(crate::documents::Layouts::for_settings(&settings.documents)),
                 settings: Arc::new(settings),
                 plugins,
+                scopes: Default::default(),
             },
         })
     }

@@ -20,6 +20,7 @@ pub mod guarded;
 pub mod import;
 pub mod members;
 mod routes;
+pub mod scope_cache;
 pub mod stats;
 
 pub use import::{ImportOutcome, RosterFormat, import_roster};

@@ -52,6 +52,24 @@ use crate::auth::{Action, Principal};
 use crate::error::Error;
 pub use i18n::Lang;
 
+/// The scope figures pages keep between requests, each until the data under it changes
+/// ([`crate::teams::scope_cache`]): the home page's (by the user's scope) and the
+/// dashboard's (by the unit shown).
+#[derive(Debug)]
+pub struct ScopeCaches {
+    pub(crate) home: crate::teams::scope_cache::ScopeCache<home::Scope>,
+    pub(crate) dashboard: crate::teams::scope_cache::ScopeCache<dashboard::Scope>,
+}
+
+impl Default for ScopeCaches {
+    fn default() -> Self {
+        ScopeCaches {
+            home: crate::teams::scope_cache::ScopeCache::new("home"),
+            dashboard: crate::teams::scope_cache::ScopeCache::new("dashboard"),
+        }
+    }
+}
+
 /// The language cookie.
 const LANG_COOKIE: &str = "sohoa_lang";
 /// The CSRF cookie; forms echo its value in their `csrf` field.

@@ -81,6 +81,28 @@ fn one_decimal(x: f64) -> String {
     sohoa_sdk::text::decimal(x, 1)
 }
 
+/// What the dashboard shows of a unit's subtree: kept between requests until the data under
+/// it changes ([`crate::teams::scope_cache`]).
+pub(crate) struct Scope {
+    lines: Vec<stats::Coverage>,
+    summary: findings::Summary,
+    /// What went wrong checking the subtree's teams, if anything did.
+    check_error: Option<String>,
+}
+
+impl Scope {
+    /// The subtree of `unit_id` on `today` (ISO). Errors: the database's.
+    async fn compute(state: &AppState, unit_id: i64, today: &str) -> crate::error::Result<Scope> {
+        let lines = {
+            let mut conn = state.db.pool.acquire().await?;
+            stats::by_child(&mut conn, unit_id, today).await?
+        };
+        // Stored findings, as on the home page ([`findings::overview`]).
+        let (summary, check_error) = findings::overview(&state.db, &state.plugins, &[unit_id], today).await?;
+        Ok(Scope { lines, summary, check_error })
+    }
+}
+
 async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q): Query<Params>) -> Response {
     let built: WebResult = async {
         let principal = ctx.principal();
@@ -104,11 +126,13 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         };
         let unit_id = principal.authorize_unit(&mut conn, Action::TeamsRead, &code).await?;
         let unit = crate::units::get(&mut conn, &code, &today).await?.unit;
-        let lines = stats::by_child(&mut conn, unit_id, &today).await?;
         drop(conn);
-        // Stored findings, as on the home page ([`findings::overview`]).
-        let (summary, check_error) =
-            findings::overview(&state.db, &state.plugins, &[unit_id], &today).await?;
+        let scope = state
+            .scopes
+            .dashboard
+            .get(&state.db, &[unit_id], &today, || Scope::compute(&state, unit_id, &today))
+            .await?;
+        let (lines, summary, check_error) = (&scope.lines, &scope.summary, &scope.check_error);
 
         let coverage_rows: Vec<(String, f64, String, String)> = lines
             .iter()

@@ -39,6 +39,35 @@ const SHOWN: i64 = 20;
 /// How many uncovered units to list; the count says how many there are.
 const UNCOVERED_SHOWN: i64 = 20;
 
+/// What the home page shows of a scope, the same for everyone who has it: kept between
+/// requests until the data under it changes ([`crate::teams::scope_cache`]; the country's
+/// takes 400-500 ms to compute, docs/BENCHMARKS.md).
+pub(crate) struct Scope {
+    summary: findings::Summary,
+    /// What went wrong checking the scope's teams, if anything did.
+    check_error: Option<String>,
+    failing: Vec<findings::FailingTeam>,
+    leaderless: Vec<stats::TeamRef>,
+    uncovered: Vec<stats::Uncovered>,
+    uncovered_total: i64,
+}
+
+impl Scope {
+    /// The scope of the `roots` subtrees on `today` (ISO). Errors: the database's.
+    async fn compute(state: &AppState, roots: &[i64], today: &str) -> crate::error::Result<Scope> {
+        // Stored findings: a few stale teams are checked now, many are left to the background
+        // and the page says so; a busy or broken plugin shows its error, not an error page.
+        // (Kept with the error until the data changes: the refresher's results change it.)
+        let (summary, check_error) = findings::overview(&state.db, &state.plugins, roots, today).await?;
+        let mut conn = state.db.pool.acquire().await?;
+        let failing = findings::failing(&mut conn, roots, today, SHOWN).await?;
+        let leaderless = findings::leaderless(&mut conn, roots, today, SHOWN).await?;
+        let (uncovered, uncovered_total) =
+            stats::without_team(&mut conn, roots, today, UNCOVERED_SHOWN).await?;
+        Ok(Scope { summary, check_error, failing, leaderless, uncovered, uncovered_total })
+    }
+}
+
 async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
     let built: WebResult = async {
         let principal = ctx.principal();
@@ -47,14 +76,12 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
             let mut conn = state.db.pool.acquire().await?;
             principal.roots(&mut conn, Action::TeamsRead, None).await?
         };
-        // Stored findings: a few stale teams are checked now, many are left to the background
-        // and the page says so; a busy or broken plugin shows its error, not an error page.
-        let (summary, check_error) = findings::overview(&state.db, &state.plugins, &roots, &today).await?;
+        let scope = state
+            .scopes
+            .home
+            .get(&state.db, &roots, &today, || Scope::compute(&state, &roots, &today))
+            .await?;
         let mut conn = state.db.pool.acquire().await?;
-        let failing = findings::failing(&mut conn, &roots, &today, SHOWN).await?;
-        let leaderless = findings::leaderless(&mut conn, &roots, &today, SHOWN).await?;
-        let (uncovered, uncovered_total) =
-            stats::without_team(&mut conn, &roots, &today, UNCOVERED_SHOWN).await?;
         // Campaigns: the units where this user scores teams and criteria are in force.
         let mut campaigns = Vec::new();
         for a in &principal.assignments {
@@ -92,9 +119,11 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
             "home.html",
             "home",
             minijinja::context! {
-                failing, failing_total => summary.failing, refreshing => summary.refreshing,
-                leaderless, leaderless_total => summary.leaderless, uncovered, uncovered_total, team_total => summary.teams,
-                check_error, campaigns, firsts, guidance,
+                failing => &scope.failing, failing_total => scope.summary.failing,
+                refreshing => scope.summary.refreshing, leaderless => &scope.leaderless,
+                leaderless_total => scope.summary.leaderless, uncovered => &scope.uncovered,
+                uncovered_total => scope.uncovered_total, team_total => scope.summary.teams,
+                check_error => &scope.check_error, campaigns, firsts, guidance,
             },
         ))
     }

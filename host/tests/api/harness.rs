@@ -266,8 +266,13 @@ async fn start(settings: Settings, backend: &'static str) -> TestApp {
     db.migrate().await.expect("migrate");
     let plugins = sohoa::plugins::Runtime::for_settings(&settings).expect("plugin runtime");
     let layouts = Arc::new(sohoa::documents::Layouts::for_settings(&settings.documents));
-    let router =
-        router(AppState { db: db.clone(), settings: Arc::new(settings), plugins: plugins.clone(), layouts });
+    let router = router(AppState {
+        db: db.clone(),
+        settings: Arc::new(settings),
+        plugins: plugins.clone(),
+        layouts,
+        scopes: Default::default(),
+    });
     TestApp { router, db, plugins, admin: Default::default(), backend }
 }
 

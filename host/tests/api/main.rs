@@ -18,6 +18,7 @@ pub mod reporting;
 mod reports;
 mod roster;
 mod sandbox;
+mod scope_cache;
 mod teams;
 mod units;
 mod web;
