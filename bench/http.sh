@@ -140,5 +140,22 @@ load "province home page (Hà Nội)" "$province" "/home"
 load "province dashboard (Hà Nội)" "$province" "/dashboard"
 load "country home page (63 provinces)" "$country" "/home"
 load "country dashboard" "$country" "/dashboard"
+# Scope pages are kept until the data under them changes (host/src/teams/scope_cache.rs): the
+# loads above read pages of an unchanging dataset. Here a commune officer edits its team once a
+# second meanwhile, so each edit makes the next request compute the page again.
+commune_team=$(curl -s -b "$commune" "$url/api/v1/teams?unit=00001&per_page=1" | sed -n 's/.*"items":\[{"id":\([0-9]*\).*/\1/p')
+(
+    i=0
+    while :; do
+        i=$((i + 1))
+        curl -s -o /dev/null -b "$commune" -X PATCH -H 'content-type: application/json' \
+            -d "{\"decision_signer\":\"Nguyễn Văn Hùng $i\"}" "$url/api/v1/teams/$commune_team"
+        sleep 1
+    done
+) &
+editor=$!
+load "province home page (Hà Nội), a team edited every second" "$province" "/home"
+load "country home page, a team edited every second" "$country" "/home"
+kill "$editor"; wait "$editor" 2>/dev/null || true
 load "a commune saves its quarterly draft (PUT)" "$commune" "/api/v1/units/00001/submissions/binh-dinh-bao-cao-quy/$quarter" "$dir/submit.lua"
 echo "RSS after the loads: $(rss_kib "$pid" VmRSS) KiB now, $(rss_kib "$pid" VmHWM) KiB peak"
