@@ -143,13 +143,15 @@ load "country dashboard" "$country" "/dashboard"
 # Scope pages are kept until the data under them changes (host/src/teams/scope_cache.rs): the
 # loads above read pages of an unchanging dataset. Here a commune officer edits its team once a
 # second meanwhile, so each edit makes the next request compute the page again.
+rm -f "$dir/edits.txt"
 commune_team=$(curl -s -b "$commune" "$url/api/v1/teams?unit=00001&per_page=1" | sed -n 's/.*"items":\[{"id":\([0-9]*\).*/\1/p')
 (
     i=0
     while :; do
         i=$((i + 1))
-        curl -s -o /dev/null -b "$commune" -X PATCH -H 'content-type: application/json' \
-            -d "{\"decision_signer\":\"Nguyễn Văn Hùng $i\"}" "$url/api/v1/teams/$commune_team"
+        signer=$([ $((i % 2)) = 0 ] && echo "Nguyễn Văn Hùng" || echo "Trần Văn Hùng")
+        curl -s -o /dev/null -w '%{http_code}\n' -b "$commune" -X PATCH -H 'content-type: application/json' \
+            -d "{\"decision_signer\":\"$signer\"}" "$url/api/v1/teams/$commune_team" >>"$dir/edits.txt"
         sleep 1
     done
 ) &
@@ -157,5 +159,6 @@ editor=$!
 load "province home page (Hà Nội), a team edited every second" "$province" "/home"
 load "country home page, a team edited every second" "$country" "/home"
 kill "$editor"; wait "$editor" 2>/dev/null || true
+echo "team edits meanwhile, by status: $(sort "$dir/edits.txt" | uniq -c | tr -s ' \n' ' ')"
 load "a commune saves its quarterly draft (PUT)" "$commune" "/api/v1/units/00001/submissions/binh-dinh-bao-cao-quy/$quarter" "$dir/submit.lua"
 echo "RSS after the loads: $(rss_kib "$pid" VmRSS) KiB now, $(rss_kib "$pid" VmHWM) KiB peak"
