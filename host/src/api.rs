@@ -51,6 +51,28 @@ impl AppState {
     }
 }
 
+/// Runs `work` in a task of its own, to its end whatever becomes of the request, and waits for
+/// it until shortly before the server's request timeout (`server.request_timeout_secs`, less 2 s
+/// or a third of it, whichever is shorter). For work that commits in steps (a roster in chunks,
+/// a form's rows one by one): cut off with the request at the timeout, it stopped between two
+/// steps with part of it written while the answer said the request was abandoned.
+///
+/// Errors: `work`'s; 503 `timeout` with `late(budget)` as its message when it outlasts the
+/// budget (say there that it goes on, and how to see what it did); 500 if the task panicked.
+pub async fn run_to_end<T: Send + 'static>(
+    settings: &Settings,
+    work: impl std::future::Future<Output = Result<T>> + Send + 'static,
+    late: impl FnOnce(Duration) -> String,
+) -> Result<T> {
+    let task = tokio::spawn(work);
+    let timeout = settings.server.request_timeout_secs * 1000;
+    let budget = Duration::from_millis(timeout - (timeout / 3).min(2000));
+    match tokio::time::timeout(budget, task).await {
+        Ok(joined) => joined.map_err(|e| Error::Internal(format!("the work failed: {e}")))?,
+        Err(_) => Err(Error::Timeout(late(budget))),
+    }
+}
+
 /// JSON body extractor whose rejections use the API's error shape. It reads the body itself,
 /// under `server.body_limit_bytes`, so that a 413 can name the limit.
 ///

@@ -254,6 +254,11 @@ impl Principal {
         if self.read_only && action.is_write() {
             return Ok(false);
         }
+        // No role of the user grants it anywhere: no need to place the target (a home page
+        // asks this of each of a national viewer's 63 assignments).
+        if self.assignments.iter().all(|a| grant(a.role, action) == Reach::No) {
+            return Ok(false);
+        }
         let chain = crate::units::ancestors_or_self(conn, target.unit_id, &crate::dates::today_iso()).await?;
         if let Some(limit) = self.token_unit
             && !chain.contains(&limit)

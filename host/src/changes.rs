@@ -5,8 +5,10 @@
 //! database, so every instance answers the same at once: sessions, sign-in failures,
 //! bindings (resolved on every call), installed plugins (found by content hash) and stale
 //! findings (marked by triggers in the writer's transaction). What an instance keeps for
-//! itself is only work done ahead: compiled plugin components, and the background refresher
-//! that recomputes stale findings. Notices let that work start at once on every instance:
+//! itself is only work done ahead: compiled plugin components, the background refresher
+//! that recomputes stale findings, and scope pages' figures (`teams::scope_cache`, which need
+//! no notice: each request reads the database's change count). Notices let that work start at
+//! once on every instance:
 //!
 //! - [`Notice::Plugin`]: a component was installed. Each instance compiles it before its first
 //!   call, so the first check after an install through another instance does not wait for a

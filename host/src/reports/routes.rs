@@ -346,7 +346,8 @@ pub struct ImportParams {
 /// Imports the form's spreadsheet (as GET exports it; sent as XLSX or octet-stream), row by row through the same checks as
 /// the form: each row is saved (or submitted) or refused on its own, with its row number and
 /// messages. Answers 200 with the outcome of every row (422 when every row with figures was
-/// refused).
+/// refused). Rows still going at the request timeout go on to the end: the answer is then 503
+/// `timeout` saying so.
 #[utoipa::path(post, path = "/units/{code}/submissions/{template}/{period}/xlsx", tag = "reporting",
     params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path), ImportParams),
     request_body(content((inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -381,18 +382,30 @@ async fn import_form(
     };
     let actor = principal.actor();
     let today = crate::dates::today();
-    let outcome = super::bulk::import(
-        &state.db,
-        &state.plugins,
-        Some(&principal),
-        &actor,
-        &code,
-        &template,
-        &period,
-        &body,
-        options,
-        today,
-    )
+    // Each row is saved on its own: the rows go on to the end whatever becomes of the request
+    // (cut off at its timeout, some rows were saved while the answer said it was abandoned).
+    let (db, plugins) = (state.db.clone(), state.plugins.clone());
+    let work = async move {
+        super::bulk::import(
+            &db,
+            &plugins,
+            Some(&principal),
+            &actor,
+            &code,
+            &template,
+            &period,
+            &body,
+            options,
+            today,
+        )
+        .await
+    };
+    let outcome = crate::api::run_to_end(&state.settings, work, |budget| {
+        format!(
+            "the form's rows are taking longer than {budget:.0?}: their import goes on to the end, each row saved \
+             or refused on its own; export the form again in a few minutes to see what was saved"
+        )
+    })
     .await?;
     let all_refused = outcome.refused > 0 && outcome.saved + outcome.submitted == 0;
     let status =

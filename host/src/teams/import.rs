@@ -7,7 +7,9 @@
 //! rows are valid, or `skip_invalid` is set. Importing the same file twice changes nothing:
 //! teams are matched by unit and name, people as [`find_person`](super::members::find_person) says (the exact name, gender
 //! and year of birth, and a phone, email or the team in common), and a membership with the same
-//! start day is the same membership.
+//! start day is the same membership. An import never changes a recorded membership: a row of
+//! one that gives another position, affiliation or left day is refused ([`Known::differences`]),
+//! since counting it "existing" would leave the change it asks for silently undone.
 //!
 //! The import is a [`guarded`] write like every other write to teams: the writes always run
 //! (rehearsed, then judged by the teams' composition rules with no connection held, then
@@ -861,7 +863,6 @@ async fn check_and_write(
         } else {
             earlier.push(Stint {
                 id: v.row as i64,
-                team_id: 0,
                 person_id: 0,
                 joined_on: v.membership.joined_on.clone(),
                 left_on: v.membership.left_on.clone(),
@@ -874,6 +875,23 @@ async fn check_and_write(
             && !known.same_stint(team_id, pid, &v.membership.joined_on)
         {
             p.add("joined_on", "this person already serves on the team over an overlapping period");
+        }
+        // A row of a recorded stint that says something else (an edited export): refused, so
+        // that the change asked for is not counted "existing" and silently left undone.
+        if p.is_empty()
+            && let Some(team_id) = team.existing
+            && let Some(pid) = known.find(&v.person, Some(team_id))
+        {
+            for (field, recorded, row) in known.differences(team_id, pid, &v.membership) {
+                p.add(
+                    field,
+                    format!(
+                        "on record as '{recorded}' for this person's stint from the same day; this row says '{row}'. \
+                         An import adds teams, people and stints and never changes a recorded stint: change it \
+                         on the team page (the change is checked and audited there), or give what is recorded"
+                    ),
+                );
+            }
         }
         if p.is_empty() {
             to_write.push(v);

@@ -640,7 +640,7 @@ pub(crate) async fn check_overlap(
     except: Option<i64>,
 ) -> Result<()> {
     let existing: Vec<Stint> = sqlx::query_as(
-        "SELECT id, team_id, person_id, joined_on, left_on FROM memberships WHERE team_id = $1 AND person_id = $2",
+        "SELECT id, person_id, joined_on, left_on FROM memberships WHERE team_id = $1 AND person_id = $2",
     )
     .bind(team_id)
     .bind(person_id)
@@ -655,11 +655,10 @@ pub(crate) async fn check_overlap(
     }
 }
 
-/// A membership as the overlap check reads it.
+/// A membership as the overlap check reads it (of one team: the caller knows which).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct Stint {
     pub id: i64,
-    pub team_id: i64,
     pub person_id: i64,
     pub joined_on: String,
     pub left_on: Option<String>,

@@ -241,29 +241,22 @@ async fn import_teams(
     };
     let actor = principal.actor();
     let input = super::import::Input::Bytes(std::sync::Arc::new(body.to_vec()));
-    // A large roster is written in chunks, each committed: cancelled with the request at its
-    // timeout, it stopped between two chunks with part of the file written. Its own task
-    // goes on to the end whatever becomes of the request, and the answer says so in time.
+    // A large roster is written in chunks, each committed: it goes on to the end whatever
+    // becomes of the request, and the answer says so in time.
     let (db, plugins) = (state.db.clone(), state.plugins.clone());
-    let work = tokio::spawn(async move {
+    let work = async move {
         let progress = |_: super::import::Stage, _: usize, _: usize| {};
         super::import_roster(&db, &plugins, &actor, Some(&principal), &input, format, &options, &progress)
             .await
-    });
-    // Answer 2 s before the server's own timeout (a third of it, if that is shorter).
-    let timeout = state.settings.server.request_timeout_secs * 1000;
-    let budget = std::time::Duration::from_millis(timeout - (timeout / 3).min(2000));
-    let outcome = match tokio::time::timeout(budget, work).await {
-        Ok(joined) => joined.map_err(|e| Error::Internal(format!("the roster import failed: {e}")))??,
-        Err(_) => {
-            return Err(Error::Timeout(format!(
-                "the roster is taking longer than {:.0?}: its import goes on to the end (all of it written, or \
-                 nothing if a row or team is refused); import the same file again with dry_run=true in a few minutes \
-                 to see what it did",
-                budget
-            )));
-        }
     };
+    let outcome = crate::api::run_to_end(&state.settings, work, |budget| {
+        format!(
+            "the roster is taking longer than {budget:.0?}: its import goes on to the end (all of it written, or \
+             nothing if a row or team is refused); import the same file again with dry_run=true in a few minutes \
+             to see what it did"
+        )
+    })
+    .await?;
     let status = if outcome.refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, ApiJson(outcome)))
 }

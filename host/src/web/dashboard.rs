@@ -109,13 +109,20 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         let today = crate::dates::today_iso();
         let mut conn = state.db.pool.acquire().await?;
         let roots = principal.roots(&mut conn, Action::TeamsRead, None).await?;
-        // The units offered: the user's own and the ones right below them.
-        let mut choices = Vec::new();
+        // The units offered: the user's own, the one shown, and the ones right below it. Not
+        // every unit below each of the user's own: the country's viewer has 63 provinces, and
+        // their 700 districts made a page (and 190 queries) that grew with the scope.
+        let found = crate::units::in_effect_many(&mut conn, &roots, &today).await?;
+        let mut choices = Vec::with_capacity(roots.len());
         for root in &roots {
-            let code: String = crate::units::code_of(&mut conn, *root).await?;
-            choices.push(crate::units::get(&mut conn, &code, &today).await?.unit);
-            let filter = UnitFilter { as_of: today.clone(), parent: Some(code), ..Default::default() };
-            choices.extend(crate::units::list(&mut conn, &filter, 500, 0).await?.0);
+            match found.iter().find(|(id, _)| id == root) {
+                Some((_, unit)) => choices.push(unit.clone()),
+                None => {
+                    // Closed since (a district after the 2025 reform): its nearest version.
+                    let code = crate::units::code_of(&mut conn, *root).await?;
+                    choices.push(crate::units::get(&mut conn, &code, &today).await?.unit);
+                }
+            }
         }
         let code = match q.unit.filter(|c| !c.is_empty()) {
             Some(c) => c,
@@ -126,6 +133,11 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         };
         let unit_id = principal.authorize_unit(&mut conn, Action::TeamsRead, &code).await?;
         let unit = crate::units::get(&mut conn, &code, &today).await?.unit;
+        if !choices.iter().any(|u| u.code == unit.code) {
+            choices.push(unit.clone());
+        }
+        let filter = UnitFilter { as_of: today.clone(), parent: Some(code), ..Default::default() };
+        choices.extend(crate::units::list(&mut conn, &filter, 500, 0).await?.0);
         drop(conn);
         let scope = state
             .scopes

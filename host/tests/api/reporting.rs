@@ -632,6 +632,61 @@ pub fn filled(exported: &[u8], indicator: &str, value: &str) -> Vec<u8> {
 
 /// PDF is the HTML layout printed by Chromium: a real PDF when the server has Chromium, a clear
 /// 503 `unavailable` when it has not.
+/// A form's rows still going when the request times out go on to the end: each row is saved on
+/// its own, and the request was cut off between two rows with some saved while the answer
+/// said "abandoned". Here the database's write turn is held past the timeout, so no row can be
+/// saved in time; once it is given back, every row is.
+#[tokio::test]
+async fn a_form_import_past_the_request_timeout_saves_every_row() {
+    let overrides = vec![("server.request_timeout_secs", "1".to_string())];
+    each_backend_with(overrides, |app| async move {
+        app.seed_units().await;
+        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
+        let q =
+            Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Decree092019).unwrap().id;
+        let xlsx = format!("/api/v1/units/547/submissions/binh-dinh-bao-cao-quy/{q}/xlsx");
+        let (_, _, bytes) = app.admin().await.get_file(&xlsx).await;
+        use calamine::Reader;
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("Số liệu").unwrap();
+        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        let codes: Vec<String> = range.rows().skip(1).map(|r| r[0].to_string()).collect();
+        let col = header.iter().position(|h| h.ends_with("[ho_duoc_huong_dan]")).unwrap();
+        let rows: Vec<Vec<&str>> = codes
+            .iter()
+            .map(|code| {
+                let mut cells = vec![""; header.len()];
+                cells[0] = code;
+                cells[col] = "120";
+                cells
+            })
+            .collect();
+        let file = workbook(&header, &rows);
+
+        // Another writer holds the turn for 1.5 s: longer than the request may take.
+        let held = app.db.begin_write().await.unwrap();
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            drop(held);
+        });
+        let r = app
+            .post_bytes(&xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file)
+            .await;
+        assert_eq!(r.status, 503, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.body["error"]["code"], "timeout", "{:?}", r.body);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("goes on to the end"), "{:?}", r.body);
+        release.await.unwrap();
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let saved = || async { app.count("report_submissions").await };
+        while saved().await < codes.len() as i64 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(saved().await, codes.len() as i64, "{}: every row saved", app.backend);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_compiled_report_prints_to_pdf_or_says_why_not() {
     let chromium = std::process::Command::new("chromium").arg("--version").output().is_ok();

@@ -629,6 +629,68 @@ async fn an_exported_roster_imports_back_unchanged() {
     .await;
 }
 
+/// An import adds; it never changes a recorded membership. A row of a recorded stint that says
+/// another position, affiliation or left day (an edited export) was counted "existing" and the
+/// change it asked for silently left undone: it is refused naming both values. A blank left day
+/// says nothing (the first roster has none for a member who has left since).
+#[tokio::test]
+async fn an_edited_export_is_refused_naming_what_it_would_change() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        let member = app.get("/api/v1/members?unit=21835&q=tai").await.body["items"][0]["id"].clone();
+        let r = app
+            .patch(&format!("/api/v1/members/{member}"), serde_json::json!({"left_on": "2023-03-31"}))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let tables = ["teams", "people", "memberships", "audit_log"];
+        let mut before = Vec::new();
+        for t in tables {
+            before.push(app.count(t).await);
+        }
+
+        // The first roster again: Lê Văn Tài's blank left day says nothing.
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
+        assert_eq!((r.status.as_u16(), r.body["members_existing"].as_u64()), (200, Some(5)), "{:?}", r.body);
+
+        // Edited: Tài made deputy, Phạm Văn Sơn leaving, Tài's left day moved.
+        let edited = GOOD
+            .replace("Lê Văn Tài,Nam,1988,0905111003,,Thành viên,", "Lê Văn Tài,Nam,1988,0905111003,,Tổ phó,")
+            .replace("Trưởng thôn,,01/07/2022,", "Trưởng thôn,,01/07/2022,01/01/2024");
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", edited.into_bytes()).await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        let errors = r.body["errors"].as_array().unwrap();
+        let error = |row: u64, field: &str| {
+            errors
+                .iter()
+                .find(|e| e["row"] == row && e["field"] == field)
+                .unwrap_or_else(|| panic!("row {row} {field}: {errors:?}"))["message"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let position = error(4, "position");
+        assert!(position.contains("'Thành viên'") && position.contains("'Tổ phó'"), "{position}");
+        let left = error(5, "left_on");
+        assert!(left.contains("'(còn tham gia)'") && left.contains("'01/01/2024'"), "{left}");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+
+        let moved = GOOD.replace("Công an xã,,15/06/2022,", "Công an xã,,15/06/2022,30/04/2023");
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", moved.into_bytes()).await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        let message = r.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("'31/03/2023'") && message.contains("'30/04/2023'"), "{message}");
+
+        let mut after = Vec::new();
+        for t in tables {
+            after.push(app.count(t).await);
+        }
+        assert_eq!(after, before, "{}: nothing written", app.backend);
+    })
+    .await;
+}
+
 /// A roster of many teams (issue 15: the national roster in one file) is streamed from its
 /// file and done in chunks of whole teams: every chunk is checked before the first is
 /// written, so a bad row in the last chunk leaves nothing written, a dry run writes nothing

@@ -20,7 +20,7 @@ use super::super::{UnitClosing, units_closed};
 use crate::db::Sql;
 use crate::error::Result;
 use crate::text;
-use crate::vocab::{TeamStatus, Vocab};
+use crate::vocab::{Affiliation, Position, TeamStatus, Vocab};
 
 /// Teams, stints or name keys per lookup query (bind costs grow with the square of the
 /// parameters on SQLite: see [`crate::db::ROWS_PER_STATEMENT`]).
@@ -41,6 +41,8 @@ pub(super) struct Known {
     closings: HashMap<i64, UnitClosing>,
     /// Their stints (and those the run adds), by team.
     stints: HashMap<i64, Vec<Stint>>,
+    /// The position and affiliation of each stint on record, by stint id.
+    terms: HashMap<i64, (String, String)>,
     /// People on record (and those the run adds) who share a row's exact name and year of
     /// birth: every one [`Candidate::is`] could accept.
     people: HashMap<(String, i64), Vec<Candidate>>,
@@ -70,14 +72,19 @@ impl Known {
             }
             known.closings.extend(units_closed(conn, part).await?);
             let mut sql = Sql::new(
-                "SELECT id, team_id, person_id, joined_on, left_on FROM memberships WHERE team_id IN ",
+                "SELECT id, team_id, person_id, joined_on, left_on, position, affiliation FROM memberships \
+                 WHERE team_id IN ",
             );
             sql.push_tuples(1, part.len());
             for id in part {
                 sql.arg(*id);
             }
-            for stint in sql.query_as::<Stint>().fetch_all(&mut *conn).await? {
-                known.stints.entry(stint.team_id).or_default().push(stint);
+            type Row = (i64, i64, i64, String, Option<String>, String, String);
+            for (id, team_id, person_id, joined_on, left_on, position, affiliation) in
+                sql.query_as::<Row>().fetch_all(&mut *conn).await?
+            {
+                known.terms.insert(id, (position, affiliation));
+                known.stints.entry(team_id).or_default().push(Stint { id, person_id, joined_on, left_on });
             }
         }
         let mut keys: Vec<(String, i64)> = people.map(|p| (text::fold(&p.full_name), p.birth_year)).collect();
@@ -165,8 +172,7 @@ impl Known {
     pub(super) fn add_stint(&mut self, team_id: i64, person_id: i64, m: &MembershipFields) {
         let id = self.next_stint;
         self.next_stint += 1;
-        let stint =
-            Stint { id, team_id, person_id, joined_on: m.joined_on.clone(), left_on: m.left_on.clone() };
+        let stint = Stint { id, person_id, joined_on: m.joined_on.clone(), left_on: m.left_on.clone() };
         self.stints.entry(team_id).or_default().push(stint);
     }
 
@@ -180,6 +186,45 @@ impl Known {
     /// stint as a row describes, which importing again must find rather than add.
     pub(super) fn same_stint(&self, team_id: i64, person_id: i64, joined_on: &str) -> bool {
         self.stints_of(team_id, person_id).iter().any(|s| s.joined_on == joined_on)
+    }
+
+    /// What a row describing the person's recorded stint on the team (the one starting on
+    /// `m.joined_on`) says differently from the record: the position, the affiliation, or a
+    /// left day (a blank left day says nothing: rosters without that column are common). As
+    /// (field, the record's value, the row's value), the values as a file writes them; empty
+    /// when the row agrees or describes no recorded stint.
+    pub(super) fn differences(
+        &self,
+        team_id: i64,
+        person_id: i64,
+        m: &MembershipFields,
+    ) -> Vec<(&'static str, String, String)> {
+        let all = self.stints.get(&team_id).map(Vec::as_slice).unwrap_or_default();
+        let Some(stint) = all.iter().find(|s| s.person_id == person_id && s.joined_on == m.joined_on) else {
+            return Vec::new();
+        };
+        let Some((position, affiliation)) = self.terms.get(&stint.id) else {
+            return Vec::new();
+        };
+        let day = |d: &Option<String>| match d.as_deref().and_then(crate::dates::parse) {
+            Some(d) => crate::dates::display(d),
+            None => "(còn tham gia)".to_string(),
+        };
+        let mut out = Vec::new();
+        let recorded = Position::parse(position);
+        if recorded != Some(m.position) {
+            let was = recorded.map_or_else(|| position.clone(), |p| p.label_vi().to_string());
+            out.push(("position", was, m.position.label_vi().to_string()));
+        }
+        let recorded = Affiliation::parse(affiliation);
+        if recorded != Some(m.affiliation) {
+            let was = recorded.map_or_else(|| affiliation.clone(), |a| a.label_vi().to_string());
+            out.push(("affiliation", was, m.affiliation.label_vi().to_string()));
+        }
+        if m.left_on.is_some() && m.left_on != stint.left_on {
+            out.push(("left_on", day(&stint.left_on), day(&m.left_on)));
+        }
+        out
     }
 
     fn stints_of(&self, team_id: i64, person_id: i64) -> Vec<Stint> {
