@@ -247,7 +247,7 @@ pub async fn list(
     let mut sql = Sql::default();
     match &f.roots {
         Some(roots) => {
-            units::push_subtree_cte(&mut sql, roots, &f.as_of);
+            units::push_scope_cte(conn, &mut sql, roots, &f.as_of).await?;
             sql.push(", ");
         }
         None => {

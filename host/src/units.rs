@@ -151,6 +151,39 @@ pub(crate) fn push_subtree_cte(sql: &mut Sql, roots: &[i64], date: &str) {
     sql.push(") ");
 }
 
+/// The most units [`push_scope_cte`] writes into a query by id; a larger subtree (the country
+/// has 11,367 units) is walked by the recursive CTE inside the query.
+const LISTED_SUBTREE: usize = 1000;
+
+/// Appends `WITH RECURSIVE sub(id) AS (…) ` as [`push_subtree_cte`] does, for a list of one page
+/// (teams, members), with the subtree's ids read first and written into the query when there are
+/// at most [`LISTED_SUBTREE`]. PostgreSQL cannot estimate a recursive CTE's rows: it took a
+/// district's 15 units for thousands and joined the whole `teams` and `team_units` tables by hash
+/// (Ba Đình's team list 65 ms, against 2.6 ms with the ids written in; `EXPLAIN ANALYZE` on the
+/// national dataset, docs/BENCHMARKS.md). The ids are the database's own integers, written as
+/// literals: binding a thousand parameters costs SQLite time quadratic in their number.
+/// Errors: the database's.
+pub(crate) async fn push_scope_cte(
+    conn: &mut AnyConnection,
+    sql: &mut Sql,
+    roots: &[i64],
+    date: &str,
+) -> Result<()> {
+    let mut find = Sql::default();
+    push_subtree_cte(&mut find, roots, date);
+    find.push("SELECT id FROM sub LIMIT ").bind(LISTED_SUBTREE as i64 + 1);
+    let ids: Vec<i64> = find.query_scalar().fetch_all(&mut *conn).await?;
+    if ids.len() > LISTED_SUBTREE {
+        push_subtree_cte(sql, roots, date);
+    } else if ids.is_empty() {
+        sql.push("WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE 1 = 0) ");
+    } else {
+        let values: Vec<String> = ids.iter().map(|id| format!("({id})")).collect();
+        sql.push(&format!("WITH RECURSIVE sub(id) AS (VALUES {}) ", values.join(", ")));
+    }
+    Ok(())
+}
+
 /// The unit and its ancestors, nearest first, as known on `date`: for a unit closed by then,
 /// its last version decides (a commune merged in 2025 still sits under its old district).
 pub(crate) async fn ancestors_or_self(

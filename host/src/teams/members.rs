@@ -145,7 +145,7 @@ pub async fn list(
     let mut sql = Sql::default();
     match &f.roots {
         Some(roots) => {
-            units::push_subtree_cte(&mut sql, roots, &date);
+            units::push_scope_cte(conn, &mut sql, roots, &date).await?;
             sql.push(", ");
         }
         None => {
