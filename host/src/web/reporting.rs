@@ -61,6 +61,8 @@ struct Step {
     actor: String,
     action: String,
     reason: Option<String>,
+    /// Saves in a row by the same person, shown as one line ("×12").
+    times: u32,
 }
 
 fn steps(ctx: &Ctx, timeline: &[submissions::Step]) -> Vec<Step> {
@@ -70,6 +72,7 @@ fn steps(ctx: &Ctx, timeline: &[submissions::Step]) -> Vec<Step> {
             on: crate::dates::display_instant(&s.at).unwrap_or_default(),
             actor: s.actor.clone(),
             action: ctx.t(&format!("reporting.step.{}", s.action)),
+            times: s.times,
             reason: s.reason.clone(),
         })
         .collect()
