@@ -59,17 +59,29 @@ impl AppState {
 ///
 /// Errors: `work`'s; 503 `timeout` with `late(budget)` as its message when it outlasts the
 /// budget (say there that it goes on, and how to see what it did); 500 if the task panicked.
+/// The end of work that outlasted its request is logged (`what` names it), a failure as an
+/// error: nobody is waiting for its answer any more.
 pub async fn run_to_end<T: Send + 'static>(
     settings: &Settings,
+    what: &'static str,
     work: impl std::future::Future<Output = Result<T>> + Send + 'static,
     late: impl FnOnce(Duration) -> String,
 ) -> Result<T> {
-    let task = tokio::spawn(work);
+    let mut task = tokio::spawn(work);
     let timeout = settings.server.request_timeout_secs * 1000;
     let budget = Duration::from_millis(timeout - (timeout / 3).min(2000));
-    match tokio::time::timeout(budget, task).await {
+    match tokio::time::timeout(budget, &mut task).await {
         Ok(joined) => joined.map_err(|e| Error::Internal(format!("the work failed: {e}")))?,
-        Err(_) => Err(Error::Timeout(late(budget))),
+        Err(_) => {
+            tokio::spawn(async move {
+                match task.await {
+                    Ok(Ok(_)) => tracing::info!(what, "finished after its request timed out"),
+                    Ok(Err(e)) => tracing::error!(what, error = %e, "failed after its request timed out"),
+                    Err(e) => tracing::error!(what, error = %e, "panicked after its request timed out"),
+                }
+            });
+            Err(Error::Timeout(late(budget)))
+        }
     }
 }
 

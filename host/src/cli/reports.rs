@@ -317,10 +317,10 @@ pub async fn run(
                 }
             }
             println!(
-                "{} rows submitted, {} saved as drafts, {} refused",
-                outcome.submitted, outcome.saved, outcome.refused
+                "{} rows submitted, {} saved as drafts, {} refused, {} not saved (database busy)",
+                outcome.submitted, outcome.saved, outcome.refused, outcome.failed
             );
-            if outcome.refused > 0 {
+            if outcome.refused + outcome.failed > 0 {
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -112,7 +112,8 @@ pub struct RowOutcome {
     /// The spreadsheet's row number (1-based, the header is row 1).
     pub row: usize,
     pub unit_code: String,
-    /// saved (a draft), submitted, skipped (no figures), unchanged (as saved already) or refused.
+    /// saved (a draft), submitted, skipped (no figures), unchanged (as saved already), refused,
+    /// or failed (the database stayed busy: nothing of the row saved; import the file again).
     pub outcome: String,
     /// Why a row was refused, or the warnings confirmed for it; `field` is the indicator.
     pub messages: Vec<FieldError>,
@@ -127,7 +128,14 @@ pub struct ImportOutcome {
     pub saved: usize,
     pub submitted: usize,
     pub refused: usize,
+    /// Rows not saved because the database stayed busy ([`BUSY_TRIES`] tries each).
+    pub failed: usize,
 }
+
+/// Tries of a row's save while the database is busy (another process holding SQLite's write
+/// lock past `database.busy_timeout_ms`): the rows go on after the request has timed out, so a
+/// row kept busy is tried again rather than ending the import with nobody told.
+pub const BUSY_TRIES: usize = 3;
 
 /// Options of an import.
 #[derive(Debug, Clone, Copy, Default)]
@@ -136,6 +144,30 @@ pub struct ImportOptions {
     pub submit: bool,
     /// Confirm every warning the checks raise (kept with each submission, as on the form).
     pub confirm_warnings: bool,
+}
+
+/// [`submissions::save`], tried again (up to [`BUSY_TRIES`] in all) while the database is busy.
+/// Errors: as `save`'s, the last try's.
+#[allow(clippy::too_many_arguments)]
+async fn save_when_free(
+    db: &Db,
+    runtime: &Arc<Runtime>,
+    scope: Option<&Principal>,
+    actor: &Actor,
+    code: &str,
+    template: &str,
+    period: &str,
+    input: SubmissionInput,
+    today: NaiveDate,
+) -> Result<submissions::SubmissionView> {
+    let mut tries = 1;
+    loop {
+        match submissions::save(db, runtime, scope, actor, code, template, period, input.clone(), today).await
+        {
+            Err(e) if e.is_busy() && tries < BUSY_TRIES => tries += 1,
+            other => return other,
+        }
+    }
 }
 
 fn cell_figure(cell: &Data) -> std::result::Result<Option<f64>, String> {
@@ -198,7 +230,7 @@ pub async fn import(
     let known: BTreeMap<&str, (submissions::Status, &BTreeMap<String, f64>)> =
         units.iter().map(|u| (u.0.as_str(), (u.2, &u.3))).collect();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut out = ImportOutcome { rows: Vec::new(), saved: 0, submitted: 0, refused: 0 };
+    let mut out = ImportOutcome { rows: Vec::new(), saved: 0, submitted: 0, refused: 0, failed: 0 };
     for (i, cells) in rows.enumerate() {
         let row = first_row + i + 2;
         let unit_code = cells.get(code_column).map(|c| c.to_string().trim().to_string()).unwrap_or_default();
@@ -268,7 +300,7 @@ pub async fn import(
         let mut input = SubmissionInput { figures, submit: options.submit, confirm: Vec::new() };
         let mut confirmed = Vec::new();
         let mut result =
-            submissions::save(db, runtime, scope, actor, &unit_code, template, period, input.clone(), today)
+            save_when_free(db, runtime, scope, actor, &unit_code, template, period, input.clone(), today)
                 .await;
         if let Err(Error::ConfirmationRequired { findings, .. }) = &result
             && options.confirm_warnings
@@ -284,8 +316,8 @@ pub async fn import(
                     )
                 })
                 .collect();
-            result = submissions::save(db, runtime, scope, actor, &unit_code, template, period, input, today)
-                .await;
+            result =
+                save_when_free(db, runtime, scope, actor, &unit_code, template, period, input, today).await;
         }
         match result {
             Ok(_) => {
@@ -306,6 +338,12 @@ pub async fn import(
             ) => refuse(&mut out, m),
             Err(e @ (Error::Locked(_) | Error::Conflict(_) | Error::Forbidden(_) | Error::NotFound(_))) => {
                 refuse(&mut out, vec![FieldError::new(CODE, e.to_string())])
+            }
+            Err(e) if e.is_busy() => {
+                out.failed += 1;
+                let message = format!("{e}; nothing of this row was saved: import the file again");
+                let messages = vec![FieldError { row: Some(row), ..FieldError::new(CODE, message) }];
+                out.rows.push(RowOutcome { row, unit_code, outcome: "failed".into(), messages });
             }
             Err(other) => return Err(other),
         }

@@ -346,7 +346,7 @@ pub struct ImportParams {
 /// Imports the form's spreadsheet (as GET exports it; sent as XLSX or octet-stream), row by row through the same checks as
 /// the form: each row is saved (or submitted) or refused on its own, with its row number and
 /// messages. Answers 200 with the outcome of every row (422 when every row with figures was
-/// refused). Rows still going at the request timeout go on to the end: the answer is then 503
+/// refused, or failed because the database stayed busy). Rows still going at the request timeout go on to the end: the answer is then 503
 /// `timeout` saying so.
 #[utoipa::path(post, path = "/units/{code}/submissions/{template}/{period}/xlsx", tag = "reporting",
     params(("code" = String, Path), ("template" = String, Path), ("period" = String, Path), ImportParams),
@@ -400,14 +400,14 @@ async fn import_form(
         )
         .await
     };
-    let outcome = crate::api::run_to_end(&state.settings, work, |budget| {
+    let outcome = crate::api::run_to_end(&state.settings, "report form import", work, |budget| {
         format!(
             "the form's rows are taking longer than {budget:.0?}: their import goes on to the end, each row saved \
              or refused on its own; export the form again in a few minutes to see what was saved"
         )
     })
     .await?;
-    let all_refused = outcome.refused > 0 && outcome.saved + outcome.submitted == 0;
+    let all_refused = outcome.refused + outcome.failed > 0 && outcome.saved + outcome.submitted == 0;
     let status =
         if all_refused { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     Ok((status, ApiJson(outcome)))

@@ -249,7 +249,7 @@ async fn import_teams(
         super::import_roster(&db, &plugins, &actor, Some(&principal), &input, format, &options, &progress)
             .await
     };
-    let outcome = crate::api::run_to_end(&state.settings, work, |budget| {
+    let outcome = crate::api::run_to_end(&state.settings, "roster import", work, |budget| {
         format!(
             "the roster is taking longer than {budget:.0?}: its import goes on to the end (all of it written, or \
              nothing if a row or team is refused); import the same file again with dry_run=true in a few minutes \

@@ -687,6 +687,96 @@ async fn a_form_import_past_the_request_timeout_saves_every_row() {
     .await;
 }
 
+/// A row kept busy by another process's write lock (SQLite, past `database.busy_timeout_ms`)
+/// is tried again, and when the lock outlasts every try the row is reported "failed" and the
+/// next rows are still tried: the import went on after its request and ended at the first busy
+/// row, with the remaining rows never tried and nobody told (a helper's trial).
+#[tokio::test]
+async fn a_form_row_kept_busy_is_tried_again_then_reported_and_the_rest_go_on() {
+    use sqlx::Connection;
+    let overrides = vec![("database.busy_timeout_ms", "300".to_string())];
+    each_backend_with(overrides, |app| async move {
+        if app.backend != "sqlite" {
+            // PostgreSQL's writers queue on an advisory lock without a timeout.
+            return;
+        }
+        app.seed_units().await;
+        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
+        let q =
+            Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Decree092019).unwrap().id;
+        let xlsx = format!("/api/v1/units/547/submissions/binh-dinh-bao-cao-quy/{q}/xlsx");
+        let (_, _, bytes) = app.admin().await.get_file(&xlsx).await;
+        use calamine::Reader;
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("Số liệu").unwrap();
+        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        let codes: Vec<String> = range.rows().skip(1).map(|r| r[0].to_string()).collect();
+        let col = header.iter().position(|h| h.ends_with("[ho_duoc_huong_dan]")).unwrap();
+        let file = |figure: &str| {
+            let rows: Vec<Vec<&str>> = codes
+                .iter()
+                .map(|code| {
+                    let mut cells = vec![""; header.len()];
+                    cells[0] = code;
+                    cells[col] = figure;
+                    cells
+                })
+                .collect();
+            workbook(&header, &rows)
+        };
+        let (_, _, path): (i64, String, String) =
+            sqlx::query_as("PRAGMA database_list").fetch_one(&app.db.pool).await.unwrap();
+        let lock = || async {
+            let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.unwrap();
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+            other
+        };
+
+        // Held for 450 ms: the first try of the first row gives up after 300 ms, the second
+        // gets the lock. Every row saved.
+        let mut other = lock().await;
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+            sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+        });
+        let r = app
+            .post_bytes(
+                &xlsx,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                file("120"),
+            )
+            .await;
+        release.await.unwrap();
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(
+            (r.body["saved"].as_u64(), r.body["failed"].as_u64()),
+            (Some(codes.len() as u64), Some(0)),
+            "{:?}",
+            r.body
+        );
+
+        // Held through the whole import: every row tried three times, then reported.
+        let mut other = lock().await;
+        let r = app
+            .post_bytes(
+                &xlsx,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                file("130"),
+            )
+            .await;
+        sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        assert_eq!(r.body["failed"].as_u64(), Some(codes.len() as u64), "{:?}", r.body);
+        let rows = r.body["rows"].as_array().unwrap();
+        assert!(rows.iter().all(|o| o["outcome"] == "failed"), "{rows:?}");
+        assert!(
+            rows[0]["messages"][0]["message"].as_str().unwrap().contains("import the file again"),
+            "{rows:?}"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_compiled_report_prints_to_pdf_or_says_why_not() {
     let chromium = std::process::Command::new("chromium").arg("--version").output().is_ok();

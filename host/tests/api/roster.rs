@@ -673,7 +673,7 @@ async fn an_edited_export_is_refused_naming_what_it_would_change() {
         let position = error(4, "position");
         assert!(position.contains("'Thành viên'") && position.contains("'Tổ phó'"), "{position}");
         let left = error(5, "left_on");
-        assert!(left.contains("'(còn tham gia)'") && left.contains("'01/01/2024'"), "{left}");
+        assert!(left.contains("'(no left day)'") && left.contains("'01/01/2024'"), "{left}");
         assert_eq!(errors.len(), 2, "{errors:?}");
 
         let moved = GOOD.replace("Công an xã,,15/06/2022,", "Công an xã,,15/06/2022,30/04/2023");

@@ -208,7 +208,7 @@ impl Known {
         };
         let day = |d: &Option<String>| match d.as_deref().and_then(crate::dates::parse) {
             Some(d) => crate::dates::display(d),
-            None => "(còn tham gia)".to_string(),
+            None => "(no left day)".to_string(),
         };
         let mut out = Vec::new();
         let recorded = Position::parse(position);
