@@ -143,7 +143,8 @@ pub struct ImportOutcome {
     pub members_existing: usize,
     /// People on record whose missing phone or email a row filled in (never replaced).
     pub people_updated: usize,
-    /// Rows left out because they were invalid (with `skip_invalid`).
+    /// Invalid rows (each in `errors`): left out while the rest were written with
+    /// `skip_invalid`; without it, they refused the file and nothing was written (`refused`).
     pub rows_skipped: usize,
     pub errors: Vec<FieldError>,
     /// Teams the import leaves breaking their composition rule in a new way, with the rule's
