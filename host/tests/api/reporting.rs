@@ -578,9 +578,7 @@ async fn a_district_enters_its_communes_figures_from_a_spreadsheet_row_by_row() 
         // refused the second time; a row as saved is left alone.
         let short = vec!["Mã đơn vị".to_string(), header[col("ho_duoc_huong_dan")].clone()];
         let file = workbook(&short, &[vec!["21820", "300"], vec!["21820", "301"], vec!["21835", "1.234"]]);
-        let r = app
-            .post_bytes(&xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file)
-            .await;
+        let r = app.post_bytes(&xlsx, XLSX_TYPE, file).await;
         let outcomes: Vec<&str> =
             r.body["rows"].as_array().unwrap().iter().map(|o| o["outcome"].as_str().unwrap()).collect();
         assert_eq!(outcomes, ["saved", "refused", "unchanged"], "{:?}", r.body);
@@ -632,6 +630,47 @@ pub fn filled(exported: &[u8], indicator: &str, value: &str) -> Vec<u8> {
 
 /// PDF is the HTML layout printed by Chromium: a real PDF when the server has Chromium, a clear
 /// 503 `unavailable` when it has not.
+/// Tây Sơn's quarterly form as its export lays it out, filled in: the form's URL, its units'
+/// codes, and a workbook giving every unit `figure` households (`file(figure)`).
+struct FilledForm {
+    url: String,
+    codes: Vec<String>,
+    header: Vec<String>,
+}
+
+impl FilledForm {
+    async fn exported(app: &TestApp) -> FilledForm {
+        enable(app, "binh-dinh-bao-cao-quy", "report").await;
+        let q =
+            Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Decree092019).unwrap().id;
+        let url = format!("/api/v1/units/547/submissions/binh-dinh-bao-cao-quy/{q}/xlsx");
+        let (_, _, bytes) = app.admin().await.get_file(&url).await;
+        use calamine::Reader;
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("Số liệu").unwrap();
+        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        let codes: Vec<String> = range.rows().skip(1).map(|r| r[0].to_string()).collect();
+        FilledForm { url, codes, header }
+    }
+
+    fn file(&self, figure: &str) -> Vec<u8> {
+        let col = self.header.iter().position(|h| h.ends_with("[ho_duoc_huong_dan]")).unwrap();
+        let rows: Vec<Vec<&str>> = self
+            .codes
+            .iter()
+            .map(|code| {
+                let mut cells = vec![""; self.header.len()];
+                cells[0] = code;
+                cells[col] = figure;
+                cells
+            })
+            .collect();
+        workbook(&self.header, &rows)
+    }
+}
+
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// A form's rows still going when the request times out go on to the end: each row is saved on
 /// its own, and the request was cut off between two rows with some saved while the answer
 /// said "abandoned". Here the database's write turn is held past the timeout, so no row can be
@@ -641,27 +680,8 @@ async fn a_form_import_past_the_request_timeout_saves_every_row() {
     let overrides = vec![("server.request_timeout_secs", "1".to_string())];
     each_backend_with(overrides, |app| async move {
         app.seed_units().await;
-        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
-        let q =
-            Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Decree092019).unwrap().id;
-        let xlsx = format!("/api/v1/units/547/submissions/binh-dinh-bao-cao-quy/{q}/xlsx");
-        let (_, _, bytes) = app.admin().await.get_file(&xlsx).await;
-        use calamine::Reader;
-        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
-        let range = book.worksheet_range("Số liệu").unwrap();
-        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
-        let codes: Vec<String> = range.rows().skip(1).map(|r| r[0].to_string()).collect();
-        let col = header.iter().position(|h| h.ends_with("[ho_duoc_huong_dan]")).unwrap();
-        let rows: Vec<Vec<&str>> = codes
-            .iter()
-            .map(|code| {
-                let mut cells = vec![""; header.len()];
-                cells[0] = code;
-                cells[col] = "120";
-                cells
-            })
-            .collect();
-        let file = workbook(&header, &rows);
+        let form = FilledForm::exported(&app).await;
+        let (xlsx, codes, file) = (&form.url, &form.codes, form.file("120"));
 
         // Another writer holds the turn for 1.5 s: longer than the request may take.
         let held = app.db.begin_write().await.unwrap();
@@ -669,9 +689,7 @@ async fn a_form_import_past_the_request_timeout_saves_every_row() {
             tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
             drop(held);
         });
-        let r = app
-            .post_bytes(&xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file)
-            .await;
+        let r = app.post_bytes(xlsx, XLSX_TYPE, file).await;
         assert_eq!(r.status, 503, "{}: {:?}", app.backend, r.body);
         assert_eq!(r.body["error"]["code"], "timeout", "{:?}", r.body);
         assert!(r.body["error"]["message"].as_str().unwrap().contains("goes on to the end"), "{:?}", r.body);
@@ -701,29 +719,8 @@ async fn a_form_row_kept_busy_is_tried_again_then_reported_and_the_rest_go_on() 
             return;
         }
         app.seed_units().await;
-        enable(&app, "binh-dinh-bao-cao-quy", "report").await;
-        let q =
-            Period::containing(sohoa::dates::today(), PeriodType::Quarter, CutOff::Decree092019).unwrap().id;
-        let xlsx = format!("/api/v1/units/547/submissions/binh-dinh-bao-cao-quy/{q}/xlsx");
-        let (_, _, bytes) = app.admin().await.get_file(&xlsx).await;
-        use calamine::Reader;
-        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
-        let range = book.worksheet_range("Số liệu").unwrap();
-        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
-        let codes: Vec<String> = range.rows().skip(1).map(|r| r[0].to_string()).collect();
-        let col = header.iter().position(|h| h.ends_with("[ho_duoc_huong_dan]")).unwrap();
-        let file = |figure: &str| {
-            let rows: Vec<Vec<&str>> = codes
-                .iter()
-                .map(|code| {
-                    let mut cells = vec![""; header.len()];
-                    cells[0] = code;
-                    cells[col] = figure;
-                    cells
-                })
-                .collect();
-            workbook(&header, &rows)
-        };
+        let form = FilledForm::exported(&app).await;
+        let (xlsx, codes) = (&form.url, &form.codes);
         let (_, _, path): (i64, String, String) =
             sqlx::query_as("PRAGMA database_list").fetch_one(&app.db.pool).await.unwrap();
         let lock = || async {
@@ -739,13 +736,7 @@ async fn a_form_row_kept_busy_is_tried_again_then_reported_and_the_rest_go_on() 
             tokio::time::sleep(std::time::Duration::from_millis(450)).await;
             sqlx::query("COMMIT").execute(&mut other).await.unwrap();
         });
-        let r = app
-            .post_bytes(
-                &xlsx,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                file("120"),
-            )
-            .await;
+        let r = app.post_bytes(xlsx, XLSX_TYPE, form.file("120")).await;
         release.await.unwrap();
         assert_eq!(r.status, 200, "{:?}", r.body);
         assert_eq!(
@@ -757,13 +748,7 @@ async fn a_form_row_kept_busy_is_tried_again_then_reported_and_the_rest_go_on() 
 
         // Held through the whole import: every row tried three times, then reported.
         let mut other = lock().await;
-        let r = app
-            .post_bytes(
-                &xlsx,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                file("130"),
-            )
-            .await;
+        let r = app.post_bytes(xlsx, XLSX_TYPE, form.file("130")).await;
         sqlx::query("COMMIT").execute(&mut other).await.unwrap();
         assert_eq!(r.status, 422, "{:?}", r.body);
         assert_eq!(r.body["failed"].as_u64(), Some(codes.len() as u64), "{:?}", r.body);

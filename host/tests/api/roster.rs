@@ -536,6 +536,16 @@ async fn a_roster_imported_again_finds_the_person_serving_on_the_team() {
     .await;
 }
 
+/// Rows in each table an import writes (teams, people, memberships, audit_log), to prove that
+/// one wrote nothing.
+async fn written(app: &crate::harness::TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in ["teams", "people", "memberships", "audit_log"] {
+        counts.push(app.count(table).await);
+    }
+    counts
+}
+
 #[tokio::test]
 async fn an_exported_roster_imports_back_unchanged() {
     each_backend(|app| async move {
@@ -576,11 +586,7 @@ async fn an_exported_roster_imports_back_unchanged() {
             assert_eq!(range.get((1, 8)), Some(&Data::String("0905111001".into())), "phones are text cells");
         }
 
-        let tables = ["teams", "people", "memberships", "audit_log"];
-        let mut before = Vec::new();
-        for t in tables {
-            before.push(app.count(t).await);
-        }
+        let before = written(&app).await;
         for (kind, content_type, bytes) in [("csv", "text/csv", csv.clone()), ("xlsx", XLSX, xlsx)] {
             let r = app.post_bytes("/api/v1/teams/import", content_type, bytes).await;
             assert_eq!(r.status, 200, "{kind}: {:?}", r.body);
@@ -591,10 +597,7 @@ async fn an_exported_roster_imports_back_unchanged() {
                 (Some(0), Some(0)),
                 "{kind}"
             );
-            let mut after = Vec::new();
-            for t in tables {
-                after.push(app.count(t).await);
-            }
+            let after = written(&app).await;
             assert_eq!(after, before, "{kind}: importing the export changes nothing");
         }
         let (_, _, again) = admin.get_file("/api/v1/teams/export?unit=21835&format=csv").await;
@@ -644,11 +647,7 @@ async fn an_edited_export_is_refused_naming_what_it_would_change() {
             .patch(&format!("/api/v1/members/{member}"), serde_json::json!({"left_on": "2023-03-31"}))
             .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
-        let tables = ["teams", "people", "memberships", "audit_log"];
-        let mut before = Vec::new();
-        for t in tables {
-            before.push(app.count(t).await);
-        }
+        let before = written(&app).await;
 
         // The first roster again: Lê Văn Tài's blank left day says nothing.
         let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
@@ -682,10 +681,7 @@ async fn an_edited_export_is_refused_naming_what_it_would_change() {
         let message = r.body["errors"][0]["message"].as_str().unwrap();
         assert!(message.contains("'31/03/2023'") && message.contains("'30/04/2023'"), "{message}");
 
-        let mut after = Vec::new();
-        for t in tables {
-            after.push(app.count(t).await);
-        }
+        let after = written(&app).await;
         assert_eq!(after, before, "{}: nothing written", app.backend);
     })
     .await;
