@@ -869,20 +869,18 @@ async fn check_and_write(
                 left_on: v.membership.left_on.clone(),
             });
         }
-        if p.is_empty()
-            && let Some(team_id) = team.existing
-            && let Some(pid) = known.find(&v.person, Some(team_id))
-            && known.overlaps(team_id, pid, &v.membership)
-            && !known.same_stint(team_id, pid, &v.membership.joined_on)
-        {
-            p.add("joined_on", "this person already serves on the team over an overlapping period");
-        }
-        // A row of a recorded stint that says something else (an edited export): refused, so
-        // that the change asked for is not counted "existing" and silently left undone.
+        // Against the person's stints on record (the person found once per row).
         if p.is_empty()
             && let Some(team_id) = team.existing
             && let Some(pid) = known.find(&v.person, Some(team_id))
         {
+            if known.overlaps(team_id, pid, &v.membership)
+                && !known.same_stint(team_id, pid, &v.membership.joined_on)
+            {
+                p.add("joined_on", "this person already serves on the team over an overlapping period");
+            }
+            // A row of a recorded stint that says something else (an edited export): refused,
+            // so that the change asked for is not counted "existing" and silently left undone.
             for (field, recorded, row) in known.differences(team_id, pid, &v.membership) {
                 p.add(
                     field,

@@ -185,7 +185,13 @@ impl Known {
     /// Whether the person's stint on the team starting on `joined_on` is recorded: the same
     /// stint as a row describes, which importing again must find rather than add.
     pub(super) fn same_stint(&self, team_id: i64, person_id: i64, joined_on: &str) -> bool {
-        self.stints_of(team_id, person_id).iter().any(|s| s.joined_on == joined_on)
+        self.stint(team_id, person_id, joined_on).is_some()
+    }
+
+    /// The person's stint on the team starting on `joined_on`, recorded or added by the run.
+    fn stint(&self, team_id: i64, person_id: i64, joined_on: &str) -> Option<&Stint> {
+        let all = self.stints.get(&team_id).map(Vec::as_slice).unwrap_or_default();
+        all.iter().find(|s| s.person_id == person_id && s.joined_on == joined_on)
     }
 
     /// What a row describing the person's recorded stint on the team (the one starting on
@@ -199,8 +205,7 @@ impl Known {
         person_id: i64,
         m: &MembershipFields,
     ) -> Vec<(&'static str, String, String)> {
-        let all = self.stints.get(&team_id).map(Vec::as_slice).unwrap_or_default();
-        let Some(stint) = all.iter().find(|s| s.person_id == person_id && s.joined_on == m.joined_on) else {
+        let Some(stint) = self.stint(team_id, person_id, &m.joined_on) else {
             return Vec::new();
         };
         let Some((position, affiliation)) = self.terms.get(&stint.id) else {
