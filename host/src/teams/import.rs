@@ -40,7 +40,7 @@ use super::composition::{AppliedPlugin, Finding};
 use super::guarded::{self, Written};
 use super::members::{
     MembershipFields, NewStint, PersonFields, Stint, check_against_team, closed_refusal, fill_person,
-    insert_memberships, insert_people, membership_fields, overlapping, person_fields,
+    insert_memberships, insert_people, membership_fields, overlapping, person_fields, split_skills,
 };
 use super::{CheckedTeam, Lookups, NewTeam, check_new_team_with};
 use crate::audit::{Actor, Change};
@@ -713,9 +713,7 @@ async fn check_and_write(
         let birth_year = get("birth_year").map(|y| y.parse::<i64>().map_err(|_| y));
         let person =
             person_fields(&mut p, get("full_name"), get("gender"), birth_year, get("phone"), get("email"));
-        let skills: Vec<String> = get("skills")
-            .map(|s| s.split([';', ',', '\n']).map(str::to_string).collect())
-            .unwrap_or_default();
+        let skills: Vec<String> = get("skills").map(split_skills).unwrap_or_default();
         let membership = membership_fields(
             &mut p,
             get("position"),
@@ -870,9 +868,27 @@ async fn check_and_write(
             });
         }
         // Against the person's stints on record (the person found once per row).
+        let found = team.existing.map(|team_id| (team_id, known.find(&v.person, Some(team_id))));
         if p.is_empty()
-            && let Some(team_id) = team.existing
-            && let Some(pid) = known.find(&v.person, Some(team_id))
+            && let Some((team_id, None)) = found
+            && let Some(namesake) = known.namesake_in_stint(team_id, &v.person, &v.membership.joined_on)
+        {
+            // The row of a recorded stint with the person's details edited: it would add a
+            // second person of the same name to the team. Refused, naming what differs.
+            for (field, recorded, row) in namesake.differences(&v.person) {
+                p.add(
+                    field,
+                    format!(
+                        "on record as '{recorded}' for {} (born {}), who serves on this team from the same day; this \
+                         row says '{row}'. An import never changes a person's record: change it on the member's page, \
+                         or give what is recorded",
+                        namesake.full_name, namesake.birth_year
+                    ),
+                );
+            }
+        }
+        if p.is_empty()
+            && let Some((team_id, Some(pid))) = found
         {
             if known.overlaps(team_id, pid, &v.membership)
                 && !known.same_stint(team_id, pid, &v.membership.joined_on)

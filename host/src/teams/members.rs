@@ -145,7 +145,7 @@ pub async fn list(
     let mut sql = Sql::default();
     match &f.roots {
         Some(roots) => {
-            units::push_scope_cte(conn, &mut sql, roots, &date).await?;
+            units::Subtree::read(conn, roots, &date).await?.push_cte(&mut sql);
             sql.push(", ");
         }
         None => {
@@ -419,6 +419,12 @@ pub(crate) fn person_fields(
     PersonFields { full_name, gender, birth_year, phone, email }
 }
 
+/// A roster cell of skills as a list: split at ';', ',' and line breaks, each cleaned
+/// ([`text::clean`]), blanks dropped. The export joins skills with "; ".
+pub(crate) fn split_skills(cell: &str) -> Vec<String> {
+    cell.split([';', ',', '\n']).map(text::clean).filter(|s| !s.is_empty()).collect()
+}
+
 pub(crate) fn membership_fields(
     p: &mut Problems,
     position: Option<&str>,
@@ -587,6 +593,26 @@ impl Candidate {
             && agrees(&self.phone, &f.phone)
             && agrees(&self.email, &f.email)
             && (shares(&self.phone, &f.phone) || shares(&self.email, &f.email) || on_team)
+    }
+
+    /// What `f` says differently from this record: the gender, or a phone or email both give
+    /// and that differ (a blank says nothing; [`Candidate::fill_from`] fills it). As (field,
+    /// the record's value, `f`'s value), as a roster writes them.
+    pub(crate) fn differences(&self, f: &PersonFields) -> Vec<(&'static str, String, String)> {
+        let mut out = Vec::new();
+        if self.gender != f.gender.as_str() {
+            let was =
+                Gender::parse(&self.gender).map_or_else(|| self.gender.clone(), |g| g.label_vi().to_string());
+            out.push(("gender", was, f.gender.label_vi().to_string()));
+        }
+        for (field, mine, theirs) in [("phone", &self.phone, &f.phone), ("email", &self.email, &f.email)] {
+            if let (Some(mine), Some(theirs)) = (mine, theirs)
+                && mine != theirs
+            {
+                out.push((field, mine.clone(), theirs.clone()));
+            }
+        }
+        out
     }
 
     /// The record after [`person_for`] fills the phone or email it lacked from `f`; true when

@@ -632,10 +632,13 @@ async fn an_exported_roster_imports_back_unchanged() {
     .await;
 }
 
-/// An import adds; it never changes a recorded membership. A row of a recorded stint that says
-/// another position, affiliation or left day (an edited export) was counted "existing" and the
-/// change it asked for silently left undone: it is refused naming both values. A blank left day
-/// says nothing (the first roster has none for a member who has left since).
+/// An import adds; it never changes a recorded membership or person. A row of a recorded stint
+/// that says another position, affiliation, skills or left day (an edited export) was counted
+/// "existing" and the change it asked for silently left undone; one that says another phone or
+/// gender for the person added a second person of the same name to the team. Each is refused
+/// naming both values. A blank left day or skills cell says nothing (the first roster has none
+/// for a member who has left since), and a recorded skill holding a comma reads back as the
+/// export writes it.
 #[tokio::test]
 async fn an_edited_export_is_refused_naming_what_it_would_change() {
     each_backend(|app| async move {
@@ -644,19 +647,34 @@ async fn an_edited_export_is_refused_naming_what_it_would_change() {
         assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
         let member = app.get("/api/v1/members?unit=21835&q=tai").await.body["items"][0]["id"].clone();
         let r = app
-            .patch(&format!("/api/v1/members/{member}"), serde_json::json!({"left_on": "2023-03-31"}))
+            .patch(
+                &format!("/api/v1/members/{member}"),
+                serde_json::json!({"left_on": "2023-03-31", "skills": ["Tin học văn phòng, Excel"]}),
+            )
             .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         let before = written(&app).await;
 
-        // The first roster again: Lê Văn Tài's blank left day says nothing.
+        // The first roster again: Lê Văn Tài's blank left day and skills say nothing.
         let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
         assert_eq!((r.status.as_u16(), r.body["members_existing"].as_u64()), (200, Some(5)), "{:?}", r.body);
+        // Tài's skill as the export writes it (with its comma): the same skills.
+        let exported =
+            GOOD.replace("Thành viên,Công an xã,,", "Thành viên,Công an xã,\"Tin học văn phòng, Excel\",");
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", exported.into_bytes()).await;
+        assert_eq!((r.status.as_u16(), r.body["members_existing"].as_u64()), (200, Some(5)), "{:?}", r.body);
 
-        // Edited: Tài made deputy, Phạm Văn Sơn leaving, Tài's left day moved.
+        // Edited: Hùng's phone, Lan's skills, Tài made deputy, Phạm Văn Sơn leaving, and Lan
+        // given as a man on the second team.
         let edited = GOOD
+            .replace("Nguyễn Văn Hùng,Nam,1975,0905111001,", "Nguyễn Văn Hùng,Nam,1975,0905999001,")
+            .replace("VNeID; Dịch vụ công", "VNeID; Chữ ký số")
             .replace("Lê Văn Tài,Nam,1988,0905111003,,Thành viên,", "Lê Văn Tài,Nam,1988,0905111003,,Tổ phó,")
-            .replace("Trưởng thôn,,01/07/2022,", "Trưởng thôn,,01/07/2022,01/01/2024");
+            .replace("Trưởng thôn,,01/07/2022,", "Trưởng thôn,,01/07/2022,01/01/2024")
+            .replace(
+                "Trần Thị Lan,Nữ,1997,0905111002,,Thành viên",
+                "Trần Thị Lan,Nam,1997,0905111002,,Thành viên",
+            );
         let r = app.post_bytes("/api/v1/teams/import", "text/csv", edited.into_bytes()).await;
         assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
         let errors = r.body["errors"].as_array().unwrap();
@@ -669,11 +687,23 @@ async fn an_edited_export_is_refused_naming_what_it_would_change() {
                 .unwrap()
                 .to_string()
         };
+        let phone = error(2, "phone");
+        assert!(phone.contains("'0905111001'") && phone.contains("'0905999001'"), "{phone}");
+        let skills = error(3, "skills");
+        assert!(
+            skills.contains("'VNeID; Dịch vụ công'") && skills.contains("'VNeID; Chữ ký số'"),
+            "{skills}"
+        );
         let position = error(4, "position");
         assert!(position.contains("'Thành viên'") && position.contains("'Tổ phó'"), "{position}");
         let left = error(5, "left_on");
         assert!(left.contains("'(no left day)'") && left.contains("'01/01/2024'"), "{left}");
-        assert_eq!(errors.len(), 2, "{errors:?}");
+        let gender = error(6, "gender");
+        assert!(
+            gender.contains("'Nữ'") && gender.contains("'Nam'") && gender.contains("Trần Thị Lan"),
+            "{gender}"
+        );
+        assert_eq!(errors.len(), 5, "{errors:?}");
 
         let moved = GOOD.replace("Công an xã,,15/06/2022,", "Công an xã,,15/06/2022,30/04/2023");
         let r = app.post_bytes("/api/v1/teams/import", "text/csv", moved.into_bytes()).await;

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-use super::super::members::{Candidate, MembershipFields, PersonFields, Stint, overlapping};
+use super::super::members::{Candidate, MembershipFields, PersonFields, Stint, overlapping, split_skills};
 use super::super::{UnitClosing, units_closed};
 use crate::db::Sql;
 use crate::error::Result;
@@ -33,6 +33,14 @@ const PER_QUERY: usize = 100;
 /// [`find_person`]: super::super::members::find_person
 pub(super) const PROVISIONAL: i64 = 1 << 62;
 
+/// What a recorded stint says besides its days.
+struct Terms {
+    position: String,
+    affiliation: String,
+    /// As stored: a JSON array of strings.
+    skills: String,
+}
+
 #[derive(Default)]
 pub(super) struct Known {
     /// Status and status day of the teams on record the chunk names.
@@ -41,8 +49,8 @@ pub(super) struct Known {
     closings: HashMap<i64, UnitClosing>,
     /// Their stints (and those the run adds), by team.
     stints: HashMap<i64, Vec<Stint>>,
-    /// The position and affiliation of each stint on record, by stint id.
-    terms: HashMap<i64, (String, String)>,
+    /// The position, affiliation and skills of each stint on record, by stint id.
+    terms: HashMap<i64, Terms>,
     /// People on record (and those the run adds) who share a row's exact name and year of
     /// birth: every one [`Candidate::is`] could accept.
     people: HashMap<(String, i64), Vec<Candidate>>,
@@ -72,18 +80,18 @@ impl Known {
             }
             known.closings.extend(units_closed(conn, part).await?);
             let mut sql = Sql::new(
-                "SELECT id, team_id, person_id, joined_on, left_on, position, affiliation FROM memberships \
+                "SELECT id, team_id, person_id, joined_on, left_on, position, affiliation, skills FROM memberships \
                  WHERE team_id IN ",
             );
             sql.push_tuples(1, part.len());
             for id in part {
                 sql.arg(*id);
             }
-            type Row = (i64, i64, i64, String, Option<String>, String, String);
-            for (id, team_id, person_id, joined_on, left_on, position, affiliation) in
+            type Row = (i64, i64, i64, String, Option<String>, String, String, String);
+            for (id, team_id, person_id, joined_on, left_on, position, affiliation, skills) in
                 sql.query_as::<Row>().fetch_all(&mut *conn).await?
             {
-                known.terms.insert(id, (position, affiliation));
+                known.terms.insert(id, Terms { position, affiliation, skills });
                 known.stints.entry(team_id).or_default().push(Stint { id, person_id, joined_on, left_on });
             }
         }
@@ -195,10 +203,10 @@ impl Known {
     }
 
     /// What a row describing the person's recorded stint on the team (the one starting on
-    /// `m.joined_on`) says differently from the record: the position, the affiliation, or a
-    /// left day (a blank left day says nothing: rosters without that column are common). As
-    /// (field, the record's value, the row's value), the values as a file writes them; empty
-    /// when the row agrees or describes no recorded stint.
+    /// `m.joined_on`) says differently from the record: the position, the affiliation, the
+    /// skills or a left day (blank skills or a blank left day say nothing: rosters without
+    /// those columns are common). As (field, the record's value, the row's value), the values
+    /// as a file writes them; empty when the row agrees or describes no recorded stint.
     pub(super) fn differences(
         &self,
         team_id: i64,
@@ -208,7 +216,7 @@ impl Known {
         let Some(stint) = self.stint(team_id, person_id, &m.joined_on) else {
             return Vec::new();
         };
-        let Some((position, affiliation)) = self.terms.get(&stint.id) else {
+        let Some(Terms { position, affiliation, skills }) = self.terms.get(&stint.id) else {
             return Vec::new();
         };
         let day = |d: &Option<String>| match d.as_deref().and_then(crate::dates::parse) {
@@ -226,10 +234,31 @@ impl Known {
             let was = recorded.map_or_else(|| affiliation.clone(), |a| a.label_vi().to_string());
             out.push(("affiliation", was, m.affiliation.label_vi().to_string()));
         }
+        // Compared as a file lists them: the export joins skills with "; " and the import
+        // splits at ';' and ',', so a recorded skill holding a comma reads back as two.
+        let recorded: Vec<String> = serde_json::from_str(skills).unwrap_or_default();
+        if !m.skills.is_empty() && split_skills(&recorded.join(";")) != m.skills {
+            out.push(("skills", recorded.join("; "), m.skills.join("; ")));
+        }
         if m.left_on.is_some() && m.left_on != stint.left_on {
             out.push(("left_on", day(&stint.left_on), day(&m.left_on)));
         }
         out
+    }
+
+    /// A person on record serving on team `team_id` in a stint from `joined_on` whose name and
+    /// year of birth are `f`'s, when [`Known::find`] did not take `f` for them: the row of that
+    /// stint, exported and edited (another gender, phone or email). Importing it would add a
+    /// second person to the team under the same name; the caller refuses it with
+    /// [`Candidate::differences`].
+    pub(super) fn namesake_in_stint(
+        &self,
+        team_id: i64,
+        f: &PersonFields,
+        joined_on: &str,
+    ) -> Option<&Candidate> {
+        let people = self.people.get(&(f.full_name.clone(), f.birth_year))?;
+        people.iter().find(|c| self.stint(team_id, c.id, joined_on).is_some())
     }
 
     fn stints_of(&self, team_id: i64, person_id: i64) -> Vec<Stint> {
