@@ -417,14 +417,17 @@ pub struct Step {
 }
 
 /// The audit trail's steps for one entity, with those of a second one (a submission's unlocks)
-/// when given, in the order they happened.
+/// when given, in the order they happened. The rows are folded as they arrive
+/// ([`push_step`]): memory holds the steps shown, not every save of a draft saved thousands
+/// of times. Errors: the database's.
 pub(crate) async fn timeline(
     conn: &mut AnyConnection,
     entity: (&str, &str),
     also: Option<(&str, &str)>,
 ) -> Result<Vec<Step>> {
+    use futures::TryStreamExt;
     let (other, other_id) = also.unwrap_or(("", ""));
-    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+    let mut rows = sqlx::query_as::<_, (String, String, String, Option<String>)>(
         "SELECT a.at, COALESCE(u.display_name, a.actor), a.action, a.reason FROM audit_log a \
          LEFT JOIN users u ON u.id = a.user_id WHERE (a.entity = $1 AND a.entity_id = $2) \
          OR (a.entity = $3 AND a.entity_id = $4) ORDER BY a.id",
@@ -433,33 +436,30 @@ pub(crate) async fn timeline(
     .bind(entity.1)
     .bind(other)
     .bind(other_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let steps =
-        rows.into_iter().map(|(at, actor, action, reason)| Step { at, actor, action, reason, times: 1 });
-    Ok(fold_saves(steps))
+    .fetch(&mut *conn);
+    let mut steps = Vec::new();
+    while let Some((at, actor, action, reason)) = rows.try_next().await? {
+        push_step(&mut steps, Step { at, actor, action, reason, times: 1 });
+    }
+    Ok(steps)
 }
 
-/// Saves in a row by one person as one step, the last, counting them: a draft saved fifty
-/// times reads as one line, and a report's answer does not grow with every save (a benchmark's
-/// commune saving thousands of times made it 300 KB).
-fn fold_saves(steps: impl IntoIterator<Item = Step>) -> Vec<Step> {
-    let mut out: Vec<Step> = Vec::new();
-    for step in steps {
-        if let Some(last) = out.last_mut()
-            && step.action == "save"
-            && last.action == "save"
-            && last.actor == step.actor
-            && step.reason.is_none()
-            && last.reason.is_none()
-        {
-            let times = last.times + 1;
-            *last = Step { times, ..step };
-            continue;
-        }
-        out.push(step);
+/// Appends `step` to `steps`, folding saves in a row by one person into one step, the last,
+/// counting them: a draft saved fifty times reads as one line, and a report's answer does not
+/// grow with every save (a benchmark's commune saving thousands of times made it 300 KB).
+fn push_step(steps: &mut Vec<Step>, step: Step) {
+    if let Some(last) = steps.last_mut()
+        && step.action == "save"
+        && last.action == "save"
+        && last.actor == step.actor
+        && step.reason.is_none()
+        && last.reason.is_none()
+    {
+        let times = last.times + 1;
+        *last = Step { times, ..step };
+        return;
     }
-    out
+    steps.push(step);
 }
 
 /// How the audit trail names the unlocks of one unit's form for one period.
@@ -1055,7 +1055,7 @@ pub async fn unlock(
 mod tests {
     #[test]
     fn saves_in_a_row_by_one_person_are_one_step() {
-        use super::{Step, fold_saves};
+        use super::{Step, push_step};
         let step = |at: &str, actor: &str, action: &str| Step {
             at: at.into(),
             actor: actor.into(),
@@ -1063,14 +1063,17 @@ mod tests {
             reason: None,
             times: 1,
         };
-        let folded = fold_saves([
+        let mut folded = Vec::new();
+        for s in [
             step("1", "Lan", "save"),
             step("2", "Lan", "save"),
             step("3", "Lan", "save"),
             step("4", "Hùng", "save"),
             step("5", "Lan", "submit"),
             step("6", "Lan", "save"),
-        ]);
+        ] {
+            push_step(&mut folded, s);
+        }
         let seen: Vec<(&str, &str, &str, u32)> =
             folded.iter().map(|s| (s.at.as_str(), s.actor.as_str(), s.action.as_str(), s.times)).collect();
         assert_eq!(
