@@ -151,7 +151,7 @@ pub async fn list(
 ) -> Result<(Vec<AuditEntry>, i64)> {
     let mut sql = Sql::default();
     if let Some(roots) = &f.roots {
-        crate::units::push_subtree_cte(&mut sql, roots, &crate::dates::today_iso());
+        crate::units::Subtree::read(conn, roots, &crate::dates::today_iso()).await?.push_cte(&mut sql);
     }
     sql.push(
         "SELECT a.id, a.at, a.user_id, a.actor, a.action, a.entity, a.entity_id, u.code AS unit_code, \

@@ -20,8 +20,9 @@
 //! - `sohoa_findings_computed_total{by="refresher"|"page"}`: teams whose findings this
 //!   instance recomputed, in the background or for a page (summed over instances, each stale
 //!   team once: `tests/instances.rs`);
-//! - `sohoa_scope_cache_total{page="home"|"dashboard",outcome="kept"|"computed"}`: scope
-//!   figures served from what was kept, or computed (`crate::teams::scope_cache`);
+//! - `sohoa_scope_cache_total{page="home"|"dashboard",outcome="kept"|"computed"|"behind"}`:
+//!   scope figures served from what was kept, computed, or (a large scope whose data changed)
+//!   kept while one task computes them again (`crate::teams::scope_cache`);
 //! - at scrape time: `sohoa_db_connections{state="in_use"|"idle"}` (this instance's pool) and
 //!   `sohoa_findings_stale_teams` (the background recomputation's queue, shared by instances).
 

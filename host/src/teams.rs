@@ -135,7 +135,7 @@ fn team_select(today_param: &str, unit: &str, join: &str) -> String {
 /// The unit a team served on the date of a [`push_placed_cte`] (its latest if none).
 pub(crate) const PLACED_UNIT: &str = "COALESCE(pl.unit_id, t.unit_id)";
 /// SQL true for a team `t` placed (as [`PLACED_UNIT`] says) in the subtree `sub` of a
-/// [`units::push_subtree_cte`] query. The placement test alone cannot use an index (it is an
+/// [`units::Subtree`] query. The placement test alone cannot use an index (it is an
 /// expression over a left join), so it made every scope query read every team in the country:
 /// 26 ms for a district's count among 74,422 teams (the national dataset). The candidates come
 /// first, from the indexes on `team_units.unit_id` and `teams.unit_id` (every team ever placed
@@ -156,23 +156,22 @@ pub(crate) fn push_placed_cte(sql: &mut Sql, date: &str) {
 }
 
 /// `WITH … SELECT {columns} FROM teams t LEFT JOIN placed pl … {join} WHERE …`: the active
-/// teams placed on `date` in the `roots` subtrees, for counts and short lists over a scope
-/// (append more `AND …`, then ORDER BY / LIMIT). `{join}` may join more tables on `t.id`.
-pub(crate) fn active_in_scope(roots: &[i64], date: &str, columns: &str, join: &str) -> Sql {
-    active_in_scope_with(roots, date, |sql| _ = sql.push(columns), join)
+/// teams placed in `scope` on its date, for counts and short lists over a scope (append more
+/// `AND …`, then ORDER BY / LIMIT). `{join}` may join more tables on `t.id`.
+pub(crate) fn active_in_scope(scope: &units::Subtree, columns: &str, join: &str) -> Sql {
+    active_in_scope_with(scope, |sql| _ = sql.push(columns), join)
 }
 
 /// [`active_in_scope`] whose select list `columns` writes, for one that binds parameters.
 pub(crate) fn active_in_scope_with(
-    roots: &[i64],
-    date: &str,
+    scope: &units::Subtree,
     columns: impl FnOnce(&mut Sql),
     join: &str,
 ) -> Sql {
     let mut sql = Sql::default();
-    units::push_subtree_cte(&mut sql, roots, date);
+    scope.push_cte(&mut sql);
     sql.push(", ");
-    push_placed_cte(&mut sql, date);
+    push_placed_cte(&mut sql, scope.date());
     sql.push(" SELECT ");
     columns(&mut sql);
     sql.push(&format!(" FROM teams t {PLACED_JOIN} {join} WHERE {PLACED_IN_SUB} AND t.status = 'active'"));
@@ -247,7 +246,7 @@ pub async fn list(
     let mut sql = Sql::default();
     match &f.roots {
         Some(roots) => {
-            units::push_scope_cte(conn, &mut sql, roots, &f.as_of).await?;
+            units::Subtree::read(conn, roots, &f.as_of).await?.push_cte(&mut sql);
             sql.push(", ");
         }
         None => {

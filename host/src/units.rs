@@ -134,8 +134,10 @@ pub(crate) fn push_in_effect(sql: &mut Sql, alias: &str, date: &str) {
         .push(")");
 }
 
-/// Appends a `WITH RECURSIVE sub(id)` holding the `roots` and their descendants on `date`.
-pub(crate) fn push_subtree_cte(sql: &mut Sql, roots: &[i64], date: &str) {
+/// Appends a `WITH RECURSIVE sub(id)` holding the `roots` and their descendants on `date`,
+/// walked inside the query. Queries over a scope use a [`Subtree`] read first; this is what it
+/// falls back to for the country, and the walk [`Subtree::read`] itself runs.
+fn push_subtree_cte(sql: &mut Sql, roots: &[i64], date: &str) {
     sql.push("WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id IN (");
     if roots.is_empty() {
         sql.push("NULL");
@@ -151,37 +153,60 @@ pub(crate) fn push_subtree_cte(sql: &mut Sql, roots: &[i64], date: &str) {
     sql.push(") ");
 }
 
-/// The most units [`push_scope_cte`] writes into a query by id; a larger subtree (the country
-/// has 11,367 units) is walked by the recursive CTE inside the query.
+/// The most units a [`Subtree`] writes into a query by id; a larger subtree (the country has
+/// 11,367 units, a province at most about 700) is walked by the recursive CTE inside the query,
+/// where the planner's guess of "many rows" is right.
 const LISTED_SUBTREE: usize = 1000;
 
-/// Appends `WITH RECURSIVE sub(id) AS (…) ` as [`push_subtree_cte`] does, for a list of one page
-/// (teams, members), with the subtree's ids read first and written into the query when there are
-/// at most [`LISTED_SUBTREE`]. PostgreSQL cannot estimate a recursive CTE's rows: it took a
-/// district's 15 units for thousands and joined the whole `teams` and `team_units` tables by hash
-/// (Ba Đình's team list 65 ms, against 2.6 ms with the ids written in; `EXPLAIN ANALYZE` on the
-/// national dataset, docs/BENCHMARKS.md). The ids are the database's own integers, written as
-/// literals: binding a thousand parameters costs SQLite time quadratic in their number.
-/// Errors: the database's.
-pub(crate) async fn push_scope_cte(
-    conn: &mut AnyConnection,
-    sql: &mut Sql,
-    roots: &[i64],
-    date: &str,
-) -> Result<()> {
-    let mut find = Sql::default();
-    push_subtree_cte(&mut find, roots, date);
-    find.push("SELECT id FROM sub LIMIT ").bind(LISTED_SUBTREE as i64 + 1);
-    let ids: Vec<i64> = find.query_scalar().fetch_all(&mut *conn).await?;
-    if ids.len() > LISTED_SUBTREE {
-        push_subtree_cte(sql, roots, date);
-    } else if ids.is_empty() {
-        sql.push("WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE 1 = 0) ");
-    } else {
-        let values: Vec<String> = ids.iter().map(|id| format!("({id})")).collect();
-        sql.push(&format!("WITH RECURSIVE sub(id) AS (VALUES {}) ", values.join(", ")));
+/// The units of one or more subtrees on a date, read once and written into each query over the
+/// scope as `WITH RECURSIVE sub(id) AS (VALUES (…), …) `: one mechanism for every scope query
+/// (team and member lists, the home page's counts and short lists, coverage, users, audit,
+/// roll-ups, published awards).
+///
+/// Why read first: PostgreSQL cannot estimate a recursive CTE's rows. It took a district's 15
+/// units for thousands and joined the whole `teams` and `team_units` tables by hash (Ba Đình's
+/// team list 65 ms, against 2.6 ms with the ids written in; `EXPLAIN ANALYZE` on the national
+/// dataset, docs/BENCHMARKS.md). The ids are the database's own integers, written as literals:
+/// binding a thousand parameters costs SQLite time quadratic in their number. More than
+/// [`LISTED_SUBTREE`] units (the country) are walked inside each query instead.
+#[derive(Debug, Clone)]
+pub struct Subtree {
+    roots: Vec<i64>,
+    date: String,
+    /// The units, when there are at most [`LISTED_SUBTREE`]; `None`: walk them in the query.
+    ids: Option<Vec<i64>>,
+}
+
+impl Subtree {
+    /// The `roots` (unit ids) and their descendants on `date` (ISO `yyyy-mm-dd`): one query.
+    /// Errors: the database's.
+    pub async fn read(conn: &mut AnyConnection, roots: &[i64], date: &str) -> Result<Subtree> {
+        let mut find = Sql::default();
+        push_subtree_cte(&mut find, roots, date);
+        find.push("SELECT id FROM sub LIMIT ").bind(LISTED_SUBTREE as i64 + 1);
+        let ids: Vec<i64> = find.query_scalar().fetch_all(&mut *conn).await?;
+        let ids = (ids.len() <= LISTED_SUBTREE).then_some(ids);
+        Ok(Subtree { roots: roots.to_vec(), date: date.to_string(), ids })
     }
-    Ok(())
+
+    /// The date the subtree was read for (ISO).
+    pub fn date(&self) -> &str {
+        &self.date
+    }
+
+    /// Appends `WITH RECURSIVE sub(id) AS (…) ` (continue with `, next AS (…)` or a `SELECT`).
+    pub fn push_cte(&self, sql: &mut Sql) {
+        match &self.ids {
+            None => push_subtree_cte(sql, &self.roots, &self.date),
+            Some(ids) if ids.is_empty() => {
+                sql.push("WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE 1 = 0) ");
+            }
+            Some(ids) => {
+                let values: Vec<String> = ids.iter().map(|id| format!("({id})")).collect();
+                sql.push(&format!("WITH RECURSIVE sub(id) AS (VALUES {}) ", values.join(", ")));
+            }
+        }
+    }
 }
 
 /// The unit and its ancestors, nearest first, as known on `date`: for a unit closed by then,
@@ -433,7 +458,7 @@ pub async fn list(
     let mut sql = Sql::default();
     if let Some(root) = &f.subtree {
         let root = id_of(conn, root).await?;
-        push_subtree_cte(&mut sql, &[root], &f.as_of);
+        Subtree::read(conn, &[root], &f.as_of).await?.push_cte(&mut sql);
     }
     sql.push(&format!("SELECT {UNIT_COLUMNS} WHERE "));
     push_in_effect(&mut sql, "v", &f.as_of);

@@ -321,7 +321,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &Us
 /// Users holding at least one role inside the given subtrees.
 pub async fn list(conn: &mut AnyConnection, roots: &[i64]) -> Result<Vec<User>> {
     let mut sql = crate::db::Sql::default();
-    crate::units::push_subtree_cte(&mut sql, roots, &crate::dates::today_iso());
+    crate::units::Subtree::read(conn, roots, &crate::dates::today_iso()).await?.push_cte(&mut sql);
     sql.push("SELECT DISTINCT a.user_id FROM role_assignments a WHERE a.unit_id IN (SELECT id FROM sub) ORDER BY a.user_id");
     let ids: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
     let mut users = Vec::with_capacity(ids.len());

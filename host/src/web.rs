@@ -50,22 +50,25 @@ use serde::Serialize;
 use crate::api::AppState;
 use crate::auth::{Action, Principal};
 use crate::error::Error;
+use crate::teams::scope_cache::{BACKGROUND_TEAMS, ScopeCache};
 pub use i18n::Lang;
 
 /// The scope figures pages keep between requests, each until the data under it changes
 /// ([`crate::teams::scope_cache`]): the home page's (by the user's scope) and the
-/// dashboard's (by the unit shown).
+/// dashboard's (by the unit shown). Scopes of more than [`BACKGROUND_TEAMS`] active teams
+/// (the country) are served their newest figures while they are computed again, with a note.
 #[derive(Debug)]
 pub struct ScopeCaches {
-    pub(crate) home: crate::teams::scope_cache::ScopeCache<home::Scope>,
-    pub(crate) dashboard: crate::teams::scope_cache::ScopeCache<dashboard::Scope>,
+    pub(crate) home: ScopeCache<home::Scope>,
+    pub(crate) dashboard: ScopeCache<dashboard::Scope>,
 }
 
 impl Default for ScopeCaches {
     fn default() -> Self {
         ScopeCaches {
-            home: crate::teams::scope_cache::ScopeCache::new("home"),
-            dashboard: crate::teams::scope_cache::ScopeCache::new("dashboard"),
+            home: ScopeCache::new("home").in_background_when(|s| s.summary.teams > BACKGROUND_TEAMS),
+            dashboard: ScopeCache::new("dashboard")
+                .in_background_when(|s| s.summary.teams > BACKGROUND_TEAMS),
         }
     }
 }

@@ -591,7 +591,7 @@ pub async fn of_person(conn: &mut AnyConnection, person_id: i64) -> Result<Vec<C
 /// first: what the public results page publishes.
 pub async fn under(conn: &mut AnyConnection, root: i64, date: &str) -> Result<Vec<Commendation>> {
     let mut sql = crate::db::Sql::default();
-    crate::units::push_subtree_cte(&mut sql, &[root], date);
+    crate::units::Subtree::read(conn, &[root], date).await?.push_cte(&mut sql);
     sql.push(&format!(
         "{RECORD_SELECT} JOIN teams t ON t.id = c.team_id WHERE t.unit_id IN (SELECT id FROM sub) \
          ORDER BY c.decision_date DESC, c.id"

@@ -87,7 +87,7 @@ pub async fn gather(
 ) -> crate::error::Result<Rollup> {
     let date = crate::dates::iso(period.end);
     let mut sql = Sql::default();
-    units::push_subtree_cte(&mut sql, roots, &date);
+    units::Subtree::read(conn, roots, &date).await?.push_cte(&mut sql);
     sql.push(
         "SELECT v.unit_id, v.parent_id, v.level, u.code, v.name, v.sort_key FROM unit_versions v \
          JOIN sub ON sub.id = v.unit_id JOIN units u ON u.id = v.unit_id WHERE ",

@@ -30,6 +30,7 @@ use super::composition::{CheckResult, Finding, gather};
 use crate::db::{Db, Sql, now};
 use crate::error::Result;
 use crate::plugins::Runtime;
+use crate::units::Subtree;
 
 /// Stale teams a page computes itself before answering; beyond that it shows the stored
 /// findings and says they are being refreshed. 200 teams take about 2 ms of plugin time
@@ -199,7 +200,7 @@ async fn epoch(conn: &mut AnyConnection) -> Result<i64> {
 pub async fn mark_under(conn: &mut AnyConnection, unit_id: i64) -> Result<u64> {
     let today = crate::dates::today_iso();
     let mut sql = Sql::default();
-    crate::units::push_subtree_cte(&mut sql, &[unit_id], &today);
+    Subtree::read(conn, &[unit_id], &today).await?.push_cte(&mut sql);
     sql.push(", ");
     super::push_placed_cte(&mut sql, &today);
     sql.push(
@@ -412,9 +413,9 @@ impl Refresher {
     }
 }
 
-/// The active teams of the `roots` subtrees on `today` with their checks as `c`.
-fn scope(roots: &[i64], today: &str, columns: &str) -> Sql {
-    super::active_in_scope(roots, today, columns, CHECKS_JOIN)
+/// The active teams of `subtree` on its date with their checks as `c`.
+fn scope(subtree: &Subtree, columns: &str) -> Sql {
+    super::active_in_scope(subtree, columns, CHECKS_JOIN)
 }
 
 const CHECKS_JOIN: &str = "JOIN team_checks c ON c.team_id = t.id";
@@ -474,14 +475,15 @@ async fn compute_now(db: &Db, runtime: &Arc<Runtime>, stale: &[(i64, i64)], toda
     Ok(())
 }
 
-/// Computes now the stale teams of the `roots` subtrees when there are at most
+/// Computes now the stale teams of `subtree` (on its date, today) when there are at most
 /// [`INLINE_LIMIT`] of them (a commune's, a district's after a few changes); otherwise
 /// leaves them to the background. Errors: the database's and the plugins'
 /// (a busy host: 503).
-async fn refresh_scope(db: &Db, runtime: &Arc<Runtime>, roots: &[i64], today: &str) -> Result<()> {
+async fn refresh_scope(db: &Db, runtime: &Arc<Runtime>, subtree: &Subtree) -> Result<()> {
+    let today = subtree.date();
     let stale: Vec<(i64, i64)> = {
         let mut conn = db.pool.acquire().await?;
-        let mut sql = scope(roots, today, "t.id, c.generation");
+        let mut sql = scope(subtree, "t.id, c.generation");
         sql.push(" AND ");
         push_stale(&mut sql, today);
         sql.push(" ORDER BY t.id LIMIT ").bind(INLINE_LIMIT + 1);
@@ -508,9 +510,10 @@ pub struct Summary {
     pub leaderless: i64,
 }
 
-/// Counts over the active teams of the `roots` subtrees on `today`: one indexed query.
+/// Counts over the active teams of `subtree` on its date (today): one indexed query.
 /// Errors: the database's.
-pub async fn summary(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Result<Summary> {
+pub async fn summary(conn: &mut AnyConnection, subtree: &Subtree) -> Result<Summary> {
+    let today = subtree.date();
     let columns = |sql: &mut Sql| {
         sql.push(
             "COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
@@ -521,7 +524,7 @@ pub async fn summary(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Re
         push_stale(sql, today);
         sql.push(" THEN 1 ELSE 0 END), 0) AS BIGINT)");
     };
-    let sql = super::active_in_scope_with(roots, today, columns, CHECKS_JOIN);
+    let sql = super::active_in_scope_with(subtree, columns, CHECKS_JOIN);
     let (teams, failing, rule_failures, leaderless, refreshing): (i64, i64, i64, i64, i64) =
         sql.query_as().fetch_one(&mut *conn).await?;
     Ok(Summary { teams, failing, refreshing, rule_failures, leaderless })
@@ -535,21 +538,20 @@ pub async fn summary(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Re
 pub async fn overview(
     db: &Db,
     runtime: &Arc<Runtime>,
-    roots: &[i64],
-    today: &str,
+    subtree: &Subtree,
 ) -> Result<(Summary, Option<String>)> {
     let mut conn = db.pool.acquire().await?;
-    let mut summary = summary(&mut conn, roots, today).await?;
+    let mut summary = summary(&mut conn, subtree).await?;
     // The counts say whether anything is stale: most loads read the scope once.
     let mut refresh_error = None;
     if summary.refreshing > 0 && summary.refreshing <= INLINE_LIMIT {
         drop(conn);
-        refresh_error = refresh_scope(db, runtime, roots, today).await.err().map(|e| e.to_string());
+        refresh_error = refresh_scope(db, runtime, subtree).await.err().map(|e| e.to_string());
         conn = db.pool.acquire().await?;
-        summary = self::summary(&mut conn, roots, today).await?;
+        summary = self::summary(&mut conn, subtree).await?;
     }
     let error = match refresh_error {
-        None if summary.rule_failures > 0 => first_failure(&mut conn, roots, today).await?,
+        None if summary.rule_failures > 0 => first_failure(&mut conn, subtree).await?,
         other => other,
     };
     Ok((summary, error))
@@ -571,10 +573,9 @@ pub struct FailingTeam {
 /// `p.first_error`, which `outer` and `order` name with `p.`); the unit's name is looked up
 /// for the `limit` rows kept, not for each of the 24,000 failing teams of the country (SQLite
 /// computes a row's columns before sorting it).
-fn first_in_scope(roots: &[i64], today: &str, condition: &str, order: &str, outer: &str, limit: i64) -> Sql {
+fn first_in_scope(subtree: &Subtree, condition: &str, order: &str, outer: &str, limit: i64) -> Sql {
     let mut sql = scope(
-        roots,
-        today,
+        subtree,
         "t.id, COALESCE(pl.unit_id, t.unit_id) AS unit_id, c.errors, t.sort_key, c.first_error",
     );
     // The same order inside, where the columns are the select list's own.
@@ -588,17 +589,11 @@ fn first_in_scope(roots: &[i64], today: &str, condition: &str, order: &str, oute
 const UNIT_NAME_OF_P: &str = "(SELECT v.name FROM unit_versions v WHERE v.id = \
     (SELECT MAX(w.id) FROM unit_versions w WHERE w.unit_id = p.unit_id))";
 
-/// The first `limit` failing active teams of the `roots` subtrees (most errors first, then in
+/// The first `limit` failing active teams of `subtree` on its date (most errors first, then in
 /// Vietnamese name order). Errors: the database's.
-pub async fn failing(
-    conn: &mut AnyConnection,
-    roots: &[i64],
-    today: &str,
-    limit: i64,
-) -> Result<Vec<FailingTeam>> {
+pub async fn failing(conn: &mut AnyConnection, subtree: &Subtree, limit: i64) -> Result<Vec<FailingTeam>> {
     let sql = first_in_scope(
-        roots,
-        today,
+        subtree,
         "c.errors > 0",
         "p.errors DESC, p.sort_key, p.id",
         &format!(
@@ -610,18 +605,16 @@ pub async fn failing(
     Ok(sql.query_as().fetch_all(&mut *conn).await?)
 }
 
-/// The first `limit` active teams of the `roots` subtrees with no leader serving on `today`,
-/// in Vietnamese name order, as their stored checks say ([`Summary::leaderless`] counts them).
+/// The first `limit` active teams of `subtree` with no leader serving on its date, in
+/// Vietnamese name order, as their stored checks say ([`Summary::leaderless`] counts them).
 /// Errors: the database's.
 pub async fn leaderless(
     conn: &mut AnyConnection,
-    roots: &[i64],
-    today: &str,
+    subtree: &Subtree,
     limit: i64,
 ) -> Result<Vec<super::stats::TeamRef>> {
     let sql = first_in_scope(
-        roots,
-        today,
+        subtree,
         "c.leaderless = 1",
         "p.sort_key, p.id",
         &format!("p.id, t.name, {UNIT_NAME_OF_P} AS unit_name"),
@@ -631,8 +624,8 @@ pub async fn leaderless(
 }
 
 /// One rule failure in the scope, for the technical detail a page shows plugin administrators.
-async fn first_failure(conn: &mut AnyConnection, roots: &[i64], today: &str) -> Result<Option<String>> {
-    let mut sql = scope(roots, today, "c.failure");
+async fn first_failure(conn: &mut AnyConnection, subtree: &Subtree) -> Result<Option<String>> {
+    let mut sql = scope(subtree, "c.failure");
     sql.push(" AND c.failure IS NOT NULL ORDER BY t.id LIMIT 1");
     Ok(sql.query_scalar::<Option<String>>().fetch_optional(&mut *conn).await?.flatten())
 }

@@ -43,8 +43,9 @@ pub struct Coverage {
 /// itself (a commune's own team), they come first as a line of their own named after the unit.
 pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Result<Vec<Coverage>> {
     // The subtree on `date`, with the names and codes the lines need.
+    let subtree = units::Subtree::read(conn, &[unit_id], date).await?;
     let mut sql = Sql::default();
-    units::push_subtree_cte(&mut sql, &[unit_id], date);
+    subtree.push_cte(&mut sql);
     sql.push(
         "SELECT v.unit_id, v.parent_id, v.level, u.code, v.name, v.sort_key FROM unit_versions v \
          JOIN sub ON sub.id = v.unit_id JOIN units u ON u.id = v.unit_id WHERE ",
@@ -55,7 +56,7 @@ pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Res
         sql.query_as().fetch_all(&mut *conn).await?;
 
     let mut sql = Sql::default();
-    units::push_subtree_cte(&mut sql, &[unit_id], date);
+    subtree.push_cte(&mut sql);
     // Each team where it served on `date` (a team of a commune merged since counts there).
     sql.push(
         "SELECT t.id, tu.unit_id, CAST(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END AS BIGINT), \
@@ -167,21 +168,21 @@ pub struct Uncovered {
     pub parent_name: Option<String>,
 }
 
-/// Communes and villages in the `roots` subtrees on `date` with no active team of their own
-/// (at most `limit` of them, in code order), and how many there are in all.
+/// Communes and villages in the `scope` on its date with no active team of their own (at most
+/// `limit` of them, in code order), and how many there are in all.
 ///
 /// The scope's communes and villages are read first (a materialised CTE) and tested there: left
 /// to itself, SQLite walked every unit of the country in code order to serve `ORDER BY code
 /// LIMIT`, which where every commune has a team meant all 11,367 of them (24 ms for Hà Nội).
 pub async fn without_team(
     conn: &mut AnyConnection,
-    roots: &[i64],
-    date: &str,
+    scope: &units::Subtree,
     limit: i64,
 ) -> Result<(Vec<Uncovered>, i64)> {
+    let date = scope.date();
     let query = |columns: &str| {
         let mut sql = Sql::default();
-        units::push_subtree_cte(&mut sql, roots, date);
+        scope.push_cte(&mut sql);
         sql.push(
             ", here(unit_id, parent_id, code, name, level) AS MATERIALIZED (SELECT v.unit_id, v.parent_id, u.code, \
              v.name, v.level FROM sub JOIN unit_versions v ON v.unit_id = sub.id JOIN units u ON u.id = v.unit_id \

@@ -85,20 +85,23 @@ fn one_decimal(x: f64) -> String {
 /// it changes ([`crate::teams::scope_cache`]).
 pub(crate) struct Scope {
     lines: Vec<stats::Coverage>,
-    summary: findings::Summary,
+    pub(crate) summary: findings::Summary,
     /// What went wrong checking the subtree's teams, if anything did.
     check_error: Option<String>,
 }
 
 impl Scope {
-    /// The subtree of `unit_id` on `today` (ISO). Errors: the database's.
-    async fn compute(state: &AppState, unit_id: i64, today: &str) -> crate::error::Result<Scope> {
-        let lines = {
+    /// The subtree of `unit_id` on `today` (ISO); owned arguments, as the cache may compute it
+    /// in a task of its own. Errors: the database's.
+    async fn compute(state: AppState, unit_id: i64, today: String) -> crate::error::Result<Scope> {
+        let (state, today) = (&state, &today[..]);
+        let (lines, subtree) = {
             let mut conn = state.db.pool.acquire().await?;
-            stats::by_child(&mut conn, unit_id, today).await?
+            let lines = stats::by_child(&mut conn, unit_id, today).await?;
+            (lines, crate::units::Subtree::read(&mut conn, &[unit_id], today).await?)
         };
         // Stored findings, as on the home page ([`findings::overview`]).
-        let (summary, check_error) = findings::overview(&state.db, &state.plugins, &[unit_id], today).await?;
+        let (summary, check_error) = findings::overview(&state.db, &state.plugins, &subtree).await?;
         Ok(Scope { lines, summary, check_error })
     }
 }
@@ -142,7 +145,10 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
         let scope = state
             .scopes
             .dashboard
-            .get(&state.db, &[unit_id], &today, || Scope::compute(&state, unit_id, &today))
+            .get(&state.db, &[unit_id], &today, {
+                let (state, today) = (state.clone(), today.clone());
+                move || Scope::compute(state, unit_id, today)
+            })
             .await?;
         let (lines, summary, check_error) = (&scope.lines, &scope.summary, &scope.check_error);
 
@@ -191,7 +197,7 @@ async fn dashboard(State(state): State<AppState>, Signed(ctx): Signed, Query(q):
             members => lines.iter().map(|l| l.members).sum::<u32>(),
             coverage,
             failing => summary.failing,
-            refreshing => summary.refreshing,
+            refreshing => summary.refreshing, figures_refreshing => scope.refreshing,
         };
         let unit = minijinja::context! { code => unit.code, name => unit.name };
         let choices: Vec<_> =

@@ -43,7 +43,7 @@ const UNCOVERED_SHOWN: i64 = 20;
 /// requests until the data under it changes ([`crate::teams::scope_cache`]; the country's
 /// takes 400-500 ms to compute, docs/BENCHMARKS.md).
 pub(crate) struct Scope {
-    summary: findings::Summary,
+    pub(crate) summary: findings::Summary,
     /// What went wrong checking the scope's teams, if anything did.
     check_error: Option<String>,
     failing: Vec<findings::FailingTeam>,
@@ -53,17 +53,22 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
-    /// The scope of the `roots` subtrees on `today` (ISO). Errors: the database's.
-    async fn compute(state: &AppState, roots: &[i64], today: &str) -> crate::error::Result<Scope> {
+    /// The scope of the `roots` subtrees on `today` (ISO); owned arguments, as the cache may
+    /// compute it in a task of its own. Errors: the database's.
+    async fn compute(state: AppState, roots: Vec<i64>, today: String) -> crate::error::Result<Scope> {
+        let (state, roots, today) = (&state, &roots[..], &today[..]);
         // Stored findings: a few stale teams are checked now, many are left to the background
         // and the page says so; a busy or broken plugin shows its error, not an error page.
         // (Kept with the error until the data changes: the refresher's results change it.)
-        let (summary, check_error) = findings::overview(&state.db, &state.plugins, roots, today).await?;
+        let subtree = {
+            let mut conn = state.db.pool.acquire().await?;
+            crate::units::Subtree::read(&mut conn, roots, today).await?
+        };
+        let (summary, check_error) = findings::overview(&state.db, &state.plugins, &subtree).await?;
         let mut conn = state.db.pool.acquire().await?;
-        let failing = findings::failing(&mut conn, roots, today, SHOWN).await?;
-        let leaderless = findings::leaderless(&mut conn, roots, today, SHOWN).await?;
-        let (uncovered, uncovered_total) =
-            stats::without_team(&mut conn, roots, today, UNCOVERED_SHOWN).await?;
+        let failing = findings::failing(&mut conn, &subtree, SHOWN).await?;
+        let leaderless = findings::leaderless(&mut conn, &subtree, SHOWN).await?;
+        let (uncovered, uncovered_total) = stats::without_team(&mut conn, &subtree, UNCOVERED_SHOWN).await?;
         Ok(Scope { summary, check_error, failing, leaderless, uncovered, uncovered_total })
     }
 }
@@ -79,7 +84,10 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
         let scope = state
             .scopes
             .home
-            .get(&state.db, &roots, &today, || Scope::compute(&state, &roots, &today))
+            .get(&state.db, &roots, &today, {
+                let (state, roots, today) = (state.clone(), roots.clone(), today.clone());
+                move || Scope::compute(state, roots, today)
+            })
             .await?;
         let mut conn = state.db.pool.acquire().await?;
         // Campaigns: the units where this user scores teams and criteria are in force.
@@ -124,6 +132,7 @@ async fn home(State(state): State<AppState>, Signed(ctx): Signed) -> Response {
                 leaderless_total => scope.summary.leaderless, uncovered => &scope.uncovered,
                 uncovered_total => scope.uncovered_total, team_total => scope.summary.teams,
                 check_error => &scope.check_error, campaigns, firsts, guidance,
+                figures_refreshing => scope.refreshing,
             },
         ))
     }

@@ -443,6 +443,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Đang cập nhật kết quả kiểm tra của {n} tổ sau thay đổi gần đây; số liệu dưới đây có thể chưa mới nhất.",
         "Refreshing the checks of {n} teams after recent changes; the figures below may be out of date.",
     ),
+    (
+        "home.figures_refreshing",
+        "Số liệu đang được tính lại sau các thay đổi gần đây; dưới đây là số liệu của lần tính trước. Tải lại trang sau ít giây để xem số mới.",
+        "The figures are being computed again after recent changes; below are the previous ones. Reload in a few seconds for the new ones.",
+    ),
     ("teams.failing_only", "Chỉ tổ chưa đạt", "Failing teams only"),
     ("home.check_failed", "Không chạy được quy tắc kiểm tra", "The check could not run"),
     ("units.title", "Đơn vị hành chính", "Administrative units"),

@@ -71,11 +71,10 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
         // to date first, as the home page does, and say so when many are still being refreshed.
         let mut refreshing = 0;
         if failing {
+            let subtree = crate::units::Subtree::read(&mut conn, &roots, &today).await?;
             drop(conn);
-            refreshing = crate::teams::findings::overview(&state.db, &state.plugins, &roots, &today)
-                .await?
-                .0
-                .refreshing;
+            refreshing =
+                crate::teams::findings::overview(&state.db, &state.plugins, &subtree).await?.0.refreshing;
             conn = state.db.pool.acquire().await?;
         }
         let filter = crate::teams::TeamFilter {

@@ -4,6 +4,7 @@
 //! do not show. On PostgreSQL the version moves once per transaction, at its commit, so
 //! writers of different teams do not wait on each other.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -13,11 +14,18 @@ use sohoa::teams::scope_cache::{ScopeCache, version};
 use crate::harness::{TestApp, each_backend};
 use crate::teams::team;
 
-/// Asks `cache` for the scope `roots` and returns the figure kept; `runs` counts computations.
-async fn ask(app: &TestApp, cache: &ScopeCache<u32>, roots: &[i64], runs: &AtomicU32) -> u32 {
+/// Asks `cache` for the scope `roots` and returns the figure served and whether it is being
+/// refreshed; `runs` counts computations.
+async fn ask_served(
+    app: &TestApp,
+    cache: &ScopeCache<u32>,
+    roots: &[i64],
+    runs: &Arc<AtomicU32>,
+) -> (u32, bool) {
     let today = sohoa::dates::today_iso();
+    let runs = runs.clone();
     let got = cache
-        .get(&app.db, roots, &today, || async {
+        .get(&app.db, roots, &today, move || async move {
             let n = runs.fetch_add(1, Ordering::SeqCst) + 1;
             // Long enough for every concurrent caller to arrive while it runs.
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -25,7 +33,23 @@ async fn ask(app: &TestApp, cache: &ScopeCache<u32>, roots: &[i64], runs: &Atomi
         })
         .await
         .unwrap();
-    *got
+    (*got, got.refreshing)
+}
+
+/// [`ask_served`]'s figure, which must not be a stale one.
+async fn ask(app: &TestApp, cache: &ScopeCache<u32>, roots: &[i64], runs: &Arc<AtomicU32>) -> u32 {
+    let (figure, refreshing) = ask_served(app, cache, roots, runs).await;
+    assert!(!refreshing, "{}: a small scope is computed for the version read", app.backend);
+    figure
+}
+
+/// Renames team `id` straight in the database: a change every scope page shows.
+async fn touch(app: &TestApp, id: i64) {
+    sqlx::query("UPDATE teams SET name = name || '.' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -34,7 +58,7 @@ async fn a_scope_is_computed_once_per_state_of_the_data() {
         app.seed_units().await;
         let first = team(&app, "21835", "2022-06-15").await;
         let cache = ScopeCache::new("test");
-        let runs = AtomicU32::new(0);
+        let runs = Arc::new(AtomicU32::new(0));
 
         // Eight requests at once for a scope nobody has computed: one computation.
         let asks: Vec<_> = (0..8).map(|_| ask(&app, &cache, &[1, 2], &runs)).collect();
@@ -121,4 +145,58 @@ async fn writers_of_different_teams_do_not_wait_on_the_scope_version() {
         assert_eq!(after_a.changes, after_b.changes + 1, "moved once for two marks of one transaction");
     })
     .await;
+}
+
+/// A large scope (the country: a second to compute) whose data changed is served its newest
+/// figures at once, marked as being refreshed, while one task computes them again; then the
+/// new figures. Many requests meanwhile start one computation, and a failed one is tried again
+/// by the next request.
+#[tokio::test]
+async fn a_large_scope_is_served_its_newest_figures_while_one_task_computes_them_again() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let id = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
+        let cache = ScopeCache::new("test").in_background_when(|n: &u32| *n != 0);
+        let runs = Arc::new(AtomicU32::new(0));
+        // Nothing computed yet: the first request computes, as for any scope.
+        assert_eq!(ask_served(&app, &cache, &[1], &runs).await, (1, false), "{}", app.backend);
+
+        touch(&app, id).await;
+        // Eight requests at once after the change: all served the newest figures (had any
+        // waited for the computation, it would have been served its result).
+        let asks: Vec<_> = (0..8).map(|_| ask_served(&app, &cache, &[1], &runs)).collect();
+        let got = futures::future::join_all(asks).await;
+        assert_eq!(got, vec![(1, true); 8], "{}", app.backend);
+        // One computation runs for them all; its figures are served once it ends.
+        let fresh = wait_for(&app, &cache, &runs, 2).await;
+        assert_eq!(fresh, (2, false), "{}", app.backend);
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "{}: one background computation", app.backend);
+
+        // A computation that fails in the background keeps the newest figures served and is
+        // tried again by the next request.
+        touch(&app, id).await;
+        let today = sohoa::dates::today_iso();
+        let failing = cache
+            .get(&app.db, &[1], &today, || async { Err(sohoa::error::Error::Conflict("broken".into())) })
+            .await
+            .unwrap();
+        assert_eq!((*failing, failing.refreshing), (2, true), "{}", app.backend);
+        let fresh = wait_for(&app, &cache, &runs, 3).await;
+        assert_eq!(fresh, (3, false), "{}: computed again after the failure", app.backend);
+    })
+    .await;
+}
+
+/// Asks until the figure `want` is served (a background computation has ended), for at most
+/// five seconds; returns what was served last.
+async fn wait_for(app: &TestApp, cache: &ScopeCache<u32>, runs: &Arc<AtomicU32>, want: u32) -> (u32, bool) {
+    let mut served = ask_served(app, cache, &[1], runs).await;
+    for _ in 0..50 {
+        if served.0 == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        served = ask_served(app, cache, &[1], runs).await;
+    }
+    served
 }
