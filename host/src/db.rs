@@ -115,6 +115,17 @@ impl Db {
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute(format!("PRAGMA busy_timeout = {busy_timeout_ms}").as_str()).await?;
+                    } else {
+                        // The data of a sohoa database fits in memory (the national dataset is a
+                        // few hundred MB), where PostgreSQL's default cost of a random page (4,
+                        // for spinning disks) made it read whole tables rather than look up a
+                        // province's 4,067 teams by index (docs/BENCHMARKS.md). 1.1 is the usual
+                        // value for SSDs and cached data; a value set by the operator is kept.
+                        conn.execute(
+                            "SELECT set_config('random_page_cost', '1.1', false) \
+                             WHERE current_setting('random_page_cost') = '4'",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })
