@@ -155,17 +155,20 @@ pub(crate) fn push_placed_cte(sql: &mut Sql, date: &str) {
     sql.push(")");
 }
 
-/// `WITH … SELECT {columns} FROM pl JOIN teams t … {join} WHERE …`: the active teams placed in
+/// `WITH … SELECT {columns} FROM … teams t … {join} WHERE …`: the active teams placed in
 /// `scope` on its date, for counts and short lists over a scope (append more `AND …`, then
-/// ORDER BY / LIMIT). `{join}` may join more tables on `t.id`; `pl.unit_id` (or
-/// [`PLACED_UNIT`]) is where each team served.
+/// ORDER BY / LIMIT). `{join}` may join more tables on `t.id`; [`PLACED_UNIT`] is where each
+/// team served.
 ///
-/// The teams are found from the scope's units, through the indexes on `team_units.unit_id` and
-/// `teams.unit_id`: those placed in a unit of the scope on the date, and those with no
-/// placement in effect then whose recorded unit is in it (what [`PLACED_IN_SUB`] says, as a
-/// union PostgreSQL can drive from the units). Written as a filter over `teams`, PostgreSQL
-/// read all 74,422 teams and every placement to keep Hà Nội's 4,067 (`EXPLAIN ANALYZE` of the
-/// summary: 53 ms, 22 ms driven from the units; docs/BENCHMARKS.md).
+/// The two planners need two shapes of the same set (docs/BENCHMARKS.md, Hà Nội's summary on
+/// the national dataset):
+/// - PostgreSQL: found from the scope's units through the indexes on `team_units.unit_id` and
+///   `teams.unit_id`, as a union of the teams placed in a unit of the scope on the date and
+///   those with no placement in effect then whose recorded unit is in it. Written as a filter
+///   over `teams` ([`PLACED_IN_SUB`]), it read all 74,422 teams and every placement to keep
+///   Hà Nội's 4,067 (`EXPLAIN ANALYZE`: 53 ms, against 22 ms driven from the units).
+/// - SQLite: the filter, which it runs over the candidates in id order (12 ms in the shell);
+///   the union took 40-45 ms, materialised in a temporary table.
 pub(crate) fn active_in_scope(scope: &units::Subtree, columns: &str, join: &str) -> Sql {
     active_in_scope_with(scope, |sql| _ = sql.push(columns), join)
 }
@@ -179,6 +182,16 @@ pub(crate) fn active_in_scope_with(
     let date = scope.date();
     let mut sql = Sql::default();
     scope.push_cte(&mut sql);
+    if scope.backend() == crate::db::Backend::Sqlite {
+        sql.push(", ");
+        push_placed_cte(&mut sql, date);
+        sql.push(" SELECT ");
+        columns(&mut sql);
+        sql.push(&format!(
+            " FROM teams t {PLACED_JOIN} {join} WHERE {PLACED_IN_SUB} AND t.status = 'active'"
+        ));
+        return sql;
+    }
     sql.push(", pl(team_id, unit_id) AS (SELECT tu.team_id, tu.unit_id FROM sub JOIN team_units tu ON tu.unit_id = sub.id WHERE ");
     units::push_in_effect(&mut sql, "tu", date);
     sql.push(

@@ -175,6 +175,9 @@ pub struct Subtree {
     date: String,
     /// The units, when there are at most [`LISTED_SUBTREE`]; `None`: walk them in the query.
     ids: Option<Vec<i64>>,
+    /// The database the queries are for: where the planners differ, a query over the scope
+    /// takes the shape each one runs best ([`crate::teams::active_in_scope`]).
+    backend: crate::db::Backend,
 }
 
 impl Subtree {
@@ -186,12 +189,22 @@ impl Subtree {
         find.push("SELECT id FROM sub LIMIT ").bind(LISTED_SUBTREE as i64 + 1);
         let ids: Vec<i64> = find.query_scalar().fetch_all(&mut *conn).await?;
         let ids = (ids.len() <= LISTED_SUBTREE).then_some(ids);
-        Ok(Subtree { roots: roots.to_vec(), date: date.to_string(), ids })
+        let backend = if conn.backend_name() == "PostgreSQL" {
+            crate::db::Backend::Postgres
+        } else {
+            crate::db::Backend::Sqlite
+        };
+        Ok(Subtree { roots: roots.to_vec(), date: date.to_string(), ids, backend })
     }
 
     /// The date the subtree was read for (ISO).
     pub fn date(&self) -> &str {
         &self.date
+    }
+
+    /// The database it was read from, which the queries written with it run on.
+    pub fn backend(&self) -> crate::db::Backend {
+        self.backend
     }
 
     /// Appends `WITH RECURSIVE sub(id) AS (…) ` (continue with `, next AS (…)` or a `SELECT`).
