@@ -13,7 +13,7 @@
 //! there) or moves `check_epoch` (the unit tree). Migration 0014 counts the changes to
 //! `team_checks` in `scope_version`, in the writer's own transaction; [`Version`] is that count
 //! with the epoch, read in one query. An entry is kept under (scope, day, version) and served
-//! only to a request that read the same version, so:
+//! only to a request that read the same version (save for large scopes, below), so:
 //!
 //! - an officer's next page shows the change they just made (its commit moved the version);
 //! - a change by another process (a CLI import on the same SQLite file, another instance on
