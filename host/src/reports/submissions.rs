@@ -417,49 +417,51 @@ pub struct Step {
 }
 
 /// The audit trail's steps for one entity, with those of a second one (a submission's unlocks)
-/// when given, in the order they happened. The rows are folded as they arrive
-/// ([`push_step`]): memory holds the steps shown, not every save of a draft saved thousands
-/// of times. Errors: the database's.
+/// when given, in the order they happened; saves in a row by one person are one step, the
+/// last, with their count in [`Step::times`]: a draft saved fifty times reads as one line, and a
+/// report's answer does not grow with every save (a benchmark's commune saving thousands of
+/// times made it 300 KB).
+///
+/// The folding is done by the database (window functions, SQLite 3.25+ and PostgreSQL), so
+/// only the steps shown cross over: the answer of a save is built inside its write
+/// transaction, and decoding each of a draft's 3,287 saves there made every save of that
+/// draft wait longer than the one before (docs/BENCHMARKS.md). Errors: the database's.
 pub(crate) async fn timeline(
     conn: &mut AnyConnection,
     entity: (&str, &str),
     also: Option<(&str, &str)>,
 ) -> Result<Vec<Step>> {
-    use futures::TryStreamExt;
     let (other, other_id) = also.unwrap_or(("", ""));
-    let mut rows = sqlx::query_as::<_, (String, String, String, Option<String>)>(
-        "SELECT a.at, COALESCE(u.display_name, a.actor), a.action, a.reason FROM audit_log a \
-         LEFT JOIN users u ON u.id = a.user_id WHERE (a.entity = $1 AND a.entity_id = $2) \
-         OR (a.entity = $3 AND a.entity_id = $4) ORDER BY a.id",
+    // `starts` is 1 where a step begins: anything but a save without a reason that follows
+    // one by the same person. Each group's last row stands for it.
+    let rows: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
+        "WITH a AS (SELECT a.id, a.at, COALESCE(u.display_name, a.actor) AS actor, a.action, a.reason \
+           FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
+           WHERE (a.entity = $1 AND a.entity_id = $2) OR (a.entity = $3 AND a.entity_id = $4)), \
+         s AS (SELECT id, CASE WHEN action = 'save' AND reason IS NULL \
+             AND LAG(action) OVER (ORDER BY id) = 'save' AND LAG(reason) OVER (ORDER BY id) IS NULL \
+             AND LAG(actor) OVER (ORDER BY id) = actor THEN 0 ELSE 1 END AS starts FROM a), \
+         g AS (SELECT id, SUM(starts) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS grp FROM s), \
+         c AS (SELECT grp, MAX(id) AS last, COUNT(*) AS n FROM g GROUP BY grp) \
+         SELECT a.at, a.actor, a.action, a.reason, CAST(c.n AS BIGINT) FROM c JOIN a ON a.id = c.last \
+         ORDER BY c.last",
     )
     .bind(entity.0)
     .bind(entity.1)
     .bind(other)
     .bind(other_id)
-    .fetch(&mut *conn);
-    let mut steps = Vec::new();
-    while let Some((at, actor, action, reason)) = rows.try_next().await? {
-        push_step(&mut steps, Step { at, actor, action, reason, times: 1 });
-    }
-    Ok(steps)
-}
-
-/// Appends `step` to `steps`, folding saves in a row by one person into one step, the last,
-/// counting them: a draft saved fifty times reads as one line, and a report's answer does not
-/// grow with every save (a benchmark's commune saving thousands of times made it 300 KB).
-fn push_step(steps: &mut Vec<Step>, step: Step) {
-    if let Some(last) = steps.last_mut()
-        && step.action == "save"
-        && last.action == "save"
-        && last.actor == step.actor
-        && step.reason.is_none()
-        && last.reason.is_none()
-    {
-        let times = last.times + 1;
-        *last = Step { times, ..step };
-        return;
-    }
-    steps.push(step);
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, actor, action, reason, n)| Step {
+            at,
+            actor,
+            action,
+            reason,
+            times: u32::try_from(n).unwrap_or(u32::MAX),
+        })
+        .collect())
 }
 
 /// How the audit trail names the unlocks of one unit's form for one period.
@@ -1053,39 +1055,6 @@ pub async fn unlock(
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn saves_in_a_row_by_one_person_are_one_step() {
-        use super::{Step, push_step};
-        let step = |at: &str, actor: &str, action: &str| Step {
-            at: at.into(),
-            actor: actor.into(),
-            action: action.into(),
-            reason: None,
-            times: 1,
-        };
-        let mut folded = Vec::new();
-        for s in [
-            step("1", "Lan", "save"),
-            step("2", "Lan", "save"),
-            step("3", "Lan", "save"),
-            step("4", "Hùng", "save"),
-            step("5", "Lan", "submit"),
-            step("6", "Lan", "save"),
-        ] {
-            push_step(&mut folded, s);
-        }
-        let seen: Vec<(&str, &str, &str, u32)> =
-            folded.iter().map(|s| (s.at.as_str(), s.actor.as_str(), s.action.as_str(), s.times)).collect();
-        assert_eq!(
-            seen,
-            [
-                ("3", "Lan", "save", 3),
-                ("4", "Hùng", "save", 1),
-                ("5", "Lan", "submit", 1),
-                ("6", "Lan", "save", 1)
-            ]
-        );
-    }
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

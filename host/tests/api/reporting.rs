@@ -990,3 +990,60 @@ async fn a_workbook_with_a_far_cell_is_refused_and_the_server_keeps_serving() {
     })
     .await;
 }
+
+/// A report's timeline folds saves in a row by one person into one step, the last, with their
+/// count (a draft saved thousands of times reads as one line); another person's save, or any
+/// other step, starts a new one.
+#[tokio::test]
+async fn saves_in_a_row_by_one_person_are_one_step_of_the_timeline() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        install_template(&app, "report-template-v1", "2020-01-01").await;
+        let q = this_quarter();
+        let lan = app.user("xa.lan", "commune_officer", Some("21835"), None).await;
+        let lan = app.with_token(&lan);
+        let hung = app.user("xa.hung", "commune_officer", Some("21835"), None).await;
+        let hung = app.with_token(&hung);
+        let url = submission("21835", TEMPLATE, &q);
+        let at = url.as_str();
+        let save = |who: &'static str, n: i64, submit: bool| {
+            let client = if who == "lan" { &lan } else { &hung };
+            let body =
+                json!({"figures": {"ho_duoc_huong_dan": n, "ty_le_co_tai_khoan": 50}, "submit": submit});
+            async move {
+                let r = client.send_json("PUT", at, body).await;
+                assert_eq!(r.status, 200, "{:?}", r.body);
+                r.body
+            }
+        };
+        for n in 1..=3 {
+            save("lan", n, false).await;
+        }
+        save("hung", 4, false).await;
+        save("lan", 5, false).await;
+        save("lan", 6, false).await;
+        let answer = save("lan", 7, true).await;
+        let steps: Vec<(String, i64)> = answer["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["action"].as_str().unwrap().to_string(), s["times"].as_i64().unwrap()))
+            .collect();
+        let want: Vec<(String, i64)> = [("save", 3), ("save", 1), ("save", 2), ("submit", 1)]
+            .iter()
+            .map(|(a, n)| (a.to_string(), *n))
+            .collect();
+        assert_eq!(steps, want, "{}: {:?}", app.backend, answer["timeline"]);
+        let actors: Vec<&str> =
+            answer["timeline"].as_array().unwrap().iter().map(|s| s["actor"].as_str().unwrap()).collect();
+        assert_eq!(actors[0], actors[2], "{}: Lan's saves on both sides of Hùng's", app.backend);
+        assert_ne!(actors[0], actors[1], "{}", app.backend);
+        // Each folded step carries its last save's time: the timeline is in order.
+        let times: Vec<&str> =
+            answer["timeline"].as_array().unwrap().iter().map(|s| s["at"].as_str().unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        // Read back, the same.
+        assert_eq!(lan.get(&url).await.body["timeline"], answer["timeline"], "{}", app.backend);
+    })
+    .await;
+}
