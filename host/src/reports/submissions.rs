@@ -433,14 +433,16 @@ pub(crate) async fn timeline(
 ) -> Result<Vec<Step>> {
     let (other, other_id) = also.unwrap_or(("", ""));
     // `starts` is 1 where a step begins: anything but a save without a reason that follows
-    // one by the same person. Each group's last row stands for it.
+    // one by the same person (the same account, or the same command: two accounts may share
+    // a display name). Each group's last row stands for it.
     let rows: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
-        "WITH a AS (SELECT a.id, a.at, COALESCE(u.display_name, a.actor) AS actor, a.action, a.reason \
+        "WITH a AS (SELECT a.id, a.at, COALESCE(u.display_name, a.actor) AS actor, a.action, a.reason, \
+             COALESCE(CAST(a.user_id AS TEXT), 'cli:' || a.actor) AS who \
            FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
            WHERE (a.entity = $1 AND a.entity_id = $2) OR (a.entity = $3 AND a.entity_id = $4)), \
          s AS (SELECT id, CASE WHEN action = 'save' AND reason IS NULL \
              AND LAG(action) OVER (ORDER BY id) = 'save' AND LAG(reason) OVER (ORDER BY id) IS NULL \
-             AND LAG(actor) OVER (ORDER BY id) = actor THEN 0 ELSE 1 END AS starts FROM a), \
+             AND LAG(who) OVER (ORDER BY id) = who THEN 0 ELSE 1 END AS starts FROM a), \
          g AS (SELECT id, SUM(starts) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS grp FROM s), \
          c AS (SELECT grp, MAX(id) AS last, COUNT(*) AS n FROM g GROUP BY grp) \
          SELECT a.at, a.actor, a.action, a.reason, CAST(c.n AS BIGINT) FROM c JOIN a ON a.id = c.last \

@@ -1004,6 +1004,13 @@ async fn saves_in_a_row_by_one_person_are_one_step_of_the_timeline() {
         let lan = app.with_token(&lan);
         let hung = app.user("xa.hung", "commune_officer", Some("21835"), None).await;
         let hung = app.with_token(&hung);
+        // Two accounts of one commune office often carry its name: still two people.
+        sqlx::query(
+            "UPDATE users SET display_name = 'UBND xã Bình Tường' WHERE username IN ('xa.lan', 'xa.hung')",
+        )
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
         let url = submission("21835", TEMPLATE, &q);
         let at = url.as_str();
         let save = |who: &'static str, n: i64, submit: bool| {
@@ -1034,10 +1041,6 @@ async fn saves_in_a_row_by_one_person_are_one_step_of_the_timeline() {
             .map(|(a, n)| (a.to_string(), *n))
             .collect();
         assert_eq!(steps, want, "{}: {:?}", app.backend, answer["timeline"]);
-        let actors: Vec<&str> =
-            answer["timeline"].as_array().unwrap().iter().map(|s| s["actor"].as_str().unwrap()).collect();
-        assert_eq!(actors[0], actors[2], "{}: Lan's saves on both sides of Hùng's", app.backend);
-        assert_ne!(actors[0], actors[1], "{}", app.backend);
         // Each folded step carries its last save's time: the timeline is in order.
         let times: Vec<&str> =
             answer["timeline"].as_array().unwrap().iter().map(|s| s["at"].as_str().unwrap()).collect();
