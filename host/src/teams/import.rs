@@ -833,6 +833,7 @@ async fn check_and_write(
     // person may leave a team and join it again, as an export lists them, on two rows.
     let mut seen: HashMap<(String, String, String), Vec<Stint>> = HashMap::new();
     let mut to_write: Vec<ValidRow> = Vec::new();
+    let mut fills = Fills::new();
     for v in valid {
         if bad_rows.contains(&v.row) {
             continue;
@@ -868,45 +869,10 @@ async fn check_and_write(
             });
         }
         // Against the person's stints on record (the person found once per row).
-        let found = team.existing.map(|team_id| (team_id, known.find(&v.person, Some(team_id))));
         if p.is_empty()
-            && let Some((team_id, None)) = found
-            && let Some(namesake) = known.namesake_in_stint(team_id, &v.person, &v.membership.joined_on)
+            && let Some(team_id) = team.existing
         {
-            // The row of a recorded stint with the person's details edited: it would add a
-            // second person of the same name to the team. Refused, naming what differs.
-            for (field, recorded, row) in namesake.differences(&v.person) {
-                p.add(
-                    field,
-                    format!(
-                        "on record as '{recorded}' for {} (born {}), who serves on this team from the same day; this \
-                         row says '{row}'. An import never changes a person's record: change it on the member's page, \
-                         or give what is recorded",
-                        namesake.full_name, namesake.birth_year
-                    ),
-                );
-            }
-        }
-        if p.is_empty()
-            && let Some((team_id, Some(pid))) = found
-        {
-            if known.overlaps(team_id, pid, &v.membership)
-                && !known.same_stint(team_id, pid, &v.membership.joined_on)
-            {
-                p.add("joined_on", "this person already serves on the team over an overlapping period");
-            }
-            // A row of a recorded stint that says something else (an edited export): refused,
-            // so that the change asked for is not counted "existing" and silently left undone.
-            for (field, recorded, row) in known.differences(team_id, pid, &v.membership) {
-                p.add(
-                    field,
-                    format!(
-                        "on record as '{recorded}' for this person's stint from the same day; this row says '{row}'. \
-                         An import adds teams, people and stints and never changes a recorded stint: change it \
-                         on the team page (the change is checked and audited there), or give what is recorded"
-                    ),
-                );
-            }
+            against_record(&known, team_id, &v, &mut fills, &mut p);
         }
         if p.is_empty() {
             to_write.push(v);
@@ -920,6 +886,85 @@ async fn check_and_write(
     // the same whether the rows are then written or not.
     let touched = write_rows(conn, actor, &checked, to_write, &mut known, &mut outcome, write).await?;
     Ok((outcome, touched))
+}
+
+/// Phones and emails rows of one file fill in for people on record who lack them, by (person
+/// id, field): the value and the row that gave it.
+type Fills = HashMap<(i64, &'static str), (String, usize)>;
+
+/// The checks of row `v` of team `team_id` (on record) against the people and stints recorded,
+/// each problem added to `p`. An import adds and fills in; it never changes a record, so a row
+/// that says something else of a recorded stint (an edited export) is refused naming every
+/// difference, rather than counted "existing" with the change silently left undone, or taken
+/// for a second person of the same name on the team.
+fn against_record(known: &Known, team_id: i64, v: &ValidRow, fills: &mut Fills, p: &mut Problems) {
+    let stint_differences = |person_id: i64, p: &mut Problems| {
+        for (field, recorded, row) in known.differences(team_id, person_id, &v.membership) {
+            p.add(
+                field,
+                format!(
+                    "on record as '{recorded}' for this person's stint from the same day; this row says '{row}'. \
+                     An import adds teams, people and stints and never changes a recorded stint: change it \
+                     on the team page (the change is checked and audited there), or give what is recorded"
+                ),
+            );
+        }
+    };
+    let found = known.find(&v.person, Some(team_id));
+    // The person serving in the stint this row describes (same name, year of birth and first
+    // day), when the row is taken for no one (a second person of that name would join the
+    // team) or for another record of the name (whose phone or email the row gives).
+    if let Some(serving) = known.namesake_in_stint(team_id, &v.person, &v.membership.joined_on)
+        && found != Some(serving.id)
+    {
+        let differences = serving.differences(&v.person);
+        if !differences.is_empty() {
+            for (field, recorded, row) in differences {
+                p.add(
+                    field,
+                    format!(
+                        "on record as '{recorded}' for {} (born {}), who serves on this team from the same day; \
+                         this row says '{row}'. An import never changes a person's record: change it on the \
+                         member's page, or give what is recorded",
+                        serving.full_name, serving.birth_year
+                    ),
+                );
+            }
+            stint_differences(serving.id, p);
+            return;
+        }
+    }
+    let Some(person_id) = found else { return };
+    if known.overlaps(team_id, person_id, &v.membership)
+        && !known.same_stint(team_id, person_id, &v.membership.joined_on)
+    {
+        p.add("joined_on", "this person already serves on the team over an overlapping period");
+    }
+    stint_differences(person_id, p);
+    // A phone or email the record lacks is filled in from the row; two rows of the file giving
+    // the same person two different ones cannot both be (the second was taken for someone new).
+    let Some(record) = known.person(person_id, &v.person) else { return };
+    for (field, recorded, given) in
+        [("phone", &record.phone, &v.person.phone), ("email", &record.email, &v.person.email)]
+    {
+        let (None, Some(given)) = (recorded, given) else { continue };
+        match fills.entry((person_id, field)) {
+            std::collections::hash_map::Entry::Occupied(first) if first.get().0 != *given => {
+                let (value, row) = first.get();
+                p.add(
+                    field,
+                    format!(
+                        "row {row} gives '{value}' for this person, who has none on record; this row says '{given}'. \
+                         Give the same on both rows"
+                    ),
+                );
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {}
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert((given.clone(), v.row));
+            }
+        }
+    }
 }
 
 /// Each team's decision: the one most of its rows give (the first of those rows, on a tie),

@@ -419,10 +419,11 @@ pub(crate) fn person_fields(
     PersonFields { full_name, gender, birth_year, phone, email }
 }
 
-/// A roster cell of skills as a list: split at ';', ',' and line breaks, each cleaned
-/// ([`text::clean`]), blanks dropped. The export joins skills with "; ".
+/// A roster cell (or the web form's field) of skills as a list: split at ';' and line breaks,
+/// each cleaned ([`text::clean`]), blanks dropped. The export joins skills with "; "; a comma
+/// stays inside a skill ("Thương mại điện tử (Postmart, Voso)").
 pub(crate) fn split_skills(cell: &str) -> Vec<String> {
-    cell.split([';', ',', '\n']).map(text::clean).filter(|s| !s.is_empty()).collect()
+    cell.split([';', '\n']).map(text::clean).filter(|s| !s.is_empty()).collect()
 }
 
 pub(crate) fn membership_fields(

@@ -207,7 +207,7 @@ impl MemberForm {
 /// The skills typed in one field, split on semicolons (commas may be part of a skill:
 /// "Thương mại điện tử (Postmart, Voso)").
 fn skills(typed: &str) -> Vec<String> {
-    typed.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    crate::teams::members::split_skills(typed)
 }
 
 /// A form field's name for people: `member.<field>` in the dictionary.

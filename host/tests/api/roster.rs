@@ -658,16 +658,21 @@ async fn an_edited_export_is_refused_naming_what_it_would_change() {
         // The first roster again: Lê Văn Tài's blank left day and skills say nothing.
         let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
         assert_eq!((r.status.as_u16(), r.body["members_existing"].as_u64()), (200, Some(5)), "{:?}", r.body);
-        // Tài's skill as the export writes it (with its comma): the same skills.
-        let exported =
-            GOOD.replace("Thành viên,Công an xã,,", "Thành viên,Công an xã,\"Tin học văn phòng, Excel\",");
+        // Tài's skill as the export writes it (a comma stays inside a skill), and Lan's two
+        // skills in another order: the same skills.
+        let exported = GOOD
+            .replace("Thành viên,Công an xã,,", "Thành viên,Công an xã,\"Tin học văn phòng, Excel\",")
+            .replace("VNeID; Dịch vụ công", "Dịch vụ công ;VNeID");
         let r = app.post_bytes("/api/v1/teams/import", "text/csv", exported.into_bytes()).await;
         assert_eq!((r.status.as_u16(), r.body["members_existing"].as_u64()), (200, Some(5)), "{:?}", r.body);
 
         // Edited: Hùng's phone, Lan's skills, Tài made deputy, Phạm Văn Sơn leaving, and Lan
         // given as a man on the second team.
         let edited = GOOD
-            .replace("Nguyễn Văn Hùng,Nam,1975,0905111001,", "Nguyễn Văn Hùng,Nam,1975,0905999001,")
+            .replace(
+                "Nguyễn Văn Hùng,Nam,1975,0905111001,,Tổ trưởng,Lãnh đạo UBND xã,,",
+                "Nguyễn Văn Hùng,Nam,1975,0905999001,,Tổ trưởng,Lãnh đạo UBND xã,VNeID,",
+            )
             .replace("VNeID; Dịch vụ công", "VNeID; Chữ ký số")
             .replace("Lê Văn Tài,Nam,1988,0905111003,,Thành viên,", "Lê Văn Tài,Nam,1988,0905111003,,Tổ phó,")
             .replace("Trưởng thôn,,01/07/2022,", "Trưởng thôn,,01/07/2022,01/01/2024")
@@ -689,6 +694,9 @@ async fn an_edited_export_is_refused_naming_what_it_would_change() {
         };
         let phone = error(2, "phone");
         assert!(phone.contains("'0905111001'") && phone.contains("'0905999001'"), "{phone}");
+        // The same row's stint differs too: every difference is named at once.
+        let skills = error(2, "skills");
+        assert!(skills.contains("''") && skills.contains("'VNeID'"), "{skills}");
         let skills = error(3, "skills");
         assert!(
             skills.contains("'VNeID; Dịch vụ công'") && skills.contains("'VNeID; Chữ ký số'"),
@@ -703,7 +711,7 @@ async fn an_edited_export_is_refused_naming_what_it_would_change() {
             gender.contains("'Nữ'") && gender.contains("'Nam'") && gender.contains("Trần Thị Lan"),
             "{gender}"
         );
-        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert_eq!(errors.len(), 6, "{errors:?}");
 
         let moved = GOOD.replace("Công an xã,,15/06/2022,", "Công an xã,,15/06/2022,30/04/2023");
         let r = app.post_bytes("/api/v1/teams/import", "text/csv", moved.into_bytes()).await;
@@ -968,6 +976,60 @@ async fn a_team_whose_rows_disagree_names_the_field_that_differs() {
         assert_eq!((r.body["rows_skipped"].as_u64(), r.body["members_created"].as_u64()), (Some(1), Some(4)));
         let teams = app.get("/api/v1/teams?unit=21835&sort=unit").await;
         assert_eq!(teams.body["items"][0]["decision_date"], "2022-06-15", "{:?}", teams.body);
+    })
+    .await;
+}
+
+/// Two more ways an edited file asked for a change an import does not make: a recorded stint's
+/// row given the phone of another person of the same name and year of birth (taken for that
+/// person, it added them to the team), and two rows filling one person's missing email with two
+/// different addresses (the second was taken for someone new). Both refused; nothing written.
+#[tokio::test]
+async fn a_row_taken_for_a_namesake_or_filling_two_emails_is_refused() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        // Another Lê Văn Tài born in 1988, with his own phone, on the village's team.
+        let header = GOOD.lines().next().unwrap();
+        let namesake = format!(
+            "{header}\n21835-01,Tổ CNSCĐ thôn Phú Thịnh,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Lê Văn Tài,Nam,1988,0905999888,,Thành viên,Khác,,03/07/2022,\n"
+        );
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", namesake.into_bytes()).await;
+        assert_eq!((r.status.as_u16(), r.body["members_created"].as_u64()), (200, Some(1)), "{:?}", r.body);
+        let before = written(&app).await;
+
+        // Row 4 (the first Tài's stint) given the second Tài's phone; Phạm Văn Sơn (no email on
+        // record) given one email on his row and another on a new row for the commune's team.
+        let edited = format!(
+            "{}21835,,12/QĐ-UBND,15/06/2022,Nguyễn Văn Hùng,Phạm Văn Sơn,Nam,1970,0905111004,son.b@example.vn,Thành viên,Trưởng thôn,,01/08/2022,\n",
+            GOOD.replace("Lê Văn Tài,Nam,1988,0905111003,", "Lê Văn Tài,Nam,1988,0905999888,")
+                .replace("Phạm Văn Sơn,Nam,1970,0905111004,,", "Phạm Văn Sơn,Nam,1970,0905111004,son.a@example.vn,")
+        );
+        for dry in [true, false] {
+            let url = format!("/api/v1/teams/import{}", if dry { "?dry_run=true" } else { "" });
+            let r = app.post_bytes(&url, "text/csv", edited.clone().into_bytes()).await;
+            assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+            let errors = r.body["errors"].as_array().unwrap();
+            let said = |row: u64, field: &str| {
+                errors
+                    .iter()
+                    .find(|e| e["row"] == row && e["field"] == field)
+                    .map(|e| e["message"].as_str().unwrap().to_string())
+            };
+            let phone = said(4, "phone").unwrap_or_else(|| panic!("row 4 phone: {errors:?}"));
+            assert!(phone.contains("'0905111003'") && phone.contains("'0905999888'"), "{phone}");
+            // One of the two rows (rows are checked team by team) is refused, naming the other.
+            let email = said(5, "email").or_else(|| said(7, "email")).unwrap_or_else(|| panic!("email: {errors:?}"));
+            assert!(
+                (email.contains("row 5") || email.contains("row 7"))
+                    && email.contains("'son.a@example.vn'")
+                    && email.contains("'son.b@example.vn'"),
+                "{email}"
+            );
+            assert_eq!(errors.len(), 2, "{errors:?}");
+        }
+        assert_eq!(written(&app).await, before, "{}: nothing written", app.backend);
     })
     .await;
 }

@@ -234,10 +234,16 @@ impl Known {
             let was = recorded.map_or_else(|| affiliation.clone(), |a| a.label_vi().to_string());
             out.push(("affiliation", was, m.affiliation.label_vi().to_string()));
         }
-        // Compared as a file lists them: the export joins skills with "; " and the import
-        // splits at ';' and ',', so a recorded skill holding a comma reads back as two.
+        // Compared as sets, as a file lists them (the export joins skills with "; "): the
+        // order a roster gives them in says nothing.
         let recorded: Vec<String> = serde_json::from_str(skills).unwrap_or_default();
-        if !m.skills.is_empty() && split_skills(&recorded.join(";")) != m.skills {
+        let as_set = |skills: &[String]| {
+            let mut set = split_skills(&skills.join(";"));
+            set.sort();
+            set.dedup();
+            set
+        };
+        if !m.skills.is_empty() && as_set(&recorded) != as_set(&m.skills) {
             out.push(("skills", recorded.join("; "), m.skills.join("; ")));
         }
         if m.left_on.is_some() && m.left_on != stint.left_on {
