@@ -434,19 +434,23 @@ pub(crate) async fn timeline(
     let (other, other_id) = also.unwrap_or(("", ""));
     // `starts` is 1 where a step begins: anything but a save without a reason that follows
     // one by the same person (the same account, or the same command: two accounts may share
-    // a display name). Each group's last row stands for it.
+    // a display name). Each group's last row stands for it. Every CTE is read once: on the
+    // national dataset (with its ANALYZE statistics) the SQLite linked into sohoa planned a CTE
+    // used twice to be read again for each row of the other, and a draft with 4,594 saves
+    // timed out at 30 s (this form: 33 ms for the whole answer).
     let rows: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
-        "WITH a AS (SELECT a.id, a.at, COALESCE(u.display_name, a.actor) AS actor, a.action, a.reason, \
-             COALESCE(CAST(a.user_id AS TEXT), 'cli:' || a.actor) AS who \
+        "WITH s AS (SELECT a.id, a.at, COALESCE(u.display_name, a.actor) AS actor, a.action, a.reason, \
+             CASE WHEN a.action = 'save' AND a.reason IS NULL \
+               AND LAG(a.action) OVER w = 'save' AND LAG(a.reason) OVER w IS NULL \
+               AND LAG(COALESCE(CAST(a.user_id AS TEXT), 'cli:' || a.actor)) OVER w \
+                 = COALESCE(CAST(a.user_id AS TEXT), 'cli:' || a.actor) THEN 0 ELSE 1 END AS starts \
            FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
-           WHERE (a.entity = $1 AND a.entity_id = $2) OR (a.entity = $3 AND a.entity_id = $4)), \
-         s AS (SELECT id, CASE WHEN action = 'save' AND reason IS NULL \
-             AND LAG(action) OVER (ORDER BY id) = 'save' AND LAG(reason) OVER (ORDER BY id) IS NULL \
-             AND LAG(who) OVER (ORDER BY id) = who THEN 0 ELSE 1 END AS starts FROM a), \
-         g AS (SELECT id, SUM(starts) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS grp FROM s), \
-         c AS (SELECT grp, MAX(id) AS last, COUNT(*) AS n FROM g GROUP BY grp) \
-         SELECT a.at, a.actor, a.action, a.reason, CAST(c.n AS BIGINT) FROM c JOIN a ON a.id = c.last \
-         ORDER BY c.last",
+           WHERE (a.entity = $1 AND a.entity_id = $2) OR (a.entity = $3 AND a.entity_id = $4) \
+           WINDOW w AS (ORDER BY a.id)), \
+         g AS (SELECT id, at, actor, action, reason, SUM(starts) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS grp FROM s), \
+         h AS (SELECT id, at, actor, action, reason, COUNT(*) OVER (PARTITION BY grp) AS n, \
+           ROW_NUMBER() OVER (PARTITION BY grp ORDER BY id DESC) AS k FROM g) \
+         SELECT at, actor, action, reason, CAST(n AS BIGINT) FROM h WHERE k = 1 ORDER BY id",
     )
     .bind(entity.0)
     .bind(entity.1)

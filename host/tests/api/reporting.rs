@@ -1047,6 +1047,18 @@ async fn saves_in_a_row_by_one_person_are_one_step_of_the_timeline() {
         assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
         // Read back, the same.
         assert_eq!(lan.get(&url).await.body["timeline"], answer["timeline"], "{}", app.backend);
+
+        // A draft saved thousands of times (a commune's officer, a benchmark): one more step,
+        // counted.
+        let sql = "INSERT INTO audit_log (at, user_id, actor, action, entity, entity_id) \
+                   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
+                   SELECT '2099-01-01T00:00:00Z', u.id, u.username, 'save', 'report_submission', CAST(r.id AS TEXT) \
+                   FROM n CROSS JOIN users u CROSS JOIN report_submissions r WHERE u.username = 'xa.lan'";
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+        let timeline = lan.get(&url).await.body["timeline"].clone();
+        let last = &timeline.as_array().unwrap().last().unwrap();
+        assert_eq!((last["action"].as_str(), last["times"].as_i64()), (Some("save"), Some(3000)), "{}: {timeline:?}", app.backend);
+        assert_eq!(timeline.as_array().unwrap().len(), 5, "{}", app.backend);
     })
     .await;
 }
