@@ -417,40 +417,24 @@ pub struct Step {
 }
 
 /// The audit trail's steps for one entity, with those of a second one (a submission's unlocks)
-/// when given, in the order they happened; saves in a row by one person are one step, the
-/// last, with their count in [`Step::times`]: a draft saved fifty times reads as one line, and a
-/// report's answer does not grow with every save (a benchmark's commune saving thousands of
-/// times made it 300 KB).
+/// when given, in the order they happened, saves in a row by one person folded into one step
+/// ([`fold_saves`]). Errors: the database's.
 ///
-/// The folding is done by the database (window functions, SQLite 3.25+ and PostgreSQL), so
-/// only the steps shown cross over: the answer of a save is built inside its write
-/// transaction, and decoding each of a draft's 3,287 saves there made every save of that
-/// draft wait longer than the one before (docs/BENCHMARKS.md). Errors: the database's.
+/// Every row is read: a draft saved 4,594 times costs a few ms here, inside its next save's
+/// write transaction. Folding in SQL (window functions) was slower on SQLite (a commune's
+/// saves under load: 34 requests/s against 53, docs/BENCHMARKS.md), and joining its CTE back
+/// to itself timed out.
 pub(crate) async fn timeline(
     conn: &mut AnyConnection,
     entity: (&str, &str),
     also: Option<(&str, &str)>,
 ) -> Result<Vec<Step>> {
     let (other, other_id) = also.unwrap_or(("", ""));
-    // `starts` is 1 where a step begins: anything but a save without a reason that follows
-    // one by the same person (the same account, or the same command: two accounts may share
-    // a display name). Each group's last row stands for it. Every CTE is read once: on the
-    // national dataset (with its ANALYZE statistics) the SQLite linked into sohoa planned a CTE
-    // used twice to be read again for each row of the other, and a draft with 4,594 saves
-    // timed out at 30 s (this form: 33 ms for the whole answer).
-    let rows: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
-        "WITH s AS (SELECT a.id, a.at, COALESCE(u.display_name, a.actor) AS actor, a.action, a.reason, \
-             CASE WHEN a.action = 'save' AND a.reason IS NULL \
-               AND LAG(a.action) OVER w = 'save' AND LAG(a.reason) OVER w IS NULL \
-               AND LAG(COALESCE(CAST(a.user_id AS TEXT), 'cli:' || a.actor)) OVER w \
-                 = COALESCE(CAST(a.user_id AS TEXT), 'cli:' || a.actor) THEN 0 ELSE 1 END AS starts \
-           FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
-           WHERE (a.entity = $1 AND a.entity_id = $2) OR (a.entity = $3 AND a.entity_id = $4) \
-           WINDOW w AS (ORDER BY a.id)), \
-         g AS (SELECT id, at, actor, action, reason, SUM(starts) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS grp FROM s), \
-         h AS (SELECT id, at, actor, action, reason, COUNT(*) OVER (PARTITION BY grp) AS n, \
-           ROW_NUMBER() OVER (PARTITION BY grp ORDER BY id DESC) AS k FROM g) \
-         SELECT at, actor, action, reason, CAST(n AS BIGINT) FROM h WHERE k = 1 ORDER BY id",
+    let rows: Vec<(String, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT a.at, COALESCE(u.display_name, a.actor), a.action, a.reason, \
+           COALESCE(CAST(a.user_id AS TEXT), 'cli:' || a.actor) FROM audit_log a \
+         LEFT JOIN users u ON u.id = a.user_id WHERE (a.entity = $1 AND a.entity_id = $2) \
+         OR (a.entity = $3 AND a.entity_id = $4) ORDER BY a.id",
     )
     .bind(entity.0)
     .bind(entity.1)
@@ -458,16 +442,33 @@ pub(crate) async fn timeline(
     .bind(other_id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, actor, action, reason, n)| Step {
-            at,
-            actor,
-            action,
-            reason,
-            times: u32::try_from(n).unwrap_or(u32::MAX),
-        })
-        .collect())
+    Ok(fold_saves(
+        rows.into_iter()
+            .map(|(at, actor, action, reason, who)| (Step { at, actor, action, reason, times: 1 }, who)),
+    ))
+}
+
+/// Saves in a row by one person (`who`: the same account, or the same command; two accounts
+/// of one office often share a display name) as one step, the last, counting them: a draft
+/// saved fifty times reads as one line, and a report's answer does not grow with every save (a
+/// benchmark's commune saving thousands of times made it 300 KB).
+fn fold_saves(steps: impl IntoIterator<Item = (Step, String)>) -> Vec<Step> {
+    let mut out: Vec<(Step, String)> = Vec::new();
+    for (step, who) in steps {
+        if let Some((last, last_who)) = out.last_mut()
+            && step.action == "save"
+            && last.action == "save"
+            && *last_who == who
+            && step.reason.is_none()
+            && last.reason.is_none()
+        {
+            let times = last.times + 1;
+            *last = Step { times, ..step };
+            continue;
+        }
+        out.push((step, who));
+    }
+    out.into_iter().map(|(step, _)| step).collect()
 }
 
 /// How the audit trail names the unlocks of one unit's form for one period.
@@ -1061,6 +1062,32 @@ pub async fn unlock(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn saves_in_a_row_by_one_person_are_one_step() {
+        use super::{Step, fold_saves};
+        let step = |at: &str, who: &str, action: &str| {
+            // Both accounts are shown by the office's name.
+            let s = Step {
+                at: at.into(),
+                actor: "UBND xã".into(),
+                action: action.into(),
+                reason: None,
+                times: 1,
+            };
+            (s, who.to_string())
+        };
+        let folded = fold_saves([
+            step("1", "7", "save"),
+            step("2", "7", "save"),
+            step("3", "7", "save"),
+            step("4", "8", "save"),
+            step("5", "7", "submit"),
+            step("6", "7", "save"),
+        ]);
+        let seen: Vec<(&str, &str, u32)> =
+            folded.iter().map(|s| (s.at.as_str(), s.action.as_str(), s.times)).collect();
+        assert_eq!(seen, [("3", "save", 3), ("4", "save", 1), ("5", "submit", 1), ("6", "save", 1)]);
+    }
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
