@@ -606,7 +606,8 @@ async fn secrets_never_reach_the_log() {
         .await
         .unwrap();
     let viewer =
-        users.as_array().unwrap().iter().find(|u| u["username"] == "tayson.xem").unwrap()["id"].clone();
+        users["items"].as_array().unwrap().iter().find(|u| u["username"] == "tayson.xem").unwrap()["id"]
+            .clone();
     let reset = client
         .patch(format!("{url}/api/v1/users/{viewer}"))
         .bearer_auth(&token)

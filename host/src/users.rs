@@ -318,15 +318,27 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &Us
     Ok(after)
 }
 
-/// Users holding at least one role inside the given subtrees.
-pub async fn list(conn: &mut AnyConnection, roots: &[i64]) -> Result<Vec<User>> {
+/// Users holding at least one role inside the given subtrees (unit ids, on today's tree), by
+/// id: at most `limit` from `offset`, with how many there are in all. Errors: the database's.
+pub async fn list(
+    conn: &mut AnyConnection,
+    roots: &[i64],
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<User>, i64)> {
+    let subtree = crate::units::Subtree::read(conn, roots, &crate::dates::today_iso()).await?;
+    let holders = "SELECT DISTINCT a.user_id FROM role_assignments a WHERE a.unit_id IN (SELECT id FROM sub)";
     let mut sql = crate::db::Sql::default();
-    crate::units::Subtree::read(conn, roots, &crate::dates::today_iso()).await?.push_cte(&mut sql);
-    sql.push("SELECT DISTINCT a.user_id FROM role_assignments a WHERE a.unit_id IN (SELECT id FROM sub) ORDER BY a.user_id");
+    subtree.push_cte(&mut sql);
+    sql.push(&format!("SELECT COUNT(*) FROM ({holders}) AS h"));
+    let total: i64 = sql.query_scalar().fetch_one(&mut *conn).await?;
+    let mut sql = crate::db::Sql::default();
+    subtree.push_cte(&mut sql);
+    sql.push(&format!("{holders} ORDER BY a.user_id LIMIT ")).bind(limit).push(" OFFSET ").bind(offset);
     let ids: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
     let mut users = Vec::with_capacity(ids.len());
     for id in ids {
         users.push(get(conn, id).await?);
     }
-    Ok(users)
+    Ok((users, total))
 }

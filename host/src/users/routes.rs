@@ -2,12 +2,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde::Deserialize;
 use sqlx::AnyConnection;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{NewRole, NewUser, User, UserChange};
-use crate::api::{ApiJson, ApiPath, AppState};
+use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageRequest};
 use crate::auth::{Action, Principal, Target};
 use crate::error::{Error, ErrorBody, Result};
 
@@ -78,14 +80,33 @@ async fn checked_role(
     Ok(role)
 }
 
-/// Users holding a role within the caller's scope.
-#[utoipa::path(get, path = "/users", tag = "users",
-    responses((status = 200, body = Vec<User>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn list_users(State(state): State<AppState>, principal: Principal) -> Result<ApiJson<Vec<User>>> {
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserListParams {
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
+    page: Option<u32>,
+    /// Items per page (default `api.default_page_size`, at most `api.max_page_size`).
+    #[param(minimum = 1)]
+    per_page: Option<u32>,
+}
+
+/// Users holding a role within the caller's scope, by id, a page at a time.
+#[utoipa::path(get, path = "/users", tag = "users", params(UserListParams),
+    responses((status = 200, body = Page<User>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(q): ApiQuery<UserListParams>,
+) -> Result<ApiJson<Page<User>>> {
     require_admin(&principal)?;
+    let page = PageRequest::new(q.page, q.per_page, &state.settings)?;
     let mut conn = state.db.pool.acquire().await?;
     let roots = principal.roots(&mut conn, Action::UsersManage, None).await?;
-    Ok(ApiJson(super::list(&mut conn, &roots).await?))
+    let (items, total) = super::list(&mut conn, &roots, page.limit(), page.offset()).await?;
+    Ok(ApiJson(page.wrap(items, total)))
 }
 
 /// Creates an account with at least one role within the caller's scope.

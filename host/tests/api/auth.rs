@@ -416,3 +416,32 @@ async fn signing_in_always_makes_a_new_session() {
     })
     .await;
 }
+
+/// The users list answers like every list (`{items, page, per_page, total}`, README), a page at
+/// a time, and refuses a parameter it does not know rather than ignoring it (a helper's find:
+/// `?unit=…` and `?per_page=0` answered the whole list).
+#[tokio::test]
+async fn the_users_list_is_paginated_and_refuses_unknown_parameters() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        app.user("xa.mot", "commune_officer", Some("21835"), None).await;
+        app.user("xa.hai", "commune_officer", Some("21808"), None).await;
+        let all = app.get("/api/v1/users").await;
+        assert_eq!(all.status, 200, "{:?}", all.body);
+        let total = all.body["total"].as_i64().unwrap();
+        assert!(total >= 3, "{}: {:?}", app.backend, all.body);
+        assert_eq!(all.body["items"].as_array().unwrap().len() as i64, total);
+
+        let second = app.get("/api/v1/users?per_page=1&page=2").await;
+        assert_eq!(second.status, 200, "{:?}", second.body);
+        assert_eq!((second.body["page"].as_i64(), second.body["per_page"].as_i64()), (Some(2), Some(1)));
+        assert_eq!(second.body["total"].as_i64(), Some(total));
+        assert_eq!(second.body["items"][0]["id"], all.body["items"][1]["id"], "{}: by id", app.backend);
+
+        for bad in ["?unit=547", "?foo=1", "?per_page=0", "?page=0", "?page=-1"] {
+            let r = app.get(&format!("/api/v1/users{bad}")).await;
+            assert_eq!(r.status, 400, "{}: {bad}: {:?}", app.backend, r.body);
+        }
+    })
+    .await;
+}

@@ -121,8 +121,13 @@ async fn admin_ids(app: &TestApp) -> (i64, i64) {
     let me = app.get("/api/v1/auth/me").await;
     assert_eq!(me.status, 200, "{:?}", me.body);
     let users = app.get("/api/v1/users").await;
-    let admin =
-        users.body.as_array().unwrap().iter().find(|u| u["username"] == "harness.admin").unwrap().clone();
+    let admin = users.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "harness.admin")
+        .unwrap()
+        .clone();
     (admin["id"].as_i64().unwrap(), admin["roles"][0]["id"].as_i64().unwrap())
 }
 
@@ -157,8 +162,13 @@ async fn the_last_administrator_cannot_lock_the_province_out() {
         // ...but the second is now the last one.
         let second = app.with_token(&second);
         let users = second.get("/api/v1/users").await;
-        let me =
-            users.body.as_array().unwrap().iter().find(|u| u["username"] == "tinh.admin2").unwrap().clone();
+        let me = users.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == "tinh.admin2")
+            .unwrap()
+            .clone();
         let r = second
             .send_json(
                 "DELETE",
