@@ -28,6 +28,7 @@
 //! record, their stints, the people who may be the rows' people) and writes in multi-row
 //! statements, so a row costs no statement of its own.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -949,7 +950,7 @@ fn against_record(known: &Known, team_id: i64, v: &ValidRow, fills: &mut Fills, 
     {
         let (None, Some(given)) = (recorded, given) else { continue };
         match fills.entry((person_id, field)) {
-            std::collections::hash_map::Entry::Occupied(first) if first.get().0 != *given => {
+            Entry::Occupied(first) if first.get().0 != *given => {
                 let (value, row) = first.get();
                 p.add(
                     field,
@@ -959,8 +960,8 @@ fn against_record(known: &Known, team_id: i64, v: &ValidRow, fills: &mut Fills, 
                     ),
                 );
             }
-            std::collections::hash_map::Entry::Occupied(_) => {}
-            std::collections::hash_map::Entry::Vacant(slot) => {
+            Entry::Occupied(_) => {}
+            Entry::Vacant(slot) => {
                 slot.insert((given.clone(), v.row));
             }
         }

@@ -42,8 +42,19 @@ pub struct Coverage {
 /// Coverage of each child of `unit_id` on `date`, in code order; when teams sit on the unit
 /// itself (a commune's own team), they come first as a line of their own named after the unit.
 pub async fn by_child(conn: &mut AnyConnection, unit_id: i64, date: &str) -> Result<Vec<Coverage>> {
-    // The subtree on `date`, with the names and codes the lines need.
     let subtree = units::Subtree::read(conn, &[unit_id], date).await?;
+    by_child_in(conn, unit_id, &subtree).await
+}
+
+/// [`by_child`] over `subtree`, read by the caller for `unit_id` alone (the dashboard reads it
+/// once for this and the findings' counts), on its date.
+pub(crate) async fn by_child_in(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    subtree: &units::Subtree,
+) -> Result<Vec<Coverage>> {
+    let date = subtree.date();
+    // The subtree on `date`, with the names and codes the lines need.
     let mut sql = Sql::default();
     subtree.push_cte(&mut sql);
     sql.push(

@@ -97,8 +97,8 @@ impl Scope {
         let (state, today) = (&state, &today[..]);
         let (lines, subtree) = {
             let mut conn = state.db.pool.acquire().await?;
-            let lines = stats::by_child(&mut conn, unit_id, today).await?;
-            (lines, crate::units::Subtree::read(&mut conn, &[unit_id], today).await?)
+            let subtree = crate::units::Subtree::read(&mut conn, &[unit_id], today).await?;
+            (stats::by_child_in(&mut conn, unit_id, &subtree).await?, subtree)
         };
         // Stored findings, as on the home page ([`findings::overview`]).
         let (summary, check_error) = findings::overview(&state.db, &state.plugins, &subtree).await?;

@@ -200,3 +200,20 @@ async fn wait_for(app: &TestApp, cache: &ScopeCache<u32>, runs: &Arc<AtomicU32>,
     }
     served
 }
+
+/// PostgreSQL: the host's connections cost a random page at 1.1, the value the scope queries'
+/// plans were measured with (`db.rs`; the test database keeps the server's default of 4).
+#[tokio::test]
+async fn postgres_connections_cost_a_random_page_as_cached_data_does() {
+    each_backend(|app| async move {
+        if app.backend != "postgres" {
+            return;
+        }
+        let cost: String = sqlx::query_scalar("SELECT current_setting('random_page_cost')")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(cost, "1.1");
+    })
+    .await;
+}
