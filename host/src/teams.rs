@@ -715,7 +715,8 @@ pub struct TeamChange {
     pub decision_date: Option<String>,
     pub decision_signer: Option<String>,
     /// active, suspended or dissolved. Suspending or dissolving needs `status_date` and
-    /// `status_reason`; returning to active clears them.
+    /// `status_reason`; returning to active clears them. A dissolved team stays dissolved (422
+    /// on `status`): its date and reason can still be corrected.
     pub status: Option<String>,
     pub status_date: Option<String>,
     pub status_reason: Option<String>,
@@ -747,6 +748,18 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
             TeamStatus::Active
         }),
     };
+    // A dissolution is final (giải thể): the unit may since have merged away, and the team's
+    // members, reports and awards are closed history. A team that serves again is established
+    // anew, under its own decision.
+    if row.status == TeamStatus::Dissolved.as_str() && status != TeamStatus::Dissolved {
+        p.add(
+            "status",
+            format!(
+                "the team was dissolved on {}; a dissolution is final: establish a new team under its own decision",
+                row.status_date.as_deref().unwrap_or("an unrecorded day")
+            ),
+        );
+    }
     let (status_date, status_reason) = if status == TeamStatus::Active {
         (None, None)
     } else {

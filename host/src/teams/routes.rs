@@ -161,7 +161,7 @@ async fn create_team(
     Ok((StatusCode::CREATED, ApiJson(team)))
 }
 
-/// Changes a team's name, decision or status (suspend, dissolve, reactivate).
+/// Changes a team's name, decision or status (suspend, reactivate a suspended team, dissolve for good).
 #[utoipa::path(patch, path = "/teams/{id}", tag = "teams", params(("id" = i64, Path)), request_body = TeamChange,
     responses((status = 200, body = Team), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 502, body = ErrorBody, description = "The team's composition rule (a plugin) failed")))]

@@ -1014,6 +1014,13 @@ fn problem_vi(message: &str) -> String {
         let joined = rest.split(" (").next().unwrap_or("");
         return format!("người này đã là thành viên của tổ từ ngày {joined}");
     }
+    if let Some(rest) = after("the team was dissolved on ")
+        && let Some((date, _)) = rest.split_once("; a dissolution is final")
+    {
+        return format!(
+            "tổ đã giải thể ngày {date}; giải thể là chấm dứt hẳn: muốn hoạt động lại, thành lập tổ mới theo quyết định mới"
+        );
+    }
     if let Some(d) = before("is not a date") {
         return format!("{d} không phải ngày hợp lệ (dd/mm/yyyy)");
     }
@@ -1119,6 +1126,12 @@ mod tests {
     fn the_forms_validation_messages_read_in_vietnamese() {
         let vi = |m: &str| problem(Lang::Vi, m);
         assert_eq!(vi("is required"), "chưa nhập (bắt buộc)");
+        assert_eq!(
+            vi(
+                "the team was dissolved on 2024-03-01; a dissolution is final: establish a new team under its own decision"
+            ),
+            "tổ đã giải thể ngày 01/03/2024; giải thể là chấm dứt hẳn: muốn hoạt động lại, thành lập tổ mới theo quyết định mới"
+        );
         let forbidden = crate::text::forbidden_reason('\u{202E}');
         assert_eq!(vi(&forbidden), "có ký tự điều khiển hoặc ký tự định dạng ẩn (U+202E), không được phép");
         assert_eq!(

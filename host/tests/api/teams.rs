@@ -133,3 +133,39 @@ async fn dissolving_needs_a_date_and_reason() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_dissolved_team_stays_dissolved() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let t = team(&app, "21835", "2022-06-15").await;
+        let uri = format!("/api/v1/teams/{}", t["id"]);
+        let r = app
+            .patch(
+                &uri,
+                json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        for back in [
+            json!({"status": "active"}),
+            json!({"status": "suspended", "status_date": "2023-02-01", "status_reason": "Thiếu người"}),
+        ] {
+            let r = app.patch(&uri, back.clone()).await;
+            assert_eq!(r.status, 422, "{}: {back} on a dissolved team: {:?}", app.backend, r.body);
+            assert_eq!(r.fields(), ["status"]);
+            let message = r.body["error"]["details"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("dissolved on 2023-01-01"), "{message}");
+        }
+        // Its record can still be corrected: the day and the reason.
+        let r = app.patch(&uri, json!({"status_date": "2023-01-02", "status_reason": "Sáp nhập thôn"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let r = app.get(&uri).await;
+        assert_eq!(
+            (r.body["status"].as_str(), r.body["status_date"].as_str()),
+            (Some("dissolved"), Some("2023-01-02"))
+        );
+        assert_eq!(app.get("/api/v1/teams?status=active").await.body["total"], 0);
+    })
+    .await;
+}
