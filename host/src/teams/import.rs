@@ -920,20 +920,27 @@ fn against_record(known: &Known, team_id: i64, v: &ValidRow, fills: &mut Fills, 
     {
         let differences = serving.differences(&v.person);
         if !differences.is_empty() {
-            for (field, recorded, row) in differences {
-                p.add(
-                    field,
-                    format!(
-                        "on record as '{recorded}' for {} (born {}), who serves on this team from the same day; \
-                         this row says '{row}'. An import never changes a person's record: change it on the \
-                         member's page, or give what is recorded",
-                        serving.full_name, serving.birth_year
-                    ),
-                );
-            }
+            refuse_edited_person(serving, differences, p);
             stint_differences(serving.id, p);
             return;
         }
+    }
+    // The row of a recorded stint with the person's name (case, accents) or year of birth
+    // edited, which the exact match above cannot see.
+    if found.is_none()
+        && let Some(serving) = known.edited_in_stint(team_id, &v.person, &v.membership.joined_on)
+    {
+        let mut differences = Vec::new();
+        if serving.full_name != v.person.full_name {
+            differences.push(("full_name", serving.full_name.clone(), v.person.full_name.clone()));
+        }
+        if serving.birth_year != v.person.birth_year {
+            differences.push(("birth_year", serving.birth_year.to_string(), v.person.birth_year.to_string()));
+        }
+        differences.extend(serving.differences(&v.person));
+        refuse_edited_person(serving, differences, p);
+        stint_differences(serving.id, p);
+        return;
     }
     let Some(person_id) = found else { return };
     if known.overlaps(team_id, person_id, &v.membership)
@@ -965,6 +972,29 @@ fn against_record(known: &Known, team_id: i64, v: &ValidRow, fills: &mut Fills, 
                 slot.insert((given.clone(), v.row));
             }
         }
+    }
+}
+
+/// Refuses a row that describes `serving`'s recorded stint but says `differences` (field, the
+/// record's value, the row's) of the person: an import never changes a person's record. The
+/// row may also be another person of that name joining the same day, which the message says
+/// how to record (the team page adds them as a new person).
+fn refuse_edited_person(
+    serving: &super::members::Candidate,
+    differences: Vec<(&'static str, String, String)>,
+    p: &mut Problems,
+) {
+    for (field, recorded, row) in differences {
+        p.add(
+            field,
+            format!(
+                "on record as '{recorded}' for {} (born {}), who serves on this team from the same day; \
+                 this row says '{row}'. An import never changes a person's record: change it on the \
+                 member's page, or give what is recorded. If the row is another person, add them on the \
+                 team's page",
+                serving.full_name, serving.birth_year
+            ),
+        );
     }
 }
 

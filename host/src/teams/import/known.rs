@@ -54,6 +54,9 @@ pub(super) struct Known {
     /// People on record (and those the run adds) who share a row's exact name and year of
     /// birth: every one [`Candidate::is`] could accept.
     people: HashMap<(String, i64), Vec<Candidate>>,
+    /// The people of the recorded stints, by person id, as recorded: what a row describing one
+    /// of those stints with the name or year of birth edited is told ([`Known::edited_in_stint`]).
+    serving: HashMap<i64, Candidate>,
     /// Provisional ids handed out so far (people, stints).
     next_person: i64,
     next_stint: i64,
@@ -80,19 +83,37 @@ impl Known {
             }
             known.closings.extend(units_closed(conn, part).await?);
             let mut sql = Sql::new(
-                "SELECT id, team_id, person_id, joined_on, left_on, position, affiliation, skills FROM memberships \
-                 WHERE team_id IN ",
+                "SELECT m.id, m.team_id, m.person_id, m.joined_on, m.left_on, m.position, m.affiliation, m.skills, \
+                 p.full_name, p.gender, p.birth_year, p.phone, p.email FROM memberships m \
+                 JOIN people p ON p.id = m.person_id WHERE m.team_id IN ",
             );
             sql.push_tuples(1, part.len());
             for id in part {
                 sql.arg(*id);
             }
-            type Row = (i64, i64, i64, String, Option<String>, String, String, String);
-            for (id, team_id, person_id, joined_on, left_on, position, affiliation, skills) in
-                sql.query_as::<Row>().fetch_all(&mut *conn).await?
-            {
+            type Row = (
+                i64,
+                i64,
+                i64,
+                String,
+                Option<String>,
+                String,
+                String,
+                String,
+                String,
+                String,
+                i64,
+                Option<String>,
+                Option<String>,
+            );
+            for row in sql.query_as::<Row>().fetch_all(&mut *conn).await? {
+                let (id, team_id, person_id, joined_on, left_on, position, affiliation, skills) =
+                    (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7);
+                let (full_name, gender, birth_year, phone, email) = (row.8, row.9, row.10, row.11, row.12);
                 known.terms.insert(id, Terms { position, affiliation, skills });
                 known.stints.entry(team_id).or_default().push(Stint { id, person_id, joined_on, left_on });
+                let c = Candidate { id: person_id, full_name, gender, birth_year, phone, email };
+                known.serving.insert(person_id, c);
             }
         }
         let mut keys: Vec<(String, i64)> = people.map(|p| (text::fold(&p.full_name), p.birth_year)).collect();
@@ -265,6 +286,29 @@ impl Known {
     ) -> Option<&Candidate> {
         let people = self.people.get(&(f.full_name.clone(), f.birth_year))?;
         people.iter().find(|c| self.stint(team_id, c.id, joined_on).is_some())
+    }
+
+    /// The person on record serving on team `team_id` in a recorded stint from `joined_on`
+    /// whose name is `f`'s but for case, accents or spacing ([`text::fold`]), or whose year of
+    /// birth differs: the row of that stint, exported with the name or the year corrected.
+    /// [`Known::find`] matches exact names and years, so importing it would add a second person
+    /// to the team; the caller refuses it naming the difference. Stints the run adds are not
+    /// looked at: two new people whose names differ only in accents (An, Ân) are two people.
+    pub(super) fn edited_in_stint(
+        &self,
+        team_id: i64,
+        f: &PersonFields,
+        joined_on: &str,
+    ) -> Option<&Candidate> {
+        let name = text::fold(&f.full_name);
+        let all = self.stints.get(&team_id).map(Vec::as_slice).unwrap_or_default();
+        all.iter()
+            .filter(|s| s.id < PROVISIONAL && s.joined_on == joined_on)
+            .filter_map(|s| self.serving.get(&s.person_id))
+            .find(|c| {
+                text::fold(&c.full_name) == name
+                    && (c.full_name != f.full_name || c.birth_year != f.birth_year)
+            })
     }
 
     fn stints_of(&self, team_id: i64, person_id: i64) -> Vec<Stint> {
