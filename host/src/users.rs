@@ -336,9 +336,29 @@ pub async fn list(
     subtree.push_cte(&mut sql);
     sql.push(&format!("{holders} ORDER BY a.user_id LIMIT ")).bind(limit).push(" OFFSET ").bind(offset);
     let ids: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
-    let mut users = Vec::with_capacity(ids.len());
-    for id in ids {
-        users.push(get(conn, id).await?);
+    if ids.is_empty() {
+        return Ok((Vec::new(), total));
     }
+    // The page's accounts and their roles: two queries, whatever the page's size.
+    let mut sql =
+        crate::db::Sql::new("SELECT id, username, display_name, active, created_at FROM users WHERE id IN ");
+    sql.push_tuples(1, ids.len());
+    for id in &ids {
+        sql.arg(*id);
+    }
+    sql.push(" ORDER BY id");
+    let rows: Vec<(i64, String, String, i64, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+    let mut roles = sessions::assignments_of(conn, &ids).await?;
+    let users = rows
+        .into_iter()
+        .map(|(id, username, display_name, active, created_at)| User {
+            id,
+            username,
+            display_name,
+            active: active == 1,
+            roles: roles.remove(&id).unwrap_or_default(),
+            created_at,
+        })
+        .collect();
     Ok((users, total))
 }

@@ -226,20 +226,44 @@ pub async fn principal(conn: &mut AnyConnection, secret: &str) -> Result<Option<
 
 /// A user's roles, with their units' current (or last) names.
 pub async fn assignments(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Assignment>> {
-    let rows: Vec<(i64, String, i64, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT a.id, a.role, a.unit_id, u.code, \
+    Ok(assignments_of(conn, &[user_id]).await?.remove(&user_id).unwrap_or_default())
+}
+
+/// The role assignments of each of `user_ids` (a page of a list: keep it to a few hundred,
+/// SQLite binds parameters in time quadratic in their number), in the order they were given,
+/// by user id; a user holding none is absent. One query. Errors: the database's.
+pub async fn assignments_of(
+    conn: &mut AnyConnection,
+    user_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<Assignment>>> {
+    let mut by_user: std::collections::HashMap<i64, Vec<Assignment>> = Default::default();
+    if user_ids.is_empty() {
+        return Ok(by_user);
+    }
+    let mut sql = crate::db::Sql::new(
+        "SELECT a.user_id, a.id, a.role, a.unit_id, u.code, \
            (SELECT v.name FROM unit_versions v WHERE v.unit_id = u.id ORDER BY v.id DESC LIMIT 1), a.team_id \
-         FROM role_assignments a JOIN units u ON u.id = a.unit_id WHERE a.user_id = $1 ORDER BY a.id",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, role, unit_id, unit_code, unit_name, team_id)| {
-            Some(Assignment { id, role: Role::parse(&role)?, unit_id, unit_code, unit_name, team_id })
-        })
-        .collect())
+         FROM role_assignments a JOIN units u ON u.id = a.unit_id WHERE a.user_id IN ",
+    );
+    sql.push_tuples(1, user_ids.len());
+    for id in user_ids {
+        sql.arg(*id);
+    }
+    sql.push(" ORDER BY a.id");
+    let rows: Vec<(i64, i64, String, i64, String, String, Option<i64>)> =
+        sql.query_as().fetch_all(&mut *conn).await?;
+    for (user_id, id, role, unit_id, unit_code, unit_name, team_id) in rows {
+        let Some(role) = Role::parse(&role) else { continue };
+        by_user.entry(user_id).or_default().push(Assignment {
+            id,
+            role,
+            unit_id,
+            unit_code,
+            unit_name,
+            team_id,
+        });
+    }
+    Ok(by_user)
 }
 
 pub async fn revoke_session(conn: &mut AnyConnection, session_id: i64) -> Result<()> {
