@@ -207,6 +207,12 @@ impl Subtree {
         self.backend
     }
 
+    /// Whether its units are written into the queries (at most [`LISTED_SUBTREE`]: a province
+    /// or smaller), not walked in them (the country, several provinces).
+    pub fn is_listed(&self) -> bool {
+        self.ids.is_some()
+    }
+
     /// Appends `WITH RECURSIVE sub(id) AS (…) ` (continue with `, next AS (…)` or a `SELECT`).
     pub fn push_cte(&self, sql: &mut Sql) {
         match &self.ids {

@@ -477,22 +477,64 @@ async fn compute_now(db: &Db, runtime: &Arc<Runtime>, stale: &[(i64, i64)], toda
 
 /// Computes now the stale teams of `subtree` (on its date, today) when there are at most
 /// [`INLINE_LIMIT`] of them (a commune's, a district's after a few changes); otherwise
-/// leaves them to the background. Errors: the database's and the plugins'
-/// (a busy host: 503).
-async fn refresh_scope(db: &Db, runtime: &Arc<Runtime>, subtree: &Subtree) -> Result<()> {
+/// leaves them to the background. Returns what the computed teams counted for in the
+/// scope's [`Summary`] before and after (nothing when they were left to the background), so
+/// that the caller corrects its counts instead of counting the whole scope again. Errors: the
+/// database's and the plugins' (a busy host: 503).
+async fn refresh_scope(
+    db: &Db,
+    runtime: &Arc<Runtime>,
+    subtree: &Subtree,
+) -> Result<Vec<(Counted, Counted)>> {
     let today = subtree.date();
-    let stale: Vec<(i64, i64)> = {
+    let before: Vec<Counted> = {
         let mut conn = db.pool.acquire().await?;
-        let mut sql = scope(subtree, "t.id, c.generation");
+        let mut sql = super::active_in_scope_with(subtree, |sql| push_counted(sql, today), CHECKS_JOIN);
         sql.push(" AND ");
         push_stale(&mut sql, today);
         sql.push(" ORDER BY t.id LIMIT ").bind(INLINE_LIMIT + 1);
         sql.query_as().fetch_all(&mut *conn).await?
     };
-    if stale.len() as i64 > INLINE_LIMIT {
-        return Ok(());
+    if before.is_empty() || before.len() as i64 > INLINE_LIMIT {
+        return Ok(Vec::new());
     }
-    compute_now(db, runtime, &stale, today).await
+    let stale: Vec<(i64, i64)> = before.iter().map(|c| (c.team_id, c.generation)).collect();
+    compute_now(db, runtime, &stale, today).await?;
+    let mut after: HashMap<i64, Counted> = {
+        let mut conn = db.pool.acquire().await?;
+        let mut sql = Sql::new("SELECT ");
+        push_counted(&mut sql, today);
+        sql.push(" FROM team_checks c WHERE c.team_id IN ");
+        sql.push_tuples(1, stale.len());
+        for (id, _) in &stale {
+            sql.arg(*id);
+        }
+        let rows: Vec<Counted> = sql.query_as().fetch_all(&mut *conn).await?;
+        rows.into_iter().map(|c| (c.team_id, c)).collect()
+    };
+    Ok(before.into_iter().filter_map(|b| after.remove(&b.team_id).map(|a| (b, a))).collect())
+}
+
+/// What one team's stored check counts for in a [`Summary`] (0 or 1 each).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Counted {
+    team_id: i64,
+    generation: i64,
+    failing: i64,
+    rule_failure: i64,
+    leaderless: i64,
+    stale: i64,
+}
+
+/// Appends the select list of a [`Counted`] of `team_checks c` on `today` (ISO).
+fn push_counted(sql: &mut Sql, today: &str) {
+    sql.push(
+        "c.team_id, c.generation, CAST(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END AS BIGINT) AS failing, \
+         CAST(CASE WHEN c.failure IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) AS rule_failure, \
+         CAST(c.leaderless AS BIGINT) AS leaderless, CAST(CASE WHEN ",
+    );
+    push_stale(sql, today);
+    sql.push(" THEN 1 ELSE 0 END AS BIGINT) AS stale");
 }
 
 /// What a scope's checks say: counts for a page's cards.
@@ -508,6 +550,22 @@ pub struct Summary {
     pub rule_failures: i64,
     /// Teams with no leader serving (stored with the findings, so as current as they are).
     pub leaderless: i64,
+}
+
+impl Summary {
+    /// The counts with `changed` teams' checks (each as counted before, and as stored now)
+    /// counted anew: what counting the scope again would give, without reading it all again
+    /// (Hà Nội's 4,067 teams: 22 ms on PostgreSQL, docs/BENCHMARKS.md). A change elsewhere
+    /// in the scope meanwhile moves the scope version, so a page kept from these counts is
+    /// computed again ([`super::scope_cache`]).
+    fn correct(&mut self, changed: &[(Counted, Counted)]) {
+        for (before, after) in changed {
+            self.failing += after.failing - before.failing;
+            self.rule_failures += after.rule_failure - before.rule_failure;
+            self.leaderless += after.leaderless - before.leaderless;
+            self.refreshing += after.stale - before.stale;
+        }
+    }
 }
 
 /// Counts over the active teams of `subtree` on its date (today): one indexed query.
@@ -530,31 +588,44 @@ pub async fn summary(conn: &mut AnyConnection, subtree: &Subtree) -> Result<Summ
     Ok(Summary { teams, failing, refreshing, rule_failures, leaderless })
 }
 
+/// What [`overview`] found of a scope.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub summary: Summary,
+    /// What went wrong, if anything did (the refresh's error, else one stored rule failure),
+    /// for the page's technical detail.
+    pub error: Option<String>,
+    /// Whether it computed stale teams of the scope itself: a list of the scope read at the
+    /// same time may show those teams as they were, and is to be read again.
+    pub refreshed: bool,
+}
+
 /// What a page shows of its scope's checks: computes a few stale teams first
-/// ([`refresh_scope`]), then the [`summary`], and the text of what went wrong, if anything did
-/// (the refresh's error, else one stored rule failure), for the page's technical detail. A
-/// busy or broken plugin does not fail the page: the stored findings are shown with the error.
+/// ([`refresh_scope`]), then the [`summary`], and what went wrong, if anything did. A busy or
+/// broken plugin does not fail the page: the stored findings are shown with the error.
 /// Errors: the database's.
-pub async fn overview(
-    db: &Db,
-    runtime: &Arc<Runtime>,
-    subtree: &Subtree,
-) -> Result<(Summary, Option<String>)> {
+pub async fn overview(db: &Db, runtime: &Arc<Runtime>, subtree: &Subtree) -> Result<Overview> {
     let mut conn = db.pool.acquire().await?;
     let mut summary = summary(&mut conn, subtree).await?;
     // The counts say whether anything is stale: most loads read the scope once.
     let mut refresh_error = None;
+    let mut refreshed = false;
     if summary.refreshing > 0 && summary.refreshing <= INLINE_LIMIT {
         drop(conn);
-        refresh_error = refresh_scope(db, runtime, subtree).await.err().map(|e| e.to_string());
+        match refresh_scope(db, runtime, subtree).await {
+            Ok(changed) => {
+                refreshed = !changed.is_empty();
+                summary.correct(&changed);
+            }
+            Err(e) => refresh_error = Some(e.to_string()),
+        }
         conn = db.pool.acquire().await?;
-        summary = self::summary(&mut conn, subtree).await?;
     }
     let error = match refresh_error {
         None if summary.rule_failures > 0 => first_failure(&mut conn, subtree).await?,
         other => other,
     };
-    Ok((summary, error))
+    Ok(Overview { summary, error, refreshed })
 }
 
 /// A failing team as a list shows it.
@@ -573,16 +644,50 @@ pub struct FailingTeam {
 /// `p.first_error`, which `outer` and `order` name with `p.`); the unit's name is looked up
 /// for the `limit` rows kept, not for each of the 24,000 failing teams of the country (SQLite
 /// computes a row's columns before sorting it).
-fn first_in_scope(subtree: &Subtree, condition: &str, order: &str, outer: &str, limit: i64) -> Sql {
-    let mut sql = scope(
-        subtree,
-        "t.id, COALESCE(pl.unit_id, t.unit_id) AS unit_id, c.errors, t.sort_key, c.first_error",
-    );
+///
+/// `lookup` says how the scope's teams meet their checks on PostgreSQL: see [`Lookup`].
+fn first_in_scope(
+    subtree: &Subtree,
+    condition: &str,
+    lookup: Lookup,
+    order: &str,
+    outer: &str,
+    limit: i64,
+) -> Sql {
+    let columns = "t.id, COALESCE(pl.unit_id, t.unit_id) AS unit_id, c.errors, t.sort_key, c.first_error";
+    let by_team =
+        lookup == Lookup::ByTeam && subtree.backend() == crate::db::Backend::Postgres && subtree.is_listed();
+    let mut sql = if by_team {
+        // OFFSET 0 keeps the planner from flattening the subquery back into a join it hashes.
+        let join = format!(
+            "CROSS JOIN LATERAL (SELECT c.* FROM team_checks c WHERE c.team_id = t.id AND {condition} OFFSET 0) c"
+        );
+        super::active_in_scope(subtree, columns, &join)
+    } else {
+        let mut sql = scope(subtree, columns);
+        sql.push(&format!(" AND {condition}"));
+        sql
+    };
     // The same order inside, where the columns are the select list's own.
-    sql.push(&format!(" AND {condition} ORDER BY {} LIMIT ", order.replace("p.", ""))).bind(limit);
+    sql.push(&format!(" ORDER BY {} LIMIT ", order.replace("p.", ""))).bind(limit);
     sql.text =
         format!("SELECT {outer} FROM ({}) AS p JOIN teams t ON t.id = p.id ORDER BY {order}", sql.text);
     sql
+}
+
+/// How a [`first_in_scope`] list of a province or smaller scope meets the teams' checks on
+/// PostgreSQL (SQLite's plan is driven from the teams either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// As the planner chooses. It hashes every check of the country that meets the condition,
+    /// which is cheap while those are few (teams without a leader).
+    Join,
+    /// Each team of the scope's check by its key: for a condition a large share of the
+    /// country meets. A third of the teams fail a rule (23,748 of the national dataset's 74,422):
+    /// hashing them all to keep Hà Nội's 1,279 took 30 ms (`EXPLAIN ANALYZE`, five runs), looking
+    /// up its 4,067 teams' checks 16 ms (docs/BENCHMARKS.md). For the country's scope, walked
+    /// in the query, the join stays: it reads every team anyway.
+    ByTeam,
 }
 
 /// SQL of the latest name of the unit `p.unit_id` of a [`first_in_scope`] row.
@@ -595,6 +700,7 @@ pub async fn failing(conn: &mut AnyConnection, subtree: &Subtree, limit: i64) ->
     let sql = first_in_scope(
         subtree,
         "c.errors > 0",
+        Lookup::ByTeam,
         "p.errors DESC, p.sort_key, p.id",
         &format!(
             "p.id AS team_id, t.name AS team_name, {UNIT_NAME_OF_P} AS unit_name, p.errors, \
@@ -616,6 +722,7 @@ pub async fn leaderless(
     let sql = first_in_scope(
         subtree,
         "c.leaderless = 1",
+        Lookup::Join,
         "p.sort_key, p.id",
         &format!("p.id, t.name, {UNIT_NAME_OF_P} AS unit_name"),
         limit,

@@ -101,8 +101,8 @@ impl Scope {
             (stats::by_child_in(&mut conn, unit_id, &subtree).await?, subtree)
         };
         // Stored findings, as on the home page ([`findings::overview`]).
-        let (summary, check_error) = findings::overview(&state.db, &state.plugins, &subtree).await?;
-        Ok(Scope { lines, summary, check_error })
+        let found = findings::overview(&state.db, &state.plugins, &subtree).await?;
+        Ok(Scope { lines, summary: found.summary, check_error: found.error })
     }
 }
 

@@ -73,8 +73,10 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
         if failing {
             let subtree = crate::units::Subtree::read(&mut conn, &roots, &today).await?;
             drop(conn);
-            refreshing =
-                crate::teams::findings::overview(&state.db, &state.plugins, &subtree).await?.0.refreshing;
+            refreshing = crate::teams::findings::overview(&state.db, &state.plugins, &subtree)
+                .await?
+                .summary
+                .refreshing;
             conn = state.db.pool.acquire().await?;
         }
         let filter = crate::teams::TeamFilter {
