@@ -515,11 +515,14 @@ async fn refresh_scope(
     Ok(before.into_iter().filter_map(|b| after.remove(&b.team_id).map(|a| (b, a))).collect())
 }
 
-/// What one team's stored check counts for in a [`Summary`] (0 or 1 each).
+/// What one team's stored check counts for in a [`Summary`] (0 or 1 each), with what a
+/// short list shows of it (its errors, the first one's message).
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct Counted {
     team_id: i64,
     generation: i64,
+    errors: i64,
+    first_error: Option<String>,
     failing: i64,
     rule_failure: i64,
     leaderless: i64,
@@ -529,7 +532,7 @@ struct Counted {
 /// Appends the select list of a [`Counted`] of `team_checks c` on `today` (ISO).
 fn push_counted(sql: &mut Sql, today: &str) {
     sql.push(
-        "c.team_id, c.generation, CAST(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END AS BIGINT) AS failing, \
+        "c.team_id, c.generation, c.errors, c.first_error, CAST(CASE WHEN c.errors > 0 THEN 1 ELSE 0 END AS BIGINT) AS failing, \
          CAST(CASE WHEN c.failure IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) AS rule_failure, \
          CAST(c.leaderless AS BIGINT) AS leaderless, CAST(CASE WHEN ",
     );
@@ -595,9 +598,10 @@ pub struct Overview {
     /// What went wrong, if anything did (the refresh's error, else one stored rule failure),
     /// for the page's technical detail.
     pub error: Option<String>,
-    /// Whether it computed stale teams of the scope itself: a list of the scope read at the
-    /// same time may show those teams as they were, and is to be read again.
-    pub refreshed: bool,
+    /// Whether teams it computed itself now show otherwise in a short list of the scope
+    /// (errors, first message, leader): a list read at the same time may show them as they
+    /// were, and is to be read again.
+    pub lists_changed: bool,
 }
 
 /// What a page shows of its scope's checks: computes a few stale teams first
@@ -609,12 +613,14 @@ pub async fn overview(db: &Db, runtime: &Arc<Runtime>, subtree: &Subtree) -> Res
     let mut summary = summary(&mut conn, subtree).await?;
     // The counts say whether anything is stale: most loads read the scope once.
     let mut refresh_error = None;
-    let mut refreshed = false;
+    let mut lists_changed = false;
     if summary.refreshing > 0 && summary.refreshing <= INLINE_LIMIT {
         drop(conn);
         match refresh_scope(db, runtime, subtree).await {
             Ok(changed) => {
-                refreshed = !changed.is_empty();
+                lists_changed = changed.iter().any(|(b, a)| {
+                    (b.errors, &b.first_error, b.leaderless) != (a.errors, &a.first_error, a.leaderless)
+                });
                 summary.correct(&changed);
             }
             Err(e) => refresh_error = Some(e.to_string()),
@@ -625,7 +631,7 @@ pub async fn overview(db: &Db, runtime: &Arc<Runtime>, subtree: &Subtree) -> Res
         None if summary.rule_failures > 0 => first_failure(&mut conn, subtree).await?,
         other => other,
     };
-    Ok(Overview { summary, error, refreshed })
+    Ok(Overview { summary, error, lists_changed })
 }
 
 /// A failing team as a list shows it.

@@ -79,7 +79,7 @@ impl Scope {
         };
         let (found, (mut failing, mut leaderless), (uncovered, uncovered_total)) =
             tokio::try_join!(findings::overview(&state.db, &state.plugins, &subtree), lists(), uncovered)?;
-        if found.refreshed {
+        if found.lists_changed {
             // Teams the overview computed may have been listed as they were before.
             (failing, leaderless) = lists().await?;
         }
