@@ -250,8 +250,9 @@ pub async fn assignments_of(
         sql.arg(*id);
     }
     sql.push(" ORDER BY a.id");
-    let rows: Vec<(i64, i64, String, i64, String, String, Option<i64>)> =
-        sql.query_as().fetch_all(&mut *conn).await?;
+    // user id, assignment id, role, unit id, code and name, team id
+    type Row = (i64, i64, String, i64, String, String, Option<i64>);
+    let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
     for (user_id, id, role, unit_id, unit_code, unit_name, team_id) in rows {
         let Some(role) = Role::parse(&role) else { continue };
         by_user.entry(user_id).or_default().push(Assignment {
