@@ -230,29 +230,30 @@ impl Subtree {
 
 /// The unit and its ancestors, nearest first, as known on `date`: for a unit closed by then,
 /// its last version decides (a commune merged in 2025 still sits under its old district).
+/// One query (every scoped request asks it: it was one per level). At most 16 units, and a
+/// cycle in the recorded parents ends the chain. Errors: the database's.
 pub(crate) async fn ancestors_or_self(
     conn: &mut AnyConnection,
     unit_id: i64,
     date: &str,
 ) -> Result<Vec<i64>> {
-    let mut chain = vec![unit_id];
-    let mut current = unit_id;
-    while chain.len() < 16 {
-        let parent: Option<Option<i64>> = sqlx::query_scalar(
-            "SELECT parent_id FROM unit_versions WHERE unit_id = $1 AND (valid_from IS NULL OR valid_from <= $2) \
-             ORDER BY valid_from IS NULL, valid_from DESC LIMIT 1",
-        )
-        .bind(current)
-        .bind(date)
-        .fetch_optional(&mut *conn)
-        .await?;
-        match parent.flatten() {
-            Some(p) if !chain.contains(&p) => {
-                chain.push(p);
-                current = p;
-            }
-            _ => break,
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "WITH RECURSIVE up(id, depth) AS (SELECT CAST($1 AS BIGINT), 0 \
+         UNION ALL SELECT (SELECT v.parent_id FROM unit_versions v WHERE v.unit_id = up.id \
+             AND (v.valid_from IS NULL OR v.valid_from <= $2) ORDER BY v.valid_from IS NULL, v.valid_from DESC LIMIT 1), \
+           up.depth + 1 FROM up WHERE up.id IS NOT NULL AND up.depth < 15) \
+         SELECT id FROM up WHERE id IS NOT NULL ORDER BY depth",
+    )
+    .bind(unit_id)
+    .bind(date)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut chain = Vec::with_capacity(ids.len());
+    for id in ids {
+        if chain.contains(&id) {
+            break;
         }
+        chain.push(id);
     }
     Ok(chain)
 }

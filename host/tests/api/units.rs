@@ -221,3 +221,32 @@ async fn split_records_every_successor() {
     })
     .await;
 }
+
+/// Bad data (a province recorded under one of its own communes) ends the ancestor chain
+/// instead of walking it for ever: every scoped request asks for that chain in one query.
+#[tokio::test]
+async fn a_cycle_in_the_recorded_parents_ends_the_ancestor_chain() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        sqlx::query(
+            "UPDATE unit_versions SET parent_id = (SELECT id FROM units WHERE code = '21835') \
+             WHERE unit_id = (SELECT id FROM units WHERE code = '52')",
+        )
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+        let token = app.user("tinh", "province_admin", Some("52"), None).await;
+        let r = app.with_token(&token).get("/api/v1/teams?unit=21835").await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        let r = app
+            .with_token(&token)
+            .post(
+                "/api/v1/teams",
+                json!({"unit_code": "21835", "decision_number": "125/QĐ-UBND", "decision_date": "2022-06-15",
+                       "decision_signer": "Nguyễn Văn Hùng"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}: {:?}", app.backend, r.body);
+    })
+    .await;
+}
