@@ -406,7 +406,7 @@ pub(crate) struct Lookups {
     unit_ids: HashMap<String, Option<i64>>,
     /// A unit's version in effect on a day.
     versions: HashMap<(i64, String), Option<units::UnitRow>>,
-    /// The teams serving a unit, id by exact name.
+    /// The teams serving a unit, id by name as [`same_name`] writes it.
     teams: HashMap<i64, HashMap<String, i64>>,
 }
 
@@ -439,7 +439,9 @@ impl Lookups {
         Ok(v)
     }
 
-    /// The team named exactly `name` serving `unit_id`, if any.
+    /// The team serving `unit_id` named `name` but for case and spacing, if any: two teams of
+    /// one unit whose names differ only so are one team written twice ("Thôn 1", "thôn 1"),
+    /// as [`same_name`] decides everywhere.
     async fn team_named(
         &mut self,
         conn: &mut AnyConnection,
@@ -454,11 +456,37 @@ impl Lookups {
                         .bind(unit_id)
                         .fetch_all(&mut *conn)
                         .await?;
-                e.insert(rows.into_iter().map(|(id, name)| (name, id)).collect())
+                e.insert(rows.into_iter().map(|(id, name)| (same_name(&name), id)).collect())
             }
         };
-        Ok(teams.get(name).copied())
+        Ok(teams.get(&same_name(name)).copied())
     }
+}
+
+/// The key two team names of one unit are compared by: case and spacing aside ("Thôn 1",
+/// "thôn  1"), accents kept ("Tổ An" and "Tổ Ân" are two teams, as An and Ân are two names).
+pub(crate) fn same_name(name: &str) -> String {
+    text::clean(name).to_lowercase()
+}
+
+/// The team of `unit_id` other than `except` named `name` as [`same_name`] compares them, if
+/// any: found through the stored `search_key` (accents folded too), then compared.
+/// Errors: the database's.
+async fn named_in_unit(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    name: &str,
+    except: i64,
+) -> Result<Option<i64>> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM teams WHERE unit_id = $1 AND search_key = $2 AND id <> $3")
+            .bind(unit_id)
+            .bind(text::fold(name))
+            .bind(except)
+            .fetch_all(&mut *conn)
+            .await?;
+    let key = same_name(name);
+    Ok(rows.into_iter().find(|(_, n)| same_name(n) == key).map(|(id, _)| id))
 }
 
 /// Validates a new team without writing (shared by the API and the roster import).
@@ -602,11 +630,7 @@ pub(crate) async fn transfer_all(
             .await?;
     for &id in &ids {
         let before = find(conn, id).await?;
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE unit_id = $1 AND name = $2")
-            .bind(to)
-            .bind(&before.name)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let taken = named_in_unit(conn, to, &before.name, 0).await?;
         let name = match (taken, &old_name) {
             (Some(_), Some(old)) => format!("{} ({old})", before.name),
             (Some(_), None) => format!("{} (tổ {id})", before.name),
@@ -741,17 +765,18 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
         Some(d) => past_date(&mut p, "decision_date", Some(d), true).unwrap_or_default(),
         None => row.decision_date.clone(),
     };
+    let was = TeamStatus::parse(&row.status).unwrap_or(TeamStatus::Active);
     let status = match input.status.as_deref() {
-        None => TeamStatus::parse(&row.status).unwrap_or(TeamStatus::Active),
-        Some(s) => TeamStatus::parse(s).unwrap_or_else(|| {
+        None => Some(was),
+        Some(s) => TeamStatus::parse(s).or_else(|| {
             p.add("status", format!("'{s}' is not one of {}", TeamStatus::expected()));
-            TeamStatus::Active
+            None
         }),
     };
     // A dissolution is final (giải thể): the unit may since have merged away, and the team's
     // members, reports and awards are closed history. A team that serves again is established
     // anew, under its own decision.
-    if row.status == TeamStatus::Dissolved.as_str() && status != TeamStatus::Dissolved {
+    if was == TeamStatus::Dissolved && status.is_some_and(|s| s != TeamStatus::Dissolved) {
         p.add(
             "status",
             format!(
@@ -760,12 +785,15 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
             ),
         );
     }
+    let status = status.unwrap_or(was);
+    // A status that changes needs its day and reason; one sent again as it is keeps them.
+    let changes = status != was;
     let (status_date, status_reason) = if status == TeamStatus::Active {
         (None, None)
     } else {
         let date = match &input.status_date {
             Some(d) => past_date(&mut p, "status_date", Some(d), true),
-            None if input.status.is_some() => {
+            None if changes => {
                 p.add("status_date", "is required when suspending or dissolving a team");
                 None
             }
@@ -773,7 +801,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
         };
         let reason = match &input.status_reason {
             Some(r) => Some(required(&mut p, "status_reason", Some(r), 500)),
-            None if input.status.is_some() => {
+            None if changes => {
                 p.add("status_reason", "is required when suspending or dissolving a team");
                 None
             }
@@ -786,18 +814,23 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
         }
         (date, reason)
     };
-    p.into_result()?;
-    if name != row.name {
-        let clash: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM teams WHERE unit_id = $1 AND name = $2 AND id <> $3")
-                .bind(row.unit_id)
-                .bind(&name)
+    // Nobody joins a dissolved team (`members::add` refuses it): its day of dissolution is not
+    // before anyone joined, whether it is set now or corrected later.
+    if status == TeamStatus::Dissolved
+        && let Some(d) = &status_date
+    {
+        let last_joined: Option<String> =
+            sqlx::query_scalar("SELECT MAX(joined_on) FROM memberships WHERE team_id = $1")
                 .bind(id)
-                .fetch_optional(&mut *conn)
+                .fetch_one(&mut *conn)
                 .await?;
-        if clash.is_some() {
-            return Err(Error::Conflict(format!("this unit already has a team named '{name}'")));
+        if let Some(joined) = last_joined.filter(|j| j.as_str() > d.as_str()) {
+            p.add("status_date", format!("is before a member joined the team on {joined}"));
         }
+    }
+    p.into_result()?;
+    if name != row.name && named_in_unit(conn, row.unit_id, &name, id).await?.is_some() {
+        return Err(Error::Conflict(format!("this unit already has a team named '{name}'")));
     }
     sqlx::query(
         "UPDATE teams SET name = $1, search_key = $2, decision_number = $3, decision_date = $4, \

@@ -368,6 +368,14 @@ async fn restore_code(
     Ok(r)
 }
 
+/// The key of a row's team within one file: its unit code as written (trimmed) and its name
+/// as two names of one unit are compared ([`crate::teams::same_name`]), so that "Thôn 1" and
+/// "thôn 1" are one team, as they are against the record.
+fn team_key(unit_code: Option<&str>, team_name: Option<&str>) -> (String, String) {
+    let unit = unit_code.map(str::trim).unwrap_or_default().to_string();
+    (unit, team_name.map(crate::teams::same_name).unwrap_or_default())
+}
+
 /// The key under which a row's person is recognised within one file: what
 /// [`find_person`](super::members::find_person) compares (exact name, gender, year of birth,
 /// phone or email).
@@ -545,15 +553,9 @@ async fn index_teams(
                  (`sohoa teams import` reads a CSV file of any length)"
             )));
         }
-        let unit = cells.get("unit_code").map(|c| c.trim().to_string()).unwrap_or_default();
         // As check_and_write keys its teams.
-        let name = cells
-            .get("team_name")
-            .map(|n| n.trim())
-            .filter(|n| !n.is_empty())
-            .map(text::clean)
-            .unwrap_or_default();
-        let key = (unit, name);
+        let key =
+            team_key(cells.get("unit_code").map(String::as_str), cells.get("team_name").map(String::as_str));
         match index.get(&key) {
             Some(&t) => teams[t].1.push(at),
             None => {
@@ -730,10 +732,7 @@ async fn check_and_write(
             decision_date: get("decision_date").map(str::to_string),
             decision_signer: get("decision_signer").map(str::to_string),
         };
-        let key = (
-            team_input.unit_code.clone().unwrap_or_default(),
-            team_input.name.as_deref().map(text::clean).unwrap_or_default(),
-        );
+        let key = team_key(team_input.unit_code.as_deref(), team_input.name.as_deref());
         parsed.push((*row, key, team_input, person, membership, p));
     }
     let decisions: Vec<_> = parsed.iter().map(|(row, key, input, ..)| (*row, key, input)).collect();
@@ -813,9 +812,8 @@ async fn check_and_write(
             }
             Err(Error::Validation(problems)) => {
                 for (row, cells) in &rows {
-                    let unit = cells.get("unit_code").map(|s| s.trim().to_string()).unwrap_or_default();
-                    let name = cells.get("team_name").map(|s| text::clean(s)).unwrap_or_default();
-                    if (unit, name) == *key {
+                    let unit = cells.get("unit_code").map(String::as_str);
+                    if team_key(unit, cells.get("team_name").map(String::as_str)) == *key {
                         fail(&mut outcome, &mut bad_rows, *row, problems.clone());
                     }
                 }

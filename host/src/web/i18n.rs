@@ -1021,6 +1021,9 @@ fn problem_vi(message: &str) -> String {
             "tổ đã giải thể ngày {date}; giải thể là chấm dứt hẳn: muốn hoạt động lại, thành lập tổ mới theo quyết định mới"
         );
     }
+    if let Some(date) = after("is before a member joined the team on ") {
+        return format!("trước ngày có thành viên tham gia tổ ({date})");
+    }
     if let Some(d) = before("is not a date") {
         return format!("{d} không phải ngày hợp lệ (dd/mm/yyyy)");
     }
@@ -1126,6 +1129,10 @@ mod tests {
     fn the_forms_validation_messages_read_in_vietnamese() {
         let vi = |m: &str| problem(Lang::Vi, m);
         assert_eq!(vi("is required"), "chưa nhập (bắt buộc)");
+        assert_eq!(
+            vi("is before a member joined the team on 2022-08-01"),
+            "trước ngày có thành viên tham gia tổ (01/08/2022)"
+        );
         assert_eq!(
             vi(
                 "the team was dissolved on 2024-03-01; a dissolution is final: establish a new team under its own decision"

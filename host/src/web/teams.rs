@@ -315,6 +315,9 @@ async fn team_page(state: &AppState, ctx: &Ctx, id: i64, form: MemberForm, error
         id => team.id, name => team.name, unit_code => team.unit_code, unit_name => team.unit_name,
         decision_number => team.decision_number, decision_date_vn => vn_date(&team.decision_date),
         decision_signer => team.decision_signer, status => team.status.as_str(),
+        status_date_vn => team.status_date.as_deref().map(vn_date), status_reason => team.status_reason,
+        // Nobody joins or leaves a dissolved team: its roster is closed history.
+        open => team.status != crate::vocab::TeamStatus::Dissolved,
     };
     let status = errors.status();
     let mut response = page(

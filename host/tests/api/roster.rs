@@ -1086,3 +1086,45 @@ async fn a_row_taken_for_a_namesake_or_filling_two_emails_is_refused() {
     })
     .await;
 }
+
+/// Two team names of one unit that differ only in case or spacing name one team,
+/// against the record and within a file, through the import and the API alike (a helper's
+/// find: an exported roster with "thôn" written in lower case made a second team with the
+/// same decision and the same leader).
+#[tokio::test]
+async fn a_team_name_written_in_another_case_is_the_same_team() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        let teams = app.count("teams").await;
+        let people = app.count("people").await;
+        let again = GOOD.replace("Tổ CNSCĐ thôn Phú Thịnh", "tổ cnscđ  THÔN phú thịnh");
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", again.into_bytes()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!((r.body["teams_created"].as_u64(), r.body["members_created"].as_u64()), (Some(0), Some(0)));
+        assert_eq!((app.count("teams").await, app.count("people").await), (teams, people));
+
+        // Within one file: one new team, written two ways.
+        let header = GOOD.lines().next().unwrap();
+        let new = format!(
+            "{header}\n\
+             21835-02,Tổ CNSCĐ thôn Hòa Hiệp,4/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Võ Văn Bảy,Nam,1980,,,Tổ trưởng,Trưởng thôn,,01/07/2022,\n\
+             21835-02,tổ cnscđ thôn hòa hiệp,4/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Võ Thị Tám,Nữ,1985,,,Thành viên,Khác,,01/07/2022,\n"
+        );
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", new.into_bytes()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!((r.body["teams_created"].as_u64(), r.body["members_created"].as_u64()), (Some(1), Some(2)));
+
+        // The API: a new team, or a renamed one, named as another of its unit is refused.
+        let r = app
+            .post(
+                "/api/v1/teams",
+                serde_json::json!({"unit_code": "21835-01", "name": "TỔ CNSCĐ THÔN PHÚ THỊNH", "decision_number": "9/QĐ-UBND",
+                       "decision_date": "2022-06-15", "decision_signer": "Nguyễn Văn Hùng"}),
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}: {:?}", app.backend, r.body);
+    })
+    .await;
+}

@@ -141,6 +141,23 @@ async fn a_dissolved_team_stays_dissolved() {
         let t = team(&app, "21835", "2022-06-15").await;
         let uri = format!("/api/v1/teams/{}", t["id"]);
         let r = app
+            .post(
+                "/api/v1/members",
+                json!({"team_id": t["id"], "full_name": "Trần Thị Lan", "gender": "female", "birth_year": 1990,
+                       "position": "leader", "affiliation": "commune_leadership", "joined_on": "2022-08-01"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        // Not dissolved before someone joined it.
+        let r = app
+            .patch(
+                &uri,
+                json!({"status": "dissolved", "status_date": "2022-07-01", "status_reason": "Sáp nhập"}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.fields(), ["status_date"]);
+        let r = app
             .patch(
                 &uri,
                 json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập"}),
@@ -166,6 +183,19 @@ async fn a_dissolved_team_stays_dissolved() {
             (Some("dissolved"), Some("2023-01-02"))
         );
         assert_eq!(app.get("/api/v1/teams?status=active").await.body["total"], 0);
+        // Nor corrected to before it.
+        let r = app.patch(&uri, json!({"status_date": "2022-07-01"})).await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
+        // The status sent again as it is keeps its day and reason; a word that is no status is
+        // one problem, not also a revival.
+        let r = app.patch(&uri, json!({"status": "dissolved"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(
+            (r.body["status_date"].as_str(), r.body["status_reason"].as_str()),
+            (Some("2023-01-02"), Some("Sáp nhập thôn"))
+        );
+        let r = app.patch(&uri, json!({"status": ""})).await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status".to_string()]), "{:?}", r.body);
     })
     .await;
 }

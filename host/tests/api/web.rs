@@ -1049,3 +1049,29 @@ async fn hostile_and_mistaken_requests_get_pages_not_faults() {
     })
     .await;
 }
+
+/// A dissolved team's page says since when and why, and offers no one to join or leave it
+/// (a helper's find: it still offered both).
+#[tokio::test]
+async fn a_dissolved_teams_page_says_when_and_why_and_adds_nobody() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let t = team(&app, "21835", "2022-06-15").await;
+        let uri = format!("/teams/{}", t["id"]);
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("vhtt").await;
+        assert!(b.get(&uri).await.body.contains("id=\"add-member\""), "an active team takes members");
+        let r = app
+            .patch(
+                &format!("/api/v1/teams/{}", t["id"]),
+                json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập thôn"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let page = b.get(&uri).await.body;
+        assert!(page.contains("Đã giải thể 01&#x2f;01&#x2f;2023: Sáp nhập thôn"), "{page}");
+        assert!(!page.contains("id=\"add-member\""), "{page}");
+    })
+    .await;
+}
