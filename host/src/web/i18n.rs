@@ -449,6 +449,7 @@ const WORDS: &[(&str, &str, &str)] = &[
         "The figures are being computed again after recent changes; below are the previous ones. Reload in a few seconds for the new ones.",
     ),
     ("teams.failing_only", "Chỉ tổ chưa đạt", "Failing teams only"),
+    ("teams.active_only", "Chỉ tổ đang hoạt động", "Active teams only"),
     ("home.check_failed", "Không chạy được quy tắc kiểm tra", "The check could not run"),
     ("units.title", "Đơn vị hành chính", "Administrative units"),
     ("units.search", "Tìm theo tên", "Search by name"),

@@ -64,6 +64,8 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
         };
         let q = ctx.query("q").map(|q| q.trim().to_string()).unwrap_or_default();
         let failing = ctx.query("failing").is_some_and(|f| f == "1");
+        // The home page's count of teams in scope is of active teams: its card links here so.
+        let active_only = ctx.query("status").is_some_and(|s| s == "active");
         // Any number typed into the address is clamped: no page before the first, none past
         // the last (counted below), and no arithmetic overflow on the way.
         let asked: i64 = ctx.query("page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, 1_000_000);
@@ -82,7 +84,7 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
         let filter = crate::teams::TeamFilter {
             roots: Some(roots),
             as_of: today.clone(),
-            status: None,
+            status: active_only.then_some(crate::vocab::TeamStatus::Active),
             q: Some(q.clone()).filter(|q| !q.is_empty()),
             sort: Default::default(),
             failing,
@@ -97,7 +99,7 @@ async fn team_list(State(state): State<AppState>, Signed(ctx): Signed) -> Respon
             &ctx,
             "teams.html",
             "teams",
-            minijinja::context! { lines, total, q, failing, refreshing, unit, page_no, pages },
+            minijinja::context! { lines, total, q, failing, active_only, refreshing, unit, page_no, pages },
         ))
     }
     .await;

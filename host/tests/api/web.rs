@@ -1075,3 +1075,33 @@ async fn a_dissolved_teams_page_says_when_and_why_and_adds_nobody() {
     })
     .await;
 }
+
+/// The home page's count of teams in scope (active ones) is the count of the list its card
+/// opens (a helper's find: the card said 516 and the list it opened 546, dissolved teams
+/// included).
+#[tokio::test]
+async fn the_home_pages_team_count_is_the_count_of_the_list_it_opens() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        team(&app, "21835", "2022-06-15").await;
+        let gone = team(&app, "21820", "2022-06-15").await;
+        let r = app
+            .patch(
+                &format!("/api/v1/teams/{}", gone["id"]),
+                json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("vhtt").await;
+        let home = b.get("/home").await.body;
+        assert!(home.contains("href=\"/teams?status=active\"><div class=\"stat\">1<"), "{home}");
+        let list = b.get("/teams?status=active").await.body;
+        assert!(list.contains("<p class=\"muted\">1 tổ</p>"), "{list}");
+        assert!(!list.contains(&format!("/teams/{}\"", gone["id"])), "{list}");
+        let all = b.get("/teams").await.body;
+        assert!(all.contains("<p class=\"muted\">2 tổ</p>"), "{all}");
+    })
+    .await;
+}
