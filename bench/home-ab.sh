@@ -13,36 +13,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 old="$1" new="$2" rounds="${3:-2}" edits="${4:-20}"
-export SOHOA__PATHS__PLUGIN_DIR="$PWD/plugins"
-if [ -n "${SOHOA_BENCH_POSTGRES_URL:-}" ]; then
-    dir="$PWD/target/bench/national-postgres"
-    export SOHOA__DATABASE__URL="$SOHOA_BENCH_POSTGRES_URL"
-else
-    dir="$PWD/target/bench/national-sqlite"
-    unset SOHOA__DATABASE__URL
-fi
-[ -f "$dir/built" ] || { echo "no dataset in $dir: run bench/http.sh first"; exit 1; }
-
-login() {
-    curl -s -D - -o /dev/null -H 'content-type: application/json' \
-        -d "{\"username\":\"$1\",\"password\":\"Bench@QuocGia-2023\"}" "$url/api/v1/auth/login" |
-        sed -n 's/^set-cookie: \([^;]*\).*/\1/Ip'
-}
+. bench/ab-lib.sh
+ab_dataset
 
 for _ in $(seq 1 "$rounds"); do
     for which in old new; do
         bin="$old"; [ "$which" = new ] && bin="$new"
-        rm -f "$dir/ab.out"
-        RUST_LOG=warn "$bin" --data-dir "$dir" serve --listen 127.0.0.1:0 >"$dir/ab.out" 2>/dev/null &
-        pid=$!
-        url=""
-        for _ in $(seq 1 600); do
-            url=$(sed -n 's/^sohoa listening on //p' "$dir/ab.out")
-            [ -n "$url" ] && break
-            sleep 0.01
-        done
-        commune=$(login phucxa.xa)
-        province=$(login hanoi.admin)
+        ab_serve "$bin"
+        commune=$(ab_login phucxa.xa)
+        province=$(ab_login hanoi.admin)
         team=$(curl -s -b "$commune" "$url/api/v1/teams?unit=00001&per_page=1" | sed -n 's/.*"items":\[{"id":\([0-9]*\).*/\1/p')
         # The first computation (connections, plugins) is not counted.
         curl -s -o /dev/null -b "$province" "$url/home"
@@ -56,6 +35,6 @@ for _ in $(seq 1 "$rounds"); do
         sorted=$(printf '%s\n' "${times[@]}" | sort -n)
         median=$(sed -n "$(((edits + 1) / 2))p" <<<"$sorted")
         echo "$which: Hà Nội's home page after an edit, $edits edits: median ${median} s, slowest $(tail -1 <<<"$sorted") s"
-        kill "$pid"; wait "$pid" 2>/dev/null || true
+        ab_stop
     done
 done

@@ -11,36 +11,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 old="$1" new="$2" rounds="${3:-2}" user="${4:-badinh.vhtt}" path="${5:-/api/v1/teams?unit=001}"
-export SOHOA__PATHS__PLUGIN_DIR="$PWD/plugins"
-if [ -n "${SOHOA_BENCH_POSTGRES_URL:-}" ]; then
-    dir="$PWD/target/bench/national-postgres"
-    export SOHOA__DATABASE__URL="$SOHOA_BENCH_POSTGRES_URL"
-else
-    dir="$PWD/target/bench/national-sqlite"
-    unset SOHOA__DATABASE__URL
-fi
-[ -f "$dir/built" ] || { echo "no dataset in $dir: run bench/http.sh first"; exit 1; }
+. bench/ab-lib.sh
+ab_dataset
 
 for _ in $(seq 1 "$rounds"); do
     for which in old new; do
         bin="$old"; [ "$which" = new ] && bin="$new"
-        rm -f "$dir/ab.out"
-        RUST_LOG=warn "$bin" --data-dir "$dir" serve --listen 127.0.0.1:0 >"$dir/ab.out" 2>/dev/null &
-        pid=$!
-        url=""
-        for _ in $(seq 1 600); do
-            url=$(sed -n 's/^sohoa listening on //p' "$dir/ab.out")
-            [ -n "$url" ] && break
-            sleep 0.01
-        done
-        cookie=$(curl -s -D - -o /dev/null -H 'content-type: application/json' \
-            -d "{\"username\":\"$user\",\"password\":\"Bench@QuocGia-2023\"}" "$url/api/v1/auth/login" |
-            sed -n 's/^set-cookie: \([^;]*\).*/\1/Ip')
+        ab_serve "$bin"
+        cookie=$(ab_login "$user")
         curl -s -o /dev/null -H "Cookie: $cookie" "$url$path"
         out=$(wrk -t2 -c16 -d10s --latency -H "Cookie: $cookie" "$url$path")
         echo "$which: $(awk '/^Requests\/sec/ {print $2}' <<<"$out") requests/s," \
             "p50 $(awk '$1 == "50%" {print $2}' <<<"$out"), p99 $(awk '$1 == "99%" {print $2}' <<<"$out")," \
             "non-2xx $(awk '/Non-2xx/ {print $5}' <<<"$out")"
-        kill "$pid"; wait "$pid" 2>/dev/null || true
+        ab_stop
     done
 done
