@@ -469,20 +469,21 @@ pub(crate) fn same_name(name: &str) -> String {
     text::clean(name).to_lowercase()
 }
 
-/// The team of `unit_id` other than `except` named `name` as [`same_name`] compares them, if
-/// any: found through the stored `search_key` (accents folded too), then compared.
-/// Errors: the database's.
+/// The team of `unit_id` named `name` as [`same_name`] compares them, if any, other than
+/// `except` (a team being renamed): found through the stored `search_key` (accents folded
+/// too), then compared. Errors: the database's.
 async fn named_in_unit(
     conn: &mut AnyConnection,
     unit_id: i64,
     name: &str,
-    except: i64,
+    except: Option<i64>,
 ) -> Result<Option<i64>> {
     let rows: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM teams WHERE unit_id = $1 AND search_key = $2 AND id <> $3")
             .bind(unit_id)
             .bind(text::fold(name))
-            .bind(except)
+            // Ids start at 1.
+            .bind(except.unwrap_or(0))
             .fetch_all(&mut *conn)
             .await?;
     let key = same_name(name);
@@ -630,7 +631,7 @@ pub(crate) async fn transfer_all(
             .await?;
     for &id in &ids {
         let before = find(conn, id).await?;
-        let taken = named_in_unit(conn, to, &before.name, 0).await?;
+        let taken = named_in_unit(conn, to, &before.name, None).await?;
         let name = match (taken, &old_name) {
             (Some(_), Some(old)) => format!("{} ({old})", before.name),
             (Some(_), None) => format!("{} (tổ {id})", before.name),
@@ -829,7 +830,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
         }
     }
     p.into_result()?;
-    if name != row.name && named_in_unit(conn, row.unit_id, &name, id).await?.is_some() {
+    if name != row.name && named_in_unit(conn, row.unit_id, &name, Some(id)).await?.is_some() {
         return Err(Error::Conflict(format!("this unit already has a team named '{name}'")));
     }
     sqlx::query(

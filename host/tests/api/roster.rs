@@ -1125,6 +1125,17 @@ async fn a_team_name_written_in_another_case_is_the_same_team() {
             )
             .await;
         assert_eq!(r.status, 409, "{}: {:?}", app.backend, r.body);
+        let r = app
+            .post(
+                "/api/v1/teams",
+                serde_json::json!({"unit_code": "21835-01", "name": "Tổ thứ hai", "decision_number": "9/QĐ-UBND",
+                       "decision_date": "2022-06-15", "decision_signer": "Nguyễn Văn Hùng"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}: {:?}", app.backend, r.body);
+        let renamed = serde_json::json!({"name": "tổ CNSCĐ thôn Phú Thịnh"});
+        let r = app.patch(&format!("/api/v1/teams/{}", r.body["id"]), renamed).await;
+        assert_eq!(r.status, 409, "{}: a rename {:?}", app.backend, r.body);
     })
     .await;
 }

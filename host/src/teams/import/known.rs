@@ -62,6 +62,24 @@ pub(super) struct Known {
     next_stint: i64,
 }
 
+/// A recorded stint of a team the run touches, with its person as recorded.
+#[derive(sqlx::FromRow)]
+struct StintRow {
+    id: i64,
+    team_id: i64,
+    person_id: i64,
+    joined_on: String,
+    left_on: Option<String>,
+    position: String,
+    affiliation: String,
+    skills: String,
+    full_name: String,
+    gender: String,
+    birth_year: i64,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
 impl Known {
     /// Reads what the rows `people` of teams `teams` (those on record) are checked against.
     /// Errors: the database's.
@@ -91,28 +109,25 @@ impl Known {
             for id in part {
                 sql.arg(*id);
             }
-            type Row = (
-                i64,
-                i64,
-                i64,
-                String,
-                Option<String>,
-                String,
-                String,
-                String,
-                String,
-                String,
-                i64,
-                Option<String>,
-                Option<String>,
-            );
-            for row in sql.query_as::<Row>().fetch_all(&mut *conn).await? {
-                let (id, team_id, person_id, joined_on, left_on, position, affiliation, skills) =
-                    (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7);
-                let (full_name, gender, birth_year, phone, email) = (row.8, row.9, row.10, row.11, row.12);
+            for row in sql.query_as::<StintRow>().fetch_all(&mut *conn).await? {
+                let StintRow {
+                    id,
+                    team_id,
+                    person_id,
+                    joined_on,
+                    left_on,
+                    position,
+                    affiliation,
+                    skills,
+                    full_name,
+                    gender,
+                    birth_year,
+                    phone,
+                    email,
+                } = row;
+                let c = Candidate { id: person_id, full_name, gender, birth_year, phone, email };
                 known.terms.insert(id, Terms { position, affiliation, skills });
                 known.stints.entry(team_id).or_default().push(Stint { id, person_id, joined_on, left_on });
-                let c = Candidate { id: person_id, full_name, gender, birth_year, phone, email };
                 known.serving.insert(person_id, c);
             }
         }
