@@ -406,7 +406,7 @@ pub(crate) struct Lookups {
     unit_ids: HashMap<String, Option<i64>>,
     /// A unit's version in effect on a day.
     versions: HashMap<(i64, String), Option<units::UnitRow>>,
-    /// The teams serving a unit, id by name as [`same_name`] writes it.
+    /// The teams serving a unit, id by name as [`text::same_name`] writes it.
     teams: HashMap<i64, HashMap<String, i64>>,
 }
 
@@ -441,7 +441,7 @@ impl Lookups {
 
     /// The team serving `unit_id` named `name` but for case and spacing, if any: two teams of
     /// one unit whose names differ only so are one team written twice ("Thôn 1", "thôn 1"),
-    /// as [`same_name`] decides everywhere.
+    /// as [`text::same_name`] decides everywhere.
     async fn team_named(
         &mut self,
         conn: &mut AnyConnection,
@@ -456,20 +456,14 @@ impl Lookups {
                         .bind(unit_id)
                         .fetch_all(&mut *conn)
                         .await?;
-                e.insert(rows.into_iter().map(|(id, name)| (same_name(&name), id)).collect())
+                e.insert(rows.into_iter().map(|(id, name)| (text::same_name(&name), id)).collect())
             }
         };
-        Ok(teams.get(&same_name(name)).copied())
+        Ok(teams.get(&text::same_name(name)).copied())
     }
 }
 
-/// The key two team names of one unit are compared by: case and spacing aside ("Thôn 1",
-/// "thôn  1"), accents kept ("Tổ An" and "Tổ Ân" are two teams, as An and Ân are two names).
-pub(crate) fn same_name(name: &str) -> String {
-    text::clean(name).to_lowercase()
-}
-
-/// The team of `unit_id` named `name` as [`same_name`] compares them, if any, other than
+/// The team of `unit_id` named `name` as [`text::same_name`] compares them, if any, other than
 /// `except` (a team being renamed): found through the stored `search_key` (accents folded
 /// too), then compared. Errors: the database's.
 async fn named_in_unit(
@@ -486,8 +480,8 @@ async fn named_in_unit(
             .bind(except.unwrap_or(0))
             .fetch_all(&mut *conn)
             .await?;
-    let key = same_name(name);
-    Ok(rows.into_iter().find(|(_, n)| same_name(n) == key).map(|(id, _)| id))
+    let key = text::same_name(name);
+    Ok(rows.into_iter().find(|(_, n)| text::same_name(n) == key).map(|(id, _)| id))
 }
 
 /// Validates a new team without writing (shared by the API and the roster import).

@@ -3,17 +3,25 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// NFC, trimmed, with runs of white space collapsed to one space and the invisible characters
-/// of [`is_invisible`] dropped, so text made only of them is empty and fails a "required"
-/// check like any blank text.
+/// NFC, trimmed, with runs of white space collapsed to one space, the invisible characters
+/// of [`is_invisible`] dropped (so text made only of them is empty and fails a "required"
+/// check like any blank text), and the eths of [`vietnamese_d`] read as the Vietnamese Đ/đ.
 pub fn clean(input: &str) -> String {
     // Most text arrives clean already (every cell of a roster, many times over): checking
     // that is much cheaper than rebuilding it through normalisation.
     if is_clean(input) {
         return input.to_string();
     }
-    let nfc: String = input.nfc().filter(|c| !is_invisible(*c)).collect();
+    let nfc: String = input.nfc().filter(|c| !is_invisible(*c)).map(vietnamese_d).collect();
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The key two names are compared by, for teams of one unit and for people: [`clean`]ed and
+/// lower-cased, accents kept. "thôn  Phú Thịnh" is "Thôn Phú Thịnh" and "phạm văn bình" is
+/// "Phạm Văn Bình" (case and spacing say nothing about who is meant), while "Tổ An" and
+/// "Tổ Ân", "Nguyễn Văn An" and "Nguyễn Văn Ân" stay two (the accents are the name).
+pub fn same_name(name: &str) -> String {
+    clean(name).to_lowercase()
 }
 
 /// Whether [`clean`] would leave `input` as it is: NFC (by the quick check, which answers
@@ -28,13 +36,27 @@ fn is_clean(input: &str) -> bool {
                 return false;
             }
             after_space = true;
-        } else if is_invisible(c) {
+        } else if is_invisible(c) || vietnamese_d(c) != c {
             return false;
         } else {
             after_space = false;
         }
     }
     (input.is_empty() || !after_space) && is_nfc_quick(input.chars()) == IsNormalized::Yes
+}
+
+/// The Icelandic eths Ð (U+00D0) and ð (U+00F0) as the Vietnamese Đ (U+0110) and đ (U+0111):
+/// Windows-1258, the Vietnamese code page, puts Đ and đ at 0xD0 and 0xF0, where Windows-1252
+/// and Latin-1 put the eths, so text from an old system read in the wrong code page spells
+/// "Đặng" with an eth, which looks the same (capital) or nearly (small) and would otherwise be
+/// another name. Eths have no use in Vietnamese text. Other look-alikes (full-width letters,
+/// Cyrillic or Greek letters shaped like Latin ones) are not mapped.
+fn vietnamese_d(c: char) -> char {
+    match c {
+        '\u{00D0}' => '\u{0110}',
+        '\u{00F0}' => '\u{0111}',
+        c => c,
+    }
 }
 
 /// Invisible characters with no use in Vietnamese text, dropped by [`clean`]: U+00AD soft
@@ -243,9 +265,9 @@ mod tests {
         /// the text, the answer is the long way's.
         #[test]
         fn clean_skips_only_what_is_clean_already(
-            text in "[a-zA-Zàáâãèéêìíòóôõùúýăđĩũơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ \t\u{200B}\u{FEFF}\u{0300}\u{0301}\u{0302}\u{0303}\u{0309}\u{0323}\u{00A0}]{0,16}"
+            text in "[a-zA-Zàáâãèéêìíòóôõùúýăđĩũơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ \t\u{200B}\u{FEFF}\u{0300}\u{0301}\u{0302}\u{0303}\u{0309}\u{0323}\u{00A0}\u{00D0}\u{00F0}]{0,16}"
         ) {
-            let long_way: String = text.nfc().filter(|c| !is_invisible(*c)).collect();
+            let long_way: String = text.nfc().filter(|c| !is_invisible(*c)).map(vietnamese_d).collect();
             let long_way = long_way.split_whitespace().collect::<Vec<_>>().join(" ");
             proptest::prop_assert_eq!(clean(&text), long_way);
         }
@@ -308,6 +330,15 @@ mod tests {
         assert_eq!(clean("\u{200B}\u{FEFF} \u{2060}"), "");
         assert_eq!(clean("Bình\u{200B} Tường"), "Bình Tường");
         assert_eq!(clean("Bằng\u{00AD} khen\u{200C}"), "Bằng khen");
+    }
+
+    /// "Đặng Thị Đào" read from Windows-1258 as if it were Windows-1252 has eths where the
+    /// Đ and đ were: the same name once cleaned, so the same person and the same search.
+    #[test]
+    fn an_eth_from_the_wrong_code_page_is_the_vietnamese_d() {
+        assert_eq!(clean("\u{00D0}ặng Thị \u{00D0}ào"), "Đặng Thị Đào");
+        assert_eq!(clean("\u{00F0}ội"), "đội");
+        assert_eq!(same_name("\u{00D0}ẶNG  thị đào"), same_name("Đặng Thị Đào"));
     }
 
     #[test]

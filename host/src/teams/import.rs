@@ -369,20 +369,20 @@ async fn restore_code(
 }
 
 /// The key of a row's team within one file: its unit code as written (trimmed) and its name
-/// as two names of one unit are compared ([`crate::teams::same_name`]), so that "Thôn 1" and
+/// as two names of one unit are compared ([`text::same_name`]), so that "Thôn 1" and
 /// "thôn 1" are one team, as they are against the record.
 fn team_key(unit_code: Option<&str>, team_name: Option<&str>) -> (String, String) {
     let unit = unit_code.map(str::trim).unwrap_or_default().to_string();
-    (unit, team_name.map(crate::teams::same_name).unwrap_or_default())
+    (unit, team_name.map(text::same_name).unwrap_or_default())
 }
 
 /// The key under which a row's person is recognised within one file: what
-/// [`find_person`](super::members::find_person) compares (exact name, gender, year of birth,
-/// phone or email).
+/// [`find_person`](super::members::find_person) compares (the name as [`text::same_name`]
+/// compares names, gender, year of birth, phone or email).
 fn person_key(p: &PersonFields) -> String {
     format!(
         "{}|{}|{}|{}|{}",
-        p.full_name,
+        text::same_name(&p.full_name),
         p.gender.as_str(),
         p.birth_year,
         p.phone.as_deref().unwrap_or(""),
@@ -923,13 +923,13 @@ fn against_record(known: &Known, team_id: i64, v: &ValidRow, fills: &mut Fills, 
             return;
         }
     }
-    // The row of a recorded stint with the person's name (case, accents) or year of birth
-    // edited, which the exact match above cannot see.
+    // The row of a recorded stint with the accents of the person's name or their year of
+    // birth edited, which the match above (accents kept, exact year) cannot see.
     if found.is_none()
         && let Some(serving) = known.edited_in_stint(team_id, &v.person, &v.membership.joined_on)
     {
         let mut differences = Vec::new();
-        if serving.full_name != v.person.full_name {
+        if text::same_name(&serving.full_name) != text::same_name(&v.person.full_name) {
             differences.push(("full_name", serving.full_name.clone(), v.person.full_name.clone()));
         }
         if serving.birth_year != v.person.birth_year {

@@ -528,8 +528,9 @@ pub(crate) async fn insert_people(conn: &mut AnyConnection, people: &[(i64, &Per
 }
 /// Someone already recorded who is surely the person described, or None.
 ///
-/// A match agrees on everything both sides know: the exact name in NFC ("Nguyễn Văn An" and
-/// "Nguyễn Văn Ân" are two names), gender, year of birth, and phone and email wherever both
+/// A match agrees on everything both sides know: the name as [`text::same_name`] compares
+/// names (case and spacing aside: "phạm văn bình" is "Phạm Văn Bình"; accents kept: "Nguyễn
+/// Văn An" and "Nguyễn Văn Ân" are two names), gender, year of birth, and phone and email wherever both
 /// have one. It must also share something that ties the two together: the same phone or email,
 /// or a stint on `team` (the same person listed again on their team's roster). So namesakes
 /// who share nothing else are never merged, and a household sharing one phone stays several
@@ -588,7 +589,7 @@ impl Candidate {
             _ => true,
         };
         let shares = |mine: &Option<String>, theirs: &Option<String>| mine.is_some() && mine == theirs;
-        self.full_name == f.full_name
+        text::same_name(&self.full_name) == text::same_name(&f.full_name)
             && self.gender == f.gender.as_str()
             && self.birth_year == f.birth_year
             && agrees(&self.phone, &f.phone)

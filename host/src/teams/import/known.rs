@@ -51,8 +51,8 @@ pub(super) struct Known {
     stints: HashMap<i64, Vec<Stint>>,
     /// The position, affiliation and skills of each stint on record, by stint id.
     terms: HashMap<i64, Terms>,
-    /// People on record (and those the run adds) who share a row's exact name and year of
-    /// birth: every one [`Candidate::is`] could accept.
+    /// People on record (and those the run adds) by name (as [`text::same_name`] keys it) and
+    /// year of birth: every one [`Candidate::is`] could accept for a row.
     people: HashMap<(String, i64), Vec<Candidate>>,
     /// The people of the recorded stints, by person id, as recorded: what a row describing one
     /// of those stints with the name or year of birth edited is told ([`Known::edited_in_stint`]).
@@ -147,7 +147,7 @@ impl Known {
                  FROM k JOIN people p ON p.search_key = k.s AND p.birth_year = k.y",
             );
             for c in sql.query_as::<Candidate>().fetch_all(&mut *conn).await? {
-                known.people.entry((c.full_name.clone(), c.birth_year)).or_default().push(c);
+                known.people.entry((text::same_name(&c.full_name), c.birth_year)).or_default().push(c);
             }
         }
         Ok(known)
@@ -176,7 +176,7 @@ impl Known {
         }
         let stints = team.and_then(|t| self.stints.get(&t)).map(Vec::as_slice).unwrap_or_default();
         self.people
-            .get(&(f.full_name.clone(), f.birth_year))?
+            .get(&(text::same_name(&f.full_name), f.birth_year))?
             .iter()
             .map(|c| (c, stints.iter().any(|s| s.person_id == c.id)))
             .filter(|(c, on_team)| c.is(f, *on_team))
@@ -187,7 +187,7 @@ impl Known {
     /// Records that the run fills the phone or email person `id` lacked from `f`, as
     /// [`person_for`](super::super::members::person_for) does; true when that changes them.
     pub(super) fn fill(&mut self, id: i64, f: &PersonFields) -> bool {
-        let people = self.people.get_mut(&(f.full_name.clone(), f.birth_year));
+        let people = self.people.get_mut(&(text::same_name(&f.full_name), f.birth_year));
         people.and_then(|p| p.iter_mut().find(|c| c.id == id)).is_some_and(|c| c.fill_from(f))
     }
 
@@ -203,13 +203,13 @@ impl Known {
             phone: f.phone.clone(),
             email: f.email.clone(),
         };
-        self.people.entry((f.full_name.clone(), f.birth_year)).or_default().push(c);
+        self.people.entry((text::same_name(&f.full_name), f.birth_year)).or_default().push(c);
         id
     }
 
     /// The person's record as the run leaves it (with what [`Known::fill`] added).
     pub(super) fn person(&self, id: i64, f: &PersonFields) -> Option<&Candidate> {
-        self.people.get(&(f.full_name.clone(), f.birth_year))?.iter().find(|c| c.id == id)
+        self.people.get(&(text::same_name(&f.full_name), f.birth_year))?.iter().find(|c| c.id == id)
     }
 
     /// Records a stint the run adds.
@@ -299,16 +299,17 @@ impl Known {
         f: &PersonFields,
         joined_on: &str,
     ) -> Option<&Candidate> {
-        let people = self.people.get(&(f.full_name.clone(), f.birth_year))?;
+        let people = self.people.get(&(text::same_name(&f.full_name), f.birth_year))?;
         people.iter().find(|c| self.stint(team_id, c.id, joined_on).is_some())
     }
 
     /// The person on record serving on team `team_id` in a recorded stint from `joined_on`
-    /// whose name is `f`'s but for case, accents or spacing ([`text::fold`]), or whose year of
-    /// birth differs: the row of that stint, exported with the name or the year corrected.
-    /// [`Known::find`] matches exact names and years, so importing it would add a second person
-    /// to the team; the caller refuses it naming the difference. Stints the run adds are not
-    /// looked at: two new people whose names differ only in accents (An, Ân) are two people.
+    /// whose name is `f`'s but for accents ([`text::fold`]), or whose year of birth differs:
+    /// the row of that stint, exported with the name's accents or the year corrected.
+    /// [`Known::find`] matches names as [`text::same_name`] keys them (accents kept) and exact
+    /// years, so importing it would add a second person to the team; the caller refuses it
+    /// naming the difference. Stints the run adds are not looked at: two new people whose names
+    /// differ only in accents (An, Ân) are two people.
     pub(super) fn edited_in_stint(
         &self,
         team_id: i64,
@@ -322,7 +323,8 @@ impl Known {
             .filter_map(|s| self.serving.get(&s.person_id))
             .find(|c| {
                 text::fold(&c.full_name) == name
-                    && (c.full_name != f.full_name || c.birth_year != f.birth_year)
+                    && (text::same_name(&c.full_name) != text::same_name(&f.full_name)
+                        || c.birth_year != f.birth_year)
             })
     }
 
