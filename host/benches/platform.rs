@@ -1,7 +1,8 @@
 //! Benchmarks of the plugin runtime and the storage, reported as ratios measured side by side
 //! in one run (these machines are noisy; absolute numbers drift, ratios much less).
 //!
-//! Run: `cargo bench -p sohoa-host --bench platform` (add `-- --quick` for a short run).
+//! Run: `cargo bench -p sohoa-host --bench platform` (add `-- --quick` for a short run, or
+//! `-- --profile describe|one|hundred` to repeat one plugin call for 5 s under `perf record`).
 //! PostgreSQL figures need `SOHOA_TEST_POSTGRES_URL`; results go to standard output as the
 //! Markdown table kept in docs/BENCHMARKS.md.
 
@@ -109,6 +110,19 @@ fn main() {
     let hundred: Vec<wit::Team> = (1..=100).map(team).collect();
     let label = "binh-dinh-ke-hoach-77@1.0.0";
 
+    // `-- --profile CALL`: only that call (describe, one, hundred), over and over for 5 s, for
+    // `perf record` to see where a call's time goes.
+    if let Some(call) = std::env::args().skip_while(|a| a != "--profile").nth(1) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            match call.as_str() {
+                "describe" => drop(runtime.metadata(&loaded).unwrap()),
+                "one" => drop(runtime.check_teams(&loaded, label, &one, as_of, &params).unwrap()),
+                _ => drop(runtime.check_teams(&loaded, label, &hundred, as_of, &params).unwrap()),
+            }
+        }
+        return;
+    }
     let describe = time_per_call(rounds, 200, || {
         runtime.metadata(&loaded).unwrap();
     });
@@ -215,6 +229,39 @@ fn main() {
         "| the whole country, {COUNTRY} teams, 200 per call | {plugin_country:.2?} | {native_country_t:.2?} | {:.1}x |",
         ratio(plugin_country, native_country_t)
     );
+
+    // How a slot's memory is wiped between calls (plugins.keep_resident_bytes), side by side:
+    // 0 unmaps everything the call touched (the next call faults it in again page by page);
+    // more copies zeros over the pages the call wrote, up to that many bytes.
+    println!();
+    println!(
+        "| `plugins.keep_resident_bytes` | `describe` | check 1 team | per team, 100 in one call | the country, 200 per call |"
+    );
+    println!("| --- | --- | --- | --- | --- |");
+    for keep in [0, 64 << 10, 128 << 10, 256 << 10, 512 << 10, 1 << 20, 4 << 20] {
+        let limits = sohoa::config::PluginSettings { keep_resident_bytes: keep, ..settings.plugins.clone() };
+        let runtime = Runtime::new(limits, None).expect("runtime");
+        let loaded = runtime.load(&inspected.sha256, &bytes).unwrap();
+        let describe = time_per_call(rounds, 200, || {
+            runtime.metadata(&loaded).unwrap();
+        });
+        let one_t = time_per_call(rounds, 200, || {
+            runtime.check_teams(&loaded, label, &one, as_of, &params).unwrap();
+        });
+        let batch_t = time_per_call(rounds, 10, || {
+            runtime.check_teams(&loaded, label, &hundred, as_of, &params).unwrap();
+        });
+        let country_t = time_per_call(country_rounds, 1, || {
+            for part in country.chunks(200) {
+                runtime.check_teams(&loaded, label, part, as_of, &params).unwrap();
+            }
+        });
+        println!(
+            "| {} KiB | {describe:.2?} | {one_t:.2?} | {:.2?} | {country_t:.2?} |",
+            keep >> 10,
+            batch_t / 100
+        );
+    }
 
     // Reports: the quarterly template's call, then the host's layout in each format.
     let quarterly = build::build(&root.join("plugins/binh-dinh-bao-cao-quy"), &root.join("target/wasm"))

@@ -96,6 +96,9 @@ pub struct PluginSettings {
     pub memory_bytes: usize,
     pub table_elements: usize,
     pub stack_bytes: usize,
+    /// Bytes of a call's written memory wiped by copying (the rest is unmapped) when its
+    /// instance slot is given back; see `config/default.toml`.
+    pub keep_resident_bytes: usize,
     pub max_input_bytes: usize,
     pub max_output_bytes: usize,
     /// Log budget of one call: each line costs [`LOG_LINE_BYTES`](crate::plugins::runtime::LOG_LINE_BYTES)

@@ -305,8 +305,10 @@ impl Runtime {
             .total_tables(slots * CORE_INSTANCES_PER_PLUGIN)
             .max_memory_size(limits.memory_bytes)
             .table_elements(limits.table_elements)
-            // Keep the first pages of a slot mapped between calls: most calls touch little memory.
-            .linear_memory_keep_resident(64 * 1024);
+            // What a call wrote is wiped by copying, not unmapped, so the next call in the slot
+            // does not fault it in again page by page (plugins.keep_resident_bytes).
+            .linear_memory_keep_resident(limits.keep_resident_bytes)
+            .table_keep_resident(limits.keep_resident_bytes);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| PluginFailure::Invalid(format!("engine: {e}")))?;
         let linkers = Linkers::new(&engine).map_err(|e| PluginFailure::Invalid(format!("linker: {e}")))?;

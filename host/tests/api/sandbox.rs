@@ -391,3 +391,39 @@ async fn a_start_up_that_loops_or_allocates_is_contained() {
     })
     .await;
 }
+
+/// What a call writes to its memory never reaches the next call, however the slot's memory is
+/// wiped (`plugins.keep_resident_bytes`: 0 unmaps it all, 4 MiB copies zeros over the pages
+/// the call wrote). The hostile plugin's `remember` mode counts its calls in a static and
+/// marks a 1 MiB heap block; a call that found either would say so. One worker, so every
+/// call reuses the same instance slot.
+#[tokio::test]
+async fn nothing_a_call_leaves_in_memory_reaches_the_next() {
+    for keep in ["0", "4194304"] {
+        let overrides =
+            vec![("plugins.keep_resident_bytes", keep.to_string()), ("plugins.workers", "1".into())];
+        each_backend_with(overrides, move |app| async move {
+            app.seed_units().await;
+            install_hostile(&app).await;
+            bind_hostile(&app, "21820", "remember").await;
+            let created = app
+                .post(
+                    "/api/v1/teams",
+                    json!({"unit_code": "21820", "name": "Tổ Một", "decision_number": "1/QĐ", "decision_date": "2022-06-15", "decision_signer": "Nguyễn Văn A"}),
+                )
+                .await;
+            assert_eq!(created.status, 201, "{:?}", created.body);
+            let id = created.body["id"].as_i64().unwrap();
+            for call in 1..=5 {
+                let r = app.post(&format!("/api/v1/teams/{id}/check"), json!({})).await;
+                assert_eq!(r.status, 200, "{:?}", r.body);
+                assert_eq!(
+                    r.body["findings"][0]["message"], "calls=1 heap=clean",
+                    "call {call} with keep_resident_bytes = {keep} on {}",
+                    app.backend
+                );
+            }
+        })
+        .await;
+    }
+}

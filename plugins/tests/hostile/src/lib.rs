@@ -32,8 +32,8 @@ impl Plugin for Hostile {
             version: "0.1.0".into(),
             name: "Plugin phá hoại (chỉ để kiểm thử)".into(),
             description:
-                "team checks: loop, grow, recurse, panic, big-output, log-flood, log-empty, log-forge, fail, \
-                          slow, name-trap, or ok; reports: many-recipients, many-cells, many-blocks, big-table, or ok"
+                "team checks: loop, grow, recurse, panic, big-output, log-flood, log-empty, log-forge, remember, \
+                          fail, slow, name-trap, or ok; reports: many-recipients, many-cells, many-blocks, big-table, or ok"
                     .into(),
             kinds: vec![RuleKind::Composition, RuleKind::Report],
             indicators: vec![],
@@ -86,6 +86,21 @@ impl Plugin for Hostile {
             "log-forge" => {
                 log(LogLevel::Info, "ok\n2026-11-30T00:00:00Z  INFO sohoa: forged");
                 Ok(vec![])
+            }
+            "remember" => {
+                // Looks for what an earlier call left in memory: a count in the data segment
+                // and a marked block on the heap (a calloc'd block from fresh memory is not
+                // cleared by the allocator, which trusts fresh pages to be zero). In a fresh,
+                // wiped instance every call answers "calls=1 heap=clean".
+                use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+                const MARK: u8 = 0xA5;
+                static CALLS: AtomicU64 = AtomicU64::new(0);
+                let calls = CALLS.fetch_add(1, Relaxed) + 1;
+                let mut block = vec![0u8; 1 << 20];
+                let heap = if block.iter().any(|&b| b == MARK) { "marked" } else { "clean" };
+                block.fill(MARK);
+                std::hint::black_box(&block);
+                Ok(vec![Finding::warning(&teams[0], "nho", format!("calls={calls} heap={heap}"))])
             }
             "fail" => Err(PluginError::Failed("từ chối xử lý".into())),
             "slow" => {
