@@ -810,9 +810,12 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
         (date, reason)
     };
     // Nobody joins a dissolved team (`members::add` refuses it): its day of dissolution is not
-    // before anyone joined, whether it is set now or corrected later.
+    // before anyone joined, whether it is set now or corrected later. Checked when the day is
+    // set or changed, not on every edit: a team recorded otherwise before this rule can still
+    // be renamed, and its day is held to the rule once someone corrects it.
     if status == TeamStatus::Dissolved
         && let Some(d) = &status_date
+        && (changes || status_date != row.status_date)
     {
         let last_joined: Option<String> =
             sqlx::query_scalar("SELECT MAX(joined_on) FROM memberships WHERE team_id = $1")

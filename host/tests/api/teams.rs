@@ -196,6 +196,20 @@ async fn a_dissolved_team_stays_dissolved() {
         );
         let r = app.patch(&uri, json!({"status": ""})).await;
         assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status".to_string()]), "{:?}", r.body);
+
+        // A team recorded before this rule with its day before a member joined can still be
+        // renamed (the day is not what changes); correcting the day is held to the rule.
+        sqlx::query("UPDATE teams SET status_date = '2022-07-01' WHERE id = $1")
+            .bind(t["id"].as_i64().unwrap())
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let r = app.patch(&uri, json!({"name": "Tổ thôn Phú Thịnh (cũ)"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let r = app.patch(&uri, json!({"status": "dissolved", "status_date": "2022-07-01"})).await;
+        assert_eq!(r.status, 200, "the recorded day sent again as it is: {:?}", r.body);
+        let r = app.patch(&uri, json!({"status_date": "2022-07-02"})).await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
     })
     .await;
 }
