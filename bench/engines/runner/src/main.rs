@@ -289,7 +289,7 @@ impl Rhai {
 
 impl Engine for Rhai {
     fn name(&self) -> &'static str {
-        "Rhai 1.x script"
+        "Rhai 1.27 script"
     }
 
     fn check(&mut self, teams: &Prepared) -> Vec<model::Finding> {
