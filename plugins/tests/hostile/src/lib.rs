@@ -97,7 +97,7 @@ impl Plugin for Hostile {
                 static CALLS: AtomicU64 = AtomicU64::new(0);
                 let calls = CALLS.fetch_add(1, Relaxed) + 1;
                 let mut block = vec![0u8; 1 << 20];
-                let heap = if block.iter().any(|&b| b == MARK) { "marked" } else { "clean" };
+                let heap = if block.contains(&MARK) { "marked" } else { "clean" };
                 block.fill(MARK);
                 std::hint::black_box(&block);
                 Ok(vec![Finding::warning(&teams[0], "nho", format!("calls={calls} heap={heap}"))])
