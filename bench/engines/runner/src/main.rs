@@ -317,7 +317,10 @@ fn timing_team(id: i64) -> model::Team {
     team(id, "commune", members.iter().enumerate().map(|(i, m)| member(id, i as i64 + 1, *m)).collect())
 }
 
-fn member(team: i64, i: i64, (position, affiliation, age): (&str, &str, i64)) -> model::Member {
+/// A member as (position, affiliation, age), the WIT names.
+type MemberSpec = (&'static str, &'static str, i64);
+
+fn member(team: i64, i: i64, (position, affiliation, age): MemberSpec) -> model::Member {
     model::Member {
         id: team * 100 + i,
         full_name: format!("Nguyễn Văn Thành Viên {i}"),
@@ -347,7 +350,7 @@ fn team(id: i64, kind: &str, members: Vec<model::Member>) -> model::Team {
 /// Teams that fail every way the rule knows, and some that pass, for the agreement check.
 fn varied_teams() -> Vec<model::Team> {
     let mut teams = vec![timing_team(1)];
-    let cases: Vec<(&str, Vec<(&str, &str, i64)>)> = vec![
+    let cases: Vec<(&str, Vec<MemberSpec>)> = vec![
         // No leader, missing police and the cultural officer, no telecom.
         ("commune", vec![("deputy", "youth-union", 20), ("member", "womens-union", 30)]),
         // Two leaders, three deputies, one under age.
