@@ -826,6 +826,18 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
             p.add("status_date", format!("is before a member joined the team on {joined}"));
         }
     }
+    // Nobody joins a team before it was established (`members::add` refuses it), so its
+    // decision day, when corrected, is not moved past anyone's first day.
+    if decision_date != row.decision_date && !decision_date.is_empty() {
+        let first_joined: Option<String> =
+            sqlx::query_scalar("SELECT MIN(joined_on) FROM memberships WHERE team_id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+        if let Some(joined) = first_joined.filter(|j| j.as_str() < decision_date.as_str()) {
+            p.add("decision_date", format!("is after a member joined the team on {joined}"));
+        }
+    }
     p.into_result()?;
     if name != row.name && named_in_unit(conn, row.unit_id, &name, Some(id)).await?.is_some() {
         return Err(Error::Conflict(format!("this unit already has a team named '{name}'")));

@@ -21,7 +21,7 @@ pub fn clean(input: &str) -> String {
 /// "Phạm Văn Bình" (case and spacing say nothing about who is meant), while "Tổ An" and
 /// "Tổ Ân", "Nguyễn Văn An" and "Nguyễn Văn Ân" stay two (the accents are the name).
 pub fn same_name(name: &str) -> String {
-    clean(name).to_lowercase()
+    clean_name(name).to_lowercase()
 }
 
 /// Whether [`clean`] would leave `input` as it is: NFC (by the quick check, which answers
@@ -59,11 +59,31 @@ fn vietnamese_d(c: char) -> char {
     }
 }
 
-/// Invisible characters with no use in Vietnamese text, dropped by [`clean`]: U+00AD soft
-/// hyphen, U+200B zero width space, U+200C zero width non-joiner, U+2060 word joiner, U+FEFF
-/// byte-order mark / zero width no-break space. (U+200D, the joiner, stays: emoji need it.)
+/// Invisible characters with no use in Vietnamese text, dropped by [`clean`]: Unicode's
+/// default-ignorable code points (DerivedCoreProperties.txt, Default_Ignorable_Code_Point:
+/// the soft hyphen, the combining grapheme joiner, the Hangul fillers, the Mongolian vowel
+/// separator and free variation selectors, zero width space and non-joiner, the word joiner
+/// and invisible operators, the byte-order mark, the shorthand format controls...), except
+/// the zero width joiner (U+200D), the variation selectors (U+FE00-U+FE0F, U+E0100-U+E01EF)
+/// and the tag characters (U+E0020-U+E007F), which emoji sequences need; names drop those too
+/// ([`clean_name`]). The bidirectional controls among them never get this far
+/// ([`forbidden_char`]).
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{2060}' | '\u{FEFF}')
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}' | '\u{200C}' | '\u{2060}'..='\u{206F}'
+        | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}'
+        | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}' | '\u{E0001}'
+        | '\u{E0080}'..='\u{E00FF}' | '\u{E01F0}'..='\u{E0FFF}')
+}
+
+/// A person's name as stored and compared: [`clean`], without the zero width joiner, the
+/// variation selectors and the tag characters that [`clean`] keeps for emoji. None of them
+/// shows in a name, so "Phạm Văn Bình" with a joiner after it is "Phạm Văn Bình".
+pub fn clean_name(name: &str) -> String {
+    let is_emoji_glue = |c: char| matches!(c, '\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0020}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}');
+    let name = clean(name);
+    if name.chars().any(is_emoji_glue) { clean(&name.replace(is_emoji_glue, "")) } else { name }
 }
 
 /// The first character in `input` that no text sent to sohoa may hold, or None:
@@ -332,6 +352,22 @@ mod tests {
         assert_eq!(clean("Bằng\u{00AD} khen\u{200C}"), "Bằng khen");
     }
 
+    /// Every invisible character the helper's review put in a name is dropped from it, so the
+    /// name that looks the same is the same name (and the same person).
+    #[test]
+    fn invisible_characters_leave_no_trace_in_a_name() {
+        for invisible in
+            ['\u{200D}', '\u{034F}', '\u{2061}', '\u{180E}', '\u{FE0F}', '\u{115F}', '\u{3164}', '\u{200B}']
+        {
+            let name = format!("Phạm Văn Bình{invisible}");
+            assert_eq!(clean_name(&name), "Phạm Văn Bình", "U+{:04X}", invisible as u32);
+            let name = format!("Phạm {invisible}Văn Bình");
+            assert_eq!(same_name(&name), same_name("phạm văn bình"), "U+{:04X}", invisible as u32);
+        }
+        // Text other than names keeps what emoji are made of.
+        assert_eq!(clean("👨\u{200D}👩"), "👨\u{200D}👩");
+    }
+
     /// "Đặng Thị Đào" read from Windows-1258 as if it were Windows-1252 has eths where the
     /// Đ and đ were: the same name once cleaned, so the same person and the same search.
     #[test]
@@ -339,6 +375,8 @@ mod tests {
         assert_eq!(clean("\u{00D0}ặng Thị \u{00D0}ào"), "Đặng Thị Đào");
         assert_eq!(clean("\u{00F0}ội"), "đội");
         assert_eq!(same_name("\u{00D0}ẶNG  thị đào"), same_name("Đặng Thị Đào"));
+        // Searches and vocabularies fold them as d: "Ðoàn Thanh niên" is the Youth Union.
+        assert_eq!(fold("\u{00D0}oàn \u{00F0}ội"), "doan doi");
     }
 
     #[test]

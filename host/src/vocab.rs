@@ -219,6 +219,8 @@ mod tests {
         assert_eq!(Gender::parse("Nữ"), Some(Gender::Female));
         assert_eq!(Gender::parse("NAM"), Some(Gender::Male));
         assert_eq!(Affiliation::parse("Đoàn Thanh niên"), Some(Affiliation::YouthUnion));
+        // Written with an eth (Windows-1258 text read as Windows-1252): the same value.
+        assert_eq!(Affiliation::parse("\u{00D0}oàn Thanh niên"), Some(Affiliation::YouthUnion));
         assert_eq!(Affiliation::parse("youth_union"), Some(Affiliation::YouthUnion));
         assert_eq!(Affiliation::parse("Công an xã"), Some(Affiliation::CommunePolice));
         assert_eq!(Affiliation::parse("VNPT"), Some(Affiliation::TelecomPostal));

@@ -8,7 +8,9 @@ pub fn nfc(input: &str) -> String {
     input.nfc().collect()
 }
 
-/// Lower case without diacritics (đ becomes d): for comparing names loosely.
+/// Lower case without diacritics (đ becomes d): for comparing names loosely. The eths Ð and ð
+/// become d too: they are what Đ and đ turn into when Windows-1258 text is read as
+/// Windows-1252, and look the same.
 pub fn fold(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     for c in input.nfd() {
@@ -16,7 +18,7 @@ pub fn fold(input: &str) -> String {
             continue;
         }
         match c {
-            'đ' | 'Đ' => out.push('d'),
+            'đ' | 'Đ' | 'ð' | 'Ð' => out.push('d'),
             c => out.extend(c.to_lowercase()),
         }
     }

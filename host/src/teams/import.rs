@@ -910,10 +910,15 @@ fn against_record(known: &Known, team_id: i64, v: &ValidRow, fills: &mut Fills, 
         }
     };
     let found = known.find(&v.person, Some(team_id));
+    // A row taken for someone who has a stint on the team from that day describes that stint,
+    // whoever else of the name joined the same day (two people named Hà Minh Anh joining
+    // together import back as they were exported).
+    let found_in_stint = found.is_some_and(|id| known.same_stint(team_id, id, &v.membership.joined_on));
     // The person serving in the stint this row describes (same name, year of birth and first
     // day), when the row is taken for no one (a second person of that name would join the
     // team) or for another record of the name (whose phone or email the row gives).
-    if let Some(serving) = known.namesake_in_stint(team_id, &v.person, &v.membership.joined_on)
+    if !found_in_stint
+        && let Some(serving) = known.namesake_in_stint(team_id, &v.person, &v.membership.joined_on)
         && found != Some(serving.id)
     {
         let differences = serving.differences(&v.person);

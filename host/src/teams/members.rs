@@ -375,7 +375,8 @@ pub(crate) fn person_fields(
     phone: Option<&str>,
     email: Option<&str>,
 ) -> PersonFields {
-    let full_name = required(p, "full_name", full_name, 100);
+    // Without joiners and variation selectors: a name that looks the same is the same name.
+    let full_name = text::clean_name(&required(p, "full_name", full_name, 100));
     let gender = match gender.map(str::trim).filter(|g| !g.is_empty()) {
         None => {
             p.add("gender", "is required");

@@ -1025,6 +1025,13 @@ fn problem_vi(message: &str) -> String {
     if let Some(date) = after("is before a member joined the team on ") {
         return format!("trước ngày có thành viên tham gia tổ ({date})");
     }
+    if let Some(date) = after("is after a member joined the team on ") {
+        return format!("sau ngày có thành viên đầu tiên tham gia tổ ({date})");
+    }
+    // Adding someone to a dissolved team (the status change's own message is above).
+    if let Some(date) = after("the team was dissolved on ") {
+        return format!("tổ đã giải thể ngày {date}: không thêm thành viên từ ngày đó");
+    }
     if let Some(d) = before("is not a date") {
         return format!("{d} không phải ngày hợp lệ (dd/mm/yyyy)");
     }
@@ -1139,6 +1146,14 @@ mod tests {
                 "the team was dissolved on 2024-03-01; a dissolution is final: establish a new team under its own decision"
             ),
             "tổ đã giải thể ngày 01/03/2024; giải thể là chấm dứt hẳn: muốn hoạt động lại, thành lập tổ mới theo quyết định mới"
+        );
+        assert_eq!(
+            vi("the team was dissolved on 2026-11-20"),
+            "tổ đã giải thể ngày 20/11/2026: không thêm thành viên từ ngày đó"
+        );
+        assert_eq!(
+            vi("is after a member joined the team on 2022-08-01"),
+            "sau ngày có thành viên đầu tiên tham gia tổ (01/08/2022)"
         );
         let forbidden = crate::text::forbidden_reason('\u{202E}');
         assert_eq!(vi(&forbidden), "có ký tự điều khiển hoặc ký tự định dạng ẩn (U+202E), không được phép");

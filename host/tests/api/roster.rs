@@ -830,6 +830,32 @@ async fn a_name_written_in_another_case_is_the_same_person() {
     .await;
 }
 
+/// Two people of one name (in any case) joining a team the same day, told apart by gender
+/// and phone: the file imports, and imports again changing nothing (the second row was taken
+/// for an edit of the first person's stint and refused).
+#[tokio::test]
+async fn namesakes_joining_together_import_again_unchanged() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let header = GOOD.lines().next().unwrap();
+        let roster = format!(
+            "{header}\n\
+             21835-01,Tổ CNSCĐ thôn Phú Thịnh,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Phạm Văn Sơn,Nam,1970,0905111004,,Tổ trưởng,Trưởng thôn,,01/07/2022,\n\
+             21835-01,Tổ CNSCĐ thôn Phú Thịnh,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Hà Minh Anh,Nam,1995,0911888003,,Thành viên,Khác,,04/07/2022,\n\
+             21835-01,Tổ CNSCĐ thôn Phú Thịnh,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,HÀ MINH ANH,Nữ,1995,0911888004,,Thành viên,Khác,,04/07/2022,\n"
+        );
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", roster.clone().into_bytes()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.body["members_created"].as_u64(), Some(3), "{:?}", r.body);
+        let before = written(&app).await;
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", roster.into_bytes()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!(r.body["members_created"].as_u64(), Some(0), "{:?}", r.body);
+        assert_eq!(written(&app).await, before, "{}: nothing written", app.backend);
+    })
+    .await;
+}
+
 /// A roster of many teams (issue 15: the national roster in one file) is streamed from its
 /// file and done in chunks of whole teams: every chunk is checked before the first is
 /// written, so a bad row in the last chunk leaves nothing written, a dry run writes nothing

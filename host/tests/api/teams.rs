@@ -210,6 +210,11 @@ async fn a_dissolved_team_stays_dissolved() {
         assert_eq!(r.status, 200, "the recorded day sent again as it is: {:?}", r.body);
         let r = app.patch(&uri, json!({"status_date": "2022-07-02"})).await;
         assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
+        // Nor is its decision day moved past a member's first day (2022-08-01).
+        let r = app.patch(&uri, json!({"decision_date": "2022-09-01"})).await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        assert!(r.fields().contains(&"decision_date".to_string()), "{:?}", r.body);
+        assert!(r.body.to_string().contains("is after a member joined the team on 2022-08-01"), "{:?}", r.body);
     })
     .await;
 }
