@@ -703,8 +703,19 @@ pub(crate) async fn insert_teams(conn: &mut AnyConnection, teams: &[(i64, &Check
 pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewTeam) -> Result<Team> {
     let checked = check_new_team(conn, &input).await?;
     if let Some(id) = checked.existing {
+        // A team set up again after its predecessor's dissolution needs a name of its own: the
+        // old team keeps its name (its records, reports and awards are under it).
+        let existing = find(conn, id).await?;
+        let dissolved = match (existing.status, existing.status_date) {
+            (TeamStatus::Dissolved, Some(day)) => {
+                format!(
+                    ", dissolved on {day}: give the new team a name of its own, or rename the old one first"
+                )
+            }
+            _ => String::new(),
+        };
         return Err(Error::Conflict(format!(
-            "this unit already has a team named '{}' (team {id})",
+            "this unit already has a team named '{}' (team {id}){dissolved}",
             checked.name
         )));
     }

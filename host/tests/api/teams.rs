@@ -210,6 +210,16 @@ async fn a_dissolved_team_stays_dissolved() {
         assert_eq!(r.status, 200, "the recorded day sent again as it is: {:?}", r.body);
         let r = app.patch(&uri, json!({"status_date": "2022-07-02"})).await;
         assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
+        // A team set up again in the unit is told why its name is taken and what to do.
+        let again = app
+            .post(
+                "/api/v1/teams",
+                json!({"unit_code": "21835", "name": "Tổ thôn Phú Thịnh (cũ)", "decision_number": "9/QĐ",
+                       "decision_date": "2024-01-02", "decision_signer": "Nguyễn Văn A"}),
+            )
+            .await;
+        again.assert_error(409, "conflict");
+        assert!(again.message().contains("dissolved on 2022-07-01: give the new team a name of its own"), "{}", again.message());
         // Nor is its decision day moved past a member's first day (2022-08-01).
         let r = app.patch(&uri, json!({"decision_date": "2022-09-01"})).await;
         assert_eq!(r.status, 422, "{:?}", r.body);
