@@ -380,6 +380,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
                         joined_on: Some(team.decision_date.clone()),
                         ..Default::default()
                     },
+                    crate::teams::members::Amend::Anyone,
                 )
                 .await?;
                 report.members += 1;
@@ -468,6 +469,7 @@ async fn seed_da_nang(
                 joined_on: Some(team.decision_date.clone()),
                 ..Default::default()
             },
+            crate::teams::members::Amend::Anyone,
         )
         .await?;
     }
@@ -525,6 +527,7 @@ async fn add_member(
             joined_on: Some(joined_on.into()),
             ..Default::default()
         },
+        crate::teams::members::Amend::Anyone,
     )
     .await?;
     Ok(member.id)

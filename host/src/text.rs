@@ -21,7 +21,46 @@ pub fn clean(input: &str) -> String {
 /// "Phạm Văn Bình" (case and spacing say nothing about who is meant), while "Tổ An" and
 /// "Tổ Ân", "Nguyễn Văn An" and "Nguyễn Văn Ân" stay two (the accents are the name).
 pub fn same_name(name: &str) -> String {
-    clean_name(name).to_lowercase()
+    let name = clean_name(name).to_lowercase();
+    name.split(' ').map(tone_on_second_vowel).collect::<Vec<_>>().join(" ")
+}
+
+/// One syllable with its tone mark where the "new style" puts it in the open syllables ending
+/// in oa, oe and uy: "thủy" and "thuỷ", "hòa" and "hoà", "khỏe" and "khoẻ" are the same
+/// syllable written by two conventions (the older one, still common from typing tools, marks
+/// the first vowel), so two writings of one name are one name. Syllables with a final
+/// consonant ("hoàng", "thuyền") and "qu" ("quý") are written one way only and stay as they
+/// are. Returns NFC.
+fn tone_on_second_vowel(syllable: &str) -> String {
+    const TONES: [char; 5] = ['\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}'];
+    let decomposed: Vec<char> = syllable.nfd().collect();
+    // The last two letters and the tone after the first of them, if that is the shape.
+    let letters: Vec<usize> =
+        decomposed.iter().enumerate().filter(|(_, c)| !is_combining(**c)).map(|(i, _)| i).collect();
+    let [.., before, first, second] = letters.as_slice() else {
+        return syllable.nfc().collect();
+    };
+    let pair = (decomposed[*first], decomposed[*second]);
+    let open_pair = matches!(pair, ('o', 'a') | ('o', 'e') | ('u', 'y'));
+    let qu = pair.0 == 'u' && decomposed[*before] == 'q';
+    let marks_of_first = &decomposed[first + 1..*second];
+    let marks_of_second = &decomposed[second + 1..];
+    if !open_pair
+        || qu
+        || marks_of_first.len() != 1
+        || !TONES.contains(&marks_of_first[0])
+        || !marks_of_second.is_empty()
+    {
+        return syllable.nfc().collect();
+    }
+    let mut moved: Vec<char> = decomposed[..=*first].to_vec();
+    moved.push(decomposed[*second]);
+    moved.push(marks_of_first[0]);
+    moved.into_iter().nfc().collect()
+}
+
+fn is_combining(c: char) -> bool {
+    unicode_normalization::char::is_combining_mark(c)
 }
 
 /// Whether [`clean`] would leave `input` as it is: NFC (by the quick check, which answers
@@ -366,6 +405,24 @@ mod tests {
         }
         // Text other than names keeps what emoji are made of.
         assert_eq!(clean("👨\u{200D}👩"), "👨\u{200D}👩");
+    }
+
+    /// The two conventions for a tone mark in open syllables ending in oa, oe, uy write one
+    /// name; other tones, other syllables and "qu" are not touched.
+    #[test]
+    fn a_tone_mark_placed_by_either_convention_is_one_name() {
+        for (old, new) in
+            [("Nguyễn Thị Thủy", "Nguyễn Thị Thuỷ"), ("Lê Hòa", "Lê Hoà"), ("Khỏe", "Khoẻ"), ("THỤY", "thuỵ")]
+        {
+            assert_eq!(same_name(old), same_name(new), "{old} / {new}");
+        }
+        assert_ne!(same_name("Thủy"), same_name("Thúy"), "another tone is another name");
+        assert_ne!(same_name("Hòa"), same_name("Hoa"));
+        for kept in ["hoàng", "thuyền", "quý", "quỳnh", "hoa", "oanh"] {
+            assert_eq!(same_name(kept), kept);
+        }
+        assert_eq!(same_name("Hoàng Quỳnh"), "hoàng quỳnh");
+        assert_eq!(same_name("Thủy"), "thuỷ");
     }
 
     /// "Đặng Thị Đào" read from Windows-1258 as if it were Windows-1252 has eths where the

@@ -88,6 +88,23 @@ pub(crate) async fn visible_person(
     Ok(person)
 }
 
+/// Whether `principal` may change members of every team person `id` has a stint on (and so
+/// amend the person's record). Errors: the database's.
+pub(crate) async fn may_change_person(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: i64,
+) -> Result<bool> {
+    let person = super::members::person(conn, id).await?;
+    for m in &person.memberships {
+        let target = Target { unit_id: m.unit_id, team_id: Some(m.team_id) };
+        if !principal.can(conn, Action::MembersWrite, target).await? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Adds a member, refusing (422 `composition_failed`) a change that breaks the team's
 /// composition rule, and (502 `plugin_failed`) one the rule cannot judge, unless
 /// `override_reason` is given; see [`guarded`]. Returns the member and the verdicts let
@@ -118,7 +135,8 @@ pub(crate) async fn add_member(
             {
                 return Err(Error::field("person_id", format!("person {person_id} does not exist")));
             }
-            let member = super::members::create(conn, &principal.actor(), input).await?;
+            let amend = super::members::Amend::Within(&principal);
+            let member = super::members::create(conn, &principal.actor(), input, amend).await?;
             Ok(Written { value: member, teams, keep: true })
         })
     })

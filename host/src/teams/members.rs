@@ -539,7 +539,7 @@ pub(crate) async fn insert_people(conn: &mut AnyConnection, people: &[(i64, &Per
 /// recorded (smallest id): a row matching a team member by email and another person by a
 /// phone filled in since is still that member, so importing a roster again finds every
 /// stint it recorded (a person on three teams with a phone on one, an email on another and
-/// both on the third was added to the second team again). Read-only; see [`person_for`] to
+/// both on the third was added to the second team again). Read-only; see [`create`] and [`fill_person`] to
 /// record the person.
 pub(crate) async fn find_person(
     conn: &mut AnyConnection,
@@ -618,7 +618,7 @@ impl Candidate {
         out
     }
 
-    /// The record after [`person_for`] fills the phone or email it lacked from `f`; true when
+    /// The record after [`fill_person`] fills the phone or email it lacked from `f`; true when
     /// that changes it.
     pub(crate) fn fill_from(&mut self, f: &PersonFields) -> bool {
         let mut changed = false;
@@ -630,14 +630,6 @@ impl Candidate {
         }
         changed
     }
-}
-
-/// The person described: the one [`find_person`] matches, with any phone or email the record
-/// lacked filled in from `f` (so nothing submitted is dropped), or a new person.
-pub(crate) async fn person_for(conn: &mut AnyConnection, f: &PersonFields, team: Option<i64>) -> Result<i64> {
-    let Some(id) = find_person(conn, f, team).await? else { return insert_person(conn, f).await };
-    fill_person(conn, id, f).await?;
-    Ok(id)
 }
 
 /// Fills the phone or email person `id` lacks from `f` (so nothing submitted is dropped);
@@ -752,7 +744,36 @@ pub(crate) async fn insert_memberships(conn: &mut AnyConnection, stints: &[NewSt
     }
     Ok(())
 }
-pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewMember) -> Result<Member> {
+/// Whose record adding a member may amend: a person matched by their details gets the phone or
+/// email their record lacked from the new member's ([`fill_person`]).
+#[derive(Clone, Copy)]
+pub enum Amend<'a> {
+    /// Any matched person's (the demo; a nomination accepted by the commune).
+    Anyone,
+    /// Only a person every one of whose stints is on a team this caller may change members
+    /// of: a commune's officer who adds someone matching a person serving in another commune
+    /// links them, and writes nothing into that person's record.
+    Within(&'a crate::auth::Principal),
+}
+
+impl Amend<'_> {
+    async fn allows(self, conn: &mut AnyConnection, person_id: i64) -> Result<bool> {
+        match self {
+            Amend::Anyone => Ok(true),
+            Amend::Within(principal) => super::access::may_change_person(conn, principal, person_id).await,
+        }
+    }
+}
+
+/// Adds a member: the person by `person_id`, or the one [`find_person`] matches (amended as
+/// `amend` allows), or a new person. Errors: 422 with every problem of the input, 409 when
+/// the person already serves on the team then, the database's.
+pub async fn create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: NewMember,
+    amend: Amend<'_>,
+) -> Result<Member> {
     let mut p = Problems::default();
     let team = match input.team_id {
         None => {
@@ -802,13 +823,33 @@ pub async fn create(conn: &mut AnyConnection, actor: &Actor, input: NewMember) -
     );
     if let Some((_, (decision_date, status, status_date))) = &team {
         check_against_team(&mut p, &m, decision_date, *status, status_date.as_deref());
+        // Someone recorded on a dissolved team afterwards served before its end, and left by
+        // then: nobody serves on a team that no longer exists.
+        if *status == TeamStatus::Dissolved
+            && let Some(end) = status_date.as_deref()
+            && m.joined_on.as_str() < end
+            && m.left_on.as_deref().is_none_or(|left| left > end)
+        {
+            p.add(
+                "left_on",
+                format!("the team was dissolved on {end}: give the day this member left, on or before it"),
+            );
+        }
     }
     p.into_result()?;
     let (team_id, _) = team.expect("checked");
     refuse_after_closing(conn, team_id, &m.joined_on).await?;
     let person_id = match person {
         Err(pid) => pid,
-        Ok(fields) => person_for(conn, &fields, Some(team_id)).await?,
+        Ok(fields) => match find_person(conn, &fields, Some(team_id)).await? {
+            None => insert_person(conn, &fields).await?,
+            Some(id) => {
+                if amend.allows(conn, id).await? {
+                    fill_person(conn, id, &fields).await?;
+                }
+                id
+            }
+        },
     };
     check_overlap(conn, team_id, person_id, &m, None).await?;
     let id = insert_membership(conn, team_id, person_id, &m).await?;

@@ -1028,7 +1028,13 @@ fn problem_vi(message: &str) -> String {
     if let Some(date) = after("is after a member joined the team on ") {
         return format!("sau ngày có thành viên đầu tiên tham gia tổ ({date})");
     }
-    // Adding someone to a dissolved team (the status change's own message is above).
+    // Adding someone to a dissolved team (the status change's own message is above): one who
+    // served before its end, then one joining after it.
+    if let Some(rest) = after("the team was dissolved on ")
+        && let Some((date, _)) = rest.split_once(": give the day this member left")
+    {
+        return format!("tổ đã giải thể ngày {date}: nhập ngày thành viên rời tổ, không sau ngày đó");
+    }
     if let Some(date) = after("the team was dissolved on ") {
         return format!("tổ đã giải thể ngày {date}: không thêm thành viên từ ngày đó");
     }
@@ -1150,6 +1156,10 @@ mod tests {
         assert_eq!(
             vi("the team was dissolved on 2026-11-20"),
             "tổ đã giải thể ngày 20/11/2026: không thêm thành viên từ ngày đó"
+        );
+        assert_eq!(
+            vi("the team was dissolved on 2026-11-20: give the day this member left, on or before it"),
+            "tổ đã giải thể ngày 20/11/2026: nhập ngày thành viên rời tổ, không sau ngày đó"
         );
         assert_eq!(
             vi("is after a member joined the team on 2022-08-01"),

@@ -830,6 +830,48 @@ async fn a_name_written_in_another_case_is_the_same_person() {
     .await;
 }
 
+/// Adding a member who matches a person serving in another commune links them (one person),
+/// but a commune officer writes nothing into that person's record: the email they give is not
+/// filled in where the record has none. An officer covering every team of the person may.
+#[tokio::test]
+async fn an_officer_writes_nothing_into_the_record_of_a_person_serving_elsewhere() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let header = GOOD.lines().next().unwrap();
+        // Võ Hữu Nam leads a team of commune 21808, with a phone and no email.
+        let roster = format!(
+            "{header}\n21808,,5/QĐ-UBND,15/06/2022,Nguyễn Văn Hùng,Võ Hữu Nam,Nam,1976,0356111359,,Tổ trưởng,Lãnh đạo UBND xã,,15/06/2022,\n"
+        );
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", roster.into_bytes()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        let email = || async {
+            sqlx::query_scalar::<_, Option<String>>("SELECT email FROM people WHERE full_name = 'Võ Hữu Nam'")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap()
+        };
+        let team = |code: &'static str, name: &'static str| {
+            serde_json::json!({"unit_code": code, "name": name, "decision_number": "1/QĐ", "decision_date": "2022-06-15", "decision_signer": "Nguyễn Văn A"})
+        };
+        let other = app.post("/api/v1/teams", team("21835", "Tổ Một")).await.body["id"].clone();
+        let officer = app.user("xa.mot", "commune_officer", Some("21835"), None).await;
+        let nam = |team_id: &serde_json::Value, email: &str| {
+            serde_json::json!({"team_id": team_id, "full_name": "võ hữu nam", "gender": "male", "birth_year": 1976, "phone": "0356111359",
+                   "email": email, "position": "member", "affiliation": "volunteer", "joined_on": "2022-07-01"})
+        };
+        let r = app.with_token(&officer).post("/api/v1/members", nam(&other, "attacker@evil.example")).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert_eq!(app.count("people").await, 1, "{}: the same person, linked", app.backend);
+        assert_eq!(email().await, None, "{}: nothing written into the other commune's record", app.backend);
+        // The province's administrator covers both teams: what they give fills the record in.
+        let third = app.post("/api/v1/teams", team("21835", "Tổ Hai")).await.body["id"].clone();
+        let r = app.post("/api/v1/members", nam(&third, "nam@example.vn")).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert_eq!(email().await.as_deref(), Some("nam@example.vn"));
+    })
+    .await;
+}
+
 /// Two people of one name (in any case) joining a team the same day, told apart by gender
 /// and phone: the file imports, and imports again changing nothing (the second row was taken
 /// for an edit of the first person's stint and refused).

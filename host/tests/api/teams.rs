@@ -210,6 +210,17 @@ async fn a_dissolved_team_stays_dissolved() {
         assert_eq!(r.status, 200, "the recorded day sent again as it is: {:?}", r.body);
         let r = app.patch(&uri, json!({"status_date": "2022-07-02"})).await;
         assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
+        // Someone who served before the end is recorded with the day they left, by the end.
+        let earlier = |left_on: Option<&str>| {
+            json!({"team_id": t["id"], "full_name": "Lê Văn Cũ", "gender": "male", "birth_year": 1980, "phone": "0905000111",
+                   "position": "member", "affiliation": "volunteer", "joined_on": "2022-06-20", "left_on": left_on})
+        };
+        let r = app.post("/api/v1/members", earlier(None)).await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["left_on".to_string()]), "{:?}", r.body);
+        let r = app.post("/api/v1/members", earlier(Some("2022-08-15"))).await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["left_on".to_string()]), "{:?}", r.body);
+        let r = app.post("/api/v1/members", earlier(Some("2022-06-30"))).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
         // A team set up again in the unit is told why its name is taken and what to do.
         let again = app
             .post(
@@ -220,11 +231,11 @@ async fn a_dissolved_team_stays_dissolved() {
             .await;
         again.assert_error(409, "conflict");
         assert!(again.message().contains("dissolved on 2022-07-01: give the new team a name of its own"), "{}", again.message());
-        // Nor is its decision day moved past a member's first day (2022-08-01).
+        // Nor is its decision day moved past a member's first day (2022-06-20, the late one).
         let r = app.patch(&uri, json!({"decision_date": "2022-09-01"})).await;
         assert_eq!(r.status, 422, "{:?}", r.body);
         assert!(r.fields().contains(&"decision_date".to_string()), "{:?}", r.body);
-        assert!(r.body.to_string().contains("is after a member joined the team on 2022-08-01"), "{:?}", r.body);
+        assert!(r.body.to_string().contains("is after a member joined the team on 2022-06-20"), "{:?}", r.body);
     })
     .await;
 }

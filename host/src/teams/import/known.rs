@@ -185,7 +185,7 @@ impl Known {
     }
 
     /// Records that the run fills the phone or email person `id` lacked from `f`, as
-    /// [`person_for`](super::super::members::person_for) does; true when that changes them.
+    /// [`fill_person`](super::super::members::fill_person) does; true when that changes them.
     pub(super) fn fill(&mut self, id: i64, f: &PersonFields) -> bool {
         let people = self.people.get_mut(&(text::same_name(&f.full_name), f.birth_year));
         people.and_then(|p| p.iter_mut().find(|c| c.id == id)).is_some_and(|c| c.fill_from(f))
