@@ -872,6 +872,41 @@ async fn an_officer_writes_nothing_into_the_record_of_a_person_serving_elsewhere
     .await;
 }
 
+/// A roster adding someone to a dissolved team is held to what `POST /members` holds: they
+/// served before its end and left by then. Its recorded members import back as they are.
+#[tokio::test]
+async fn a_roster_adding_to_a_dissolved_team_gives_a_left_day() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        let village = app.get("/api/v1/teams?unit=21835-01").await.body["items"][0]["id"].clone();
+        let r = app
+            .patch(
+                &format!("/api/v1/teams/{village}"),
+                serde_json::json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập thôn"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let header = GOOD.lines().next().unwrap();
+        let late = |left: &str| {
+            format!(
+                "{header}\n21835-01,Tổ CNSCĐ thôn Phú Thịnh,3/QĐ-UBND,01/07/2022,Nguyễn Văn Hùng,Đỗ Văn Muộn,Nam,1985,0905333001,,Thành viên,Khác,,01/08/2022,{left}\n"
+            )
+        };
+        for left in ["", "15/02/2023"] {
+            let r = app.post_bytes("/api/v1/teams/import", "text/csv", late(left).into_bytes()).await;
+            assert_eq!(r.status, 422, "{}: left '{left}': {:?}", app.backend, r.body);
+            assert_eq!(r.body["errors"][0]["field"], "left_on", "{:?}", r.body);
+        }
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", late("31/12/2022").into_bytes()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        let r = app.post_bytes("/api/v1/teams/import", "text/csv", GOOD.into()).await;
+        assert_eq!(r.status, 200, "{}: the recorded members as they were: {:?}", app.backend, r.body);
+    })
+    .await;
+}
+
 /// Two people of one name (in any case) joining a team the same day, told apart by gender
 /// and phone: the file imports, and imports again changing nothing (the second row was taken
 /// for an edit of the first person's stint and refused).
