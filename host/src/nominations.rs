@@ -385,7 +385,8 @@ pub async fn answer(
                     skills: serde_json::from_str(&row.skills_json).unwrap_or_default(),
                     joined_on: Some(joined_on.unwrap_or_else(crate::dates::today_iso)),
                     ..Default::default()
-                }, crate::teams::members::Amend::Anyone
+                },
+                crate::teams::members::Amend::Anyone,
             )
             .await?;
             sqlx::query(

@@ -32,6 +32,23 @@ pub fn same_name(name: &str) -> String {
 /// consonant ("hoàng", "thuyền") and "qu" ("quý") are written one way only and stay as they
 /// are. Returns NFC.
 fn tone_on_second_vowel(syllable: &str) -> String {
+    // Most syllables do not end in one of those pairs: known from the last two (NFC, lower
+    // case) letters, before anything is decomposed. `same_name` runs several times per roster
+    // row.
+    let mut tail = syllable.chars().rev();
+    let (Some(last), Some(before_last)) = (tail.next(), tail.next()) else { return syllable.to_string() };
+    let may_be_pair = match last {
+        'a' | 'à' | 'á' | 'ả' | 'ã' | 'ạ' | 'e' | 'è' | 'é' | 'ẻ' | 'ẽ' | 'ẹ' => {
+            matches!(before_last, 'o' | 'ò' | 'ó' | 'ỏ' | 'õ' | 'ọ')
+        }
+        'y' | 'ỳ' | 'ý' | 'ỷ' | 'ỹ' | 'ỵ' => {
+            matches!(before_last, 'u' | 'ù' | 'ú' | 'ủ' | 'ũ' | 'ụ')
+        }
+        _ => false,
+    };
+    if !may_be_pair {
+        return syllable.to_string();
+    }
     const TONES: [char; 5] = ['\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}'];
     let decomposed: Vec<char> = syllable.nfd().collect();
     // The last two letters and the tone after the first of them, if that is the shape.

@@ -50,7 +50,7 @@ use crate::db::Db;
 use crate::error::{Error, FieldError, Problems, Result};
 use crate::plugins::Runtime;
 use crate::text;
-use crate::vocab::{TeamStatus, Vocab};
+use crate::vocab::Vocab;
 
 mod known;
 mod source;
@@ -914,17 +914,10 @@ fn against_record(known: &Known, team_id: i64, v: &ValidRow, fills: &mut Fills, 
     // whoever else of the name joined the same day (two people named Hà Minh Anh joining
     // together import back as they were exported).
     let found_in_stint = found.is_some_and(|id| known.same_stint(team_id, id, &v.membership.joined_on));
-    // A stint added to a dissolved team served before its end and left by then, as
-    // `POST /members` requires (a recorded one is as it was recorded).
-    if !found_in_stint
-        && let (TeamStatus::Dissolved, Some(end)) = known.state(Some(team_id))
-        && v.membership.joined_on.as_str() < end
-        && v.membership.left_on.as_deref().is_none_or(|left| left > end)
-    {
-        p.add(
-            "left_on",
-            format!("the team was dissolved on {end}: give the day this member left, on or before it"),
-        );
+    // A stint the row adds to a dissolved team, held as `POST /members` holds it.
+    if !found_in_stint {
+        let (status, end) = known.state(Some(team_id));
+        super::members::left_by_dissolution(p, &v.membership, status, end);
     }
     // The person serving in the stint this row describes (same name, year of birth and first
     // day), when the row is taken for no one (a second person of that name would join the

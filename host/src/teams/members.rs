@@ -495,6 +495,27 @@ pub(crate) fn check_against_team(
     }
 }
 
+/// A stint added to a dissolved team after the fact served before its end and left by then
+/// (422 on `left_on` otherwise): nobody serves on a team that no longer exists. Only for new
+/// stints (`POST /members`, a roster's new row): a recorded one stays as it was recorded.
+pub(crate) fn left_by_dissolution(
+    p: &mut Problems,
+    m: &MembershipFields,
+    status: TeamStatus,
+    status_date: Option<&str>,
+) {
+    if status == TeamStatus::Dissolved
+        && let Some(end) = status_date
+        && m.joined_on.as_str() < end
+        && m.left_on.as_deref().is_none_or(|left| left > end)
+    {
+        p.add(
+            "left_on",
+            format!("the team was dissolved on {end}: give the day this member left, on or before it"),
+        );
+    }
+}
+
 pub(crate) async fn insert_person(conn: &mut AnyConnection, f: &PersonFields) -> Result<i64> {
     let id = crate::db::reserve_ids(conn, "people", 1).await?[0];
     insert_people(conn, &[(id, f)]).await?;
@@ -823,18 +844,7 @@ pub async fn create(
     );
     if let Some((_, (decision_date, status, status_date))) = &team {
         check_against_team(&mut p, &m, decision_date, *status, status_date.as_deref());
-        // Someone recorded on a dissolved team afterwards served before its end, and left by
-        // then: nobody serves on a team that no longer exists.
-        if *status == TeamStatus::Dissolved
-            && let Some(end) = status_date.as_deref()
-            && m.joined_on.as_str() < end
-            && m.left_on.as_deref().is_none_or(|left| left > end)
-        {
-            p.add(
-                "left_on",
-                format!("the team was dissolved on {end}: give the day this member left, on or before it"),
-            );
-        }
+        left_by_dissolution(&mut p, &m, *status, status_date.as_deref());
     }
     p.into_result()?;
     let (team_id, _) = team.expect("checked");
