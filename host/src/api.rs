@@ -111,8 +111,38 @@ where
         }
         let limit = AppState::from_ref(state).settings.server.body_limit_bytes;
         let bytes = read_body(req.into_body(), limit).await?;
+        // Every request body is a record. serde reads a record given as an array as its fields
+        // in order (`["Tổ 1", "2022-06-15"]`), which would write whatever lands where.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(Error::field("body", NOT_A_RECORD));
+        }
         Ok(ApiJson(Json::<T>::from_bytes(&bytes)?.0))
     }
+}
+
+const NOT_A_RECORD: &str = "must be a JSON object ({\"field\": value, ...}), not an array";
+
+/// For a request field holding a list of records (`#[serde(deserialize_with =
+/// "crate::api::records")]` on a `Vec<T>` of structs): each item must be a JSON object, as
+/// [`ApiJson`] requires of the body, because serde would read an item given as an array as
+/// the record's fields in order. Errors name the item, counted from 1 ("item 2: ...").
+pub fn records<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::Error as _;
+    let items = Vec::<serde_json::Value>::deserialize(d)?;
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            if !item.is_object() {
+                return Err(D::Error::custom(format!("item {}: {NOT_A_RECORD}", i + 1)));
+            }
+            T::deserialize(item).map_err(|e| D::Error::custom(format!("item {}: {e}", i + 1)))
+        })
+        .collect()
 }
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {

@@ -836,6 +836,22 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
         if let Some(joined) = last_joined.filter(|j| j.as_str() > d.as_str()) {
             p.add("status_date", format!("is before a member joined the team on {joined}"));
         }
+        // The dissolution ends every stint still open (`members::end_at_dissolution`), and
+        // moves those it ended when its day is corrected; a departure recorded after the day
+        // is the user's to correct, not one to shorten silently.
+        let ended_by_it = if was == TeamStatus::Dissolved { row.status_date.as_deref() } else { None };
+        let last_left: Option<String> = sqlx::query_scalar(
+            "SELECT MAX(left_on) FROM memberships WHERE team_id = $1 \
+               AND NOT (left_on = $2 AND left_reason = $3 AND $2 IS NOT NULL)",
+        )
+        .bind(id)
+        .bind(ended_by_it)
+        .bind(members::DISSOLVED)
+        .fetch_one(&mut *conn)
+        .await?;
+        if let Some(left) = last_left.filter(|l| l.as_str() > d.as_str()) {
+            p.add("status_date", format!("is before a member left the team on {left}"));
+        }
     }
     // Nobody joins a team before it was established (`members::add` refuses it), so its
     // decision day, when corrected, is not moved past anyone's first day.
@@ -864,15 +880,23 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
     .bind(&decision_date)
     .bind(&decision_signer)
     .bind(status.as_str())
-    .bind(status_date)
+    .bind(status_date.clone())
     .bind(status_reason)
     .bind(now())
     .bind(id)
     .bind(text::sort_key(&name))
     .execute(&mut *conn)
     .await?;
+    let ended_by_it = if was == TeamStatus::Dissolved { row.status_date.clone() } else { None };
+    let before = row.into_team();
     let after = find(conn, id).await?;
-    audit_team(conn, actor, "update", Some(&row.into_team()), &after).await?;
+    audit_team(conn, actor, "update", Some(&before), &after).await?;
+    if status == TeamStatus::Dissolved
+        && let Some(day) = &status_date
+        && members::end_at_dissolution(conn, actor, id, day, ended_by_it.as_deref()).await? > 0
+    {
+        return find(conn, id).await;
+    }
     Ok(after)
 }
 

@@ -48,7 +48,7 @@ pub struct NewUser {
     pub username: Option<String>,
     pub display_name: Option<String>,
     pub password: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::records")]
     pub roles: Vec<NewRole>,
 }
 

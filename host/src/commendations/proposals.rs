@@ -55,7 +55,7 @@ pub struct NewProposal {
     /// The proposal's grounds, printed in the Tờ trình (at most 4,000 characters).
     pub justification: String,
     /// The candidates; none: every candidate the criteria recommended.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::records")]
     pub lines: Vec<ProposedLine>,
 }
 
@@ -200,6 +200,7 @@ pub struct NewDecision {
     /// dd/mm/yyyy or yyyy-mm-dd; not in the future, not before the proposal.
     pub decision_date: String,
     /// Every line of the proposal, once.
+    #[serde(deserialize_with = "crate::api::records")]
     pub lines: Vec<LineDecision>,
 }
 

@@ -37,6 +37,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use utoipa::ToSchema;
 
+use super::access::may_change_person;
 use super::composition::{AppliedPlugin, Finding};
 use super::guarded::{self, Written};
 use super::members::{
@@ -382,7 +383,7 @@ fn team_key(unit_code: Option<&str>, team_name: Option<&str>) -> (String, String
 fn person_key(p: &PersonFields) -> String {
     format!(
         "{}|{}|{}|{}|{}",
-        text::same_name(&p.full_name),
+        p.name_key,
         p.gender.as_str(),
         p.birth_year,
         p.phone.as_deref().unwrap_or(""),
@@ -883,7 +884,7 @@ async fn check_and_write(
     outcome.rows_skipped = bad_rows.len();
     // Who each row is and what it adds are decided in memory (write_rows), so the outcome is
     // the same whether the rows are then written or not.
-    let touched = write_rows(conn, actor, &checked, to_write, &mut known, &mut outcome, write).await?;
+    let touched = write_rows(conn, actor, scope, &checked, to_write, &mut known, &mut outcome, write).await?;
     Ok((outcome, touched))
 }
 
@@ -939,7 +940,7 @@ fn against_record(known: &Known, team_id: i64, v: &ValidRow, fills: &mut Fills, 
         && let Some(serving) = known.edited_in_stint(team_id, &v.person, &v.membership.joined_on)
     {
         let mut differences = Vec::new();
-        if text::same_name(&serving.full_name) != text::same_name(&v.person.full_name) {
+        if text::same_name(&serving.full_name) != v.person.name_key {
             differences.push(("full_name", serving.full_name.clone(), v.person.full_name.clone()));
         }
         if serving.birth_year != v.person.birth_year {
@@ -1054,9 +1055,16 @@ type ParsedRow = (usize, (String, String), NewTeam, PersonFields, MembershipFiel
 /// before the next is read ([`Known`]); then teams, people, stints and their audit rows are
 /// written in multi-row statements. Without `write`, only the first part: the counts, and the
 /// teams with provisional ids for those the import would create.
+///
+/// A row matching a person on record fills the phone or email the record lacks only if
+/// `scope` (the importer; None: the command line) may change the members of every team that
+/// person serves on ([`may_change_person`]), as `POST /members` does: a commune's officer
+/// links someone serving in another commune and writes nothing into their record.
+#[allow(clippy::too_many_arguments)]
 async fn write_rows(
     conn: &mut AnyConnection,
     actor: &Actor,
+    scope: Option<&Principal>,
     checked: &HashMap<(String, String), CheckedTeam>,
     to_write: Vec<ValidRow>,
     known: &mut Known,
@@ -1096,6 +1104,8 @@ async fn write_rows(
     let mut filled: Vec<(i64, PersonFields, i64, Contact)> = Vec::new();
     let mut stints: Vec<(i64, i64, MembershipFields)> = Vec::new();
     let mut touched: Vec<Touched> = Vec::new();
+    // Whether the importer may amend person id's record, asked once per person.
+    let mut may_amend: HashMap<i64, bool> = HashMap::new();
     for key in order {
         let team = &checked[&key];
         let rows = by_team.remove(&key).unwrap_or_default();
@@ -1114,7 +1124,20 @@ async fn write_rows(
             let person_id = match known.find(&v.person, Some(team_id)) {
                 Some(id) => {
                     let before = known.person(id, &v.person).map(|c| (c.phone.clone(), c.email.clone()));
-                    if known.fill(id, &v.person) && id < PROVISIONAL {
+                    let may = match scope {
+                        Some(principal) if id < PROVISIONAL && known.would_fill(id, &v.person) => {
+                            match may_amend.get(&id) {
+                                Some(may) => *may,
+                                None => {
+                                    let may = may_change_person(conn, principal, id).await?;
+                                    may_amend.insert(id, may);
+                                    may
+                                }
+                            }
+                        }
+                        _ => true,
+                    };
+                    if may && known.fill(id, &v.person) && id < PROVISIONAL {
                         outcome.people_updated += 1;
                         filled.push((id, v.person.clone(), team.unit_id, before.unwrap_or_default()));
                     }

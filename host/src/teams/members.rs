@@ -325,6 +325,9 @@ pub struct NewMember {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PersonFields {
     pub full_name: String,
+    /// `text::same_name(&full_name)`, kept with the name: a roster row compares it several
+    /// times (the file's key, people on record, the run's own).
+    pub name_key: String,
     pub gender: Gender,
     pub birth_year: i64,
     pub phone: Option<String>,
@@ -417,7 +420,8 @@ pub(crate) fn person_fields(
         }
         ok.then(|| s.to_lowercase())
     });
-    PersonFields { full_name, gender, birth_year, phone, email }
+    let name_key = text::same_name(&full_name);
+    PersonFields { full_name, name_key, gender, birth_year, phone, email }
 }
 
 /// A roster cell (or the web form's field) of skills as a list: split at ';' and line breaks,
@@ -516,6 +520,56 @@ pub(crate) fn left_by_dissolution(
     }
 }
 
+/// The reason for leaving a dissolution writes for each member it ends ("the team was
+/// dissolved"). Recorded data, in Vietnamese like the rest of the record; it also marks the
+/// stints whose end follows the dissolution's day when that day is corrected.
+pub const DISSOLVED: &str = "Tổ giải thể";
+
+/// Ends the stints a dissolution ends: every member of team `team_id` still serving leaves on
+/// `day` (the dissolution's, `yyyy-mm-dd`) with [`DISSOLVED`] as reason, and when the day of an
+/// earlier dissolution (`was`) is corrected, the stints that dissolution ended move with it.
+/// Each stint changed is audited as a member update. Returns how many changed.
+///
+/// The caller has checked that nobody joined after `day` and nobody else left after it
+/// (`teams::update`): a dissolved team has nobody serving (Quyết định giải thể ends the team).
+/// Errors: the database's.
+pub(crate) async fn end_at_dissolution(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    team_id: i64,
+    day: &str,
+    was: Option<&str>,
+) -> Result<usize> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM memberships WHERE team_id = $1 \
+           AND (left_on IS NULL OR (left_on = $2 AND left_reason = $3 AND left_on <> $4)) ORDER BY id",
+    )
+    .bind(team_id)
+    .bind(was)
+    .bind(DISSOLVED)
+    .bind(day)
+    .fetch_all(&mut *conn)
+    .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let before = many(conn, &ids).await?;
+    let mut sql = Sql::new("UPDATE memberships SET left_on = ");
+    sql.bind(day).push(", left_reason = ").bind(DISSOLVED).push(", updated_at = ").bind(now());
+    sql.push(" WHERE id IN ").push_tuples(1, ids.len());
+    for id in &ids {
+        sql.arg(*id);
+    }
+    sql.query().execute(&mut *conn).await?;
+    touch_team(conn, team_id).await?;
+    let after = many(conn, &ids).await?;
+    for (old, new) in before.iter().zip(&after) {
+        debug_assert_eq!(old.id, new.id, "many() answers in id order");
+        audit_member(conn, actor, "update", Some(old), new).await?;
+    }
+    Ok(ids.len())
+}
+
 pub(crate) async fn insert_person(conn: &mut AnyConnection, f: &PersonFields) -> Result<i64> {
     let id = crate::db::reserve_ids(conn, "people", 1).await?[0];
     insert_people(conn, &[(id, f)]).await?;
@@ -611,7 +665,7 @@ impl Candidate {
             _ => true,
         };
         let shares = |mine: &Option<String>, theirs: &Option<String>| mine.is_some() && mine == theirs;
-        text::same_name(&self.full_name) == text::same_name(&f.full_name)
+        text::same_name(&self.full_name) == f.name_key
             && self.gender == f.gender.as_str()
             && self.birth_year == f.birth_year
             && agrees(&self.phone, &f.phone)

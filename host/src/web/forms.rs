@@ -79,7 +79,15 @@ impl FormErrors {
             Error::Validation(fields) => {
                 errors.heading = Some(ctx.t("form.invalid"));
                 for f in fields {
-                    errors.field(&f.field, &label(&f.field), i18n::problem(ctx.lang, &f.message));
+                    let (name, message) = (label(&f.field), i18n::problem(ctx.lang, &f.message));
+                    // A field the form does not show (the team a member is added to comes
+                    // from the page's address) has no label, only the service's name for it:
+                    // its problem is shown on its own, not as "team_id: ...".
+                    if is_code(&name) {
+                        errors.note(message);
+                    } else {
+                        errors.field(&f.field, &name, message);
+                    }
                 }
             }
             Error::Composition { findings, .. } => {
@@ -107,6 +115,13 @@ impl FormErrors {
         }
         Ok(errors)
     }
+}
+
+/// Whether `label` is a service's field name (`team_id`, `member.team_id`) rather than words
+/// for people: a label function gives one back for a field it has no words for.
+fn is_code(label: &str) -> bool {
+    !label.is_empty()
+        && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
 }
 
 /// The service's validation error with its field names as the form names them (`rename`
@@ -152,6 +167,25 @@ mod tests {
         assert_eq!(errors.problems[0].text, "<full_name>: chưa nhập (bắt buộc)");
         assert_eq!(errors.problems[1].field.as_deref(), Some("birth_year"));
         assert!(!errors.needs_override);
+    }
+
+    #[test]
+    fn a_field_the_form_does_not_show_is_told_without_its_code() {
+        let e = Error::Validation(vec![
+            FieldError::new("team_id", "the team was dissolved on 2026-11-20"),
+            FieldError::new("full_name", "is required"),
+        ]);
+        let label = |f: &str| if f == "full_name" { "Họ và tên".to_string() } else { f.to_string() };
+        let errors = FormErrors::from_error(&ctx(), e, label).unwrap();
+        let texts: Vec<_> = errors.problems.iter().map(|p| (p.field.as_deref(), p.text.as_str())).collect();
+        assert_eq!(
+            texts,
+            [
+                (None, "tổ đã giải thể ngày 20/11/2026: không thêm thành viên từ ngày đó"),
+                (Some("full_name"), "Họ và tên: chưa nhập (bắt buộc)")
+            ]
+        );
+        assert!(!errors.fields.contains_key("team_id"));
     }
 
     #[test]

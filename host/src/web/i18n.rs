@@ -1022,6 +1022,19 @@ fn problem_vi(message: &str) -> String {
             "tổ đã giải thể ngày {date}; giải thể là chấm dứt hẳn: muốn hoạt động lại, thành lập tổ mới theo quyết định mới"
         );
     }
+    if let Some(date) = after("is before a member left the team on ") {
+        return format!("trước ngày có thành viên rời tổ ({date}): sửa ngày rời tổ của thành viên đó trước");
+    }
+    // A team name taken in the unit (teams::create, teams::update).
+    if let Some(rest) = after("this unit already has a team named '") {
+        let (name, rest) = rest.split_once('\'').unwrap_or((rest, ""));
+        if let Some(date) = rest.split_once(", dissolved on ").and_then(|(_, r)| r.split(':').next()) {
+            return format!(
+                "đơn vị đã có tổ tên “{name}”, giải thể ngày {date}: đặt cho tổ mới một tên khác, hoặc đổi tên tổ cũ trước"
+            );
+        }
+        return format!("đơn vị đã có tổ tên “{name}”: chọn tên khác");
+    }
     if let Some(date) = after("is before a member joined the team on ") {
         return format!("trước ngày có thành viên tham gia tổ ({date})");
     }
@@ -1217,6 +1230,21 @@ mod tests {
                 "the team's unit '21808' closed on 01/01/2024; a team serves its unit's successor from that day"
             ),
             "đơn vị của tổ (21808) không còn từ 01/01/2024 (sáp nhập hoặc chia tách); từ ngày đó tổ thuộc đơn vị kế thừa"
+        );
+        assert_eq!(
+            vi("is before a member left the team on 2022-12-15"),
+            "trước ngày có thành viên rời tổ (15/12/2022): sửa ngày rời tổ của thành viên đó trước"
+        );
+        assert_eq!(
+            vi(
+                "this unit already has a team named 'Tổ CNS thôn 1' (team 7), dissolved on 2024-03-01: give the new \
+                team a name of its own, or rename the old one first"
+            ),
+            "đơn vị đã có tổ tên “Tổ CNS thôn 1”, giải thể ngày 01/03/2024: đặt cho tổ mới một tên khác, hoặc đổi tên tổ cũ trước"
+        );
+        assert_eq!(
+            vi("this unit already has a team named 'Tổ 1'"),
+            "đơn vị đã có tổ tên “Tổ 1”: chọn tên khác"
         );
         assert_eq!(vi("something new"), "something new");
         assert_eq!(problem(Lang::En, "is required"), "is required");

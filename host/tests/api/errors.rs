@@ -296,3 +296,51 @@ async fn every_answer_carries_the_security_headers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_record_given_as_an_array_is_refused_and_writes_nothing() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        // serde would read these as the fields in order: a team in 21835 named "Tổ 1".
+        let team = json!(["21835", "Tổ 1", "125/QĐ-UBND", "2022-06-15", "Nguyễn Văn Hùng"]);
+        let r = app.post("/api/v1/teams", team.clone()).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.fields(), ["body"], "{}: {:?}", app.backend, r.body);
+        assert_eq!(app.count("teams").await, 0);
+        let r = app
+            .post(
+                "/api/v1/teams",
+                json!({"unit_code": "21835", "decision_number": "1/QĐ",
+            "decision_date": "2022-06-15", "decision_signer": "A"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let uri = format!("/api/v1/teams/{}", r.body["id"]);
+        let r = app.patch(&uri, json!(["Tổ khác"])).await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["body".to_string()]), "{:?}", r.body);
+        assert_ne!(app.get(&uri).await.body["name"], "Tổ khác");
+
+        // A list of records inside a body: each item is an object too.
+        let users = app.count("users").await;
+        let r = app
+            .post(
+                "/api/v1/users",
+                json!({"username": "vh.array", "display_name": "A", "password": "Mật khẩu mới thật dài 2027",
+                   "roles": [{"role": "viewer", "unit_code": "547"}, ["viewer", "547", null]]}),
+            )
+            .await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["roles".to_string()]), "{:?}", r.body);
+        assert!(r.message().contains("item 2") || r.body.to_string().contains("item 2"), "{:?}", r.body);
+        assert_eq!(app.count("users").await, users);
+        // The same roles as objects are taken: the check refuses the shape, not the content.
+        let r = app
+            .post(
+                "/api/v1/users",
+                json!({"username": "vh.array", "display_name": "A", "password": "Mật khẩu mới thật dài 2027",
+                   "roles": [{"role": "viewer", "unit_code": "547"}]}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}: {:?}", app.backend, r.body);
+    })
+    .await;
+}

@@ -12,6 +12,7 @@ mod findings;
 mod imports;
 mod members;
 mod metrics;
+mod migrations;
 mod openapi;
 mod plugins;
 pub mod reporting;

@@ -863,6 +863,14 @@ async fn an_officer_writes_nothing_into_the_record_of_a_person_serving_elsewhere
         assert_eq!(r.status, 201, "{:?}", r.body);
         assert_eq!(app.count("people").await, 1, "{}: the same person, linked", app.backend);
         assert_eq!(email().await, None, "{}: nothing written into the other commune's record", app.backend);
+        // Nor by the commune's roster naming him with an email.
+        let roster = format!(
+            "{header}\n21835,Tổ Ba,3/QĐ,15/06/2022,Nguyễn Văn A,Võ Hữu Nam,Nam,1976,0356111359,attacker@evil.example,Thành viên,Khác,,01/08/2022,\n"
+        );
+        let r = app.with_token(&officer).post_bytes("/api/v1/teams/import", "text/csv", roster.into_bytes()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!((app.count("people").await, r.body["people_updated"].as_i64()), (1, Some(0)), "{:?}", r.body);
+        assert_eq!(email().await, None, "{}: nothing imported into the other commune's record", app.backend);
         // The province's administrator covers both teams: what they give fills the record in.
         let third = app.post("/api/v1/teams", team("21835", "Tổ Hai")).await.body["id"].clone();
         let r = app.post("/api/v1/members", nam(&third, "nam@example.vn")).await;

@@ -209,7 +209,9 @@ async fn a_dissolved_team_stays_dissolved() {
         let r = app.patch(&uri, json!({"status": "dissolved", "status_date": "2022-07-01"})).await;
         assert_eq!(r.status, 200, "the recorded day sent again as it is: {:?}", r.body);
         let r = app.patch(&uri, json!({"status_date": "2022-07-02"})).await;
-        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        assert!(r.fields().iter().all(|f| f == "status_date"), "{:?}", r.body);
+        assert!(r.body.to_string().contains("is before a member joined the team on 2022-08-01"), "{:?}", r.body);
         // Someone who served before the end is recorded with the day they left, by the end.
         let earlier = |left_on: Option<&str>| {
             json!({"team_id": t["id"], "full_name": "Lê Văn Cũ", "gender": "male", "birth_year": 1980, "phone": "0905000111",
@@ -236,6 +238,90 @@ async fn a_dissolved_team_stays_dissolved() {
         assert_eq!(r.status, 422, "{:?}", r.body);
         assert!(r.fields().contains(&"decision_date".to_string()), "{:?}", r.body);
         assert!(r.body.to_string().contains("is after a member joined the team on 2022-06-20"), "{:?}", r.body);
+    })
+    .await;
+}
+
+/// Adds a member to team `t` (joined on `joined`, left on `left` with `reason` if given).
+async fn member(app: &TestApp, t: &Value, name: &str, joined: &str, left: Option<(&str, &str)>) -> Value {
+    let mut body = json!({"team_id": t["id"], "full_name": name, "gender": "female", "birth_year": 1990,
+                          "position": "member", "affiliation": "commune_leadership", "joined_on": joined});
+    if let Some((day, _)) = left {
+        body["left_on"] = json!(day);
+    }
+    let r = app.post("/api/v1/members", body).await;
+    assert_eq!(r.status, 201, "{}: {:?}", app.backend, r.body);
+    let Some((_, reason)) = left else { return r.body };
+    let r = app.patch(&format!("/api/v1/members/{}", r.body["id"]), json!({"left_reason": reason})).await;
+    assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+    r.body
+}
+
+#[tokio::test]
+async fn dissolving_a_team_ends_every_stint_still_open() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let t = team(&app, "21835", "2022-06-15").await;
+        let uri = format!("/api/v1/teams/{}", t["id"]);
+        let serving = member(&app, &t, "Trần Thị Lan", "2022-08-01", None).await;
+        let moved =
+            member(&app, &t, "Lê Thị Hoa", "2022-08-01", Some(("2022-10-01", "Chuyển công tác"))).await;
+        let late = member(&app, &t, "Phạm Thị Mai", "2022-08-01", Some(("2022-12-15", "Xin thôi"))).await;
+        let stint = |m: &Value| format!("/api/v1/members/{}", m["id"]);
+        let left = |r: &Value| {
+            (r["left_on"].as_str().map(str::to_string), r["left_reason"].as_str().map(str::to_string))
+        };
+        let day = |d: &str| (Some(d.to_string()), Some("Tổ giải thể".to_string()));
+
+        // Not dissolved before a recorded departure: that member's record is for a person to
+        // correct, not for the dissolution to shorten.
+        let r = app
+            .patch(
+                &uri,
+                json!({"status": "dissolved", "status_date": "2022-12-01", "status_reason": "Sáp nhập"}),
+            )
+            .await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
+        assert!(
+            r.body["error"]["details"][0]["message"].as_str().unwrap().contains("2022-12-15"),
+            "{:?}",
+            r.body
+        );
+        assert_eq!(
+            left(&app.get(&stint(&serving)).await.body),
+            (None, None),
+            "a refused write changes nothing"
+        );
+
+        let r = app
+            .patch(
+                &uri,
+                json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!(left(&app.get(&stint(&serving)).await.body), day("2023-01-01"), "{}", app.backend);
+        let recorded = |d: &str, why: &str| (Some(d.to_string()), Some(why.to_string()));
+        assert_eq!(left(&app.get(&stint(&moved)).await.body), recorded("2022-10-01", "Chuyển công tác"));
+        assert_eq!(left(&app.get(&stint(&late)).await.body), recorded("2022-12-15", "Xin thôi"));
+        let listed = app.get(&format!("/api/v1/members?team={}", t["id"])).await;
+        assert_eq!(listed.body["total"], 0, "nobody serves on a dissolved team: {:?}", listed.body);
+        // The audit trail says who ended the stint, and what it was before.
+        let trail = app.get(&format!("/api/v1/audit?entity=member&entity_id={}", serving["id"])).await;
+        let newest = &trail.body["items"][0];
+        assert_eq!((newest["action"].as_str(), newest["before"]["left_on"].as_str()), (Some("update"), None));
+        assert_eq!(newest["after"]["left_on"], "2023-01-01", "{:?}", trail.body);
+
+        // A corrected day moves the stints the dissolution ended, and only those.
+        for corrected in ["2023-01-05", "2022-12-20"] {
+            let r = app.patch(&uri, json!({"status_date": corrected})).await;
+            assert_eq!(r.status, 200, "{corrected}: {:?}", r.body);
+            assert_eq!(left(&app.get(&stint(&serving)).await.body), day(corrected), "{}", app.backend);
+            assert_eq!(left(&app.get(&stint(&late)).await.body), recorded("2022-12-15", "Xin thôi"));
+        }
+        let r = app.patch(&uri, json!({"status_date": "2022-12-10"})).await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
+        assert_eq!(left(&app.get(&stint(&serving)).await.body), day("2022-12-20"));
     })
     .await;
 }

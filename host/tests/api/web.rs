@@ -1072,6 +1072,19 @@ async fn a_dissolved_teams_page_says_when_and_why_and_adds_nobody() {
         let page = b.get(&uri).await.body;
         assert!(page.contains("Đã giải thể 01&#x2f;01&#x2f;2023: Sáp nhập thôn"), "{page}");
         assert!(!page.contains("id=\"add-member\""), "{page}");
+        // The form sent from a page opened before: refused in words, not with the API's field.
+        let add = [
+            ("full_name", "Lê Thị Mai"),
+            ("gender", "female"),
+            ("birth_year", "1995"),
+            ("position", "member"),
+            ("affiliation", "youth_union"),
+            ("joined_on", "01/02/2023"),
+        ];
+        let p = b.post(&format!("/teams/{}/members", t["id"]), &add).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+        assert!(p.body.contains("tổ đã giải thể ngày 01&#x2f;01&#x2f;2023"), "{}", p.body);
+        assert!(!p.body.contains("team_id"), "{}", p.body);
     })
     .await;
 }

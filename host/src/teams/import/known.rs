@@ -176,7 +176,7 @@ impl Known {
         }
         let stints = team.and_then(|t| self.stints.get(&t)).map(Vec::as_slice).unwrap_or_default();
         self.people
-            .get(&(text::same_name(&f.full_name), f.birth_year))?
+            .get(&(f.name_key.clone(), f.birth_year))?
             .iter()
             .map(|c| (c, stints.iter().any(|s| s.person_id == c.id)))
             .filter(|(c, on_team)| c.is(f, *on_team))
@@ -187,8 +187,15 @@ impl Known {
     /// Records that the run fills the phone or email person `id` lacked from `f`, as
     /// [`fill_person`](super::super::members::fill_person) does; true when that changes them.
     pub(super) fn fill(&mut self, id: i64, f: &PersonFields) -> bool {
-        let people = self.people.get_mut(&(text::same_name(&f.full_name), f.birth_year));
+        let people = self.people.get_mut(&(f.name_key.clone(), f.birth_year));
         people.and_then(|p| p.iter_mut().find(|c| c.id == id)).is_some_and(|c| c.fill_from(f))
+    }
+
+    /// Whether [`Known::fill`] would change person `id` (`f` has a phone or email they lack).
+    pub(super) fn would_fill(&self, id: i64, f: &PersonFields) -> bool {
+        self.person(id, f).is_some_and(|c| {
+            (c.phone.is_none() && f.phone.is_some()) || (c.email.is_none() && f.email.is_some())
+        })
     }
 
     /// Records a person the run adds; returns their provisional id.
@@ -203,13 +210,13 @@ impl Known {
             phone: f.phone.clone(),
             email: f.email.clone(),
         };
-        self.people.entry((text::same_name(&f.full_name), f.birth_year)).or_default().push(c);
+        self.people.entry((f.name_key.clone(), f.birth_year)).or_default().push(c);
         id
     }
 
     /// The person's record as the run leaves it (with what [`Known::fill`] added).
     pub(super) fn person(&self, id: i64, f: &PersonFields) -> Option<&Candidate> {
-        self.people.get(&(text::same_name(&f.full_name), f.birth_year))?.iter().find(|c| c.id == id)
+        self.people.get(&(f.name_key.clone(), f.birth_year))?.iter().find(|c| c.id == id)
     }
 
     /// Records a stint the run adds.
@@ -299,7 +306,7 @@ impl Known {
         f: &PersonFields,
         joined_on: &str,
     ) -> Option<&Candidate> {
-        let people = self.people.get(&(text::same_name(&f.full_name), f.birth_year))?;
+        let people = self.people.get(&(f.name_key.clone(), f.birth_year))?;
         people.iter().find(|c| self.stint(team_id, c.id, joined_on).is_some())
     }
 
@@ -323,8 +330,7 @@ impl Known {
             .filter_map(|s| self.serving.get(&s.person_id))
             .find(|c| {
                 text::fold(&c.full_name) == name
-                    && (text::same_name(&c.full_name) != text::same_name(&f.full_name)
-                        || c.birth_year != f.birth_year)
+                    && (text::same_name(&c.full_name) != f.name_key || c.birth_year != f.birth_year)
             })
     }
 
