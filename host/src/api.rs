@@ -112,15 +112,18 @@ where
         let limit = AppState::from_ref(state).settings.server.body_limit_bytes;
         let bytes = read_body(req.into_body(), limit).await?;
         // Every request body is a record. serde reads a record given as an array as its fields
-        // in order (`["Tổ 1", "2022-06-15"]`), which would write whatever lands where.
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        // in order (`["Tổ 1", "2022-06-15"]`), which would write whatever lands where; any
+        // other JSON value is refused in the same words (malformed JSON: 400 below).
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{')
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok()
+        {
             return Err(Error::field("body", NOT_A_RECORD));
         }
         Ok(ApiJson(Json::<T>::from_bytes(&bytes)?.0))
     }
 }
 
-const NOT_A_RECORD: &str = "must be a JSON object ({\"field\": value, ...}), not an array";
+const NOT_A_RECORD: &str = "must be a JSON object ({\"field\": value, ...})";
 
 /// For a request field holding a list of records (`#[serde(deserialize_with =
 /// "crate::api::records")]` on a `Vec<T>` of structs): each item must be a JSON object, as

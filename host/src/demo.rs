@@ -315,6 +315,7 @@ pub async fn seed(conn: &mut AnyConnection, shared_data_dir: &Path) -> Result<De
                 actor,
                 m,
                 teams::MemberChange { left_on: Some("2023-03-31".into()), ..Default::default() },
+                teams::members::Amend::Anyone,
             )
             .await?;
             report.members += 1;

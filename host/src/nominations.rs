@@ -364,8 +364,9 @@ pub async fn answer(
         }
     };
     let who = actor.clone();
+    let answerer = scope.cloned();
     let judged = guarded::write(db, runtime, actor, None, move |conn| {
-        let (actor, joined_on) = (who.clone(), joined_on.clone());
+        let (actor, joined_on, answerer) = (who.clone(), joined_on.clone(), answerer.clone());
         Box::pin(async move {
             let row = load(conn, id).await?;
             pending(&row)?;
@@ -386,7 +387,12 @@ pub async fn answer(
                     joined_on: Some(joined_on.unwrap_or_else(crate::dates::today_iso)),
                     ..Default::default()
                 },
-                crate::teams::members::Amend::Anyone,
+                // The commune takes up the nominee: a person matched on another commune's
+                // team keeps their record as it is (POST /members holds the same).
+                match &answerer {
+                    Some(p) => crate::teams::members::Amend::Within(p),
+                    None => crate::teams::members::Amend::Anyone,
+                },
             )
             .await?;
             sqlx::query(

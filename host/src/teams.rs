@@ -888,15 +888,14 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
     .execute(&mut *conn)
     .await?;
     let ended_by_it = if was == TeamStatus::Dissolved { row.status_date.clone() } else { None };
-    let before = row.into_team();
-    let after = find(conn, id).await?;
-    audit_team(conn, actor, "update", Some(&before), &after).await?;
+    // The stints first, so that the team's audit row counts the members it has after.
     if status == TeamStatus::Dissolved
         && let Some(day) = &status_date
-        && members::end_at_dissolution(conn, actor, id, day, ended_by_it.as_deref()).await? > 0
     {
-        return find(conn, id).await;
+        members::end_at_dissolution(conn, actor, id, day, ended_by_it.as_deref()).await?;
     }
+    let after = find(conn, id).await?;
+    audit_team(conn, actor, "update", Some(&row.into_team()), &after).await?;
     Ok(after)
 }
 

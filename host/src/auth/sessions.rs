@@ -181,6 +181,7 @@ pub async fn confirm_password(
     Err(Error::field("password", "is not this account's password (it is asked again before a token is made)"))
 }
 
+/// One row per role of the session's user (one row with no role when they hold none).
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     session_id: i64,
@@ -190,37 +191,65 @@ struct SessionRow {
     read_only: i64,
     unit_id: Option<i64>,
     last_used_at: Option<String>,
+    role_id: Option<i64>,
+    role: Option<String>,
+    role_unit_id: Option<i64>,
+    role_unit_code: Option<String>,
+    role_unit_name: Option<String>,
+    role_team_id: Option<i64>,
 }
 
-/// The caller a secret belongs to, if the secret is live and the user active.
+/// The caller a secret belongs to, if the secret is live and the user active: the session,
+/// its user and the user's roles in one query (every request of a signed-in caller asks
+/// this, and each query is a round trip: to SQLite's worker thread, or PostgreSQL).
+/// Errors: the database's.
 pub async fn principal(conn: &mut AnyConnection, secret: &str) -> Result<Option<Principal>> {
-    let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT s.id AS session_id, u.id AS user_id, u.username, u.display_name, s.read_only, s.unit_id, s.last_used_at \
+    let rows: Vec<SessionRow> = sqlx::query_as(
+        "SELECT s.id AS session_id, u.id AS user_id, u.username, u.display_name, s.read_only, s.unit_id, \
+           s.last_used_at, a.id AS role_id, a.role, a.unit_id AS role_unit_id, ru.code AS role_unit_code, \
+           (SELECT v.name FROM unit_versions v WHERE v.unit_id = ru.id ORDER BY v.id DESC LIMIT 1) AS role_unit_name, \
+           a.team_id AS role_team_id \
          FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.active = 1",
+         LEFT JOIN role_assignments a ON a.user_id = u.id LEFT JOIN units ru ON ru.id = a.unit_id \
+         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.active = 1 \
+         ORDER BY a.id",
     )
     .bind(digest(secret))
     .bind(now())
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(first) = rows.first() else { return Ok(None) };
     // Note the last use, at most every five minutes: a write per request would be wasteful.
-    let stale = row.last_used_at.as_deref().is_none_or(|t| t < stamp_in(-300).as_str());
+    let stale = first.last_used_at.as_deref().is_none_or(|t| t < stamp_in(-300).as_str());
     if stale {
         sqlx::query("UPDATE sessions SET last_used_at = $1 WHERE id = $2")
             .bind(now())
-            .bind(row.session_id)
+            .bind(first.session_id)
             .execute(&mut *conn)
             .await?;
     }
+    let assignments = rows
+        .iter()
+        .filter_map(|r| {
+            Some(Assignment {
+                id: r.role_id?,
+                role: Role::parse(r.role.as_deref()?)?,
+                unit_id: r.role_unit_id?,
+                unit_code: r.role_unit_code.clone()?,
+                unit_name: r.role_unit_name.clone().unwrap_or_default(),
+                team_id: r.role_team_id,
+            })
+        })
+        .collect();
+    let first = rows.into_iter().next().expect("checked above");
     Ok(Some(Principal {
-        user_id: row.user_id,
-        username: row.username,
-        display_name: row.display_name,
-        assignments: assignments(conn, row.user_id).await?,
-        session_id: row.session_id,
-        read_only: row.read_only == 1,
-        token_unit: row.unit_id,
+        user_id: first.user_id,
+        username: first.username,
+        display_name: first.display_name,
+        assignments,
+        session_id: first.session_id,
+        read_only: first.read_only == 1,
+        token_unit: first.unit_id,
     }))
 }
 

@@ -159,7 +159,8 @@ pub(crate) async fn change_member(
         let (principal, input) = (who.clone(), input.clone());
         Box::pin(async move {
             let current = visible_member(conn, &principal, Action::MembersWrite, id).await?;
-            let member = super::members::update(conn, &principal.actor(), id, input).await?;
+            let amend = super::members::Amend::Within(&principal);
+            let member = super::members::update(conn, &principal.actor(), id, input, amend).await?;
             Ok(Written::team(member, current.team_id))
         })
     })

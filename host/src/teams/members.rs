@@ -991,7 +991,18 @@ pub struct MemberChange {
     pub left_reason: Option<String>,
 }
 
-pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: MemberChange) -> Result<Member> {
+/// Changes a membership and its person. The person's fields (name, gender, year of birth,
+/// phone, email) are theirs on every team they serve on: changing them needs `amend` to allow
+/// it (403 otherwise; a commune's officer changes the stint, not the record of a person who
+/// also serves in another commune). Errors: 422 with every problem of the input, 403, 409
+/// when the stint would overlap another, the database's.
+pub async fn update(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+    input: MemberChange,
+    amend: Amend<'_>,
+) -> Result<Member> {
     let cur = get(conn, id).await?;
     let mut p = Problems::default();
     let or = |new: &Option<String>, old: Option<&str>| new.clone().or(old.map(str::to_string));
@@ -1013,8 +1024,13 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
     );
     if let Some((decision_date, status, status_date)) = team_state(conn, cur.team_id).await? {
         // A dissolved team's past members can still be corrected; only new stints are refused.
-        let status = if m.joined_on == cur.joined_on { TeamStatus::Active } else { status };
-        check_against_team(&mut p, &m, &decision_date, status, status_date.as_deref());
+        let dates_change = m.joined_on != cur.joined_on || m.left_on != cur.left_on;
+        let joining = if m.joined_on == cur.joined_on { TeamStatus::Active } else { status };
+        check_against_team(&mut p, &m, &decision_date, joining, status_date.as_deref());
+        // Nor does a correction reopen a stint the dissolution ended, or end one after it.
+        if dates_change {
+            left_by_dissolution(&mut p, &m, status, status_date.as_deref());
+        }
     }
     if let Some(reason) = &input.left_reason
         && reason.trim().chars().count() > 500
@@ -1022,6 +1038,18 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Mem
         p.add("left_reason", "must be at most 500 characters");
     }
     p.into_result()?;
+    let record_changes = person.full_name != cur.full_name
+        || person.gender != cur.gender
+        || Some(person.birth_year) != cur.birth_year
+        || person.phone != cur.phone
+        || person.email != cur.email;
+    if record_changes && !amend.allows(conn, cur.person_id).await? {
+        return Err(Error::Forbidden(
+            "this person also serves on a team your roles do not cover: their name, gender, year of birth, phone \
+             and email are changed by an office that covers every team they serve on"
+                .into(),
+        ));
+    }
     if m.joined_on != cur.joined_on {
         refuse_after_closing(conn, cur.team_id, &m.joined_on).await?;
     }

@@ -319,6 +319,28 @@ async fn a_record_given_as_an_array_is_refused_and_writes_nothing() {
         let r = app.patch(&uri, json!(["Tổ khác"])).await;
         assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["body".to_string()]), "{:?}", r.body);
         assert_ne!(app.get(&uri).await.body["name"], "Tổ khác");
+        // Any other JSON value is no record either, and said so in the same words; JSON that
+        // does not parse is a 400.
+        for body in ["\"Tổ 1\"", "1", "null", "true", " [ ] "] {
+            let req = Request::post("/api/v1/teams")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            let r = app.request(req).await;
+            assert_eq!(
+                (r.status.as_u16(), r.fields()),
+                (422, vec!["body".to_string()]),
+                "{body}: {:?}",
+                r.body
+            );
+            assert!(!r.message().contains("struct"), "{body}: {}", r.message());
+        }
+        let req = Request::post("/api/v1/teams")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("["))
+            .unwrap();
+        app.request(req).await.assert_error(400, "bad_request");
+        assert_eq!(app.count("teams").await, 1);
 
         // A list of records inside a body: each item is an object too.
         let users = app.count("users").await;

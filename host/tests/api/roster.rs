@@ -859,8 +859,10 @@ async fn an_officer_writes_nothing_into_the_record_of_a_person_serving_elsewhere
             serde_json::json!({"team_id": team_id, "full_name": "võ hữu nam", "gender": "male", "birth_year": 1976, "phone": "0356111359",
                    "email": email, "position": "member", "affiliation": "volunteer", "joined_on": "2022-07-01"})
         };
-        let r = app.with_token(&officer).post("/api/v1/members", nam(&other, "attacker@evil.example")).await;
-        assert_eq!(r.status, 201, "{:?}", r.body);
+        let linked = app.with_token(&officer).post("/api/v1/members", nam(&other, "attacker@evil.example")).await;
+        assert_eq!(linked.status, 201, "{:?}", linked.body);
+        let linked = linked.body;
+        let first_team = app.get("/api/v1/teams?unit=21808").await.body["items"][0]["id"].clone();
         assert_eq!(app.count("people").await, 1, "{}: the same person, linked", app.backend);
         assert_eq!(email().await, None, "{}: nothing written into the other commune's record", app.backend);
         // Nor by the commune's roster naming him with an email.
@@ -871,6 +873,37 @@ async fn an_officer_writes_nothing_into_the_record_of_a_person_serving_elsewhere
         assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
         assert_eq!((app.count("people").await, r.body["people_updated"].as_i64()), (1, Some(0)), "{:?}", r.body);
         assert_eq!(email().await, None, "{}: nothing imported into the other commune's record", app.backend);
+        // Nor by editing the stint the officer's commune has: the stint is theirs to change,
+        // the person's record is not.
+        let stint = format!("/api/v1/members/{}", linked["id"]);
+        let officer_client = app.with_token(&officer);
+        for change in [
+            serde_json::json!({"email": "attacker@evil.example"}),
+            serde_json::json!({"phone": "0912777999"}),
+            serde_json::json!({"full_name": "Võ Hữu Nam Đổi"}),
+        ] {
+            officer_client.patch(&stint, change.clone()).await.assert_error(403, "forbidden");
+        }
+        let r = officer_client.patch(&stint, serde_json::json!({"skills": ["VNeID"], "phone": "0356 111 359"})).await;
+        assert_eq!(r.status, 200, "the stint's own fields, and the phone as recorded: {:?}", r.body);
+        assert_eq!(email().await, None);
+        // Nor by taking up the Youth Union's nomination of someone serving there.
+        let young = serde_json::json!({"team_id": first_team, "full_name": "Đinh Thị Trẻ", "gender": "female", "birth_year": 2000,
+            "phone": "0912777100", "position": "member", "affiliation": "youth_union", "joined_on": "2022-07-01"});
+        assert_eq!(app.post("/api/v1/members", young).await.status, 201);
+        let youth = app.user("doan.huyen", "district_youth_union", Some("547"), None).await;
+        let nominated = app
+            .with_token(&youth)
+            .post("/api/v1/units/21835/nominations", serde_json::json!({"full_name": "Đinh Thị Trẻ", "gender": "Nữ",
+                "birth_year": 2000, "phone": "0912777100", "email": "sneak@evil.example", "team_id": other}))
+            .await;
+        assert_eq!(nominated.status, 201, "{:?}", nominated.body);
+        let answer = format!("/api/v1/nominations/{}/answer", nominated.body["id"]);
+        let r = officer_client.post(&answer, serde_json::json!({"accept": true})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let young_email: Option<String> =
+            sqlx::query_scalar("SELECT email FROM people WHERE full_name = 'Đinh Thị Trẻ'").fetch_one(&app.db.pool).await.unwrap();
+        assert_eq!(young_email, None, "{}: the nominee's record in the other commune is as it was", app.backend);
         // The province's administrator covers both teams: what they give fills the record in.
         let third = app.post("/api/v1/teams", team("21835", "Tổ Hai")).await.body["id"].clone();
         let r = app.post("/api/v1/members", nam(&third, "nam@example.vn")).await;

@@ -322,6 +322,28 @@ async fn dissolving_a_team_ends_every_stint_still_open() {
         let r = app.patch(&uri, json!({"status_date": "2022-12-10"})).await;
         assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
         assert_eq!(left(&app.get(&stint(&serving)).await.body), day("2022-12-20"));
+        // A stint the dissolution ended is not reopened by a correction, nor ended after it.
+        for reopen in [json!({"left_on": ""}), json!({"left_on": "2023-02-01"})] {
+            let r = app.patch(&stint(&serving), reopen.clone()).await;
+            assert_eq!(
+                (r.status.as_u16(), r.fields()),
+                (422, vec!["left_on".to_string()]),
+                "{reopen}: {:?}",
+                r.body
+            );
+        }
+        let r =
+            app.patch(&stint(&serving), json!({"left_on": "2022-12-01", "left_reason": "Chuyển đi"})).await;
+        assert_eq!(r.status, 200, "an earlier day, with its reason: {:?}", r.body);
+        // The dissolution's audit row counts the members the team has after it: none.
+        let trail = app.get(&format!("/api/v1/audit?entity=team&entity_id={}&per_page=100", t["id"])).await;
+        let dissolved = trail.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["before"]["status"] == "active" && e["after"]["status"] == "dissolved")
+            .cloned();
+        assert_eq!(dissolved.map(|e| e["after"]["member_count"].clone()), Some(json!(0)), "{:?}", trail.body);
     })
     .await;
 }
