@@ -495,7 +495,8 @@ pub(crate) fn check_against_team(
         && let Some(end) = status_date
         && m.joined_on.as_str() >= end
     {
-        p.add("team_id", format!("the team was dissolved on {end}"));
+        // The day is what is wrong (the team is the one meant): a roster has no team_id column.
+        p.add("joined_on", format!("the team was dissolved on {end}"));
     }
 }
 

@@ -517,6 +517,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Chưa có quy tắc thành phần nào áp dụng cho đơn vị này.",
         "No composition rule applies to this unit.",
     ),
+    (
+        "team.dissolved_unjudged",
+        "Tổ đã giải thể: thành phần tổ không còn được kiểm tra.",
+        "The team is dissolved: its composition is no longer checked.",
+    ),
     ("team.rule", "Quy tắc áp dụng", "Rule applied"),
     ("team.bound_at", "gắn tại đơn vị", "bound at unit"),
     ("team.passes", "Đạt yêu cầu", "Passes"),
@@ -1051,6 +1056,15 @@ fn problem_vi(message: &str) -> String {
     if let Some(date) = after("the team was dissolved on ") {
         return format!("tổ đã giải thể ngày {date}: không thêm thành viên từ ngày đó");
     }
+    if let Some(rest) = after("must be a day from ") {
+        return format!("phải là một ngày từ {}", rest.replace(" to ", " đến "));
+    }
+    if let Some(team) = after("team ").and_then(|r| r.strip_suffix(" does not exist")) {
+        return format!("không có tổ số {team}");
+    }
+    if let Some(team) = after("team ").and_then(|r| r.strip_suffix(" does not serve this commune")) {
+        return format!("tổ số {team} không thuộc xã này");
+    }
     if let Some(d) = before("is not a date") {
         return format!("{d} không phải ngày hợp lệ (dd/mm/yyyy)");
     }
@@ -1072,6 +1086,14 @@ fn problem_vi(message: &str) -> String {
             return "chưa nhập lý do trả lại".into();
         }
         "say why the form is opened again" => return "chưa nhập lý do mở lại".into(),
+        "say why the nomination is declined" => return "chưa nhập lý do không nhận".into(),
+        "at most 30 skills of at most 100 characters each" => {
+            return "tối đa 30 kỹ năng, mỗi kỹ năng tối đa 100 ký tự".into();
+        }
+        "give their position in the group (at most 100 characters)" => {
+            return "chưa nhập chức vụ trong tổ (tối đa 100 ký tự)".into();
+        }
+        "not a date (dd/mm/yyyy)" => return "không phải ngày hợp lệ (dd/mm/yyyy)".into(),
         "contains control characters" => return "có ký tự không hợp lệ".into(),
         _ => {}
     }
@@ -1246,6 +1268,22 @@ mod tests {
             vi("this unit already has a team named 'Tổ 1'"),
             "đơn vị đã có tổ tên “Tổ 1”: chọn tên khác"
         );
+        assert_eq!(vi("say why the nomination is declined"), "chưa nhập lý do không nhận");
+        assert_eq!(
+            vi("at most 30 skills of at most 100 characters each"),
+            "tối đa 30 kỹ năng, mỗi kỹ năng tối đa 100 ký tự"
+        );
+        assert_eq!(
+            vi("give their position in the group (at most 100 characters)"),
+            "chưa nhập chức vụ trong tổ (tối đa 100 ký tự)"
+        );
+        assert_eq!(vi("not a date (dd/mm/yyyy)"), "không phải ngày hợp lệ (dd/mm/yyyy)");
+        assert_eq!(
+            vi("must be a day from 01/01/2000 to 08/12/2027"),
+            "phải là một ngày từ 01/01/2000 đến 08/12/2027"
+        );
+        assert_eq!(vi("team 999 does not exist"), "không có tổ số 999");
+        assert_eq!(vi("team 12 does not serve this commune"), "tổ số 12 không thuộc xã này");
         assert_eq!(vi("something new"), "something new");
         assert_eq!(problem(Lang::En, "is required"), "is required");
     }

@@ -42,7 +42,7 @@ pub(super) struct TeamLine {
     unit_name: String,
     members: i64,
     status: &'static str,
-    /// passes, fails, no_rule or unknown (the rule could not run).
+    /// passes, fails, no_rule, dissolved or unknown (the rule could not run).
     check: &'static str,
     errors: usize,
 }
@@ -129,7 +129,10 @@ pub(super) async fn team_lines(state: &AppState, teams: &[crate::teams::Team], t
                 unit_name: t.unit_name.clone(),
                 members: t.member_count,
                 status: t.status.as_str(),
+                // A dissolved team keeps no composition (the rule is not asked when it is
+                // dissolved, nor counted among the failing).
                 check: match check {
+                    _ if t.status == crate::vocab::TeamStatus::Dissolved => "dissolved",
                     None => "unknown",
                     Some(c) if c.failure.is_some() || c.is_stale() => "unknown",
                     Some(c) if c.plugin.is_none() => "no_rule",

@@ -1072,6 +1072,11 @@ async fn a_dissolved_teams_page_says_when_and_why_and_adds_nobody() {
         let page = b.get(&uri).await.body;
         assert!(page.contains("Đã giải thể 01&#x2f;01&#x2f;2023: Sáp nhập thôn"), "{page}");
         assert!(!page.contains("id=\"add-member\""), "{page}");
+        // Its composition is not judged any more, on its page or in a list.
+        assert!(page.contains("Tổ đã giải thể: thành phần tổ không còn được kiểm tra."), "{page}");
+        assert!(!page.contains("class=\"finding"), "{page}");
+        let list = b.get("/teams?unit=21835").await.body;
+        assert!(!list.contains("badge error") && !list.contains("Chưa có quy tắc thành phần"), "{list}");
         // The form sent from a page opened before: refused in words, not with the API's field.
         let add = [
             ("full_name", "Lê Thị Mai"),
