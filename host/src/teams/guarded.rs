@@ -20,8 +20,9 @@
 //! So the write must be repeatable: the same function of the database each time it is called
 //! (twice per attempt). A rule that cannot run (a crashing plugin) blocks the write like an
 //! error finding, and the same override lets it through (fault 5): a team whose data trips its
-//! plugin can still be corrected. Dissolving a team touches no team here (a dissolved team has
-//! no composition to keep), so it never waits for, or fails with, its rule.
+//! plugin can still be corrected. A team the write leaves dissolved is not judged (a dissolved
+//! team has no composition to keep: [`Written::without_dissolved`]), so dissolving it, or
+//! correcting its record or a past member's stint, never waits for, or fails with, its rule.
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -54,9 +55,25 @@ impl<T> Written<T> {
         Written { value, teams: vec![team_id], keep: true }
     }
 
-    /// A write no rule judges (dissolving a team), to keep.
-    pub fn unjudged(value: T) -> Self {
-        Written { value, teams: vec![], keep: true }
+    /// The teams the write leaves dissolved are not judged: a dissolved team has no
+    /// composition to keep, so dissolving one, correcting its record or a past member's
+    /// stint never waits for, or fails with, its rule. Read after the write, in its
+    /// transaction. Errors: the database's.
+    async fn without_dissolved(mut self, conn: &mut AnyConnection) -> Result<Self> {
+        if self.teams.is_empty() {
+            return Ok(self);
+        }
+        let mut dissolved = std::collections::HashSet::new();
+        for chunk in self.teams.chunks(200) {
+            let mut sql = crate::db::Sql::new("SELECT id FROM teams WHERE status = 'dissolved' AND id IN ");
+            sql.push_tuples(1, chunk.len());
+            for id in chunk {
+                sql.arg(*id);
+            }
+            dissolved.extend(sql.query_scalar::<i64>().fetch_all(&mut *conn).await?);
+        }
+        self.teams.retain(|id| !dissolved.contains(id));
+        Ok(self)
     }
 }
 
@@ -152,7 +169,7 @@ where
         // 1. Rehearse.
         let mut tx = db.begin_write().await?;
         let mut sp = tx.begin().await?;
-        let rehearsed = write(&mut sp).await?;
+        let rehearsed = write(&mut sp).await?.without_dissolved(&mut sp).await?;
         // No rule to judge (asked without reading members, as most writes of a province
         // without a rule are): this run is the write.
         let judged = any_rule(&mut sp, &rehearsed.teams, &today).await?;
@@ -189,7 +206,7 @@ where
         };
         let has_teams = existing(&mut tx, &rehearsed.teams).await?;
         let before_now = gather(&mut tx, runtime, &has_teams, &today).await?;
-        let applied = write(&mut tx).await?;
+        let applied = write(&mut tx).await?.without_dissolved(&mut tx).await?;
         let after_now = gather(&mut tx, runtime, &applied.teams, &today).await?;
         if !same(&before, &before_now) || !same(&after, &after_now) || !applied.keep {
             tx.rollback().await?;

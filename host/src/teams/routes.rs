@@ -179,11 +179,9 @@ async fn update_team(
             let (principal, input) = (who.clone(), input.clone());
             Box::pin(async move {
                 super::access::authorize_team(conn, &principal, Action::TeamsWrite, id).await?;
-                // A dissolved team has no composition to keep: dissolving never waits for its rule.
-                let dissolving =
-                    input.status.as_deref().and_then(TeamStatus::parse) == Some(TeamStatus::Dissolved);
+                // A team left dissolved is not judged (`Written::without_dissolved`).
                 let team = super::update(conn, &principal.actor(), id, input).await?;
-                Ok(if dissolving { Written::unjudged(team) } else { Written::team(team, id) })
+                Ok(Written::team(team, id))
             })
         })
         .await?;

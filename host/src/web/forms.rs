@@ -52,6 +52,15 @@ impl FormErrors {
         self
     }
 
+    /// Adds a problem with the form field `field` that has no words for people, shown as the
+    /// message alone.
+    pub fn unlabelled(&mut self, field: &str, message: impl Into<String>) -> &mut Self {
+        let message = message.into();
+        self.problems.push(Problem { field: Some(field.to_string()), text: message.clone() });
+        self.fields.entry(field.to_string()).or_insert(message);
+        self
+    }
+
     /// Adds a problem that belongs to no one field (a finding of the composition rule).
     pub fn note(&mut self, text: impl Into<String>) -> &mut Self {
         self.problems.push(Problem { field: None, text: text.into() });
@@ -80,11 +89,12 @@ impl FormErrors {
                 errors.heading = Some(ctx.t("form.invalid"));
                 for f in fields {
                     let (name, message) = (label(&f.field), i18n::problem(ctx.lang, &f.message));
-                    // A field the form does not show (the team a member is added to comes
-                    // from the page's address) has no label, only the service's name for it:
-                    // its problem is shown on its own, not as "team_id: ...".
+                    // A field the label function has no words for (the team a member is added
+                    // to comes from the page's address) gets back the service's name for it:
+                    // its problem is told on its own, not as "team_id: ...", and still marks
+                    // the field when the form has one.
                     if is_code(&name) {
-                        errors.note(message);
+                        errors.unlabelled(&f.field, message);
                     } else {
                         errors.field(&f.field, &name, message);
                     }
@@ -181,11 +191,10 @@ mod tests {
         assert_eq!(
             texts,
             [
-                (None, "tổ đã giải thể ngày 20/11/2026: không thêm thành viên từ ngày đó"),
+                (Some("team_id"), "tổ đã giải thể ngày 20/11/2026: không thêm thành viên từ ngày đó"),
                 (Some("full_name"), "Họ và tên: chưa nhập (bắt buộc)")
             ]
         );
-        assert!(!errors.fields.contains_key("team_id"));
     }
 
     #[test]

@@ -322,6 +322,13 @@ async fn dissolving_a_team_ends_every_stint_still_open() {
         let r = app.patch(&uri, json!({"status_date": "2022-12-10"})).await;
         assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["status_date".to_string()]), "{:?}", r.body);
         assert_eq!(left(&app.get(&stint(&serving)).await.body), day("2022-12-20"));
+        // A dissolved team's record is corrected without its rule: one that cannot run
+        // (bound since) does not hold the correction up.
+        crate::harness::install_hostile(&app).await;
+        crate::harness::bind_hostile(&app, "21835", "fail").await;
+        let r = app.patch(&uri, json!({"status_date": "2022-12-21", "status_reason": "Sáp nhập thôn"})).await;
+        assert_eq!(r.status, 200, "{}: {:?}", app.backend, r.body);
+        assert_eq!(left(&app.get(&stint(&serving)).await.body), day("2022-12-21"));
         // A stint the dissolution ended is not reopened by a correction, nor ended after it.
         for reopen in [json!({"left_on": ""}), json!({"left_on": "2023-02-01"})] {
             let r = app.patch(&stint(&serving), reopen.clone()).await;
