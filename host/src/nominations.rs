@@ -183,7 +183,9 @@ pub async fn list(
     Ok(out)
 }
 
-/// The team `team_id` if it serves `unit_id` or a unit below it; a 422 on `field` otherwise.
+/// The team `team_id` if it serves `unit_id` or a unit below it and is not dissolved (nobody
+/// joins a dissolved team, so a nomination to one could never be taken up); a 422 on `field`
+/// otherwise.
 async fn team_under(conn: &mut AnyConnection, team_id: i64, unit_id: i64, field: &str) -> Result<String> {
     let team = crate::teams::find(conn, team_id)
         .await
@@ -191,6 +193,10 @@ async fn team_under(conn: &mut AnyConnection, team_id: i64, unit_id: i64, field:
     let today = crate::dates::today_iso();
     if !crate::units::ancestors_or_self(conn, team.unit_id, &today).await?.contains(&unit_id) {
         return Err(Error::field(field, format!("team {team_id} does not serve this commune")));
+    }
+    if team.status == crate::vocab::TeamStatus::Dissolved {
+        let day = team.status_date.as_deref().unwrap_or("an unrecorded day");
+        return Err(Error::field(field, format!("the team was dissolved on {day}")));
     }
     Ok(team.name)
 }

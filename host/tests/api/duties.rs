@@ -226,6 +226,14 @@ async fn an_accepted_nomination_makes_a_member_through_the_teams_rule() {
         app.seed_units().await;
         let own = team(&app, "21835", "2022-06-15").await["id"].as_i64().unwrap();
         let elsewhere = team(&app, "21820", "2022-06-15").await["id"].as_i64().unwrap();
+        let gone = team(&app, "21835-01", "2022-06-15").await["id"].as_i64().unwrap();
+        let r = app
+            .patch(
+                &format!("/api/v1/teams/{gone}"),
+                json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập thôn"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
         let youth = app.user("n.doan", "district_youth_union", Some("547"), None).await;
         let commune = app.user("n.xa", "commune_officer", Some("21835"), None).await;
         let viewer = app.user("n.xem", "viewer", Some("547"), None).await;
@@ -238,6 +246,8 @@ async fn an_accepted_nomination_makes_a_member_through_the_teams_rule() {
             (person(40, Some(own)), "birth_year"),
             (person(14, Some(own)), "birth_year"),
             (person(25, Some(elsewhere)), "team_id"),
+            // Nobody joins a dissolved team: a nomination to one could never be taken up.
+            (person(25, Some(gone)), "team_id"),
             (json!({"full_name": "A", "gender": "female", "birth_year": born(25), "phone": "12345"}), "phone"),
         ] {
             let r = youth.post("/api/v1/units/21835/nominations", body).await;
