@@ -792,6 +792,8 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
         );
     }
     let status = status.unwrap_or(was);
+    // The day of the dissolution already recorded, whose ended stints a corrected day moves.
+    let ended_by_it = if was == TeamStatus::Dissolved { row.status_date.clone() } else { None };
     // A status that changes needs its day and reason; one sent again as it is keeps them.
     let changes = status != was;
     let (status_date, status_reason) = if status == TeamStatus::Active {
@@ -839,13 +841,12 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
         // The dissolution ends every stint still open (`members::end_at_dissolution`), and
         // moves those it ended when its day is corrected; a departure recorded after the day
         // is the user's to correct, not one to shorten silently.
-        let ended_by_it = if was == TeamStatus::Dissolved { row.status_date.as_deref() } else { None };
         let last_left: Option<String> = sqlx::query_scalar(
             "SELECT MAX(left_on) FROM memberships WHERE team_id = $1 \
                AND NOT (left_on = $2 AND left_reason = $3 AND $2 IS NOT NULL)",
         )
         .bind(id)
-        .bind(ended_by_it)
+        .bind(ended_by_it.as_deref())
         .bind(members::DISSOLVED)
         .fetch_one(&mut *conn)
         .await?;
@@ -887,7 +888,6 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
     .bind(text::sort_key(&name))
     .execute(&mut *conn)
     .await?;
-    let ended_by_it = if was == TeamStatus::Dissolved { row.status_date.clone() } else { None };
     // The stints first, so that the team's audit row counts the members it has after.
     if status == TeamStatus::Dissolved
         && let Some(day) = &status_date

@@ -694,6 +694,11 @@ impl Candidate {
         out
     }
 
+    /// Whether [`Candidate::fill_from`] would change this record.
+    pub(crate) fn would_fill(&self, f: &PersonFields) -> bool {
+        (self.phone.is_none() && f.phone.is_some()) || (self.email.is_none() && f.email.is_some())
+    }
+
     /// The record after [`fill_person`] fills the phone or email it lacked from `f`; true when
     /// that changes it.
     pub(crate) fn fill_from(&mut self, f: &PersonFields) -> bool {

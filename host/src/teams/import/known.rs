@@ -193,9 +193,7 @@ impl Known {
 
     /// Whether [`Known::fill`] would change person `id` (`f` has a phone or email they lack).
     pub(super) fn would_fill(&self, id: i64, f: &PersonFields) -> bool {
-        self.person(id, f).is_some_and(|c| {
-            (c.phone.is_none() && f.phone.is_some()) || (c.email.is_none() && f.email.is_some())
-        })
+        self.person(id, f).is_some_and(|c| c.would_fill(f))
     }
 
     /// Records a person the run adds; returns their provisional id.
