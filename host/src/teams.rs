@@ -867,6 +867,18 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: Tea
         }
     }
     p.into_result()?;
+    // A change that changes nothing writes nothing (a form sent again, a request retried): no
+    // new `updated_at`, no audit entry whose before and after are the same.
+    if name == row.name
+        && decision_number == row.decision_number
+        && decision_date == row.decision_date
+        && decision_signer == row.decision_signer
+        && status.as_str() == row.status
+        && status_date == row.status_date
+        && status_reason == row.status_reason
+    {
+        return Ok(row.into_team());
+    }
     if name != row.name && named_in_unit(conn, row.unit_id, &name, Some(id)).await?.is_some() {
         return Err(Error::Conflict(format!("this unit already has a team named '{name}'")));
     }

@@ -1049,6 +1049,24 @@ pub async fn update(
         || Some(person.birth_year) != cur.birth_year
         || person.phone != cur.phone
         || person.email != cur.email;
+    // A reason belongs to a departure: it goes when the member is back on the team.
+    let left_reason = m
+        .left_on
+        .as_ref()
+        .and(input.left_reason.as_deref().map(str::trim).map(str::to_string).or(cur.left_reason.clone()));
+    let left_reason = left_reason.filter(|r| !r.is_empty());
+    // A change that changes nothing writes nothing (a form sent again, a request retried): no
+    // new `updated_at`, no audit entry whose before and after are the same.
+    if !record_changes
+        && m.position == cur.position
+        && m.affiliation == cur.affiliation
+        && m.skills == cur.skills
+        && m.joined_on == cur.joined_on
+        && m.left_on == cur.left_on
+        && left_reason == cur.left_reason
+    {
+        return Ok(cur);
+    }
     if record_changes && !amend.allows(conn, cur.person_id).await? {
         return Err(Error::Forbidden(
             "this person also serves on a team your roles do not cover: their name, gender, year of birth, phone \
@@ -1060,12 +1078,6 @@ pub async fn update(
         refuse_after_closing(conn, cur.team_id, &m.joined_on).await?;
     }
     check_overlap(conn, cur.team_id, cur.person_id, &m, Some(id)).await?;
-    // A reason belongs to a departure: it goes when the member is back on the team.
-    let left_reason = m
-        .left_on
-        .as_ref()
-        .and(input.left_reason.as_deref().map(str::trim).map(str::to_string).or(cur.left_reason.clone()));
-    let left_reason = left_reason.filter(|r| !r.is_empty());
     let stamp = now();
     sqlx::query(
         "UPDATE people SET full_name = $1, search_key = $2, gender = $3, birth_year = $4, phone = $5, email = $6, \

@@ -354,3 +354,68 @@ async fn dissolving_a_team_ends_every_stint_still_open() {
     })
     .await;
 }
+
+/// A PATCH that changes nothing (a form sent again, a retried request) writes nothing: the
+/// record's `updated_at` stays and the audit trail gains no entry whose before and after are
+/// the same; for an active team, a member, and a dissolved team sent its own day and reason.
+#[tokio::test]
+async fn a_change_that_changes_nothing_writes_nothing() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let t = team(&app, "21835", "2022-06-15").await;
+        let uri = format!("/api/v1/teams/{}", t["id"]);
+        let m = member(&app, &t, "Trần Thị Lan", "2022-08-01", None).await;
+        let stint = format!("/api/v1/members/{}", m["id"]);
+        let entries = |entity: &'static str, id: Value| {
+            let app = &app;
+            async move {
+                let trail =
+                    app.get(&format!("/api/v1/audit?entity={entity}&entity_id={id}&per_page=100")).await;
+                assert_eq!(trail.status, 200, "{:?}", trail.body);
+                trail.body["total"].as_i64().unwrap()
+            }
+        };
+        let (team_entries, member_entries) =
+            (entries("team", t["id"].clone()).await, entries("member", m["id"].clone()).await);
+        let before = app.get(&uri).await.body;
+
+        for same in [
+            json!({}),
+            json!({"name": t["name"], "decision_number": t["decision_number"], "status": "active"}),
+        ] {
+            let r = app.patch(&uri, same.clone()).await;
+            assert_eq!(r.status, 200, "{same}: {:?}", r.body);
+            assert_eq!(r.body["updated_at"], before["updated_at"], "{same}");
+        }
+        assert_eq!(
+            entries("team", t["id"].clone()).await,
+            team_entries,
+            "{}: no entry for nothing",
+            app.backend
+        );
+        let r = app
+            .patch(
+                &stint,
+                json!({"position": "member", "joined_on": "2022-08-01", "full_name": "Trần Thị Lan"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(entries("member", m["id"].clone()).await, member_entries, "{}", app.backend);
+
+        // A real change is still written, once.
+        let r = app.patch(&uri, json!({"decision_signer": "Nguyễn Văn Bình"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(entries("team", t["id"].clone()).await, team_entries + 1);
+
+        let dissolve =
+            json!({"status": "dissolved", "status_date": "2023-01-01", "status_reason": "Sáp nhập"});
+        assert_eq!(app.patch(&uri, dissolve.clone()).await.status, 200);
+        let (team_entries, member_entries) =
+            (entries("team", t["id"].clone()).await, entries("member", m["id"].clone()).await);
+        let r = app.patch(&uri, dissolve).await;
+        assert_eq!(r.status, 200, "the dissolution sent again: {:?}", r.body);
+        assert_eq!(entries("team", t["id"].clone()).await, team_entries, "{}", app.backend);
+        assert_eq!(entries("member", m["id"].clone()).await, member_entries, "{}", app.backend);
+    })
+    .await;
+}
