@@ -317,16 +317,18 @@ impl Principal {
             .filter(|a| grant(a.role, action) == Reach::Subtree)
             .map(|a| a.unit_id)
             .collect();
+        // Each limit's chain (the unit, then its ancestors); a unit named by code is found in
+        // the same query as its chain.
         let mut limits = Vec::new();
         if let Some(t) = self.token_unit {
-            limits.push(t);
+            limits.push(crate::units::ancestors_or_self(conn, t, &date).await?);
         }
         if let Some(code) = within {
-            limits.push(crate::units::id_of(conn, code).await?);
+            limits.push(crate::units::ancestors_or_self_of_code(conn, code, &date).await?);
         }
         // Narrow each root to each limit: keep the deeper of the two when one contains the other.
-        for limit in limits {
-            let limit_chain = crate::units::ancestors_or_self(conn, limit, &date).await?;
+        for limit_chain in limits {
+            let Some(&limit) = limit_chain.first() else { continue };
             let mut narrowed = Vec::new();
             for root in roots {
                 if limit_chain.contains(&root) {

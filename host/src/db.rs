@@ -106,6 +106,13 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(settings.database.max_connections)
             .acquire_timeout(Duration::from_secs(settings.database.acquire_timeout_secs))
+            // sqlx pings every connection it takes from the pool, by default. An SQLite
+            // connection is a file opened in this process and cannot have gone away, and its
+            // ping is a round trip to the connection's worker thread: two per signed-in request
+            // (the caller, then the handler), a quarter of a district list's hand-overs
+            // (docs/BENCHMARKS.md, eighth run). A PostgreSQL connection can be cut by the
+            // server or the network, so it is still tried before use.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
