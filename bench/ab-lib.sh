@@ -40,3 +40,13 @@ ab_login() {
 ab_stop() {
     kill "$pid"; wait "$pid" 2>/dev/null || true
 }
+
+# The server's CPU time so far (user + system, in clock ticks: /proc/PID/stat fields 14, 15).
+ab_cpu_ticks() {
+    awk '{print $14 + $15}' "/proc/$pid/stat"
+}
+
+# Milliseconds of server CPU per request between two ab_cpu_ticks readings: $1 $2 ticks, $3 requests.
+ab_cpu_per_request() {
+    awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }'
+}
