@@ -145,7 +145,7 @@ pub async fn create(
     )
     .bind(&username)
     .bind(&display_name)
-    .bind(password::hash(secret)?)
+    .bind(password::hash(secret).await?)
     .bind(&stamp)
     .fetch_one(&mut *conn)
     .await?;
@@ -293,7 +293,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &Us
         .await?;
     if let Some(secret) = &input.password {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password::hash(secret)?)
+            .bind(password::hash(secret).await?)
             .bind(id)
             .execute(&mut *conn)
             .await?;

@@ -131,9 +131,9 @@ pub async fn login(
             .fetch_optional(&mut *conn)
             .await?;
     let ok = match &user {
-        Some((_, hash, active)) => password::verify(secret_password, hash) && *active == 1,
+        Some((_, hash, active)) => password::verify(secret_password, hash).await? && *active == 1,
         None => {
-            password::verify_nothing(secret_password);
+            password::verify_nothing(secret_password).await?;
             false
         }
     };
@@ -169,7 +169,7 @@ pub async fn confirm_password(
         .bind(owner.user_id)
         .fetch_one(&mut *conn)
         .await?;
-    if password::verify(secret_password, &hash) {
+    if password::verify(secret_password, &hash).await? {
         return Ok(());
     }
     sqlx::query("INSERT INTO login_failures (username, address, at) VALUES ($1, $2, $3)")
