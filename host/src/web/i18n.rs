@@ -1094,6 +1094,10 @@ fn problem_vi(message: &str) -> String {
             return "chưa nhập chức vụ trong tổ (tối đa 100 ký tự)".into();
         }
         "not a date (dd/mm/yyyy)" => return "không phải ngày hợp lệ (dd/mm/yyyy)".into(),
+        // The management group's refusals (management.rs).
+        "is before from_date" => return "trước ngày bắt đầu".into(),
+        "give the last day" => return "chưa nhập ngày thôi tham gia".into(),
+        "is before they joined" => return "trước ngày người này tham gia tổ quản lý".into(),
         "contains control characters" => return "có ký tự không hợp lệ".into(),
         _ => {}
     }
@@ -1120,6 +1124,18 @@ fn problem_vi(message: &str) -> String {
         || message.contains(" is compiled above the ")
     {
         return "đơn vị này không báo cáo theo biểu mẫu này (biểu mẫu dành cho đơn vị cấp khác)".into();
+    }
+    if let Some((name, date)) = message
+        .split_once("'s last day in the group is recorded already (")
+        .and_then(|(n, r)| Some((n, r.strip_suffix(')')?)))
+    {
+        return format!("đã ghi ngày thôi tham gia tổ quản lý của {name} ({date})");
+    }
+    if let Some(rest) = after("a management group belongs to a district or a province; '")
+        && let Some((code, level)) = rest.split_once("' is a ")
+    {
+        let level = t(Lang::Vi, &format!("level.{level}")).to_lowercase();
+        return format!("tổ quản lý thuộc cấp huyện hoặc cấp tỉnh; đơn vị {code} là cấp {level}");
     }
     // A vocabulary refusal lists "Vietnamese label (stored word)", already readable.
     if let Some((value, accepted)) = message.split_once(" is not one of ") {
@@ -1160,6 +1176,26 @@ mod tests {
         assert!(
             vi("Thôn 1 is a village unit: x is compiled above the commune units that report on it")
                 .starts_with("đơn vị này không báo cáo")
+        );
+    }
+
+    #[test]
+    fn the_management_groups_refusals_read_in_vietnamese() {
+        let vi = |m: &str| problem(Lang::Vi, m);
+        assert_eq!(vi("is before from_date"), "trước ngày bắt đầu");
+        assert_eq!(vi("give the last day"), "chưa nhập ngày thôi tham gia");
+        assert_eq!(vi("is before they joined"), "trước ngày người này tham gia tổ quản lý");
+        assert_eq!(
+            vi("Trần Văn Nam's last day in the group is recorded already (31/12/2022)"),
+            "đã ghi ngày thôi tham gia tổ quản lý của Trần Văn Nam (31/12/2022)"
+        );
+        assert_eq!(
+            vi("a management group belongs to a district or a province; '21835' is a commune"),
+            "tổ quản lý thuộc cấp huyện hoặc cấp tỉnh; đơn vị 21835 là cấp xã"
+        );
+        assert_eq!(
+            vi("give their position in the group (at most 100 characters)"),
+            "chưa nhập chức vụ trong tổ (tối đa 100 ký tự)"
         );
     }
 
