@@ -119,7 +119,18 @@ where
         {
             return Err(Error::field("body", NOT_A_RECORD));
         }
-        Ok(ApiJson(Json::<T>::from_bytes(&bytes)?.0))
+        match Json::<T>::from_bytes(&bytes) {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            // serde_json calls some wrong types syntax errors: an enum given anything but a
+            // string fails with "expected ident". In a body that is well-formed JSON, that is
+            // a wrong value of a field, answered as one (422 naming it), not as malformed.
+            Err(JsonRejection::JsonSyntaxError(e))
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() =>
+            {
+                Err(data_error(&e.body_text()))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
@@ -227,21 +238,39 @@ impl From<JsonRejection> for Error {
     fn from(rejection: JsonRejection) -> Self {
         let text = rejection.body_text();
         match rejection {
-            JsonRejection::JsonDataError(_) => {
-                // serde_path_to_error's text is "Failed to ...: <path>: <problem>" (path may be
-                // absent at the root); keep the field name so the client knows what to fix.
-                let detail = text.split_once(": ").map(|(_, d)| d).unwrap_or(&text);
-                let (field, message) = match detail.split_once(": ") {
-                    Some((path, msg)) if !path.contains(' ') => (path.to_string(), msg.to_string()),
-                    _ => ("body".to_string(), detail.to_string()),
-                };
-                Error::field(field, message)
-            }
+            JsonRejection::JsonDataError(_) => data_error(&text),
             JsonRejection::MissingJsonContentType(_) => {
                 Error::UnsupportedMediaType("expected a body with Content-Type: application/json".into())
             }
             _ => Error::BadRequest(format!("malformed JSON body: {text}")),
         }
+    }
+}
+
+/// A body that is JSON but not the record asked for, as a 422 naming the field.
+/// serde_path_to_error's text is "Failed to ...: <path>: <problem>" (path may be absent at the
+/// root); the field name is kept so the client knows what to fix, and serde's names of Rust
+/// types ("expected struct NewRole") and tokens ("expected ident") are said in JSON's words.
+fn data_error(text: &str) -> Error {
+    let detail = text.split_once(": ").map(|(_, d)| d).unwrap_or(text);
+    let (field, message) = match detail.split_once(": ") {
+        Some((path, msg)) if !path.contains(' ') => (path.to_string(), msg.to_string()),
+        _ => ("body".to_string(), detail.to_string()),
+    };
+    Error::field(field, json_words(&message))
+}
+
+/// serde's wording of an expected type in JSON's: "expected struct X" is an object, "expected
+/// ident" (an enum given no string) one of the field's words as a string; the position
+/// ("at line 1 column 10") is dropped, the field being named.
+fn json_words(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if message == "expected ident" {
+        return "must be one of the accepted words, as a JSON string".into();
+    }
+    match message.split_once("expected struct ") {
+        Some((before, _)) => format!("{before}expected a JSON object"),
+        None => message.to_string(),
     }
 }
 
@@ -729,6 +758,19 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
+
+    #[test]
+    fn serdes_words_are_said_in_jsons() {
+        assert_eq!(
+            json_words("expected ident at line 1 column 10"),
+            "must be one of the accepted words, as a JSON string"
+        );
+        assert_eq!(
+            json_words("invalid type: integer `5`, expected struct NewRole at line 1 column 3"),
+            "invalid type: integer `5`, expected a JSON object"
+        );
+        assert_eq!(json_words("missing field `kind`"), "missing field `kind`");
+    }
 
     async fn panics() -> &'static str {
         panic!("on purpose")

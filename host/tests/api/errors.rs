@@ -366,3 +366,40 @@ async fn a_record_given_as_an_array_is_refused_and_writes_nothing() {
     })
     .await;
 }
+
+/// A field of the wrong JSON type is a 422 naming the field in JSON's words, whatever serde
+/// calls it: a rule's `kind` given as a list was a 400 "malformed JSON body ... expected
+/// ident" (serde_json files an enum given no string under syntax errors), and a record given
+/// as a number said "expected struct NewRole". Nothing is written.
+#[tokio::test]
+async fn a_field_of_the_wrong_json_type_is_named_in_jsons_words() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        for kind in [json!(["report"]), json!(7), json!(null), json!(true)] {
+            let body = json!({"kind": kind, "plugin_id": "binh-dinh-ke-hoach-77", "version": "1.0.0"});
+            let r = app.post("/api/v1/units/547/plugins", body).await;
+            assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["kind".to_string()]), "{kind}: {:?}", r.body);
+            let said = r.body["error"]["details"][0]["message"].as_str().unwrap_or_default().to_string();
+            assert!(!said.contains("ident") && !said.contains("line 1"), "{kind}: {said}");
+        }
+        assert_eq!(app.count("plugin_bindings").await, 0, "{}", app.backend);
+
+        let users = app.count("users").await;
+        let r = app
+            .post(
+                "/api/v1/users",
+                json!({"username": "vh.so", "display_name": "A", "password": "Mật khẩu mới thật dài 2027", "roles": [5]}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        assert!(!r.body.to_string().contains("struct"), "{:?}", r.body);
+        assert_eq!(app.count("users").await, users);
+        // JSON that does not parse is still malformed: 400.
+        let req = Request::post("/api/v1/units/547/plugins")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{\"kind\": [\"report\""))
+            .unwrap();
+        app.request(req).await.assert_error(400, "bad_request");
+    })
+    .await;
+}
