@@ -90,8 +90,8 @@ async fn login(
     ApiJson(input): ApiJson<Credentials>,
 ) -> Result<Response> {
     let auth = &state.settings.auth;
+    let session = sessions::login(&state.db.pool, auth, &input.username, &input.password, &address).await?;
     let mut conn = state.db.pool.acquire().await?;
-    let session = sessions::login(&mut conn, auth, &input.username, &input.password, &address).await?;
     let principal = sessions::principal(&mut conn, &session.secret)
         .await?
         .ok_or_else(|| Error::Internal("a fresh session did not resolve".into()))?;

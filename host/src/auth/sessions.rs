@@ -79,7 +79,8 @@ pub struct NewSession {
     pub user_id: i64,
 }
 
-/// Counts recent failures and refuses with 429 (and when to retry) past the limits.
+/// Counts recent failures, this attempt's own record among them ([`record_attempt`]), and
+/// refuses with 429 (and when to retry) past the limits.
 async fn check_rate(
     conn: &mut AnyConnection,
     auth: &AuthSettings,
@@ -99,7 +100,8 @@ async fn check_rate(
         .bind(&since)
         .fetch_one(&mut *conn)
         .await?;
-        if count >= limit {
+        // The count includes this attempt, recorded before it was counted.
+        if count > limit {
             let retry_after = oldest
                 .and_then(|o| chrono::DateTime::parse_from_rfc3339(&o).ok())
                 .map(|o| (o.timestamp() + window - chrono::Utc::now().timestamp()).max(1))
@@ -114,22 +116,54 @@ async fn check_rate(
     Ok(())
 }
 
+/// Records a sign-in attempt as a failure before its password is checked; a right password
+/// deletes it (with the account's earlier failures). Counting after recording is what keeps
+/// the limits under concurrency: checked first and written after the password, twenty
+/// attempts sent at once were all counted against the same few failures and all let through
+/// (seven wrong passwords for an account limited to five). Now the k-th attempt recorded sees
+/// at least k, so at most `limit` attempts in a window ever reach the password check.
+async fn record_attempt(conn: &mut AnyConnection, username: &str, address: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO login_failures (username, address, at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(username)
+    .bind(address)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Removes an attempt's record: one refused by the limits is not a failure of its own (else
+/// an attacker who keeps trying would keep the account locked past its window).
+async fn forget_attempt(conn: &mut AnyConnection, attempt: i64) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(attempt).execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Checks the password and opens a session; a failure is counted against the account and the
-/// address. Call on a plain connection, not in a transaction: failures must be kept.
+/// address ([`record_attempt`]). No connection is held while the password is checked (tens
+/// of milliseconds, queued behind other sign-ins: [`password`]), so a burst of sign-ins does
+/// not take the pool from other requests.
 pub async fn login(
-    conn: &mut AnyConnection,
+    pool: &sqlx::AnyPool,
     auth: &AuthSettings,
     username: &str,
     secret_password: &str,
     address: &str,
 ) -> Result<NewSession> {
     let username = username.trim().to_lowercase();
-    check_rate(conn, auth, &username, address).await?;
-    let user: Option<(i64, String, i64)> =
+    let user: Option<(i64, String, i64)> = {
+        let mut conn = pool.acquire().await?;
+        let attempt = record_attempt(&mut conn, &username, address).await?;
+        if let Err(refused) = check_rate(&mut conn, auth, &username, address).await {
+            forget_attempt(&mut conn, attempt).await?;
+            return Err(refused);
+        }
         sqlx::query_as("SELECT id, password_hash, active FROM users WHERE username = $1")
             .bind(&username)
             .fetch_optional(&mut *conn)
-            .await?;
+            .await?
+    };
     let ok = match &user {
         Some((_, hash, active)) => password::verify(secret_password, hash).await? && *active == 1,
         None => {
@@ -138,19 +172,15 @@ pub async fn login(
         }
     };
     if !ok {
-        sqlx::query("INSERT INTO login_failures (username, address, at) VALUES ($1, $2, $3)")
-            .bind(&username)
-            .bind(address)
-            .bind(now())
-            .execute(&mut *conn)
-            .await?;
+        // The attempt's record stays: it is the failure.
         return Err(Error::Unauthorized("wrong username or password".into()));
     }
     let (user_id, _, _) = user.expect("ok implies a user");
+    let mut conn = pool.acquire().await?;
     sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(&username).execute(&mut *conn).await?;
     let lifetime = auth.session_hours * 3600;
     let expires_at = stamp_in(lifetime);
-    let (_, secret) = issue(conn, user_id, "session", "", Limits::default(), lifetime).await?;
+    let (_, secret) = issue(&mut conn, user_id, "session", "", Limits::default(), lifetime).await?;
     Ok(NewSession { secret, expires_at, user_id })
 }
 
@@ -164,20 +194,20 @@ pub async fn confirm_password(
     secret_password: &str,
     address: &str,
 ) -> Result<()> {
-    check_rate(conn, auth, &owner.username, address).await?;
+    let attempt = record_attempt(conn, &owner.username, address).await?;
+    if let Err(refused) = check_rate(conn, auth, &owner.username, address).await {
+        forget_attempt(conn, attempt).await?;
+        return Err(refused);
+    }
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(owner.user_id)
         .fetch_one(&mut *conn)
         .await?;
     if password::verify(secret_password, &hash).await? {
+        // A right password is no failure; the account's earlier ones stay counted.
+        forget_attempt(conn, attempt).await?;
         return Ok(());
     }
-    sqlx::query("INSERT INTO login_failures (username, address, at) VALUES ($1, $2, $3)")
-        .bind(&owner.username)
-        .bind(address)
-        .bind(now())
-        .execute(&mut *conn)
-        .await?;
     Err(Error::field("password", "is not this account's password (it is asked again before a token is made)"))
 }
 

@@ -92,11 +92,7 @@ async fn login(
     }
     let next = after_sign_in(form.next.as_deref());
     let auth = &state.settings.auth;
-    let result = async {
-        let mut conn = state.db.pool.acquire().await?;
-        sessions::login(&mut conn, auth, &form.username, &form.password, &address).await
-    }
-    .await;
+    let result = sessions::login(&state.db.pool, auth, &form.username, &form.password, &address).await;
     match result {
         Ok(session) => {
             tracing::info!(user = %form.username.trim(), "signed in on the web");

@@ -99,6 +99,31 @@ async fn failed_logins_are_limited_per_account_and_per_address() {
     .await;
 }
 
+/// Wrong passwords sent at once are counted as they arrive: each attempt is recorded before
+/// the limits are counted, so no more than the limit ever reach the password check. Checked
+/// first and recorded after, twelve at once all passed the same count of none (a helper saw
+/// seven of seven let through against a limit of five).
+#[tokio::test]
+async fn wrong_passwords_sent_at_once_stay_within_the_limits() {
+    let limits =
+        vec![("auth.max_failures_per_account", "3".into()), ("auth.max_failures_per_address", "30".into())];
+    each_backend_with(limits, |app| async move {
+        app.seed_units().await;
+        app.user("binh.tran", "viewer", Some("547"), None).await;
+        let guesses = (0..12u8).map(|i| login_from(&app, "binh.tran", "wrong password!", [10, 0, 1, i]));
+        let answers = futures::future::join_all(guesses).await;
+        let statuses: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        assert!((1..=3).contains(&checked), "{}: {statuses:?}", app.backend);
+        assert_eq!(checked + statuses.iter().filter(|s| **s == 429).count(), 12, "{statuses:?}");
+        // The account is locked now, right password or not, and refused attempts are not
+        // failures of their own: the window's count is what was checked.
+        assert_eq!(login_from(&app, "binh.tran", PASSWORD, [10, 0, 2, 1]).await.status, 429);
+        assert_eq!(app.count("login_failures").await, checked as i64, "{}", app.backend);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn tokens_expire_revoke_and_respect_their_limits() {
     each_backend(|app| async move {
