@@ -116,10 +116,14 @@ async fn wrong_passwords_sent_at_once_stay_within_the_limits() {
         let checked = statuses.iter().filter(|s| **s == 401).count();
         assert!((1..=3).contains(&checked), "{}: {statuses:?}", app.backend);
         assert_eq!(checked + statuses.iter().filter(|s| **s == 429).count(), 12, "{statuses:?}");
-        // The account is locked now, right password or not, and refused attempts are not
-        // failures of their own: the window's count is what was checked.
-        assert_eq!(login_from(&app, "binh.tran", PASSWORD, [10, 0, 2, 1]).await.status, 429);
+        // Refused attempts are not failures of their own: the window holds what was checked.
         assert_eq!(app.count("login_failures").await, checked as i64, "{}", app.backend);
+        // Attempts recorded at once may each count the others and all be refused, so fewer
+        // than the limit may have been checked: the account is locked exactly when the limit
+        // was reached, and the right password opens it otherwise.
+        let expected = if checked == 3 { 429 } else { 200 };
+        let right = login_from(&app, "binh.tran", PASSWORD, [10, 0, 2, 1]).await;
+        assert_eq!(right.status, expected, "{}: {checked} checked: {:?}", app.backend, right.body);
     })
     .await;
 }
