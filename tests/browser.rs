@@ -102,15 +102,23 @@ async fn shot(c: &Client, name: &str) {
 }
 
 /// The text of the first element matching `css`, waiting for it to appear (after a click the
-/// next page may still be loading).
+/// next page may still be loading). An element found on the page being left goes stale
+/// before its text is read (CI saw it once, after a sign-in): it is found again, for up to
+/// five seconds.
 async fn text(c: &Client, css: &str) -> String {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    let started = Instant::now();
+    loop {
+        let found = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        match found.text().await {
+            Ok(text) => return text,
+            Err(e)
+                if e.to_string().contains("stale element") && started.elapsed() < Duration::from_secs(5) =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
 }
 
 async fn sign_in(c: &Client, base: &str, user: &str) {
