@@ -260,12 +260,13 @@ fn data_error(text: &str) -> Error {
     Error::field(field, json_words(&message))
 }
 
-/// serde's wording of an expected type in JSON's: "expected struct X" is an object, "expected
-/// ident" (an enum given no string) one of the field's words as a string; the position
-/// ("at line 1 column 10") is dropped, the field being named.
+/// serde's wording of an expected type in JSON's: "expected struct X" is an object; "expected
+/// value" or "expected ident" (what serde_json says of an enum given a list, a number, null or
+/// a boolean, in a body that is well-formed JSON) one of the field's words as a string; the
+/// position ("at line 1 column 10") is dropped, the field being named.
 fn json_words(message: &str) -> String {
     let message = message.split(" at line ").next().unwrap_or(message);
-    if message == "expected ident" {
+    if message == "expected ident" || message == "expected value" {
         return "must be one of the accepted words, as a JSON string".into();
     }
     match message.split_once("expected struct ") {
@@ -768,6 +769,10 @@ mod tests {
         assert_eq!(
             json_words("invalid type: integer `5`, expected struct NewRole at line 1 column 3"),
             "invalid type: integer `5`, expected a JSON object"
+        );
+        assert_eq!(
+            json_words("expected value at line 1 column 9"),
+            "must be one of the accepted words, as a JSON string"
         );
         assert_eq!(json_words("missing field `kind`"), "missing field `kind`");
     }

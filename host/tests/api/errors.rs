@@ -381,6 +381,7 @@ async fn a_field_of_the_wrong_json_type_is_named_in_jsons_words() {
             assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["kind".to_string()]), "{kind}: {:?}", r.body);
             let said = r.body["error"]["details"][0]["message"].as_str().unwrap_or_default().to_string();
             assert!(!said.contains("ident") && !said.contains("line 1"), "{kind}: {said}");
+            assert!(said.contains("accepted words"), "{kind}: {said}");
         }
         assert_eq!(app.count("plugin_bindings").await, 0, "{}", app.backend);
 
