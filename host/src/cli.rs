@@ -411,10 +411,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 password: Some(secret),
                 roles: vec![new_role.clone()],
             };
+            let password = crate::auth::password::Hashed::of(input.password.as_deref().unwrap_or("")).await?;
             let mut tx = db.begin_write().await?;
             let checked = crate::users::check_role(&mut tx, &new_role).await?;
-            let user = crate::users::create(&mut tx, &Actor::system("sohoa user create"), &input, &[checked])
-                .await?;
+            let actor = Actor::system("sohoa user create");
+            let user = crate::users::create(&mut tx, &actor, &input, &password, &[checked]).await?;
             tx.commit().await?;
             println!("created user {} (id {}) as {role}", user.username, user.id);
         }

@@ -96,7 +96,9 @@ async fn create_accounts(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<
             password: Some(DEMO_PASSWORD.to_string()),
             roles: vec![new_role],
         };
-        crate::users::create(conn, actor, &input, &[checked]).await?;
+        // Inside the demo's set-up transaction: nothing else writes while it runs.
+        let password = crate::auth::password::Hashed::of(DEMO_PASSWORD).await?;
+        crate::users::create(conn, actor, &input, &password, &[checked]).await?;
         made.push((username.to_string(), role.to_string(), display_name.to_string()));
     }
     Ok(made)

@@ -235,7 +235,9 @@ async fn create_accounts(tx: &mut sqlx::AnyConnection, actor: &Actor, provinces:
             password: Some(PASSWORD.to_string()),
             roles,
         };
-        crate::users::create(tx, actor, &input, &checked).await?;
+        // Inside the dataset's loading transaction: nothing else writes while it runs.
+        let password = crate::auth::password::Hashed::of(PASSWORD).await?;
+        crate::users::create(tx, actor, &input, &password, &checked).await?;
     }
     Ok(())
 }

@@ -110,11 +110,15 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<User> {
     })
 }
 
-/// Creates a user with already checked roles (the caller decides who may hand them out).
+/// Creates a user with already checked roles (the caller decides who may hand them out) and
+/// `password`, `input.password` hashed by the caller before its write transaction began
+/// ([`password::Hashed::of`]; `input.password` itself is not read). Errors: 422 naming the
+/// fields (a weak password among them), 409 for a username taken; the database's.
 pub async fn create(
     conn: &mut AnyConnection,
     actor: &Actor,
     input: &NewUser,
+    password: &password::Hashed,
     roles: &[CheckedRole],
 ) -> Result<User> {
     let mut p = Problems::default();
@@ -126,8 +130,7 @@ pub async fn create(
     if display_name.is_empty() || display_name.chars().count() > 100 {
         p.add("display_name", "is required (at most 100 characters)");
     }
-    let secret = input.password.as_deref().unwrap_or("");
-    if let Err(Error::Validation(e)) = password::check_strength(secret, &username, &display_name) {
+    if let Err(Error::Validation(e)) = password::check_strength(password.plain(), &username, &display_name) {
         p.0.extend(e);
     }
     p.into_result()?;
@@ -145,7 +148,7 @@ pub async fn create(
     )
     .bind(&username)
     .bind(&display_name)
-    .bind(password::hash(secret).await?)
+    .bind(password.phc()?)
     .bind(&stamp)
     .fetch_one(&mut *conn)
     .await?;
@@ -264,7 +267,16 @@ pub struct UserChange {
     pub password: Option<String>,
 }
 
-pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &UserChange) -> Result<User> {
+/// Applies `input` to user `id`; a new password comes as `password`, `input.password` hashed by
+/// the caller before its write transaction began ([`password::Hashed::of`]; `input.password`
+/// itself is not read). Errors: 404, 422 naming the fields; the database's.
+pub async fn update(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+    input: &UserChange,
+    password: Option<&password::Hashed>,
+) -> Result<User> {
     let before = get(conn, id).await?;
     let mut p = Problems::default();
     let display_name = match &input.display_name {
@@ -277,8 +289,9 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &Us
         }
         None => before.display_name.clone(),
     };
-    if let Some(secret) = &input.password
-        && let Err(Error::Validation(e)) = password::check_strength(secret, &before.username, &display_name)
+    if let Some(secret) = password
+        && let Err(Error::Validation(e)) =
+            password::check_strength(secret.plain(), &before.username, &display_name)
     {
         p.0.extend(e);
     }
@@ -291,9 +304,9 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &Us
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    if let Some(secret) = &input.password {
+    if let Some(secret) = password {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password::hash(secret).await?)
+            .bind(secret.phc()?)
             .bind(id)
             .execute(&mut *conn)
             .await?;
@@ -303,7 +316,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &Us
             ensure_administered(conn, unit_id).await?;
         }
     }
-    if input.password.is_some() || !active {
+    if password.is_some() || !active {
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
             .bind(now())
             .bind(id)
@@ -313,7 +326,7 @@ pub async fn update(conn: &mut AnyConnection, actor: &Actor, id: i64, input: &Us
     let after = get(conn, id).await?;
     let mut change = Change::new("update", "user", id, after.roles.first().map(|r| r.unit_id));
     change = change.before(Some(&before)).after(&after);
-    change.reason = input.password.as_ref().map(|_| "password changed".to_string());
+    change.reason = password.map(|_| "password changed".to_string());
     audit::record(conn, actor, change).await?;
     Ok(after)
 }

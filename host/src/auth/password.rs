@@ -66,6 +66,46 @@ pub async fn verify_nothing(password: &str) -> Result<()> {
     .await
 }
 
+/// A password sent for an account, hashed before the write transaction that stores it begins:
+/// argon2id takes tens of milliseconds of a core (and may queue for a [`SLOTS`] permit behind
+/// a burst of sign-ins), and inside the transaction it held the writers' lock all that time.
+/// Made by [`Hashed::of`]; [`crate::users::create`] and [`crate::users::update`] check its
+/// strength against the account's names and store its hash.
+pub struct Hashed {
+    plain: String,
+    /// The PHC string; `None` for a password too short to pass [`check_strength`], not worth
+    /// hashing.
+    phc: Option<String>,
+}
+
+impl Hashed {
+    /// `plain` (as sent) and its hash, computed off the async workers. Errors: 500 if hashing
+    /// fails.
+    pub async fn of(plain: &str) -> Result<Hashed> {
+        let phc = if plain.chars().count() < MIN_LENGTH { None } else { Some(hash(plain).await?) };
+        Ok(Hashed { plain: plain.to_string(), phc })
+    }
+
+    /// The password as sent, for [`check_strength`].
+    pub fn plain(&self) -> &str {
+        &self.plain
+    }
+
+    /// The hash to store, once [`check_strength`] passed. Errors: 500 for a password that was
+    /// not hashed (one too short to pass the check).
+    pub fn phc(&self) -> Result<&str> {
+        self.phc
+            .as_deref()
+            .ok_or_else(|| Error::Internal("a password too short to hash was about to be stored".into()))
+    }
+}
+
+impl std::fmt::Debug for Hashed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hashed(..)")
+    }
+}
+
 fn hash_now(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()

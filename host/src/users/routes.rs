@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::{NewRole, NewUser, User, UserChange};
 use crate::api::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageRequest};
-use crate::auth::{Action, Principal, Target};
+use crate::auth::{Action, Principal, Target, password};
 use crate::error::{Error, ErrorBody, Result};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -121,12 +121,14 @@ async fn create_user(
     if input.roles.is_empty() {
         return Err(Error::field("roles", "give the new user at least one role"));
     }
+    // Hashed before the writers' lock is taken (see `password::Hashed`).
+    let password = password::Hashed::of(input.password.as_deref().unwrap_or("")).await?;
     let mut tx = state.db.begin_write().await?;
     let mut roles = Vec::new();
     for role in &input.roles {
         roles.push(checked_role(&mut tx, &principal, role).await?);
     }
-    let user = super::create(&mut tx, &principal.actor(), &input, &roles).await?;
+    let user = super::create(&mut tx, &principal.actor(), &input, &password, &roles).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
@@ -151,9 +153,13 @@ async fn update_user(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<UserChange>,
 ) -> Result<ApiJson<User>> {
+    let password = match input.password.as_deref() {
+        Some(plain) => Some(password::Hashed::of(plain).await?),
+        None => None,
+    };
     let mut tx = state.db.begin_write().await?;
     managed_user(&mut tx, &principal, id).await?;
-    let user = super::update(&mut tx, &principal.actor(), id, &input).await?;
+    let user = super::update(&mut tx, &principal.actor(), id, &input, password.as_ref()).await?;
     tx.commit().await?;
     Ok(ApiJson(user))
 }

@@ -128,6 +128,52 @@ async fn wrong_passwords_sent_at_once_stay_within_the_limits() {
     .await;
 }
 
+/// A new account's password is hashed before the writers' lock is taken: while sign-ins
+/// fill the password queue, an account created meanwhile waits for its hash, and a team
+/// recorded after it does not wait with it. With the hash inside the write transaction (as it
+/// was), the team waited for the whole queue: as long as the account, or longer.
+#[tokio::test]
+async fn a_password_being_hashed_does_not_hold_the_writers_lock() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        // Four accounts signing in twice each, within each account's limit on attempts.
+        let names = ["binh.tran", "chau.ngo", "dung.vu", "giang.ha"];
+        for name in names {
+            app.user(name, "viewer", Some("547"), None).await;
+        }
+        let admin = app.admin().await;
+        let sign_ins = futures::future::join_all(
+            (0..8u8).map(|i| login_from(&app, names[usize::from(i) % 4], PASSWORD, [10, 0, 3, i])),
+        );
+        let account = async {
+            // After the sign-ins have queued for their hashes.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let started = std::time::Instant::now();
+            let body = json!({"username": "chi.le", "display_name": "Lê Chi", "password": PASSWORD,
+                              "roles": [{"role": "viewer", "unit_code": "547"}]});
+            let r = admin.post("/api/v1/users", body).await;
+            (r, started.elapsed())
+        };
+        let write = async {
+            // After the account's request has begun.
+            tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+            let started = std::time::Instant::now();
+            let t = team(&app, "21835", "2022-06-15").await;
+            (t, started.elapsed())
+        };
+        let (signed, (created, account_took), (_, write_took)) = tokio::join!(sign_ins, account, write);
+        let statuses: Vec<u16> = signed.iter().map(|r| r.status.as_u16()).collect();
+        assert!(statuses.iter().all(|s| *s == 200), "{}: {statuses:?}", app.backend);
+        assert_eq!(created.status, 201, "{}: {:?}", app.backend, created.body);
+        assert!(
+            write_took < account_took / 2,
+            "{}: the team took {write_took:?} while the account took {account_took:?}",
+            app.backend
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn tokens_expire_revoke_and_respect_their_limits() {
     each_backend(|app| async move {

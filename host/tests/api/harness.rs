@@ -199,6 +199,7 @@ impl TestApp {
 
     /// Creates a user holding one role and returns a live API token for them.
     pub async fn user(&self, username: &str, role: &str, unit: Option<&str>, team: Option<i64>) -> String {
+        let password = sohoa::auth::password::Hashed::of(PASSWORD).await.unwrap();
         let mut tx = self.db.begin_write().await.unwrap();
         let role =
             sohoa::users::NewRole { role: role.into(), unit_code: unit.map(str::to_string), team_id: team };
@@ -210,7 +211,7 @@ impl TestApp {
             roles: vec![role],
         };
         let actor = sohoa::audit::Actor::system("test harness");
-        let user = sohoa::users::create(&mut tx, &actor, &input, &[checked]).await.unwrap();
+        let user = sohoa::users::create(&mut tx, &actor, &input, &password, &[checked]).await.unwrap();
         let limits = sohoa::auth::sessions::Limits::default();
         let (_, token) =
             sohoa::auth::sessions::issue(&mut tx, user.id, "token", "test", limits, 3600).await.unwrap();
