@@ -24,6 +24,8 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod rejections;
+
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -119,17 +121,26 @@ where
         {
             return Err(Error::field("body", NOT_A_RECORD));
         }
-        match Json::<T>::from_bytes(&bytes) {
-            Ok(Json(value)) => Ok(ApiJson(value)),
+        // As axum's `Json` reads a body, but keeping serde's error whole: the path of the field
+        // and the message apart, for [`rejections::field_problem`].
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            // Trailing characters after the record: not one JSON value, malformed.
+            Ok(value) => match de.end() {
+                Ok(()) => Ok(ApiJson(value)),
+                Err(e) => Err(Error::BadRequest(format!("malformed JSON body: {e}"))),
+            },
             // serde_json calls some wrong types syntax errors: an enum given anything but a
             // string fails with "expected ident". In a body that is well-formed JSON, that is
             // a wrong value of a field, answered as one (422 naming it), not as malformed.
-            Err(JsonRejection::JsonSyntaxError(e))
-                if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() =>
+            Err(e)
+                if e.inner().is_data() || serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() =>
             {
-                Err(data_error(&e.body_text()))
+                let (field, message) =
+                    rejections::field_problem(&e.path().to_string(), &e.inner().to_string());
+                Err(Error::field(field, message))
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(Error::BadRequest(format!("malformed JSON body: {}", e.inner()))),
         }
     }
 }
@@ -154,7 +165,15 @@ where
             if !item.is_object() {
                 return Err(D::Error::custom(format!("item {}: {NOT_A_RECORD}", i + 1)));
             }
-            T::deserialize(item).map_err(|e| D::Error::custom(format!("item {}: {e}", i + 1)))
+            // The field inside the item too ("item 2: role: missing field"), for the 422 to
+            // name `roles[1].role` ([`rejections::field_problem`]).
+            serde_path_to_error::deserialize(item).map_err(|e| {
+                let inner = e.path().to_string();
+                match inner.as_str() {
+                    "." => D::Error::custom(format!("item {}: {}", i + 1, e.inner())),
+                    path => D::Error::custom(format!("item {}: {path}: {}", i + 1, e.inner())),
+                }
+            })
         })
         .collect()
 }
@@ -249,41 +268,25 @@ impl From<JsonRejection> for Error {
 
 /// A body that is JSON but not the record asked for, as a 422 naming the field.
 /// serde_path_to_error's text is "Failed to ...: <path>: <problem>" (path may be absent at the
-/// root); the field name is kept so the client knows what to fix, and serde's names of Rust
-/// types ("expected struct NewRole") and tokens ("expected ident") are said in JSON's words.
+/// root).
 fn data_error(text: &str) -> Error {
     let detail = text.split_once(": ").map(|(_, d)| d).unwrap_or(text);
     let (field, message) = match detail.split_once(": ") {
-        Some((path, msg)) if !path.contains(' ') => (path.to_string(), msg.to_string()),
-        _ => ("body".to_string(), detail.to_string()),
+        Some((path, msg)) if !path.contains(' ') => rejections::field_problem(path, msg),
+        _ => rejections::field_problem(".", detail),
     };
-    Error::field(field, json_words(&message))
-}
-
-/// serde's wording of an expected type in JSON's: "expected struct X" is an object; "expected
-/// value" or "expected ident" (what serde_json says of an enum given a list, a number, null or
-/// a boolean, in a body that is well-formed JSON) one of the field's words as a string; the
-/// position ("at line 1 column 10") is dropped, the field being named.
-fn json_words(message: &str) -> String {
-    let message = message.split(" at line ").next().unwrap_or(message);
-    if message == "expected ident" || message == "expected value" {
-        return "must be one of the accepted words, as a JSON string".into();
-    }
-    match message.split_once("expected struct ") {
-        Some((before, _)) => format!("{before}expected a JSON object"),
-        None => message.to_string(),
-    }
+    Error::field(field, message)
 }
 
 impl From<QueryRejection> for Error {
     fn from(rejection: QueryRejection) -> Self {
-        Error::BadRequest(format!("invalid query string: {}", rejection.body_text()))
+        Error::BadRequest(rejections::query_problem(&rejection))
     }
 }
 
 impl From<PathRejection> for Error {
     fn from(rejection: PathRejection) -> Self {
-        Error::BadRequest(format!("invalid path: {}", rejection.body_text()))
+        Error::BadRequest(rejections::path_problem(&rejection))
     }
 }
 
@@ -759,23 +762,6 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
-
-    #[test]
-    fn serdes_words_are_said_in_jsons() {
-        assert_eq!(
-            json_words("expected ident at line 1 column 10"),
-            "must be one of the accepted words, as a JSON string"
-        );
-        assert_eq!(
-            json_words("invalid type: integer `5`, expected struct NewRole at line 1 column 3"),
-            "invalid type: integer `5`, expected a JSON object"
-        );
-        assert_eq!(
-            json_words("expected value at line 1 column 9"),
-            "must be one of the accepted words, as a JSON string"
-        );
-        assert_eq!(json_words("missing field `kind`"), "missing field `kind`");
-    }
 
     async fn panics() -> &'static str {
         panic!("on purpose")

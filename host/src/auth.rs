@@ -323,7 +323,8 @@ impl Principal {
         if let Some(t) = self.token_unit {
             limits.push(crate::units::ancestors_or_self(conn, t, &date).await?);
         }
-        if let Some(code) = within {
+        // A blank `unit=` (a form's empty choice) asks for no narrowing, as the web pages read it.
+        if let Some(code) = within.map(str::trim).filter(|c| !c.is_empty()) {
             limits.push(crate::units::ancestors_or_self_of_code(conn, code, &date).await?);
         }
         // Narrow each root to each limit: keep the deeper of the two when one contains the other.

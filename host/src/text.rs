@@ -16,6 +16,17 @@ pub fn clean(input: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `text` cut to 40 characters (with "…" when cut), for quoting what a client sent back in a
+/// message: a 3,000-character unknown code is not worth echoing whole.
+pub fn quoted(text: &str) -> String {
+    const QUOTED: usize = 40;
+    if text.chars().count() <= QUOTED {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(QUOTED).collect();
+    format!("{cut}…")
+}
+
 /// The key two names are compared by, for teams of one unit and for people: [`clean`]ed and
 /// lower-cased, accents kept. "thôn  Phú Thịnh" is "Thôn Phú Thịnh" and "phạm văn bình" is
 /// "Phạm Văn Bình" (case and spacing say nothing about who is meant), while "Tổ An" and

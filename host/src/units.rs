@@ -251,7 +251,7 @@ pub(crate) async fn ancestors_or_self_of_code(
 ) -> Result<Vec<i64>> {
     let chain = chain(conn, ChainStart::Code(code), date).await?;
     if chain.is_empty() {
-        return Err(Error::NotFound(format!("unit '{code}'")));
+        return Err(unknown(code));
     }
     Ok(chain)
 }
@@ -290,13 +290,18 @@ async fn chain(conn: &mut AnyConnection, start: ChainStart<'_>, date: &str) -> R
     Ok(chain)
 }
 
+/// 404 for a unit code not on record, quoted short ([`crate::text::quoted`]).
+fn unknown(code: &str) -> Error {
+    Error::NotFound(format!("unit '{}'", crate::text::quoted(code)))
+}
+
 /// The internal id of the unit with this code.
 pub(crate) async fn id_of(conn: &mut AnyConnection, code: &str) -> Result<i64> {
     sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE code = $1")
         .bind(code)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("unit '{code}'")))
+        .ok_or_else(|| unknown(code))
 }
 
 /// The level of unit `unit_id` (a unit keeps its level through its versions: see [`change`]).
@@ -588,12 +593,15 @@ async fn check_parent(
     date: &str,
 ) -> Result<Option<i64>> {
     let Ok(pid) = id_of(conn, parent_code).await else {
-        p.add("parent_code", format!("unit '{parent_code}' does not exist"));
+        p.add("parent_code", format!("unit '{}' does not exist", crate::text::quoted(parent_code)));
         return Ok(None);
     };
     match version_on(conn, pid, date).await? {
         None => {
-            p.add("parent_code", format!("unit '{parent_code}' does not exist on {date}"));
+            p.add(
+                "parent_code",
+                format!("unit '{}' does not exist on {date}", crate::text::quoted(parent_code)),
+            );
             Ok(None)
         }
         Some(parent) if parent.level() >= level => {
@@ -840,9 +848,11 @@ pub async fn close(
                     ),
                 ),
                 Some(_) => successor_ids.push(sid),
-                None => p.add("successors", format!("unit '{s}' does not exist on {on}")),
+                None => {
+                    p.add("successors", format!("unit '{}' does not exist on {on}", crate::text::quoted(s)))
+                }
             },
-            Err(_) => p.add("successors", format!("unit '{s}' does not exist")),
+            Err(_) => p.add("successors", format!("unit '{}' does not exist", crate::text::quoted(s))),
         }
     }
     // Another unit merging into this one later than `on` would hand its teams to a unit

@@ -351,8 +351,9 @@ async fn a_record_given_as_an_array_is_refused_and_writes_nothing() {
                    "roles": [{"role": "viewer", "unit_code": "547"}, ["viewer", "547", null]]}),
             )
             .await;
-        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["roles".to_string()]), "{:?}", r.body);
-        assert!(r.message().contains("item 2") || r.body.to_string().contains("item 2"), "{:?}", r.body);
+        // The second item, counted from 0 as in JSON paths.
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["roles[1]".to_string()]), "{:?}", r.body);
+        assert!(r.message().contains("must be a JSON object"), "{:?}", r.body);
         assert_eq!(app.count("users").await, users);
         // The same roles as objects are taken: the check refuses the shape, not the content.
         let r = app
@@ -401,6 +402,66 @@ async fn a_field_of_the_wrong_json_type_is_named_in_jsons_words() {
             .body(Body::from("{\"kind\": [\"report\""))
             .unwrap();
         app.request(req).await.assert_error(400, "bad_request");
+    })
+    .await;
+}
+
+/// serde's words do not reach clients: each field is named, its type said in JSON's words,
+/// what was sent quoted short; a path or query that does not parse says the same. (helper-19
+/// met "expected i64", "missing field `kind`" under "body", "Cannot parse `abc` to a `i64`".)
+#[tokio::test]
+async fn a_request_that_does_not_parse_is_answered_in_the_fields_words() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let message = |r: &crate::harness::Reply| {
+            (r.fields(), r.body["error"]["details"][0]["message"].as_str().unwrap_or_default().to_string())
+        };
+        let fields = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+
+        let r = app.post("/api/v1/members", json!({"team_id": "12", "full_name": "Lê Thị Hoa"})).await;
+        assert_eq!(r.status, 422, "{}", app.backend);
+        assert_eq!(
+            message(&r),
+            (fields(&["team_id"]), "must be a whole number (got the string \"12\")".into())
+        );
+
+        let r = app.post("/api/v1/units/547/plugins", json!({"plugin_id": "binh-dinh-ke-hoach-77"})).await;
+        assert_eq!(message(&r), (fields(&["kind"]), "is required".into()), "{:?}", r.body);
+
+        let r = app.post("/api/v1/units/547/plugins", json!({"kind": "report", "colour": "đỏ"})).await;
+        assert_eq!(r.status, 422);
+        let (named, said) = message(&r);
+        assert_eq!(named, fields(&["colour"]));
+        assert!(said.starts_with("is not a field here (the fields are kind, plugin_id"), "{said}");
+
+        let long = "x".repeat(3000);
+        let r = app.post("/api/v1/units/547/plugins", json!({"kind": long})).await;
+        let (named, said) = message(&r);
+        assert_eq!(named, fields(&["kind"]));
+        assert!(said.starts_with("must be one of ") && said.chars().count() < 200, "{said}");
+
+        let r = app
+            .post(
+                "/api/v1/users",
+                json!({"username": "vh.so", "display_name": "A", "password": "Mật khẩu mới thật dài 2027",
+                       "roles": [{"role": "viewer", "unit_code": "547"}, {"unit_code": "547"}]}),
+            )
+            .await;
+        assert_eq!(message(&r), (fields(&["roles[1].role"]), "is required".into()), "{:?}", r.body);
+
+        let r = app.get("/api/v1/teams/abc").await;
+        r.assert_error(400, "bad_request");
+        assert_eq!(r.message(), "invalid path: must be a whole number (got \"abc\")");
+        let r = app.get("/api/v1/teams?per_page=nhiều").await;
+        r.assert_error(400, "bad_request");
+        assert_eq!(r.message(), "invalid query string: per_page: must be a whole number");
+        // A form's empty choice of unit narrows nothing (the web list reads it so); an unknown
+        // code of 3,000 characters is quoted short.
+        assert_eq!(app.get("/api/v1/teams?unit=").await.status, 200);
+        let r = app.get(&format!("/api/v1/teams?unit={}", "9".repeat(3000))).await;
+        r.assert_error(404, "not_found");
+        assert!(r.message().chars().count() < 100, "{}", r.message());
+        assert_eq!(app.count("plugin_bindings").await + app.count("memberships").await, 0);
     })
     .await;
 }
