@@ -106,6 +106,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("nominations.html", include_str!("../templates/web/nominations.html")),
     ("guidance.html", include_str!("../templates/web/guidance.html")),
     ("management.html", include_str!("../templates/web/management.html")),
+    ("management_end.html", include_str!("../templates/web/management_end.html")),
     ("public.html", include_str!("../templates/web/public.html")),
 ];
 

@@ -446,14 +446,20 @@ pub(crate) fn membership_fields(
                 fallback
             }
             Some(v) => V::parse(v).unwrap_or_else(|| {
-                p.add(field, format!("'{v}' is not one of {}", V::expected()));
+                p.add(field, format!("'{}' is not one of {}", text::quoted(v), V::expected()));
                 fallback
             }),
         }
     }
     let position = pick(p, "position", position, Position::Member);
     let affiliation = pick(p, "affiliation", affiliation, Affiliation::Other);
-    let skills: Vec<String> = skills.iter().map(|s| text::clean(s)).filter(|s| !s.is_empty()).collect();
+    // A skill listed twice ("Zalo; zalo" in a roster's cell) is one skill, kept as first spelt.
+    let mut seen = std::collections::HashSet::new();
+    let skills: Vec<String> = skills
+        .iter()
+        .map(|s| text::clean(s))
+        .filter(|s| !s.is_empty() && seen.insert(text::same_name(s)))
+        .collect();
     if skills.len() > 30 || skills.iter().any(|s| s.chars().count() > 100) {
         p.add("skills", "at most 30 skills of at most 100 characters each");
     }

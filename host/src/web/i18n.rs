@@ -199,6 +199,13 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("group.dates", "Thời gian", "Dates"),
     ("group.contact", "Liên hệ", "Contact"),
     ("group.end", "Thôi tham gia", "End"),
+    ("group.last_day", "Ngày cuối cùng tham gia", "Last day in the group"),
+    ("group.end_confirm", "Ghi ngày thôi tham gia", "Record the last day"),
+    (
+        "group.end_focal",
+        "Người này đang là đầu mối của đơn vị; sau ngày này đơn vị chưa có đầu mối cho đến khi cử người khác.",
+        "This person is the unit's focal point; after this day the unit has none until someone else is named.",
+    ),
     ("group.field.full_name", "Họ và tên", "Full name"),
     ("group.field.title", "Chức vụ trong tổ", "Position in the group"),
     ("group.field.office", "Cơ quan", "Office"),

@@ -1,12 +1,14 @@
 //! The management group (`/units/{code}/management-group`): who sits in a district's group and
-//! who is its focal point; at a province, every district's focal point first. Calls
-//! [`crate::management`], as the API does.
+//! who is its focal point; at a province, every district's focal point first. Someone leaves
+//! the group on a day asked for on a page of its own (`…/{id}/end`): on a phone, a day field
+//! beside every row would crowd the table, and ending today without asking recorded the wrong
+//! day for a handover planned or already past. Calls [`crate::management`], as the API does.
 
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Form, Router};
 
 use super::forms::FormErrors;
@@ -18,7 +20,7 @@ use crate::management::{self, GroupEnd, NewGroupMember};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/units/{code}/management-group", get(list).post(add))
-        .route("/units/{code}/management-group/{id}/end", post(end))
+        .route("/units/{code}/management-group/{id}/end", get(end_form).post(end))
 }
 
 type Fields = BTreeMap<String, String>;
@@ -98,7 +100,7 @@ async fn add(
             email: optional("email"),
             focal_point: fields.contains_key("focal_point"),
             from_date: optional("from_date"),
-            until_date: None,
+            until_date: optional("until_date"),
         };
         let principal = ctx.principal();
         match management::add(&state.db, Some(principal), &principal.actor(), &code, input).await {
@@ -113,6 +115,48 @@ async fn add(
     done.unwrap_or_else(|e| e.page(&ctx))
 }
 
+/// The page asking for someone's last day in the group, the day typed (or today) in its field.
+/// Errors: 404 for someone not in this unit's list, or whose last day is recorded already.
+async fn end_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    id: i64,
+    typed: Fields,
+    errors: FormErrors,
+) -> WebResult {
+    let principal = ctx.principal();
+    let mut conn = state.db.pool.acquire().await?;
+    let members = management::list(&mut conn, Some(principal), code).await?;
+    let unit = crate::units::get(&mut conn, code, &crate::dates::today_iso()).await?.unit;
+    let member = members
+        .into_iter()
+        .find(|m| m.id == id && m.until_date.is_none())
+        .ok_or_else(|| crate::error::Error::NotFound(format!("management group member {id} in {code}")))?;
+    let until =
+        typed.get("until_date").cloned().unwrap_or_else(|| crate::dates::display(crate::dates::today()));
+    let status = errors.status();
+    let unit = minijinja::context! { code => unit.code, name => unit.name };
+    let member = minijinja::context! {
+        id => member.id, full_name => member.full_name, title => member.title, unit_name => member.unit_name,
+        from => day(&member.from_date), focal => member.focal_point,
+    };
+    let mut response =
+        page(ctx, "management_end.html", "units", minijinja::context! { unit, member, until, errors });
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+async fn end_form(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Path((code, id)): Path<(String, i64)>,
+) -> Response {
+    end_page(&state, &ctx, &code, id, Fields::new(), FormErrors::default())
+        .await
+        .unwrap_or_else(|e| e.page(&ctx))
+}
+
 async fn end(
     State(state): State<AppState>,
     Signed(ctx): Signed,
@@ -121,11 +165,9 @@ async fn end(
 ) -> Response {
     let done: WebResult = async {
         check_csrf(&ctx, fields.get("csrf").map(String::as_str).unwrap_or(""))?;
-        let until = fields
-            .get("until_date")
-            .cloned()
-            .filter(|d| !d.trim().is_empty())
-            .unwrap_or_else(crate::dates::today_iso);
+        // The day is asked for; a form without one is refused by the service ("give the last
+        // day"), never taken as today.
+        let until = fields.get("until_date").map(|d| d.trim().to_string()).unwrap_or_default();
         let principal = ctx.principal();
         match management::end(
             &state.db,
@@ -139,7 +181,7 @@ async fn end(
             Ok(_) => Ok(see_other(&format!("/units/{code}/management-group"), "group.ok.ended")),
             Err(e) => {
                 let errors = FormErrors::from_error(&ctx, e, |f| label(&ctx, f))?;
-                list_page(&state, &ctx, &code, fields.clone(), errors).await
+                end_page(&state, &ctx, &code, id, fields.clone(), errors).await
             }
         }
     }

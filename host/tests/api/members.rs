@@ -7,7 +7,7 @@ fn member(team_id: &Value, name: &str, phone: &str) -> Value {
     json!({
         "team_id": team_id, "full_name": name, "gender": "Nữ", "birth_year": 1996, "phone": phone,
         "email": "An.Nguyen@TaySon.gov.vn", "position": "Tổ phó", "affiliation": "Đoàn Thanh niên",
-        "skills": ["VNeID", " Dịch vụ công trực tuyến "], "joined_on": "20/06/2022"
+        "skills": ["VNeID", " Dịch vụ công trực tuyến ", "vneid", "Dịch vụ  công trực tuyến"], "joined_on": "20/06/2022"
     })
 }
 
@@ -33,6 +33,7 @@ async fn add_member_normalises_input() {
         assert_eq!(r.body["gender"], "female");
         assert_eq!(r.body["position"], "deputy");
         assert_eq!(r.body["affiliation"], "youth_union");
+        // Cleaned, and each skill once (as first spelt).
         assert_eq!(r.body["skills"], json!(["VNeID", "Dịch vụ công trực tuyến"]));
         assert_eq!(r.body["joined_on"], "2022-06-20");
 

@@ -1123,3 +1123,81 @@ async fn the_home_pages_team_count_is_the_count_of_the_list_it_opens() {
     })
     .await;
 }
+
+/// The management group's page asks for the days it records (a helper's find): the add form
+/// has a last day, and "Thôi tham gia" opens a page asking for the last day (today written in),
+/// instead of ending the membership today unasked. A day refused there keeps what was typed
+/// and links the summary to its field.
+#[tokio::test]
+async fn the_management_group_asks_for_the_last_day() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        app.user("vhtt", "district_culture", Some("547"), None).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("vhtt").await;
+        let group = "/units/547/management-group";
+        let list = b.get(group).await.body;
+        assert!(list.contains("name=\"until_date\""), "the add form asks for a last day: {list}");
+        let add = [
+            ("full_name", "Nguyễn Thị Nhung"),
+            ("title", "Tổ trưởng"),
+            ("from_date", "01/08/2022"),
+            ("until_date", "31/12/2022"),
+        ];
+        let p = b.post(group, &add).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let list = b.get(group).await.body;
+        assert!(
+            list.contains("01&#x2f;08&#x2f;2022 – 31&#x2f;12&#x2f;2022"),
+            "the last day was kept: {list}"
+        );
+
+        let p = b
+            .post(
+                group,
+                &[("full_name", "Trần Văn Quang"), ("title", "Tổ viên"), ("from_date", "01/01/2023")],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let id: i64 =
+            sqlx::query_scalar("SELECT id FROM management_group WHERE full_name = 'Trần Văn Quang'")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        let end = format!("{group}/{id}/end");
+        let list = b.get(group).await.body;
+        assert!(list.contains(&format!("href=\"{end}\"")), "ending opens a page: {list}");
+        let asked = b.get(&end).await;
+        assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+        let today = sohoa::dates::display(sohoa::dates::today()).replace('/', "&#x2f;");
+        assert!(asked.body.contains(&format!("name=\"until_date\" value=\"{today}\"")), "{}", asked.body);
+
+        for (typed, said) in [("", "chưa nhập ngày thôi tham gia"), ("31/02/2023", "không phải ngày hợp lệ")]
+        {
+            let p = b.post(&end, &[("until_date", typed)]).await;
+            assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}: {}", p.body);
+            assert!(p.body.contains(said), "{typed}: {}", p.body);
+            assert!(
+                p.body.contains("href=\"#f-until_date\"") && p.body.contains("id=\"f-until_date\""),
+                "{}",
+                p.body
+            );
+            let kept = format!("name=\"until_date\" value=\"{}\"", typed.replace('/', "&#x2f;"));
+            assert!(p.body.contains(&kept), "{typed} is kept: {}", p.body);
+        }
+        let still: Option<String> =
+            sqlx::query_scalar("SELECT until_date FROM management_group WHERE id = $1")
+                .bind(id)
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(still, None, "nothing recorded by a refused day");
+        let p = b.post(&end, &[("until_date", "30/06/2023")]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert!(p.location.starts_with(&format!("{group}?")), "{}", p.location);
+        let list = b.get(group).await.body;
+        assert!(list.contains("01&#x2f;01&#x2f;2023 – 30&#x2f;06&#x2f;2023"), "{list}");
+        assert_eq!(b.get(&end).await.status, StatusCode::NOT_FOUND, "ended already");
+    })
+    .await;
+}
