@@ -111,8 +111,19 @@ impl Db {
             // ping is a round trip to the connection's worker thread: two per signed-in request
             // (the caller, then the handler), a quarter of a district list's hand-overs
             // (docs/BENCHMARKS.md, eighth run). A PostgreSQL connection can be cut by the
-            // server or the network, so it is still tried before use.
-            .test_before_acquire(backend == Backend::Postgres)
+            // server or the network, but under load a connection goes back to work within
+            // milliseconds of being returned, and two pings per request were two of its eight
+            // round trips (ninth run): one is tried only after lying idle for [`PING_IDLE`].
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres && meta.idle_for >= PING_IDLE {
+                        // A connection that does not answer is closed and another taken.
+                        return Ok(sqlx::Connection::ping(conn).await.is_ok());
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -239,6 +250,12 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 }
+
+/// How long a pooled PostgreSQL connection may lie idle before it is tried (a ping) on being
+/// taken: connections cut while idle (a server restart, a firewall's idle timeout) are
+/// replaced before a request meets them. One cut while in steady use fails the request that
+/// meets it, which gets a 503 and may be retried. Test: `db::an_idle_connection_cut_by_the_server_is_replaced`.
+pub const PING_IDLE: Duration = Duration::from_secs(1);
 
 /// The highest migration version this program carries for `backend`: a database whose schema
 /// is newer was written by a newer sohoa.

@@ -264,49 +264,107 @@ pub struct TeamFilter {
     pub failing: bool,
 }
 
+/// The teams `f` asks for, `limit` of them from `offset` in its order, with how many there
+/// are in all. Errors: the database's.
+///
+/// One query: the teams' ids are found, counted and cut to the page first (`listed`, a window
+/// count over the filtered ids), then only the page's teams are read with their unit names
+/// and member counts. Counting the whole select apart (as this did) passed over every team in
+/// scope with those joins and took a second round trip (docs/BENCHMARKS.md, ninth run). A
+/// page past the end has no row to carry the count; it is counted then.
 pub async fn list(
     conn: &mut AnyConnection,
     f: &TeamFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Team>, i64)> {
+    let subtree = match &f.roots {
+        Some(roots) => Some(units::Subtree::read(conn, roots, &f.as_of).await?),
+        None => None,
+    };
+    let subtree = subtree.as_ref();
+    let order = match f.sort {
+        TeamSort::Id => "t.id",
+        TeamSort::Name => "t.sort_key, t.id",
+        TeamSort::Unit => "u.code, t.id",
+    };
+    // `WITH …` and `FROM teams t … WHERE …` of the teams asked for, with the unit joined as `u`
+    // when the order needs its code.
+    let filtered = |sql: &mut Sql, unit: bool| {
+        match subtree {
+            Some(subtree) => {
+                subtree.push_cte(sql);
+                sql.push(", ");
+            }
+            None => {
+                sql.push("WITH ");
+            }
+        }
+        push_placed_cte(sql, &f.as_of);
+        sql.push(", today(d) AS (SELECT ").bind(crate::dates::today_iso()).push(")");
+        move |sql: &mut Sql| {
+            sql.push(&format!(" FROM teams t {PLACED_JOIN}"));
+            if unit {
+                sql.push(&format!(" JOIN units u ON u.id = {PLACED_UNIT}"));
+            }
+            sql.push(" WHERE 1 = 1");
+            if subtree.is_some() {
+                sql.push(&format!(" AND {PLACED_IN_SUB}"));
+            }
+            if let Some(status) = f.status {
+                sql.push(" AND t.status = ").bind(status.as_str());
+            }
+            if let Some(q) = f.q.as_deref().map(text::fold).filter(|q| !q.is_empty()) {
+                sql.push(" AND t.search_key LIKE ")
+                    .bind(format!("%{}%", text::like_escape(&q)))
+                    .push(" ESCAPE '\\'");
+            }
+            if f.failing {
+                // As the home page and the dashboard count them: dissolved and suspended teams
+                // are not asked to meet a composition rule.
+                sql.push(
+                    " AND t.status = 'active' AND t.id IN (SELECT team_id FROM team_checks WHERE errors > 0)",
+                );
+            }
+        }
+    };
+    let count = |sql: &mut Sql| {
+        let from = filtered(sql, false);
+        sql.push(" SELECT COUNT(*)");
+        from(sql);
+    };
+    if limit <= 0 {
+        let mut sql = Sql::default();
+        count(&mut sql);
+        return Ok((Vec::new(), sql.query_scalar::<i64>().fetch_one(&mut *conn).await?));
+    }
     let mut sql = Sql::default();
-    match &f.roots {
-        Some(roots) => {
-            units::Subtree::read(conn, roots, &f.as_of).await?.push_cte(&mut sql);
-            sql.push(", ");
-        }
+    let from = filtered(&mut sql, f.sort == TeamSort::Unit);
+    sql.push(&format!(", listed(id, unit_id, total) AS (SELECT t.id, {PLACED_UNIT}, COUNT(*) OVER ()"));
+    from(&mut sql);
+    sql.push(&format!(" ORDER BY {order} LIMIT ")).bind(limit).push(" OFFSET ").bind(offset).push(") ");
+    let select = team_select("(SELECT d FROM today)", "listed.unit_id", "JOIN listed ON listed.id = t.id");
+    sql.push(&select.replacen("SELECT ", "SELECT listed.total AS listed_total, ", 1));
+    sql.push(&format!(" ORDER BY {order}"));
+    let rows = sql.query_as::<ListedRow>().fetch_all(&mut *conn).await?;
+    let total = match rows.first() {
+        Some(first) => first.listed_total,
+        None if offset == 0 => 0,
         None => {
-            sql.push("WITH ");
+            let mut sql = Sql::default();
+            count(&mut sql);
+            sql.query_scalar::<i64>().fetch_one(&mut *conn).await?
         }
-    }
-    sql.push("today(d) AS (SELECT ").bind(crate::dates::today_iso()).push("), ");
-    push_placed_cte(&mut sql, &f.as_of);
-    sql.push(" ");
-    sql.push(&team_select("(SELECT d FROM today)", PLACED_UNIT, PLACED_JOIN)).push(" WHERE 1 = 1");
-    if f.roots.is_some() {
-        sql.push(&format!(" AND {PLACED_IN_SUB}"));
-    }
-    if let Some(status) = f.status {
-        sql.push(" AND t.status = ").bind(status.as_str());
-    }
-    if let Some(q) = f.q.as_deref().map(text::fold).filter(|q| !q.is_empty()) {
-        sql.push(" AND t.search_key LIKE ").bind(format!("%{}%", text::like_escape(&q))).push(" ESCAPE '\\'");
-    }
-    if f.failing {
-        // As the home page and the dashboard count them: dissolved and suspended teams are
-        // not asked to meet a composition rule.
-        sql.push(" AND t.status = 'active' AND t.id IN (SELECT team_id FROM team_checks WHERE errors > 0)");
-    }
-    let total = sql.count().query_scalar::<i64>().fetch_one(&mut *conn).await?;
-    sql.push(match f.sort {
-        TeamSort::Id => " ORDER BY t.id",
-        TeamSort::Name => " ORDER BY t.sort_key, t.id",
-        TeamSort::Unit => " ORDER BY u.code, t.id",
-    });
-    sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
-    let rows = sql.query_as::<TeamRow>().fetch_all(&mut *conn).await?;
-    Ok((rows.into_iter().map(TeamRow::into_team).collect(), total))
+    };
+    Ok((rows.into_iter().map(|r| r.team.into_team()).collect(), total))
+}
+
+/// A team of a [`list`] page, with the count of the whole list.
+#[derive(Debug, sqlx::FromRow)]
+struct ListedRow {
+    #[sqlx(flatten)]
+    team: TeamRow,
+    listed_total: i64,
 }
 
 /// A new team, as received.

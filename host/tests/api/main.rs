@@ -15,6 +15,7 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod plugins;
+mod pool;
 pub mod reporting;
 mod reports;
 mod roster;
