@@ -175,12 +175,31 @@ pub async fn login(
         // The attempt's record stays: it is the failure.
         return Err(Error::Unauthorized("wrong username or password".into()));
     }
-    let (user_id, _, _) = user.expect("ok implies a user");
+    let (user_id, checked_hash, _) = user.expect("ok implies a user");
     let mut conn = pool.acquire().await?;
     sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(&username).execute(&mut *conn).await?;
     let lifetime = auth.session_hours * 3600;
     let expires_at = stamp_in(lifetime);
-    let (_, secret) = issue(&mut conn, user_id, "session", "", Limits::default(), lifetime).await?;
+    // The password was checked against the hash read before the (slow) check: a password
+    // changed or an account deactivated meanwhile must not get a session (a helper's sign-ins
+    // with the old password, sent as it was changed, all got working sessions). The session
+    // is written only if the account still has that hash and is active, in one statement.
+    let secret = new_secret();
+    let issued: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO sessions (user_id, token_hash, kind, name, read_only, unit_id, created_at, expires_at) \
+         SELECT $1, $2, 'session', '', 0, NULL, $3, $4 \
+         WHERE EXISTS (SELECT 1 FROM users WHERE id = $1 AND password_hash = $5 AND active = 1) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(digest(&secret))
+    .bind(now())
+    .bind(&expires_at)
+    .bind(&checked_hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if issued.is_none() {
+        return Err(Error::Unauthorized("wrong username or password".into()));
+    }
     Ok(NewSession { secret, expires_at, user_id })
 }
 

@@ -174,6 +174,46 @@ async fn a_password_being_hashed_does_not_hold_the_writers_lock() {
     .await;
 }
 
+/// A sign-in whose password was checked against a hash that changed meanwhile (the password
+/// changed, or the account was deactivated, while the check queued behind other sign-ins)
+/// gets no session: a helper's five sign-ins with the old password, sent as it was changed,
+/// all got working sessions (and one racing a deactivation answered 500).
+#[tokio::test]
+async fn a_sign_in_checked_against_a_changed_password_gets_no_session() {
+    each_backend(|app| async move {
+        app.seed_units().await;
+        let others = ["chau.ngo", "dung.vu", "giang.ha", "hai.le"];
+        for name in others.iter().chain(&["binh.tran", "lan.pham"]) {
+            app.user(name, "viewer", Some("547"), None).await;
+        }
+        for (who, change) in [
+            ("binh.tran", "UPDATE users SET password_hash = 'changed' WHERE username = 'binh.tran'"),
+            ("lan.pham", "UPDATE users SET active = 0 WHERE username = 'lan.pham'"),
+        ] {
+            // Other sign-ins fill the password queue; `who`'s is read, then waits its turn.
+            let queue = futures::future::join_all(
+                (0..8u8).map(|i| login_from(&app, others[usize::from(i) % 4], PASSWORD, [10, 0, 4, i])),
+            );
+            let late = login_from(&app, who, PASSWORD, [10, 0, 5, 1]);
+            let change = async {
+                tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                sqlx::query(change).execute(&app.db.pool).await.unwrap();
+            };
+            let (_, late, ()) = tokio::join!(queue, late, change);
+            assert_eq!(late.status, 401, "{}: {who}: {:?}", app.backend, late.body);
+        }
+        let sessions: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE u.username IN ('binh.tran', 'lan.pham') AND s.kind = 'session'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(sessions, 0, "{}", app.backend);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn tokens_expire_revoke_and_respect_their_limits() {
     each_backend(|app| async move {
