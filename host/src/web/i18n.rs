@@ -201,6 +201,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("group.end", "Thôi tham gia", "End"),
     ("group.last_day", "Ngày cuối cùng tham gia", "Last day in the group"),
     ("group.end_confirm", "Ghi ngày thôi tham gia", "Record the last day"),
+    ("group.ended_already", "Đã ghi ngày cuối cùng tham gia:", "The last day is recorded already:"),
     (
         "group.end_focal",
         "Người này đang là đầu mối của đơn vị; sau ngày này đơn vị chưa có đầu mối cho đến khi cử người khác.",

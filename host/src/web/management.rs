@@ -15,6 +15,7 @@ use super::forms::FormErrors;
 use super::{Ctx, Signed, WebResult, check_csrf, page, see_other};
 use crate::api::AppState;
 use crate::auth::{Action, Target};
+use crate::error::Error;
 use crate::management::{self, GroupEnd, NewGroupMember};
 
 pub fn routes() -> Router<AppState> {
@@ -39,9 +40,12 @@ async fn list_page(state: &AppState, ctx: &Ctx, code: &str, typed: Fields, error
     let mut conn = state.db.pool.acquire().await?;
     let members = management::list(&mut conn, Some(principal), code).await?;
     let unit_id = crate::units::id_of(&mut conn, code).await?;
-    let manage = principal.can(&mut conn, Action::GroupManage, Target { unit_id, team_id: None }).await?;
     let today = crate::dates::today_iso();
     let unit = crate::units::get(&mut conn, code, &today).await?.unit;
+    // Groups sit at a district (or a province without districts): a commune's page lists,
+    // and offers no form the service would refuse.
+    let manage = matches!(unit.level, crate::units::Level::District | crate::units::Level::Province)
+        && principal.can(&mut conn, Action::GroupManage, Target { unit_id, team_id: None }).await?;
     let mut rows = Vec::new();
     for m in &members {
         let id = crate::units::id_of(&mut conn, &m.unit_code).await?;
@@ -115,8 +119,35 @@ async fn add(
     done.unwrap_or_else(|e| e.page(&ctx))
 }
 
-/// The page asking for someone's last day in the group, the day typed (or today) in its field.
-/// Errors: 404 for someone not in this unit's list, or whose last day is recorded already.
+/// Someone in unit `code`'s group list (the address names both) whom the signed-in user may
+/// manage. Errors: 404 for someone not in that list (another district's, through another
+/// district's address), 403 for a role that may not manage the group there.
+async fn listed_member(
+    conn: &mut sqlx::AnyConnection,
+    ctx: &Ctx,
+    code: &str,
+    id: i64,
+) -> WebResult<management::GroupMember> {
+    let principal = ctx.principal();
+    let member = management::list(conn, Some(principal), code)
+        .await?
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| Error::NotFound(format!("management group member {id} in {code}")))?;
+    let unit_id = crate::units::id_of(conn, &member.unit_code).await?;
+    if !principal.can(conn, Action::GroupManage, Target { unit_id, team_id: None }).await? {
+        return Err(Error::Forbidden("your roles do not allow managing this group".into()).into());
+    }
+    Ok(member)
+}
+
+/// The end page's words for the service's field: the page asks for the "last day".
+fn end_label(ctx: &Ctx, field: &str) -> String {
+    if field == "until_date" { ctx.t("group.last_day") } else { label(ctx, field) }
+}
+
+/// The page asking for someone's last day in the group, with the day typed (today's on first
+/// showing); for someone whose last day is recorded already, that day and no form.
 async fn end_page(
     state: &AppState,
     ctx: &Ctx,
@@ -125,14 +156,9 @@ async fn end_page(
     typed: Fields,
     errors: FormErrors,
 ) -> WebResult {
-    let principal = ctx.principal();
     let mut conn = state.db.pool.acquire().await?;
-    let members = management::list(&mut conn, Some(principal), code).await?;
+    let member = listed_member(&mut conn, ctx, code, id).await?;
     let unit = crate::units::get(&mut conn, code, &crate::dates::today_iso()).await?.unit;
-    let member = members
-        .into_iter()
-        .find(|m| m.id == id && m.until_date.is_none())
-        .ok_or_else(|| crate::error::Error::NotFound(format!("management group member {id} in {code}")))?;
     let until =
         typed.get("until_date").cloned().unwrap_or_else(|| crate::dates::display(crate::dates::today()));
     let status = errors.status();
@@ -140,6 +166,7 @@ async fn end_page(
     let member = minijinja::context! {
         id => member.id, full_name => member.full_name, title => member.title, unit_name => member.unit_name,
         from => day(&member.from_date), focal => member.focal_point,
+        ended => member.until_date.as_deref().map(day),
     };
     let mut response =
         page(ctx, "management_end.html", "units", minijinja::context! { unit, member, until, errors });
@@ -161,13 +188,16 @@ async fn end(
     State(state): State<AppState>,
     Signed(ctx): Signed,
     Path((code, id)): Path<(String, i64)>,
-    Form(fields): Form<Fields>,
+    Form(mut fields): Form<Fields>,
 ) -> Response {
     let done: WebResult = async {
         check_csrf(&ctx, fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+        // Only someone of the group this address names: the service would end anyone the
+        // user may manage, whichever district's address the form was posted to.
+        listed_member(&mut *state.db.pool.acquire().await?, &ctx, &code, id).await?;
         // The day is asked for; a form without one is refused by the service ("give the last
-        // day"), never taken as today.
-        let until = fields.get("until_date").map(|d| d.trim().to_string()).unwrap_or_default();
+        // day"), never taken as today, and shown again empty.
+        let until = fields.entry("until_date".into()).or_default().trim().to_string();
         let principal = ctx.principal();
         match management::end(
             &state.db,
@@ -180,7 +210,7 @@ async fn end(
         {
             Ok(_) => Ok(see_other(&format!("/units/{code}/management-group"), "group.ok.ended")),
             Err(e) => {
-                let errors = FormErrors::from_error(&ctx, e, |f| label(&ctx, f))?;
+                let errors = FormErrors::from_error(&ctx, e, |f| end_label(&ctx, f))?;
                 end_page(&state, &ctx, &code, id, fields.clone(), errors).await
             }
         }

@@ -1197,7 +1197,49 @@ async fn the_management_group_asks_for_the_last_day() {
         assert!(p.location.starts_with(&format!("{group}?")), "{}", p.location);
         let list = b.get(group).await.body;
         assert!(list.contains("01&#x2f;01&#x2f;2023 – 30&#x2f;06&#x2f;2023"), "{list}");
-        assert_eq!(b.get(&end).await.status, StatusCode::NOT_FOUND, "ended already");
+        // Ended already: the page says so, and a second post is told so (not "not found").
+        let again = b.get(&end).await;
+        assert!(again.body.contains("Đã ghi ngày cuối cùng tham gia: 30&#x2f;06&#x2f;2023"), "{}", again.body);
+        assert!(!again.body.contains("name=\"until_date\""), "no form: {}", again.body);
+        let p = b.post(&end, &[("until_date", "01/07/2023")]).await;
+        assert!(p.body.contains("30&#x2f;06&#x2f;2023"), "{}", p.body);
+
+        // Not through another district's address (a province administrator may manage both);
+        // a role that may not manage the group gets no form; a commune has no group to add to.
+        let other: i64 = sqlx::query_scalar(
+            "INSERT INTO management_group (unit_id, full_name, title, office, focal_point, from_date, created_at, created_by) \
+             SELECT id, 'Lê Thị Quy', 'Tổ viên', '', 0, '2022-08-01', '2022-08-01T00:00:00Z', 'test' FROM units WHERE code = '540' RETURNING id",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        app.user("tinh", "province_admin", Some("52"), None).await;
+        let mut admin = Browser::new(&app);
+        admin.sign_in("tinh").await;
+        let wrong = format!("{group}/{other}/end");
+        assert_eq!(admin.get(&wrong).await.status, StatusCode::NOT_FOUND);
+        admin.get(&format!("/units/540/management-group/{other}/end")).await;
+        let p = admin.post(&wrong, &[("until_date", "01/07/2023")]).await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND, "{}", p.body);
+        let still: Option<String> = sqlx::query_scalar("SELECT until_date FROM management_group WHERE id = $1")
+            .bind(other)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(still, None, "nothing recorded through another district's address");
+        app.user("xem", "viewer", Some("547"), None).await;
+        let mut viewer = Browser::new(&app);
+        viewer.sign_in("xem").await;
+        let open: i64 = sqlx::query_scalar(
+            "SELECT id FROM management_group WHERE full_name = 'Nguyễn Thị Nhung'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(viewer.get(&format!("{group}/{open}/end")).await.status, StatusCode::FORBIDDEN);
+        let commune = b.get("/units/21835/management-group").await;
+        assert_eq!(commune.status, StatusCode::OK);
+        assert!(!commune.body.contains("name=\"full_name\""), "no add form at a commune: {}", commune.body);
     })
     .await;
 }
