@@ -130,12 +130,12 @@ where
                 Ok(()) => Ok(ApiJson(value)),
                 Err(e) => Err(Error::BadRequest(format!("malformed JSON body: {e}"))),
             },
-            // serde_json calls some wrong types syntax errors: an enum given anything but a
-            // string fails with "expected ident". In a body that is well-formed JSON, that is
-            // a wrong value of a field, answered as one (422 naming it), not as malformed.
-            Err(e)
-                if e.inner().is_data() || serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() =>
-            {
+            // A wrong value of a field (422 naming it) only in a body that is well-formed
+            // JSON as a whole: serde stops at the first wrong field and never reads on to
+            // trailing garbage, a broken escape or invalid UTF-8 further on (all malformed,
+            // 400). And serde_json calls some wrong types syntax errors: an enum given anything
+            // but a string fails with "expected ident", a field's wrong value all the same.
+            Err(e) if serde_json::from_slice::<serde_json::Value>(&bytes).is_ok() => {
                 let (field, message) =
                     rejections::field_problem(&e.path().to_string(), &e.inner().to_string());
                 Err(Error::field(field, message))
@@ -166,12 +166,15 @@ where
                 return Err(D::Error::custom(format!("item {}: {NOT_A_RECORD}", i + 1)));
             }
             // The field inside the item too ("item 2: role: missing field"), for the 422 to
-            // name `roles[1].role` ([`rejections::field_problem`]).
+            // name `roles[1].role` ([`rejections::field_problem`]). A path that could not be
+            // told from the message (a key holding a space or ": ") is left out; serde's
+            // message still names an unknown key.
             serde_path_to_error::deserialize(item).map_err(|e| {
                 let inner = e.path().to_string();
-                match inner.as_str() {
-                    "." => D::Error::custom(format!("item {}: {}", i + 1, e.inner())),
-                    path => D::Error::custom(format!("item {}: {path}: {}", i + 1, e.inner())),
+                if inner == "." || inner.contains(' ') || inner.contains(':') {
+                    D::Error::custom(format!("item {}: {}", i + 1, e.inner()))
+                } else {
+                    D::Error::custom(format!("item {}: {inner}: {}", i + 1, e.inner()))
                 }
             })
         })

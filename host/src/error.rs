@@ -133,6 +133,23 @@ impl Error {
         }
     }
 
+    /// This error about a part of a request (`roles[1]`): its fields named under `parent`
+    /// (`roles[1].role`). Other errors pass unchanged.
+    pub fn under(self, parent: &str) -> Self {
+        match self {
+            Error::Validation(fields) => Error::Validation(
+                fields
+                    .into_iter()
+                    .map(|mut f| {
+                        f.field = format!("{parent}.{}", f.field);
+                        f
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
     /// A validation error about a single field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation(vec![FieldError::new(field, message)])
@@ -261,6 +278,12 @@ pub struct ErrorDetail {
     pub details: Vec<FieldError>,
 }
 
+/// Longest error message, field name and field message an answer carries, in characters
+/// (what is longer quotes a client's input at length; see [`Error::into_response`]).
+const MESSAGE_CHARS: usize = 1_000;
+const FIELD_CHARS: usize = 120;
+const DETAIL_CHARS: usize = 400;
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -278,13 +301,21 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        let details = match self {
+        let mut details = match self {
             Error::Validation(ref errors)
             | Error::Composition { findings: ref errors, .. }
             | Error::Submission { findings: ref errors, .. }
             | Error::ConfirmationRequired { findings: ref errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
+        // Messages quote what was sent ("'…' is not one of …", a field's name); a value or key
+        // of thousands of characters is not worth echoing whole, wherever the message was
+        // written: each text is cut here, once for every error.
+        let message = crate::text::cut(&message, MESSAGE_CHARS);
+        for d in &mut details {
+            d.field = crate::text::cut(&d.field, FIELD_CHARS);
+            d.message = crate::text::cut(&d.message, DETAIL_CHARS);
+        }
         let retry_after = match self {
             Error::TooManyRequests { retry_after_secs, .. } | Error::Busy { retry_after_secs, .. } => {
                 Some(retry_after_secs)

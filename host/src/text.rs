@@ -19,12 +19,15 @@ pub fn clean(input: &str) -> String {
 /// `text` cut to 40 characters (with "…" when cut), for quoting what a client sent back in a
 /// message: a 3,000-character unknown code is not worth echoing whole.
 pub fn quoted(text: &str) -> String {
-    const QUOTED: usize = 40;
-    if text.chars().count() <= QUOTED {
-        return text.to_string();
+    cut(text, 40)
+}
+
+/// `text` cut to `max` characters, "…" marking the cut.
+pub fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", &text[..end]),
     }
-    let cut: String = text.chars().take(QUOTED).collect();
-    format!("{cut}…")
 }
 
 /// The key two names are compared by, for teams of one unit and for people: [`clean`]ed and

@@ -63,7 +63,10 @@ pub struct CheckedRole {
 pub async fn check_role(conn: &mut AnyConnection, input: &NewRole) -> Result<CheckedRole> {
     let Some(role) = Role::parse(input.role.trim()) else {
         let expected = Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
-        return Err(Error::field("role", format!("'{}' is not one of {expected}", input.role)));
+        return Err(Error::field(
+            "role",
+            format!("'{}' is not one of {expected}", text::quoted(&input.role)),
+        ));
     };
     match (role, input.team_id) {
         (Role::TeamLeader, None) => Err(Error::field("team_id", "a team leader's role names the team")),
@@ -79,9 +82,12 @@ pub async fn check_role(conn: &mut AnyConnection, input: &NewRole) -> Result<Che
         (_, Some(_)) => Err(Error::field("team_id", "only a team leader's role names a team")),
         (_, None) => {
             let code = input.unit_code.as_deref().map(str::trim).unwrap_or_default();
-            let unit_id = crate::units::id_of(conn, code)
-                .await
-                .map_err(|_| Error::field("unit_code", format!("unit '{code}' does not exist")))?;
+            if code.is_empty() {
+                return Err(Error::field("unit_code", "is required"));
+            }
+            let unit_id = crate::units::id_of(conn, code).await.map_err(|_| {
+                Error::field("unit_code", format!("unit '{}' does not exist", text::quoted(code)))
+            })?;
             Ok(CheckedRole { role, unit_id, team_id: None })
         }
     }

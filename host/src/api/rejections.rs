@@ -18,15 +18,20 @@ use crate::text::quoted;
 /// for serde_json's `message` about the value at `path` (serde_path_to_error's path, `.` at the
 /// root). A missing or unknown field is named itself, not its parent record.
 pub(crate) fn field_problem(path: &str, message: &str) -> (String, String) {
+    let (field, said) = field_problem_in(path, message);
+    // A key of thousands of characters is named short, like any quoted value.
+    (crate::text::cut(&field, 80), said)
+}
+
+fn field_problem_in(path: &str, message: &str) -> (String, String) {
     let message = message.split(" at line ").next().unwrap_or(message);
     let at_root = path.is_empty() || path == ".";
     let here = || if at_root { "body".to_string() } else { path.to_string() };
     // serde_path_to_error's path ends at the record for a missing field, and at the field
     // itself for an unknown one.
     let child = |name: &str| {
-        let name = quoted(name);
         if at_root || path == name {
-            name
+            name.to_string()
         } else if path.ends_with(&format!(".{name}")) {
             path.to_string()
         } else {
@@ -41,9 +46,9 @@ pub(crate) fn field_problem(path: &str, message: &str) -> (String, String) {
         let item = format!("{}[{}]", if at_root { "body" } else { path }, n.saturating_sub(1));
         return match rest.split_once(": ") {
             Some((inner, message)) if !inner.contains(' ') => {
-                field_problem(&format!("{item}.{inner}"), message)
+                field_problem_in(&format!("{item}.{inner}"), message)
             }
-            _ => field_problem(&item, rest),
+            _ => field_problem_in(&item, rest),
         };
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
@@ -92,9 +97,15 @@ pub(crate) fn field_problem(path: &str, message: &str) -> (String, String) {
 pub(crate) fn query_problem(rejection: &QueryRejection) -> String {
     let text = rejection.body_text();
     let detail = text.split_once(": ").map_or(text.as_str(), |(_, d)| d);
-    let (field, message) = match detail.split_once(": ") {
-        Some((path, message)) if !path.contains(' ') => field_problem(path, message),
-        _ => field_problem(".", detail),
+    // "<path>: <message>", where a parameter's name may itself hold ": " or spaces: the
+    // split is where serde's message begins.
+    let split = detail
+        .match_indices(": ")
+        .map(|(at, _)| (&detail[..at], &detail[at + 2..]))
+        .find(|(_, message)| SERDE_STARTS.iter().any(|s| message.starts_with(s)));
+    let (field, message) = match split.or_else(|| detail.split_once(": ").filter(|(p, _)| !p.contains(' '))) {
+        Some((path, message)) => field_problem(path, message),
+        None => field_problem(".", detail),
     };
     // What the standard library says of a number that does not parse.
     let message = match message.as_str() {
@@ -113,6 +124,23 @@ pub(crate) fn query_problem(rejection: &QueryRejection) -> String {
     }
 }
 
+/// How serde's and the standard library's messages about a value begin.
+const SERDE_STARTS: &[&str] = &[
+    "missing field",
+    "unknown field",
+    "duplicate field",
+    "unknown variant",
+    "invalid type",
+    "invalid value",
+    "invalid length",
+    "invalid digit",
+    "cannot parse",
+    "number too",
+    "provided string",
+    "invalid float",
+    "expected ",
+];
+
 /// A path segment that does not parse: `invalid path: team id must be a whole number (got
 /// "abc")`; axum says "Cannot parse `abc` to a `i64`".
 pub(crate) fn path_problem(rejection: &PathRejection) -> String {
@@ -128,6 +156,11 @@ pub(crate) fn path_problem(rejection: &PathRejection) -> String {
         _ => return format!("invalid path: {}", e.body_text()),
     };
     let what = key.map_or(String::new(), |k| format!("{k} "));
+    // A number of too many digits for its type is a number all the same.
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return format!("invalid path: {what}{} is out of range", quoted(value));
+    }
     format!("invalid path: {what}must be {} (got \"{}\")", expected_words(expected), quoted(value))
 }
 
@@ -151,6 +184,8 @@ fn expected_words(expected: &str) -> String {
         "a string" | "a borrowed string" | "a character" | "char" | "alloc::string::String" => "a string",
         "a boolean" | "bool" => "true or false",
         "a map" => "a JSON object",
+        // An enum's tag, or a unit variant's name.
+        "variant identifier" | "variant index" => "one of the accepted words, as a JSON string",
         "a sequence" => "a JSON list",
         other if other.starts_with("struct ") => "a JSON object",
         other if other.starts_with("tuple") || other.starts_with("an array") => "a JSON list",
@@ -266,11 +301,23 @@ mod tests {
         // A message of its own (a field's `Deserialize`) is passed on; the record is "body".
         assert_eq!(said(".", "must be a list of codes"), pair("body", "must be a list of codes"));
         // What was sent is quoted short, and a name of 3,000 characters too.
+        // A key holding a space, a long key: named, cut.
+        assert_eq!(
+            said("roles", "item 2: unknown field `my field`, expected `role`"),
+            pair("roles[1].my field", "is not a field here (the fields are role)")
+        );
+        let (field, _) =
+            said(&"k".repeat(3000), &format!("unknown field `{}`, there are no fields", "k".repeat(3000)));
+        assert!(field.chars().count() <= 81, "{field}");
+        assert_eq!(
+            said("decision", "invalid type: integer `5`, expected variant identifier"),
+            pair("decision", "must be one of the accepted words, as a JSON string (got 5)")
+        );
         let long = "x".repeat(3000);
         let (field, message) = said("code", &format!("invalid type: string \"{long}\", expected i64"));
         assert_eq!(field, "code");
         assert!(message.chars().count() < 100, "{message}");
         let (field, _) = said(".", &format!("unknown field `{long}`, there are no fields"));
-        assert!(field.chars().count() <= 41, "{field}");
+        assert!(field.chars().count() <= 81, "{field}");
     }
 }

@@ -125,8 +125,10 @@ async fn create_user(
     let password = password::Hashed::of(input.password.as_deref().unwrap_or("")).await?;
     let mut tx = state.db.begin_write().await?;
     let mut roles = Vec::new();
-    for role in &input.roles {
-        roles.push(checked_role(&mut tx, &principal, role).await?);
+    for (i, role) in input.roles.iter().enumerate() {
+        roles.push(
+            checked_role(&mut tx, &principal, role).await.map_err(|e| e.under(&format!("roles[{i}]")))?,
+        );
     }
     let user = super::create(&mut tx, &principal.actor(), &input, &password, &roles).await?;
     tx.commit().await?;
