@@ -244,8 +244,10 @@ pub async fn add(
     .bind(&actor.name)
     .fetch_one(&mut *tx)
     .await?;
-    let after = serde_json::json!({"full_name": person.full_name, "title": title, "focal_point": input.focal_point,
-                                   "from_date": from, "focal_point_before": replaces});
+    // Everything recorded, as written (the office, contacts and last day included).
+    let after = serde_json::json!({"full_name": person.full_name, "title": title, "office": office,
+                                   "phone": person.phone, "email": person.email, "focal_point": input.focal_point,
+                                   "from_date": from, "until_date": until, "focal_point_before": replaces});
     audit::record(&mut tx, actor, Change::new("create", "management_group", id, Some(unit_id)).after(&after))
         .await?;
     let row = load(&mut tx, id).await?;

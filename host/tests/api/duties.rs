@@ -461,6 +461,10 @@ async fn a_district_keeps_one_focal_point_and_the_province_sees_them_all() {
         .await
         .unwrap();
         assert!(trail.contains("\"focal_point_before\":\"Trần Văn Quang\""), "{trail}");
+        // The whole record, as written.
+        for part in ["\"office\":\"Phòng VH-TT\"", "\"phone\":\"0256385210\"", "\"until_date\":null"] {
+            assert!(trail.contains(part), "{part}: {trail}");
+        }
 
         let end = format!("/api/v1/management-group/{}/end", second.body["id"]);
         culture.post(&end, json!({"until_date": "2022-01-01"})).await.assert_error(422, "validation_failed");
