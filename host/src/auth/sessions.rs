@@ -133,6 +133,51 @@ async fn record_attempt(conn: &mut AnyConnection, username: &str, address: &str)
     .await?)
 }
 
+/// How long a sign-in refused by the limits waits for the checks in flight to end, before it
+/// says why it was refused: a password check takes tens of milliseconds.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A refusal by the limits ([`check_rate`]), said as what it was. Attempts being checked count
+/// against the limits as failures until they end ([`record_attempt`]), so sign-ins to one
+/// account (or from one address) at the same moment beyond the limit are refused though
+/// none failed: a helper's seven right passwords at once got two "too many failed sign-ins;
+/// try again in 900 s". Once the checks in flight have ended (right ones clear their
+/// records), the failures left are counted again: below the limits, the refusal was only the
+/// moment's, and it says so and asks for a retry in a second; at the limits, it stands.
+/// Errors: the database's.
+async fn said_as_it_is(
+    pool: &sqlx::AnyPool,
+    auth: &AuthSettings,
+    username: &str,
+    address: &str,
+    refused: Error,
+) -> Result<Error> {
+    tokio::time::sleep(SETTLE).await;
+    let mut conn = pool.acquire().await?;
+    let since = stamp_in(-auth.login_window_minutes * 60);
+    for (column, key, limit) in [
+        ("username", username, auth.max_failures_per_account),
+        ("address", address, auth.max_failures_per_address),
+    ] {
+        let failures: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM login_failures WHERE {column} = $1 AND at > $2"
+        ))
+        .bind(key)
+        .bind(&since)
+        .fetch_one(&mut *conn)
+        .await?;
+        // A new attempt would be refused: the failures are the limit's.
+        if failures >= limit {
+            return Ok(refused);
+        }
+    }
+    Ok(Error::TooManyRequests {
+        message: "too many sign-ins at the same moment for this account or address; try again in a second"
+            .into(),
+        retry_after_secs: 1,
+    })
+}
+
 /// Removes an attempt's record: one refused by the limits is not a failure of its own (else
 /// an attacker who keeps trying would keep the account locked past its window).
 async fn forget_attempt(conn: &mut AnyConnection, attempt: i64) -> Result<()> {
@@ -157,7 +202,8 @@ pub async fn login(
         let attempt = record_attempt(&mut conn, &username, address).await?;
         if let Err(refused) = check_rate(&mut conn, auth, &username, address).await {
             forget_attempt(&mut conn, attempt).await?;
-            return Err(refused);
+            drop(conn);
+            return Err(said_as_it_is(pool, auth, &username, address, refused).await?);
         }
         sqlx::query_as("SELECT id, password_hash, active FROM users WHERE username = $1")
             .bind(&username)

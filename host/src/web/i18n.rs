@@ -359,6 +359,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.",
         "Too many failed attempts. Please try again in a few minutes.",
     ),
+    (
+        "sign_in.at_once",
+        "Có nhiều lượt đăng nhập cùng lúc vào tài khoản này. Vui lòng thử lại sau một giây.",
+        "Many sign-ins to this account at the same moment. Please try again in a second.",
+    ),
     ("sign_out", "Đăng xuất", "Sign out"),
     ("signed_out", "Đã đăng xuất.", "Signed out."),
     ("username", "Tên đăng nhập", "Username"),

@@ -104,6 +104,11 @@ async fn login(
             response
         }
         Err(Error::Unauthorized(_)) => login_form(&ctx, &next, &form.username, Some(ctx.t("sign_in.failed"))),
+        // A refusal of the moment (sign-ins at once beyond the limits, none failed) asks for
+        // a retry in a second; one of the failures, for a few minutes.
+        Err(Error::TooManyRequests { retry_after_secs: 1, .. }) => {
+            login_form(&ctx, &next, &form.username, Some(ctx.t("sign_in.at_once")))
+        }
         Err(Error::TooManyRequests { .. }) => {
             login_form(&ctx, &next, &form.username, Some(ctx.t("sign_in.limited")))
         }

@@ -214,6 +214,34 @@ async fn a_sign_in_checked_against_a_changed_password_gets_no_session() {
     .await;
 }
 
+/// Right passwords sent at once beyond an account's limit are refused for the moment, not as
+/// failures: attempts being checked count against the limit until they end, and a helper's
+/// seven right sign-ins at once got "too many failed sign-ins; try again in 900 s". Now the
+/// refusal says what it was and asks for a retry in a second, which then succeeds.
+#[tokio::test]
+async fn right_passwords_sent_at_once_are_not_called_failures() {
+    let limits = vec![("auth.max_failures_per_account", "2".into())];
+    each_backend_with(limits, |app| async move {
+        app.seed_units().await;
+        app.user("binh.tran", "viewer", Some("547"), None).await;
+        let at_once = (0..6u8).map(|i| login_from(&app, "binh.tran", PASSWORD, [10, 0, 6, i]));
+        let answers = futures::future::join_all(at_once).await;
+        for r in &answers {
+            match r.status.as_u16() {
+                200 => {}
+                429 => {
+                    assert!(r.message().contains("at the same moment"), "{}: {}", app.backend, r.message())
+                }
+                other => panic!("{}: {other}: {:?}", app.backend, r.body),
+            }
+        }
+        // Refused ones forgot their attempts, right ones cleared theirs: no failure is left.
+        assert_eq!(app.count("login_failures").await, 0, "{}: no failure left", app.backend);
+        assert_eq!(login_from(&app, "binh.tran", PASSWORD, [10, 0, 6, 9]).await.status, 200);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn tokens_expire_revoke_and_respect_their_limits() {
     each_backend(|app| async move {
