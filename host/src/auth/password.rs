@@ -122,6 +122,9 @@ fn verify_now(password: &str, hash: &str) -> bool {
 /// Refuses short or guessable passwords (zxcvbn score below 3, i.e. under 10^8 guesses),
 /// counting the username and display name as things an attacker would try first.
 pub fn check_strength(password: &str, username: &str, display_name: &str) -> Result<()> {
+    if password.is_empty() {
+        return Err(Error::field("password", "is required"));
+    }
     if password.chars().count() < MIN_LENGTH {
         return Err(Error::field("password", format!("must be at least {MIN_LENGTH} characters")));
     }

@@ -192,6 +192,11 @@ pub async fn bind(
     {
         p.0.extend(e);
     }
+    // A rule switched off has no plugin to check parameters against: any sent would be
+    // stored unchecked and shown as the binding's (helper-20's `{"params": {"a": [1, 2]}}`).
+    if input.version.is_none() && !input.params.is_empty() {
+        p.add("params", "a rule switched off takes no parameters");
+    }
     p.into_result()?;
     let plugin_ref: Option<i64> = match &plugin {
         Some(info) => Some(

@@ -531,6 +531,19 @@ async fn malformed_or_huge_input_is_answered_short_and_in_the_right_words() {
         assert!(r.message().starts_with("invalid query string: my param: is not a field here"), "{}", r.message());
         let r = app.get("/api/v1/teams/99999999999999999999").await;
         assert_eq!(r.message(), "invalid path: 99999999999999999999 is out of range");
+        let r = app.admin().await.delete("/api/v1/users/1/roles/xyz").await;
+        assert_eq!(r.message(), "invalid path: part 2 must be a whole number (got \"xyz\")");
+        // A missing password is required, not short; a rule switched off takes no parameters.
+        let r = app
+            .post(
+                "/api/v1/users",
+                json!({"username": "vh.so", "display_name": "A", "roles": [{"role": "viewer", "unit_code": "547"}]}),
+            )
+            .await;
+        assert_eq!((r.fields(), r.body["error"]["details"][0]["message"].as_str()), (vec!["password".to_string()], Some("is required")));
+        let r = app.post("/api/v1/units/547/plugins", json!({"kind": "composition", "params": {"a": [1, 2]}})).await;
+        assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["params".to_string()]), "{:?}", r.body);
+        assert_eq!(app.count("plugin_bindings").await, 0);
         assert_eq!(app.count("users").await, 1, "{}", app.backend);
     })
     .await;
