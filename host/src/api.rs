@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRef, FromRequest, FromRequestParts, State};
 use axum::http::{HeaderMap, HeaderName, Request, StatusCode, header};
 use axum::middleware::Next;
@@ -255,31 +255,6 @@ pub struct ApiQuery<T>(pub T);
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(Error))]
 pub struct ApiPath<T>(pub T);
-
-impl From<JsonRejection> for Error {
-    fn from(rejection: JsonRejection) -> Self {
-        let text = rejection.body_text();
-        match rejection {
-            JsonRejection::JsonDataError(_) => data_error(&text),
-            JsonRejection::MissingJsonContentType(_) => {
-                Error::UnsupportedMediaType("expected a body with Content-Type: application/json".into())
-            }
-            _ => Error::BadRequest(format!("malformed JSON body: {text}")),
-        }
-    }
-}
-
-/// A body that is JSON but not the record asked for, as a 422 naming the field.
-/// serde_path_to_error's text is "Failed to ...: <path>: <problem>" (path may be absent at the
-/// root).
-fn data_error(text: &str) -> Error {
-    let detail = text.split_once(": ").map(|(_, d)| d).unwrap_or(text);
-    let (field, message) = match detail.split_once(": ") {
-        Some((path, msg)) if !path.contains(' ') => rejections::field_problem(path, msg),
-        _ => rejections::field_problem(".", detail),
-    };
-    Error::field(field, message)
-}
 
 impl From<QueryRejection> for Error {
     fn from(rejection: QueryRejection) -> Self {

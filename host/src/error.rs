@@ -136,12 +136,20 @@ impl Error {
     /// This error about a part of a request (`roles[1]`): its fields named under `parent`
     /// (`roles[1].role`). Other errors pass unchanged.
     pub fn under(self, parent: &str) -> Self {
+        self.rename_fields(|field| Some(format!("{parent}.{field}")))
+    }
+
+    /// This error with its validation fields renamed by `rename` (None keeps a name): a web
+    /// form's names for a service's fields, or [`Error::under`]. Other errors pass unchanged.
+    pub fn rename_fields(self, rename: impl Fn(&str) -> Option<String>) -> Self {
         match self {
             Error::Validation(fields) => Error::Validation(
                 fields
                     .into_iter()
                     .map(|mut f| {
-                        f.field = format!("{parent}.{}", f.field);
+                        if let Some(name) = rename(&f.field) {
+                            f.field = name;
+                        }
                         f
                     })
                     .collect(),

@@ -121,8 +121,13 @@ impl TeamRow {
 /// SQL of the team's unit as the caller asks about it (`t.unit_id`, the latest; or
 /// [`PLACED_UNIT`], where it served on a list's date) and `join` what that SQL needs.
 fn team_select(today_param: &str, unit: &str, join: &str) -> String {
+    team_select_with("", today_param, unit, join)
+}
+
+/// [`team_select`] with `extra` columns first (`"listed.total AS listed_total, "`).
+fn team_select_with(extra: &str, today_param: &str, unit: &str, join: &str) -> String {
     format!(
-        "SELECT t.id, {unit} AS unit_id, u.code AS unit_code, lv.name AS unit_name, lv.level, t.name, \
+        "SELECT {extra}t.id, {unit} AS unit_id, u.code AS unit_code, lv.name AS unit_name, lv.level, t.name, \
            t.decision_number, t.decision_date, t.decision_signer, t.status, t.status_date, t.status_reason, \
            (SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.joined_on <= {today_param} \
               AND (m.left_on IS NULL OR m.left_on > {today_param})) AS member_count, \
@@ -343,8 +348,12 @@ pub async fn list(
     sql.push(&format!(", listed(id, unit_id, total) AS (SELECT t.id, {PLACED_UNIT}, COUNT(*) OVER ()"));
     from(&mut sql);
     sql.push(&format!(" ORDER BY {order} LIMIT ")).bind(limit).push(" OFFSET ").bind(offset).push(") ");
-    let select = team_select("(SELECT d FROM today)", "listed.unit_id", "JOIN listed ON listed.id = t.id");
-    sql.push(&select.replacen("SELECT ", "SELECT listed.total AS listed_total, ", 1));
+    sql.push(&team_select_with(
+        "listed.total AS listed_total, ",
+        "(SELECT d FROM today)",
+        "listed.unit_id",
+        "JOIN listed ON listed.id = t.id",
+    ));
     sql.push(&format!(" ORDER BY {order}"));
     let rows = sql.query_as::<ListedRow>().fetch_all(&mut *conn).await?;
     let total = match rows.first() {

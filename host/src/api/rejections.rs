@@ -147,27 +147,17 @@ pub(crate) fn path_problem(rejection: &PathRejection) -> String {
     let PathRejection::FailedToDeserializePathParams(e) = rejection else {
         return format!("invalid path: {}", rejection.body_text());
     };
-    let (key, value, expected) = match e.kind() {
+    // A single value is named by its key; one of several numbers by its place, from 1.
+    let (what, value, expected) = match e.kind() {
         ErrorKind::ParseErrorAtKey { key, value, expected_type } => {
-            (Some(key.as_str()), value, *expected_type)
+            (format!("{key} "), value, *expected_type)
         }
-        // A path of several numbers (`/users/{id}/roles/{role_id}`) names the part, from 1.
         ErrorKind::ParseErrorAtIndex { index, value, expected_type } => {
-            let what = format!("part {} ", index + 1);
-            let digits = value.strip_prefix('-').unwrap_or(value);
-            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                return format!("invalid path: {what}{} is out of range", quoted(value));
-            }
-            return format!(
-                "invalid path: {what}must be {} (got \"{}\")",
-                expected_words(expected_type),
-                quoted(value)
-            );
+            (format!("part {} ", index + 1), value, *expected_type)
         }
-        ErrorKind::ParseError { value, expected_type } => (None, value, *expected_type),
+        ErrorKind::ParseError { value, expected_type } => (String::new(), value, *expected_type),
         _ => return format!("invalid path: {}", e.body_text()),
     };
-    let what = key.map_or(String::new(), |k| format!("{k} "));
     // A number of too many digits for its type is a number all the same.
     let digits = value.strip_prefix('-').unwrap_or(value);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {

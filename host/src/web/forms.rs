@@ -139,20 +139,7 @@ fn is_code(label: &str) -> bool {
 /// `values.<unit>.<indicator>`, the report form of `v.<unit>.<indicator>`. Other errors pass
 /// unchanged.
 pub fn rename_fields(e: Error, rename: impl Fn(&str) -> Option<String>) -> Error {
-    match e {
-        Error::Validation(fields) => Error::Validation(
-            fields
-                .into_iter()
-                .map(|mut f| {
-                    if let Some(name) = rename(&f.field) {
-                        f.field = name;
-                    }
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
-    }
+    e.rename_fields(rename)
 }
 
 #[cfg(test)]
